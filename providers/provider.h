@@ -1,0 +1,227 @@
+/*
+ * The three provider interfaces: a cloud (Azure: the peering toggle and
+ * Azure-side reads), a device (Junos over SSH: route and BGP state), and a
+ * probe (native traceroute and the continuous convergence prober).
+ *
+ * Each is a const ops table plus a void *ctx made by open().  Dependencies
+ * (clock, transports) are injected at open time.  Providers never decide
+ * policy: the core owns deadlines, polling intervals and cancellation.
+ * All functions return 0 or a negative errno and fill err; *out is written
+ * only on success.
+ */
+#ifndef FD_PROVIDER_H
+#define FD_PROVIDER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "error.h"
+#include "hops.h"
+#include "netaddr.h"
+#include "routes.h"
+
+/* ------------------------------------------------------------------ cloud */
+
+struct azure_cfg {
+	char subscription[64];
+	char resource_group[96];
+	char circuit[96];
+	char peering[64];		/* default "AzurePrivatePeering" */
+	char vpn_gateway[96];		/* "" when not checked */
+	char cloud[16];			/* "public" | "usgov" | "china" | "custom" */
+	char arm_endpoint[256];		/* "" = the cloud's; https only */
+	char authority[256];		/* "" = the cloud's login host */
+	char ca_bundle[PATH_MAX];	/* "" = system CAs */
+	char api_version[16];		/* default "2024-05-01" */
+	bool ipv6;			/* also toggle ipv6PeeringConfig.state */
+	/* Network Watcher connectivity check (optional). */
+	char network_watcher_rg[96];
+	char network_watcher[96];
+	char source_vm_id[512];
+	unsigned request_timeout_ms;	/* per HTTP request */
+};
+
+struct cloud_circuit {
+	char circuit_provisioning_state[32];	/* "Enabled" */
+	char service_provider_state[32];	/* "Provisioned" */
+	char provisioning_state[32];		/* "Succeeded" */
+	char peering_state[16];			/* "Enabled" | "Disabled" */
+	char peering_ipv6_state[16];		/* "" when not dual-stack */
+	char peering_provisioning_state[32];
+	long long peer_asn, azure_asn;
+	char primary_prefix[FD_PREFIX_STRLEN];
+	char secondary_prefix[FD_PREFIX_STRLEN];
+	char etag[128];
+};
+
+/* An operation in flight (the peering PUT); owned by the provider. */
+struct cloud_op;
+
+struct cloud_poll {
+	bool done;			/* terminal and Succeeded */
+	uint64_t retry_after_ms;	/* server's hint (Retry-After) or 0 */
+	char status[32];		/* "InProgress", "Succeeded", ... */
+};
+
+struct cloud_op_info {
+	int http_status;		/* of the initial PUT */
+	char request_id[64];		/* x-ms-request-id of the PUT */
+	char client_request_id[64];
+	char correlation_id[64];
+};
+
+struct conncheck_req {
+	struct fd_addr dest;
+	unsigned port;			/* 0 with protocol "Icmp" */
+	char protocol[8];		/* "Icmp", "Tcp" */
+};
+
+struct cloud_ops {
+	const char *name;
+	int (*open)(const struct azure_cfg *cfg, const struct fd_clock *clock,
+	    const char *correlation_id, void **ctx, struct fd_error *err);
+	int (*circuit)(void *ctx, struct cloud_circuit *out,
+	    struct fd_error *err);
+	/* GET the peering, set state (and IPv6 state), PUT with If-Match.
+	 * Refuses (-EALREADY) when the peering is already in that state
+	 * unless force; -EBUSY when not Succeeded. */
+	int (*peering_set_begin)(void *ctx, bool enabled, bool force,
+	    struct cloud_op **out, struct cloud_op_info *info,
+	    struct fd_error *err);
+	/* One poll of the operation; Failed/Canceled are errors (-EIO) with
+	 * code, message and request id in err. */
+	int (*op_poll)(void *ctx, struct cloud_op *op, struct cloud_poll *out,
+	    struct fd_error *err);
+	void (*op_free)(struct cloud_op *op);
+	/* Azure-side reads; the provider follows their LROs with the clock
+	 * it was given. */
+	int (*learned_routes)(void *ctx, struct route_set *out,
+	    struct fd_error *err);
+	int (*advertised_routes)(void *ctx, const struct fd_addr *peer,
+	    struct route_set *out, struct fd_error *err);
+	int (*bgp_peers)(void *ctx, struct bgp_summary *out,
+	    struct fd_error *err);
+	/* "primary" | "secondary" circuit route table of the peering. */
+	int (*circuit_routes)(void *ctx, const char *path,
+	    struct route_set *out, struct fd_error *err);
+	int (*connectivity)(void *ctx, const struct conncheck_req *req,
+	    struct hop_list *out, struct fd_error *err);
+	void (*close)(void *ctx);
+};
+
+/* ----------------------------------------------------------------- device */
+
+struct device_cfg {
+	char name[32];			/* spec key: "fw", "ce1" */
+	char kind[16];			/* "junos" */
+	char host[256];
+	unsigned port;			/* default 22 */
+	char user[64];
+	char routing_instance[64];	/* "" = master */
+	char known_hosts[PATH_MAX];	/* default ~/.ssh/known_hosts */
+	bool accept_new_host_key;	/* trust on first use: off by default */
+	char identity_file[PATH_MAX];
+	char passphrase_file[PATH_MAX];
+	char password_file[PATH_MAX];
+	char password_env[64];
+	bool agent;			/* try ssh-agent */
+	char jump_host[256];		/* "" or [user@]host[:port] */
+	unsigned connect_timeout_ms;
+	unsigned command_timeout_ms;
+	unsigned keepalive_s;
+};
+
+struct device_info {
+	char model[64];
+	char version[64];
+	char hostname[64];
+};
+
+struct device_ops {
+	const char *kind;
+	int (*open)(const struct device_cfg *cfg, void **ctx,
+	    struct fd_error *err);
+	/* Connect (if not yet) and identify: "show version". */
+	int (*info)(void *ctx, struct device_info *out, struct fd_error *err);
+	/* show route table T [PREFIX exact]; table "" = the routing
+	 * instance's inet table (or inet.0); prefix NULL = whole table. */
+	int (*routes)(void *ctx, const char *table, const struct fd_prefix *pfx,
+	    struct route_set *out, struct fd_error *err);
+	int (*advertised)(void *ctx, const struct fd_addr *nbr,
+	    const char *table, struct route_set *out, struct fd_error *err);
+	int (*received)(void *ctx, const struct fd_addr *nbr, const char *table,
+	    struct route_set *out, struct fd_error *err);
+	/* instance "" = all */
+	int (*bgp_summary)(void *ctx, const char *instance,
+	    struct bgp_summary *out, struct fd_error *err);
+	int (*traceroute)(void *ctx, const struct fd_addr *to,
+	    const char *instance, struct hop_list *out, struct fd_error *err);
+	void (*close)(void *ctx);
+};
+
+/* ------------------------------------------------------------------ probe */
+
+struct probe_cfg {
+	unsigned probes_per_hop;	/* default 3 */
+	unsigned first_ttl;		/* default 1 */
+	unsigned max_ttl;		/* default 30 */
+	unsigned flows;			/* fixed flows per trace, default 1 */
+	unsigned wait_max_ms;		/* default 3000 */
+	double wait_here;		/* x RTT of this hop's replies, 3.0 */
+	double wait_near;		/* x RTT of later hops' replies, 10.0 */
+	unsigned port;			/* base destination port, 33434 */
+	char source[FD_ADDR_STRLEN];	/* "" = kernel's choice */
+	char iface[32];
+};
+
+struct watch_req {
+	struct fd_addr target;
+	unsigned rate_hz;		/* probes per second, >= 20 */
+	unsigned ttl;			/* TTL of the path-revealing probe; 0 =
+					 * only end-to-end probes */
+	uint64_t max_ms;		/* stop by itself after this long */
+};
+
+struct watch_sample {
+	uint64_t t_ms;			/* CLOCK_MONOTONIC ms, as clock_now() of a
+					 * real clock */
+	bool e2e_reply;			/* end-to-end probe answered */
+	double rtt_ms;
+	bool ttl_reply;			/* the TTL-limited probe answered */
+	struct fd_addr ttl_from;	/* who answered it */
+};
+
+struct watch_samples {
+	size_t n, cap;
+	struct watch_sample *v;
+};
+
+void watch_samples_done(struct watch_samples *s);
+int watch_samples_add(struct watch_samples *s, const struct watch_sample *w);
+
+struct probe_watch;
+
+struct probe_ops {
+	const char *name;
+	int (*open)(const struct probe_cfg *cfg, void **ctx,
+	    struct fd_error *err);
+	int (*trace)(void *ctx, const struct fd_addr *to, struct hop_list *out,
+	    struct fd_error *err);
+	/* Start probing in the background (a thread); returns at once. */
+	int (*watch_begin)(void *ctx, const struct watch_req *req,
+	    struct probe_watch **out, struct fd_error *err);
+	/* Stop, join, and hand over every sample; frees w. */
+	int (*watch_end)(void *ctx, struct probe_watch *w,
+	    struct watch_samples *out, struct fd_error *err);
+	void (*close)(void *ctx);
+};
+
+/* ---------------------------------------------------------------- registry */
+
+const struct cloud_ops *provider_cloud(const char *name);
+const struct device_ops *provider_device(const char *kind);
+const struct probe_ops *provider_probe(const char *name);
+
+#endif

@@ -1,0 +1,54 @@
+/* The compiled-in providers: a static table each, no plugin loading. */
+#include <stddef.h>
+#include <string.h>
+
+#include "provider.h"
+#include "registry.h"
+
+static const struct cloud_ops *const clouds[] = {
+	REGISTRY_CLOUDS
+	NULL,
+};
+
+static const struct device_ops *const devices[] = {
+	REGISTRY_DEVICES
+	NULL,
+};
+
+static const struct probe_ops *const probes[] = {
+	REGISTRY_PROBES
+	NULL,
+};
+
+const struct cloud_ops *
+provider_cloud(const char *name)
+{
+	size_t i;
+
+	for (i = 0; clouds[i] != NULL; i++)
+		if (strcmp(clouds[i]->name, name) == 0)
+			return clouds[i];
+	return NULL;
+}
+
+const struct device_ops *
+provider_device(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; devices[i] != NULL; i++)
+		if (strcmp(devices[i]->kind, kind) == 0)
+			return devices[i];
+	return NULL;
+}
+
+const struct probe_ops *
+provider_probe(const char *name)
+{
+	size_t i;
+
+	for (i = 0; probes[i] != NULL; i++)
+		if (strcmp(probes[i]->name, name) == 0)
+			return probes[i];
+	return NULL;
+}

@@ -1,0 +1,24 @@
+/*
+ * Each provider declares its ops table here and adds it to the lists.
+ * (Kept apart from provider.h so adding a provider touches one small file.)
+ */
+#ifndef FD_REGISTRY_H
+#define FD_REGISTRY_H
+
+#include "provider.h"
+
+extern const struct cloud_ops azure_cloud_ops;		/* providers/azure */
+extern const struct device_ops junos_device_ops;	/* providers/junos */
+extern const struct probe_ops native_probe_ops;		/* providers/probe */
+
+#ifndef REGISTRY_CLOUDS
+#define REGISTRY_CLOUDS
+#endif
+#ifndef REGISTRY_DEVICES
+#define REGISTRY_DEVICES
+#endif
+#ifndef REGISTRY_PROBES
+#define REGISTRY_PROBES
+#endif
+
+#endif
