@@ -5,6 +5,7 @@
 #   lab.sh up | down | status | trace [TARGET]
 #   lab.sh exec NODE CMD...          run CMD inside NODE's namespace
 #   lab.sh birdc NODE CMD...         birdc on NODE's control socket
+#   lab.sh ssh NODE CMD...           CMD on device NODE over SSH from srv
 #   lab.sh peering [NAME] Enabled|Disabled
 #                                    what the ARM mock's --on-change hook
 #                                    calls: the MSEEs shut/enable their BGP
@@ -451,6 +452,7 @@ down) lab_down ;;
 status) lab_status ;;
 exec) shift; [ $# -ge 2 ] || die "exec NODE CMD..."; nsx "$@" ;;
 birdc) shift; [ $# -ge 1 ] || die "birdc NODE CMD..."; bc "$@" ;;
+ssh) shift; [ $# -ge 2 ] || die "ssh NODE CMD..."; . "$LAB_DIR/ssh.sh"; ssh_cmd "$@" ;;
 trace) nsx srv traceroute -n -q1 -w1 -m8 "${2:-10.17.11.132}" ;;
 peering) shift; [ $# -ge 1 ] || die "peering [NAME] Enabled|Disabled"; lab_peering "$@" ;;
 break-vpn) bc fw disable tun1 >/dev/null; log "VPN: fw tun1 disabled" ;;
