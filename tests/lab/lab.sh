@@ -29,6 +29,8 @@
 #         10.17.11.76/.77 (VPN gateway instances), 10.17.11.129/26;
 #         AS 65515; its own hop is silent (time-exceeded dropped)
 #   vm    10.17.11.132/26                        spoke test VM
+#   branch 10.17.12.4/25  a branch VNet behind the gateway that on-prem
+#         must NOT reach (not advertised: no transit), for matrix drills
 #
 # Routing policy: the CEs set local-pref 150 on routes from the MSEEs, so
 # fw prefers them to the VPN (100); gw sets local-pref 200 on routes from
@@ -47,7 +49,7 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_ROOT=$(cd "$LAB_DIR/../.." && pwd)
 P=${LAB_PREFIX:-fdlab-}
 S=${LAB_STATE:-/run/${P%-}}
-NODES="srv fw ce1 ce2 msee1 msee2 gw vm"
+NODES="srv fw ce1 ce2 msee1 msee2 gw vm branch"
 BIRD_NODES="fw ce1 ce2 msee1 msee2 gw"
 SSH_NODES="fw ce1 ce2"
 UP_TIMEOUT=${LAB_UP_TIMEOUT:-45}
@@ -92,6 +94,7 @@ make_namespaces() {
 	done
 	nsx srv sysctl -qw net.ipv4.ip_forward=0 net.ipv4.ping_group_range="0 2147483647"
 	nsx vm sysctl -qw net.ipv4.ip_forward=0
+	nsx branch sysctl -qw net.ipv4.ip_forward=0
 }
 
 make_links() {
@@ -103,6 +106,7 @@ make_links() {
 	link msee1 azgw 172.31.11.1/30     gw ergw0 172.31.11.2/30
 	link msee2 azgw 172.31.11.5/30     gw ergw1 172.31.11.6/30
 	link gw vm0 10.17.11.129/26        vm eth0 10.17.11.132/26
+	link gw branch0 10.17.12.1/25      branch eth0 10.17.12.4/25
 	# The two active-active VPN tunnels: point-to-point veths, the
 	# on-prem BGP address 192.168.11.88 on both fw ends.  The emulator
 	# shows st0-N as st0.N.
@@ -119,6 +123,7 @@ make_links() {
 
 	ip -n "$(ns srv)" route add default via 10.1.11.1
 	ip -n "$(ns vm)" route add default via 10.17.11.129
+	ip -n "$(ns branch)" route add default via 10.17.12.1
 
 	# The Azure gateway's own hop is silent, as in the seed trace.
 	nsx gw iptables -w 5 -A OUTPUT -p icmp --icmp-type time-exceeded -j DROP

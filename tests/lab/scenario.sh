@@ -1,0 +1,198 @@
+#!/bin/bash
+# End-to-end scenarios (meson suite 'lab'): the real failover-drill binary
+# against the netns lab, the Junos emulator over sshd and the ARM mock.
+#
+#   tests/lab/scenario.sh a|b|c|d|e|f|g|h
+#
+# Each run brings up its own lab instance (prefix fdt<pid>-, state
+# /run/fdt<pid>) and tears it down on exit.  Exit 0 = pass, 77 = skip
+# (not root), anything else = fail.  Contract (failover-drill(1)): exit 0
+# passed, 1 expectations failed but restored, 2 usage/spec error, 3 aborted
+# before any change, 4 restore failed.
+#
+#  a  full drill passes, every report written
+#  b  VPN broken before the drill: preflight refuses, exit 3, no PUT
+#  c  429 then 500 injected on the disable PUT: drill still passes
+#  d  LRO Failed on the enable PUT: exit 4, then `recover` restores
+#  e  SIGTERM during converge: peering restored, exit 1 or 3, journal closed
+#  f  kill -9 during converge: run refuses while the journal is open,
+#     `recover` restores
+#  g  --dry-run without a TTY: no write, metrics say backup healthy 1, and
+#     0 once the VPN is broken
+#  h  a matrix drill with an expected-unreachable pair
+
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC_ROOT=${FD_SOURCE_ROOT:-$(cd "$LAB_DIR/../.." && pwd)}
+SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h}
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+
+export LAB_PREFIX=fdt$$-
+export LAB_STATE=/run/fdt$$
+. "$LAB_DIR/tool.sh"
+FD_BIN=$(fd_find_bin "$SRC_ROOT") || { echo "FAIL: no failover-drill binary"; exit 1; }
+export FD_BIN
+
+BG=""
+cleanup() {
+	local rc=$?
+	if [ -n "$BG" ]; then kill -9 "$BG" 2>/dev/null || true; fi
+	if [ "$rc" != 0 ] && [ -d "$LAB_STATE" ]; then
+		echo "--- lab state at failure"
+		"$LAB_DIR/lab.sh" status || true
+		tail -n 30 "$LAB_STATE/arm/requests.jsonl" 2>/dev/null || true
+	fi
+	"$LAB_DIR/lab.sh" down || true
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "FAIL ($SC): $*" >&2; exit 1; }
+ok() { echo "ok ($SC): $*"; }
+lab() { "$LAB_DIR/lab.sh" "$@"; }
+mocklog() { python3 "$LAB_DIR/mocklog.py" "$LAB_STATE/arm/requests.jsonl" "$@"; }
+
+# expect_rc WANT... -- CMD: run CMD, fail unless its exit status is one of
+# WANT.
+expect_rc() {
+	local want=() rc=0 w
+	while [ "$1" != -- ]; do want+=("$1"); shift; done
+	shift
+	"$@" || rc=$?
+	for w in "${want[@]}"; do [ "$rc" = "$w" ] && return 0; done
+	fail "'$*' exited $rc, want ${want[*]}"
+}
+
+# The peering as the lab sees it: both MSEE-CE sessions up (Enabled) and
+# routes back on ExpressRoute, and the mock's own state says Enabled.
+assert_restored() {
+	lab wait-routes ER || fail "routes did not return to ExpressRoute"
+	# The mock's --on-change hook logs every state change it makes.
+	st=$(awk '{ print $3 }' "$LAB_STATE/peering.log" 2>/dev/null | tail -1)
+	[ "${st:-Enabled}" = Enabled ] || fail "mock peering state is $st"
+	ok "peering Enabled, fw and gw route via ExpressRoute"
+}
+
+# wait_disabled: until the mock has shut the MSEE sessions (its
+# --on-change hook ran `lab.sh peering Disabled`), bounded.
+wait_disabled() {
+	local i
+	for i in $(seq 1 300); do
+		grep -q Disabled "$LAB_STATE/peering.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "the peering was never disabled"
+}
+
+faults() { printf '%s\n' "$1" >"$LAB_STATE/arm/faults.json"; }
+
+lab up
+SPEC=$LAB_STATE/lab.json
+fd_spec_for_state "$SRC_ROOT/drills/lab.json" "$SPEC"
+OUT=$LAB_STATE/out
+T0=$SECONDS
+
+case $SC in
+a)
+	expect_rc 0 -- fd run --yes "$SPEC" --out "$OUT"
+	for f in result.json report.txt junit.xml metrics.prom report.html; do
+		[ -s "$OUT/$f" ] || fail "report $f missing or empty (have: $(ls "$OUT"))"
+	done
+	python3 - "$OUT/result.json" <<'EOF' || fail "result.json"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["outcome"] == "passed", r["outcome"]
+st = {p["name"]: p["status"] for p in r["phases"]}
+for ph in ("preflight", "baseline", "failover", "converge", "verify",
+           "restore", "verify-restored"):
+    assert st.get(ph) == "ok", (ph, st.get(ph))
+EOF
+	[ "$(mocklog --count PUT peerings)" = 2 ] || fail "want 2 peering PUTs, got $(mocklog --count PUT peerings)"
+	assert_restored
+	;;
+b)
+	lab break-vpn
+	expect_rc 3 -- fd run --yes "$SPEC" --out "$OUT"
+	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
+	ok "preflight refused, no PUT"
+	;;
+c)
+	faults '{"rules": [
+	  {"match": {"method": "PUT", "path_re": "peerings"}, "times": 1, "action": "429", "retry_after": 2},
+	  {"match": {"method": "PUT", "path_re": "peerings"}, "times": 1, "action": "500"}]}'
+	expect_rc 0 -- fd run --yes "$SPEC" --out "$OUT"
+	s=$(mocklog --statuses PUT peerings)
+	case $s in
+	"429 500 "2??" "2??) ;;
+	*) fail "PUT statuses: $s (want 429 500 2xx 2xx)" ;;
+	esac
+	ok "PUT statuses $s"
+	assert_restored
+	;;
+d)
+	faults '{"rules": [
+	  {"match": {"method": "PUT", "path_re": "peerings", "body_re": "\"Enabled\""}, "times": 1, "action": "lro_failed"}]}'
+	expect_rc 4 -- fd run --yes "$SPEC" --out "$OUT"
+	ok "exit 4 after the enable LRO failed"
+	expect_rc 0 -- fd recover
+	assert_restored
+	;;
+e)
+	fd run --yes "$SPEC" --out "$OUT" &
+	BG=$!
+	wait_disabled
+	sleep 1
+	kill -TERM "$BG"
+	rc=0; wait "$BG" || rc=$?; BG=""
+	case $rc in 1|3) ok "exit $rc after SIGTERM" ;; *) fail "exit $rc after SIGTERM" ;; esac
+	assert_restored
+	# The journal is closed: nothing to recover, and a new run may start.
+	expect_rc 0 -- fd recover
+	n=$(mocklog --count PUT peerings)
+	expect_rc 0 -- fd run --dry-run "$SPEC" --out "$OUT.dry"
+	[ "$(mocklog --count PUT peerings)" = "$n" ] || fail "recover or dry-run wrote"
+	;;
+f)
+	fd run --yes "$SPEC" --out "$OUT" &
+	BG=$!
+	wait_disabled
+	sleep 1
+	kill -9 "$BG"
+	wait "$BG" 2>/dev/null || true
+	BG=""
+	expect_rc 3 -- fd run --yes "$SPEC" --out "$OUT.again"
+	n=$(mocklog --count PUT peerings)
+	[ "$n" = 1 ] || fail "run wrote while the journal was open ($n PUTs)"
+	ok "run refused while the journal is open"
+	expect_rc 0 -- fd recover
+	assert_restored
+	expect_rc 0 -- fd recover
+	;;
+g)
+	M=$LAB_STATE/metrics.prom
+	expect_rc 0 -- fd run --dry-run --metrics "$M" "$SPEC" --out "$OUT"
+	grep -Eq '^failover_drill_backup_healthy(\{[^}]*\})? 1$' "$M" ||
+	    fail "metrics do not say backup healthy 1: $(grep -i healthy "$M")"
+	lab break-vpn
+	expect_rc 3 -- fd run --dry-run --metrics "$M" "$SPEC" --out "$OUT.2"
+	grep -Eq '^failover_drill_backup_healthy(\{[^}]*\})? 0$' "$M" ||
+	    fail "metrics do not say backup healthy 0: $(grep -i healthy "$M")"
+	[ "$(mocklog --count PUT '')" = 0 ] || fail "dry run wrote to ARM"
+	ok "dry run: healthy 1, then 0 with the VPN broken; no write"
+	;;
+h)
+	fd_spec_for_state "$SRC_ROOT/drills/lab-matrix.json" "$SPEC"
+	expect_rc 0 -- fd run --yes "$SPEC" --out "$OUT"
+	python3 - "$OUT/result.json" <<'EOF' || fail "result.json lacks the unreachable pair"
+import json, sys
+s = json.dumps(json.load(open(sys.argv[1])))
+assert "onprem-to-branch" in s, "probe missing"
+EOF
+	assert_restored
+	;;
+*) fail "unknown scenario $SC" ;;
+esac
+echo "PASS ($SC) in $((SECONDS - T0)) s"
