@@ -1,0 +1,654 @@
+/*
+ * Native traceroute; see tracer.h.
+ *
+ * Facts used (Linux ip(7), ipv6(7), iputils tracepath.c):
+ * - With IP_RECVERR set on a UDP socket, ICMP errors about its datagrams are
+ *   queued and read with recvmsg(MSG_ERRQUEUE).  The control message
+ *   IP_RECVERR (IPV6_RECVERR) carries a struct sock_extended_err whose
+ *   SO_EE_OFFENDER() is the router that sent the error; the data read is the
+ *   quoted part of our datagram's payload.
+ * - A queued error is also left in sk_err, so the next send() on the socket
+ *   can fail once with that errno: we drain the queue and send again.
+ * - Linux traceroute's -w MAX,HERE,NEAR: a probe waits at most MAX, or HERE
+ *   times the RTT of a reply already received for the same hop, or NEAR
+ *   times the RTT of a reply from a later hop (traceroute.c get_timeout()).
+ */
+#include <errno.h>
+#include <time.h>
+#include <linux/errqueue.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/icmp6.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracer.h"
+
+#define TRACER_MAGIC 0x66647472u	/* "fdtr" */
+/* Probes in flight at once: enough for every TTL of a usual path, few
+ * enough not to trip the destination's ICMP rate limit bucket. */
+#define TRACER_WINDOW 64
+/* Floor of an adaptive wait: replies are scheduled, not instant. */
+#define TRACER_MIN_WAIT_MS 10.0
+
+struct tr_payload {
+	uint32_t magic;
+	uint32_t nonce;		/* per trace, so stale errors do not match */
+	uint32_t index;		/* into the probe table */
+	uint32_t ttl;
+	uint8_t pad[16];	/* constant: every probe has the same size */
+};
+
+enum tr_state {
+	TR_PENDING,
+	TR_INFLIGHT,
+	TR_ANSWERED,
+	TR_TIMEDOUT,
+};
+
+struct tr_probe {
+	unsigned ttl, flow;
+	enum tr_state state;
+	uint64_t sent_ns;
+	double rtt_ms;
+	struct fd_addr from;
+	char flag[8];
+};
+
+struct tracer {
+	const struct probe_cfg *cfg;
+	struct fd_addr to;
+	int fds[TRACER_MAX_FLOWS];
+	unsigned n_flows;
+	struct tr_probe *probes;
+	unsigned n_probes;
+	unsigned next;		/* next probe to send */
+	unsigned inflight;
+	unsigned stop_ttl;	/* no probe above this TTL (reached/!N) */
+	uint32_t nonce;
+	struct tracer_stats st;
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+tracer_cfg_defaults(struct probe_cfg *cfg)
+{
+	if (cfg->probes_per_hop == 0)
+		cfg->probes_per_hop = 3;
+	if (cfg->first_ttl == 0)
+		cfg->first_ttl = 1;
+	if (cfg->max_ttl == 0)
+		cfg->max_ttl = 30;
+	if (cfg->flows == 0)
+		cfg->flows = 1;
+	if (cfg->wait_max_ms == 0)
+		cfg->wait_max_ms = 3000;
+	if (cfg->wait_here <= 0)
+		cfg->wait_here = 3.0;
+	if (cfg->wait_near <= 0)
+		cfg->wait_near = 10.0;
+	if (cfg->port == 0)
+		cfg->port = 33434;
+}
+
+int
+tracer_cfg_check(const struct probe_cfg *cfg, struct fd_error *err)
+{
+	if (cfg->probes_per_hop < 1 || cfg->probes_per_hop > TRACER_MAX_PROBES)
+		return fd_error_set(err, -EINVAL,
+		    "probes per hop must be 1..%d", TRACER_MAX_PROBES);
+	if (cfg->max_ttl < 1 || cfg->max_ttl > HOPS_MAX)
+		return fd_error_set(err, -EINVAL, "max TTL must be 1..%d",
+		    HOPS_MAX);
+	if (cfg->first_ttl < 1 || cfg->first_ttl > cfg->max_ttl)
+		return fd_error_set(err, -EINVAL,
+		    "first TTL must be 1..max TTL (%u)", cfg->max_ttl);
+	if (cfg->flows < 1 || cfg->flows > TRACER_MAX_FLOWS)
+		return fd_error_set(err, -EINVAL, "flows must be 1..%d",
+		    TRACER_MAX_FLOWS);
+	if (cfg->wait_max_ms < 1 || cfg->wait_max_ms > 60000)
+		return fd_error_set(err, -EINVAL,
+		    "wait must be 1..60000 ms");
+	if (cfg->port < 1 || cfg->port + cfg->flows - 1 > 65535)
+		return fd_error_set(err, -EINVAL, "port %u out of range",
+		    cfg->port);
+	return 0;
+}
+
+static socklen_t
+sockaddr_of(const struct fd_addr *a, unsigned port,
+    struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		memcpy(&s4->sin_addr, a->b, 4);
+		return sizeof(*s4);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons((uint16_t)port);
+	memcpy(&s6->sin6_addr, a->b, 16);
+	return sizeof(*s6);
+}
+
+static void
+addr_of_sockaddr(const struct sockaddr *sa, struct fd_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (sa->sa_family == AF_INET) {
+		out->family = AF_INET;
+		memcpy(out->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		out->family = AF_INET6;
+		memcpy(out->b, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    16);
+	}
+}
+
+static int
+open_flow(struct tracer *t, unsigned flow, struct fd_error *err)
+{
+	const struct probe_cfg *cfg = t->cfg;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, on = 1, rc;
+
+	fd = socket(t->to.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_UDP);
+	if (fd < 0)
+		return fd_error_set(err, -errno, "socket: %s", strerror(errno));
+	t->fds[flow] = fd;
+	if (t->to.family == AF_INET)
+		rc = setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on));
+	else
+		rc = setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof(on));
+	if (rc < 0)
+		return fd_error_set(err, -errno, "IP_RECVERR: %s",
+		    strerror(errno));
+	if (cfg->iface[0] != '\0' && setsockopt(fd, SOL_SOCKET,
+	    SO_BINDTODEVICE, cfg->iface, (socklen_t)strlen(cfg->iface)) < 0)
+		return fd_error_set(err, -errno, "interface %s: %s",
+		    cfg->iface, strerror(errno));
+	if (cfg->source[0] != '\0') {
+		struct fd_addr src;
+
+		if (addr_parse(cfg->source, &src, err) < 0)
+			return fd_error_prefix(err, "source");
+		if (src.family != t->to.family)
+			return fd_error_set(err, -EINVAL,
+			    "source %s is not of the target's family",
+			    cfg->source);
+		sl = sockaddr_of(&src, 0, &ss);
+		if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
+			return fd_error_set(err, -errno, "bind %s: %s",
+			    cfg->source, strerror(errno));
+	}
+	/* connect() fixes the source port and address: the whole 5-tuple of
+	 * this flow stays the same for every TTL (Paris traceroute). */
+	sl = sockaddr_of(&t->to, cfg->port + flow, &ss);
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0)
+		return fd_error_set(err, -errno, "connect: %s",
+		    strerror(errno));
+	return 0;
+}
+
+static void
+set_flag(char *flag, size_t len, int family, int type, int code)
+{
+	const char *f = NULL;
+
+	flag[0] = '\0';
+	if (family == AF_INET && type == ICMP_DEST_UNREACH) {
+		switch (code) {
+		case ICMP_PORT_UNREACH:
+			return;
+		case ICMP_NET_UNREACH:
+		case ICMP_NET_UNKNOWN:
+			f = "!N";
+			break;
+		case ICMP_HOST_UNREACH:
+		case ICMP_HOST_UNKNOWN:
+			f = "!H";
+			break;
+		case ICMP_PROT_UNREACH:
+			f = "!P";
+			break;
+		case ICMP_PKT_FILTERED:
+		case ICMP_NET_ANO:
+		case ICMP_HOST_ANO:
+			f = "!X";
+			break;
+		default:
+			break;
+		}
+	} else if (family == AF_INET6 && type == ICMP6_DST_UNREACH) {
+		switch (code) {
+		case ICMP6_DST_UNREACH_NOPORT:
+			return;
+		case ICMP6_DST_UNREACH_NOROUTE:
+			f = "!N";
+			break;
+		case ICMP6_DST_UNREACH_ADDR:
+			f = "!H";
+			break;
+		case ICMP6_DST_UNREACH_ADMIN:
+			f = "!X";
+			break;
+		default:
+			break;
+		}
+	} else {
+		return;
+	}
+	if (f != NULL)
+		snprintf(flag, len, "%s", f);
+	else
+		snprintf(flag, len, "!%d", code);
+}
+
+static bool
+is_time_exceeded(int family, int type)
+{
+	return family == AF_INET ? type == ICMP_TIME_EXCEEDED :
+	    type == ICMP6_TIME_EXCEEDED;
+}
+
+static bool
+is_unreach(int family, int type)
+{
+	return family == AF_INET ? type == ICMP_DEST_UNREACH :
+	    type == ICMP6_DST_UNREACH;
+}
+
+/* Read every queued error of one socket; 0 or -errno (not EAGAIN). */
+static int
+drain_errors(struct tracer *t, int fd)
+{
+	for (;;) {
+		struct tr_payload pl;
+		char ctl[512];
+		struct sockaddr_storage peer;
+		struct iovec iov = { &pl, sizeof(pl) };
+		struct msghdr msg;
+		struct cmsghdr *c;
+		struct sock_extended_err *ee = NULL;
+		struct tr_probe *p;
+		uint64_t t_ns;
+		ssize_t n;
+
+		memset(&msg, 0, sizeof(msg));
+		memset(&pl, 0, sizeof(pl));
+		msg.msg_name = &peer;
+		msg.msg_namelen = sizeof(peer);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl;
+		msg.msg_controllen = sizeof(ctl);
+		n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		t_ns = now_ns();
+		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
+		    c = CMSG_NXTHDR(&msg, c)) {
+			if ((c->cmsg_level == SOL_IP &&
+			    c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == SOL_IPV6 &&
+			    c->cmsg_type == IPV6_RECVERR))
+				ee = (struct sock_extended_err *)CMSG_DATA(c);
+		}
+		if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+		    ee->ee_origin != SO_EE_ORIGIN_ICMP6))
+			continue;	/* local errors (EMSGSIZE ...) */
+		/* Routers that quote only 8 bytes of UDP give us no payload;
+		 * such a reply cannot be told apart from its siblings. */
+		if ((size_t)n < offsetof(struct tr_payload, pad) ||
+		    pl.magic != TRACER_MAGIC || pl.nonce != t->nonce ||
+		    pl.index >= t->n_probes) {
+			t->st.unmatched++;
+			continue;
+		}
+		p = &t->probes[pl.index];
+		if (p->state == TR_ANSWERED || p->state == TR_PENDING)
+			continue;	/* duplicate */
+		if (!is_time_exceeded(t->to.family, ee->ee_type) &&
+		    !is_unreach(t->to.family, ee->ee_type))
+			continue;
+		if (p->state == TR_INFLIGHT)
+			t->inflight--;
+		p->state = TR_ANSWERED;
+		p->rtt_ms = (double)(t_ns - p->sent_ns) / 1e6;
+		addr_of_sockaddr(SO_EE_OFFENDER(ee), &p->from);
+		t->st.answered++;
+		if (is_unreach(t->to.family, ee->ee_type)) {
+			set_flag(p->flag, sizeof(p->flag), t->to.family,
+			    ee->ee_type, ee->ee_code);
+			/* The destination (port unreachable) or a router
+			 * refusing it: nothing is learnt further out. */
+			if (p->ttl < t->stop_ttl)
+				t->stop_ttl = p->ttl;
+		}
+	}
+}
+
+static void
+drain_data(int fd)
+{
+	char buf[256];
+
+	/* Something listened on the port and answered: not a probe reply
+	 * we can match, but it must not fill the receive queue. */
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+static int
+send_probe(struct tracer *t, struct tr_probe *p, unsigned index)
+{
+	int fd = t->fds[p->flow], ttl = (int)p->ttl, tries, rc;
+	struct tr_payload pl;
+
+	memset(&pl, 0, sizeof(pl));
+	pl.magic = TRACER_MAGIC;
+	pl.nonce = t->nonce;
+	pl.index = index;
+	pl.ttl = p->ttl;
+	if (t->to.family == AF_INET)
+		rc = setsockopt(fd, SOL_IP, IP_TTL, &ttl, sizeof(ttl));
+	else
+		rc = setsockopt(fd, SOL_IPV6, IPV6_UNICAST_HOPS, &ttl,
+		    sizeof(ttl));
+	if (rc < 0)
+		return -errno;
+	for (tries = 0; tries < 4; tries++) {
+		p->sent_ns = now_ns();
+		if (send(fd, &pl, sizeof(pl), 0) == (ssize_t)sizeof(pl)) {
+			p->state = TR_INFLIGHT;
+			t->inflight++;
+			t->st.sent++;
+			return 0;
+		}
+		switch (errno) {
+		case EINTR:
+			continue;
+		case ECONNREFUSED:
+		case EHOSTUNREACH:
+		case ENETUNREACH:
+		case EPROTO:
+		case EACCES:
+		case EHOSTDOWN:
+		case ENOPROTOOPT:
+			/* A queued ICMP error left in sk_err, reported by
+			 * this send instead of the probe going out. */
+			rc = drain_errors(t, fd);
+			if (rc < 0)
+				return rc;
+			continue;
+		default:
+			return -errno;
+		}
+	}
+	/* The network keeps refusing: count it as a silent probe. */
+	p->state = TR_TIMEDOUT;
+	return 0;
+}
+
+/* Linux traceroute's adaptive wait for one probe, in ms. */
+static double
+probe_wait_ms(const struct tracer *t, const struct tr_probe *p)
+{
+	const struct probe_cfg *cfg = t->cfg;
+	double w = cfg->wait_max_ms, best_here = -1, best_near = -1;
+	unsigned i;
+
+	for (i = 0; i < t->n_probes; i++) {
+		const struct tr_probe *q = &t->probes[i];
+
+		if (q->state != TR_ANSWERED)
+			continue;
+		if (q->ttl == p->ttl && best_here < 0)
+			best_here = q->rtt_ms;
+		else if (q->ttl > p->ttl && best_near < 0)
+			best_near = q->rtt_ms;
+	}
+	if (best_here >= 0 && cfg->wait_here > 0)
+		w = best_here * cfg->wait_here;
+	else if (best_near >= 0 && cfg->wait_near > 0)
+		w = best_near * cfg->wait_near;
+	if (w < TRACER_MIN_WAIT_MS)
+		w = TRACER_MIN_WAIT_MS;
+	if (w > cfg->wait_max_ms)
+		w = cfg->wait_max_ms;
+	return w;
+}
+
+/* Expire probes; return ms until the next deadline (-1: none). */
+static int
+expire(struct tracer *t)
+{
+	uint64_t now = now_ns();
+	double next = -1;
+	unsigned i;
+
+	for (i = 0; i < t->next; i++) {
+		struct tr_probe *p = &t->probes[i];
+		double left;
+
+		if (p->state != TR_INFLIGHT)
+			continue;
+		if (p->ttl > t->stop_ttl) {
+			/* Beyond the destination: not worth waiting for. */
+			p->state = TR_TIMEDOUT;
+			t->inflight--;
+			continue;
+		}
+		left = probe_wait_ms(t, p) - (double)(now - p->sent_ns) / 1e6;
+		if (left <= 0) {
+			p->state = TR_TIMEDOUT;
+			t->inflight--;
+			continue;
+		}
+		if (next < 0 || left < next)
+			next = left;
+	}
+	if (next < 0)
+		return -1;
+	return (int)next + 1;
+}
+
+static int
+run(struct tracer *t, struct fd_error *err)
+{
+	struct pollfd pfd[TRACER_MAX_FLOWS];
+	unsigned i;
+	int rc, wait;
+
+	for (i = 0; i < t->n_flows; i++) {
+		pfd[i].fd = t->fds[i];
+		pfd[i].events = POLLIN;
+	}
+	for (;;) {
+		while (t->next < t->n_probes && t->inflight < TRACER_WINDOW) {
+			struct tr_probe *p = &t->probes[t->next];
+
+			if (p->ttl > t->stop_ttl) {
+				t->next = t->n_probes;
+				break;
+			}
+			rc = send_probe(t, p, t->next);
+			if (rc < 0)
+				return fd_error_set(err, rc, "send: %s",
+				    strerror(-rc));
+			t->next++;
+		}
+		wait = expire(t);
+		if (wait < 0 && (t->next >= t->n_probes ||
+		    t->probes[t->next].ttl > t->stop_ttl))
+			return 0;
+		if (wait < 0)
+			continue;	/* window room again */
+		rc = poll(pfd, t->n_flows, wait);
+		if (rc < 0 && errno != EINTR)
+			return fd_error_set(err, -errno, "poll: %s",
+			    strerror(errno));
+		for (i = 0; rc > 0 && i < t->n_flows; i++) {
+			if (pfd[i].revents & POLLERR) {
+				int r = drain_errors(t, pfd[i].fd);
+
+				if (r < 0)
+					return fd_error_set(err, r,
+					    "MSG_ERRQUEUE: %s", strerror(-r));
+			}
+			if (pfd[i].revents & POLLIN)
+				drain_data(pfd[i].fd);
+		}
+	}
+}
+
+static int
+build(const struct tracer *t, struct hop_list *merged,
+    struct hop_list *per_flow)
+{
+	unsigned i, f;
+	int rc;
+
+	for (f = 0; f < t->n_flows; f++) {
+		for (i = 0; i < t->n_probes; i++) {
+			const struct tr_probe *p = &t->probes[i];
+			const struct fd_addr *a;
+
+			if (p->flow != f || p->ttl > t->stop_ttl ||
+			    p->state == TR_PENDING)
+				continue;
+			a = p->state == TR_ANSWERED ? &p->from : NULL;
+			rc = hop_list_add_probe(merged, p->ttl, a, NULL,
+			    a ? p->rtt_ms : -1, p->flag);
+			if (rc < 0)
+				return rc;
+			if (per_flow != NULL) {
+				rc = hop_list_add_probe(&per_flow[f], p->ttl,
+				    a, NULL, a ? p->rtt_ms : -1, p->flag);
+				if (rc < 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+static void
+list_begin(struct hop_list *l, const struct fd_addr *to)
+{
+	hop_list_init(l);
+	snprintf(l->source, sizeof(l->source), "native");
+	l->target = *to;
+}
+
+int
+tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
+    struct hop_list *out, struct hop_list *per_flow,
+    struct tracer_stats *stats, struct fd_error *err)
+{
+	struct probe_cfg cfg = *cfg_in;
+	struct tracer t;
+	struct hop_list *merged = NULL, *flows = NULL;
+	unsigned ttl, k, f, i;
+	uint64_t t_start = now_ns();
+	int rc;
+
+	tracer_cfg_defaults(&cfg);
+	rc = tracer_cfg_check(&cfg, err);
+	if (rc < 0)
+		return rc;
+	if (to == NULL || (to->family != AF_INET && to->family != AF_INET6))
+		return fd_error_set(err, -EINVAL, "no target address");
+
+	memset(&t, 0, sizeof(t));
+	for (f = 0; f < TRACER_MAX_FLOWS; f++)
+		t.fds[f] = -1;
+	t.cfg = &cfg;
+	t.to = *to;
+	t.n_flows = cfg.flows;
+	t.stop_ttl = cfg.max_ttl;
+	t.nonce = (uint32_t)(t_start ^ ((uint64_t)getpid() << 16));
+	t.n_probes = (cfg.max_ttl - cfg.first_ttl + 1) * cfg.probes_per_hop *
+	    cfg.flows;
+	t.probes = calloc(t.n_probes, sizeof(*t.probes));
+	merged = hop_list_new();
+	if (per_flow != NULL)
+		flows = calloc(cfg.flows, sizeof(*flows));
+	if (t.probes == NULL || merged == NULL ||
+	    (per_flow != NULL && flows == NULL)) {
+		rc = fd_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Send order: TTL by TTL, and within one TTL the probe rounds of
+	 * every flow, so near hops answer first and set the waits. */
+	i = 0;
+	for (ttl = cfg.first_ttl; ttl <= cfg.max_ttl; ttl++)
+		for (k = 0; k < cfg.probes_per_hop; k++)
+			for (f = 0; f < cfg.flows; f++) {
+				t.probes[i].ttl = ttl;
+				t.probes[i].flow = f;
+				t.probes[i].rtt_ms = -1;
+				i++;
+			}
+	for (f = 0; f < cfg.flows; f++) {
+		rc = open_flow(&t, f, err);
+		if (rc < 0)
+			goto out;
+	}
+	rc = run(&t, err);
+	if (rc < 0)
+		goto out;
+
+	list_begin(merged, to);
+	for (f = 0; flows != NULL && f < cfg.flows; f++)
+		list_begin(&flows[f], to);
+	rc = build(&t, merged, flows);
+	if (rc < 0) {
+		rc = fd_error_set(err, rc, "hop list full");
+		goto out;
+	}
+	hop_list_finish(merged);
+	for (f = 0; flows != NULL && f < cfg.flows; f++)
+		hop_list_finish(&flows[f]);
+	t.st.wall_ms = (now_ns() - t_start) / 1000000u;
+	*out = *merged;
+	if (per_flow != NULL)
+		memcpy(per_flow, flows, cfg.flows * sizeof(*flows));
+	if (stats != NULL)
+		*stats = t.st;
+	rc = 0;
+out:
+	for (f = 0; f < TRACER_MAX_FLOWS; f++)
+		if (t.fds[f] >= 0)
+			close(t.fds[f]);
+	free(t.probes);
+	free(flows);
+	hop_list_free(merged);
+	return rc;
+}

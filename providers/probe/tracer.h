@@ -1,0 +1,39 @@
+/*
+ * Native traceroute without privileges: UDP datagrams on an ordinary socket,
+ * the TTL set per probe, ICMP errors read back from the socket's error queue
+ * (IP_RECVERR / IPV6_RECVERR, MSG_ERRQUEUE, SO_EE_OFFENDER) as iputils
+ * tracepath does.  Paris-style: every probe of a flow has the same 5-tuple
+ * (one socket per flow, one fixed destination port per flow), and probes
+ * are matched by an id in their payload, which the ICMP error quotes.
+ */
+#ifndef FD_TRACER_H
+#define FD_TRACER_H
+
+#include "provider.h"
+
+#define TRACER_MAX_FLOWS 16
+#define TRACER_MAX_PROBES 10
+
+/* Fill zero fields of cfg with the documented defaults. */
+void tracer_cfg_defaults(struct probe_cfg *cfg);
+/* -EINVAL with a message when cfg is out of range. */
+int tracer_cfg_check(const struct probe_cfg *cfg, struct fd_error *err);
+
+struct tracer_stats {
+	unsigned sent;		/* probes sent */
+	unsigned answered;	/* matched to a probe */
+	unsigned unmatched;	/* errors whose quote did not carry our id */
+	uint64_t wall_ms;
+};
+
+/*
+ * Trace to `to`.  out gets the probes of every flow merged (ECMP branches
+ * as several answers of one hop).  When per_flow is not NULL it must hold
+ * cfg->flows hop lists; each gets the probes of its flow only.  stats may
+ * be NULL.
+ */
+int tracer_run(const struct probe_cfg *cfg, const struct fd_addr *to,
+    struct hop_list *out, struct hop_list *per_flow,
+    struct tracer_stats *stats, struct fd_error *err);
+
+#endif
