@@ -1,0 +1,59 @@
+#include <string.h>
+
+#include "conv.h"
+#include "probe/converge.h"
+
+static const char *
+state_name(enum converge_class c)
+{
+	switch (c) {
+	case CONVERGE_PRIMARY:
+		return "primary";
+	case CONVERGE_OTHER:
+		return "backup";
+	default:
+		return "lost";
+	}
+}
+
+static json_t *
+secs_or_null(bool set, uint64_t ms, uint64_t t0)
+{
+	if (!set)
+		return json_null();
+	return json_real((double)(ms >= t0 ? ms - t0 : 0) / 1000.0);
+}
+
+json_t *
+drill_watch_json(const struct drill_watch *w, const struct watch_samples *s,
+    uint64_t t0, unsigned stable_ms, bool returning,
+    struct drill_watch_result *out)
+{
+	struct converge_result r;
+	json_t *conv, *tl;
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	out->left_ms = out->stable_ms = -1;
+	if (converge_analyse_dir(s, t0, &w->primary, returning ?
+	    CONVERGE_RETURN : CONVERGE_LEAVE, stable_ms, &r) < 0)
+		return NULL;
+	out->left_ms = r.left ? (int64_t)(r.left_ms - t0) : -1;
+	out->stable_ms = r.stable ? (int64_t)(r.stable_ms - t0) : -1;
+	out->sent = r.sent;
+	out->lost = r.lost;
+	out->longest_loss_ms = (int64_t)r.longest_loss_ms;
+	tl = json_array();
+	for (i = 0; i < r.n_runs; i++)
+		json_array_append_new(tl, json_pack("{s:o, s:o, s:s}",
+		    "from_s", secs_or_null(true, r.runs[i].start_ms, t0),
+		    "to_s", secs_or_null(true, r.runs[i].end_ms, t0),
+		    "state", state_name(r.runs[i].cls)));
+	conv = json_pack("{s:s, s:i, s:i, s:i, s:o, s:o, s:f, s:b, s:o}",
+	    "target", "", "rate_hz", (int)w->rate_hz, "sent", (int)r.sent,
+	    "lost", (int)r.lost, "left_s", secs_or_null(r.left, r.left_ms, t0),
+	    "stable_s", secs_or_null(r.stable, r.stable_ms, t0),
+	    "longest_loss_s", (double)r.longest_loss_ms / 1000.0,
+	    "converged", r.stable, "timeline", tl);
+	return conv;
+}

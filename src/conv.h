@@ -1,0 +1,44 @@
+/*
+ * The engine's side of convergence timing: which probe is watched, what
+ * "still on ExpressRoute" means, and the analysis (providers/probe/
+ * converge.h) turned into the result document's CONV object.
+ */
+#ifndef FD_CONV_H
+#define FD_CONV_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hops.h"
+#include "provider.h"
+
+struct drill_watch_result {
+	int64_t left_ms;	/* since t0; -1: never left */
+	int64_t stable_ms;	/* since t0; -1: never stable */
+	unsigned sent, lost;
+	int64_t longest_loss_ms;
+};
+
+struct drill_watch_run {
+	struct probe_watch *w;	/* NULL when not running */
+	uint64_t t0;		/* clock_now() when the write was sent */
+	bool analysed;
+	struct drill_watch_result result;
+};
+
+struct drill_watch {
+	int probe;		/* index into spec probes, -1: none */
+	struct hop_set primary;	/* responders that mean ExpressRoute */
+	unsigned ttl;		/* TTL at which they answered in baseline */
+	unsigned rate_hz;
+	struct drill_watch_run failover, failback;
+};
+
+/* Analyse samples taken since t0 and build the CONV object (NULL when
+ * there is nothing to analyse).  returning: failback direction. */
+json_t *drill_watch_json(const struct drill_watch *w,
+    const struct watch_samples *s, uint64_t t0, unsigned stable_ms,
+    bool returning, struct drill_watch_result *out);
+
+#endif

@@ -1,0 +1,1281 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "drill.h"
+#include "journal.h"
+#include "log.h"
+#include "lro.h"
+#include "result.h"
+#include "conv.h"
+
+struct drill {
+	const struct spec *s;
+	struct drill_providers *p;
+	const struct drill_opts *o;
+	json_t *doc, *phases, *checks, *paths, *ops;
+	const char *phase;
+	double phase_t0;
+	json_t *phase_obj;
+	unsigned phase_failed;		/* failed checks in this phase */
+	char phase_error[FD_ERROR_MSG];	/* provider/infra error */
+	unsigned failed;		/* failed checks in the whole drill */
+	bool infra_error;
+	bool interrupted;
+	bool attempted;			/* the disable was attempted */
+	bool dev_down[SPEC_MAX_DEVICES];
+	struct journal *journal;
+	char error[FD_ERROR_MSG];	/* the headline */
+	struct hop_list *traces[SPEC_MAX_PROBES];	/* latest, per probe */
+	struct drill_watch watch;
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+iso_time(double t, char *buf, size_t len)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&s, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", base, (int)((t - (double)s) * 1000));
+}
+
+static json_t *
+json_time(double t)
+{
+	char buf[40];
+
+	iso_time(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* Only the first error becomes the headline. */
+static void
+set_error(struct drill *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+set_error(struct drill *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->error[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->error, sizeof(d->error), fmt, ap);
+	va_end(ap);
+}
+static bool
+cancelled(struct drill *d)
+{
+	if (!d->interrupted && clock_cancelled(d->o->clock)) {
+		d->interrupted = true;
+		log_warn("interrupted by a signal during %s", d->phase);
+		set_error(d, "interrupted by a signal during %s", d->phase);
+	}
+	return d->interrupted;
+}
+
+static int
+dev_index(const struct spec *s, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n_devices; i++)
+		if (strcmp(s->devices[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+probe_index(const struct spec *s, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n_probes; i++)
+		if (strcmp(s->probes[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ------------------------------------------------------------ phases */
+
+static void
+phase_begin(struct drill *d, const char *name)
+{
+	log_transition(d->phase ? d->phase : "start", name);
+	d->phase = name;
+	d->phase_t0 = clock_wall();
+	d->phase_failed = 0;
+	d->phase_error[0] = '\0';
+	d->phase_obj = json_pack("{s:s, s:o}", "name", name, "started",
+	    json_time(d->phase_t0));
+	json_array_append_new(d->phases, d->phase_obj);
+}
+
+/* A provider or infrastructure error in the current phase. */
+static void
+phase_error(struct drill *d, const struct fd_error *err)
+{
+	log_error("%s: %s", d->phase, err->msg);
+	d->infra_error = true;
+	if (d->phase_error[0] == '\0')
+		snprintf(d->phase_error, sizeof(d->phase_error), "%s",
+		    err->msg);
+	set_error(d, "%s", err->msg);
+}
+
+/* Close the phase; 0 when it passed. */
+static int
+phase_end(struct drill *d)
+{
+	const char *status = "ok";
+	char msg[FD_ERROR_MSG] = "";
+
+	if (d->phase_error[0]) {
+		status = "error";
+		snprintf(msg, sizeof(msg), "%s", d->phase_error);
+	} else if (d->phase_failed > 0) {
+		status = "failed";
+		snprintf(msg, sizeof(msg), "%u check(s) failed",
+		    d->phase_failed);
+	} else if (d->interrupted) {
+		status = "error";
+		snprintf(msg, sizeof(msg), "interrupted");
+	}
+	json_object_set_new(d->phase_obj, "duration_s",
+	    json_real(clock_wall() - d->phase_t0));
+	json_object_set_new(d->phase_obj, "status", json_string(status));
+	if (msg[0])
+		json_object_set_new(d->phase_obj, "message", json_string(msg));
+	return strcmp(status, "ok") == 0 ? 0 : -1;
+}
+
+static void
+phase_skip(struct drill *d, const char *name, const char *why)
+{
+	json_array_append_new(d->phases, json_pack("{s:s, s:o, s:f, s:s, s:s}",
+	    "name", name, "started", json_time(clock_wall()), "duration_s",
+	    0.0, "status", "skipped", "message", why));
+}
+
+static void
+record_check(struct drill *d, const char *name, bool ok, const char *msg,
+    unsigned line)
+{
+	json_t *c = json_pack("{s:s, s:s, s:b, s:i}", "phase", d->phase,
+	    "name", name, "ok", ok, "line", (int)line);
+
+	if (!ok) {
+		json_object_set_new(c, "message", json_string(msg));
+		d->phase_failed++;
+		d->failed++;
+		log_warn("%s: FAIL %s: %s", d->phase, name, msg);
+		if (d->error[0] == '\0')
+			snprintf(d->error, sizeof(d->error), "%s: %s: %s",
+			    d->phase, name, msg);
+	} else {
+		log_info("%s: ok   %s", d->phase, name);
+	}
+	json_array_append_new(d->checks, c);
+}
+
+/* ------------------------------------------------------------ checks */
+
+static void
+check_name(const struct spec_check *c, char *buf, size_t len)
+{
+	char a[FD_ADDR_STRLEN], p[FD_PREFIX_STRLEN];
+
+	addr_str(&c->peer, a, sizeof(a));
+	prefix_str(&c->route.prefix, p, sizeof(p));
+	switch (c->kind) {
+	case CHECK_DEV_ADVERTISED:
+		snprintf(buf, len, "%s: routes advertised to %s", c->device,
+		    a);
+		break;
+	case CHECK_DEV_RECEIVED:
+		snprintf(buf, len, "%s: routes received from %s", c->device,
+		    a);
+		break;
+	case CHECK_DEV_BGP:
+		snprintf(buf, len, "%s: BGP sessions established", c->device);
+		break;
+	case CHECK_DEV_ROUTE:
+		snprintf(buf, len, "%s: route %s", c->device, p);
+		break;
+	case CHECK_AZ_LEARNED:
+		if (addr_is_set(&c->route.prefix.addr))
+			snprintf(buf, len, "azure: gateway learned %s", p);
+		else
+			snprintf(buf, len, "azure: gateway learned routes");
+		break;
+	case CHECK_AZ_ADVERTISED:
+		snprintf(buf, len, "azure: gateway advertises to %s", a);
+		break;
+	case CHECK_AZ_BGP:
+		snprintf(buf, len, "azure: gateway BGP peers established");
+		break;
+	case CHECK_AZ_CIRCUIT:
+		snprintf(buf, len, "azure: circuit and peering healthy");
+		break;
+	}
+}
+
+static int
+peers_established(const struct spec_check *c, const struct bgp_summary *sum,
+    struct fd_error *err)
+{
+	char a[FD_ADDR_STRLEN];
+	unsigned i;
+
+	if (sum->n == 0)
+		return fd_error_set(err, -ENODATA, "no BGP peers reported");
+	for (i = 0; i < c->n_peers; i++) {
+		const struct bgp_peer *bp = bgp_summary_find(sum,
+		    &c->peers[i]);
+
+		addr_str(&c->peers[i], a, sizeof(a));
+		if (bp == NULL)
+			return fd_error_set(err, -EBADMSG,
+			    "no BGP peer %s", a);
+		if (!bgp_peer_established(bp))
+			return fd_error_set(err, -EBADMSG,
+			    "BGP peer %s is %s, not Established", a,
+			    bp->state[0] ? bp->state : "in an unknown state");
+	}
+	return 0;
+}
+
+static int
+learned_check(const struct spec_check *c, const struct route_set *rs,
+    struct fd_error *err)
+{
+	const struct route_expect *e = &c->route;
+	char p[FD_PREFIX_STRLEN], want[ROUTE_ASPATH_MAX], got[ROUTE_ASPATH_MAX];
+	size_t i, n = 0;
+
+	if (!addr_is_set(&e->prefix.addr))
+		return prefixes_check(&c->prefixes, rs, err);
+	prefix_str(&e->prefix, p, sizeof(p));
+	for (i = 0; i < rs->n; i++) {
+		const struct route *r = &rs->v[i];
+		bool nh_ok = !e->has_nh_addr;
+		unsigned k;
+
+		if (!prefix_equal(&r->prefix, &e->prefix))
+			continue;
+		n++;
+		for (k = 0; k < r->n_nh && !nh_ok; k++)
+			nh_ok = prefix_contains(&e->nh_addr, &r->nh[k].addr);
+		if (!nh_ok)
+			continue;
+		if (e->as_path[0]) {
+			as_path_normalise(e->as_path, want, sizeof(want));
+			as_path_normalise(r->as_path, got, sizeof(got));
+			if (strcmp(want, got) != 0)
+				continue;
+		}
+		return 0;
+	}
+	if (n == 0)
+		return fd_error_set(err, rs->n ? -EBADMSG : -ENODATA,
+		    "%s not learned (%zu routes)", p, rs->n);
+	return fd_error_set(err, -EBADMSG,
+	    "%s learned %zu time(s) but none via the expected next hop/AS "
+	    "path", p, n);
+}
+
+/* Evaluate one check; provider errors are failed checks too (a check that
+ * could not be made never passes). */
+static void
+run_check(struct drill *d, const struct spec_check *c)
+{
+	struct fd_error err = { 0 };
+	struct route_set rs;
+	struct bgp_summary sum;
+	struct cloud_circuit cc;
+	const struct device_cfg *dc = NULL;
+	const struct device_ops *ops = NULL;
+	void *ctx = NULL;
+	char name[160];
+	int rc = 0, di = -1;
+
+	route_set_init(&rs);
+	bgp_summary_init(&sum);
+	check_name(c, name, sizeof(name));
+	if (c->kind <= CHECK_DEV_ROUTE) {
+		di = dev_index(d->s, c->device);
+		if (di < 0 || d->p->dev[di] == NULL) {
+			record_check(d, name, false, "no such device", c->line);
+			return;
+		}
+		if (d->dev_down[di]) {
+			record_check(d, name, false, "device unreachable",
+			    c->line);
+			return;
+		}
+		dc = &d->s->devices[di];
+		ops = d->p->dev[di];
+		ctx = d->p->dev_ctx[di];
+	}
+	switch (c->kind) {
+	case CHECK_DEV_ADVERTISED:
+		rc = ops->advertised(ctx, &c->peer, c->table, &rs, &err);
+		if (rc == 0)
+			rc = prefixes_check(&c->prefixes, &rs, &err);
+		break;
+	case CHECK_DEV_RECEIVED:
+		rc = ops->received(ctx, &c->peer, c->table, &rs, &err);
+		if (rc == 0)
+			rc = prefixes_check(&c->prefixes, &rs, &err);
+		break;
+	case CHECK_DEV_BGP:
+		rc = ops->bgp_summary(ctx, dc->routing_instance, &sum, &err);
+		if (rc == 0)
+			rc = peers_established(c, &sum, &err);
+		break;
+	case CHECK_DEV_ROUTE:
+		rc = ops->routes(ctx, c->table, &c->route.prefix, &rs, &err);
+		if (rc == 0)
+			rc = routes_check(&c->route, &rs, &err);
+		break;
+	case CHECK_AZ_LEARNED:
+		rc = d->p->cloud->learned_routes(d->p->cloud_ctx, &rs, &err);
+		if (rc == 0)
+			rc = learned_check(c, &rs, &err);
+		break;
+	case CHECK_AZ_ADVERTISED:
+		rc = d->p->cloud->advertised_routes(d->p->cloud_ctx, &c->peer,
+		    &rs, &err);
+		if (rc == 0)
+			rc = prefixes_check(&c->prefixes, &rs, &err);
+		break;
+	case CHECK_AZ_BGP:
+		rc = d->p->cloud->bgp_peers(d->p->cloud_ctx, &sum, &err);
+		if (rc == 0)
+			rc = peers_established(c, &sum, &err);
+		break;
+	case CHECK_AZ_CIRCUIT:
+		rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, &err);
+		break;
+	}
+	(void)dc;
+	record_check(d, name, rc == 0, err.msg, c->line);
+	route_set_done(&rs);
+	bgp_summary_done(&sum);
+}
+
+static void
+run_checks(struct drill *d, const struct spec_check *v, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n && !cancelled(d); i++)
+		run_check(d, &v[i]);
+}
+
+/* ------------------------------------------------------------ traces */
+
+static json_t *
+path_obj(struct drill *d, int pi)
+{
+	return json_array_get(d->paths, (size_t)pi);
+}
+
+/* Trace probe pi into d->traces[pi]. */
+static int
+trace_probe(struct drill *d, int pi, struct fd_error *err)
+{
+	const struct spec_probe *sp = &d->s->probes[pi];
+	struct hop_list *l = hop_list_new();
+	int rc, di;
+
+	if (l == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	if (sp->from[0] == '\0') {
+		rc = d->p->probe->trace(d->p->probe_ctx, &sp->to, l, err);
+	} else {
+		di = dev_index(d->s, sp->from);
+		if (di < 0 || d->p->dev[di] == NULL)
+			rc = fd_error_set(err, -ENOENT, "no device %s",
+			    sp->from);
+		else
+			rc = d->p->dev[di]->traceroute(d->p->dev_ctx[di],
+			    &sp->to, d->s->devices[di].routing_instance, l,
+			    err);
+	}
+	if (rc < 0) {
+		fd_error_prefix(err, "trace %s", sp->name);
+		hop_list_free(l);
+		return rc;
+	}
+	if (!addr_is_set(&l->target)) {
+		l->target = sp->to;
+		hop_list_finish(l);
+	}
+	hop_list_free(d->traces[pi]);
+	d->traces[pi] = l;
+	return 0;
+}
+
+static void
+store_trace(struct drill *d, int pi, const char *key)
+{
+	json_t *tr = json_object_get(path_obj(d, pi), "traces");
+
+	if (d->traces[pi] != NULL)
+		json_object_set_new(tr, key, hop_list_to_json(d->traces[pi]));
+}
+
+/* Trace every path of e and compare; record=false: only report whether
+ * all matched (used while converging). */
+static int
+check_paths(struct drill *d, const struct spec_expect *e, const char *key,
+    bool record)
+{
+	char name[128], hops[512];
+	unsigned i;
+	int bad = 0;
+
+	for (i = 0; i < e->n_paths && !cancelled(d); i++) {
+		const struct spec_path *sp = &e->paths[i];
+		struct fd_error err = { 0 };
+		int pi = probe_index(d->s, sp->probe);
+		int rc;
+
+		if (pi < 0)
+			continue;	/* the spec loader rejects this */
+		snprintf(name, sizeof(name), "path %s", sp->probe);
+		rc = trace_probe(d, pi, &err);
+		if (rc == 0) {
+			rc = hops_match(&sp->path, &d->s->sets, d->traces[pi],
+			    &err);
+			if (rc < 0 && record) {
+				hop_list_str(d->traces[pi], hops,
+				    sizeof(hops));
+				fd_error_prefix(&err, "[%s]", hops);
+			}
+		}
+		if (record) {
+			store_trace(d, pi, key);
+			record_check(d, name, rc == 0, err.msg, sp->line);
+		}
+		if (rc < 0)
+			bad++;
+	}
+	return bad ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ watch */
+
+/* The probe watched during converge: the first native probe marked watch,
+ * with the addresses that mean "still on ExpressRoute" taken from the
+ * failover expectation's avoid list and the TTL at which the baseline
+ * trace crossed them. */
+static void
+watch_setup(struct drill *d)
+{
+	const struct spec *s = d->s;
+	unsigned i, k, j, x;
+
+	memset(&d->watch, 0, sizeof(d->watch));
+	d->watch.probe = -1;
+	for (i = 0; i < s->n_probes; i++) {
+		if (s->probes[i].watch && s->probes[i].from[0] == '\0') {
+			d->watch.probe = (int)i;
+			break;
+		}
+	}
+	if (d->watch.probe < 0)
+		return;
+	snprintf(d->watch.primary.name, sizeof(d->watch.primary.name), "%s",
+	    "primary");
+	for (i = 0; i < s->failover.n_paths; i++) {
+		const struct spec_path *sp = &s->failover.paths[i];
+
+		if (strcmp(sp->probe, s->probes[d->watch.probe].name) != 0)
+			continue;
+		for (k = 0; k < sp->path.n_avoid; k++) {
+			const struct hop_pat *p = &sp->path.avoid[k];
+			const struct hop_set *hs;
+
+			if (p->kind == HOP_PAT_PREFIX &&
+			    d->watch.primary.n < HOPSET_MAX_PREFIXES) {
+				d->watch.primary.prefixes[
+				    d->watch.primary.n++] = p->prefix;
+			} else if (p->kind == HOP_PAT_SET &&
+			    (hs = hop_sets_find(&s->sets, p->set)) != NULL) {
+				for (j = 0; j < hs->n &&
+				    d->watch.primary.n < HOPSET_MAX_PREFIXES;
+				    j++)
+					d->watch.primary.prefixes[
+					    d->watch.primary.n++] =
+					    hs->prefixes[j];
+			}
+		}
+	}
+	/* The TTL of the first baseline hop inside the primary set. */
+	if (d->traces[d->watch.probe] != NULL) {
+		const struct hop_list *l = d->traces[d->watch.probe];
+
+		for (i = 0; i < l->n && d->watch.ttl == 0; i++)
+			for (x = 0; x < l->hops[i].n_answers; x++)
+				for (j = 0; j < d->watch.primary.n; j++)
+					if (prefix_contains(
+					    &d->watch.primary.prefixes[j],
+					    &l->hops[i].answers[x].addr))
+						d->watch.ttl = l->hops[i].ttl;
+	}
+}
+
+static int
+watch_start(struct drill *d, struct drill_watch_run *run,
+    struct fd_error *err)
+{
+	struct watch_req req;
+
+	memset(run, 0, sizeof(*run));
+	if (d->watch.probe < 0 || d->p->probe->watch_begin == NULL)
+		return 0;
+	d->watch.rate_hz = d->s->converge.rate_hz;
+	memset(&req, 0, sizeof(req));
+	req.target = d->s->probes[d->watch.probe].to;
+	req.rate_hz = d->s->converge.rate_hz;
+	req.ttl = d->watch.ttl;
+	req.max_ms = (uint64_t)(d->s->timeouts.operation_s +
+	    d->s->timeouts.converge_s + d->s->timeouts.settle_s + 60) * 1000;
+	run->t0 = clock_now(d->o->restore_clock);
+	if (d->p->probe->watch_begin(d->p->probe_ctx, &req, &run->w,
+	    err) < 0) {
+		run->w = NULL;
+		return fd_error_prefix(err, "convergence probing of %s",
+		    d->s->probes[d->watch.probe].name);
+	}
+	return 0;
+}
+
+/* Stop the watch and store its analysis under convergence.<key>. */
+static void
+watch_stop(struct drill *d, struct drill_watch_run *run, const char *key,
+    bool returning)
+{
+	struct watch_samples samples = { 0 };
+	struct fd_error err = { 0 };
+	json_t *conv;
+
+	if (run->w == NULL)
+		return;
+	if (d->p->probe->watch_end(d->p->probe_ctx, run->w, &samples,
+	    &err) < 0) {
+		log_warn("convergence probing failed: %s", err.msg);
+		run->w = NULL;
+		return;
+	}
+	run->w = NULL;
+	conv = drill_watch_json(&d->watch, &samples, run->t0,
+	    d->s->converge.stable_ms, returning, &run->result);
+	run->analysed = conv != NULL;
+	if (conv != NULL) {
+		char a[FD_ADDR_STRLEN];
+
+		json_object_set_new(conv, "target", json_string(addr_str(
+		    &d->s->probes[d->watch.probe].to, a, sizeof(a))));
+		json_object_set_new(conv, "probe",
+		    json_string(d->s->probes[d->watch.probe].name));
+		json_object_set_new(json_object_get(d->doc, "convergence"),
+		    key, conv);
+	}
+	watch_samples_done(&samples);
+}
+
+/* ------------------------------------------------------------ the drill */
+
+static int
+preflight(struct drill *d)
+{
+	struct cloud_circuit cc;
+	struct device_info info;
+	unsigned i;
+
+	phase_begin(d, "preflight");
+	{
+		struct fd_error err = { 0 };
+		char msg[FD_ERROR_MSG] = "";
+		int rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, &err);
+
+		if (rc < 0) {
+			snprintf(msg, sizeof(msg), "%s", err.msg);
+		} else if (strcasecmp(cc.service_provider_state,
+		    "Provisioned") != 0) {
+			snprintf(msg, sizeof(msg), "circuit provider state "
+			    "is %s, not Provisioned",
+			    cc.service_provider_state);
+		} else if (cc.circuit_provisioning_state[0] &&
+		    strcasecmp(cc.circuit_provisioning_state,
+		    "Enabled") != 0) {
+			snprintf(msg, sizeof(msg), "circuit is %s, not "
+			    "Enabled", cc.circuit_provisioning_state);
+		} else if (strcasecmp(cc.peering_state, "Enabled") != 0) {
+			snprintf(msg, sizeof(msg), "peering %s is %s, not "
+			    "Enabled", d->s->azure.peering,
+			    cc.peering_state);
+		} else if (strcasecmp(cc.peering_provisioning_state,
+		    "Succeeded") != 0) {
+			snprintf(msg, sizeof(msg), "peering %s is %s, not "
+			    "Succeeded", d->s->azure.peering,
+			    cc.peering_provisioning_state);
+		}
+		record_check(d, "azure: circuit and peering healthy",
+		    msg[0] == '\0', msg, 0);
+	}
+	for (i = 0; i < d->s->n_devices && !cancelled(d); i++) {
+		struct fd_error err = { 0 };
+		char name[96];
+		int rc;
+
+		snprintf(name, sizeof(name), "%s: reachable over SSH",
+		    d->s->devices[i].name);
+		rc = d->p->dev[i]->info(d->p->dev_ctx[i], &info, &err);
+		d->dev_down[i] = rc < 0;
+		record_check(d, name, rc == 0, err.msg, 0);
+	}
+	run_checks(d, d->s->preflight, d->s->n_preflight);
+	return phase_end(d);
+}
+
+static int
+baseline(struct drill *d)
+{
+	phase_begin(d, "baseline");
+	check_paths(d, &d->s->baseline, "baseline", true);
+	run_checks(d, d->s->baseline.checks, d->s->baseline.n_checks);
+	return phase_end(d);
+}
+
+static void
+record_op(struct drill *d, const char *action,
+    const struct cloud_op_info *info, const char *status, double t0,
+    unsigned attempts)
+{
+	json_array_append_new(d->ops, json_pack(
+	    "{s:s, s:i, s:s, s:s, s:f, s:i}", "action", action,
+	    "http_status", info->http_status, "request_id", info->request_id,
+	    "status", status, "duration_s", clock_wall() - t0,
+	    "attempts", (int)attempts));
+}
+
+/* One peering write and its long-running operation.  clock decides
+ * whether a signal can interrupt the wait. */
+static int
+peering_write(struct drill *d, bool enable, const struct fd_clock *clock,
+    uint64_t deadline, struct cloud_op_info *info, struct fd_error *err)
+{
+	struct lro_policy pol;
+	struct cloud_poll last;
+	struct cloud_op *op = NULL;
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	rc = d->p->cloud->peering_set_begin(d->p->cloud_ctx, enable, false,
+	    &op, info, err);
+	if (rc < 0)
+		return rc;
+	lro_policy_default(&pol);
+	pol.deadline = deadline;
+	memset(&last, 0, sizeof(last));
+	rc = lro_wait(d->p->cloud, d->p->cloud_ctx, op, clock, &pol, &last,
+	    NULL, err);
+	d->p->cloud->op_free(op);
+	return rc;
+}
+
+/* After the operation: does Azure show the state we asked for? */
+static int
+peering_confirm(struct drill *d, const char *want, struct fd_error *err)
+{
+	struct cloud_circuit cc;
+	int rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, err);
+
+	if (rc < 0)
+		return rc;
+	if (strcasecmp(cc.peering_state, want) != 0)
+		return fd_error_set(err, -EPROTO,
+		    "peering %s is %s after the operation, expected %s",
+		    d->s->azure.peering, cc.peering_state, want);
+	if (strcasecmp(cc.peering_provisioning_state, "Succeeded") != 0)
+		return fd_error_set(err, -EPROTO,
+		    "peering %s provisioning state %s after the operation",
+		    d->s->azure.peering, cc.peering_provisioning_state);
+	return 0;
+}
+
+static int
+failover(struct drill *d)
+{
+	struct cloud_op_info info;
+	struct fd_error err = { 0 };
+	double t0;
+	int rc;
+
+	phase_begin(d, "failover");
+	/* Probing starts before the write so the switch is measured from
+	 * the moment the PUT is sent; if it cannot start, nothing is
+	 * changed. */
+	rc = watch_start(d, &d->watch.failover, &err);
+	if (rc == 0)
+		rc = journal_open(d->o->state_dir, &d->s->azure, d->s->name,
+	    d->s->file, &d->journal, &err);
+	if (rc == 0)
+		rc = journal_append(d->journal, "intent", "disable", NULL,
+		    NULL, &err);
+	if (rc == 0 && cancelled(d))
+		rc = fd_error_set(&err, -ECANCELED, "interrupted before the "
+		    "peering was written");
+	if (rc < 0) {
+		/* Nothing was written to Azure: still an abort. */
+		if (rc != -ECANCELED)
+			phase_error(d, &err);
+		watch_stop(d, &d->watch.failover, "failover", false);
+		if (d->journal != NULL) {
+			/* Nothing to recover: close it as aborted. */
+			if (journal_finish(d->journal, "aborted", NULL,
+			    &err) < 0)
+				log_warn("%s", err.msg);
+			d->journal = NULL;
+		}
+		phase_end(d);
+		return -1;
+	}
+	json_object_set_new(d->doc, "journal",
+	    json_string(journal_file(d->journal)));
+	d->attempted = true;
+	t0 = clock_wall();
+	log_info("disabling peering %s of circuit %s", d->s->azure.peering,
+	    d->s->azure.circuit);
+	rc = peering_write(d, false, d->o->clock, clock_now(d->o->clock) +
+	    (uint64_t)d->s->timeouts.operation_s * 1000, &info, &err);
+	if (rc == 0)
+		rc = peering_confirm(d, "Disabled", &err);
+	record_op(d, "disable", &info, rc == 0 ? "Succeeded" : "Failed", t0,
+	    1);
+	if (journal_append(d->journal, "done", "disable", rc == 0 ? "ok" :
+	    "error", rc == 0 ? info.request_id : err.msg, NULL) < 0)
+		log_warn("journal: could not record the disable outcome");
+	if (rc < 0) {
+		if (rc == -ECANCELED)
+			cancelled(d);
+		else
+			phase_error(d, &err);
+	}
+	return phase_end(d);
+}
+
+static int
+converge(struct drill *d)
+{
+	uint64_t deadline = clock_now(d->o->clock) +
+	    (uint64_t)d->s->timeouts.converge_s * 1000;
+	unsigned tries = 0;
+	int rc;
+
+	phase_begin(d, "converge");
+	for (;;) {
+		tries++;
+		rc = check_paths(d, &d->s->failover, "failover", false);
+		if (rc == 0 || cancelled(d))
+			break;
+		if (clock_now(d->o->clock) >= deadline) {
+			struct fd_error err;
+
+			fd_error_set(&err, -ETIMEDOUT, "paths did not reach "
+			    "the failover expectation within %u s (%u traces)",
+			    d->s->timeouts.converge_s, tries);
+			phase_error(d, &err);
+			break;
+		}
+		if (clock_sleep(d->o->clock, d->o->retrace_ms) < 0)
+			cancelled(d);
+	}
+	if (rc == 0 && !d->interrupted) {
+		log_info("paths match the failover expectation; settling "
+		    "%u s", d->s->timeouts.settle_s);
+		if (clock_sleep(d->o->clock,
+		    (uint64_t)d->s->timeouts.settle_s * 1000) < 0)
+			cancelled(d);
+	}
+	return phase_end(d);
+}
+
+static void
+convergence_checks(struct drill *d)
+{
+	const struct drill_watch_result *r = &d->watch.failover.result;
+	char msg[160];
+
+	if (!d->watch.failover.analysed) {
+		if (d->s->failover.converge_within_s > 0 ||
+		    d->s->failover.max_loss > 0)
+			record_check(d, "convergence measured", false,
+			    d->watch.probe < 0 ? "no probe is watched" :
+			    "the continuous prober produced no samples", 0);
+		return;
+	}
+	if (d->s->failover.converge_within_s > 0) {
+		bool ok = r->stable_ms >= 0 && r->stable_ms <=
+		    (int64_t)d->s->failover.converge_within_s * 1000;
+
+		if (r->stable_ms < 0)
+			snprintf(msg, sizeof(msg), "the path never became "
+			    "stable on the backup");
+		else
+			snprintf(msg, sizeof(msg), "stable on the backup "
+			    "after %.2f s, limit %u s",
+			    (double)r->stable_ms / 1000,
+			    d->s->failover.converge_within_s);
+		record_check(d, "converged within limit", ok, msg, 0);
+	}
+	if (d->s->failover.max_loss > 0) {
+		snprintf(msg, sizeof(msg), "%u probes lost, limit %u",
+		    r->lost, d->s->failover.max_loss);
+		record_check(d, "packet loss within limit",
+		    r->lost <= d->s->failover.max_loss, msg, 0);
+	}
+}
+
+static int
+verify(struct drill *d)
+{
+	phase_begin(d, "verify");
+	check_paths(d, &d->s->failover, "failover", true);
+	run_checks(d, d->s->failover.checks, d->s->failover.n_checks);
+	watch_stop(d, &d->watch.failover, "failover", false);
+	convergence_checks(d);
+	return phase_end(d);
+}
+
+/*
+ * Enable the peering again.  Runs on the restore clock (signals cannot
+ * cut it short), retries with backoff until timeouts.restore_s, and
+ * confirms the state with a fresh GET.  Returns 0 when the peering is
+ * enabled.
+ */
+static int
+restore(struct drill *d)
+{
+	const struct fd_clock *clk = d->o->restore_clock;
+	struct fd_retry retry = { 1000, 2000, 60000, 0 };
+	struct cloud_op_info info;
+	struct fd_error err = { 0 };
+	unsigned attempt = 0, failed_ops = 0;
+	double t0 = clock_wall();
+	int rc = -1;
+
+	phase_begin(d, "restore");
+	retry.deadline = clock_now(clk) +
+	    (uint64_t)d->s->timeouts.restore_s * 1000;
+	if (d->journal != NULL && journal_append(d->journal, "intent",
+	    "enable", NULL, NULL, &err) < 0)
+		log_warn("journal: %s", err.msg);
+	if (watch_start(d, &d->watch.failback, &err) < 0)
+		log_warn("failback timing not measured: %s", err.msg);
+	memset(&info, 0, sizeof(info));
+	for (;;) {
+		int64_t delay;
+
+		attempt++;
+		fd_error_clear(&err);
+		log_info("enabling peering %s of circuit %s (attempt %u)",
+		    d->s->azure.peering, d->s->azure.circuit, attempt);
+		rc = peering_write(d, true, clk, retry.deadline, &info, &err);
+		if (rc == -EALREADY)
+			rc = 0;	/* confirmed below */
+		if (rc == 0)
+			rc = peering_confirm(d, "Enabled", &err);
+		if (rc == 0)
+			break;
+		log_warn("restore attempt %u: %s", attempt, err.msg);
+		/* A Failed operation was processed by Azure and failed:
+		 * retry it only a few times, then a human must look. */
+		if (rc == -EIO && ++failed_ops > d->o->restore_failed_retries)
+			break;
+		delay = retry_delay(&retry, clk, attempt, 0);
+		if (delay < 0)
+			break;
+		clock_sleep(clk, (uint64_t)delay);
+	}
+	record_op(d, "enable", &info, rc == 0 ? "Succeeded" : "Failed", t0,
+	    attempt);
+	if (d->journal != NULL && journal_append(d->journal, "done", "enable",
+	    rc == 0 ? "ok" : "error", rc == 0 ? info.request_id : err.msg,
+	    NULL) < 0)
+		log_warn("journal: could not record the enable outcome");
+	if (rc < 0) {
+		char msg[FD_ERROR_MSG];
+
+		snprintf(msg, sizeof(msg), "RESTORE FAILED: circuit %s peering "
+		    "%s may still be Disabled: %s", d->s->azure.circuit,
+		    d->s->azure.peering, err.msg);
+		/* This headline wins over any earlier error. */
+		snprintf(d->error, sizeof(d->error), "%s", msg);
+		fd_error_set(&err, rc, "%s", msg);
+		phase_error(d, &err);
+	}
+	phase_end(d);
+	return rc;
+}
+
+static int
+verify_restored(struct drill *d)
+{
+	const struct spec_expect *e = d->s->restored.set ? &d->s->restored :
+	    &d->s->baseline;
+	uint64_t deadline = clock_now(d->o->clock) +
+	    (uint64_t)d->s->timeouts.converge_s * 1000;
+	int rc;
+
+	phase_begin(d, "verify-restored");
+	/* Wait (bounded) for the paths to come back before judging. */
+	while (!cancelled(d) && check_paths(d, e, "restored", false) < 0 &&
+	    clock_now(d->o->clock) < deadline)
+		if (clock_sleep(d->o->clock, d->o->retrace_ms) < 0)
+			break;
+	if (!cancelled(d) && clock_sleep(d->o->clock,
+	    (uint64_t)d->s->timeouts.settle_s * 1000) < 0)
+		cancelled(d);
+	check_paths(d, e, "restored", true);
+	run_checks(d, e->checks, e->n_checks);
+	watch_stop(d, &d->watch.failback, "failback", true);
+	rc = phase_end(d);
+	return rc;
+}
+
+static json_t *
+doc_new(struct drill *d)
+{
+	const struct spec *s = d->s;
+	json_t *paths = json_array();
+	unsigned i;
+	char a[FD_ADDR_STRLEN];
+
+	for (i = 0; i < s->n_probes; i++)
+		json_array_append_new(paths, json_pack(
+		    "{s:s, s:s, s:s, s:{s:n, s:n, s:n}}", "probe",
+		    s->probes[i].name, "target", addr_str(&s->probes[i].to, a,
+		    sizeof(a)), "from", s->probes[i].from, "traces",
+		    "baseline", "failover", "restored"));
+	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, "
+	    "s:s}, s:s, s:o, s:[], s:[], s:o, s:{s:n, s:n}, "
+	    "s:{s:s, s:[]}, s:n}",
+	    "schema", RESULT_SCHEMA,
+	    "tool", "name", "failover-drill", "version", FD_VERSION,
+	    "drill", "name", s->name, "spec", s->file, "subscription",
+	    s->azure.subscription, "resource_group", s->azure.resource_group,
+	    "circuit", s->azure.circuit, "peering", s->azure.peering,
+	    "mode", d->o->dry_run ? "dry-run" : "run",
+	    "started", json_time(clock_wall()),
+	    "phases", "checks",
+	    "paths", paths,
+	    "convergence", "failover", "failback",
+	    "azure", "correlation_id", d->o->correlation_id ?
+	    d->o->correlation_id : "", "operations",
+	    "journal");
+}
+
+static int
+finish(struct drill *d, int code, bool restored_ok, double t_start)
+{
+	static const char *const outcomes[] = { "passed", "failed", "failed",
+		"aborted", "restore-failed" };
+	bool healthy;
+	json_t *phases;
+	size_t i;
+	json_t *ph;
+
+	json_object_set_new(d->doc, "finished", json_time(clock_wall()));
+	json_object_set_new(d->doc, "duration_s",
+	    json_real(clock_wall() - t_start));
+	json_object_set_new(d->doc, "outcome", json_string(outcomes[code]));
+	json_object_set_new(d->doc, "exit_code", json_integer(code));
+	json_object_set_new(d->doc, "error", d->error[0] ?
+	    json_string(d->error) : json_null());
+	/* The backup is healthy when preflight (the backup's own checks)
+	 * passed; a real run also needs verify to have passed. */
+	phases = json_object_get(d->doc, "phases");
+	healthy = true;
+	json_array_foreach(phases, i, ph) {
+		const char *n = json_string_value(json_object_get(ph, "name"));
+		const char *st = json_string_value(json_object_get(ph,
+		    "status"));
+
+		if (n == NULL || st == NULL)
+			continue;
+		if ((strcmp(n, "preflight") == 0 || strcmp(n, "verify") == 0 ||
+		    strcmp(n, "converge") == 0) && strcmp(st, "ok") != 0)
+			healthy = false;
+	}
+	if (json_array_size(phases) == 0 || (d->interrupted && !d->attempted))
+		json_object_set_new(d->doc, "backup_healthy", json_null());
+	else
+		json_object_set_new(d->doc, "backup_healthy",
+		    json_boolean(healthy));
+	(void)restored_ok;
+	return code;
+}
+
+int
+drill_run(const struct spec *s, struct drill_providers *p,
+    const struct drill_opts *o, json_t **result, struct fd_error *err)
+{
+	struct drill d;
+	struct fd_error e = { 0 };
+	char jpath[PATH_MAX];
+	double t_start = clock_wall();
+	int lockfd = -1, code = DRILL_PASSED, rc;
+	bool restored_ok = true;
+	unsigned i;
+
+	memset(&d, 0, sizeof(d));
+	d.s = s;
+	d.p = p;
+	d.o = o;
+	d.doc = doc_new(&d);
+	d.phases = json_object_get(d.doc, "phases");
+	d.checks = json_object_get(d.doc, "checks");
+	d.paths = json_object_get(d.doc, "paths");
+	d.ops = json_object_get(json_object_get(d.doc, "azure"),
+	    "operations");
+	d.watch.probe = -1;
+
+	rc = journal_lock(o->state_dir, &s->azure, &lockfd, &e);
+	if (rc == 0) {
+		journal_path(o->state_dir, &s->azure, jpath, sizeof(jpath));
+		if (access(jpath, F_OK) == 0)
+			rc = fd_error_set(&e, -EEXIST, "an unfinished drill "
+			    "journal exists for circuit %s peering %s: %s; "
+			    "finish it with 'failover-drill recover "
+			    "--journal %s'", s->azure.circuit,
+			    s->azure.peering, jpath, o->state_dir);
+	}
+	if (rc < 0) {
+		snprintf(d.error, sizeof(d.error), "%s", e.msg);
+		code = DRILL_ABORTED;
+		goto out;
+	}
+
+	if (preflight(&d) < 0 || cancelled(&d) || baseline(&d) < 0 ||
+	    cancelled(&d)) {
+		code = DRILL_ABORTED;
+		goto out;
+	}
+	if (o->dry_run) {
+		phase_skip(&d, "failover", "dry run");
+		goto out;
+	}
+	watch_setup(&d);
+	if (failover(&d) == 0 && !cancelled(&d) && converge(&d) == 0 &&
+	    !cancelled(&d))
+		verify(&d);
+	if (!d.attempted) {
+		code = DRILL_ABORTED;
+		goto out;
+	}
+	/* Every path after the disable attempt arrives here. */
+	watch_stop(&d, &d.watch.failover, "failover", false);
+	if (restore(&d) < 0) {
+		restored_ok = false;
+		code = DRILL_RESTORE_FAILED;
+		goto out;
+	}
+	if (!cancelled(&d))
+		verify_restored(&d);
+	watch_stop(&d, &d.watch.failback, "failback", true);
+	if (d.failed > 0 || d.infra_error || d.interrupted)
+		code = DRILL_FAILED;
+out:
+	if (code == DRILL_PASSED && (d.failed > 0 || d.infra_error ||
+	    d.interrupted))
+		code = DRILL_ABORTED;	/* dry run that did not pass */
+	log_transition(d.phase ? d.phase : "start", "report");
+	finish(&d, code, restored_ok, t_start);
+	if (d.journal != NULL) {
+		static const char *const outcomes[] = { "passed", "failed",
+			"failed", "aborted", "restore-failed" };
+
+		if (code == DRILL_RESTORE_FAILED) {
+			/* Leave it for recover. */
+			journal_free(d.journal);
+		} else {
+			char jp[PATH_MAX];
+
+			snprintf(jp, sizeof(jp), "%s/journal.jsonl",
+			    o->out_dir ? o->out_dir : ".");
+			if (journal_finish(d.journal, outcomes[code],
+			    o->out_dir ? jp : NULL, &e) < 0)
+				log_warn("%s", e.msg);
+			else if (o->out_dir != NULL)
+				json_object_set_new(d.doc, "journal",
+				    json_string(jp));
+		}
+	}
+	journal_unlock(lockfd);
+	for (i = 0; i < SPEC_MAX_PROBES; i++)
+		hop_list_free(d.traces[i]);
+	if (code != DRILL_PASSED)
+		fd_error_set(err, -EBADMSG, "%s", d.error[0] ? d.error :
+		    "drill did not pass");
+	*result = d.doc;
+	return code;
+}
+
+/* ------------------------------------------------------------ recover */
+
+int
+drill_recover(const struct journal_state *js, const struct cloud_ops *cloud,
+    void *cloud_ctx, const struct fd_clock *clock, unsigned deadline_s,
+    struct fd_error *err)
+{
+	struct fd_retry retry = { 1000, 2000, 60000, 0 };
+	struct lro_policy pol;
+	struct cloud_circuit cc;
+	unsigned attempt = 0;
+	int rc = 0;
+
+	retry.deadline = clock_now(clock) + (uint64_t)deadline_s * 1000;
+	lro_policy_default(&pol);
+	pol.deadline = retry.deadline;
+	for (;;) {
+		struct cloud_op_info info;
+		struct cloud_op *op = NULL;
+		int64_t delay;
+
+		attempt++;
+		rc = cloud->circuit(cloud_ctx, &cc, err);
+		if (rc == 0 && strcasecmp(cc.peering_state, "Enabled") == 0 &&
+		    strcasecmp(cc.peering_provisioning_state, "Succeeded") ==
+		    0)
+			return 0;
+		if (rc == 0) {
+			log_info("peering %s of circuit %s is %s; enabling",
+			    js->azure.peering, js->azure.circuit,
+			    cc.peering_state);
+			rc = cloud->peering_set_begin(cloud_ctx, true, false,
+			    &op, &info, err);
+			if (rc == -EALREADY)
+				rc = 0;
+			else if (rc == 0) {
+				rc = lro_wait(cloud, cloud_ctx, op, clock,
+				    &pol, NULL, NULL, err);
+				cloud->op_free(op);
+			}
+			if (rc == 0)
+				continue;	/* confirm with a fresh GET */
+		}
+		log_warn("recover attempt %u: %s", attempt, err->msg);
+		delay = retry_delay(&retry, clock, attempt, 0);
+		if (delay < 0)
+			break;
+		clock_sleep(clock, (uint64_t)delay);
+	}
+	return fd_error_prefix(err, "RESTORE FAILED: circuit %s peering %s "
+	    "may still be Disabled", js->azure.circuit, js->azure.peering);
+}
+
+/* ------------------------------------------------------------ plan */
+
+static void
+plan_checks(FILE *out, const struct spec_check *v, unsigned n)
+{
+	char name[160];
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		check_name(&v[i], name, sizeof(name));
+		fprintf(out, "    read   %s\n", name);
+	}
+}
+
+static void
+plan_paths(FILE *out, const struct spec *s, const struct spec_expect *e)
+{
+	char buf[64], pats[512];
+	unsigned i, k;
+
+	for (i = 0; i < e->n_paths; i++) {
+		const struct spec_probe *p = spec_probe(s, e->paths[i].probe);
+		size_t off = 0;
+
+		pats[0] = '\0';
+		for (k = 0; k < e->paths[i].path.n; k++)
+			off += (size_t)snprintf(pats + off, sizeof(pats) - off,
+			    "%s%s", k ? " " : "", hop_pat_str(
+			    &e->paths[i].path.pats[k], buf, sizeof(buf)));
+		fprintf(out, "    trace  %s -> %s%s%s: expect [%s]%s\n",
+		    e->paths[i].probe, p ? addr_str(&p->to, buf, sizeof(buf)) :
+		    "?", p && p->from[0] ? " from " : "",
+		    p && p->from[0] ? p->from : "", pats,
+		    e->paths[i].path.reach ? "" : " unreachable");
+	}
+}
+
+void
+drill_plan(const struct spec *s, bool dry_run, FILE *out)
+{
+	const struct azure_cfg *az = &s->azure;
+	char peering[512];
+	unsigned i;
+
+	snprintf(peering, sizeof(peering), "/subscriptions/%s/resourceGroups/"
+	    "%s/providers/Microsoft.Network/expressRouteCircuits/%s/peerings/"
+	    "%s", az->subscription, az->resource_group, az->circuit,
+	    az->peering);
+	fprintf(out, "drill %s (%s)%s\n", s->name, s->file,
+	    dry_run ? ", dry run" : "");
+	fprintf(out, "1. preflight (read-only)\n");
+	fprintf(out, "    read   GET %s (circuit and peering state)\n",
+	    peering);
+	for (i = 0; i < s->n_devices; i++)
+		fprintf(out, "    read   %s: ssh %s@%s:%u show version\n",
+		    s->devices[i].name, s->devices[i].user,
+		    s->devices[i].host, s->devices[i].port);
+	plan_checks(out, s->preflight, s->n_preflight);
+	fprintf(out, "2. baseline (read-only)\n");
+	plan_paths(out, s, &s->baseline);
+	plan_checks(out, s->baseline.checks, s->baseline.n_checks);
+	if (dry_run) {
+		fprintf(out, "writes: none (dry run)\n");
+		return;
+	}
+	fprintf(out, "3. failover\n");
+	fprintf(out, "    WRITE  PUT %s state=Disabled%s (If-Match: etag), "
+	    "then follow the operation\n", peering, az->ipv6 ?
+	    " ipv6PeeringConfig.state=Disabled" : "");
+	fprintf(out, "4. converge: re-trace every %s until the failover "
+	    "expectation holds (at most %u s), settle %u s\n",
+	    "second", s->timeouts.converge_s, s->timeouts.settle_s);
+	fprintf(out, "5. verify\n");
+	plan_paths(out, s, &s->failover);
+	plan_checks(out, s->failover.checks, s->failover.n_checks);
+	fprintf(out, "6. restore (always, also after a failure or signal; "
+	    "retried for up to %u s)\n", s->timeouts.restore_s);
+	fprintf(out, "    WRITE  PUT %s state=Enabled%s (If-Match: etag), "
+	    "then follow the operation\n", peering, az->ipv6 ?
+	    " ipv6PeeringConfig.state=Enabled" : "");
+	fprintf(out, "7. verify-restored\n");
+	if (s->restored.set) {
+		plan_paths(out, s, &s->restored);
+		plan_checks(out, s->restored.checks, s->restored.n_checks);
+	} else {
+		plan_paths(out, s, &s->baseline);
+		plan_checks(out, s->baseline.checks, s->baseline.n_checks);
+	}
+	fprintf(out, "writes: 2 (disable and enable of peering %s)\n",
+	    az->peering);
+}

@@ -1,0 +1,80 @@
+/*
+ * The drill engine: the lifecycle of DESIGN.md §2 over the three provider
+ * interfaces.
+ *
+ *   preflight -> baseline -> failover -> converge -> verify -> restore ->
+ *   verify-restored -> report
+ *
+ * Before the first write any failure aborts (exit 3, nothing changed).
+ * From the moment the disable is attempted, every path — success, failed
+ * expectation, provider error, timeout, signal — goes through restore,
+ * which runs on a clock that signals cannot cancel and retries with backoff
+ * until its own deadline.
+ */
+#ifndef FD_DRILL_H
+#define FD_DRILL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "clock.h"
+#include "provider.h"
+#include "spec.h"
+
+/* Exit status, failover-drill(1). */
+enum drill_exit {
+	DRILL_PASSED = 0,
+	DRILL_FAILED = 1,	/* changed, restored, but did not pass */
+	DRILL_USAGE = 2,	/* usage or spec error */
+	DRILL_ABORTED = 3,	/* stopped before any change */
+	DRILL_RESTORE_FAILED = 4,	/* the peering may still be disabled */
+};
+
+/* Opened providers; dev[i] belongs to spec->devices[i]. */
+struct drill_providers {
+	const struct cloud_ops *cloud;
+	void *cloud_ctx;
+	const struct device_ops *dev[SPEC_MAX_DEVICES];
+	void *dev_ctx[SPEC_MAX_DEVICES];
+	const struct probe_ops *probe;
+	void *probe_ctx;
+};
+
+struct drill_opts {
+	bool dry_run;
+	const char *state_dir;		/* journals and locks */
+	const char *out_dir;		/* result directory or NULL */
+	const char *correlation_id;	/* for the report */
+	/* Cancellable by SIGINT/SIGTERM/SIGHUP (clock.cancel). */
+	const struct fd_clock *clock;
+	/* Never cancelled: restore and its waits. */
+	const struct fd_clock *restore_clock;
+	/* Waits between re-traces while converging (default 1000 ms). */
+	unsigned retrace_ms;
+	/* How often a failed LRO is retried during restore (default 2). */
+	unsigned restore_failed_retries;
+};
+
+/*
+ * Run the drill.  Returns the exit status (enum drill_exit); *result gets
+ * the result document (a new reference, always set), err the headline
+ * error when the drill did not pass.
+ */
+int drill_run(const struct spec *s, struct drill_providers *p,
+    const struct drill_opts *o, json_t **result, struct fd_error *err);
+
+/*
+ * Finish an interrupted drill from its journal: enable the peering if a
+ * disable was attempted and no enable succeeded after it.  Returns 0 when
+ * the peering is (now) enabled, DRILL_RESTORE_FAILED otherwise.
+ */
+struct journal_state;
+int drill_recover(const struct journal_state *js,
+    const struct cloud_ops *cloud, void *cloud_ctx,
+    const struct fd_clock *clock, unsigned deadline_s,
+    struct fd_error *err);
+
+/* Describe every step and every write of a drill (the "plan" verb). */
+void drill_plan(const struct spec *s, bool dry_run, FILE *out);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * The drill journal: one JSON-lines file per circuit in the state
+ * directory, fsync'ed after every record.  Intent is written before each
+ * mutation and its outcome after, so `failover-drill recover` can finish
+ * the restore of a drill that was killed.  The journal holds the Azure
+ * coordinates (never credentials).  A journal that exists in the state
+ * directory is unfinished; a finished one is moved to the result directory.
+ *
+ * Records: {"t":…,"event":"begin","pid":…,"drill":…,"spec":…,"azure":{…}}
+ *          {"t":…,"event":"intent","action":"disable"|"enable"}
+ *          {"t":…,"event":"done","action":…,"status":"ok"|"error",
+ *           "detail":…}
+ *          {"t":…,"event":"end","outcome":…}
+ */
+#ifndef FD_JOURNAL_H
+#define FD_JOURNAL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "provider.h"
+
+struct journal;
+
+/* "<subscription>_<resource group>_<circuit>_<peering>", sanitised. */
+void journal_key(const struct azure_cfg *az, char *buf, size_t len);
+/* Path of the journal for this circuit in dir. */
+void journal_path(const char *dir, const struct azure_cfg *az, char *buf,
+    size_t len);
+
+/* Take the per-circuit lock (flock on <key>.lock); -EBUSY when another
+ * drill holds it.  *fd is closed by journal_unlock(). */
+int journal_lock(const char *dir, const struct azure_cfg *az, int *fd,
+    struct fd_error *err);
+void journal_unlock(int fd);
+
+/* Create the journal (O_EXCL: -EEXIST when an unfinished one exists). */
+int journal_open(const char *dir, const struct azure_cfg *az,
+    const char *drill, const char *spec_path, struct journal **out,
+    struct fd_error *err);
+int journal_append(struct journal *j, const char *event, const char *action,
+    const char *status, const char *detail, struct fd_error *err);
+/* Write the end record, copy the file to move_to (a file path; NULL:
+ * none), remove it from the state directory, free j. */
+int journal_finish(struct journal *j, const char *outcome,
+    const char *move_to, struct fd_error *err);
+/* Close without an end record (the journal stays unfinished). */
+void journal_free(struct journal *j);
+
+/* Reopen an existing journal for appending (recover). */
+int journal_reopen(const char *path, struct journal **out,
+    struct fd_error *err);
+const char *journal_file(const struct journal *j);
+
+struct journal_state {
+	char path[PATH_MAX];
+	struct azure_cfg azure;
+	char drill[64];
+	char spec[PATH_MAX];
+	pid_t pid;
+	bool disable_intent;	/* a disable was attempted */
+	bool enable_done;	/* the last enable succeeded after it */
+	bool ended;
+	unsigned records;
+};
+
+int journal_read(const char *path, struct journal_state *out,
+    struct fd_error *err);
+/* Unfinished journals in dir: up to max paths; *n is the count. */
+int journal_list(const char *dir, char (*paths)[PATH_MAX], size_t max,
+    size_t *n, struct fd_error *err);
+
+/* mkdir -p with mode 0700. */
+int journal_mkdirs(const char *dir, struct fd_error *err);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * Fake providers for engine tests: one in-memory "world" (the peering
+ * state, the paths and routes that follow from it) behind the cloud, device
+ * and probe interfaces.  Every provider call is a numbered step; a fault
+ * (error, timeout, signal) can be injected at any step, as curl's torture
+ * tests do with allocations.
+ */
+#ifndef FD_FAKES_H
+#define FD_FAKES_H
+
+#include "clock.h"
+#include "drill.h"
+#include "spec.h"
+
+enum fake_fault { FAULT_NONE, FAULT_ERROR, FAULT_TIMEOUT, FAULT_SIGNAL };
+
+struct fake_world {
+	struct vclock vc;
+	struct fd_clock clock;		/* cancellable */
+	struct fd_clock rclock;		/* restore: never cancelled */
+	volatile sig_atomic_t cancel;
+	bool enabled;			/* the peering */
+	uint64_t changed_at;		/* vclock ms of the last change */
+	bool was_enabled;		/* before changed_at */
+	unsigned steps;			/* provider calls so far */
+	unsigned first_write_step;	/* step of the first peering write */
+	unsigned writes;		/* peering PUTs */
+	unsigned fail_at;		/* inject at this step (0: never) */
+	enum fake_fault fault;
+	bool enable_always_fails;	/* restore's LRO ends Failed */
+	bool vpn_broken;		/* backup route missing */
+	char last_step[64];
+};
+
+void fake_world_init(struct fake_world *w);
+void fake_providers(struct fake_world *w, struct drill_providers *p,
+    const struct spec *s);
+/* The seed drill of DESIGN.md §3, built by hand (no JSON). */
+void fake_seed_spec(struct spec *s);
+
+#endif

@@ -1,0 +1,140 @@
+/* The journal: records, fsync'ed lines, torn last line, recover state. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "journal.h"
+
+static char dir[64];
+static struct azure_cfg az;
+
+static int
+setup(void **st)
+{
+	(void)st;
+	snprintf(dir, sizeof(dir), "/tmp/fd-test-journal-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	memset(&az, 0, sizeof(az));
+	snprintf(az.subscription, sizeof(az.subscription), "0000-1111");
+	snprintf(az.resource_group, sizeof(az.resource_group), "SEA-Cust11");
+	snprintf(az.circuit, sizeof(az.circuit), "SEA-Cust11-ER");
+	snprintf(az.peering, sizeof(az.peering), "AzurePrivatePeering");
+	snprintf(az.arm_endpoint, sizeof(az.arm_endpoint),
+	    "https://127.0.0.1:8443");
+	return 0;
+}
+
+static int
+teardown(void **st)
+{
+	char cmd[128];
+
+	(void)st;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_lifecycle(void **st)
+{
+	struct journal *j = NULL, *j2 = NULL;
+	struct journal_state js;
+	struct fd_error err = { 0 };
+	char path[PATH_MAX], moved[PATH_MAX], list[4][PATH_MAX];
+	size_t n;
+
+	(void)st;
+	assert_int_equal(journal_open(dir, &az, "seed", "/x/seed.json", &j,
+	    &err), 0);
+	/* One unfinished journal per circuit. */
+	assert_int_equal(journal_open(dir, &az, "seed", "", &j2, &err),
+	    -EEXIST);
+	assert_non_null(strstr(err.msg, "unfinished"));
+	assert_int_equal(journal_append(j, "intent", "disable", NULL, NULL,
+	    &err), 0);
+	journal_path(dir, &az, path, sizeof(path));
+	assert_int_equal(journal_read(path, &js, &err), 0);
+	assert_true(js.disable_intent);
+	assert_false(js.enable_done);
+	assert_false(js.ended);
+	assert_string_equal(js.azure.circuit, "SEA-Cust11-ER");
+	assert_string_equal(js.azure.arm_endpoint, "https://127.0.0.1:8443");
+	assert_int_equal(js.pid, getpid());
+	assert_int_equal(journal_list(dir, list, 4, &n, &err), 0);
+	assert_int_equal(n, 1);
+
+	assert_int_equal(journal_append(j, "done", "enable", "ok", "req-2",
+	    &err), 0);
+	assert_int_equal(journal_read(path, &js, &err), 0);
+	assert_true(js.enable_done);
+	snprintf(moved, sizeof(moved), "%s/journal.jsonl", dir);
+	assert_int_equal(journal_finish(j, "passed", moved, &err), 0);
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(access(moved, F_OK), 0);
+	assert_int_equal(journal_list(dir, list, 4, &n, &err), 0);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_torn_line(void **st)
+{
+	struct journal *j = NULL;
+	struct journal_state js;
+	struct fd_error err = { 0 };
+	char path[PATH_MAX];
+	FILE *f;
+
+	(void)st;
+	assert_int_equal(journal_open(dir, &az, "seed", "", &j, &err), 0);
+	assert_int_equal(journal_append(j, "intent", "disable", NULL, NULL,
+	    &err), 0);
+	journal_free(j);
+	journal_path(dir, &az, path, sizeof(path));
+	/* A kill -9 in the middle of a write leaves half a line. */
+	f = fopen(path, "a");
+	fputs("{\"event\":\"done\",\"act", f);
+	fclose(f);
+	assert_int_equal(journal_read(path, &js, &err), 0);
+	assert_true(js.disable_intent);
+	assert_false(js.enable_done);
+	/* Garbage before the end is corruption, not a torn line. */
+	f = fopen(path, "a");
+	fputs("\n{\"event\":\"end\"}\n", f);
+	fclose(f);
+	assert_int_equal(journal_read(path, &js, &err), -EPROTO);
+	assert_non_null(strstr(err.msg, ":3:"));
+	unlink(path);
+}
+
+static void
+test_lock(void **st)
+{
+	struct fd_error err = { 0 };
+	int a = -1, b = -1;
+
+	(void)st;
+	assert_int_equal(journal_lock(dir, &az, &a, &err), 0);
+	/* A second open file description conflicts even in one process. */
+	assert_int_equal(journal_lock(dir, &az, &b, &err), -EBUSY);
+	assert_non_null(strstr(err.msg, "SEA-Cust11-ER"));
+	journal_unlock(a);
+	assert_int_equal(journal_lock(dir, &az, &b, &err), 0);
+	journal_unlock(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lifecycle),
+		cmocka_unit_test(test_torn_line),
+		cmocka_unit_test(test_lock),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
