@@ -1,0 +1,900 @@
+/*
+ * The Azure cloud provider: circuit and peering state, the peering toggle
+ * as a begin + poll operation, and the Azure-side reads (gateway routes,
+ * BGP peers, circuit route tables, Network Watcher connectivity check).
+ * Facts: ../shared/reference/AZURE-REST.md (sections cited inline).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "azure.h"
+#include "registry.h"
+
+struct azure {
+	struct azure_cfg cfg;
+	struct fd_clock clock;
+	struct http own_http;	/* opened here unless injected */
+	struct http http;
+	struct azure_cred *cred;
+	struct arm arm;
+	char peering_path[768];
+	char circuit_path[512];
+	char gateway_path[512];
+};
+
+enum op_kind { OP_ASYNC, OP_LOCATION, OP_RESOURCE };
+
+struct cloud_op {
+	enum op_kind kind;
+	char *poll_url;
+	bool want_enabled;
+	bool ipv6;
+	bool finished;
+	uint64_t retry_after_ms;
+	struct cloud_op_info info;
+};
+
+static const char *
+want_str(bool enabled)
+{
+	return enabled ? "Enabled" : "Disabled";
+}
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static void
+log_line(struct azure *az, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+log_line(struct azure *az, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (az->arm.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	az->arm.log(az->arm.log_arg, line);
+}
+
+/* ---------------------------------------------------------- conversions */
+
+json_t *
+azure_peering_writable(const json_t *peering)
+{
+	/* Read-only per the spec and the az CLI's AAZ serializer
+	 * (AZURE-REST.md §1.3); everything else goes back unchanged. */
+	static const char *const ro_props[] = {
+		"provisioningState", "lastModifiedBy", "peeredConnections",
+		NULL,
+	};
+	static const char *const ro_conn[] = {
+		"provisioningState", "circuitConnectionStatus", NULL,
+	};
+	json_t *w, *props, *mpc, *v6, *conns, *c;
+	size_t i, k;
+
+	w = json_deep_copy(peering);
+	if (w == NULL)
+		return NULL;
+	json_object_del(w, "etag");
+	json_object_del(w, "type");
+	props = json_object_get(w, "properties");
+	for (i = 0; ro_props[i] != NULL; i++)
+		json_object_del(props, ro_props[i]);
+	mpc = json_object_get(props, "microsoftPeeringConfig");
+	json_object_del(mpc, "advertisedPublicPrefixesState");
+	v6 = json_object_get(props, "ipv6PeeringConfig");
+	mpc = json_object_get(v6, "microsoftPeeringConfig");
+	json_object_del(mpc, "advertisedPublicPrefixesState");
+	conns = json_object_get(props, "connections");
+	json_array_foreach(conns, i, c) {
+		json_t *cp = json_object_get(c, "properties");
+
+		json_object_del(c, "etag");
+		json_object_del(c, "type");
+		for (k = 0; ro_conn[k] != NULL; k++)
+			json_object_del(cp, ro_conn[k]);
+	}
+	return w;
+}
+
+static void
+addr_from(const json_t *o, const char *key, struct fd_addr *out)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	if (s != NULL && addr_parse(s, out, NULL) < 0)
+		memset(out, 0, sizeof(*out));
+}
+
+int
+azure_gateway_routes(const json_t *values, struct route_set *out,
+    struct fd_error *err)
+{
+	struct route_set s;
+	const json_t *v;
+	size_t i;
+	int rc;
+
+	route_set_init(&s);
+	json_array_foreach(values, i, v) {
+		struct route r;
+		const char *net = jstr(v, "network");
+
+		route_init(&r);
+		if ((rc = prefix_parse_host(net, &r.prefix, err)) < 0) {
+			route_set_done(&s);
+			return fd_error_prefix(err, "gateway route %zu", i);
+		}
+		/* origin: EBgp, IBgp, Igp, Network (AZURE-REST.md §5.1). */
+		snprintf(r.protocol, sizeof(r.protocol), "%s", jstr(v,
+		    "origin"));
+		as_path_normalise(jstr(v, "asPath"), r.as_path,
+		    sizeof(r.as_path));
+		addr_from(v, "sourcePeer", &r.from);
+		snprintf(r.table, sizeof(r.table), "%s", jstr(v,
+		    "localAddress"));
+		r.active = true;
+		addr_from(v, "nextHop", &r.nh[0].addr);
+		if (addr_is_set(&r.nh[0].addr)) {
+			r.nh[0].selected = true;
+			r.n_nh = 1;
+		}
+		if ((rc = route_set_add(&s, &r)) < 0) {
+			route_set_done(&s);
+			return fd_error_set(err, rc, "out of memory");
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+int
+azure_table_routes(const json_t *values, struct route_set *out,
+    struct fd_error *err)
+{
+	struct route_set s;
+	const json_t *v;
+	size_t i;
+	int rc;
+
+	route_set_init(&s);
+	json_array_foreach(values, i, v) {
+		struct route r;
+		const char *lp = jstr(v, "locPrf");
+
+		route_init(&r);
+		if ((rc = prefix_parse_host(jstr(v, "network"), &r.prefix,
+		    err)) < 0) {
+			route_set_done(&s);
+			return fd_error_prefix(err, "route table entry %zu", i);
+		}
+		snprintf(r.protocol, sizeof(r.protocol), "BGP");
+		as_path_normalise(jstr(v, "path"), r.as_path,
+		    sizeof(r.as_path));
+		if (lp[0] != '\0')
+			r.local_pref = strtoll(lp, NULL, 10);
+		r.active = true;
+		addr_from(v, "nextHop", &r.nh[0].addr);
+		if (addr_is_set(&r.nh[0].addr)) {
+			r.nh[0].selected = true;
+			r.n_nh = 1;
+		}
+		if ((rc = route_set_add(&s, &r)) < 0) {
+			route_set_done(&s);
+			return fd_error_set(err, rc, "out of memory");
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+/* "00:09:13.9013469" or "1.02:03:04" (days.hh:mm:ss) to seconds. */
+static long long
+duration_s(const char *s)
+{
+	long long d = 0, h = 0, m = 0, sec = 0;
+
+	if (sscanf(s, "%lld.%lld:%lld:%lld", &d, &h, &m, &sec) == 4)
+		return ((d * 24 + h) * 60 + m) * 60 + sec;
+	if (sscanf(s, "%lld:%lld:%lld", &h, &m, &sec) == 3)
+		return (h * 60 + m) * 60 + sec;
+	return -1;
+}
+
+int
+azure_bgp_peers(const json_t *values, struct bgp_summary *out,
+    struct fd_error *err)
+{
+	struct bgp_summary s;
+	const json_t *v;
+	size_t i;
+	int rc;
+
+	bgp_summary_init(&s);
+	json_array_foreach(values, i, v) {
+		struct bgp_peer p;
+		json_t *n;
+
+		bgp_peer_init(&p);
+		if ((rc = addr_parse(jstr(v, "neighbor"), &p.addr, err)) < 0) {
+			bgp_summary_done(&s);
+			return fd_error_prefix(err, "BGP peer %zu", i);
+		}
+		if (json_is_integer(n = json_object_get(v, "asn")))
+			p.peer_as = json_integer_value(n);
+		/* BgpPeerState: Unknown, Stopped, Idle, Connecting,
+		 * Connected. */
+		snprintf(p.state, sizeof(p.state), "%s", jstr(v, "state"));
+		if (json_is_integer(n = json_object_get(v, "routesReceived")))
+			p.received = json_integer_value(n);
+		p.uptime_s = duration_s(jstr(v, "connectedDuration"));
+		if ((rc = bgp_summary_add(&s, &p)) < 0) {
+			bgp_summary_done(&s);
+			return fd_error_set(err, rc, "out of memory");
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+int
+azure_conncheck_hops(const json_t *result, const struct conncheck_req *req,
+    struct hop_list *out, struct fd_error *err)
+{
+	const char *status = jstr(result, "connectionStatus");
+	const json_t *hops = json_object_get(result, "hops"), *h;
+	unsigned ttl = 0;
+	size_t i;
+	int rc;
+
+	if (!json_is_array(hops) || json_array_size(hops) == 0)
+		return fd_error_set(err, -ENODATA, "connectivity check: no "
+		    "hops (status %s)", status[0] ? status : "none");
+	hop_list_init(out);
+	snprintf(out->source, sizeof(out->source), "azure-conncheck");
+	out->target = req->dest;
+	json_array_foreach(hops, i, h) {
+		struct fd_addr a;
+		const char *addr = jstr(h, "address");
+		bool ok;
+
+		/* A traceroute does not list its own source. */
+		if (azure_status_is(jstr(h, "type"), "Source"))
+			continue;
+		ok = addr_parse(addr, &a, NULL) == 0;
+		rc = hop_list_add_probe(out, ++ttl, ok ? &a : NULL,
+		    ok ? NULL : addr, -1, "");
+		if (rc < 0)
+			return fd_error_set(err, rc, "connectivity check: "
+			    "too many hops");
+	}
+	hop_list_finish(out);
+	/* Spec enum Connected/Disconnected/Degraded/Unknown; older outputs
+	 * say Reachable/Unreachable (AZURE-REST.md §6). */
+	if (!azure_status_is(status, "Connected") &&
+	    !azure_status_is(status, "Reachable"))
+		out->reached = false;
+	return 0;
+}
+
+/* ------------------------------------------------------------- circuit */
+
+static int
+get_peering(struct azure *az, struct arm_resp *out, struct fd_error *err)
+{
+	int rc = arm_call(&az->arm, "GET", az->peering_path, NULL, NULL, out,
+	    err);
+
+	if (rc == 0 && !json_is_object(out->json)) {
+		arm_resp_done(out);
+		return fd_error_set(err, -EPROTO, "ARM GET peering %s: no "
+		    "body", az->cfg.peering);
+	}
+	return rc;
+}
+
+static void
+fill_peering(const json_t *p, struct cloud_circuit *c)
+{
+	const json_t *props = json_object_get(p, "properties");
+	const json_t *v6 = json_object_get(props, "ipv6PeeringConfig");
+	json_t *n;
+
+	snprintf(c->peering_state, sizeof(c->peering_state), "%s",
+	    jstr(props, "state"));
+	snprintf(c->peering_ipv6_state, sizeof(c->peering_ipv6_state), "%s",
+	    jstr(v6, "state"));
+	snprintf(c->peering_provisioning_state,
+	    sizeof(c->peering_provisioning_state), "%s",
+	    jstr(props, "provisioningState"));
+	if (json_is_integer(n = json_object_get(props, "peerASN")))
+		c->peer_asn = json_integer_value(n);
+	if (json_is_integer(n = json_object_get(props, "azureASN")))
+		c->azure_asn = json_integer_value(n);
+	snprintf(c->primary_prefix, sizeof(c->primary_prefix), "%s",
+	    jstr(props, "primaryPeerAddressPrefix"));
+	snprintf(c->secondary_prefix, sizeof(c->secondary_prefix), "%s",
+	    jstr(props, "secondaryPeerAddressPrefix"));
+	snprintf(c->etag, sizeof(c->etag), "%s", jstr(p, "etag"));
+}
+
+static int
+az_circuit(void *ctx, struct cloud_circuit *out, struct fd_error *err)
+{
+	struct azure *az = ctx;
+	struct cloud_circuit c;
+	struct arm_resp r, p;
+	const json_t *props, *pe;
+	bool found = false;
+	size_t i;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.peer_asn = c.azure_asn = -1;
+	if ((rc = arm_call(&az->arm, "GET", az->circuit_path, NULL, NULL, &r,
+	    err)) < 0)
+		return rc;
+	props = json_object_get(r.json, "properties");
+	snprintf(c.circuit_provisioning_state,
+	    sizeof(c.circuit_provisioning_state), "%s",
+	    jstr(props, "circuitProvisioningState"));
+	snprintf(c.service_provider_state, sizeof(c.service_provider_state),
+	    "%s", jstr(props, "serviceProviderProvisioningState"));
+	snprintf(c.provisioning_state, sizeof(c.provisioning_state), "%s",
+	    jstr(props, "provisioningState"));
+	json_array_foreach(json_object_get(props, "peerings"), i, pe)
+		if (strcmp(jstr(pe, "name"), az->cfg.peering) == 0) {
+			fill_peering(pe, &c);
+			found = true;
+		}
+	arm_resp_done(&r);
+	if (!found) {
+		/* The circuit body may omit its peerings. */
+		if ((rc = get_peering(az, &p, err)) < 0)
+			return rc;
+		fill_peering(p.json, &c);
+		arm_resp_done(&p);
+	}
+	*out = c;
+	return 0;
+}
+
+/* ------------------------------------------------------------- toggle */
+
+static int
+op_new(struct azure *az, const struct arm_resp *r, bool enabled,
+    struct cloud_op **out, struct fd_error *err)
+{
+	struct cloud_op *op = calloc(1, sizeof(*op));
+	const char *url;
+
+	if (op == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	/* Prefer Azure-AsyncOperation, else Location, else the resource's
+	 * own provisioningState (AZURE-REST.md §2.1). */
+	if (r->async_op != NULL) {
+		op->kind = OP_ASYNC;
+		url = r->async_op;
+	} else if (r->location != NULL) {
+		op->kind = OP_LOCATION;
+		url = r->location;
+	} else {
+		op->kind = OP_RESOURCE;
+		url = az->peering_path;
+	}
+	op->poll_url = strdup(url);
+	if (op->poll_url == NULL) {
+		free(op);
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	}
+	op->want_enabled = enabled;
+	op->ipv6 = az->cfg.ipv6;
+	op->retry_after_ms = r->retry_after_ms;
+	op->info.http_status = (int)r->status;
+	snprintf(op->info.request_id, sizeof(op->info.request_id), "%s",
+	    r->request_id);
+	snprintf(op->info.client_request_id,
+	    sizeof(op->info.client_request_id), "%s",
+	    az->arm.last_client_request_id);
+	snprintf(op->info.correlation_id, sizeof(op->info.correlation_id),
+	    "%s", az->arm.correlation_id);
+	*out = op;
+	return 0;
+}
+
+static int
+az_peering_set_begin(void *ctx, bool enabled, bool force,
+    struct cloud_op **out, struct cloud_op_info *info, struct fd_error *err)
+{
+	struct azure *az = ctx;
+	const char *want = want_str(enabled);
+	unsigned attempt;
+	int rc;
+
+	for (attempt = 0;; attempt++) {
+		struct arm_resp g, p;
+		json_t *props, *v6, *body;
+		const char *state, *v6state, *prov;
+		bool v6_toggle;
+		char etag[128];
+
+		if ((rc = get_peering(az, &g, err)) < 0)
+			return rc;
+		props = json_object_get(g.json, "properties");
+		v6 = json_object_get(props, "ipv6PeeringConfig");
+		state = jstr(props, "state");
+		prov = jstr(props, "provisioningState");
+		v6_toggle = az->cfg.ipv6 && json_is_object(v6);
+		v6state = v6_toggle ? jstr(v6, "state") : want;
+		/* A Failed resource is repaired by a new PUT, which only a
+		 * forced (restore) request may try. */
+		if (!azure_status_is(prov, "Succeeded") &&
+		    !(force && azure_status_is(prov, "Failed"))) {
+			rc = fd_error_set(err, -EBUSY, "peering %s of circuit "
+			    "%s is %s, not Succeeded (request id %s)",
+			    az->cfg.peering, az->cfg.circuit,
+			    prov[0] ? prov : "in an unknown state",
+			    g.request_id);
+			arm_resp_done(&g);
+			return rc;
+		}
+		if (!force && azure_status_is(state, want) &&
+		    azure_status_is(v6state, want)) {
+			rc = fd_error_set(err, -EALREADY, "peering %s of "
+			    "circuit %s is already %s", az->cfg.peering,
+			    az->cfg.circuit, want);
+			arm_resp_done(&g);
+			return rc;
+		}
+		snprintf(etag, sizeof(etag), "%s", g.etag);
+		body = azure_peering_writable(g.json);
+		arm_resp_done(&g);
+		if (body == NULL)
+			return fd_error_set(err, -ENOMEM, "out of memory");
+		props = json_object_get(body, "properties");
+		json_object_set_new(props, "state", json_string(want));
+		if (v6_toggle)
+			json_object_set_new(json_object_get(props,
+			    "ipv6PeeringConfig"), "state", json_string(want));
+		log_line(az, "azure: PUT peering %s of circuit %s state %s%s "
+		    "(If-Match %s)", az->cfg.peering, az->cfg.circuit, want,
+		    v6_toggle ? " (and IPv6)" : "", etag[0] ? etag : "none");
+		rc = arm_call(&az->arm, "PUT", az->peering_path, body,
+		    etag[0] ? etag : NULL, &p, err);
+		json_decref(body);
+		if (rc == -ESTALE && attempt == 0) {
+			/* Someone changed the peering since our GET:
+			 * re-read it and apply once more. */
+			log_line(az, "azure: 412 Precondition Failed, "
+			    "re-reading the peering");
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		rc = op_new(az, &p, enabled, out, err);
+		if (rc == 0 && info != NULL)
+			*info = (*out)->info;
+		arm_resp_done(&p);
+		return rc;
+	}
+}
+
+/* After a Succeeded operation, the peering must show the wanted state. */
+static int
+op_confirm(struct azure *az, struct cloud_op *op, struct fd_error *err)
+{
+	struct arm_resp g;
+	const json_t *props;
+	const char *state, *prov, *want = want_str(op->want_enabled);
+	int rc;
+
+	if ((rc = get_peering(az, &g, err)) < 0)
+		return rc;
+	props = json_object_get(g.json, "properties");
+	state = jstr(props, "state");
+	prov = jstr(props, "provisioningState");
+	if (!azure_status_is(state, want) ||
+	    !azure_status_is(prov, "Succeeded") || (op->ipv6 &&
+	    json_is_object(json_object_get(props, "ipv6PeeringConfig")) &&
+	    !azure_status_is(jstr(json_object_get(props, "ipv6PeeringConfig"),
+	    "state"), want)))
+		rc = fd_error_set(err, -EIO, "peering %s of circuit %s is %s "
+		    "(%s) after the operation, expected %s (request id %s)",
+		    az->cfg.peering, az->cfg.circuit, state, prov, want,
+		    op->info.request_id);
+	arm_resp_done(&g);
+	return rc;
+}
+
+static int
+op_failed(struct azure *az, struct cloud_op *op, const char *status,
+    const json_t *body, struct fd_error *err)
+{
+	const json_t *e = json_object_get(body, "error");
+
+	return fd_error_set(err, -EIO, "ARM PUT expressRouteCircuits/%s/"
+	    "peerings/%s: operation %s: %s: %s (request id %s)",
+	    az->cfg.circuit, az->cfg.peering, status,
+	    jstr(e, "code")[0] ? jstr(e, "code") : "no code",
+	    jstr(e, "message")[0] ? jstr(e, "message") : "no message",
+	    op->info.request_id);
+}
+
+static int
+az_op_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
+    struct fd_error *err)
+{
+	struct azure *az = ctx;
+	struct cloud_poll poll;
+	struct arm_resp r;
+	const char *st;
+	int rc;
+
+	memset(&poll, 0, sizeof(poll));
+	if (op->finished) {
+		poll.done = true;
+		snprintf(poll.status, sizeof(poll.status), "Succeeded");
+		*out = poll;
+		return 0;
+	}
+	if ((rc = arm_call(&az->arm, "GET", op->poll_url, NULL, NULL, &r,
+	    err)) < 0)
+		return fd_error_prefix(err, "peering %s of circuit %s",
+		    az->cfg.peering, az->cfg.circuit);
+	poll.retry_after_ms = r.retry_after_ms;
+	switch (op->kind) {
+	case OP_ASYNC:
+		st = jstr(r.json, "status");
+		break;
+	case OP_LOCATION:
+		if (r.location != NULL) {
+			free(op->poll_url);
+			op->poll_url = r.location;
+			r.location = NULL;
+		}
+		/* Go azcore loc poller: provisioningState if present, else
+		 * 202 running, other 2xx done. */
+		st = jstr(json_object_get(r.json, "properties"),
+		    "provisioningState");
+		if (st[0] == '\0')
+			st = r.status == 202 ? "InProgress" : "Succeeded";
+		break;
+	default:
+		st = jstr(json_object_get(r.json, "properties"),
+		    "provisioningState");
+		if (st[0] == '\0')
+			st = "Succeeded";
+		break;
+	}
+	snprintf(poll.status, sizeof(poll.status), "%s",
+	    st[0] ? st : "InProgress");
+	log_line(az, "azure: operation on peering %s: %s", az->cfg.peering,
+	    poll.status);
+	if (azure_status_is(st, "Failed") || azure_status_is(st, "Canceled")) {
+		rc = op_failed(az, op, poll.status, r.json, err);
+		arm_resp_done(&r);
+		return rc;
+	}
+	arm_resp_done(&r);
+	if (azure_status_is(st, "Succeeded")) {
+		/* PUT: the final state is the resource itself (Go azcore
+		 * FinalGetURL, AZURE-REST.md §2.4). */
+		if ((rc = op_confirm(az, op, err)) < 0)
+			return rc;
+		op->finished = true;
+		poll.done = true;
+	}
+	*out = poll;
+	return 0;
+}
+
+static void
+az_op_free(struct cloud_op *op)
+{
+	if (op == NULL)
+		return;
+	free(op->poll_url);
+	free(op);
+}
+
+/* -------------------------------------------------------------- reads */
+
+static int
+need_gateway(struct azure *az, struct fd_error *err)
+{
+	if (az->cfg.vpn_gateway[0] == '\0')
+		return fd_error_set(err, -EINVAL, "azure: no vpn_gateway "
+		    "configured");
+	return 0;
+}
+
+static int
+az_learned_routes(void *ctx, struct route_set *out, struct fd_error *err)
+{
+	struct azure *az = ctx;
+	char path[600];
+	json_t *res;
+	int rc;
+
+	if ((rc = need_gateway(az, err)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/getLearnedRoutes", az->gateway_path);
+	if ((rc = arm_action(&az->arm, path, NULL, NULL, &res, err)) < 0)
+		return rc;
+	rc = azure_gateway_routes(json_object_get(res, "value"), out, err);
+	json_decref(res);
+	return rc;
+}
+
+static int
+az_advertised_routes(void *ctx, const struct fd_addr *peer,
+    struct route_set *out, struct fd_error *err)
+{
+	struct azure *az = ctx;
+	char path[600], q[80], a[FD_ADDR_STRLEN];
+	json_t *res;
+	int rc;
+
+	if ((rc = need_gateway(az, err)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/getAdvertisedRoutes",
+	    az->gateway_path);
+	/* An address needs no escaping except IPv6 colons, which are
+	 * allowed in a query. */
+	snprintf(q, sizeof(q), "peer=%s", addr_str(peer, a, sizeof(a)));
+	if ((rc = arm_action(&az->arm, path, q, NULL, &res, err)) < 0)
+		return rc;
+	rc = azure_gateway_routes(json_object_get(res, "value"), out, err);
+	json_decref(res);
+	return rc;
+}
+
+static int
+az_bgp_peers(void *ctx, struct bgp_summary *out, struct fd_error *err)
+{
+	struct azure *az = ctx;
+	char path[600];
+	json_t *res;
+	int rc;
+
+	if ((rc = need_gateway(az, err)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/getBgpPeerStatus", az->gateway_path);
+	if ((rc = arm_action(&az->arm, path, NULL, NULL, &res, err)) < 0)
+		return rc;
+	rc = azure_bgp_peers(json_object_get(res, "value"), out, err);
+	json_decref(res);
+	return rc;
+}
+
+static int
+az_circuit_routes(void *ctx, const char *which, struct route_set *out,
+    struct fd_error *err)
+{
+	struct azure *az = ctx;
+	char path[900];
+	const char *dev;
+	json_t *res;
+	int rc;
+
+	/* devicePath is "Primary" or "Secondary" (PowerShell's
+	 * DevicePathEnum, AZURE-REST.md §5.2). */
+	if (strcasecmp(which, "primary") == 0)
+		dev = "Primary";
+	else if (strcasecmp(which, "secondary") == 0)
+		dev = "Secondary";
+	else
+		return fd_error_set(err, -EINVAL, "circuit route table '%s': "
+		    "primary or secondary", which);
+	snprintf(path, sizeof(path), "%s/routeTables/%s", az->peering_path,
+	    dev);
+	if ((rc = arm_action(&az->arm, path, NULL, NULL, &res, err)) < 0)
+		return rc;
+	rc = azure_table_routes(json_object_get(res, "value"), out, err);
+	json_decref(res);
+	return rc;
+}
+
+static int
+az_connectivity(void *ctx, const struct conncheck_req *req,
+    struct hop_list *out, struct fd_error *err)
+{
+	struct azure *az = ctx;
+	char path[800], a[FD_ADDR_STRLEN];
+	json_t *body, *res;
+	int rc;
+
+	if (az->cfg.network_watcher[0] == '\0' ||
+	    az->cfg.network_watcher_rg[0] == '\0' ||
+	    az->cfg.source_vm_id[0] == '\0')
+		return fd_error_set(err, -EINVAL, "azure: connectivity check "
+		    "needs network_watcher, network_watcher_rg and "
+		    "source_vm_id");
+	snprintf(path, sizeof(path), "/subscriptions/%s/resourceGroups/%s/"
+	    "providers/Microsoft.Network/networkWatchers/%s/"
+	    "connectivityCheck", az->cfg.subscription,
+	    az->cfg.network_watcher_rg, az->cfg.network_watcher);
+	body = json_pack("{s:{s:s}, s:{s:s, s:i}, s:s, s:s}",
+	    "source", "resourceId", az->cfg.source_vm_id,
+	    "destination", "address", addr_str(&req->dest, a, sizeof(a)),
+	    "port", (int)req->port,
+	    "protocol", req->protocol[0] ? req->protocol : "Icmp",
+	    "preferredIPVersion",
+	    req->dest.family == AF_INET6 ? "IPv6" : "IPv4");
+	if (body == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	rc = arm_action(&az->arm, path, NULL, body, &res, err);
+	json_decref(body);
+	if (rc < 0)
+		return rc;
+	rc = azure_conncheck_hops(res, req, out, err);
+	json_decref(res);
+	return rc;
+}
+
+/* --------------------------------------------------------- open/close */
+
+static const char *
+deps_env(const struct azure_deps *d, const char *name)
+{
+	return d->getenv ? d->getenv(d->env_arg, name) : secure_getenv(name);
+}
+
+int
+azure_open_with(const struct azure_cfg *cfg, const struct fd_clock *clock,
+    const char *correlation_id, const struct azure_deps *deps, void **ctx,
+    struct fd_error *err)
+{
+	struct azure *az;
+	struct azure_endpoints ep;
+	struct azure_deps d = *deps;
+	char auth_env[300] = "";
+	const char *ae = deps_env(deps, "AZURE_AUTHORITY_HOST");
+	int rc;
+
+	if (cfg->subscription[0] == '\0' || cfg->resource_group[0] == '\0' ||
+	    cfg->circuit[0] == '\0')
+		return fd_error_set(err, -EINVAL, "azure: subscription, "
+		    "resource_group and circuit are required");
+	/* AZURE_AUTHORITY_HOST may be a bare host name. */
+	if (ae != NULL && ae[0] != '\0')
+		snprintf(auth_env, sizeof(auth_env), "%s%s",
+		    strstr(ae, "://") ? "" : "https://", ae);
+	if ((rc = azure_endpoints(cfg, auth_env, &ep, err)) < 0)
+		return rc;
+	az = calloc(1, sizeof(*az));
+	if (az == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	az->cfg = *cfg;
+	if (az->cfg.peering[0] == '\0')
+		snprintf(az->cfg.peering, sizeof(az->cfg.peering),
+		    "AzurePrivatePeering");
+	if (az->cfg.api_version[0] == '\0')
+		snprintf(az->cfg.api_version, sizeof(az->cfg.api_version),
+		    "2024-05-01");
+	az->clock = *clock;
+	if (d.retry.max_attempts == 0) {
+		d.retry.max_attempts = 6;
+		d.retry.base_ms = 1000;
+		d.retry.max_ms = 30000;
+		d.retry.deadline = 0;
+	}
+	if (d.poll_default_ms == 0)
+		d.poll_default_ms = 10000;
+	if (d.poll_limit_ms == 0)
+		d.poll_limit_ms = 600000;
+	if (deps->http != NULL) {
+		az->http = *deps->http;
+	} else {
+		struct http_cfg hc = {
+			.ca_bundle = cfg->ca_bundle,
+			.connect_timeout_ms = 10000,
+			.timeout_ms = cfg->request_timeout_ms,
+			.log = deps->log,
+			.log_arg = deps->log_arg,
+		};
+
+		if ((rc = http_curl_open(&hc, &az->own_http, err)) < 0) {
+			free(az);
+			return rc;
+		}
+		az->http = az->own_http;
+	}
+	if ((rc = azure_cred_new(&ep, &az->http, &az->clock, &d, &az->cred,
+	    err)) < 0) {
+		http_close(&az->own_http);
+		free(az);
+		return rc;
+	}
+	az->arm.http = &az->http;
+	az->arm.clock = &az->clock;
+	az->arm.cred = az->cred;
+	az->arm.retry = d.retry;
+	az->arm.poll_default_ms = d.poll_default_ms;
+	az->arm.poll_limit_ms = d.poll_limit_ms;
+	az->arm.log = deps->log;
+	az->arm.log_arg = deps->log_arg;
+	snprintf(az->arm.endpoint, sizeof(az->arm.endpoint), "%s", ep.arm);
+	snprintf(az->arm.api_version, sizeof(az->arm.api_version), "%s",
+	    az->cfg.api_version);
+	if (correlation_id != NULL && correlation_id[0] != '\0')
+		snprintf(az->arm.correlation_id,
+		    sizeof(az->arm.correlation_id), "%s", correlation_id);
+	else
+		azure_uuid(az->arm.correlation_id);
+	snprintf(az->circuit_path, sizeof(az->circuit_path),
+	    "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/"
+	    "expressRouteCircuits/%s", cfg->subscription, cfg->resource_group,
+	    cfg->circuit);
+	snprintf(az->peering_path, sizeof(az->peering_path), "%s/peerings/%s",
+	    az->circuit_path, az->cfg.peering);
+	snprintf(az->gateway_path, sizeof(az->gateway_path),
+	    "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/"
+	    "virtualNetworkGateways/%s", cfg->subscription,
+	    cfg->resource_group, cfg->vpn_gateway);
+	*ctx = az;
+	return 0;
+}
+
+static int
+az_open(const struct azure_cfg *cfg, const struct fd_clock *clock,
+    const char *correlation_id, void **ctx, struct fd_error *err)
+{
+	struct azure_deps d;
+
+	memset(&d, 0, sizeof(d));
+	return azure_open_with(cfg, clock, correlation_id, &d, ctx, err);
+}
+
+static void
+az_close(void *ctx)
+{
+	struct azure *az = ctx;
+
+	if (az == NULL)
+		return;
+	azure_cred_free(az->cred);
+	http_close(&az->own_http);
+	free(az);
+}
+
+const char *
+azure_last_request_id(void *ctx)
+{
+	return ((struct azure *)ctx)->arm.last_request_id;
+}
+
+const char *
+azure_credential_kind(void *ctx)
+{
+	return azure_cred_kind(((struct azure *)ctx)->cred);
+}
+
+const struct cloud_ops azure_cloud_ops = {
+	.name = "azure",
+	.open = az_open,
+	.circuit = az_circuit,
+	.peering_set_begin = az_peering_set_begin,
+	.op_poll = az_op_poll,
+	.op_free = az_op_free,
+	.learned_routes = az_learned_routes,
+	.advertised_routes = az_advertised_routes,
+	.bgp_peers = az_bgp_peers,
+	.circuit_routes = az_circuit_routes,
+	.connectivity = az_connectivity,
+	.close = az_close,
+};

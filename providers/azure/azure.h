@@ -1,0 +1,165 @@
+/*
+ * Internals of the Azure provider shared by its modules and its tests:
+ * clouds, the credential chain (cred.c), the client-certificate assertion
+ * (jwt.c), the ARM client (arm.c) and the shape conversions (azure.c).
+ * The engine uses only azure_cloud_ops (providers/registry.h); tests and
+ * the integration harness open the provider with injected dependencies
+ * through azure_open_with().
+ */
+#ifndef FD_AZURE_H
+#define FD_AZURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "provider.h"
+#include "transport/http.h"
+
+#define AZURE_URL_MAX 4096	/* RPC: polling URLs of at least 4 KB */
+#define AZURE_ID_MAX 64
+
+/* Injected dependencies; every member may be NULL/0 for the real one. */
+struct azure_deps {
+	/* NULL: open the libcurl adapter with cfg's CA bundle. */
+	const struct http *http;
+	/* NULL: secure_getenv(3). */
+	const char *(*getenv)(void *arg, const char *name);
+	void *env_arg;
+	/* Run argv without a shell, stdout into out (NUL-terminated);
+	 * returns the exit status or a negative errno.  NULL: fork/exec. */
+	int (*run)(void *arg, const char *const *argv, char *out, size_t len,
+	    struct fd_error *err);
+	void *run_arg;
+	/* Log lines (state transitions, retries, request ids, and the
+	 * transport's redacted debug output).  NULL: quiet. */
+	http_log_fn log;
+	void *log_arg;
+	/* Retry policy for 429/5xx/transient errors; max_attempts 0 means
+	 * the default (6 tries, 1 s doubling to 30 s). */
+	struct fd_retry retry;
+	/* Default wait between polls of a read action when the server
+	 * gives no Retry-After, and its overall limit (ms); 0: 10 s and
+	 * 10 min (AZURE-REST.md §2.5). */
+	uint64_t poll_default_ms;
+	uint64_t poll_limit_ms;
+};
+
+/* ------------------------------------------------------------- clouds */
+
+struct azure_endpoints {
+	char arm[256];		/* "https://management.azure.com", no '/' */
+	char authority[256];	/* "https://login.microsoftonline.com" */
+	char audience[256];	/* ARM token audience, no trailing '/' */
+};
+
+int azure_endpoints(const struct azure_cfg *cfg, const char *authority_env,
+    struct azure_endpoints *out, struct fd_error *err);
+
+/* -------------------------------------------------------- credentials */
+
+struct azure_cred;
+
+int azure_cred_new(const struct azure_endpoints *ep, const struct http *http,
+    const struct fd_clock *clock, const struct azure_deps *deps,
+    struct azure_cred **out, struct fd_error *err);
+/* A valid bearer token, fetched or refreshed when it is within 5 min of
+ * expiry.  The pointer stays valid until the next call or free. */
+int azure_cred_token(struct azure_cred *c, const char **token,
+    struct fd_error *err);
+/* Forget the cached token (ARM said it expired). */
+void azure_cred_invalidate(struct azure_cred *c);
+/* "client-secret", "client-certificate", "workload-identity",
+ * "managed-identity", "azure-cli" or "" before the first token. */
+const char *azure_cred_kind(const struct azure_cred *c);
+void azure_cred_free(struct azure_cred *c);
+
+/* RS256 client assertion (Entra "certificate credentials") from a PEM file
+ * with the private key and the certificate.  Needs libcrypto. */
+int azure_jwt_assertion(const char *pem_path, const char *password,
+    const char *client_id, const char *audience, char **out,
+    struct fd_error *err);
+
+/* --------------------------------------------------------- ARM client */
+
+struct arm {
+	const struct http *http;
+	const struct fd_clock *clock;
+	struct azure_cred *cred;
+	struct fd_retry retry;
+	uint64_t poll_default_ms, poll_limit_ms;
+	char endpoint[256];
+	char api_version[16];
+	char correlation_id[AZURE_ID_MAX];
+	char last_request_id[AZURE_ID_MAX];
+	char last_client_request_id[AZURE_ID_MAX];
+	unsigned n_requests;
+	http_log_fn log;
+	void *log_arg;
+};
+
+struct arm_resp {
+	long status;
+	json_t *json;			/* NULL for an empty or "null" body */
+	char etag[128];			/* ETag header */
+	char request_id[AZURE_ID_MAX];	/* x-ms-request-id */
+	char client_request_id[AZURE_ID_MAX];
+	char *async_op;			/* Azure-AsyncOperation or NULL */
+	char *location;			/* Location or NULL */
+	uint64_t retry_after_ms;	/* 0: no hint */
+};
+
+void arm_resp_done(struct arm_resp *r);
+
+/* One ARM call: target is a path below the endpoint ("/subscriptions/..",
+ * api-version appended) or an absolute URL from the service (LRO,
+ * nextLink: used verbatim).  Retries 408/429/5xx and transient transport
+ * errors with the policy and clock, refreshes the token once on 401.
+ * Any 2xx: 0 and *out.  Otherwise a negative errno and a one-line error
+ * "ARM <METHOD> <resource>: <code>: <message> (request id X)"; -ESTALE
+ * for 412. */
+int arm_call(struct arm *a, const char *method, const char *target,
+    const json_t *body, const char *if_match, struct arm_resp *out,
+    struct fd_error *err);
+
+/* POST an action and follow its LRO to the result (Location, else
+ * Azure-AsyncOperation), sleeping Retry-After on the clock; then follow
+ * nextLink.  *out: the result object (its "value" holds every page). */
+int arm_action(struct arm *a, const char *path, const char *query,
+    const json_t *body, json_t **out, struct fd_error *err);
+
+/* Server wait hint: retry-after-ms, x-ms-retry-after-ms, Retry-After
+ * (seconds or HTTP-date); -1 when absent. */
+int64_t azure_retry_after_ms(const struct http_response *r);
+/* A random (v4) UUID. */
+void azure_uuid(char out[37]);
+/* Case-insensitive status helpers (Go azcore IsTerminalState). */
+bool azure_status_is(const char *s, const char *want);
+/* Zero and free a string holding a secret. */
+void azure_free_secret(char *s);
+
+/* -------------------------------------------------------- conversions */
+
+/* The peering body to PUT back: GET result minus read-only fields. */
+json_t *azure_peering_writable(const json_t *peering);
+int azure_gateway_routes(const json_t *values, struct route_set *out,
+    struct fd_error *err);
+int azure_table_routes(const json_t *values, struct route_set *out,
+    struct fd_error *err);
+int azure_bgp_peers(const json_t *values, struct bgp_summary *out,
+    struct fd_error *err);
+int azure_conncheck_hops(const json_t *result, const struct conncheck_req *req,
+    struct hop_list *out, struct fd_error *err);
+
+/* ----------------------------------------------------------- provider */
+
+int azure_open_with(const struct azure_cfg *cfg, const struct fd_clock *clock,
+    const char *correlation_id, const struct azure_deps *deps, void **ctx,
+    struct fd_error *err);
+/* x-ms-request-id of the last ARM response (for the report). */
+const char *azure_last_request_id(void *ctx);
+const char *azure_credential_kind(void *ctx);
+
+#endif

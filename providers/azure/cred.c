@@ -1,0 +1,653 @@
+/*
+ * The credential chain, in the order of the Azure SDKs' DefaultAzureCredential
+ * (AZURE-REST.md §4.5): environment (client secret, else client
+ * certificate), workload identity, managed identity (IDENTITY_ENDPOINT, else
+ * IMDS), Azure CLI.  A configured credential that fails is final; only an
+ * unreachable IMDS falls through to the CLI.  The first that works is kept.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "azure.h"
+
+enum cred_kind {
+	CRED_UNSET,
+	CRED_SECRET,
+	CRED_CERT,
+	CRED_WORKLOAD,
+	CRED_MI_ENDPOINT,
+	CRED_IMDS,
+	CRED_CLI,
+};
+
+static const char *const kind_names[] = {
+	"", "client-secret", "client-certificate", "workload-identity",
+	"managed-identity", "managed-identity", "azure-cli",
+};
+
+/* azure-identity DEFAULT_REFRESH_OFFSET. */
+#define REFRESH_OFFSET_MS (300 * 1000ULL)
+#define TOKEN_MAX 16384
+#define IMDS_URL "http://169.254.169.254/metadata/identity/oauth2/token"
+
+struct azure_cred {
+	const struct http *http;
+	const struct fd_clock *clock;
+	struct azure_deps deps;
+	struct azure_endpoints ep;
+	enum cred_kind kind;
+	char *token;
+	uint64_t expires_at;	/* clock ms */
+};
+
+extern char **environ;
+
+static const char *
+env(const struct azure_cred *c, const char *name)
+{
+	const char *v;
+
+	if (c->deps.getenv != NULL)
+		v = c->deps.getenv(c->deps.env_arg, name);
+	else
+		v = secure_getenv(name);
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+void
+azure_free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* ---------------------------------------------------------- form body */
+
+struct buf {
+	char *p;
+	size_t n, cap;
+	int oom;
+};
+
+static void
+buf_put(struct buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 512;
+		char *p;
+
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		p = malloc(cap);
+		if (p == NULL) {
+			b->oom = 1;
+			return;
+		}
+		if (b->p != NULL) {
+			memcpy(p, b->p, b->n);
+			/* The old buffer may hold a secret. */
+			explicit_bzero(b->p, b->cap);
+			free(b->p);
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+/* application/x-www-form-urlencoded value. */
+static void
+buf_form(struct buf *b, const char *key, const char *val)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *v;
+	char e[3];
+
+	if (b->n > 0)
+		buf_put(b, "&", 1);
+	buf_put(b, key, strlen(key));
+	buf_put(b, "=", 1);
+	for (v = (const unsigned char *)val; *v; v++) {
+		if ((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
+		    (*v >= '0' && *v <= '9') || strchr("-._~", *v)) {
+			buf_put(b, (const char *)v, 1);
+			continue;
+		}
+		e[0] = '%';
+		e[1] = hex[*v >> 4];
+		e[2] = hex[*v & 15];
+		buf_put(b, e, 3);
+	}
+}
+
+static void
+buf_wipe(struct buf *b)
+{
+	if (b->p != NULL)
+		explicit_bzero(b->p, b->cap);
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ------------------------------------------------------------- tokens */
+
+static void
+cred_log(const struct azure_cred *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+cred_log(const struct azure_cred *c, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (c->deps.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	c->deps.log(c->deps.log_arg, line);
+}
+
+/* expires_in / expires_on arrive as numbers (Entra v2) or strings (IMDS,
+ * App Service); 0 when absent. */
+static long long
+json_num_or_string(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (json_is_real(v))
+		return (long long)json_real_value(v);
+	if (json_is_string(v))
+		return strtoll(json_string_value(v), NULL, 10);
+	return 0;
+}
+
+/* Keep the token of a token response; lifetime from expires_in, else
+ * expires_on (epoch seconds). */
+static int
+cred_take(struct azure_cred *c, const char *body, const char *tok_key,
+    struct fd_error *err)
+{
+	json_t *j;
+	const char *tok;
+	long long in, on;
+	uint64_t now = clock_now(c->clock);
+
+	j = json_loads(body, 0, NULL);
+	tok = json_string_value(json_object_get(j, tok_key));
+	if (tok == NULL || tok[0] == '\0' || strlen(tok) > TOKEN_MAX) {
+		json_decref(j);
+		return fd_error_set(err, -EPROTO,
+		    "token response without %s", tok_key);
+	}
+	in = json_num_or_string(j, "expires_in");
+	on = json_num_or_string(j, "expires_on");
+	if (in <= 0 && on > 0)
+		in = on - (long long)time(NULL);
+	if (in <= 0)
+		in = 300;
+	azure_free_secret(c->token);
+	c->token = strdup(tok);
+	/* The parsed copy of the token dies with the json_t; wipe it. */
+	explicit_bzero((char *)tok, strlen(tok));
+	json_decref(j);
+	if (c->token == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	c->expires_at = now + (uint64_t)in * 1000;
+	cred_log(c, "azure: %s token acquired, valid %lld s", kind_names[c->kind],
+	    in);
+	return 0;
+}
+
+/* The identity provider's error, without anything secret: OAuth error
+ * code and the first line of the description (AADSTS code). */
+static int
+cred_http_error(const struct azure_cred *c, const char *what,
+    const struct http_response *r, struct fd_error *err)
+{
+	json_t *j = json_loads(r->body ? r->body : "", 0, NULL);
+	const char *e = json_string_value(json_object_get(j, "error"));
+	const char *d = json_string_value(json_object_get(j,
+	    "error_description"));
+	char desc[160] = "";
+	int code = r->status == 400 || r->status == 401 ||
+	    r->status == 403 ? -EACCES : -EIO;
+
+	(void)c;
+	if (d != NULL)
+		snprintf(desc, sizeof(desc), ": %.*s", (int)strcspn(d, "\r\n"),
+		    d);
+	fd_error_set(err, code, "%s: HTTP %ld: %s%s", what, r->status,
+	    e ? e : "no OAuth error body", desc);
+	json_decref(j);
+	return code;
+}
+
+/* Send a token request, retrying 408/429/5xx and transient transport
+ * errors like the ARM client. */
+static int
+cred_send(struct azure_cred *c, const struct http_request *req,
+    struct http_response *out, struct fd_error *err)
+{
+	unsigned attempt;
+	int rc;
+
+	for (attempt = 1;; attempt++) {
+		struct http_response r;
+		int64_t hint = -1, d;
+
+		http_response_init(&r);
+		rc = http_request(c->http, req, &r, err);
+		if (rc == 0 && !(r.status == 408 || r.status == 429 ||
+		    r.status >= 500)) {
+			*out = r;
+			return 0;
+		}
+		if (rc == 0)
+			hint = azure_retry_after_ms(&r);
+		else if (rc != -ECONNRESET && rc != -ETIMEDOUT)
+			return rc;
+		d = retry_delay(&c->deps.retry, c->clock, attempt, hint);
+		if (d < 0) {
+			if (rc == 0)
+				*out = r;
+			return rc;
+		}
+		http_response_done(&r);
+		cred_log(c, "azure: token request failed, retry in %lld ms",
+		    (long long)d);
+		if ((rc = clock_sleep(c->clock, (uint64_t)d)) < 0)
+			return fd_error_set(err, rc, "cancelled");
+	}
+}
+
+static int
+token_url(const struct azure_cred *c, const char *tenant, char *url,
+    size_t len, struct fd_error *err)
+{
+	if ((size_t)snprintf(url, len, "%s/%s/oauth2/v2.0/token",
+	    c->ep.authority, tenant) >= len)
+		return fd_error_set(err, -ENAMETOOLONG, "authority too long");
+	return 0;
+}
+
+/* Entra client credentials grant: secret, certificate assertion, or a
+ * federated token (AZURE-REST.md §4.1, §4.2, §4.4). */
+static int
+cred_client(struct azure_cred *c, struct fd_error *err)
+{
+	const char *tenant = env(c, "AZURE_TENANT_ID");
+	const char *client = env(c, "AZURE_CLIENT_ID");
+	const char *hdrs[] = {
+		"Content-Type: application/x-www-form-urlencoded",
+		"Accept: application/json", NULL,
+	};
+	struct http_request req = { "POST", NULL, hdrs, NULL, 0, 0 };
+	struct http_response r;
+	struct buf b = { 0 };
+	char url[600], scope[300], *assertion = NULL;
+	int rc;
+
+	if ((rc = token_url(c, tenant, url, sizeof(url), err)) < 0)
+		return rc;
+	snprintf(scope, sizeof(scope), "%s/.default", c->ep.audience);
+	buf_form(&b, "grant_type", "client_credentials");
+	buf_form(&b, "client_id", client);
+	buf_form(&b, "scope", scope);
+	if (c->kind == CRED_SECRET) {
+		buf_form(&b, "client_secret", env(c, "AZURE_CLIENT_SECRET"));
+	} else {
+		if (c->kind == CRED_CERT) {
+			rc = azure_jwt_assertion(
+			    env(c, "AZURE_CLIENT_CERTIFICATE_PATH"),
+			    env(c, "AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+			    client, url, &assertion, err);
+		} else {
+			/* Re-read on every fetch: Kubernetes rotates the
+			 * file (AZURE-REST.md §4.4). */
+			size_t n = 0;
+			FILE *f = fopen(env(c, "AZURE_FEDERATED_TOKEN_FILE"),
+			    "re");
+
+			rc = 0;
+			assertion = calloc(1, TOKEN_MAX + 1);
+			if (f == NULL || assertion == NULL)
+				rc = fd_error_set(err, f ? -ENOMEM : -errno,
+				    "AZURE_FEDERATED_TOKEN_FILE: %s",
+				    strerror(f ? ENOMEM : errno));
+			else
+				n = fread(assertion, 1, TOKEN_MAX, f);
+			if (f != NULL)
+				fclose(f);
+			while (rc == 0 && n > 0 &&
+			    (assertion[n - 1] == '\n' || assertion[n - 1] == ' '))
+				assertion[--n] = '\0';
+			if (rc == 0 && n == 0)
+				rc = fd_error_set(err, -EINVAL,
+				    "AZURE_FEDERATED_TOKEN_FILE is empty");
+		}
+		if (rc < 0) {
+			azure_free_secret(assertion);
+			buf_wipe(&b);
+			return rc;
+		}
+		buf_form(&b, "client_assertion_type",
+		    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+		buf_form(&b, "client_assertion", assertion);
+		azure_free_secret(assertion);
+	}
+	if (b.oom) {
+		buf_wipe(&b);
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	}
+	req.url = url;
+	req.body = b.p;
+	req.body_len = b.n;
+	http_response_init(&r);
+	rc = cred_send(c, &req, &r, err);
+	buf_wipe(&b);
+	if (rc < 0)
+		return fd_error_prefix(err, "Entra ID token (%s)",
+		    kind_names[c->kind]);
+	if (r.status != 200)
+		rc = cred_http_error(c, "Entra ID token", &r, err);
+	else
+		rc = cred_take(c, r.body, "access_token", err);
+	if (r.body != NULL)
+		explicit_bzero(r.body, r.body_len);
+	http_response_done(&r);
+	return rc;
+}
+
+/* Managed identity: App Service style IDENTITY_ENDPOINT/IDENTITY_HEADER
+ * (api-version 2019-08-01), else IMDS (api-version 2018-02-01, header
+ * Metadata: true; AZURE-REST.md §4.3). */
+static int
+cred_managed(struct azure_cred *c, struct fd_error *err)
+{
+	char url[1024], hdr[600];
+	const char *hdrs[3] = { "Metadata: true", NULL, NULL };
+	const char *client = env(c, "AZURE_CLIENT_ID");
+	struct http_request req = { "GET", url, hdrs, NULL, 0, 0 };
+	struct http_response r;
+	int rc;
+
+	if (c->kind == CRED_MI_ENDPOINT) {
+		snprintf(url, sizeof(url),
+		    "%s?api-version=2019-08-01&resource=%s/%s%s",
+		    env(c, "IDENTITY_ENDPOINT"), c->ep.audience,
+		    client ? "&client_id=" : "", client ? client : "");
+		snprintf(hdr, sizeof(hdr), "X-IDENTITY-HEADER: %s",
+		    env(c, "IDENTITY_HEADER"));
+		hdrs[1] = hdr;
+	} else {
+		snprintf(url, sizeof(url),
+		    IMDS_URL "?api-version=2018-02-01&resource=%s/%s%s",
+		    c->ep.audience, client ? "&client_id=" : "",
+		    client ? client : "");
+		/* azure-identity probes IMDS with a short timeout. */
+		req.timeout_ms = 3000;
+	}
+	http_response_init(&r);
+	rc = cred_send(c, &req, &r, err);
+	explicit_bzero(hdr, sizeof(hdr));
+	if (rc < 0)
+		return fd_error_prefix(err, "managed identity");
+	if (r.status != 200)
+		rc = cred_http_error(c, "managed identity", &r, err);
+	else
+		rc = cred_take(c, r.body, "access_token", err);
+	if (r.body != NULL)
+		explicit_bzero(r.body, r.body_len);
+	http_response_done(&r);
+	return rc;
+}
+
+/* Run argv without a shell from /bin, stdin closed, 10 s limit. */
+static int
+run_argv(void *arg, const char *const *argv, char *out, size_t len,
+    struct fd_error *err)
+{
+	int pfd[2], status, devnull;
+	size_t n = 0, i, ne;
+	char **envp;
+	pid_t pid;
+	int waited = 0;
+
+	(void)arg;
+	for (ne = 0; environ[ne] != NULL; ne++)
+		;
+	envp = calloc(ne + 2, sizeof(*envp));
+	if (envp == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i < ne; i++)
+		envp[i] = environ[i];
+	envp[ne] = (char *)"AZURE_CORE_NO_COLOR=true";
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		free(envp);
+		return fd_error_set(err, -errno, "pipe: %s", strerror(errno));
+	}
+	pid = fork();
+	if (pid < 0) {
+		free(envp);
+		close(pfd[0]);
+		close(pfd[1]);
+		return fd_error_set(err, -errno, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 2);
+		}
+		dup2(pfd[1], 1);
+		if (chdir("/bin") < 0)
+			_exit(126);
+		execvpe(argv[0], (char *const *)argv, envp);
+		_exit(127);
+	}
+	free(envp);
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p = { pfd[0], POLLIN, 0 };
+		ssize_t k;
+
+		if (poll(&p, 1, 10000) <= 0) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (n + 1 >= len)
+			break;
+		k = read(pfd[0], out + n, len - n - 1);
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	out[n] = '\0';
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	waited = 1;
+	(void)waited;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return fd_error_set(err, -ETIMEDOUT, "%s: killed or timed out",
+	    argv[0]);
+}
+
+/* az account get-access-token (azure-identity azure_cli.py). */
+static int
+cred_cli(struct azure_cred *c, struct fd_error *err)
+{
+	const char *tenant = env(c, "AZURE_TENANT_ID");
+	char resource[300];
+	const char *argv[] = {
+		"az", "account", "get-access-token", "--output", "json",
+		"--resource", resource, tenant ? "--tenant" : NULL, tenant, NULL,
+	};
+	char *out;
+	json_t *j, *fixed;
+	int rc;
+
+	snprintf(resource, sizeof(resource), "%s/", c->ep.audience);
+	out = calloc(1, 65536);
+	if (out == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	rc = (c->deps.run ? c->deps.run : run_argv)(c->deps.run_arg, argv, out,
+	    65536, err);
+	if (rc != 0) {
+		azure_free_secret(out);
+		if (rc > 0)
+			return fd_error_set(err, -EACCES,
+			    "az account get-access-token exited %d "
+			    "(not logged in? run 'az login')", rc);
+		return fd_error_prefix(err, "azure cli");
+	}
+	/* Map the CLI's shape onto a token response: accessToken, and
+	 * expires_on (CLI >= 2.54, Azure/azure-cli PR #27476). */
+	j = json_loads(out, 0, NULL);
+	azure_free_secret(out);
+	if (!json_is_string(json_object_get(j, "accessToken"))) {
+		json_decref(j);
+		return fd_error_set(err, -EPROTO,
+		    "az account get-access-token: no accessToken");
+	}
+	fixed = json_pack("{s:O, s:I}", "access_token",
+	    json_object_get(j, "accessToken"), "expires_on",
+	    (json_int_t)json_num_or_string(j, "expires_on"));
+	json_decref(j);
+	out = json_dumps(fixed, JSON_COMPACT);
+	json_decref(fixed);
+	if (out == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	rc = cred_take(c, out, "access_token", err);
+	azure_free_secret(out);
+	return rc;
+}
+
+static int
+cred_fetch(struct azure_cred *c, struct fd_error *err)
+{
+	switch (c->kind) {
+	case CRED_SECRET:
+	case CRED_CERT:
+	case CRED_WORKLOAD:
+		return cred_client(c, err);
+	case CRED_MI_ENDPOINT:
+	case CRED_IMDS:
+		return cred_managed(c, err);
+	case CRED_CLI:
+		return cred_cli(c, err);
+	default:
+		return fd_error_set(err, -EINVAL, "no credential");
+	}
+}
+
+/* The first configured credential of the chain. */
+static enum cred_kind
+cred_pick(const struct azure_cred *c)
+{
+	bool app = env(c, "AZURE_TENANT_ID") && env(c, "AZURE_CLIENT_ID");
+
+	if (app && env(c, "AZURE_CLIENT_SECRET"))
+		return CRED_SECRET;
+	if (app && env(c, "AZURE_CLIENT_CERTIFICATE_PATH"))
+		return CRED_CERT;
+	if (app && env(c, "AZURE_FEDERATED_TOKEN_FILE"))
+		return CRED_WORKLOAD;
+	if (env(c, "IDENTITY_ENDPOINT") && env(c, "IDENTITY_HEADER"))
+		return CRED_MI_ENDPOINT;
+	return CRED_IMDS;
+}
+
+int
+azure_cred_token(struct azure_cred *c, const char **token,
+    struct fd_error *err)
+{
+	uint64_t now = clock_now(c->clock);
+	int rc;
+
+	if (c->token != NULL && now + REFRESH_OFFSET_MS < c->expires_at) {
+		*token = c->token;
+		return 0;
+	}
+	if (c->token != NULL)
+		cred_log(c, "azure: token expires in < 5 min, refreshing");
+	if (c->kind == CRED_UNSET) {
+		c->kind = cred_pick(c);
+		rc = cred_fetch(c, err);
+		/* Only an unreachable IMDS (not on an Azure VM) moves on. */
+		if (rc < 0 && c->kind == CRED_IMDS &&
+		    (rc == -ECONNREFUSED || rc == -ETIMEDOUT ||
+		    rc == -EHOSTUNREACH || rc == -ECONNRESET)) {
+			cred_log(c, "azure: IMDS unavailable, trying Azure CLI");
+			c->kind = CRED_CLI;
+			rc = cred_fetch(c, err);
+		}
+		if (rc < 0)
+			c->kind = CRED_UNSET;
+	} else {
+		rc = cred_fetch(c, err);
+	}
+	if (rc < 0)
+		return rc;
+	*token = c->token;
+	return 0;
+}
+
+void
+azure_cred_invalidate(struct azure_cred *c)
+{
+	azure_free_secret(c->token);
+	c->token = NULL;
+	c->expires_at = 0;
+}
+
+const char *
+azure_cred_kind(const struct azure_cred *c)
+{
+	return kind_names[c->kind];
+}
+
+int
+azure_cred_new(const struct azure_endpoints *ep, const struct http *http,
+    const struct fd_clock *clock, const struct azure_deps *deps,
+    struct azure_cred **out, struct fd_error *err)
+{
+	struct azure_cred *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	c->ep = *ep;
+	c->http = http;
+	c->clock = clock;
+	c->deps = *deps;
+	*out = c;
+	return 0;
+}
+
+void
+azure_cred_free(struct azure_cred *c)
+{
+	if (c == NULL)
+		return;
+	azure_free_secret(c->token);
+	free(c);
+}

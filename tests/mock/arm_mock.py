@@ -1,0 +1,893 @@
+#!/usr/bin/env python3
+"""Mock of Entra ID + Azure Resource Manager for failover-drill tests and the lab.
+
+Python 3 standard library only (plus the `openssl` CLI to make a CA and a
+server certificate at start-up).  Shapes follow
+../shared/reference/AZURE-REST.md and ../shared/reference/azure-examples/.
+
+Usage (stable; the lab and the lead start it this way):
+
+  python3 tests/mock/arm_mock.py --state-dir DIR --state STATE.json
+      [--faults FAULTS.json] [--port N | --port-file F] [--bind ADDR]
+      [--san NAME]... [--on-change CMD] [--routes-cmd CMD] [--log LOG.jsonl]
+      [--lro-seconds S] [--retry-after S] [--token-lifetime S]
+
+  --state-dir DIR    where ca.pem, ca.key, server.pem, server.key are made;
+                     the CA path is printed on stdout as "CA <path>" and
+                     "PORT <n>" follows once listening.
+  --state FILE       initial state (see tests/mock/seed-state.json): the
+                     subscription, resource group, accepted credentials,
+                     circuit, peerings, gateway routes/BGP peers, circuit
+                     route tables, connectivity-check results.
+  --faults FILE      fault rules, re-read on every request:
+                     {"rules": [{"match": {"method": "PUT",
+                       "path_re": "peerings"}, "times": 1,
+                       "action": "429", "retry_after": 2}, ...]}
+                     (a bare list works too).  match keys: method, path_re,
+                     query_re (regular expressions searched).  times:
+                     how often the rule fires (default 1, 0 = always).
+                     actions: "429" (optional "code", e.g.
+                     RetryableErrorDueToAnotherOperation), "500", "502",
+                     "503", "504", "409", "412" (ARM error bodies,
+                     optional "retry_after"), "drop" (close the
+                     connection without answering), "lro_failed" (the
+                     PUT is accepted, its operation ends Failed and the
+                     peering reverts with provisioningState Failed),
+                     "slow_lro" ("seconds": operation duration),
+                     "token_expired" (401 ExpiredAuthenticationToken and
+                     the presented token is revoked), "delay" ("seconds"
+                     before answering normally).
+  --port N / --port-file F
+                     fixed port, or port 0 with the chosen port written to
+                     F (atomically, after the socket listens).
+  --on-change CMD    run as argv (shlex-split, no shell) plus
+                     "<peering-name> <Enabled|Disabled>" whenever a
+                     peering's effective state changes.
+  --routes-cmd CMD   live routes: run as argv plus one of
+                       learned | advertised <peer> | bgp-peers |
+                       route-table <peering> <Primary|Secondary>
+                     printing {"value": [...]} (or a list) on stdout.
+                     Without it (and without "routes_cmd" in the state)
+                     the static lists of the state file are served.
+  --log FILE         one JSON line per request: ts, method, path, query,
+                     selected headers (If-Match, x-ms-client-request-id,
+                     x-ms-correlation-request-id, Content-Type), auth
+                     (was an Authorization header present; never its
+                     value), status, fault, request_id.  Token requests log
+                     only the names of the form fields.
+  --lro-seconds S    peering PUT operation duration (default: the state's
+                     "lro_seconds", else 2).
+  --retry-after S    Retry-After sent with LROs (default 1).
+  --token-lifetime S expires_in of issued tokens (default 3599).
+
+Endpoints: POST /{tenant}/oauth2/v2.0/token (client_credentials with
+client_secret or client_assertion); GET/PUT circuit and peering (etag,
+If-Match -> 412); GET operation status; POST getLearnedRoutes,
+getAdvertisedRoutes?peer=, getBgpPeerStatus, routeTables/{path},
+routeTablesSummary/{path}, connectivityCheck (202 + Location).
+"""
+
+import argparse
+import base64
+import copy
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
+TERMINAL = ("Succeeded", "Failed", "Canceled")
+PROV = "/providers/Microsoft.Network/"
+
+
+def now():
+    return time.time()
+
+
+def new_etag():
+    return 'W/"%s"' % uuid.uuid4()
+
+
+def arm_error(code, message):
+    return {"error": {"code": code, "message": message}}
+
+
+# ------------------------------------------------------------- certificates
+
+def make_certs(state_dir, sans):
+    os.makedirs(state_dir, exist_ok=True)
+    ca_key = os.path.join(state_dir, "ca.key")
+    ca = os.path.join(state_dir, "ca.pem")
+    key = os.path.join(state_dir, "server.key")
+    csr = os.path.join(state_dir, "server.csr")
+    crt = os.path.join(state_dir, "server.pem")
+    ext = os.path.join(state_dir, "server.ext")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+          "-nodes"]
+
+    def run(args):
+        subprocess.run(["openssl"] + args, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    run(["req", "-x509"] + ec + ["-keyout", ca_key, "-out", ca,
+         "-days", "2", "-subj", "/CN=failover-drill ARM mock CA",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+    run(["req"] + ec + ["-keyout", key, "-out", csr,
+         "-subj", "/CN=arm-mock"])
+    alt = []
+    for s in sans:
+        try:
+            socket.inet_pton(socket.AF_INET6 if ":" in s else socket.AF_INET,
+                             s)
+            alt.append("IP:" + s)
+        except OSError:
+            alt.append("DNS:" + s)
+    with open(ext, "w") as f:
+        f.write("basicConstraints=CA:FALSE\n"
+                "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth\n"
+                "subjectAltName=%s\n" % ",".join(alt))
+    run(["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+         "-CAcreateserial", "-out", crt, "-days", "2", "-extfile", ext])
+    return ca, crt, key
+
+
+# -------------------------------------------------------------------- state
+
+class Mock:
+    def __init__(self, args):
+        self.args = args
+        with open(args.state) as f:
+            st = json.load(f)
+        self.lock = threading.RLock()
+        self.sub = st.get("subscription", "00000000-0000-0000-0000-000000000000")
+        self.rg = st.get("resource_group", "rg1")
+        self.location = st.get("location", "westus2")
+        self.creds = st.get("credentials", {})
+        self.circuit = st["circuit"]
+        self.circuit.setdefault("etag", new_etag())
+        self.peerings = {}
+        for p in st.get("peerings", []):
+            p = copy.deepcopy(p)
+            p.setdefault("etag", new_etag())
+            p.setdefault("type", "Microsoft.Network/expressRouteCircuits/peerings")
+            p.setdefault("properties", {}).setdefault("provisioningState",
+                                                      "Succeeded")
+            self.peerings[p["name"].lower()] = p
+        self.gateway = st.get("gateway", {})
+        self.route_tables = st.get("route_tables", {})
+        self.route_summaries = st.get("route_table_summaries", {})
+        self.conncheck = st.get("connectivity", {})
+        self.routes_cmd = (shlex.split(args.routes_cmd) if args.routes_cmd
+                           else st.get("routes_cmd"))
+        self.lro_seconds = (args.lro_seconds if args.lro_seconds is not None
+                            else float(st.get("lro_seconds", 2)))
+        self.action_seconds = float(st.get("action_seconds", 0))
+        self.tokens = {}          # token -> expiry (epoch seconds)
+        self.ops = {}             # id -> operation dict
+        self.results = {}         # id -> POST action result
+        self.fault_used = {}      # rule key -> times fired
+        self.reads = 12000
+        self.writes = 1200
+        self.port = 0
+        self.logf = open(args.log, "a") if args.log else None
+
+    # ---- helpers
+    def base(self):
+        host = self.args.bind
+        if ":" in host:
+            host = "[%s]" % host
+        return "https://%s:%d" % (host, self.port)
+
+    def circuit_path(self):
+        return ("/subscriptions/%s/resourceGroups/%s%sexpressRouteCircuits/%s"
+                % (self.sub, self.rg, PROV, self.circuit["name"]))
+
+    def log(self, rec):
+        if self.logf is None:
+            return
+        with self.lock:
+            self.logf.write(json.dumps(rec, sort_keys=True) + "\n")
+            self.logf.flush()
+
+    def run_hook(self, peering, state):
+        if not self.args.on_change:
+            return
+        argv = shlex.split(self.args.on_change) + [peering, state]
+
+        def go():
+            try:
+                r = subprocess.run(argv, timeout=120, stdin=subprocess.DEVNULL)
+                sys.stderr.write("arm_mock: on-change %s %s: exit %d\n"
+                                 % (peering, state, r.returncode))
+            except (OSError, subprocess.TimeoutExpired) as e:
+                sys.stderr.write("arm_mock: on-change failed: %s\n" % e)
+        threading.Thread(target=go, daemon=True).start()
+
+    def routes(self, *what):
+        """Live routes from --routes-cmd, or None to use the static ones."""
+        if not self.routes_cmd:
+            return None
+        r = subprocess.run(list(self.routes_cmd) + list(what), timeout=60,
+                           stdin=subprocess.DEVNULL, capture_output=True)
+        if r.returncode != 0:
+            raise RuntimeError("routes-cmd exit %d" % r.returncode)
+        v = json.loads(r.stdout or b"[]")
+        return v.get("value", []) if isinstance(v, dict) else v
+
+    def peering_enabled(self, name="AzurePrivatePeering"):
+        p = self.peerings.get(name.lower())
+        return p is not None and p["properties"].get("state") == "Enabled"
+
+    def by_state(self, v):
+        """Static lists may be {"Enabled": [...], "Disabled": [...]}, picked
+        by the private peering's state."""
+        if isinstance(v, dict) and ("Enabled" in v or "Disabled" in v):
+            return v.get("Enabled" if self.peering_enabled() else "Disabled",
+                         [])
+        return v or []
+
+    # ---- operations
+    def tick(self):
+        t = now()
+        changed = []
+        with self.lock:
+            for op in self.ops.values():
+                if op["status"] in TERMINAL or t < op["end"]:
+                    continue
+                p = self.peerings.get(op["peering"])
+                if op["fail"]:
+                    op["status"] = "Failed"
+                    op["error"] = {"code": "InternalServerError",
+                                   "message": "An error occurred while "
+                                   "updating peering %s (mock lro_failed)."
+                                   % op["peering_name"]}
+                    if p is not None:
+                        old = p["properties"].get("state")
+                        p["properties"]["state"] = op["old_state"]
+                        if op.get("old_v6") is not None and \
+                                "ipv6PeeringConfig" in p["properties"]:
+                            p["properties"]["ipv6PeeringConfig"]["state"] = \
+                                op["old_v6"]
+                        p["properties"]["provisioningState"] = "Failed"
+                        p["etag"] = new_etag()
+                        if old != op["old_state"]:
+                            changed.append((p["name"], op["old_state"]))
+                else:
+                    op["status"] = "Succeeded"
+                    if p is not None:
+                        p["properties"]["provisioningState"] = "Succeeded"
+                        p["etag"] = new_etag()
+                op["endTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                              time.gmtime())
+        for name, state in changed:
+            self.run_hook(name, state)
+
+    # ---- faults
+    def fault_for(self, method, path, query):
+        fp = self.args.faults
+        if not fp or not os.path.exists(fp):
+            return None
+        try:
+            with open(fp) as f:
+                doc = json.load(f)
+        except (OSError, ValueError):
+            return None
+        rules = doc.get("rules", []) if isinstance(doc, dict) else doc
+        with self.lock:
+            for i, rule in enumerate(rules):
+                m = rule.get("match", {})
+                if "method" in m and m["method"].upper() != method:
+                    continue
+                if "path_re" in m and not re.search(m["path_re"], path):
+                    continue
+                if "query_re" in m and not re.search(m["query_re"], query):
+                    continue
+                key = "%d:%s" % (i, json.dumps(rule, sort_keys=True))
+                times = rule.get("times", 1)
+                used = self.fault_used.get(key, 0)
+                if times and used >= times:
+                    continue
+                self.fault_used[key] = used + 1
+                return rule
+        return None
+
+
+# ------------------------------------------------------------------ handler
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "arm-mock/1"
+    mock = None
+
+    def log_message(self, fmt, *a):  # quiet; the JSON log is the record
+        pass
+
+    # ---- plumbing
+    def body_bytes(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def reply(self, status, body=None, headers=None):
+        m = self.mock
+        self.rec["status"] = status
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        rid = self.rec["request_id"]
+        self.send_header("x-ms-request-id", rid)
+        self.send_header("x-ms-correlation-request-id",
+                         self.headers.get("x-ms-correlation-request-id")
+                         or str(uuid.uuid4()))
+        self.send_header("x-ms-routing-request-id", "%s:%s:%s" % (
+            m.location.upper(), time.strftime("%Y%m%dT%H%M%SZ",
+                                              time.gmtime()), rid))
+        if (self.headers.get("x-ms-return-client-request-id") or "").lower() \
+                == "true" and self.headers.get("x-ms-client-request-id"):
+            self.send_header("x-ms-client-request-id",
+                             self.headers["x-ms-client-request-id"])
+        with m.lock:
+            if self.command == "GET":
+                m.reads = max(m.reads - 1, 0)
+                self.send_header(
+                    "x-ms-ratelimit-remaining-subscription-reads",
+                    str(m.reads))
+            else:
+                m.writes = max(m.writes - 1, 0)
+                self.send_header(
+                    "x-ms-ratelimit-remaining-subscription-writes",
+                    str(m.writes))
+        for k, v in (headers or {}).items():
+            self.send_header(k, str(v))
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        self.wfile.write(data)
+        m.log(self.rec)
+
+    def err(self, status, code, message, headers=None):
+        self.reply(status, arm_error(code, message), headers)
+
+    def drop(self):
+        self.rec["status"] = 0
+        self.mock.log(self.rec)
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    # ---- dispatch
+    def do_GET(self):
+        self.handle_any()
+
+    def do_PUT(self):
+        self.handle_any()
+
+    def do_POST(self):
+        self.handle_any()
+
+    def do_PATCH(self):
+        self.handle_any()
+
+    def do_DELETE(self):
+        self.handle_any()
+
+    def handle_any(self):
+        m = self.mock
+        m.tick()
+        u = urllib.parse.urlsplit(self.path)
+        self.upath = u.path
+        self.query = dict(urllib.parse.parse_qsl(u.query,
+                                                 keep_blank_values=True))
+        raw = self.body_bytes()
+        self.rec = {
+            "ts": round(now(), 3), "method": self.command, "path": u.path,
+            "query": self.query,
+            "headers": {k: self.headers[k] for k in (
+                "If-Match", "x-ms-client-request-id",
+                "x-ms-correlation-request-id", "Content-Type",
+                "x-ms-return-client-request-id") if k in self.headers},
+            "auth": "Authorization" in self.headers,
+            "fault": None, "request_id": str(uuid.uuid4()),
+        }
+        fault = m.fault_for(self.command, u.path, u.query)
+        if fault is not None:
+            self.rec["fault"] = fault.get("action")
+            act = str(fault.get("action"))
+            if act == "drop":
+                return self.drop()
+            if act == "delay":
+                time.sleep(float(fault.get("seconds", 1)))
+            elif act == "token_expired" and not u.path.endswith("/token"):
+                tok = self.bearer()
+                with m.lock:
+                    if tok in m.tokens:
+                        m.tokens[tok] = 0
+                return self.err(401, "ExpiredAuthenticationToken",
+                                "The access token expiry UTC time is "
+                                "earlier than current UTC time.",
+                                {"WWW-Authenticate":
+                                 'Bearer error="invalid_token"'})
+            elif act.isdigit():
+                st = int(act)
+                codes = {429: "TooManyRequests", 500: "InternalServerError",
+                         502: "BadGateway", 503: "ServiceUnavailable",
+                         504: "GatewayTimeout", 409: "AnotherOperationInProgress",
+                         412: "PreconditionFailed"}
+                hdr = {}
+                if "retry_after" in fault:
+                    hdr["Retry-After"] = fault["retry_after"]
+                return self.err(st, fault.get("code", codes.get(st, "Error")),
+                                fault.get("message",
+                                          "Injected fault %d." % st), hdr)
+        try:
+            if u.path.endswith("/oauth2/v2.0/token"):
+                return self.token(raw)
+            if not self.check_auth() or not self.check_api_version():
+                return
+            self.route(raw, fault)
+        except (ValueError, KeyError, RuntimeError) as e:
+            self.err(500, "InternalServerError", "mock: %s" % e)
+
+    # ---- Entra ID
+    def token(self, raw):
+        m = self.mock
+        form = dict(urllib.parse.parse_qsl(raw.decode(errors="replace")))
+        self.rec["form_keys"] = sorted(form)
+        tenant = self.upath.split("/")[1]
+        if self.command != "POST":
+            return self.reply(405, {"error": "invalid_request"})
+        if form.get("grant_type") != "client_credentials":
+            return self.reply(400, {"error": "unsupported_grant_type",
+                                    "error_description": "AADSTS70003: "
+                                    "grant type not supported."})
+        if not form.get("scope", "").endswith("/.default"):
+            return self.reply(400, {"error": "invalid_scope",
+                                    "error_description": "AADSTS70011: The "
+                                    "provided value for scope is not valid."})
+        c = m.creds
+        if c.get("tenant") and tenant != c["tenant"]:
+            return self.reply(400, {"error": "invalid_request",
+                                    "error_description": "AADSTS90002: "
+                                    "Tenant not found."})
+        if c.get("client_id") and form.get("client_id") != c["client_id"]:
+            return self.reply(400, {"error": "unauthorized_client",
+                                    "error_description": "AADSTS700016: "
+                                    "Application not found."})
+        ok = False
+        if "client_secret" in form:
+            ok = not c.get("client_secret") or \
+                form["client_secret"] == c["client_secret"]
+        elif form.get("client_assertion_type") == \
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+            ok = self.assertion_ok(form.get("client_assertion", ""),
+                                   form.get("client_id", ""))
+        if not ok:
+            return self.reply(401, {"error": "invalid_client",
+                                    "error_description": "AADSTS7000215: "
+                                    "Invalid client secret provided."})
+        tok = "mock." + base64.urlsafe_b64encode(os.urandom(24)).decode()
+        life = int(m.args.token_lifetime)
+        with m.lock:
+            m.tokens[tok] = now() + life
+        self.reply(200, {"token_type": "Bearer", "expires_in": life,
+                         "ext_expires_in": life, "access_token": tok})
+
+    def assertion_ok(self, jwt, client_id):
+        parts = jwt.split(".")
+        if len(parts) != 3:
+            return False
+        try:
+            pad = parts[1] + "=" * (-len(parts[1]) % 4)
+            claims = json.loads(base64.urlsafe_b64decode(pad))
+        except ValueError:
+            return False
+        # Signatures are not verified; federated tokens from the tests are
+        # accepted when they name the client (sub) and are unexpired.
+        if claims.get("exp", 0) < now():
+            return False
+        return claims.get("sub") == client_id or \
+            claims.get("iss") == client_id or bool(claims.get("sub"))
+
+    # ---- ARM checks
+    def bearer(self):
+        h = self.headers.get("Authorization") or ""
+        return h[7:] if h.startswith("Bearer ") else None
+
+    def check_auth(self):
+        m = self.mock
+        hdr = {"WWW-Authenticate": 'Bearer authorization_uri="%s", '
+               'error="invalid_token"' % m.base()}
+        if "Authorization" not in self.headers:
+            self.err(401, "AuthenticationFailed", "Authentication failed. "
+                     "The 'Authorization' header is missing.", hdr)
+            return False
+        tok = self.bearer()
+        with m.lock:
+            exp = m.tokens.get(tok)
+        if exp is None:
+            self.err(401, "InvalidAuthenticationToken", "The access token "
+                     "is invalid.", hdr)
+            return False
+        if exp < now():
+            self.err(401, "ExpiredAuthenticationToken", "The access token "
+                     "expiry UTC time is earlier than current UTC time.", hdr)
+            return False
+        return True
+
+    def check_api_version(self):
+        v = self.query.get("api-version")
+        if v is None:
+            self.err(400, "MissingApiVersionParameter", "The api-version "
+                     "query parameter (?api-version=) is required for all "
+                     "requests.")
+            return False
+        if not API_VERSION_RE.match(v):
+            self.err(400, "InvalidApiVersionParameter", "The api-version "
+                     "'%s' is invalid." % v)
+            return False
+        return True
+
+    # ---- ARM routes
+    def route(self, raw, fault):
+        m = self.mock
+        p = self.upath
+        ops = re.match(r"^/subscriptions/[^/]+/providers/Microsoft\.Network/"
+                       r"locations/[^/]+/(operations|operationResults)/"
+                       r"([^/]+)$", p, re.I)
+        if ops:
+            if ops.group(1).lower() == "operations":
+                return self.op_status(ops.group(2))
+            return self.op_result(ops.group(2))
+        pre = "/subscriptions/%s/resourceGroups/%s%s" % (m.sub, m.rg, PROV)
+        if not p.lower().startswith(pre.lower()):
+            return self.err(404, "ResourceGroupNotFound" if
+                            p.lower().startswith("/subscriptions/")
+                            else "InvalidResourceType",
+                            "Resource group or subscription not found.")
+        rest = p[len(pre):].split("/")
+        low = [x.lower() for x in rest]
+        cname = m.circuit["name"].lower()
+        if low[:2] == ["expressroutecircuits", cname]:
+            if len(low) == 2:
+                return self.circuit(raw)
+            if len(low) >= 4 and low[2] == "peerings":
+                peer = m.peerings.get(low[3])
+                if peer is None:
+                    return self.err(404, "NotFound", "Peering %s not found."
+                                    % rest[3])
+                if len(low) == 4:
+                    return self.peering(peer, raw, fault)
+                if len(low) == 6 and low[4] in ("routetables",
+                                                "routetablessummary") \
+                        and self.command == "POST":
+                    return self.route_table(peer, low[4], rest[5])
+        elif low[0] == "expressroutecircuits":
+            return self.err(404, "ResourceNotFound", "The Resource "
+                            "'Microsoft.Network/expressRouteCircuits/%s' "
+                            "under resource group '%s' was not found."
+                            % (rest[1] if len(rest) > 1 else "", m.rg))
+        gname = m.gateway.get("name", "").lower()
+        if low[:2] == ["virtualnetworkgateways", gname] and len(low) == 3 \
+                and self.command == "POST":
+            return self.gateway_action(low[2])
+        if low[0] == "networkwatchers" and len(low) == 3 and \
+                low[2] == "connectivitycheck" and self.command == "POST":
+            return self.conncheck(rest[1], raw)
+        self.err(404, "ResourceNotFound", "No such resource or action: %s"
+                 % p)
+
+    def circuit_body(self):
+        m = self.mock
+        c = copy.deepcopy(m.circuit)
+        c["id"] = m.circuit_path()
+        c.setdefault("type", "Microsoft.Network/expressRouteCircuits")
+        c.setdefault("location", m.location)
+        c.setdefault("properties", {})["peerings"] = [
+            self.peering_body(x) for x in m.peerings.values()]
+        return c
+
+    def peering_body(self, peer):
+        b = copy.deepcopy(peer)
+        b["id"] = "%s/peerings/%s" % (self.mock.circuit_path(), peer["name"])
+        return b
+
+    def circuit(self, raw):
+        m = self.mock
+        if self.command == "GET":
+            with m.lock:
+                return self.reply(200, self.circuit_body())
+        if self.command != "PUT":
+            return self.err(405, "MethodNotAllowed", "Not supported.")
+        body = json.loads(raw or b"null")
+        with m.lock:
+            im = self.headers.get("If-Match")
+            if im is not None and im != "*" and im != m.circuit["etag"]:
+                return self.err(412, "PreconditionFailed", "The specified "
+                                "If-Match etag does not match.")
+            if not isinstance(body, dict) or \
+                    not isinstance(body.get("properties"), dict):
+                return self.err(400, "InvalidRequestFormat",
+                                "Cannot parse the request.")
+            props = {k: v for k, v in body["properties"].items()
+                     if k not in ("peerings", "provisioningState")}
+            m.circuit["properties"].update(props)
+            m.circuit["etag"] = new_etag()
+            self.reply(200, self.circuit_body())
+
+    def peering(self, peer, raw, fault):
+        m = self.mock
+        if self.command == "GET":
+            with m.lock:
+                return self.reply(200, self.peering_body(peer))
+        if self.command != "PUT":
+            return self.err(405, "MethodNotAllowed", "Not supported.")
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        changed = []
+        with m.lock:
+            im = self.headers.get("If-Match")
+            if im is not None and im != "*" and im != peer["etag"]:
+                return self.err(412, "PreconditionFailed", "The specified "
+                                "If-Match etag '%s' does not match the "
+                                "current etag." % im)
+            if not isinstance(body, dict) or \
+                    not isinstance(body.get("properties"), dict):
+                return self.err(400, "InvalidRequestFormat",
+                                "Cannot parse the request.")
+            props = body["properties"]
+            cur = peer["properties"]
+            if cur.get("provisioningState") not in ("Succeeded", "Failed"):
+                return self.err(429, "RetryableErrorDueToAnotherOperation",
+                                "Operation on peering %s is in progress."
+                                % peer["name"], {"Retry-After": 1})
+            if "provisioningState" in props and \
+                    props["provisioningState"] != cur.get("provisioningState"):
+                return self.err(400, "InvalidRequestFormat",
+                                "provisioningState is read-only.")
+            # ARM PUT replaces: a private peering without these fields
+            # would lose them (AZURE-REST.md §1.3).
+            missing = [k for k in ("peerASN", "primaryPeerAddressPrefix",
+                                   "secondaryPeerAddressPrefix", "vlanId")
+                       if k not in props]
+            if missing:
+                return self.err(400, "InvalidRequestFormat", "Missing "
+                                "required properties: %s." % ", ".join(
+                                    missing))
+            if props.get("state", "Enabled") not in ("Enabled", "Disabled"):
+                return self.err(400, "InvalidRequestFormat",
+                                "Invalid peering state.")
+            old = cur.get("state")
+            old_v6 = (cur.get("ipv6PeeringConfig") or {}).get("state")
+            new = copy.deepcopy(props)
+            new.setdefault("state", "Enabled")
+            for k in ("lastModifiedBy",):
+                new[k] = "Customer"
+            for k in ("peeredConnections",):
+                if k in cur:
+                    new[k] = cur[k]
+            new["provisioningState"] = "Updating"
+            peer["properties"] = new
+            peer["etag"] = new_etag()
+            secs = m.lro_seconds
+            fail = False
+            if fault is not None:
+                if fault.get("action") == "slow_lro":
+                    secs = float(fault.get("seconds", 30))
+                elif fault.get("action") == "lro_failed":
+                    fail = True
+            op_id = str(uuid.uuid4())
+            m.ops[op_id] = {"status": "InProgress", "end": now() + secs,
+                            "fail": fail, "peering": peer["name"].lower(),
+                            "peering_name": peer["name"], "old_state": old,
+                            "old_v6": old_v6,
+                            "startTime": time.strftime(
+                                "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            if new["state"] != old:
+                changed.append((peer["name"], new["state"]))
+            resp = self.peering_body(peer)
+        hdr = {"Azure-AsyncOperation": "%s/subscriptions/%s/providers/"
+               "Microsoft.Network/locations/%s/operations/%s?api-version=%s"
+               % (m.base(), m.sub, m.location, op_id,
+                  self.query["api-version"]),
+               "Retry-After": m.args.retry_after}
+        self.reply(200, resp, hdr)
+        for name, state in changed:
+            m.run_hook(name, state)
+
+    def op_status(self, op_id):
+        m = self.mock
+        with m.lock:
+            op = m.ops.get(op_id)
+            if op is None:
+                return self.err(404, "NotFound", "Operation not found.")
+            body = {"id": self.upath, "name": op_id, "status": op["status"],
+                    "startTime": op["startTime"]}
+            if "endTime" in op:
+                body["endTime"] = op["endTime"]
+            if op.get("error"):
+                body["error"] = op["error"]
+        hdr = {} if body["status"] in TERMINAL else \
+            {"Retry-After": m.args.retry_after}
+        self.reply(200, body, hdr)
+
+    # ---- POST actions: 202 + Location, then the result
+    def accept_action(self, result):
+        m = self.mock
+        rid = str(uuid.uuid4())
+        with m.lock:
+            m.results[rid] = {"ready": now() + m.action_seconds,
+                              "body": result}
+        loc = ("%s/subscriptions/%s/providers/Microsoft.Network/locations/"
+               "%s/operationResults/%s?api-version=%s"
+               % (m.base(), m.sub, m.location, rid, self.query["api-version"]))
+        self.reply(202, None, {"Location": loc,
+                               "Retry-After": m.args.retry_after})
+
+    def op_result(self, rid):
+        m = self.mock
+        with m.lock:
+            r = m.results.get(rid)
+        if r is None:
+            return self.err(404, "NotFound", "Operation not found.")
+        if now() < r["ready"]:
+            return self.reply(202, None, {"Retry-After": m.args.retry_after})
+        self.reply(200, r["body"])
+
+    def gateway_action(self, action):
+        m = self.mock
+        g = m.gateway
+        if action == "getlearnedroutes":
+            v = m.routes("learned")
+            if v is None:
+                v = m.by_state(g.get("learned_routes"))
+        elif action == "getadvertisedroutes":
+            peer = self.query.get("peer")
+            if not peer:
+                return self.err(400, "InvalidRequestFormat", "The 'peer' "
+                                "query parameter is required.")
+            v = m.routes("advertised", peer)
+            if v is None:
+                v = m.by_state((g.get("advertised_routes") or {}).get(peer))
+        elif action == "getbgppeerstatus":
+            v = m.routes("bgp-peers")
+            if v is None:
+                v = m.by_state(g.get("bgp_peers"))
+            if self.query.get("peer"):
+                v = [x for x in v if x.get("neighbor") == self.query["peer"]]
+        else:
+            return self.err(404, "ResourceNotFound", "Unknown action %s."
+                            % action)
+        self.accept_action({"value": v})
+
+    def route_table(self, peer, kind, device):
+        m = self.mock
+        dev = device.capitalize()
+        if dev not in ("Primary", "Secondary"):
+            return self.err(400, "InvalidRequestFormat", "devicePath must "
+                            "be Primary or Secondary.")
+        src = m.route_tables if kind == "routetables" else m.route_summaries
+        v = m.routes("route-table", peer["name"], dev) \
+            if kind == "routetables" else None
+        if v is None:
+            v = (src.get(peer["name"]) or {}).get(dev)
+            v = m.by_state(v) if peer["properties"].get("state") == \
+                "Enabled" or isinstance(v, dict) else []
+        self.accept_action({"value": v, "nextLink": None})
+
+    def conncheck(self, watcher, raw):
+        m = self.mock
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or \
+                not (body.get("source") or {}).get("resourceId"):
+            return self.err(400, "InvalidRequestFormat", "source.resourceId "
+                            "is required.")
+        dest = (body.get("destination") or {}).get("address", "")
+        res = m.conncheck.get(dest)
+        if res is None:
+            res = {"hops": [], "connectionStatus": "Unreachable",
+                   "probesSent": 30, "probesFailed": 30}
+        self.accept_action(m.by_state(res) if isinstance(res, dict) and
+                           ("Enabled" in res or "Disabled" in res) else res)
+
+
+# --------------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--state-dir", required=True)
+    ap.add_argument("--state", required=True)
+    ap.add_argument("--faults")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--san", action="append", default=[])
+    ap.add_argument("--on-change")
+    ap.add_argument("--routes-cmd")
+    ap.add_argument("--log")
+    ap.add_argument("--lro-seconds", type=float)
+    ap.add_argument("--retry-after", type=int, default=1)
+    ap.add_argument("--token-lifetime", type=int, default=3599)
+    args = ap.parse_args()
+
+    sans = ["127.0.0.1", "::1", "localhost"] + args.san
+    if args.bind not in sans:
+        sans.append(args.bind)
+    ca, crt, key = make_certs(args.state_dir, sans)
+    mock = Mock(args)
+    Handler.mock = mock
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(crt, key)
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        address_family = socket.AF_INET6 if ":" in args.bind else \
+            socket.AF_INET
+
+        def finish_request(self, request, client_address):
+            # The TLS handshake runs in the connection's thread, so a
+            # client that stalls cannot block accept().
+            request.settimeout(30)
+            try:
+                tls = ctx.wrap_socket(request, server_side=True)
+            except (OSError, ssl.SSLError):
+                return
+            try:
+                self.RequestHandlerClass(tls, client_address, self)
+            finally:
+                tls.close()
+
+        def handle_error(self, request, client_address):
+            sys.stderr.write("arm_mock: connection from %s: %s\n"
+                             % (client_address[0], sys.exc_info()[1]))
+
+    srv = Server((args.bind, args.port), Handler)
+    mock.port = srv.server_address[1]
+    print("CA %s" % ca, flush=True)
+    print("PORT %d" % mock.port, flush=True)
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % mock.port)
+        os.replace(tmp, args.port_file)
+
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.wait(0.2):
+            mock.tick()
+    threading.Thread(target=ticker, daemon=True).start()
+
+    def on_term(signum, frame):
+        stop.set()
+        threading.Thread(target=srv.shutdown, daemon=True).start()
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    try:
+        srv.serve_forever(poll_interval=0.2)
+    finally:
+        srv.server_close()
+
+
+if __name__ == "__main__":
+    main()
