@@ -1217,6 +1217,13 @@ plan_paths(FILE *out, const struct spec *s, const struct spec_expect *e)
 			off += (size_t)snprintf(pats + off, sizeof(pats) - off,
 			    "%s%s", k ? " " : "", hop_pat_str(
 			    &e->paths[i].path.pats[k], buf, sizeof(buf)));
+		if (e->paths[i].path.n_avoid > 0)
+			off += (size_t)snprintf(pats + off, sizeof(pats) - off,
+			    "] avoiding [");
+		for (k = 0; k < e->paths[i].path.n_avoid; k++)
+			off += (size_t)snprintf(pats + off, sizeof(pats) - off,
+			    "%s%s", k ? " " : "", hop_pat_str(
+			    &e->paths[i].path.avoid[k], buf, sizeof(buf)));
 		fprintf(out, "    trace  %s -> %s%s%s: expect [%s]%s\n",
 		    e->paths[i].probe, p ? addr_str(&p->to, buf, sizeof(buf)) :
 		    "?", p && p->from[0] ? " from " : "",
