@@ -286,11 +286,18 @@ unknown_key(struct vctx *c, const char *k, const struct field *f, size_t nf)
 		    "password_file, password_env or identity_file");
 		return;
 	}
-	for (i = 0; i < nf; i++)
+	for (i = 0; i < nf; i++) {
+		/* "stable" for "stable_ms": a missing unit suffix. */
+		if (strlen(k) >= 4 &&
+		    strncmp(k, f[i].key, strlen(k)) == 0) {
+			best = f[i].key;
+			break;
+		}
 		if ((d = edit_distance(k, f[i].key)) < bd) {
 			bd = d;
 			best = f[i].key;
 		}
+	}
 	if (best != NULL)
 		diag(c, AT_KEY, "unknown key (did you mean '%s'?)", best);
 	else
