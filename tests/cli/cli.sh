@@ -1,0 +1,121 @@
+#!/bin/bash
+# The command line as an operator meets it: exact verbs, exit statuses,
+# spec errors with positions, the confirmation rule, usage() == SYNOPSIS.
+# TAP output.  Runs nothing that touches a network.
+set -u
+FD=${FD_BIN:?FD_BIN not set}
+SRC=${FD_SOURCE_ROOT:?}
+tmp=$(mktemp -d /tmp/fd-cli-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+n=0 bad=0
+
+ok() {	# description, command... ; expects exit status $want
+	n=$((n + 1))
+	if "${@:2}" >"$tmp/out" 2>"$tmp/err"; then rc=0; else rc=$?; fi
+	if [ "$rc" = "$want" ]; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1 (exit $rc, want $want)"
+		sed 's/^/# /' "$tmp/err" | head -5
+		bad=$((bad + 1))
+	fi
+}
+
+grep_ok() {	# description, pattern, file
+	n=$((n + 1))
+	if grep -q -- "$2" "$3"; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1: no '$2' in $3"
+		sed 's/^/# /' "$3" | head -5
+		bad=$((bad + 1))
+	fi
+}
+
+want=0 ok "--help exits 0" "$FD" --help
+grep_ok "--help prints usage on stdout" "usage: failover-drill" "$tmp/out"
+want=0 ok "--version exits 0" "$FD" --version
+want=2 ok "no verb is a usage error" "$FD"
+want=2 ok "unknown verb" "$FD" frobnicate
+want=2 ok "verbs are not prefix-matched" "$FD" val "$SRC/drills/s2s-vpn-backup.json"
+grep_ok "usage error names the verb" "unknown verb 'val'" "$tmp/err"
+want=2 ok "unknown global option" "$FD" --nope validate x
+
+want=0 ok "every shipped drill validates" "$FD" validate "$SRC"/drills/*.json
+
+# A spec with an unknown key on line 7.
+cat > "$tmp/line7.json" <<'JSON'
+{
+  "name": "line7",
+  "azure": { "subscription": "00000000-0000-0000-0000-000000000000",
+             "resource_group": "rg", "circuit": "c",
+             "peering": "AzurePrivatePeering" },
+  "devices": {},
+  "colour": "blue",
+  "probes": [ { "name": "p", "to": "10.17.11.132" } ],
+  "expect": {
+    "baseline": { "p": { "path": ["..."] } },
+    "failover": { "p": { "path": ["..."] } }
+  }
+}
+JSON
+want=2 ok "unknown key is a spec error" "$FD" validate "$tmp/line7.json"
+grep_ok "the error names file and line 7" "line7.json:7:" "$tmp/err"
+grep_ok "the error names the key" "colour" "$tmp/err"
+printf '{ "name": "x",\n  "name": "y" }\n' > "$tmp/dup.json"
+want=2 ok "duplicate key is a spec error" "$FD" validate "$tmp/dup.json"
+grep_ok "duplicate key with its line" "dup.json:2:" "$tmp/err"
+want=2 ok "missing file" "$FD" validate "$tmp/nope.json"
+
+want=0 ok "plan of the seed drill" "$FD" plan "$SRC/drills/s2s-vpn-backup.json"
+n=$((n + 1))
+w=$(grep -c 'WRITE' "$tmp/out")
+if [ "$w" = 2 ] && grep -q 'state=Disabled' "$tmp/out" &&
+    grep -q 'state=Enabled' "$tmp/out"; then
+	echo "ok $n - plan lists exactly the two ARM writes"
+else
+	echo "not ok $n - plan lists $w writes"; bad=$((bad + 1))
+fi
+want=0 ok "plan --dry-run" "$FD" plan --dry-run "$SRC/drills/s2s-vpn-backup.json"
+n=$((n + 1))
+if grep -q WRITE "$tmp/out"; then
+	echo "not ok $n - dry-run plan has a write"; bad=$((bad + 1))
+else
+	echo "ok $n - dry-run plan has no write"
+fi
+
+# Destructive run off a terminal needs --yes; nothing is contacted.
+want=2 ok "run without --yes off a terminal refuses" \
+    "$FD" --state-dir "$tmp/state" run --out "$tmp/o" \
+    "$SRC/drills/s2s-vpn-backup.json" </dev/null
+grep_ok "the refusal names the circuit" "SEA-Cust11-ER" "$tmp/err"
+
+want=0 ok "recover with nothing to do" "$FD" recover --journal "$tmp/empty"
+grep_ok "recover says so" "no unfinished drill" "$tmp/out"
+
+want=2 ok "report of a missing file" "$FD" report "$tmp/none.json"
+want=2 ok "report with an unknown format" "$FD" report --format pdf "$tmp/none.json"
+
+# usage() and the man page SYNOPSIS say the same (case and spacing aside).
+if command -v mandoc >/dev/null; then
+	syn=$(mandoc -Tascii -O width=200 "$SRC/man/failover-drill.1" | sed 's/.\x08//g' |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | tr -s ' \n' '  ' |
+	    tr '[:upper:]' '[:lower:]')
+	"$FD" --help | sed 's/^usage: //; s/^ *//' | while read -r line; do
+		l=$(echo "$line" | tr -s ' ' | tr '[:upper:]' '[:lower:]')
+		case "$syn" in
+		*"$l"*) ;;
+		*) echo "$line" ;;
+		esac
+	done > "$tmp/missing"
+	n=$((n + 1))
+	if [ -s "$tmp/missing" ]; then
+		echo "not ok $n - usage lines missing from the SYNOPSIS"
+		sed 's/^/# /' "$tmp/missing"; bad=$((bad + 1))
+	else
+		echo "ok $n - usage() matches the man page SYNOPSIS"
+	fi
+fi
+
+echo "1..$n"
+[ "$bad" = 0 ]
