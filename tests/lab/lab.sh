@@ -419,6 +419,7 @@ write_env() {
 		echo "LAB_ARM_PORT=$ARM_PORT"
 		if [ -f "$S/env.d" ]; then cat "$S/env.d"; fi
 	} >"$S/lab.env"
+	chmod 600 "$S/lab.env"
 }
 
 lab_status() {

@@ -1,0 +1,50 @@
+#!/bin/bash
+# Drill benchmarks in the netns lab (not in CI; needs root and a built
+# failover-drill):
+#
+#   bench/drill.sh [RUNS]
+#
+# 1. Drill overhead: wall time of `failover-drill run` minus what the drill
+#    has to wait for anyway: per peering toggle max(ARM operation time,
+#    convergence until stable + the stable window), plus the configured
+#    settle time per verify.  Target <= 2 s (issue 6).
+# 2. Measured failover/failback time vs the BGP ground truth: the time the
+#    firewall's bird switched 10.17.11.128/26 (from its debug log, ms
+#    timestamps), relative to the peering PUT as the ARM mock logged it,
+#    against the tool's own left_s / stable_s.  Target +-50 ms.
+# Prints the numbers and ratios of every run and the worst case.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LAB_DIR=$ROOT/tests/lab
+RUNS=${1:-3}
+[ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 2; }
+export LAB_PREFIX=fdb$$-
+export LAB_STATE=/run/fdb$$
+. "$LAB_DIR/tool.sh"
+FD_BIN=$(realpath "$(fd_find_bin "$ROOT")") || { echo "bench: build first" >&2; exit 2; }
+trap '"$LAB_DIR/lab.sh" down >/dev/null 2>&1 || true' EXIT
+
+"$LAB_DIR/lab.sh" up
+SPEC=$LAB_STATE/lab.json
+fd_spec_for_state "$ROOT/drills/lab.json" "$SPEC"
+i=1
+while [ "$i" -le "$RUNS" ]; do
+	OUT=$LAB_STATE/bench-$i
+	: >"$LAB_STATE/arm/requests.jsonl.mark"
+	t0=$(date +%s.%N)
+	rc=0
+	fd run --yes "$SPEC" --out "$OUT" >/dev/null 2>"$OUT.stderr" || rc=$?
+	t1=$(date +%s.%N)
+	echo "run $i: exit $rc, wall $(python3 -c "print(f'{$t1-$t0:.3f}')") s"
+	python3 "$ROOT/bench/drill_truth.py" --wall "$t0" "$t1" \
+	    --result "$OUT/result.json" --spec "$SPEC" \
+	    --bird-log "$LAB_STATE/fw/bird.log" \
+	    --mock-log "$LAB_STATE/arm/requests.jsonl" \
+	    --summary "$LAB_STATE/bench.jsonl" || true
+	# Let BGP settle fully before the next run.
+	"$LAB_DIR/lab.sh" wait-routes ER
+	sleep 2
+	i=$((i + 1))
+done
+python3 "$ROOT/bench/drill_truth.py" --report "$LAB_STATE/bench.jsonl"

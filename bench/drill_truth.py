@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Numbers for bench/drill.sh (Python 3 standard library only).
+
+  drill_truth.py --wall T0 T1 --result RESULT.json --spec SPEC
+                 --bird-log FW_BIRD_LOG --mock-log REQUESTS.jsonl
+                 --summary OUT.jsonl      one run: print, append a line
+  drill_truth.py --report OUT.jsonl       worst case and averages
+
+Ground truth: the firewall's bird logs every change of its routes with a
+millisecond timestamp (tests/lab/lab.sh: timeformat log "%F %T.%3f",
+debug routes).  For 10.17.11.128/26 the path left ExpressRoute when the
+route learned from ce1 was removed or replaced and was stable on the
+backup at the last change before the enable PUT; symmetrically for the
+failback.  Times are relative to the peering PUT as the ARM mock logged
+its arrival, the same origin as the tool's left_s/stable_s ("since the
+ARM write was sent").
+"""
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+
+PFX = "10.17.11.128/26"
+LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) <TRACE> "
+                  r"(\S+)\.ipv4 ([<>]) (\S+)(?: \[[^\]]*\])* (\S+)")
+
+
+def ts(v):
+    """Epoch seconds from a mock log timestamp (number or ISO 8601)."""
+    if isinstance(v, (int, float)):
+        return float(v)
+    s = str(v).replace("Z", "+00:00")
+    d = dt.datetime.fromisoformat(s)
+    if d.tzinfo is None:
+        d = d.astimezone()
+    return d.timestamp()
+
+
+def mock_puts(path):
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            if r.get("method") != "PUT" or "peerings" not in r.get("path", ""):
+                continue
+            if not 200 <= int(r.get("status", 0)) < 300:
+                continue
+            t = next((r[k] for k in ("ts", "time", "timestamp", "t")
+                      if k in r), None)
+            if t is not None:
+                out.append(ts(t))
+    return out
+
+
+def bird_changes(path, t_from, t_to):
+    """Times of fw route changes for PFX by the BGP protocols, in window."""
+    ev = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = LINE.match(line)
+            if not m or m.group(5) != PFX or m.group(3) != ">":
+                continue
+            if m.group(2).startswith("kernel"):
+                continue
+            t = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f")
+            t = t.astimezone().timestamp()
+            if t_from <= t <= t_to:
+                ev.append((t, m.group(2), m.group(4)))
+    return ev
+
+
+def one_run(a):
+    res = json.load(open(a.result, encoding="utf-8"))
+    spec = json.load(open(a.spec, encoding="utf-8"))
+    t0, t1 = float(a.wall[0]), float(a.wall[1])
+    wall = t1 - t0
+    to = spec.get("timeouts", {})
+    settle = float(to.get("settle_s", 5))
+    stable_w = spec.get("converge", {}).get("stable_ms", 3000) / 1000.0
+    ops = res.get("azure", {}).get("operations", [])
+    conv = res.get("convergence", {}) or {}
+    waited = 0.0
+    for action, key in (("disable", "failover"), ("enable", "failback")):
+        op = next((o for o in ops if o.get("action") == action), {})
+        c = conv.get(key) or {}
+        opt = float(op.get("duration_s") or 0)
+        ct = float(c.get("stable_s") or 0) + (stable_w if c.get("stable_s")
+                                              is not None else 0)
+        waited += max(opt, ct)
+    n_settle = sum(1 for p in res.get("phases", [])
+                   if p.get("name") in ("verify", "verify-restored")
+                   and p.get("status") != "skipped")
+    waited += settle * n_settle
+    overhead = wall - waited
+    phases = {p["name"]: p.get("duration_s", 0) for p in res.get("phases", [])}
+    print(f"  wall {wall:.3f} s = waited {waited:.3f} s (ARM ops/convergence"
+          f" + {n_settle}x settle {settle:g} s) + overhead {overhead:.3f} s"
+          f" [{'OK' if overhead <= 2.0 else 'OVER'} <= 2 s]")
+    print("  phases: " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
+
+    row = {"wall": wall, "overhead": overhead, "exit": res.get("exit_code")}
+    puts = [p for p in mock_puts(a.mock_log) if t0 <= p <= t1]
+    if len(puts) >= 2:
+        t_dis, t_en = puts[0], puts[-1]
+        for key, lo, hi in (("failover", t_dis, t_en), ("failback", t_en, t1)):
+            ev = bird_changes(a.bird_log, lo, hi)
+            c = conv.get(key) or {}
+            if not ev:
+                print(f"  {key}: no bird route change found in the window")
+                continue
+            true_left = ev[0][0] - lo
+            true_stable = ev[-1][0] - lo
+            row[key] = {"true_left": true_left, "true_stable": true_stable,
+                        "left": c.get("left_s"), "stable": c.get("stable_s")}
+            for what, tv, mv in (("left", true_left, c.get("left_s")),
+                                 ("stable", true_stable, c.get("stable_s"))):
+                if mv is None:
+                    print(f"  {key} {what}: bird {tv * 1000:.0f} ms, tool: none")
+                    continue
+                d = (mv - tv) * 1000
+                row[key][what + "_err_ms"] = d
+                print(f"  {key} {what}: bird {tv * 1000:.0f} ms, tool "
+                      f"{mv * 1000:.0f} ms, error {d:+.0f} ms "
+                      f"[{'OK' if abs(d) <= 50 else 'OVER'} +-50 ms]")
+    else:
+        print(f"  only {len(puts)} successful peering PUT(s) in the mock log")
+    with open(a.summary, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def report(path):
+    rows = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+    if not rows:
+        print("no runs")
+        return 1
+    ov = [r["overhead"] for r in rows]
+    print(f"runs {len(rows)}: overhead mean {sum(ov) / len(ov):.3f} s, "
+          f"worst {max(ov):.3f} s (target <= 2 s), ratio worst/target "
+          f"{max(ov) / 2.0:.2f}")
+    errs = [abs(r[k][w + "_err_ms"]) for r in rows
+            for k in ("failover", "failback") if k in r
+            for w in ("left", "stable") if w + "_err_ms" in r[k]]
+    if errs:
+        print(f"timing vs bird: worst |error| {max(errs):.0f} ms over "
+              f"{len(errs)} measurements (target <= 50 ms), ratio "
+              f"{max(errs) / 50.0:.2f}")
+    ok = max(ov) <= 2.0 and (not errs or max(errs) <= 50)
+    return 0 if ok else 1
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--wall", nargs=2)
+    p.add_argument("--result")
+    p.add_argument("--spec")
+    p.add_argument("--bird-log")
+    p.add_argument("--mock-log")
+    p.add_argument("--summary")
+    p.add_argument("--report")
+    a = p.parse_args()
+    if a.report:
+        return report(a.report)
+    one_run(a)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Live Azure-side routes for the ARM mock (its --routes-cmd), read from the
+lab gateway's bird (Python 3 standard library only).
+
+  azure_routes.py BIRD_SOCKET learned | advertised PEER | bgp-peers
+                  | route-table PEERING Primary|Secondary
+
+Prints {"value": [...]} in the shapes of ../shared/reference/AZURE-REST.md
+section 5 (GatewayRoute: localAddress, network, nextHop, sourcePeer, origin
+"EBgp"/"Network", asPath hyphen-separated, weight; BgpPeerStatus:
+localAddress, neighbor, asn, state Connected/Connecting/Idle/Stopped, ...).
+The lab's gw namespace plays both gateways: protocols msee1/msee2 are the
+ExpressRoute side, tun0/tun1 the two active-active VPN instances
+10.17.11.76/.77 with the on-prem peer 192.168.11.88 (tests/lab/lab.sh).
+Route tables (ExpressRoute circuit, primary = msee1, secondary = msee2)
+are read from the MSEE's bird next to the gateway's socket.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+# protocol -> (local address, neighbor, neighbor ASN)
+PEERS = {
+    "msee1": ("172.31.11.2", "172.31.11.1", 12076),
+    "msee2": ("172.31.11.6", "172.31.11.5", 12076),
+    "tun0": ("10.17.11.76", "192.168.11.88", 65020),
+    "tun1": ("10.17.11.77", "192.168.11.88", 65020),
+}
+VPN = ("tun0", "tun1")
+HEAD = re.compile(r"^(\S+)?\s+(unicast|unreachable|blackhole|prohibited)"
+                  r" \[(\S+) [^\]]*\]")
+
+
+def birdc(sock, *cmd):
+    r = subprocess.run(["birdc", "-s", sock] + list(cmd), timeout=20,
+                       capture_output=True, text=True, check=True)
+    return r.stdout
+
+
+def routes(sock, *cmd):
+    """Parse `show route ... all`: list of {net, proto, as_path, nh}."""
+    out, net, cur = [], None, None
+    for line in birdc(sock, "show", "route", *cmd, "all").splitlines():
+        m = HEAD.match(line)
+        if m:
+            net = m.group(1) or net
+            cur = {"net": net, "proto": m.group(3), "as_path": "",
+                   "nh": "", "static": m.group(2) != "unicast"}
+            out.append(cur)
+            continue
+        if cur is None:
+            continue
+        s = line.strip()
+        if s.startswith("BGP.as_path:"):
+            cur["as_path"] = s.split(":", 1)[1].strip()
+        elif s.startswith("BGP.next_hop:"):
+            cur["nh"] = s.split(":", 1)[1].strip()
+        elif s.startswith("Type: static"):
+            cur["static"] = True
+    return out
+
+
+def learned(sock):
+    v = []
+    for r in routes(sock):
+        if r["proto"] in PEERS:
+            local, nbr, _ = PEERS[r["proto"]]
+            v.append({"localAddress": local, "network": r["net"],
+                      "nextHop": r["nh"] or nbr, "sourcePeer": nbr,
+                      "origin": "EBgp",
+                      "asPath": "-".join(r["as_path"].split()),
+                      "weight": 32768})
+        elif r["static"]:
+            for local in ("10.17.11.76", "10.17.11.77"):
+                v.append({"localAddress": local, "network": r["net"],
+                          "nextHop": "", "sourcePeer": local,
+                          "origin": "Network", "asPath": "",
+                          "weight": 32768})
+    return v
+
+
+def advertised(sock, peer):
+    v = []
+    for p, (local, nbr, _) in PEERS.items():
+        if nbr != peer:
+            continue
+        for r in routes(sock, "export", p):
+            path = ["65515"] + r["as_path"].split()
+            v.append({"localAddress": local, "network": r["net"],
+                      "nextHop": local, "sourcePeer": "", "origin": "Igp",
+                      "asPath": "-".join(path), "weight": 0})
+    return v
+
+
+def bgp_peers(sock):
+    v = []
+    for line in birdc(sock, "show", "protocols").splitlines():
+        f = line.split()
+        if len(f) < 4 or f[1] != "BGP" or f[0] not in VPN:
+            continue
+        local, nbr, asn = PEERS[f[0]]
+        if "Established" in line:
+            st = "Connected"
+        elif f[3] == "down":
+            st = "Stopped"
+        elif "Idle" in line:
+            st = "Idle"
+        else:
+            st = "Connecting"
+        n = sum(1 for r in routes(sock, "protocol", f[0]))
+        v.append({"localAddress": local, "neighbor": nbr, "asn": asn,
+                  "state": st, "connectedDuration": "",
+                  "routesReceived": n if st == "Connected" else 0,
+                  "messagesSent": 0, "messagesReceived": 0})
+    return v
+
+
+def route_table(sock, device):
+    """The circuit's route table on one MSEE (AZURE-REST.md: network,
+    nextHop, locPrf, weight, path)."""
+    node = "msee1" if device.lower() == "primary" else "msee2"
+    msock = os.path.join(os.path.dirname(os.path.dirname(sock)), node,
+                         "bird.ctl")
+    v = []
+    for r in routes(msock):
+        v.append({"network": r["net"], "nextHop": r["nh"], "locPrf": "",
+                  "weight": 0, "path": r["as_path"]})
+    return v
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    sock, what = argv[1], argv[2]
+    if what == "learned":
+        v = learned(sock)
+    elif what == "advertised" and len(argv) == 4:
+        v = advertised(sock, argv[3])
+    elif what == "bgp-peers":
+        v = bgp_peers(sock)
+    elif what == "route-table" and len(argv) == 5:
+        v = route_table(sock, argv[4])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    json.dump({"value": v}, sys.stdout, indent=1)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
