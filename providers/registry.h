@@ -18,7 +18,7 @@ extern const struct probe_ops native_probe_ops;		/* providers/probe */
 #define REGISTRY_DEVICES
 #endif
 #ifndef REGISTRY_PROBES
-#define REGISTRY_PROBES
+#define REGISTRY_PROBES &native_probe_ops,
 #endif
 
 #endif

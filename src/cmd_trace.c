@@ -160,7 +160,8 @@ do_import(const char *file, const char *format, enum out_form form)
 	}
 	rc = print_list(l, form, &j);
 	if (j != NULL) {
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		    JSON_REAL_PRECISION(6));
 		fputc('\n', stdout);
 		json_decref(j);
 	}
@@ -213,7 +214,8 @@ do_trace(const struct probe_cfg *cfg, const struct fd_addr *to,
 		    "sent", (int)st.sent, "answered", (int)st.answered,
 		    "unmatched", (int)st.unmatched, "wall_ms",
 		    (int)st.wall_ms));
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		    JSON_REAL_PRECISION(6));
 		fputc('\n', stdout);
 		json_decref(j);
 	}

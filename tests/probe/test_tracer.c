@@ -1,0 +1,259 @@
+/*
+ * The native tracer and the prober against loopback only (127.0.0.1 and
+ * ::1): the destination answers the first probe with port unreachable, so
+ * the trace is reached at hop 1.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "probe/converge.h"
+#include "probe/prober.h"
+#include "probe/tracer.h"
+#include "registry.h"
+
+static bool
+have_ipv6(void)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static void
+check_loopback(const char *target)
+{
+	struct probe_cfg cfg;
+	struct hop_list *l = hop_list_new();
+	struct tracer_stats st;
+	struct fd_error err = { 0 };
+	struct fd_addr to;
+	char buf[FD_ADDR_STRLEN];
+	unsigned k;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(addr_parse(target, &to, NULL), 0);
+	rc = tracer_run(&cfg, &to, l, NULL, &st, &err);
+	if (rc != 0)
+		fail_msg("%s: %s", target, err.msg);
+	assert_true(l->reached);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->hops[0].ttl, 1);
+	assert_int_equal(l->hops[0].n_answers, 1);
+	assert_string_equal(addr_str(&l->hops[0].answers[0].addr, buf,
+	    sizeof(buf)), target);
+	assert_int_equal(l->hops[0].n_probes, 3);
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(l->hops[0].probes[k].answer, 0);
+		assert_true(l->hops[0].probes[k].rtt_ms >= 0);
+		assert_true(l->hops[0].probes[k].rtt_ms < 1000);
+		assert_string_equal(l->hops[0].probes[k].flag, "");
+	}
+	assert_string_equal(l->source, "native");
+	assert_int_equal(st.answered, 3);
+	/* Probes beyond the destination are not worth waiting for: the
+	 * whole trace is far quicker than one 3 s wait. */
+	assert_true(st.wall_ms < 1500);
+	hop_list_free(l);
+}
+
+static void
+test_loopback_v4(void **state)
+{
+	(void)state;
+	check_loopback("127.0.0.1");
+}
+
+static void
+test_loopback_v6(void **state)
+{
+	(void)state;
+	if (!have_ipv6())
+		skip();
+	check_loopback("::1");
+}
+
+static void
+test_flows_and_first_ttl(void **state)
+{
+	struct probe_cfg cfg;
+	struct hop_list *l = hop_list_new(), *flows;
+	struct fd_error err = { 0 };
+	struct fd_addr to;
+	unsigned f;
+
+	(void)state;
+	flows = calloc(4, sizeof(*flows));
+	assert_non_null(flows);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.flows = 4;
+	cfg.probes_per_hop = 2;
+	cfg.first_ttl = 2;
+	addr_parse("127.0.0.1", &to, NULL);
+	assert_int_equal(tracer_run(&cfg, &to, l, flows, NULL, &err), 0);
+	assert_true(l->reached);
+	assert_int_equal(l->hops[0].ttl, 2);
+	/* 4 flows x 2 probes, one responder. */
+	assert_int_equal(l->hops[0].n_probes, 8);
+	assert_int_equal(l->hops[0].n_answers, 1);
+	for (f = 0; f < 4; f++) {
+		assert_true(flows[f].reached);
+		assert_int_equal(flows[f].n, 1);
+		assert_int_equal(flows[f].hops[0].n_probes, 2);
+	}
+	free(flows);
+	hop_list_free(l);
+}
+
+static void
+test_cfg_errors(void **state)
+{
+	struct probe_cfg cfg;
+	struct hop_list *l = hop_list_new();
+	struct fd_error err = { 0 };
+	struct fd_addr to, none;
+
+	(void)state;
+	addr_parse("127.0.0.1", &to, NULL);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.probes_per_hop = TRACER_MAX_PROBES + 1;
+	assert_int_equal(tracer_run(&cfg, &to, l, NULL, NULL, &err), -EINVAL);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_ttl = HOPS_MAX + 1;
+	assert_int_equal(tracer_run(&cfg, &to, l, NULL, NULL, &err), -EINVAL);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.first_ttl = 10;
+	cfg.max_ttl = 5;
+	assert_int_equal(tracer_run(&cfg, &to, l, NULL, NULL, &err), -EINVAL);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.flows = TRACER_MAX_FLOWS + 1;
+	assert_int_equal(tracer_run(&cfg, &to, l, NULL, NULL, &err), -EINVAL);
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.source, sizeof(cfg.source), "::1");
+	assert_int_equal(tracer_run(&cfg, &to, l, NULL, NULL, &err), -EINVAL);
+	memset(&none, 0, sizeof(none));
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(tracer_run(&cfg, &none, l, NULL, NULL, &err),
+	    -EINVAL);
+	/* *out untouched on failure. */
+	assert_int_equal(l->n, 0);
+	hop_list_free(l);
+}
+
+static void
+test_ops_table(void **state)
+{
+	const struct probe_ops *ops = provider_probe("native");
+	struct probe_cfg cfg;
+	struct hop_list *l = hop_list_new();
+	struct fd_error err = { 0 };
+	struct fd_addr to;
+	void *ctx = NULL;
+
+	(void)state;
+	assert_non_null(ops);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.probes_per_hop = 1;
+	assert_int_equal(ops->open(&cfg, &ctx, &err), 0);
+	addr_parse("127.0.0.1", &to, NULL);
+	assert_int_equal(ops->trace(ctx, &to, l, &err), 0);
+	assert_true(l->reached);
+	assert_int_equal(l->hops[0].n_probes, 1);
+	ops->close(ctx);
+	cfg.flows = 99;
+	assert_int_equal(ops->open(&cfg, &ctx, &err), -EINVAL);
+	hop_list_free(l);
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+test_prober_loopback(void **state)
+{
+	const struct probe_ops *ops = provider_probe("native");
+	struct watch_req req;
+	struct probe_watch *w = NULL;
+	struct watch_samples s = { 0 };
+	struct fd_error err = { 0 };
+	struct probe_cfg cfg;
+	struct timespec ts = { 0, 500 * 1000000L };
+	uint64_t t0;
+	void *ctx = NULL;
+	size_t i, e2e = 0, ttl = 0;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(ops->open(&cfg, &ctx, &err), 0);
+	memset(&req, 0, sizeof(req));
+	addr_parse("127.0.0.1", &req.target, NULL);
+	req.rate_hz = 50;
+	req.ttl = 1;
+	req.max_ms = 10000;
+	t0 = mono_ms();
+	assert_int_equal(ops->watch_begin(ctx, &req, &w, &err), 0);
+	nanosleep(&ts, NULL);
+	assert_int_equal(ops->watch_end(ctx, w, &s, &err), 0);
+	/* 50/s for 0.5 s: about 25 samples, on the clock_now() base. */
+	assert_in_range(s.n, 15, 30);
+	assert_true(s.v[0].t_ms >= t0 && s.v[0].t_ms <= t0 + 100);
+	for (i = 0; i < s.n; i++) {
+		char buf[FD_ADDR_STRLEN];
+
+		if (i > 0)
+			assert_true(s.v[i].t_ms >= s.v[i - 1].t_ms);
+		e2e += s.v[i].e2e_reply;
+		if (s.v[i].ttl_reply) {
+			ttl++;
+			assert_string_equal(addr_str(&s.v[i].ttl_from, buf,
+			    sizeof(buf)), "127.0.0.1");
+		}
+	}
+	assert_int_equal(e2e, s.n);
+	assert_int_equal(ttl, s.n);
+	watch_samples_done(&s);
+
+	/* It stops by itself after max_ms. */
+	req.max_ms = 200;
+	assert_int_equal(ops->watch_begin(ctx, &req, &w, &err), 0);
+	nanosleep(&ts, NULL);
+	assert_int_equal(ops->watch_end(ctx, w, &s, &err), 0);
+	assert_in_range(s.n, 5, 12);
+	watch_samples_done(&s);
+
+	req.rate_hz = 0;
+	assert_int_equal(ops->watch_begin(ctx, &req, &w, &err), -EINVAL);
+	ops->close(ctx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_loopback_v4),
+		cmocka_unit_test(test_loopback_v6),
+		cmocka_unit_test(test_flows_and_first_ttl),
+		cmocka_unit_test(test_cfg_errors),
+		cmocka_unit_test(test_ops_table),
+		cmocka_unit_test(test_prober_loopback),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
