@@ -15,7 +15,7 @@ extern const struct probe_ops native_probe_ops;		/* providers/probe */
 #define REGISTRY_CLOUDS
 #endif
 #ifndef REGISTRY_DEVICES
-#define REGISTRY_DEVICES
+#define REGISTRY_DEVICES &junos_device_ops,
 #endif
 #ifndef REGISTRY_PROBES
 #define REGISTRY_PROBES &native_probe_ops,

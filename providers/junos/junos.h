@@ -1,0 +1,39 @@
+/*
+ * The Junos device provider (junos_device_ops): read-only show commands
+ * over providers/transport/ssh, parsed by junos_parse.h.  Commands are
+ * built only from validated tokens, so nothing from a spec can add ';' or
+ * '|' to what the device runs.
+ */
+#ifndef FD_JUNOS_H
+#define FD_JUNOS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "netaddr.h"
+#include "provider.h"
+
+extern const struct device_ops junos_device_ops;
+
+/* Table and routing-instance names: [A-Za-z0-9_.-]{1,63}. */
+bool junos_valid_name(const char *s);
+
+/* Command builders (exposed for tests).  Return 0, or -EINVAL for a name
+ * that fails junos_valid_name(), -ENAMETOOLONG. */
+int junos_cmd_routes(const char *table, const struct fd_prefix *pfx,
+    char *buf, size_t len, struct fd_error *err);
+int junos_cmd_bgp_routes(bool advertised, const struct fd_addr *nbr,
+    const char *table, char *buf, size_t len, struct fd_error *err);
+int junos_cmd_bgp_summary(const char *instance, char *buf, size_t len,
+    struct fd_error *err);
+int junos_cmd_bgp_neighbor(const struct fd_addr *nbr, char *buf, size_t len,
+    struct fd_error *err);
+int junos_cmd_traceroute(const struct fd_addr *to, const char *instance,
+    char *buf, size_t len, struct fd_error *err);
+
+/* Not in struct device_ops: the peer view of one neighbour. */
+int junos_bgp_neighbor(void *ctx, const struct fd_addr *nbr,
+    struct bgp_summary *out, struct fd_error *err);
+
+#endif

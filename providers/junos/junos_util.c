@@ -1,0 +1,210 @@
+/* Small helpers of the Junos parsers: lines, tokens, ages, AS paths. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "junos_parse.h"
+#include "junos_priv.h"
+
+void
+junos_lines_init(struct junos_lines *it, const char *buf, size_t len)
+{
+	it->p = buf;
+	it->end = buf + len;
+	it->line[0] = '\0';
+	it->len = 0;
+}
+
+bool
+junos_lines_next(struct junos_lines *it)
+{
+	const char *nl;
+	size_t n;
+
+	if (it->p == NULL || it->p >= it->end)
+		return false;
+	nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+	if (nl == NULL)
+		nl = it->end;
+	n = (size_t)(nl - it->p);
+	if (n >= JUNOS_LINE_MAX)
+		n = JUNOS_LINE_MAX - 1;
+	memcpy(it->line, it->p, n);
+	/* FORMATS.md rule 0.1: strip CR; NUL bytes end the line. */
+	it->line[n] = '\0';
+	n = strlen(it->line);
+	while (n > 0 && (it->line[n - 1] == '\r' ||
+	    isspace((unsigned char)it->line[n - 1])))
+		it->line[--n] = '\0';
+	it->len = n;
+	it->p = nl < it->end ? nl + 1 : it->end;
+	return true;
+}
+
+size_t
+junos_split(char *s, char **tok, size_t *col, size_t max)
+{
+	char *base = s;
+	size_t n = 0;
+
+	while (*s != '\0' && n < max) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s == '\0')
+			break;
+		tok[n] = s;
+		if (col != NULL)
+			col[n] = (size_t)(s - base);
+		n++;
+		while (*s != '\0' && !isspace((unsigned char)*s))
+			s++;
+		if (*s != '\0')
+			*s++ = '\0';
+	}
+	return n;
+}
+
+const char *
+junos_skip_ws(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+bool
+junos_starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool
+junos_ll(const char *s, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+long long
+junos_age_parse(const char *s)
+{
+	long long total = 0, v, parts[3];
+	size_t np = 0, i;
+	const char *p = junos_skip_ws(s);
+	char *end;
+
+	/* ^(?:(\d+)w)?(?:(\d+)d)?\s*([\d:]+)$ (FORMATS.md 1.2). */
+	for (;;) {
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		v = strtoll(p, &end, 10);
+		if (*end == 'w') {
+			total += v * 7 * 86400;
+			p = end + 1;
+			continue;
+		}
+		if (*end == 'd') {
+			total += v * 86400;
+			p = junos_skip_ws(end + 1);
+			continue;
+		}
+		break;
+	}
+	for (;;) {
+		if (!isdigit((unsigned char)*p) || np == 3)
+			return -1;
+		parts[np++] = strtoll(p, &end, 10);
+		if (*end == ':') {
+			p = end + 1;
+			continue;
+		}
+		if (*junos_skip_ws(end) != '\0')
+			return -1;
+		break;
+	}
+	/* Read the clock from the right: "4:07" is minutes:seconds. */
+	for (i = 0; i < np; i++) {
+		static const long long mul[] = { 1, 60, 3600 };
+
+		total += parts[np - 1 - i] * mul[i];
+	}
+	return total;
+}
+
+static bool
+junos_is_origin(const char *t)
+{
+	return strcmp(t, "I") == 0 || strcmp(t, "E") == 0 ||
+	    strcmp(t, "?") == 0 || strcmp(t, "Incomplete") == 0;
+}
+
+void
+junos_as_path_clean(const char *in, char *out, size_t len)
+{
+	char tmp[ROUTE_ASPATH_MAX], *tok[64], *c;
+	size_t n, i, last = 0, o = 0;
+	bool have = false;
+
+	if (len == 0)
+		return;
+	out[0] = '\0';
+	in = junos_skip_ws(in ? in : "");
+	if (junos_starts(in, "AS path:"))
+		in += 8;
+	snprintf(tmp, sizeof(tmp), "%s", in);
+	/* Detail output runs on over several lines (Aggregator, Recorded);
+	 * brief text appends ", validation-state: ...". */
+	tmp[strcspn(tmp, "\n,")] = '\0';
+	n = junos_split(tmp, tok, NULL, 64);
+	for (i = 0; i < n; i++)
+		if (junos_is_origin(tok[i])) {
+			last = i;
+			have = true;
+		}
+	/* Drop notes after the origin: "I  (Originator)", "(Atomic)". */
+	if (have)
+		n = last + 1;
+	for (i = 0; i < n; i++) {
+		c = tok[i];
+		o += (size_t)snprintf(out + o, o < len ? len - o : 0, "%s%s",
+		    i ? " " : "", c);
+		if (o >= len)
+			break;
+	}
+}
+
+bool
+junos_reply_rejected(const char *buf)
+{
+	/* The CLI answers an unknown or malformed command with a caret line
+	 * and one of these (Junos CLI user guide, "syntax error"). */
+	return strstr(buf, "syntax error") != NULL ||
+	    strstr(buf, "unknown command") != NULL ||
+	    strstr(buf, "invalid argument") != NULL ||
+	    strstr(buf, "error: ") == buf;
+}
+
+void
+junos_table_instance(const char *table, char *out, size_t len)
+{
+	const char *p = strstr(table, ".inet");
+
+	if (p == NULL)
+		p = strstr(table, ".mdt.");
+	if (p == NULL || p == table) {
+		snprintf(out, len, "%s", "");
+		return;
+	}
+	snprintf(out, len, "%.*s", (int)(p - table), table);
+}

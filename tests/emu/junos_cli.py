@@ -1,0 +1,717 @@
+#!/usr/bin/env python3
+"""junos_cli.py - a small Junos CLI emulator, run as an OpenSSH ForceCommand.
+
+It reads the command from $SSH_ORIGINAL_COMMAND (or from --command, for
+tests) and answers the way a Junos router's CLI does over an SSH exec
+channel.  Python 3 standard library only.
+
+Usage (stable; the lab and the tests depend on it):
+
+  junos_cli.py --fixtures MAPFILE [--no-json] [--command CMD]
+  junos_cli.py --bird SOCKET --hostname NAME [--instance RI]
+               [--ifmap FILE] [--bird-table T] [--birdc PATH]
+               [--model M] [--no-json] [--command CMD]
+
+Mode A, --fixtures MAPFILE: serve saved outputs.  MAPFILE lines are
+    COMMAND => FILE
+  with '#' comments.  COMMAND is compared after folding whitespace and
+  dropping a trailing "| no-more" (it never changes the output), so map
+  "show route table inet.0 | display json" and "show route table inet.0"
+  separately.  FILE is relative to the map file's directory (or absolute).
+  "FILE" may also be "@sleep SECONDS" (a hung command, for timeout tests)
+  or "@exit N TEXT" (print TEXT, exit N).
+
+Mode B, --bird SOCKET: render bird2's live state through
+  "birdc -s SOCKET": show route all, show protocols all,
+  show route export P, show route protocol P.
+    --hostname NAME   host name in "show version"
+    --instance RI     routing instance: table "RI.inet.0" is the bird
+                      table (--bird-table, default master4); without it
+                      the table is "inet.0"
+    --ifmap FILE      "linuxname junosname" per line (st0-0 st0.0);
+                      unmapped interfaces print as NAME.0
+  BGP neighbours are matched to bird protocols by "Neighbor address" in
+  "show protocols all".  traceroute X no-resolve [routing-instance RI]
+  runs the real "traceroute -n" in the namespace sshd runs in.
+
+Commands understood in mode B (each optionally "| display json",
+"| no-more"):
+  show version
+  show route table T [PREFIX [exact]]
+  show route [PREFIX [exact]]
+  show route advertising-protocol bgp NBR [table T]
+  show route receive-protocol bgp NBR [table T]
+  show bgp summary [instance X]
+  show bgp neighbor [NBR]
+  traceroute ADDR no-resolve [routing-instance RI]
+
+--no-json makes "| display json" a syntax error (an old release), to
+exercise the caller's text fallback.  Anything else answers like Junos:
+a caret line and "unknown command." / "syntax error.", exit status 1.
+"""
+
+import argparse
+import ipaddress
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+
+class CliError(Exception):
+    """A command the CLI rejects: (column of the caret, message)."""
+
+    def __init__(self, col, msg):
+        super().__init__(msg)
+        self.col = col
+        self.msg = msg
+
+
+def split_pipes(cmd):
+    """'show x | display json | no-more' -> ('show x', fmt, pipes)."""
+    parts = [p.strip() for p in cmd.split("|")]
+    base = " ".join(parts[0].split())
+    fmt = "text"
+    col = len(parts[0]) + 2
+    for p in parts[1:]:
+        words = p.split()
+        if words == ["no-more"]:
+            pass
+        elif words == ["display", "json"]:
+            fmt = "json"
+        elif words == ["display", "xml"]:
+            fmt = "xml"
+        else:
+            raise CliError(col, "syntax error.")
+        col += len(p) + 3
+    return base, fmt
+
+
+def reject(cmd, err):
+    # Junos echoes nothing over exec; it prints the caret under the
+    # offending word, then the reason (Junos CLI User Guide, "CLI error
+    # messages").
+    print(" " * max(err.col, 0) + "^")
+    print(err.msg)
+    sys.exit(1)
+
+
+# ------------------------------------------------------------- fixtures
+
+def fixtures_mode(args, cmd):
+    mapdir = os.path.dirname(os.path.abspath(args.fixtures))
+    table = {}
+    with open(args.fixtures, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#") or "=>" not in line:
+                continue
+            k, v = line.split("=>", 1)
+            table[norm(k)] = v.strip()
+    base, fmt = split_pipes(cmd)
+    if fmt == "json" and args.no_json:
+        raise CliError(len(base) + 11, "syntax error, expecting <command>.")
+    key = base + (" | display json" if fmt == "json" else "") + \
+        (" | display xml" if fmt == "xml" else "")
+    target = table.get(key)
+    if target is None:
+        raise CliError(0, "unknown command.")
+    if target.startswith("@sleep"):
+        time.sleep(float(target.split()[1]))
+        return 0
+    if target.startswith("@exit"):
+        _, code, *text = target.split(None, 2)
+        if text:
+            print(text[0])
+        return int(code)
+    path = target if os.path.isabs(target) else os.path.join(mapdir, target)
+    with open(path, "rb") as f:
+        sys.stdout.buffer.write(f.read())
+    sys.stdout.flush()
+    return 0
+
+
+def norm(cmd):
+    base, fmt = split_pipes(cmd)
+    return base + (" | display json" if fmt == "json" else "") + \
+        (" | display xml" if fmt == "xml" else "")
+
+
+# ----------------------------------------------------------------- bird
+
+class Bird:
+    def __init__(self, args):
+        self.args = args
+        self.ifmap = {}
+        if args.ifmap:
+            with open(args.ifmap, encoding="utf-8") as f:
+                for line in f:
+                    w = line.split()
+                    if len(w) == 2 and not w[0].startswith("#"):
+                        self.ifmap[w[0]] = w[1]
+        self._protocols = None
+
+    def birdc(self, *words):
+        out = subprocess.run(
+            [self.args.birdc, "-s", self.args.bird] + list(words),
+            capture_output=True, text=True, timeout=20)
+        if out.returncode != 0 and not out.stdout:
+            raise CliError(0, "error: routing daemon not responding")
+        lines = out.stdout.splitlines()
+        # "BIRD 2.0.12 ready." banner.
+        if lines and lines[0].startswith("BIRD "):
+            lines = lines[1:]
+        return lines
+
+    def iface(self, name):
+        if name in self.ifmap:
+            return self.ifmap[name]
+        return name if "." in name else name + ".0"
+
+    def table_name(self, v6=False):
+        fam = "inet6.0" if v6 else "inet.0"
+        if self.args.instance:
+            return "%s.%s" % (self.args.instance, fam)
+        return fam
+
+    def check_table(self, t):
+        if t not in (self.table_name(False), self.table_name(True)):
+            # Junos answers an unknown table with a syntax error too.
+            raise CliError(17, "syntax error.")
+
+    # --- protocols
+
+    def protocols(self):
+        if self._protocols is not None:
+            return self._protocols
+        protos = []
+        cur = None
+        for line in self.birdc("show", "protocols", "all"):
+            m = re.match(r"^(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+(?: \S+)?)"
+                         r"\s*(.*)$", line)
+            if m and not line.startswith(" ") and m.group(1) != "Name":
+                cur = {"name": m.group(1), "proto": m.group(2),
+                       "state": m.group(4), "since": m.group(5),
+                       "info": m.group(6).strip(), "neighbor": None,
+                       "peer_as": None, "local_as": None,
+                       "bgp_state": None, "imported": 0, "exported": 0,
+                       "preferred": 0}
+                protos.append(cur)
+                continue
+            if cur is None:
+                continue
+            s = line.strip()
+            kv = re.match(r"^([A-Za-z ]+):\s+(.*)$", s)
+            if not kv:
+                continue
+            k, v = kv.group(1), kv.group(2)
+            if k == "BGP state":
+                cur["bgp_state"] = v.split()[0]
+            elif k == "Neighbor address":
+                cur["neighbor"] = v.split()[0]
+            elif k == "Neighbor AS":
+                cur["peer_as"] = v.split()[0]
+            elif k == "Local AS":
+                cur["local_as"] = v.split()[0]
+            elif k == "Routes":
+                for n, what in re.findall(r"(\d+) (\w+)", v):
+                    if what in ("imported", "exported", "preferred"):
+                        cur[what] += int(n)
+        self._protocols = protos
+        return protos
+
+    def bgp_protocols(self):
+        return [p for p in self.protocols() if p["proto"] == "BGP"]
+
+    def proto_by_neighbor(self, nbr):
+        for p in self.bgp_protocols():
+            if p["neighbor"] and ipaddress.ip_address(p["neighbor"]) == \
+                    ipaddress.ip_address(nbr):
+                return p
+        return None
+
+    def neighbor_of(self, proto_name):
+        for p in self.protocols():
+            if p["name"] == proto_name:
+                return p["neighbor"]
+        return None
+
+    # --- routes
+
+    def routes(self, words):
+        """Parse 'birdc show route all ...' into a list of dicts."""
+        routes = []
+        dest = None
+        cur = None
+        for line in self.birdc("show", "route", "all", *words):
+            if line.startswith("Table ") or not line.strip():
+                continue
+            m = re.match(r"^(\S+)?\s+(unicast|unreachable|blackhole|"
+                         r"prohibit)\s+\[(\S+)\s+([^\]]*)\]\s*(\*)?\s*"
+                         r"(?:\S+\s+)?\((\d+)(?:/\d+)*\)", line)
+            if m and (m.group(1) or line[0] in " \t"):
+                if m.group(1):
+                    dest = m.group(1)
+                cur = {"dest": dest, "kind": m.group(2),
+                       "proto_name": m.group(3), "active": bool(m.group(5)),
+                       "bird_pref": int(m.group(6)), "type": "",
+                       "nh": [], "as_path": None, "origin": None,
+                       "local_pref": None, "med": None}
+                routes.append(cur)
+                continue
+            if cur is None:
+                continue
+            s = line.strip()
+            m = re.match(r"^via (\S+) on (\S+)", s)
+            if m:
+                cur["nh"].append((m.group(1), self.iface(m.group(2))))
+                continue
+            m = re.match(r"^dev (\S+)", s)
+            if m:
+                cur["nh"].append((None, self.iface(m.group(1))))
+                continue
+            if s.startswith("Type: "):
+                cur["type"] = s.split()[1]
+            elif s.startswith("BGP.as_path:"):
+                cur["as_path"] = s.split(":", 1)[1].strip()
+            elif s.startswith("BGP.origin:"):
+                cur["origin"] = s.split(":", 1)[1].strip()
+            elif s.startswith("BGP.local_pref:"):
+                cur["local_pref"] = s.split(":", 1)[1].strip()
+            elif s.startswith("BGP.med:"):
+                cur["med"] = s.split(":", 1)[1].strip()
+        return routes
+
+
+# Junos protocol names and default preferences (Junos "Route
+# Preferences Overview").
+PROTO = {"BGP": ("BGP", 170), "static": ("Static", 5),
+         "device": ("Direct", 0), "inherit": ("Direct", 0),
+         "OSPF": ("OSPF", 10), "RIP": ("RIP", 100)}
+ORIGIN = {"IGP": "I", "EGP": "E", "Incomplete": "?"}
+
+
+def junos_route(bird, r):
+    proto, pref = PROTO.get(r["type"], ("Static", 5))
+    e = {"proto": proto, "pref": pref, "active": r["active"],
+         "nh": r["nh"], "from": None, "as_path": None,
+         "local_pref": r["local_pref"], "med": r["med"]}
+    if proto == "BGP":
+        path = r["as_path"] or ""
+        e["as_path"] = (path + " " if path else "") + \
+            ORIGIN.get(r["origin"] or "IGP", "I")
+        e["from"] = bird.neighbor_of(r["proto_name"])
+    return e
+
+
+def d(v):
+    return [{"data": str(v)}]
+
+
+def route_json(table, dests):
+    rts = []
+    for dest, entries in dests:
+        rt_entries = []
+        for e in entries:
+            x = {"active-tag": d("*") if e["active"] else [{}]}
+            if e["active"]:
+                x["current-active"] = [{"data": [None]}]
+            x["protocol-name"] = d(e["proto"])
+            x["preference"] = d(e["pref"])
+            x["age"] = [{"data": "00:00:10",
+                         "attributes": {"junos:seconds": "10"}}]
+            if e["med"] is not None:
+                x["med"] = d(e["med"])
+            if e["local_pref"] is not None:
+                x["local-preference"] = d(e["local_pref"])
+            if e["from"]:
+                x["learned-from"] = d(e["from"])
+            if e["as_path"] is not None:
+                x["as-path"] = d(e["as_path"])
+            nhs = []
+            for i, (to, via) in enumerate(e["nh"]):
+                nh = {}
+                if i == 0:
+                    nh["selected-next-hop"] = [{"data": [None]}]
+                if to:
+                    nh["to"] = d(to)
+                nh["via"] = d(via)
+                nhs.append(nh)
+            if nhs:
+                x["nh"] = nhs
+            rt_entries.append(x)
+        rts.append({"attributes": {"junos:style": "brief"},
+                    "rt-destination": d(dest), "rt-entry": rt_entries})
+    n_routes = sum(len(e) for _, e in dests)
+    n_active = sum(1 for _, es in dests for e in es if e["active"])
+    tbl = {"table-name": d(table),
+           "destination-count": d(len(dests)),
+           "total-route-count": d(n_routes),
+           "active-route-count": d(n_active),
+           "holddown-route-count": d(0), "hidden-route-count": d(0)}
+    if rts:
+        tbl["rt"] = rts
+    doc = {"route-information": [{
+        "attributes": {"xmlns":
+                       "http://xml.juniper.net/junos/21.4R0/junos-routing"},
+        "route-table": [tbl]}]}
+    return json.dumps(doc, indent=4) + "\n\n{master:0}\n"
+
+
+def route_text(table, dests):
+    n_routes = sum(len(e) for _, e in dests)
+    n_active = sum(1 for _, es in dests for e in es if e["active"])
+    out = ["", "%s: %d destinations, %d routes (%d active, 0 holddown, "
+           "0 hidden)" % (table, len(dests), n_routes, n_active),
+           "+ = Active Route, - = Last Active, * = Both", ""]
+    for dest, entries in dests:
+        first = True
+        for e in entries:
+            head = "%s[%s/%d] 00:00:10" % ("*" if e["active"] else " ",
+                                          e["proto"], e["pref"])
+            attrs = []
+            if e["med"] is not None:
+                attrs.append("MED %s" % e["med"])
+            if e["local_pref"] is not None:
+                attrs.append("localpref %s" % e["local_pref"])
+            if e["from"]:
+                attrs.append("from %s" % e["from"])
+            if attrs:
+                head += ", " + ", ".join(attrs)
+            if first:
+                if len(dest) > 18:
+                    # The wrap rule (FORMATS.md 1.2).
+                    out.append(dest)
+                    out.append(" " * 19 + head)
+                else:
+                    out.append("%-19s%s" % (dest, head))
+            else:
+                out.append(" " * 19 + head)
+            first = False
+            if e["as_path"] is not None:
+                out.append(" " * 22 + "AS path: %s, validation-state: "
+                           "unverified" % e["as_path"])
+            for i, (to, via) in enumerate(e["nh"]):
+                sel = ">" if i == 0 else " "
+                if to:
+                    out.append(" " * 20 + "%s  to %s via %s" % (sel, to, via))
+                else:
+                    out.append(" " * 20 + "%s  via %s" % (sel, via))
+    return "\n".join(out) + "\n"
+
+
+def group_dests(routes):
+    dests = []
+    for r in routes:
+        if dests and dests[-1][0] == r["dest"]:
+            dests[-1][1].append(r)
+        else:
+            dests.append((r["dest"], [r]))
+    return dests
+
+
+def bgp_rows_text(table, rows, advertised):
+    out = ["", "%s: %d destinations, %d routes (%d active, 0 holddown, "
+           "0 hidden)" % (table, len(rows), len(rows), len(rows)),
+           "  Prefix                  Nexthop              MED     "
+           "Lclpref    AS path"]
+    for dest, e in rows:
+        nh = "Self" if advertised else (e["nh"][0][0] if e["nh"] and
+                                        e["nh"][0][0] else "Self")
+        med = e["med"] or ""
+        lp = e["local_pref"] or ""
+        flag = "*" if e["active"] or advertised else " "
+        if len(dest) > 22:
+            out.append("  " + dest)
+            out.append("%s %-23s %-20s %-7s %-10s %s" % (
+                flag, "", nh, med, lp, e["as_path"] or "I"))
+        else:
+            out.append("%s %-23s %-20s %-7s %-10s %s" % (
+                flag, dest, nh, med, lp, e["as_path"] or "I"))
+    return "\n".join(out) + "\n"
+
+
+def bird_show_route(bird, words, fmt):
+    table = None
+    prefix = None
+    exact = False
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "table" and i + 1 < len(words):
+            table = words[i + 1]
+            i += 2
+            continue
+        if w == "exact":
+            exact = True
+        elif prefix is None:
+            try:
+                prefix = str(ipaddress.ip_network(w, strict=False))
+            except ValueError:
+                raise CliError(11, "syntax error.")
+        else:
+            raise CliError(11, "syntax error.")
+        i += 1
+    v6 = prefix is not None and ":" in prefix
+    if table is None:
+        table = bird.table_name(v6)
+    bird.check_table(table)
+    q = ["table", bird.args.bird_table]
+    if prefix:
+        q = ([prefix] if exact else ["for", prefix]) + q
+    routes = [r for r in bird.routes(q) if r["kind"] == "unicast"]
+    dests = [(dest, [junos_route(bird, r) for r in rs])
+             for dest, rs in group_dests(routes)]
+    if fmt == "json":
+        return route_json(table, dests)
+    return route_text(table, dests)
+
+
+def bird_bgp_routes(bird, words, fmt, advertised):
+    # words: bgp NBR [table T]
+    if len(words) < 2 or words[0] != "bgp":
+        raise CliError(30, "syntax error.")
+    try:
+        nbr = str(ipaddress.ip_address(words[1]))
+    except ValueError:
+        raise CliError(34, "syntax error.")
+    table = bird.table_name(":" in nbr)
+    if len(words) == 4 and words[2] == "table":
+        table = words[3]
+        bird.check_table(table)
+    elif len(words) != 2:
+        raise CliError(34, "syntax error.")
+    p = bird.proto_by_neighbor(nbr)
+    rows = []
+    if p is not None:
+        q = ["table", bird.args.bird_table,
+             "export" if advertised else "protocol", p["name"]]
+        for r in bird.routes(q):
+            if r["kind"] != "unicast":
+                continue
+            e = junos_route(bird, r)
+            if advertised:
+                e["local_pref"] = None
+            rows.append((r["dest"], e))
+    if fmt == "json":
+        dests = []
+        for dest, e in rows:
+            if advertised:
+                e = dict(e, nh=[], active=True)
+            dests.append((dest, [e]))
+        return route_json(table, dests)
+    return bgp_rows_text(table, rows, advertised)
+
+
+def bird_peer_rows(bird, instance=None):
+    peers = []
+    for p in bird.bgp_protocols():
+        if not p["neighbor"]:
+            continue
+        state = p["bgp_state"] or ("Idle" if p["state"] != "up"
+                                   else "Established")
+        if state == "Down" or p["state"] == "down":
+            state = "Idle"
+        peers.append({"addr": p["neighbor"], "as": p["peer_as"] or "0",
+                      "state": state, "proto": p,
+                      "rib": bird.table_name(":" in p["neighbor"])})
+    return peers
+
+
+def bgp_summary(bird, words, fmt):
+    if words and (len(words) != 2 or words[0] != "instance"):
+        raise CliError(17, "syntax error.")
+    if words and words[1] != (bird.args.instance or "master"):
+        return "" if fmt == "text" else json.dumps(
+            {"bgp-information": [{"bgp-peer": []}]}) + "\n"
+    peers = bird_peer_rows(bird)
+    if fmt == "json":
+        ps = []
+        for p in peers:
+            pr = p["proto"]
+            x = {"attributes": {"junos:style": "terse"},
+                 "peer-address": d(p["addr"]), "peer-as": d(p["as"]),
+                 "flap-count": d(0),
+                 "elapsed-time": [{"data": "10", "attributes":
+                                   {"junos:seconds": "10"}}],
+                 "peer-state": [{"data": p["state"], "attributes":
+                                 {"junos:format": p["state"][:6]}}],
+                 "peer-cfg-rti": d(bird.args.instance or "master")}
+            if p["state"] == "Established":
+                x["bgp-rib"] = [{
+                    "name": d(p["rib"]),
+                    "active-prefix-count": d(pr["preferred"]),
+                    "received-prefix-count": d(pr["imported"]),
+                    "accepted-prefix-count": d(pr["imported"]),
+                    "suppressed-prefix-count": d(0)}]
+            ps.append(x)
+        doc = {"bgp-information": [{
+            "group-count": d(1), "peer-count": d(len(peers)),
+            "down-peer-count": d(sum(1 for p in peers
+                                     if p["state"] != "Established")),
+            "bgp-peer": ps}]}
+        return json.dumps(doc, indent=4) + "\n\n{master:0}\n"
+    out = ["Threading mode: BGP I/O",
+           "Groups: 1 Peers: %d Down peers: %d" % (
+               len(peers), sum(1 for p in peers
+                               if p["state"] != "Established")),
+           "Peer                     AS      InPkt     OutPkt    OutQ   "
+           "Flaps Last Up/Dwn State|#Active/Received/Accepted/Damped..."]
+    for p in peers:
+        pr = p["proto"]
+        st = "Establ" if p["state"] == "Established" else p["state"]
+        out.append("%-20s %7s %10d %10d %7d %7d %11s %s" % (
+            p["addr"], p["as"], 10, 10, 0, 0, "10", st))
+        if p["state"] == "Established":
+            out.append("  %s: %d/%d/%d/0" % (
+                p["rib"], pr["preferred"], pr["imported"], pr["imported"]))
+    return "\n".join(out) + "\n"
+
+
+def bgp_neighbor(bird, words, fmt):
+    peers = bird_peer_rows(bird)
+    if words:
+        try:
+            want = ipaddress.ip_address(words[0])
+        except ValueError:
+            raise CliError(18, "syntax error.")
+        peers = [p for p in peers if ipaddress.ip_address(p["addr"]) == want]
+    if fmt == "json":
+        ps = []
+        for p in peers:
+            pr = p["proto"]
+            ps.append({"peer-address": d(p["addr"]), "peer-as": d(p["as"]),
+                       "peer-state": d(p["state"]),
+                       "peer-cfg-rti": d(bird.args.instance or "master"),
+                       "flap-count": d(0),
+                       "bgp-rib": [{"name": d(p["rib"]),
+                                    "active-prefix-count": d(pr["preferred"]),
+                                    "received-prefix-count":
+                                        d(pr["imported"]),
+                                    "accepted-prefix-count":
+                                        d(pr["imported"]),
+                                    "advertised-prefix-count":
+                                        d(pr["exported"])}]})
+        return json.dumps({"bgp-information": [{"bgp-peer": ps}]},
+                          indent=4) + "\n\n{master:0}\n"
+    out = []
+    for p in peers:
+        pr = p["proto"]
+        out += ["Peer: %s AS %s Local: 0.0.0.0 AS %s" % (
+                    p["addr"], p["as"], pr["local_as"] or "0"),
+                "Group: %s        Routing-Instance: %s" % (
+                    pr["name"], bird.args.instance or "master"),
+                "Type: External    State: %s    Flags: <>" % p["state"],
+                "Number of flaps: 0",
+                "Table %s Bit: 20000" % p["rib"],
+                "    Active prefixes:              %d" % pr["preferred"],
+                "    Received prefixes:            %d" % pr["imported"],
+                "    Accepted prefixes:            %d" % pr["imported"],
+                "    Advertised prefixes:          %d" % pr["exported"],
+                ""]
+    return "\n".join(out) + "\n"
+
+
+def show_version(args, fmt):
+    if fmt == "json":
+        return json.dumps({"software-information": [{
+            "host-name": d(args.hostname), "product-model": d(args.model),
+            "product-name": d(args.model),
+            "junos-version": d("21.4R3-emu")}]}, indent=4) + \
+            "\n\n{master:0}\n"
+    return ("Hostname: %s\nModel: %s\nJunos: 21.4R3-emu\n"
+            % (args.hostname, args.model))
+
+
+def traceroute(words):
+    # traceroute ADDR no-resolve [routing-instance RI]
+    if len(words) < 2 or words[1] != "no-resolve":
+        raise CliError(11, "syntax error.")
+    try:
+        addr = str(ipaddress.ip_address(words[0]))
+    except ValueError:
+        raise CliError(11, "syntax error.")
+    if len(words) not in (2, 4) or (len(words) == 4 and
+                                     words[2] != "routing-instance"):
+        raise CliError(11, "syntax error.")
+    # The routing instance is the namespace sshd runs in.
+    r = subprocess.run(["traceroute", "-n", "-q", "3", "-w", "1", "-m",
+                        "30", addr], capture_output=True, text=True,
+                       timeout=120)
+    text = r.stdout
+    # Junos traceroute (FreeBSD's) says "52 byte packets".
+    text = re.sub(r"\d+ byte packets", "52 byte packets", text)
+    return text
+
+
+def bird_mode(args, cmd):
+    base, fmt = split_pipes(cmd)
+    if fmt == "json" and args.no_json:
+        raise CliError(len(base) + 11, "syntax error, expecting <command>.")
+    if fmt == "xml":
+        raise CliError(len(base) + 11, "syntax error.")
+    w = base.split()
+    bird = Bird(args)
+    if w == ["show", "version"]:
+        out = show_version(args, fmt)
+    elif w[:2] == ["show", "route"] and len(w) > 2 and \
+            w[2] == "advertising-protocol":
+        out = bird_bgp_routes(bird, w[3:], fmt, True)
+    elif w[:2] == ["show", "route"] and len(w) > 2 and \
+            w[2] == "receive-protocol":
+        out = bird_bgp_routes(bird, w[3:], fmt, False)
+    elif w[:2] == ["show", "route"]:
+        out = bird_show_route(bird, w[2:], fmt)
+    elif w[:3] == ["show", "bgp", "summary"]:
+        out = bgp_summary(bird, w[3:], fmt)
+    elif w[:3] == ["show", "bgp", "neighbor"]:
+        out = bgp_neighbor(bird, w[3:], fmt)
+    elif w[:1] == ["traceroute"] and fmt == "text":
+        out = traceroute(w[1:])
+    else:
+        raise CliError(len(w[0]) + 1 if len(w) > 1 else 0,
+                       "unknown command.")
+    sys.stdout.write(out)
+    sys.stdout.flush()
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Junos CLI emulator")
+    ap.add_argument("--fixtures")
+    ap.add_argument("--bird")
+    ap.add_argument("--hostname", default="junos-emu")
+    ap.add_argument("--instance", default="")
+    ap.add_argument("--ifmap")
+    ap.add_argument("--bird-table", default="master4")
+    ap.add_argument("--birdc", default="birdc")
+    ap.add_argument("--model", default="srx-emu")
+    ap.add_argument("--no-json", action="store_true")
+    ap.add_argument("--command")
+    args = ap.parse_args()
+    cmd = args.command
+    if cmd is None:
+        cmd = os.environ.get("SSH_ORIGINAL_COMMAND", "")
+    if not cmd.strip():
+        # An interactive shell is not offered.
+        print("error: this emulator only runs commands (ssh HOST CMD)")
+        return 1
+    try:
+        if args.fixtures:
+            return fixtures_mode(args, cmd)
+        if args.bird:
+            return bird_mode(args, cmd)
+        print("error: give --fixtures or --bird", file=sys.stderr)
+        return 2
+    except CliError as e:
+        reject(cmd, e)
+    except subprocess.TimeoutExpired:
+        print("error: command timed out")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
