@@ -269,10 +269,6 @@ arm_call(struct arm *a, const char *method, const char *target,
 		    "long", method, res);
 	if (body != NULL && (payload = json_dumps(body, JSON_COMPACT)) == NULL)
 		return fd_error_set(err, -ENOMEM, "out of memory");
-	azure_uuid(crid);
-	snprintf(a->last_client_request_id, sizeof(a->last_client_request_id),
-	    "%s", crid);
-	snprintf(h_crid, sizeof(h_crid), "x-ms-client-request-id: %s", crid);
 	snprintf(h_corr, sizeof(h_corr), "x-ms-correlation-request-id: %s",
 	    a->correlation_id);
 	if (if_match != NULL)
@@ -286,6 +282,13 @@ arm_call(struct arm *a, const char *method, const char *target,
 		int64_t d;
 		size_t tl;
 
+		/* A fresh id for every HTTP request, retries included, so
+		 * each one can be found in the service's logs. */
+		azure_uuid(crid);
+		snprintf(a->last_client_request_id,
+		    sizeof(a->last_client_request_id), "%s", crid);
+		snprintf(h_crid, sizeof(h_crid), "x-ms-client-request-id: %s",
+		    crid);
 		if ((rc = azure_cred_token(a->cred, &token, err)) < 0) {
 			fd_error_prefix(err, "ARM %s %s", method, res);
 			goto out;

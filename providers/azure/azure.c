@@ -590,7 +590,8 @@ az_op_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 		return rc;
 	}
 	arm_resp_done(&r);
-	if (azure_status_is(st, "Succeeded")) {
+	/* st pointed into the response just freed. */
+	if (azure_status_is(poll.status, "Succeeded")) {
 		/* PUT: the final state is the resource itself (Go azcore
 		 * FinalGetURL, AZURE-REST.md §2.4). */
 		if ((rc = op_confirm(az, op, err)) < 0)

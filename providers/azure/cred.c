@@ -383,7 +383,7 @@ static int
 cred_managed(struct azure_cred *c, struct fd_error *err)
 {
 	char url[1024], hdr[600];
-	const char *hdrs[3] = { "Metadata: true", NULL, NULL };
+	const char *hdrs[2] = { "Metadata: true", NULL };
 	const char *client = env(c, "AZURE_CLIENT_ID");
 	struct http_request req = { "GET", url, hdrs, NULL, 0, 0 };
 	struct http_response r;
@@ -396,7 +396,7 @@ cred_managed(struct azure_cred *c, struct fd_error *err)
 		    client ? "&client_id=" : "", client ? client : "");
 		snprintf(hdr, sizeof(hdr), "X-IDENTITY-HEADER: %s",
 		    env(c, "IDENTITY_HEADER"));
-		hdrs[1] = hdr;
+		hdrs[0] = hdr;
 	} else {
 		snprintf(url, sizeof(url),
 		    IMDS_URL "?api-version=2018-02-01&resource=%s/%s%s",

@@ -1,0 +1,1015 @@
+/*
+ * Unit tests of the Azure provider over a scripted fake HTTP transport
+ * (ordered exchanges, every request asserted, an unconsumed script fails
+ * the test) and a virtual clock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "azure/azure.h"
+#include "registry.h"
+
+#define MAXH 6
+
+struct exchange {
+	const char *method;
+	const char *url;		/* exact */
+	const char *want[MAXH];		/* header lines; "Name: *" = any */
+	const char *absent[MAXH];	/* header names that must not be sent */
+	const char *body_has[MAXH];	/* substrings of the request body */
+	const char *body_not[MAXH];
+	long status;
+	const char *resp_headers[MAXH];	/* "Name: value" */
+	const char *resp_body;
+	int rc;				/* transport error instead */
+};
+
+struct fake {
+	const struct exchange *script;
+	size_t n, i;
+	char last_crid[64];
+};
+
+static bool
+header_sent(const struct http_request *req, const char *want)
+{
+	size_t i, n = strlen(want);
+	bool any = n > 0 && want[n - 1] == '*';
+
+	for (i = 0; req->headers[i] != NULL; i++) {
+		if (any && strncasecmp(req->headers[i], want, n - 1) == 0)
+			return true;
+		if (!any && strcmp(req->headers[i], want) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+header_named(const struct http_request *req, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; req->headers[i] != NULL; i++)
+		if (strncasecmp(req->headers[i], name, n) == 0 &&
+		    req->headers[i][n] == ':')
+			return true;
+	return false;
+}
+
+static int
+fake_request(void *ctx, const struct http_request *req,
+    struct http_response *out, struct fd_error *err)
+{
+	struct fake *f = ctx;
+	const struct exchange *x;
+	size_t i;
+
+	if (f->i >= f->n)
+		fail_msg("unexpected request %s %s", req->method, req->url);
+	x = &f->script[f->i++];
+	assert_string_equal(req->method, x->method);
+	assert_string_equal(req->url, x->url);
+	for (i = 0; i < MAXH && x->want[i] != NULL; i++)
+		if (!header_sent(req, x->want[i]))
+			fail_msg("exchange %zu: header '%s' not sent", f->i,
+			    x->want[i]);
+	for (i = 0; i < MAXH && x->absent[i] != NULL; i++)
+		if (header_named(req, x->absent[i]))
+			fail_msg("exchange %zu: header '%s' sent", f->i,
+			    x->absent[i]);
+	for (i = 0; i < MAXH && x->body_has[i] != NULL; i++) {
+		assert_non_null(req->body);
+		if (strstr(req->body, x->body_has[i]) == NULL)
+			fail_msg("exchange %zu: body lacks '%s': %s", f->i,
+			    x->body_has[i], req->body);
+	}
+	for (i = 0; i < MAXH && x->body_not[i] != NULL; i++)
+		if (req->body != NULL && strstr(req->body, x->body_not[i]))
+			fail_msg("exchange %zu: body has '%s': %s", f->i,
+			    x->body_not[i], req->body);
+	/* Every ARM call: api-version, a fresh client request id, the
+	 * drill's correlation id, a bearer token. */
+	if (strncmp(req->url, "https://arm.test/", 17) == 0) {
+		const char *crid = NULL;
+
+		assert_non_null(strstr(req->url, "api-version="));
+		assert_true(header_sent(req, "Authorization: Bearer tok*"));
+		assert_true(header_sent(req,
+		    "x-ms-correlation-request-id: corr-1"));
+		for (i = 0; req->headers[i] != NULL; i++)
+			if (strncmp(req->headers[i],
+			    "x-ms-client-request-id: ", 24) == 0)
+				crid = req->headers[i] + 24;
+		assert_non_null(crid);
+		assert_int_equal(strlen(crid), 36);
+		assert_string_not_equal(crid, f->last_crid);
+		snprintf(f->last_crid, sizeof(f->last_crid), "%s", crid);
+	}
+	if (x->rc != 0)
+		return fd_error_set(err, x->rc, "scripted transport error");
+	http_response_init(out);
+	out->status = x->status;
+	for (i = 0; i < MAXH && x->resp_headers[i] != NULL; i++) {
+		char name[64];
+		const char *c = strchr(x->resp_headers[i], ':');
+
+		snprintf(name, sizeof(name), "%.*s",
+		    (int)(c - x->resp_headers[i]), x->resp_headers[i]);
+		assert_int_equal(http_response_add_header(out, name, c + 2), 0);
+	}
+	http_response_set_body(out, x->resp_body ? x->resp_body : "",
+	    x->resp_body ? strlen(x->resp_body) : 0);
+	return 0;
+}
+
+static const struct http_ops fake_ops = { fake_request, NULL };
+
+/* ------------------------------------------------------------ fixture */
+
+struct env_kv {
+	const char *k, *v;
+};
+
+struct t {
+	struct fake fake;
+	struct http http;
+	struct vclock vc;
+	struct fd_clock clock;
+	struct azure_cfg cfg;
+	const struct env_kv *env;
+	const char *cli_out;
+	int cli_rc;
+	unsigned cli_runs;
+	char log[8192];
+	void *ctx;
+	struct fd_error err;
+};
+
+static const struct env_kv env_secret[] = {
+	{ "AZURE_TENANT_ID", "tenant" },
+	{ "AZURE_CLIENT_ID", "app" },
+	{ "AZURE_CLIENT_SECRET", "s3cr!t" },
+	{ NULL, NULL },
+};
+
+static const char *
+t_getenv(void *arg, const char *name)
+{
+	struct t *t = arg;
+	size_t i;
+
+	for (i = 0; t->env[i].k != NULL; i++)
+		if (strcmp(t->env[i].k, name) == 0)
+			return t->env[i].v;
+	return NULL;
+}
+
+static int
+t_run(void *arg, const char *const *argv, char *out, size_t len,
+    struct fd_error *err)
+{
+	struct t *t = arg;
+
+	(void)err;
+	t->cli_runs++;
+	assert_string_equal(argv[0], "az");
+	assert_string_equal(argv[1], "account");
+	assert_string_equal(argv[2], "get-access-token");
+	snprintf(out, len, "%s", t->cli_out);
+	return t->cli_rc;
+}
+
+static void
+t_log(void *arg, const char *line)
+{
+	struct t *t = arg;
+	size_t n = strlen(t->log);
+
+	snprintf(t->log + n, sizeof(t->log) - n, "%s\n", line);
+}
+
+static void
+t_open(struct t *t, const struct exchange *x, size_t n)
+{
+	struct azure_deps d;
+
+	memset(&d, 0, sizeof(d));
+	t->fake.script = x;
+	t->fake.n = n;
+	t->http.ops = &fake_ops;
+	t->http.ctx = &t->fake;
+	clock_init_virtual(&t->clock, &t->vc, NULL);
+	t->vc.now = 1000000;
+	snprintf(t->cfg.subscription, sizeof(t->cfg.subscription), "sub");
+	snprintf(t->cfg.resource_group, sizeof(t->cfg.resource_group), "rg");
+	snprintf(t->cfg.circuit, sizeof(t->cfg.circuit), "ckt");
+	snprintf(t->cfg.vpn_gateway, sizeof(t->cfg.vpn_gateway), "gw");
+	snprintf(t->cfg.cloud, sizeof(t->cfg.cloud), "custom");
+	snprintf(t->cfg.arm_endpoint, sizeof(t->cfg.arm_endpoint),
+	    "https://arm.test/");
+	snprintf(t->cfg.authority, sizeof(t->cfg.authority),
+	    "https://login.test");
+	if (t->env == NULL)
+		t->env = env_secret;
+	d.http = &t->http;
+	d.getenv = t_getenv;
+	d.env_arg = t;
+	d.run = t_run;
+	d.run_arg = t;
+	d.log = t_log;
+	d.log_arg = t;
+	d.retry.max_attempts = 4;
+	d.retry.base_ms = 1000;
+	d.retry.max_ms = 8000;
+	d.poll_default_ms = 10000;
+	d.poll_limit_ms = 600000;
+	assert_int_equal(azure_open_with(&t->cfg, &t->clock, "corr-1", &d,
+	    &t->ctx, &t->err), 0);
+}
+
+static void
+t_done(struct t *t)
+{
+	azure_cloud_ops.close(t->ctx);
+	if (t->fake.i != t->fake.n)
+		fail_msg("script not consumed: %zu of %zu exchanges", t->fake.i,
+		    t->fake.n);
+	/* No secret or token in anything we produced. */
+	assert_null(strstr(t->log, "s3cr"));
+	assert_null(strstr(t->log, "tok1"));
+	assert_null(strstr(t->log, "tok2"));
+	assert_null(strstr(t->err.msg, "s3cr"));
+	assert_null(strstr(t->err.msg, "tok1"));
+}
+
+/* ------------------------------------------------------------ scripts */
+
+#define TOKEN_URL "https://login.test/tenant/oauth2/v2.0/token"
+#define NET "https://arm.test/subscriptions/sub/resourceGroups/rg/" \
+	"providers/Microsoft.Network/"
+#define V "api-version=2024-05-01"
+#define CKT_URL NET "expressRouteCircuits/ckt?" V
+#define PEER_URL NET "expressRouteCircuits/ckt/peerings/AzurePrivatePeering?" V
+#define ASYNC_URL "https://arm.test/subscriptions/sub/providers/" \
+	"Microsoft.Network/locations/westus2/operations/op1?" V
+#define LOC_URL "https://arm.test/subscriptions/sub/providers/" \
+	"Microsoft.Network/locations/westus2/operationResults/r1?" V
+
+#define TOKEN(tok) { "POST", TOKEN_URL, \
+	{ "Content-Type: application/x-www-form-urlencoded" }, \
+	{ "Authorization" }, \
+	{ "grant_type=client_credentials", "client_id=app", \
+	  "client_secret=s3cr%21t", "scope=https%3A%2F%2Farm.test%2F.default" }, \
+	{ NULL }, 200, { NULL }, \
+	"{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"" \
+	tok "\"}", 0 }
+
+#define PEERING(state, prov, etag) "{\"name\":\"AzurePrivatePeering\"," \
+	"\"id\":\"/subscriptions/sub/resourceGroups/rg/providers/" \
+	"Microsoft.Network/expressRouteCircuits/ckt/peerings/" \
+	"AzurePrivatePeering\",\"etag\":\"W/\\\"" etag "\\\"\"," \
+	"\"type\":\"Microsoft.Network/expressRouteCircuits/peerings\"," \
+	"\"properties\":{\"provisioningState\":\"" prov "\"," \
+	"\"peeringType\":\"AzurePrivatePeering\",\"azureASN\":12076," \
+	"\"peerASN\":65020,\"primaryPeerAddressPrefix\":\"192.168.11.16/30\"," \
+	"\"secondaryPeerAddressPrefix\":\"192.168.11.20/30\"," \
+	"\"state\":\"" state "\",\"vlanId\":200," \
+	"\"lastModifiedBy\":\"Customer\",\"connections\":[]," \
+	"\"peeredConnections\":[],\"ipv6PeeringConfig\":{" \
+	"\"primaryPeerAddressPrefix\":\"3FFE:FFFF:0:CD30::/126\"," \
+	"\"secondaryPeerAddressPrefix\":\"3FFE:FFFF:0:CD30::4/126\"," \
+	"\"state\":\"" state "\"}}}"
+
+#define GET_PEER(state, prov, etag) { "GET", PEER_URL, { NULL }, \
+	{ "If-Match", "Content-Type" }, { NULL }, { NULL }, 200, \
+	{ "x-ms-request-id: rid-get" }, PEERING(state, prov, etag), 0 }
+
+#define PUT_PEER(state, etag, status, hdr1, hdr2) { "PUT", PEER_URL, \
+	{ "If-Match: W/\"" etag "\"", "Content-Type: application/json" }, \
+	{ NULL }, \
+	{ "\"state\":\"" state "\"", "\"peerASN\":65020", "\"vlanId\":200", \
+	  "\"connections\":[]" }, \
+	{ "provisioningState", "\"etag\"", "lastModifiedBy", \
+	  "peeredConnections", "\"type\"" }, \
+	status, { "x-ms-request-id: rid-put", hdr1, hdr2 }, \
+	PEERING(state, "Updating", "e9"), 0 }
+
+#define ARM_ERR(code, msg) "{\"error\":{\"code\":\"" code "\"," \
+	"\"message\":\"" msg "\"}}"
+
+/* -------------------------------------------------------------- tests */
+
+static void
+test_token_flow_and_refresh(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", CKT_URL, { "Authorization: Bearer tok1" }, { NULL },
+		  { NULL }, { NULL }, 200, { "x-ms-request-id: rid-c1" },
+		  "{\"name\":\"ckt\",\"etag\":\"W/\\\"c\\\"\",\"properties\":{"
+		  "\"provisioningState\":\"Succeeded\","
+		  "\"circuitProvisioningState\":\"Enabled\","
+		  "\"serviceProviderProvisioningState\":\"Provisioned\","
+		  "\"peerings\":[" PEERING("Enabled", "Succeeded", "e1") "]}}",
+		  0 },
+		TOKEN("tok2"),
+		{ "GET", CKT_URL, { "Authorization: Bearer tok2" }, { NULL },
+		  { NULL }, { NULL }, 200, { NULL },
+		  "{\"name\":\"ckt\",\"properties\":{"
+		  "\"provisioningState\":\"Succeeded\",\"peerings\":[]}}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e2"),
+	};
+	struct t t = { 0 };
+	struct cloud_circuit c;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_string_equal(c.service_provider_state, "Provisioned");
+	assert_string_equal(c.circuit_provisioning_state, "Enabled");
+	assert_string_equal(c.peering_state, "Enabled");
+	assert_string_equal(c.peering_ipv6_state, "Enabled");
+	assert_string_equal(c.peering_provisioning_state, "Succeeded");
+	assert_int_equal(c.peer_asn, 65020);
+	assert_int_equal(c.azure_asn, 12076);
+	assert_string_equal(c.primary_prefix, "192.168.11.16/30");
+	assert_string_equal(c.etag, "W/\"e1\"");
+	assert_string_equal(azure_last_request_id(t.ctx), "rid-c1");
+	assert_string_equal(azure_credential_kind(t.ctx), "client-secret");
+	/* 3599 s token: refreshed once less than 5 min remain. */
+	t.vc.now += 3300 * 1000ULL;
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_string_equal(c.peering_state, "Disabled");
+	t_done(&t);
+}
+
+static void
+test_retry_429_retry_after(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", PEER_URL, { NULL }, { NULL }, { NULL }, { NULL }, 429,
+		  { "Retry-After: 7", "x-ms-request-id: rid-429" },
+		  ARM_ERR("RetryableErrorDueToAnotherOperation",
+		  "Another operation is in progress."), 0 },
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_null(op);
+	/* The server's hint (7 s) beats the 1 s backoff. */
+	assert_int_equal(t.vc.slept_total, 7000);
+	assert_non_null(strstr(t.err.msg, "already Disabled"));
+	assert_non_null(strstr(t.log, "retry 1 in 7000 ms"));
+	t_done(&t);
+}
+
+static void
+test_backoff_5xx_and_drop(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", PEER_URL, { NULL }, { NULL }, { NULL }, { NULL }, 500,
+		  { NULL }, ARM_ERR("InternalServerError", "boom"), 0 },
+		{ "GET", PEER_URL, { NULL }, { NULL }, { NULL }, { NULL }, 0,
+		  { NULL }, NULL, -ECONNRESET },
+		{ "GET", PEER_URL, { NULL }, { NULL }, { NULL }, { NULL }, 503,
+		  { NULL }, "", 0 },
+		GET_PEER("Enabled", "Updating", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EBUSY);
+	/* Exponential backoff 1 s, 2 s, 4 s without hints. */
+	assert_int_equal(t.vc.slept_total, 7000);
+	assert_non_null(strstr(t.err.msg, "Updating, not Succeeded"));
+	t_done(&t);
+}
+
+static void
+test_retry_exhausted_error_body(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", PEER_URL, { NULL }, { NULL }, { NULL }, { NULL }, 404,
+		  { "x-ms-request-id: rid-404" },
+		  ARM_ERR("NotFound", "Peering AzurePrivatePeering not found.\\n"
+		  "More text."), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -ENOENT);
+	assert_string_equal(t.err.msg, "ARM GET expressRouteCircuits/ckt/"
+	    "peerings/AzurePrivatePeering: NotFound: Peering "
+	    "AzurePrivatePeering not found. (request id rid-404)");
+	assert_int_equal(t.vc.slept_total, 0);
+	t_done(&t);
+}
+
+static void
+test_412_regets_and_retries_once(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 412, { "x-ms-request-id: rid-412" },
+		  ARM_ERR("PreconditionFailed", "etag mismatch"), 0 },
+		GET_PEER("Enabled", "Succeeded", "e2"),
+		PUT_PEER("Disabled", "e2", 200,
+		    "Azure-AsyncOperation: " ASYNC_URL, "Retry-After: 10"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_op_info info;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, &info, &t.err), 0);
+	assert_non_null(op);
+	assert_int_equal(info.http_status, 200);
+	assert_string_equal(info.request_id, "rid-put");
+	assert_string_equal(info.correlation_id, "corr-1");
+	assert_int_equal(strlen(info.client_request_id), 36);
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+static void
+test_412_twice_is_an_error(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 412, { "x-ms-request-id: rid-a" },
+		  ARM_ERR("PreconditionFailed", "etag mismatch"), 0 },
+		GET_PEER("Enabled", "Succeeded", "e2"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e2\"" }, { NULL }, { NULL },
+		  { NULL }, 412, { "x-ms-request-id: rid-b" },
+		  ARM_ERR("PreconditionFailed", "etag mismatch"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -ESTALE);
+	assert_non_null(strstr(t.err.msg, "PreconditionFailed"));
+	assert_non_null(strstr(t.err.msg, "rid-b"));
+	t_done(&t);
+}
+
+static void
+test_lro_async_operation(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL,
+		  { "If-Match: W/\"e1\"", "Content-Type: application/json" },
+		  { NULL },
+		  /* IPv6 state untouched without cfg.ipv6. */
+		  { "\"state\":\"Disabled\"", "\"ipv6PeeringConfig\":{",
+		    "\"peerASN\":65020", "::4/126\",\"state\":\"Enabled\"" },
+		  { "provisioningState", "\"etag\"", "lastModifiedBy",
+		    "peeredConnections" },
+		  201, { "x-ms-request-id: rid-put",
+		  "Azure-AsyncOperation: " ASYNC_URL, "Retry-After: 10" },
+		  PEERING("Disabled", "Updating", "e9"), 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { "Retry-After: 5" }, "{\"status\":\"InProgress\"}", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"succeeded\"}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e9"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_false(p.done);
+	assert_int_equal(p.retry_after_ms, 5000);
+	assert_string_equal(p.status, "InProgress");
+	/* Lower case on purpose: statuses compare case-insensitively. */
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_true(p.done);
+	/* The provider never waits on its own for the toggle. */
+	assert_int_equal(t.vc.slept_total, 0);
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+static void
+test_lro_location_ipv6(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Disabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL },
+		  { "\"state\":\"Enabled\",\"vlanId\"",
+		    "::4/126\",\"state\":\"Enabled\"" },
+		  { "\"state\":\"Disabled\"" },
+		  202, { "Location: " LOC_URL, "Retry-After: 3" }, "", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Retry-After: 4" }, "", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, PEERING("Enabled", "Succeeded", "e3"), 0 },
+		GET_PEER("Enabled", "Succeeded", "e3"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+
+	(void)state;
+	t.cfg.ipv6 = true;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_false(p.done);
+	assert_int_equal(p.retry_after_ms, 4000);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_string_equal(p.status, "Succeeded");
+	assert_true(p.done);
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+static void
+test_lro_failed(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Disabled", "Succeeded", "e1"),
+		PUT_PEER("Enabled", "e1", 200,
+		    "Azure-AsyncOperation: " ASYNC_URL, NULL),
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Failed\",\"error\":{\"code\":"
+		  "\"InternalServerError\",\"message\":\"It broke.\"}}", 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), -EIO);
+	assert_string_equal(t.err.msg, "ARM PUT expressRouteCircuits/ckt/"
+	    "peerings/AzurePrivatePeering: operation Failed: "
+	    "InternalServerError: It broke. (request id rid-put)");
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+static void
+test_force_repairs_failed(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Failed", "e1"),
+		PUT_PEER("Enabled", "e1", 200,
+		    "Azure-AsyncOperation: " ASYNC_URL, NULL),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    true, &op, NULL, &t.err), 0);
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+static void
+test_token_expired_refetch(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", PEER_URL, { "Authorization: Bearer tok1" }, { NULL },
+		  { NULL }, { NULL }, 401, { NULL },
+		  ARM_ERR("ExpiredAuthenticationToken", "expired"), 0 },
+		TOKEN("tok2"),
+		{ "GET", PEER_URL, { "Authorization: Bearer tok2" }, { NULL },
+		  { NULL }, { NULL }, 200, { NULL },
+		  PEERING("Disabled", "Succeeded", "e1"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_int_equal(t.vc.slept_total, 0);
+	t_done(&t);
+}
+
+static void
+test_learned_routes_location(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "virtualNetworkGateways/gw/getLearnedRoutes?" V,
+		  { NULL }, { "If-Match" }, { NULL }, { NULL }, 202,
+		  { "Location: " LOC_URL, "Retry-After: 3" }, "null", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { NULL }, "", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"localAddress\":\"10.17.11.76\","
+		  "\"network\":\"10.1.11.0/25\",\"nextHop\":\"192.168.11.88\","
+		  "\"sourcePeer\":\"192.168.11.88\",\"origin\":\"EBgp\","
+		  "\"asPath\":\"65515-65020\",\"weight\":32768},"
+		  "{\"network\":\"10.17.11.0/25\",\"origin\":\"Network\","
+		  "\"sourcePeer\":\"10.17.11.76\"}]}", 0 },
+	};
+	struct t t = { 0 };
+	struct route_set s;
+	char buf[64];
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.learned_routes(t.ctx, &s, &t.err), 0);
+	/* Retry-After 3 s, then the 10 s default. */
+	assert_int_equal(t.vc.slept_total, 13000);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(prefix_str(&s.v[0].prefix, buf, sizeof(buf)),
+	    "10.1.11.0/25");
+	assert_string_equal(s.v[0].as_path, "65515 65020");
+	assert_string_equal(s.v[0].protocol, "EBgp");
+	assert_int_equal(s.v[0].n_nh, 1);
+	assert_string_equal(addr_str(&s.v[0].nh[0].addr, buf, sizeof(buf)),
+	    "192.168.11.88");
+	assert_string_equal(addr_str(&s.v[0].from, buf, sizeof(buf)),
+	    "192.168.11.88");
+	assert_int_equal(s.v[1].n_nh, 0);
+	route_set_done(&s);
+	t_done(&t);
+}
+
+static void
+test_circuit_routes_pagination(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "expressRouteCircuits/ckt/peerings/"
+		  "AzurePrivatePeering/routeTables/Primary?" V, { NULL },
+		  { NULL }, { NULL }, { NULL }, 200, { NULL },
+		  "{\"value\":[{\"network\":\"10.1.11.0/25\",\"nextHop\":"
+		  "\"192.168.11.17\",\"locPrf\":\"100\",\"weight\":0,"
+		  "\"path\":\"65020\"}],\"nextLink\":\"https://arm.test/"
+		  "page2?api-version=2024-05-01&$skipToken=x\"}", 0 },
+		{ "GET", "https://arm.test/page2?api-version=2024-05-01&"
+		  "$skipToken=x", { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[],\"nextLink\":\"https://arm.test/"
+		  "page3?api-version=2024-05-01\"}", 0 },
+		{ "GET", "https://arm.test/page3?api-version=2024-05-01",
+		  { NULL }, { NULL }, { NULL }, { NULL }, 200, { NULL },
+		  "{\"value\":[{\"network\":\"10.17.11.0/25\",\"nextHop\":"
+		  "\"10.17.11.68\",\"locPrf\":\"\",\"weight\":0,\"path\":"
+		  "\"65515\"}],\"nextLink\":null}", 0 },
+	};
+	struct t t = { 0 };
+	struct route_set s;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.circuit_routes(t.ctx, "primary", &s,
+	    &t.err), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.v[0].local_pref, 100);
+	assert_int_equal(s.v[1].local_pref, -1);
+	assert_string_equal(s.v[1].as_path, "65515");
+	route_set_done(&s);
+	assert_int_equal(azure_cloud_ops.circuit_routes(t.ctx, "tertiary", &s,
+	    &t.err), -EINVAL);
+	t_done(&t);
+}
+
+static void
+test_bgp_peers_async(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "virtualNetworkGateways/gw/getBgpPeerStatus?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Azure-AsyncOperation: " ASYNC_URL }, "", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Succeeded\",\"properties\":{"
+		  "\"value\":[{\"neighbor\":\"192.168.11.88\",\"asn\":65020,"
+		  "\"state\":\"Connected\",\"connectedDuration\":"
+		  "\"1.02:03:04.5\",\"routesReceived\":1},"
+		  "{\"neighbor\":\"10.17.11.77\",\"asn\":65515,\"state\":"
+		  "\"Connecting\"}]}}", 0 },
+	};
+	struct t t = { 0 };
+	struct bgp_summary s;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.bgp_peers(t.ctx, &s, &t.err), 0);
+	assert_int_equal(s.n, 2);
+	assert_true(bgp_peer_established(&s.v[0]));
+	assert_false(bgp_peer_established(&s.v[1]));
+	assert_int_equal(s.v[0].peer_as, 65020);
+	assert_int_equal(s.v[0].uptime_s, 93784);
+	assert_int_equal(s.v[0].received, 1);
+	bgp_summary_done(&s);
+	t_done(&t);
+}
+
+static void
+test_advertised_and_conncheck(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "virtualNetworkGateways/gw/getAdvertisedRoutes?"
+		  "peer=192.168.11.88&" V, { NULL }, { NULL }, { NULL },
+		  { NULL }, 200, { NULL }, "{\"value\":[{\"network\":"
+		  "\"10.17.11.128/26\",\"asPath\":\"65515\",\"nextHop\":"
+		  "\"10.17.11.76\"}]}", 0 },
+		{ "POST", "https://arm.test/subscriptions/sub/resourceGroups/"
+		  "NetworkWatcherRG/providers/Microsoft.Network/"
+		  "networkWatchers/nw/connectivityCheck?" V,
+		  { "Content-Type: application/json" }, { NULL },
+		  { "\"resourceId\":\"/vm/1\"", "\"address\":\"10.1.11.10\"",
+		    "\"protocol\":\"Icmp\"" }, { NULL }, 202,
+		  { "Location: " LOC_URL, "Retry-After: 10" }, "null", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"hops\":[{\"type\":\"Source\",\"address\":"
+		  "\"10.17.11.132\"},{\"type\":\"VirtualNetworkGateway\","
+		  "\"address\":\"10.17.11.68\"},{\"type\":\"Internet\","
+		  "\"address\":\"192.168.11.18\"},{\"type\":\"Destination\","
+		  "\"address\":\"10.1.11.10\"}],\"connectionStatus\":"
+		  "\"Reachable\"}", 0 },
+	};
+	struct t t = { 0 };
+	struct route_set s;
+	struct fd_addr peer;
+	struct conncheck_req req;
+	struct hop_list *hl = hop_list_new();
+	char buf[256];
+
+	(void)state;
+	snprintf(t.cfg.network_watcher_rg, sizeof(t.cfg.network_watcher_rg),
+	    "NetworkWatcherRG");
+	snprintf(t.cfg.network_watcher, sizeof(t.cfg.network_watcher), "nw");
+	snprintf(t.cfg.source_vm_id, sizeof(t.cfg.source_vm_id), "/vm/1");
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(addr_parse("192.168.11.88", &peer, NULL), 0);
+	assert_int_equal(azure_cloud_ops.advertised_routes(t.ctx, &peer, &s,
+	    &t.err), 0);
+	assert_int_equal(s.n, 1);
+	route_set_done(&s);
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(addr_parse("10.1.11.10", &req.dest, NULL), 0);
+	snprintf(req.protocol, sizeof(req.protocol), "Icmp");
+	assert_non_null(hl);
+	assert_int_equal(azure_cloud_ops.connectivity(t.ctx, &req, hl,
+	    &t.err), 0);
+	assert_true(hl->reached);
+	assert_string_equal(hop_list_str(hl, buf, sizeof(buf)),
+	    "10.17.11.68, 192.168.11.18, 10.1.11.10");
+	hop_list_free(hl);
+	t_done(&t);
+}
+
+static void
+test_workload_identity(void **state)
+{
+	char path[] = "/tmp/fd-azure-wi-XXXXXX";
+	int fd = mkstemp(path);
+	const struct env_kv env[] = {
+		{ "AZURE_TENANT_ID", "tenant" },
+		{ "AZURE_CLIENT_ID", "app" },
+		{ "AZURE_FEDERATED_TOKEN_FILE", path },
+		{ NULL, NULL },
+	};
+	static const struct exchange x[] = {
+		{ "POST", TOKEN_URL, { NULL }, { NULL },
+		  { "client_assertion=eyJ.fed.sig", "client_assertion_type="
+		    "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3A"
+		    "jwt-bearer" }, { "client_secret" }, 200, { NULL },
+		  "{\"access_token\":\"tok1\",\"expires_in\":3599}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "eyJ.fed.sig\n", 12), 12);
+	close(fd);
+	t.env = env;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_string_equal(azure_credential_kind(t.ctx), "workload-identity");
+	unlink(path);
+	t_done(&t);
+}
+
+static void
+test_imds_unavailable_falls_back_to_cli(void **state)
+{
+	static const struct env_kv env[] = { { NULL, NULL } };
+	static const struct exchange x[] = {
+		{ "GET", "http://169.254.169.254/metadata/identity/oauth2/token"
+		  "?api-version=2018-02-01&resource=https://arm.test/",
+		  { "Metadata: true" }, { NULL }, { NULL }, { NULL }, 0,
+		  { NULL }, NULL, -ECONNREFUSED },
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.env = env;
+	t.cli_out = "{\"accessToken\":\"tok1\",\"expiresOn\":\"2030-01-01 "
+	    "00:00:00.000000\",\"expires_on\":4102444800,\"tokenType\":"
+	    "\"Bearer\"}";
+	/* The fake's one IMDS failure is not retried (connection refused
+	 * is transient for ARM, but IMDS absence means "not on Azure"). */
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_int_equal(t.cli_runs, 1);
+	assert_string_equal(azure_credential_kind(t.ctx), "azure-cli");
+	t_done(&t);
+}
+
+static void
+test_managed_identity_endpoint(void **state)
+{
+	static const struct env_kv env[] = {
+		{ "IDENTITY_ENDPOINT", "http://127.0.0.1:41234/msi/token" },
+		{ "IDENTITY_HEADER", "hdr-s3cr-value" },
+		{ NULL, NULL },
+	};
+	static const struct exchange x[] = {
+		{ "GET", "http://127.0.0.1:41234/msi/token?api-version="
+		  "2019-08-01&resource=https://arm.test/",
+		  { "X-IDENTITY-HEADER: hdr-s3cr-value" }, { "Metadata" },
+		  { NULL }, { NULL }, 200, { NULL },
+		  "{\"access_token\":\"tok1\",\"expires_on\":\"4102444800\","
+		  "\"resource\":\"https://arm.test/\"}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.env = env;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_string_equal(azure_credential_kind(t.ctx), "managed-identity");
+	t_done(&t);
+}
+
+static void
+test_token_error_no_secret(void **state)
+{
+	static const struct exchange x[] = {
+		{ "POST", TOKEN_URL, { NULL }, { NULL }, { NULL }, { NULL },
+		  401, { NULL }, "{\"error\":\"invalid_client\","
+		  "\"error_description\":\"AADSTS7000215: Invalid client "
+		  "secret provided.\\r\\nTrace ID: x\"}", 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_circuit c;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), -EACCES);
+	assert_non_null(strstr(t.err.msg, "invalid_client: AADSTS7000215"));
+	assert_null(strstr(t.err.msg, "Trace ID"));
+	t_done(&t);
+}
+
+static void
+test_clouds(void **state)
+{
+	struct azure_cfg cfg;
+	struct azure_endpoints ep;
+	struct fd_error err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(azure_endpoints(&cfg, NULL, &ep, &err), 0);
+	assert_string_equal(ep.arm, "https://management.azure.com");
+	assert_string_equal(ep.authority, "https://login.microsoftonline.com");
+	snprintf(cfg.cloud, sizeof(cfg.cloud), "usgov");
+	assert_int_equal(azure_endpoints(&cfg, NULL, &ep, &err), 0);
+	assert_string_equal(ep.arm, "https://management.usgovcloudapi.net");
+	assert_string_equal(ep.authority, "https://login.microsoftonline.us");
+	snprintf(cfg.cloud, sizeof(cfg.cloud), "china");
+	assert_int_equal(azure_endpoints(&cfg, NULL, &ep, &err), 0);
+	assert_string_equal(ep.authority, "https://login.chinacloudapi.cn");
+	snprintf(cfg.cloud, sizeof(cfg.cloud), "custom");
+	assert_int_equal(azure_endpoints(&cfg, NULL, &ep, &err), -EINVAL);
+	snprintf(cfg.arm_endpoint, sizeof(cfg.arm_endpoint),
+	    "http://127.0.0.1:1");
+	snprintf(cfg.authority, sizeof(cfg.authority), "https://127.0.0.1:1");
+	/* TLS only. */
+	assert_int_equal(azure_endpoints(&cfg, NULL, &ep, &err), -EINVAL);
+	snprintf(cfg.cloud, sizeof(cfg.cloud), "mars");
+	assert_int_equal(azure_endpoints(&cfg, NULL, &ep, &err), -EINVAL);
+}
+
+static void
+test_redaction(void **state)
+{
+	char out[128];
+	const char *l = "Authorization: Bearer eyJ0eXAi.secret\r\n";
+
+	(void)state;
+	http_redact_line(l, strlen(l), out, sizeof(out));
+	assert_string_equal(out, "Authorization: [redacted]");
+	l = "x-identity-header: abc";
+	http_redact_line(l, strlen(l), out, sizeof(out));
+	assert_string_equal(out, "x-identity-header: [redacted]");
+	l = "x-ms-request-id: 1234\r\n";
+	http_redact_line(l, strlen(l), out, sizeof(out));
+	assert_string_equal(out, "x-ms-request-id: 1234");
+}
+
+static void
+test_retry_after_parse(void **state)
+{
+	struct http_response r;
+
+	(void)state;
+	http_response_init(&r);
+	assert_int_equal(azure_retry_after_ms(&r), -1);
+	http_response_add_header(&r, "Retry-After", "2");
+	assert_int_equal(azure_retry_after_ms(&r), 2000);
+	http_response_add_header(&r, "x-ms-retry-after-ms", "250");
+	assert_int_equal(azure_retry_after_ms(&r), 250);
+	http_response_done(&r);
+	http_response_add_header(&r, "Retry-After",
+	    "Thu, 01 Jan 1970 00:00:00 GMT");
+	assert_int_equal(azure_retry_after_ms(&r), 0);
+	http_response_done(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_token_flow_and_refresh),
+		cmocka_unit_test(test_retry_429_retry_after),
+		cmocka_unit_test(test_backoff_5xx_and_drop),
+		cmocka_unit_test(test_retry_exhausted_error_body),
+		cmocka_unit_test(test_412_regets_and_retries_once),
+		cmocka_unit_test(test_412_twice_is_an_error),
+		cmocka_unit_test(test_lro_async_operation),
+		cmocka_unit_test(test_lro_location_ipv6),
+		cmocka_unit_test(test_lro_failed),
+		cmocka_unit_test(test_force_repairs_failed),
+		cmocka_unit_test(test_token_expired_refetch),
+		cmocka_unit_test(test_learned_routes_location),
+		cmocka_unit_test(test_circuit_routes_pagination),
+		cmocka_unit_test(test_bgp_peers_async),
+		cmocka_unit_test(test_advertised_and_conncheck),
+		cmocka_unit_test(test_workload_identity),
+		cmocka_unit_test(test_imds_unavailable_falls_back_to_cli),
+		cmocka_unit_test(test_managed_identity_endpoint),
+		cmocka_unit_test(test_token_error_no_secret),
+		cmocka_unit_test(test_clouds),
+		cmocka_unit_test(test_redaction),
+		cmocka_unit_test(test_retry_after_parse),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
