@@ -34,7 +34,7 @@ while [ "$i" -le "$RUNS" ]; do
 	: >"$LAB_STATE/arm/requests.jsonl.mark"
 	t0=$(date +%s.%N)
 	rc=0
-	fd run --yes "$SPEC" --out "$OUT" >/dev/null 2>"$OUT.stderr" || rc=$?
+	fd run --yes --out "$OUT" "$SPEC" >/dev/null 2>"$OUT.stderr" || rc=$?
 	t1=$(date +%s.%N)
 	echo "run $i: exit $rc, wall $(python3 -c "print(f'{$t1-$t0:.3f}')") s"
 	python3 "$ROOT/bench/drill_truth.py" --wall "$t0" "$t1" \

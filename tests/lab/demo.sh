@@ -36,9 +36,9 @@ echo
 echo "== traceroute from the test server before the drill"
 "$LAB_DIR/lab.sh" trace
 echo
-echo "== failover-drill run --yes drills/lab.json --out $OUT  (inside ${LAB_PREFIX}srv)"
+echo "== failover-drill run --yes --out $OUT drills/lab.json  (inside ${LAB_PREFIX}srv)"
 rc=0
-fd run --yes "$SRC_ROOT/drills/lab.json" --out "$OUT" || rc=$?
+fd run --yes --out "$OUT" "$SRC_ROOT/drills/lab.json" || rc=$?
 echo
 if [ -f "$OUT/result.json" ]; then
 	# run prints the summary itself on a terminal or when the drill did

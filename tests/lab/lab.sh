@@ -185,8 +185,8 @@ template bgp tun_t from lab_bgp {
 	passive;
 	ipv4 { import all; export where net ~ ONPREM; };
 }
-protocol bgp tun0 from tun_t { neighbor 10.17.11.76 as 65515; interface "st0-0"; }
-protocol bgp tun1 from tun_t { neighbor 10.17.11.77 as 65515; interface "st0-1"; }
+protocol bgp tun0 from tun_t { neighbor 10.17.11.76 as 65515; }
+protocol bgp tun1 from tun_t { neighbor 10.17.11.77 as 65515; }
 EOF
 }
 

@@ -97,7 +97,7 @@ T0=$SECONDS
 
 case $SC in
 a)
-	expect_rc 0 -- fd run --yes "$SPEC" --out "$OUT"
+	expect_rc 0 -- fd run --yes --out "$OUT" "$SPEC"
 	for f in result.json report.txt junit.xml metrics.prom report.html; do
 		[ -s "$OUT/$f" ] || fail "report $f missing or empty (have: $(ls "$OUT"))"
 	done
@@ -115,7 +115,7 @@ EOF
 	;;
 b)
 	lab break-vpn
-	expect_rc 3 -- fd run --yes "$SPEC" --out "$OUT"
+	expect_rc 3 -- fd run --yes --out "$OUT" "$SPEC"
 	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
 	ok "preflight refused, no PUT"
 	;;
@@ -123,7 +123,7 @@ c)
 	faults '{"rules": [
 	  {"match": {"method": "PUT", "path_re": "peerings"}, "times": 1, "action": "429", "retry_after": 2},
 	  {"match": {"method": "PUT", "path_re": "peerings"}, "times": 1, "action": "500"}]}'
-	expect_rc 0 -- fd run --yes "$SPEC" --out "$OUT"
+	expect_rc 0 -- fd run --yes --out "$OUT" "$SPEC"
 	s=$(mocklog --statuses PUT peerings)
 	case $s in
 	"429 500 "2??" "2??) ;;
@@ -135,13 +135,13 @@ c)
 d)
 	faults '{"rules": [
 	  {"match": {"method": "PUT", "path_re": "peerings", "body_re": "\"Enabled\""}, "times": 1, "action": "lro_failed"}]}'
-	expect_rc 4 -- fd run --yes "$SPEC" --out "$OUT"
+	expect_rc 4 -- fd run --yes --out "$OUT" "$SPEC"
 	ok "exit 4 after the enable LRO failed"
 	expect_rc 0 -- fd recover
 	assert_restored
 	;;
 e)
-	fd run --yes "$SPEC" --out "$OUT" &
+	fd run --yes --out "$OUT" "$SPEC" &
 	BG=$!
 	wait_disabled
 	sleep 1
@@ -152,18 +152,18 @@ e)
 	# The journal is closed: nothing to recover, and a new run may start.
 	expect_rc 0 -- fd recover
 	n=$(mocklog --count PUT peerings)
-	expect_rc 0 -- fd run --dry-run "$SPEC" --out "$OUT.dry"
+	expect_rc 0 -- fd run --dry-run --out "$OUT.dry" "$SPEC"
 	[ "$(mocklog --count PUT peerings)" = "$n" ] || fail "recover or dry-run wrote"
 	;;
 f)
-	fd run --yes "$SPEC" --out "$OUT" &
+	fd run --yes --out "$OUT" "$SPEC" &
 	BG=$!
 	wait_disabled
 	sleep 1
 	kill -9 "$BG"
 	wait "$BG" 2>/dev/null || true
 	BG=""
-	expect_rc 3 -- fd run --yes "$SPEC" --out "$OUT.again"
+	expect_rc 3 -- fd run --yes --out "$OUT.again" "$SPEC"
 	n=$(mocklog --count PUT peerings)
 	[ "$n" = 1 ] || fail "run wrote while the journal was open ($n PUTs)"
 	ok "run refused while the journal is open"
@@ -173,11 +173,11 @@ f)
 	;;
 g)
 	M=$LAB_STATE/metrics.prom
-	expect_rc 0 -- fd run --dry-run --metrics "$M" "$SPEC" --out "$OUT"
+	expect_rc 0 -- fd run --dry-run --metrics "$M" --out "$OUT" "$SPEC"
 	grep -Eq '^failover_drill_backup_healthy(\{[^}]*\})? 1$' "$M" ||
 	    fail "metrics do not say backup healthy 1: $(grep -i healthy "$M")"
 	lab break-vpn
-	expect_rc 3 -- fd run --dry-run --metrics "$M" "$SPEC" --out "$OUT.2"
+	expect_rc 3 -- fd run --dry-run --metrics "$M" --out "$OUT.2" "$SPEC"
 	grep -Eq '^failover_drill_backup_healthy(\{[^}]*\})? 0$' "$M" ||
 	    fail "metrics do not say backup healthy 0: $(grep -i healthy "$M")"
 	[ "$(mocklog --count PUT '')" = 0 ] || fail "dry run wrote to ARM"
@@ -185,7 +185,7 @@ g)
 	;;
 h)
 	fd_spec_for_state "$SRC_ROOT/drills/lab-matrix.json" "$SPEC"
-	expect_rc 0 -- fd run --yes "$SPEC" --out "$OUT"
+	expect_rc 0 -- fd run --yes --out "$OUT" "$SPEC"
 	python3 - "$OUT/result.json" <<'EOF' || fail "result.json lacks the unreachable pair"
 import json, sys
 s = json.dumps(json.load(open(sys.argv[1])))

@@ -18,8 +18,8 @@ ssh_addr() {
 # The command sshd forces for NODE; the emulator's CLI is documented at the
 # top of tests/emu/junos_cli.py.
 ssh_force_command() {
-	local n=$1 emu="$SRC_ROOT/tests/emu/junos_cli.py" inst=""
-	[ "$n" = fw ] && inst=" --instance Cust11 --ifmap $S/ifmap"
+	local n=$1 emu="$SRC_ROOT/tests/emu/junos_cli.py" inst=" --ifmap $S/ifmap"
+	if [ "$n" = fw ]; then inst=" --instance Cust11$inst"; fi
 	if [ -f "$emu" ]; then
 		printf '/usr/bin/python3 %s --bird %s --hostname %s%s' \
 		    "$emu" "$(sock "$n")" "$n" "$inst"
