@@ -1100,6 +1100,9 @@ drill_run(const struct spec *s, struct drill_providers *p,
 	if (d.failed > 0 || d.infra_error || d.interrupted)
 		code = DRILL_FAILED;
 out:
+	/* No prober thread outlives the drill, whatever path got here. */
+	watch_stop(&d, &d.watch.failover, "failover", false);
+	watch_stop(&d, &d.watch.failback, "failback", true);
 	if (code == DRILL_PASSED && (d.failed > 0 || d.infra_error ||
 	    d.interrupted))
 		code = DRILL_ABORTED;	/* dry run that did not pass */
