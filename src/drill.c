@@ -11,6 +11,7 @@
 #include "lro.h"
 #include "result.h"
 #include "conv.h"
+#include "junos/collect.h"
 
 struct drill {
 	const struct spec *s;
@@ -293,93 +294,158 @@ learned_check(const struct spec_check *c, const struct route_set *rs,
 	    "path", p, n);
 }
 
-/* Evaluate one check; provider errors are failed checks too (a check that
- * could not be made never passes). */
-static void
-run_check(struct drill *d, const struct spec_check *c)
+static bool
+is_device_check(const struct spec_check *c)
 {
-	struct fd_error err = { 0 };
-	struct route_set rs;
-	struct bgp_summary sum;
-	struct cloud_circuit cc;
-	const struct device_cfg *dc = NULL;
-	const struct device_ops *ops = NULL;
-	void *ctx = NULL;
-	char name[160];
-	int rc = 0, di = -1;
+	return c->kind == CHECK_DEV_ADVERTISED || c->kind == CHECK_DEV_RECEIVED ||
+	    c->kind == CHECK_DEV_BGP || c->kind == CHECK_DEV_ROUTE;
+}
 
-	route_set_init(&rs);
-	bgp_summary_init(&sum);
-	check_name(c, name, sizeof(name));
-	if (c->kind <= CHECK_DEV_ROUTE) {
-		di = dev_index(d->s, c->device);
-		if (di < 0 || d->p->dev[di] == NULL) {
-			record_check(d, name, false, "no such device", c->line);
-			return;
-		}
-		if (d->dev_down[di]) {
-			record_check(d, name, false, "device unreachable",
-			    c->line);
-			return;
-		}
-		dc = &d->s->devices[di];
-		ops = d->p->dev[di];
-		ctx = d->p->dev_ctx[di];
+/* The device query a check needs, as a parallel collection job. */
+static void
+device_job(struct drill *d, const struct spec_check *c, int di,
+    struct collect_job *j)
+{
+	static const enum collect_kind kinds[] = {
+		[CHECK_DEV_ADVERTISED] = COLLECT_ADVERTISED,
+		[CHECK_DEV_RECEIVED] = COLLECT_RECEIVED,
+		[CHECK_DEV_BGP] = COLLECT_BGP_SUMMARY,
+		[CHECK_DEV_ROUTE] = COLLECT_ROUTES,
+	};
+
+	collect_job_init(j, d->p->dev[di], d->p->dev_ctx[di], c->device,
+	    kinds[c->kind]);
+	snprintf(j->table, sizeof(j->table), "%s", c->table);
+	snprintf(j->instance, sizeof(j->instance), "%s",
+	    d->s->devices[di].routing_instance);
+	j->addr = c->peer;
+	if (c->kind == CHECK_DEV_ROUTE) {
+		j->has_prefix = true;
+		j->prefix = c->route.prefix;
+	}
+}
+
+/* Judge a device check on what its job collected. */
+static int
+device_verdict(const struct spec_check *c, struct collect_job *j,
+    struct fd_error *err)
+{
+	if (j->rc < 0) {
+		*err = j->err;
+		return j->rc;
 	}
 	switch (c->kind) {
 	case CHECK_DEV_ADVERTISED:
-		rc = ops->advertised(ctx, &c->peer, c->table, &rs, &err);
-		if (rc == 0)
-			rc = prefixes_check(&c->prefixes, &rs, &err);
-		break;
 	case CHECK_DEV_RECEIVED:
-		rc = ops->received(ctx, &c->peer, c->table, &rs, &err);
-		if (rc == 0)
-			rc = prefixes_check(&c->prefixes, &rs, &err);
-		break;
+		return prefixes_check(&c->prefixes, &j->routes, err);
 	case CHECK_DEV_BGP:
-		rc = ops->bgp_summary(ctx, dc->routing_instance, &sum, &err);
-		if (rc == 0)
-			rc = peers_established(c, &sum, &err);
-		break;
+		return peers_established(c, &j->bgp, err);
 	case CHECK_DEV_ROUTE:
-		rc = ops->routes(ctx, c->table, &c->route.prefix, &rs, &err);
-		if (rc == 0)
-			rc = routes_check(&c->route, &rs, &err);
-		break;
+		return routes_check(&c->route, &j->routes, err);
+	default:
+		return fd_error_set(err, -EINVAL, "not a device check");
+	}
+}
+
+/* An Azure-side check; provider errors fail the check (a check that
+ * could not be made never passes). */
+static int
+azure_verdict(struct drill *d, const struct spec_check *c,
+    struct fd_error *err)
+{
+	struct route_set rs;
+	struct bgp_summary sum;
+	struct cloud_circuit cc;
+	int rc = -EINVAL;
+
+	route_set_init(&rs);
+	bgp_summary_init(&sum);
+	switch (c->kind) {
 	case CHECK_AZ_LEARNED:
-		rc = d->p->cloud->learned_routes(d->p->cloud_ctx, &rs, &err);
+		rc = d->p->cloud->learned_routes(d->p->cloud_ctx, &rs, err);
 		if (rc == 0)
-			rc = learned_check(c, &rs, &err);
+			rc = learned_check(c, &rs, err);
 		break;
 	case CHECK_AZ_ADVERTISED:
 		rc = d->p->cloud->advertised_routes(d->p->cloud_ctx, &c->peer,
-		    &rs, &err);
+		    &rs, err);
 		if (rc == 0)
-			rc = prefixes_check(&c->prefixes, &rs, &err);
+			rc = prefixes_check(&c->prefixes, &rs, err);
 		break;
 	case CHECK_AZ_BGP:
-		rc = d->p->cloud->bgp_peers(d->p->cloud_ctx, &sum, &err);
+		rc = d->p->cloud->bgp_peers(d->p->cloud_ctx, &sum, err);
 		if (rc == 0)
-			rc = peers_established(c, &sum, &err);
+			rc = peers_established(c, &sum, err);
 		break;
 	case CHECK_AZ_CIRCUIT:
-		rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, &err);
+		rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, err);
+		if (rc == 0 && (strcasecmp(cc.peering_state, "Enabled") != 0 ||
+		    strcasecmp(cc.peering_provisioning_state, "Succeeded") !=
+		    0))
+			rc = fd_error_set(err, -EBADMSG, "peering is %s/%s",
+			    cc.peering_state, cc.peering_provisioning_state);
+		break;
+	default:
 		break;
 	}
-	(void)dc;
-	record_check(d, name, rc == 0, err.msg, c->line);
 	route_set_done(&rs);
 	bgp_summary_done(&sum);
+	return rc;
 }
 
+/*
+ * Run checks in spec order.  The device queries of all of them are
+ * collected first, in parallel (one thread per device); Azure checks run
+ * in order after.
+ */
 static void
 run_checks(struct drill *d, const struct spec_check *v, unsigned n)
 {
-	unsigned i;
+	struct collect_job *jobs;
+	struct fd_error err = { 0 };
+	int ji[SPEC_MAX_CHECKS];
+	char name[160];
+	unsigned i, nj = 0;
 
-	for (i = 0; i < n && !cancelled(d); i++)
-		run_check(d, &v[i]);
+	if (n == 0 || cancelled(d))
+		return;
+	jobs = calloc(n, sizeof(*jobs));
+	if (jobs == NULL) {
+		fd_error_set(&err, -ENOMEM, "out of memory");
+		phase_error(d, &err);
+		return;
+	}
+	for (i = 0; i < n && i < SPEC_MAX_CHECKS; i++) {
+		int di = is_device_check(&v[i]) ? dev_index(d->s,
+		    v[i].device) : -1;
+
+		ji[i] = -1;
+		if (di < 0 || d->p->dev[di] == NULL || d->dev_down[di])
+			continue;
+		device_job(d, &v[i], di, &jobs[nj]);
+		ji[i] = (int)nj++;
+	}
+	if (nj > 0)
+		collect_run(jobs, nj, &err);	/* verdicts are per job */
+	for (i = 0; i < n && i < SPEC_MAX_CHECKS && !cancelled(d); i++) {
+		int rc, di;
+
+		fd_error_clear(&err);
+		check_name(&v[i], name, sizeof(name));
+		if (!is_device_check(&v[i])) {
+			rc = azure_verdict(d, &v[i], &err);
+		} else if (ji[i] >= 0) {
+			rc = device_verdict(&v[i], &jobs[ji[i]], &err);
+		} else {
+			di = dev_index(d->s, v[i].device);
+			rc = fd_error_set(&err, -EHOSTUNREACH, "%s",
+			    di < 0 ? "no such device" : "device unreachable");
+		}
+		record_check(d, name, rc == 0, err.msg, v[i].line);
+	}
+	for (i = 0; i < nj; i++)
+		collect_job_done(&jobs[i]);
+	free(jobs);
 }
 
 /* ------------------------------------------------------------ traces */
@@ -602,7 +668,6 @@ static int
 preflight(struct drill *d)
 {
 	struct cloud_circuit cc;
-	struct device_info info;
 	unsigned i;
 
 	phase_begin(d, "preflight");
@@ -636,16 +701,27 @@ preflight(struct drill *d)
 		record_check(d, "azure: circuit and peering healthy",
 		    msg[0] == '\0', msg, 0);
 	}
-	for (i = 0; i < d->s->n_devices && !cancelled(d); i++) {
+	if (d->s->n_devices > 0 && !cancelled(d)) {
+		struct collect_job jobs[SPEC_MAX_DEVICES];
 		struct fd_error err = { 0 };
 		char name[96];
-		int rc;
 
-		snprintf(name, sizeof(name), "%s: reachable over SSH",
-		    d->s->devices[i].name);
-		rc = d->p->dev[i]->info(d->p->dev_ctx[i], &info, &err);
-		d->dev_down[i] = rc < 0;
-		record_check(d, name, rc == 0, err.msg, 0);
+		for (i = 0; i < d->s->n_devices; i++)
+			collect_job_init(&jobs[i], d->p->dev[i],
+			    d->p->dev_ctx[i], d->s->devices[i].name,
+			    COLLECT_INFO);
+		collect_run(jobs, d->s->n_devices, &err);
+		for (i = 0; i < d->s->n_devices; i++) {
+			snprintf(name, sizeof(name), "%s: reachable over SSH",
+			    d->s->devices[i].name);
+			d->dev_down[i] = jobs[i].rc < 0;
+			record_check(d, name, jobs[i].rc == 0,
+			    jobs[i].err.msg, 0);
+			if (jobs[i].rc == 0)
+				log_info("%s: %s %s", d->s->devices[i].name,
+				    jobs[i].info.model, jobs[i].info.version);
+			collect_job_done(&jobs[i]);
+		}
 	}
 	run_checks(d, d->s->preflight, d->s->n_preflight);
 	return phase_end(d);
