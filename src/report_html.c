@@ -35,9 +35,11 @@ static const char css[] =
     "fill:#fafafa;stroke:#999;stroke-dasharray:3 2}\n"
     "svg .hop.diff rect{fill:#ffebee;stroke:#c62828;stroke-width:2}"
     "svg .link{stroke:#999}\n"
+    "svg .gap rect{fill:#fff;stroke:#c62828;stroke-dasharray:4 3}"
+    "svg .gap text{fill:#c62828}\n"
     "svg .primary{fill:#1565c0}svg .backup{fill:#2e7d32}svg .lost{"
     "fill:#c62828}svg .mark{stroke:#222;stroke-dasharray:2 2}\n"
-    ".legend span{display:inline-block;width:1em;height:1em;"
+    ".scroll{overflow-x:auto}.legend span{display:inline-block;width:1em;height:1em;"
     "vertical-align:middle;margin:0 .3em 0 1em}\n";
 
 static void
@@ -70,6 +72,15 @@ html_summary(const json_t *doc, FILE *out)
 	fprintf(out, "</span> exit %d, mode ", (int)rp_num(doc, "exit_code"));
 	esc(out, rp_str(doc, "mode"));
 	fputs("</p>\n", out);
+	if (strcmp(outcome, "restore-failed") == 0) {
+		fputs("<p class=\"badge restore-failed\">ACT NOW: peering ",
+		    out);
+		esc(out, rp_str(drill, "peering"));
+		fputs(" of circuit ", out);
+		esc(out, rp_str(drill, "circuit"));
+		fputs(" may still be disabled. Enable it in Azure or run "
+		    "failover-drill recover.</p>\n", out);
+	}
 	if (!rp_null(doc, "error")) {
 		fputs("<p class=\"fail\">", out);
 		esc(out, rp_str(doc, "error"));
@@ -236,8 +247,9 @@ html_path(const json_t *path, FILE *out)
 	}
 	width = LABEL_W + (int)p.n * HOP_W + 8;
 	height = RP_TRACES * ROW_H + 6;
-	fprintf(out, "<svg role=\"img\" width=\"%d\" height=\"%d\" "
-	    "viewBox=\"0 0 %d %d\">\n", width, height, width, height);
+	fprintf(out, "<div class=\"scroll\"><svg role=\"img\" width=\"%d\" "
+	    "height=\"%d\" viewBox=\"0 0 %d %d\">\n", width, height, width,
+	    height);
 	for (t = 0; t < RP_TRACES; t++) {
 		double y = 4 + t * ROW_H;
 		int last = -1;
@@ -260,13 +272,25 @@ html_path(const json_t *path, FILE *out)
 				    BOX_H / 2);
 			last = (int)r;
 		}
-		for (r = 0; r < p.n; r++)
+		for (r = 0; r < p.n; r++) {
+			double x = LABEL_W + (double)r * HOP_W;
+
 			if (p.rows[r].idx[t] >= 0)
 				hop_box(out, &p.l[t]->hops[p.rows[r].idx[t]],
-				    p.rows[r].differs[t],
-				    LABEL_W + (double)r * HOP_W, y);
+				    p.rows[r].differs[t], x, y);
+			else if (p.rows[r].differs[t])
+				/* The reference has a hop here, this trace
+				 * none: show the hole. */
+				fprintf(out, "<g class=\"gap\"><title>no "
+				    "such hop in this trace</title><rect "
+				    "x=\"%.0f\" y=\"%.0f\" width=\"%d\" "
+				    "height=\"%d\" rx=\"4\"/><text x=\"%.0f\" "
+				    "y=\"%.0f\">missing</text></g>\n", x + 30,
+				    y + 6, BOX_W - 60, BOX_H - 12, x + 38,
+				    y + 21);
+		}
 	}
-	fputs("</svg>\n", out);
+	fputs("</svg></div>\n", out);
 	rp_paths_done(&p);
 }
 
