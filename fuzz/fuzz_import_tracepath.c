@@ -1,0 +1,3 @@
+/* libFuzzer harness: trace importer, format "tracepath". */
+#define FUZZ_IMPORT_FORMAT "tracepath"
+#include "fuzz_import_common.h"

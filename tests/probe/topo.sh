@@ -1,0 +1,80 @@
+#!/bin/bash
+# Namespace topology of the probe tests and benchmarks.
+#
+#   topo.sh up PREFIX     create PREFIX-{s,r1,r2a,r2b,r3,r4,d}
+#   topo.sh down PREFIX   delete them (and nothing else)
+#
+#   s 10.201.1.2 -- r1 =={ r2a 10.201.2.2 | r2b 10.201.3.2 }== r3 (silent)
+#     -- r4 10.201.6.2 -- d 10.201.7.2
+#
+# From s, d is 5 hops away: r1, r2a or r2b (equal-cost multipath at r1,
+# hashed on L4 with fib_multipath_hash_policy=1), r3 (drops the ICMP time
+# exceeded it sends: a silent hop), r4, d.  Every address exists only in
+# these namespaces.  ICMP rate limits are off everywhere (without that,
+# traces show stars).
+set -eu
+
+cmd=${1:?usage: topo.sh up|down PREFIX}
+pfx=${2:?usage: topo.sh up|down PREFIX}
+nodes="s r1 r2a r2b r3 r4 d"
+
+ns() { echo "$pfx-$1"; }
+x() { ip netns exec "$(ns "$1")" "${@:2}"; }
+
+# link NS_A IF_A ADDR_A NS_B IF_B ADDR_B  (addresses /24)
+link() {
+	ip -n "$(ns "$1")" link add "$2" type veth peer name "$5" \
+	    netns "$(ns "$4")"
+	ip -n "$(ns "$1")" addr add "$3/24" dev "$2"
+	ip -n "$(ns "$4")" addr add "$6/24" dev "$5"
+	ip -n "$(ns "$1")" link set "$2" up
+	ip -n "$(ns "$4")" link set "$5" up
+}
+
+down() {
+	local n
+	for n in $nodes; do
+		ip netns del "$(ns "$n")" 2>/dev/null || true
+	done
+}
+
+up() {
+	local n
+	down
+	for n in $nodes; do
+		ip netns add "$(ns "$n")"
+		ip -n "$(ns "$n")" link set lo up
+		x "$n" sysctl -qw net.ipv4.ip_forward=1
+		x "$n" sysctl -qw net.ipv4.icmp_ratelimit=0
+		x "$n" sysctl -qw net.ipv4.icmp_msgs_per_sec=100000
+		x "$n" sysctl -qw net.ipv4.icmp_msgs_burst=100000
+	done
+	link s e0 10.201.1.2 r1 e0 10.201.1.1
+	link r1 e1 10.201.2.1 r2a e0 10.201.2.2
+	link r1 e2 10.201.3.1 r2b e0 10.201.3.2
+	link r2a e1 10.201.4.1 r3 e0 10.201.4.2
+	link r2b e1 10.201.5.1 r3 e1 10.201.5.2
+	link r3 e2 10.201.6.1 r4 e0 10.201.6.2
+	link r4 e1 10.201.7.1 d e0 10.201.7.2
+
+	ip -n "$(ns s)" route add default via 10.201.1.1
+	x r1 sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+	ip -n "$(ns r1)" route add default \
+	    nexthop via 10.201.2.2 nexthop via 10.201.3.2
+	ip -n "$(ns r2a)" route add default via 10.201.4.2
+	ip -n "$(ns r2a)" route add 10.201.1.0/24 via 10.201.2.1
+	ip -n "$(ns r2b)" route add default via 10.201.5.2
+	ip -n "$(ns r2b)" route add 10.201.1.0/24 via 10.201.3.1
+	ip -n "$(ns r3)" route add default via 10.201.6.2
+	ip -n "$(ns r3)" route add 10.201.1.0/24 via 10.201.4.1
+	ip -n "$(ns r4)" route add default via 10.201.6.1
+	ip -n "$(ns d)" route add default via 10.201.7.1
+	# The silent hop: r3 forwards, but its time-exceeded never leaves.
+	x r3 iptables -w -A OUTPUT -p icmp --icmp-type time-exceeded -j DROP
+}
+
+case $cmd in
+up) up ;;
+down) down ;;
+*) echo "usage: topo.sh up|down PREFIX" >&2; exit 2 ;;
+esac
