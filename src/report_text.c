@@ -277,7 +277,7 @@ text_bar(const json_t *timeline, double end, FILE *out)
 		bar[k] = ch;
 	}
 	bar[BAR_WIDTH] = '\0';
-	fprintf(out, "    timeline            |%s| %.0f s\n", bar, end);
+	fprintf(out, "    timeline            |%s| %.1f s\n", bar, end);
 	fprintf(out, "%24sP primary (ExpressRoute), B backup (VPN), . lost\n",
 	    "");
 }
