@@ -1,0 +1,185 @@
+/*
+ * Integration driver: the real libcurl adapter against tests/mock/arm_mock.py
+ * over TLS.  Does what the engine does with a cloud provider: preflight
+ * reads, disable the peering and wait for the operation, then always
+ * restore (enable, forced) and confirm.  Started by integration.py, which
+ * owns the mock and asserts on its request log.
+ *
+ * Environment: FD_MOCK_PORT, FD_MOCK_CA, FD_AZURE_LOG (log file), and the
+ * AZURE_* credentials.  Output: "key: value" lines on stdout.
+ * Exit: 0 restored; 3 a read failed; 4 restore failed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "azure/azure.h"
+#include "registry.h"
+
+static void
+log_file(void *arg, const char *line)
+{
+	FILE *f = arg;
+
+	fprintf(f, "%s\n", line);
+	fflush(f);
+}
+
+/* The engine's waiter, in miniature: poll, sleep the hint, give up at a
+ * deadline. */
+static int
+wait_op(void *ctx, const struct fd_clock *clock, struct cloud_op *op,
+    struct fd_error *err)
+{
+	uint64_t deadline = clock_now(clock) + 60000;
+	struct cloud_poll p;
+	int rc;
+
+	for (;;) {
+		if ((rc = azure_cloud_ops.op_poll(ctx, op, &p, err)) < 0)
+			return rc;
+		printf("poll: %s\n", p.status);
+		if (p.done)
+			return 0;
+		if (clock_now(clock) > deadline)
+			return fd_error_set(err, -ETIMEDOUT, "operation timed "
+			    "out");
+		clock_sleep(clock, p.retry_after_ms ? p.retry_after_ms : 1000);
+	}
+}
+
+static int
+toggle(void *ctx, const struct fd_clock *clock, bool enabled, bool force,
+    struct fd_error *err)
+{
+	struct cloud_op *op = NULL;
+	struct cloud_op_info info;
+	int rc;
+
+	rc = azure_cloud_ops.peering_set_begin(ctx, enabled, force, &op, &info,
+	    err);
+	if (rc < 0)
+		return rc;
+	printf("%s: http %d request id %s\n", enabled ? "enable" : "disable",
+	    info.http_status, info.request_id);
+	rc = wait_op(ctx, clock, op, err);
+	azure_cloud_ops.op_free(op);
+	return rc;
+}
+
+int
+main(void)
+{
+	const char *port = getenv("FD_MOCK_PORT"), *ca = getenv("FD_MOCK_CA");
+	const char *logp = getenv("FD_AZURE_LOG");
+	struct azure_cfg cfg;
+	struct azure_deps deps;
+	struct fd_clock clock;
+	struct fd_error err = { 0 };
+	struct cloud_circuit c;
+	struct route_set rs;
+	struct bgp_summary bs;
+	struct fd_addr peer;
+	FILE *lf;
+	void *ctx = NULL;
+	int rc, status = 0;
+
+	if (port == NULL || ca == NULL || logp == NULL) {
+		fprintf(stderr, "need FD_MOCK_PORT, FD_MOCK_CA, FD_AZURE_LOG\n");
+		return 2;
+	}
+	lf = fopen(logp, "a");
+	if (lf == NULL)
+		return 2;
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.subscription, sizeof(cfg.subscription),
+	    "00000000-0000-0000-0000-0000000c0511");
+	snprintf(cfg.resource_group, sizeof(cfg.resource_group), "SEA-Cust11");
+	snprintf(cfg.circuit, sizeof(cfg.circuit), "SEA-Cust11-ER");
+	snprintf(cfg.vpn_gateway, sizeof(cfg.vpn_gateway),
+	    "SEA-Cust11-VNet01-gw-vpn");
+	snprintf(cfg.cloud, sizeof(cfg.cloud), "custom");
+	snprintf(cfg.arm_endpoint, sizeof(cfg.arm_endpoint),
+	    "https://127.0.0.1:%s", port);
+	snprintf(cfg.authority, sizeof(cfg.authority), "https://127.0.0.1:%s",
+	    port);
+	snprintf(cfg.ca_bundle, sizeof(cfg.ca_bundle), "%s", ca);
+	cfg.request_timeout_ms = 10000;
+	memset(&deps, 0, sizeof(deps));
+	deps.log = log_file;
+	deps.log_arg = lf;
+	clock_init_real(&clock, NULL);
+
+	if ((rc = azure_open_with(&cfg, &clock, "11111111-2222-3333-4444-"
+	    "555555555555", &deps, &ctx, &err)) < 0) {
+		printf("error: open: %s\n", err.msg);
+		return 3;
+	}
+	/* Preflight reads. */
+	if ((rc = azure_cloud_ops.circuit(ctx, &c, &err)) < 0) {
+		printf("error: circuit: %s\n", err.msg);
+		status = 3;
+		goto out;
+	}
+	printf("circuit: %s %s peering %s %s\n", c.service_provider_state,
+	    c.circuit_provisioning_state, c.peering_state,
+	    c.peering_provisioning_state);
+	if ((rc = azure_cloud_ops.learned_routes(ctx, &rs, &err)) < 0) {
+		printf("error: learned: %s\n", err.msg);
+		status = 3;
+		goto out;
+	}
+	printf("learned: %zu\n", rs.n);
+	route_set_done(&rs);
+	addr_parse("192.168.11.88", &peer, NULL);
+	if ((rc = azure_cloud_ops.advertised_routes(ctx, &peer, &rs,
+	    &err)) < 0) {
+		printf("error: advertised: %s\n", err.msg);
+		status = 3;
+		goto out;
+	}
+	printf("advertised: %zu\n", rs.n);
+	route_set_done(&rs);
+	if ((rc = azure_cloud_ops.bgp_peers(ctx, &bs, &err)) < 0) {
+		printf("error: bgp: %s\n", err.msg);
+		status = 3;
+		goto out;
+	}
+	printf("bgp peers: %zu\n", bs.n);
+	bgp_summary_done(&bs);
+	if ((rc = azure_cloud_ops.circuit_routes(ctx, "primary", &rs,
+	    &err)) < 0) {
+		printf("error: route table: %s\n", err.msg);
+		status = 3;
+		goto out;
+	}
+	printf("primary routes: %zu\n", rs.n);
+	route_set_done(&rs);
+
+	/* Failover. */
+	if ((rc = toggle(ctx, &clock, false, false, &err)) < 0)
+		printf("disable error: %s\n", err.msg);
+	else
+		printf("disabled: ok\n");
+	/* Restore always runs, forced. */
+	if ((rc = toggle(ctx, &clock, true, true, &err)) < 0) {
+		printf("restore error: %s\n", err.msg);
+		status = 4;
+		goto out;
+	}
+	if ((rc = azure_cloud_ops.circuit(ctx, &c, &err)) < 0) {
+		printf("restore error: %s\n", err.msg);
+		status = 4;
+		goto out;
+	}
+	printf("final: peering %s %s\n", c.peering_state,
+	    c.peering_provisioning_state);
+	if (strcmp(c.peering_state, "Enabled") != 0 ||
+	    strcmp(c.peering_provisioning_state, "Succeeded") != 0)
+		status = 4;
+	printf("last request id: %s\n", azure_last_request_id(ctx));
+out:
+	azure_cloud_ops.close(ctx);
+	fclose(lf);
+	return status;
+}
