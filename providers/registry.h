@@ -12,7 +12,7 @@ extern const struct device_ops junos_device_ops;	/* providers/junos */
 extern const struct probe_ops native_probe_ops;		/* providers/probe */
 
 #ifndef REGISTRY_CLOUDS
-#define REGISTRY_CLOUDS
+#define REGISTRY_CLOUDS &azure_cloud_ops,
 #endif
 #ifndef REGISTRY_DEVICES
 #define REGISTRY_DEVICES &junos_device_ops,
