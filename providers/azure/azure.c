@@ -440,10 +440,11 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 		prov = jstr(props, "provisioningState");
 		v6_toggle = az->cfg.ipv6 && json_is_object(v6);
 		v6state = v6_toggle ? jstr(v6, "state") : want;
-		/* A Failed resource is repaired by a new PUT, which only a
-		 * forced (restore) request may try. */
+		/* A Failed resource is repaired by a new PUT: allowed when
+		 * enabling (restore must be able to repair what a failed
+		 * disable left) or when forced, never to start a drill. */
 		if (!azure_status_is(prov, "Succeeded") &&
-		    !(force && azure_status_is(prov, "Failed"))) {
+		    !((force || enabled) && azure_status_is(prov, "Failed"))) {
 			rc = fd_error_set(err, -EBUSY, "peering %s of circuit "
 			    "%s is %s, not Succeeded (request id %s)",
 			    az->cfg.peering, az->cfg.circuit,
@@ -453,7 +454,8 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 			return rc;
 		}
 		if (!force && azure_status_is(state, want) &&
-		    azure_status_is(v6state, want)) {
+		    azure_status_is(v6state, want) &&
+		    azure_status_is(prov, "Succeeded")) {
 			rc = fd_error_set(err, -EALREADY, "peering %s of "
 			    "circuit %s is already %s", az->cfg.peering,
 			    az->cfg.circuit, want);

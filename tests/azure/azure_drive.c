@@ -2,7 +2,8 @@
  * Integration driver: the real libcurl adapter against tests/mock/arm_mock.py
  * over TLS.  Does what the engine does with a cloud provider: preflight
  * reads, disable the peering and wait for the operation, then always
- * restore (enable, forced) and confirm.  Started by integration.py, which
+ * restore (enable, unforced as the engine does) and confirm.  Started by
+ * integration.py, which
  * owns the mock and asserts on its request log.
  *
  * Environment: FD_MOCK_PORT, FD_MOCK_CA, FD_AZURE_LOG (log file), and the
@@ -161,8 +162,10 @@ main(void)
 		printf("disable error: %s\n", err.msg);
 	else
 		printf("disabled: ok\n");
-	/* Restore always runs, forced. */
-	if ((rc = toggle(ctx, &clock, true, true, &err)) < 0) {
+	/* Restore always runs, unforced as the engine does: already
+	 * Enabled (and Succeeded) is -EALREADY, confirmed below. */
+	if ((rc = toggle(ctx, &clock, true, false, &err)) < 0 &&
+	    rc != -EALREADY) {
 		printf("restore error: %s\n", err.msg);
 		status = 4;
 		goto out;

@@ -592,10 +592,11 @@ test_lro_failed(void **state)
 }
 
 static void
-test_force_repairs_failed(void **state)
+test_enable_repairs_failed(void **state)
 {
 	static const struct exchange x[] = {
 		TOKEN("tok1"),
+		GET_PEER("Enabled", "Failed", "e1"),
 		GET_PEER("Enabled", "Failed", "e1"),
 		PUT_PEER("Enabled", "e1", 200,
 		    "Azure-AsyncOperation: " ASYNC_URL, NULL),
@@ -605,8 +606,13 @@ test_force_repairs_failed(void **state)
 
 	(void)state;
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	/* A drill never starts on a Failed peering... */
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EBUSY);
+	/* ...but restore repairs one that is Enabled and Failed (what a
+	 * failed disable leaves) without being forced. */
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
-	    true, &op, NULL, &t.err), 0);
+	    false, &op, NULL, &t.err), 0);
 	azure_cloud_ops.op_free(op);
 	t_done(&t);
 }
@@ -996,7 +1002,7 @@ main(void)
 		cmocka_unit_test(test_lro_async_operation),
 		cmocka_unit_test(test_lro_location_ipv6),
 		cmocka_unit_test(test_lro_failed),
-		cmocka_unit_test(test_force_repairs_failed),
+		cmocka_unit_test(test_enable_repairs_failed),
 		cmocka_unit_test(test_token_expired_refetch),
 		cmocka_unit_test(test_learned_routes_location),
 		cmocka_unit_test(test_circuit_routes_pagination),
