@@ -3,8 +3,7 @@
  * over TLS.  Does what the engine does with a cloud provider: preflight
  * reads, disable the peering and wait for the operation, then always
  * restore (enable, unforced as the engine does) and confirm.  Started by
- * integration.py, which
- * owns the mock and asserts on its request log.
+ * integration.py, which owns the mock and asserts on its request log.
  *
  * Environment: FD_MOCK_PORT, FD_MOCK_CA, FD_AZURE_LOG (log file), and the
  * AZURE_* credentials.  Output: "key: value" lines on stdout.
