@@ -77,7 +77,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES,
 	    &jerr);
 	scan = jpos_build((const char *)data, size, &ix);
-	if (j != NULL && (scan != 0 || ix.n_dups != 0))
+	/* jansson drops a NUL after a number or literal; the loader
+	 * refuses NUL bytes before either parser sees them. */
+	if (j != NULL && memchr(data, 0, size) == NULL &&
+	    (scan != 0 || ix.n_dups != 0))
 		__builtin_trap();
 	jpos_done(&ix);
 	json_decref(j);

@@ -1703,6 +1703,7 @@ spec_load_buffer(const char *buf, size_t len, const char *name,
 	struct spec *s = NULL;
 	json_error_t jerr;
 	json_t *root = NULL;
+	const char *nul;
 	size_t i;
 	int scan_rc, rc = -EINVAL;
 
@@ -1718,6 +1719,24 @@ spec_load_buffer(const char *buf, size_t len, const char *name,
 	if (buf == NULL || blank(buf, len)) {
 		diag_at(diags, 1, 1, "empty file: a drill spec is a JSON "
 		    "object");
+		return -EINVAL;
+	}
+	/* jansson 2.14 silently drops a NUL byte after a number or a
+	 * literal (found by fuzz/fuzz_spec.c); a spec is text, so refuse
+	 * them all, where they are. */
+	if ((nul = memchr(buf, '\0', len)) != NULL) {
+		unsigned line = 1, col = 1;
+		const char *p;
+
+		for (p = buf; p < nul; p++) {
+			if (*p == '\n') {
+				line++;
+				col = 1;
+			} else if (((unsigned char)*p & 0xc0) != 0x80) {
+				col++;
+			}
+		}
+		diag_at(diags, line, col, "NUL byte: a drill spec is text");
 		return -EINVAL;
 	}
 	scan_rc = jpos_build(buf, len, &ix);
