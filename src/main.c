@@ -529,8 +529,8 @@ cmd_report(int argc, char **argv)
 		return usage_error("report: unknown format '%s' (text, json, "
 		    "junit, prom, html)", format);
 	if (result_load(argv[optind], &doc, &err) < 0) {
-		fprintf(stderr, "failover-drill: %s: %s\n", argv[optind],
-		    err.msg);
+		/* result_load() names the file itself. */
+		fprintf(stderr, "failover-drill: %s\n", err.msg);
 		return DRILL_USAGE;
 	}
 	rc = report_render(doc, format, stdout, &err);
