@@ -468,6 +468,17 @@ trace_probe(struct drill *d, int pi, struct fd_error *err)
 		return fd_error_set(err, -ENOMEM, "out of memory");
 	if (sp->from[0] == '\0') {
 		rc = d->p->probe->trace(d->p->probe_ctx, &sp->to, l, err);
+	} else if (strcmp(sp->from, "azure") == 0) {
+		/* Azure-side hop list: Network Watcher connectivity check
+		 * from the spec's source VM. */
+		struct conncheck_req req;
+
+		memset(&req, 0, sizeof(req));
+		req.dest = sp->to;
+		snprintf(req.protocol, sizeof(req.protocol), "Icmp");
+		rc = d->p->cloud->connectivity == NULL ?
+		    fd_error_set(err, -ENOSYS, "no connectivity check") :
+		    d->p->cloud->connectivity(d->p->cloud_ctx, &req, l, err);
 	} else {
 		di = dev_index(d->s, sp->from);
 		if (di < 0 || d->p->dev[di] == NULL)
