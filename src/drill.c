@@ -27,6 +27,8 @@ struct drill {
 	bool infra_error;
 	bool interrupted;
 	bool attempted;			/* the disable was attempted */
+	bool restoring;			/* the drill deadline no longer applies */
+	uint64_t deadline;		/* timeouts.drill_s, on o->clock */
 	bool dev_down[SPEC_MAX_DEVICES];
 	struct journal *journal;
 	char error[FD_ERROR_MSG];	/* the headline */
@@ -76,6 +78,14 @@ set_error(struct drill *d, const char *fmt, ...)
 static bool
 cancelled(struct drill *d)
 {
+	if (!d->interrupted && !d->restoring && d->deadline != 0 &&
+	    clock_now(d->o->clock) > d->deadline) {
+		d->interrupted = true;
+		log_warn("the drill deadline (%u s) passed during %s",
+		    d->s->timeouts.drill_s, d->phase);
+		set_error(d, "the drill deadline (%u s) passed during %s",
+		    d->s->timeouts.drill_s, d->phase);
+	}
 	if (!d->interrupted && clock_cancelled(d->o->clock)) {
 		d->interrupted = true;
 		log_warn("interrupted by a signal during %s", d->phase);
@@ -966,6 +976,7 @@ restore(struct drill *d)
 	int rc = -1;
 
 	phase_begin(d, "restore");
+	d->restoring = true;
 	retry.deadline = clock_now(clk) +
 	    (uint64_t)d->s->timeouts.restore_s * 1000;
 	if (d->journal != NULL && journal_append(d->journal, "intent",
@@ -1140,6 +1151,9 @@ drill_run(const struct spec *s, struct drill_providers *p,
 	d.ops = json_object_get(json_object_get(d.doc, "azure"),
 	    "operations");
 	d.watch.probe = -1;
+	if (s->timeouts.drill_s > 0)
+		d.deadline = clock_now(o->clock) +
+		    (uint64_t)s->timeouts.drill_s * 1000;
 
 	rc = journal_lock(o->state_dir, &s->azure, &lockfd, &e);
 	if (rc == 0) {

@@ -168,6 +168,24 @@ test_failed_expectation(void **st)
 	json_decref(doc);
 }
 
+static void
+test_drill_deadline(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+
+	(void)st;
+	spec.timeouts.drill_s = 6;	/* the LRO alone takes 4 s */
+	fake_world_init(&w);
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_FAILED);
+	spec.timeouts.drill_s = 3600;
+	assert_true(w.enabled);
+	assert_int_equal(w.writes, 2);
+	assert_non_null(strstr(err.msg, "deadline"));
+	json_decref(doc);
+}
+
 /* Faults before the first write abort with nothing changed; faults at or
  * after it are always followed by restore. */
 static void
@@ -330,6 +348,7 @@ main(void)
 		cmocka_unit_test(test_dry_run_writes_nothing),
 		cmocka_unit_test(test_preflight_refuses),
 		cmocka_unit_test(test_failed_expectation),
+		cmocka_unit_test(test_drill_deadline),
 		cmocka_unit_test(test_fault_at_every_step),
 		cmocka_unit_test(test_restore_fails_then_recover),
 		cmocka_unit_test(test_lock_busy),
