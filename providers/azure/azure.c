@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "azure.h"
+#include "log.h"
 #include "registry.h"
 
 struct azure {
@@ -853,6 +854,18 @@ azure_open_with(const struct azure_cfg *cfg, const struct fd_clock *clock,
 	return 0;
 }
 
+/* The engine's log: retries as warnings, the rest (every ARM call with
+ * its request ids, the transport's redacted trace) at debug level. */
+static void
+az_log(void *arg, const char *line)
+{
+	(void)arg;
+	if (strstr(line, "; retry ") != NULL)
+		log_warn("%s", line);
+	else
+		log_debug("%s", line);
+}
+
 static int
 az_open(const struct azure_cfg *cfg, const struct fd_clock *clock,
     const char *correlation_id, void **ctx, struct fd_error *err)
@@ -860,6 +873,7 @@ az_open(const struct azure_cfg *cfg, const struct fd_clock *clock,
 	struct azure_deps d;
 
 	memset(&d, 0, sizeof(d));
+	d.log = az_log;
 	return azure_open_with(cfg, clock, correlation_id, &d, ctx, err);
 }
 

@@ -93,7 +93,7 @@ main(void)
 		return 2;
 	memset(&cfg, 0, sizeof(cfg));
 	snprintf(cfg.subscription, sizeof(cfg.subscription),
-	    "00000000-0000-0000-0000-0000000c0511");
+	    "00000000-0000-0000-0000-00000000c011");
 	snprintf(cfg.resource_group, sizeof(cfg.resource_group), "SEA-Cust11");
 	snprintf(cfg.circuit, sizeof(cfg.circuit), "SEA-Cust11-ER");
 	snprintf(cfg.vpn_gateway, sizeof(cfg.vpn_gateway),

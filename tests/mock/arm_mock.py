@@ -250,9 +250,7 @@ class Mock:
                 if op["fail"]:
                     op["status"] = "Failed"
                     op["error"] = {"code": "InternalServerError",
-                                   "message": "An error occurred while "
-                                   "updating peering %s (mock lro_failed)."
-                                   % op["peering_name"]}
+                                   "message": "Injected LRO failure."}
                     if p is not None:
                         old = p["properties"].get("state")
                         p["properties"]["state"] = op["old_state"]
