@@ -42,7 +42,7 @@ def tap(ok, name, why=""):
 
 
 class Run:
-    def __init__(self, name, faults):
+    def __init__(self, name, faults, extra=()):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="fd-azure-it-")
         self.log = os.path.join(self.dir, "requests.jsonl")
@@ -55,7 +55,8 @@ class Run:
             [sys.executable, MOCK, "--state-dir",
              os.path.join(self.dir, "state"), "--state", SEED,
              "--faults", self.faults, "--port-file", port_file,
-             "--log", self.log, "--lro-seconds", "1", "--retry-after", "1"],
+             "--log", self.log, "--lro-seconds", "1", "--retry-after", "1"]
+            + [a.replace("@DIR@", self.dir) for a in extra],
             stdout=subprocess.DEVNULL, stderr=self.mock_err)
         deadline = time.monotonic() + 30
         while not os.path.exists(port_file):
@@ -131,8 +132,8 @@ def final_enabled(run):
     return run.rc == 0 and "final: peering Enabled Succeeded" in run.out
 
 
-def scenario(name, faults, check):
-    run = Run(name, faults)
+def scenario(name, faults, check, extra=()):
+    run = Run(name, faults, extra)
     try:
         run.drive()
     finally:
@@ -210,6 +211,28 @@ def check_token_expired(run):
         "token-expired: client credentials form", "")
 
 
+def check_hooks(run):
+    try:
+        with open(os.path.join(run.dir, "changes")) as f:
+            changes = f.read().split("\n")
+    except OSError:
+        changes = []
+    tap(changes[:2] == ["AzurePrivatePeering Disabled",
+                        "AzurePrivatePeering Enabled"],
+        "hooks: --on-change ran for disable and enable", str(changes))
+    tap("learned: 1\n" in run.out and "advertised: 0\n" in run.out,
+        "hooks: --routes-cmd serves live routes", run.out)
+
+
+# Hook helpers: argv without a shell, so plain python3 -c programs.
+ON_CHANGE = ("python3 -c \"import sys; open('@DIR@/changes', 'a')"
+             ".write(' '.join(sys.argv[1:]) + '\\n')\"")
+ROUTES_CMD = ("python3 -c \"import sys, json; print(json.dumps({'value': "
+              "[{'network': '10.9.9.0/24', 'origin': 'EBgp', 'asPath': "
+              "'65020', 'sourcePeer': '192.168.11.88'}] if sys.argv[1] == "
+              "'learned' else []}))\"")
+
+
 def check_restore_failed(run):
     tap(run.rc == 4 and re.search(
         r"restore error: .*SEA-Cust11-ER.*AzurePrivatePeering.*operation "
@@ -238,6 +261,8 @@ def main():
          "action": "token_expired"},
         {"match": put, "times": 1, "action": "slow_lro", "seconds": 3},
     ], check_token_expired)
+    scenario("hooks", [], check_hooks,
+             ["--on-change", ON_CHANGE, "--routes-cmd", ROUTES_CMD])
     # The restore's own operation fails (twice: the tool must not claim
     # success): exit 4.  Not counted in the Enabled check.
     run = Run("restore-failed", [
