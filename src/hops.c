@@ -209,6 +209,10 @@ hop_list_parse(const char *s, struct hop_list *out, struct fd_error *err)
 				goto full;
 			continue;
 		}
+		if (strspn(t, "| \t") == strlen(t)) {
+			rc = fd_error_set(err, -EINVAL, "hop %u: empty", ttl);
+			goto out;
+		}
 		for (alt = strtok_r(t, "|", &asave); alt != NULL;
 		    alt = strtok_r(NULL, "|", &asave)) {
 			struct fd_addr a;

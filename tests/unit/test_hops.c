@@ -141,6 +141,12 @@ test_empty_is_error(void **state)
 	assert_int_equal(hop_list_parse("10.1.11.1, bogus", l, &err),
 	    -EINVAL);
 	assert_non_null(strstr(err.msg, "hop 2"));
+	/* An empty hop is an error, not a silent TTL gap. */
+	assert_int_equal(hop_list_parse("10.1.11.1, , 10.17.11.132", l, &err),
+	    -EINVAL);
+	assert_non_null(strstr(err.msg, "hop 2: empty"));
+	assert_int_equal(hop_list_parse("*, |", l, &err), -EINVAL);
+	assert_int_equal(hop_list_parse("|", l, &err), -EINVAL);
 	hop_list_free(l);
 }
 
