@@ -34,7 +34,7 @@ struct azure_cfg {
 	char arm_endpoint[256];		/* "" = the cloud's; https only */
 	char authority[256];		/* "" = the cloud's login host */
 	char ca_bundle[PATH_MAX];	/* "" = system CAs */
-	char api_version[16];		/* default "2024-05-01" */
+	char api_version[32];		/* default "2024-05-01"; previews fit */
 	bool ipv6;			/* also toggle ipv6PeeringConfig.state */
 	/* Network Watcher connectivity check (optional). */
 	char network_watcher_rg[96];

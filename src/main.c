@@ -114,9 +114,13 @@ print_diags(const struct spec_diags *d)
 {
 	unsigned i;
 
-	for (i = 0; i < d->n && i < SPEC_MAX_DIAGS; i++)
-		fprintf(stderr, "%s:%u:%u: %s\n", d->file, d->v[i].line,
-		    d->v[i].column, d->v[i].msg);
+	for (i = 0; i < d->n && i < SPEC_MAX_DIAGS; i++) {
+		if (d->v[i].line == 0)	/* no position: the file itself */
+			fprintf(stderr, "%s: %s\n", d->file, d->v[i].msg);
+		else
+			fprintf(stderr, "%s:%u:%u: %s\n", d->file,
+			    d->v[i].line, d->v[i].column, d->v[i].msg);
+	}
 	if (d->n > SPEC_MAX_DIAGS)
 		fprintf(stderr, "%s: %u more errors\n", d->file,
 		    d->n - SPEC_MAX_DIAGS);
