@@ -1,7 +1,8 @@
 /*
  * junos_device_ops: each query runs "CMD | display json | no-more" and
  * falls back to "CMD | no-more" (text) when the CLI rejects JSON ("syntax
- * error", "unknown command"); once rejected, the session stays on text.
+ * error", "unknown command").  The fallback is decided per command, not
+ * per session: some releases render JSON for one command and not another.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,7 +19,6 @@
 struct junos_ctx {
 	struct device_cfg cfg;
 	struct ssh_conn *ssh;
-	bool text_only;
 };
 
 bool
@@ -199,6 +199,27 @@ junos_rejected(const struct ssh_result *r)
 
 enum junos_fmt { JUNOS_JSON, JUNOS_TEXT };
 
+/* The first line of a reply that says something: Junos puts a caret line
+ * ("      ^") above "unknown command." / "syntax error.". */
+static void
+junos_first_words(const char *s, char *buf, size_t len)
+{
+	const char *p = s, *nl;
+
+	snprintf(buf, len, "(no output)");
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		if (p[strspn(p, " \t^\r")] != '\n' &&
+		    p + strspn(p, " \t^\r") < nl) {
+			snprintf(buf, len, "%.*s", (int)(nl - p), p);
+			return;
+		}
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
 /*
  * Run cmd as JSON, or as text if the device rejects JSON.  On success
  * *fmt says which one res holds.
@@ -210,7 +231,7 @@ junos_query(struct junos_ctx *c, const char *cmd, bool json,
 	char full[JUNOS_CMD_MAX + 64];
 	int rc;
 
-	if (json && !c->text_only) {
+	if (json) {
 		snprintf(full, sizeof(full), "%s | display json | no-more",
 		    cmd);
 		rc = junos_exec(c, full, res, err);
@@ -221,7 +242,6 @@ junos_query(struct junos_ctx *c, const char *cmd, bool json,
 			return 0;
 		}
 		ssh_result_done(res);
-		c->text_only = true;
 	}
 	snprintf(full, sizeof(full), "%s | no-more", cmd);
 	if (!json)
@@ -232,9 +252,8 @@ junos_query(struct junos_ctx *c, const char *cmd, bool json,
 	if (res->exit_status != 0 || junos_rejected(res)) {
 		char first[160];
 
-		snprintf(first, sizeof(first), "%s", res->out[0] ? res->out :
-		    res->errout);
-		first[strcspn(first, "\n")] = '\0';
+		junos_first_words(res->out[0] ? res->out : res->errout, first,
+		    sizeof(first));
 		rc = fd_error_set(err, -EPROTO, "device rejected the command "
 		    "(exit %d): %s", res->exit_status, first);
 		ssh_result_done(res);

@@ -535,8 +535,7 @@ ssh_buf_add(struct ssh_buf *b, const char *data, size_t n)
 	return 0;
 }
 
-/* Time left before the deadline as a libssh2 timeout (0 means "none" to
- * libssh2, so never return it). */
+/* Milliseconds left before the deadline, or -1 when it has passed. */
 static long
 ssh_left(uint64_t deadline)
 {
@@ -545,30 +544,81 @@ ssh_left(uint64_t deadline)
 	return now >= deadline ? -1 : (long)(deadline - now);
 }
 
-/* Read one stream to EOF.  Returns 0 or a libssh2 error code. */
+/* Wait until the socket is ready in the direction libssh2 is blocked on,
+ * or the deadline passes (then LIBSSH2_ERROR_TIMEOUT). */
 static int
-ssh_drain(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, int stream,
-    struct ssh_buf *b, uint64_t deadline)
+ssh_wait(struct ssh_conn *c, uint64_t deadline)
+{
+	struct pollfd pfd;
+	int dir = libssh2_session_block_directions(c->session);
+	long left = ssh_left(deadline);
+
+	if (left < 0)
+		return LIBSSH2_ERROR_TIMEOUT;
+	pfd.fd = c->fd;
+	pfd.events = 0;
+	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
+		pfd.events |= POLLIN;
+	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+		pfd.events |= POLLOUT;
+	if (pfd.events == 0)
+		pfd.events = POLLIN;
+	/* Wake at least every second: keepalives are due even when the
+	 * device is quiet. */
+	if (poll(&pfd, 1, left > 1000 ? 1000 : (int)left) < 0 && errno != EINTR)
+		return LIBSSH2_ERROR_SOCKET_RECV;
+	if (c->keepalive_s > 0) {
+		int next;
+
+		libssh2_keepalive_send(c->session, &next);
+	}
+	return 0;
+}
+
+/*
+ * Read stdout and stderr until both reach EOF.  The read loop runs the
+ * session non-blocking: a blocking read on one stream of a channel can
+ * stall while the other stream has data queued, and the overall deadline
+ * is easier to keep exactly with poll().
+ */
+static int
+ssh_read_all(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, struct ssh_buf *o,
+    struct ssh_buf *e, uint64_t deadline)
 {
 	char buf[16384];
 	ssize_t n;
-	long left;
+	bool eof[2];
+	int i, rc;
 
 	for (;;) {
-		left = ssh_left(deadline);
-		if (left < 0)
-			return LIBSSH2_ERROR_TIMEOUT;
-		libssh2_session_set_timeout(c->session, left);
-		n = libssh2_channel_read_ex(ch, stream, buf, sizeof(buf));
-		if (n == 0) {
-			if (libssh2_channel_eof(ch))
-				return 0;
-			continue;
+		bool progress = false;
+
+		for (i = 0; i < 2; i++) {
+			eof[i] = false;
+			for (;;) {
+				n = libssh2_channel_read_ex(ch, i == 0 ? 0 :
+				    SSH_EXTENDED_DATA_STDERR, buf,
+				    sizeof(buf));
+				if (n > 0) {
+					progress = true;
+					if (ssh_buf_add(i == 0 ? o : e, buf,
+					    (size_t)n) < 0)
+						return LIBSSH2_ERROR_ALLOC;
+					continue;
+				}
+				if (n == 0)
+					eof[i] = true;
+				else if (n != LIBSSH2_ERROR_EAGAIN)
+					return (int)n;
+				break;
+			}
 		}
-		if (n < 0)
-			return (int)n;
-		if (ssh_buf_add(b, buf, (size_t)n) < 0)
-			return LIBSSH2_ERROR_ALLOC;
+		if (eof[0] && eof[1] && libssh2_channel_eof(ch))
+			return 0;
+		if (!progress && (rc = ssh_wait(c, deadline)) < 0)
+			return rc;
+		if (ssh_left(deadline) < 0)
+			return LIBSSH2_ERROR_TIMEOUT;
 	}
 }
 
@@ -581,38 +631,43 @@ ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 	uint64_t deadline;
 	char *sig = NULL;
 	size_t siglen = 0;
-	int rc, ret, next;
+	int rc, ret;
+	bool broken = false;
 
 	if (c == NULL || c->session == NULL)
 		return fd_error_set(err, -ENOTCONN, "not connected");
 	deadline = ssh_now_ms() + c->command_timeout_ms;
-	libssh2_session_set_timeout(c->session, c->command_timeout_ms);
-	if (c->keepalive_s > 0)
-		libssh2_keepalive_send(c->session, &next);
+	libssh2_session_set_blocking(c->session, 0);
 
-	ch = libssh2_channel_open_session(c->session);
-	if (ch == NULL) {
-		ret = ssh_error(c->session,
-		    libssh2_session_last_errno(c->session), "open channel",
-		    err);
-		goto out;
+	while ((ch = libssh2_channel_open_session(c->session)) == NULL) {
+		rc = libssh2_session_last_errno(c->session);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			rc = ssh_wait(c, deadline);
+		if (rc < 0) {
+			ret = ssh_error(c->session, rc, "open channel", err);
+			broken = true;
+			goto out;
+		}
 	}
-	rc = libssh2_channel_exec(ch, cmd);
-	if (rc != 0) {
-		ret = ssh_error(c->session, rc, "exec", err);
-		goto out;
-	}
-	rc = ssh_drain(c, ch, 0, &o, deadline);
+	while ((rc = libssh2_channel_exec(ch, cmd)) == LIBSSH2_ERROR_EAGAIN)
+		if ((rc = ssh_wait(c, deadline)) < 0)
+			break;
 	if (rc == 0)
-		rc = ssh_drain(c, ch, SSH_EXTENDED_DATA_STDERR, &e, deadline);
-	if (rc == 0) {
-		libssh2_session_set_timeout(c->session,
-		    ssh_left(deadline) > 0 ? ssh_left(deadline) : 1);
-		libssh2_channel_close(ch);
-		rc = libssh2_channel_wait_closed(ch);
-	}
+		rc = ssh_read_all(c, ch, &o, &e, deadline);
+	if (rc == 0)
+		while ((rc = libssh2_channel_close(ch)) ==
+		    LIBSSH2_ERROR_EAGAIN)
+			if ((rc = ssh_wait(c, deadline)) < 0)
+				break;
+	if (rc == 0)
+		while ((rc = libssh2_channel_wait_closed(ch)) ==
+		    LIBSSH2_ERROR_EAGAIN)
+			if ((rc = ssh_wait(c, deadline)) < 0)
+				break;
 	if (rc != 0) {
-		ret = ssh_error(c->session, rc, "command output", err);
+		ret = ssh_error(c->session, rc, rc == LIBSSH2_ERROR_TIMEOUT ?
+		    "command" : "command output", err);
+		broken = ret == -ETIMEDOUT || ret == -ECONNRESET;
 		goto out;
 	}
 	if (ssh_buf_add(&o, "", 0) < 0 || ssh_buf_add(&e, "", 0) < 0) {
@@ -635,19 +690,22 @@ ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 	o.p = e.p = NULL;
 	ret = 0;
 out:
-	if (ch != NULL) {
-		/* After a timeout the session is in an unknown state: the
-		 * channel free may block too, so bound it. */
-		libssh2_session_set_timeout(c->session, 1000);
-		libssh2_channel_free(ch);
-	}
-	if (ret < 0 && (ret == -ETIMEDOUT || ret == -ECONNRESET)) {
-		/* The session cannot be trusted any more; the next exec
-		 * fails fast with -ENOTCONN. */
+	if (broken) {
+		/* Timed out or dropped: the session is in an unknown state
+		 * and closing the channel politely could block.  Drop it all
+		 * (libssh2_session_free frees the channel too); the next
+		 * exec fails fast with -ENOTCONN. */
 		libssh2_session_free(c->session);
 		c->session = NULL;
 		close(c->fd);
 		c->fd = -1;
+	} else {
+		if (ch != NULL)
+			while (libssh2_channel_free(ch) ==
+			    LIBSSH2_ERROR_EAGAIN && ssh_wait(c, deadline +
+			    1000) == 0)
+				;
+		libssh2_session_set_blocking(c->session, 1);
 	}
 	free(o.p);
 	free(e.p);

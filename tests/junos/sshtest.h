@@ -1,0 +1,28 @@
+/* A throwaway sshd for the integration tests (see sshd_harness.py). */
+#ifndef FD_SSHTEST_H
+#define FD_SSHTEST_H
+
+#include "provider.h"
+
+struct sshtest {
+	char dir[256];
+	unsigned port;
+	unsigned closed_port;		/* nothing listens there */
+	char host_fp[128];		/* "SHA256:..." */
+	bool started;
+};
+
+/* Start sshd in /tmp/fdt-junos-<name>-<pid>.  force_command and
+ * fixtures_map (a template, relative to the source root) may be NULL.
+ * Returns 0 or -1 (message on stderr). */
+int sshtest_start(struct sshtest *t, const char *name,
+    const char *force_command, const char *fixtures_map);
+void sshtest_stop(struct sshtest *t);
+/* A device_cfg for root with the good key and known_hosts. */
+void sshtest_cfg(const struct sshtest *t, struct device_cfg *cfg);
+char *sshtest_slurp(const char *path);
+char *sshtest_slurp_path(const struct sshtest *t, const char *rel);
+/* Run argv (NULL-terminated) and wait; returns its exit status or -1. */
+int sshtest_run(char *const argv[]);
+
+#endif

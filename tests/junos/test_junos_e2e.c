@@ -1,0 +1,365 @@
+/*
+ * junos_device_ops end to end: a real sshd whose ForceCommand is the Junos
+ * CLI emulator in fixtures mode (tests/emu/junos_cli.py --fixtures),
+ * serving the reference outputs.  Also the parallel collector.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "junos/collect.h"
+#include "junos/junos.h"
+#include "sshtest.h"
+
+static struct sshtest T;
+
+static int
+setup(void **state)
+{
+	char fc[1024];
+	const char *src = getenv("FD_SOURCE_ROOT");
+
+	(void)state;
+	if (src == NULL)
+		return -1;
+	snprintf(fc, sizeof(fc), "/usr/bin/python3 %s/tests/emu/junos_cli.py "
+	    "--fixtures /tmp/fdt-junos-e2e-%d/fixtures.map", src,
+	    (int)getpid());
+	return sshtest_start(&T, "e2e", fc, "tests/junos/fixtures.map.in");
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	sshtest_stop(&T);
+	return 0;
+}
+
+static const struct device_ops *
+ops(void)
+{
+	const struct device_ops *o = provider_device("junos");
+
+	assert_non_null(o);
+	assert_ptr_equal(o, &junos_device_ops);
+	return o;
+}
+
+static void *
+open_dev(const char *name, const char *ri, unsigned timeout_ms)
+{
+	struct device_cfg cfg;
+	struct fd_error err = { 0 };
+	void *ctx = NULL;
+
+	sshtest_cfg(&T, &cfg);
+	snprintf(cfg.name, sizeof(cfg.name), "%s", name);
+	snprintf(cfg.routing_instance, sizeof(cfg.routing_instance), "%s",
+	    ri);
+	if (timeout_ms)
+		cfg.command_timeout_ms = timeout_ms;
+	assert_int_equal(ops()->open(&cfg, &ctx, &err), 0);
+	return ctx;
+}
+
+static void
+test_info_text_fallback(void **state)
+{
+	struct device_info info;
+	struct fd_error err = { 0 };
+	void *ctx = open_dev("fw", "", 0);
+
+	(void)state;
+	/* "show version | display json" is unmapped: the emulator answers
+	 * "unknown command." and the provider retries as text. */
+	assert_int_equal(ops()->info(ctx, &info, &err), 0);
+	assert_string_equal(info.hostname, "fw-emu");
+	assert_string_equal(info.model, "vsrx");
+	assert_string_equal(info.version, "21.4R3-S5.4");
+	ops()->close(ctx);
+}
+
+static void
+test_routes_json_instance_table(void **state)
+{
+	struct route_set rs;
+	struct fd_error err = { 0 };
+	struct fd_prefix p;
+	const struct route *r;
+	void *ctx = open_dev("fw", "VR1", 0);
+
+	(void)state;
+	route_set_init(&rs);
+	/* table "" = the routing instance's inet table. */
+	assert_int_equal(ops()->routes(ctx, "", NULL, &rs, &err), 0);
+	assert_int_equal(rs.n, 4);
+	assert_int_equal(prefix_parse("192.168.1.2/32", &p, NULL), 0);
+	r = route_set_active(&rs, &p);
+	assert_non_null(r);
+	assert_string_equal(r->table, "VR1.inet.0");
+	assert_string_equal(r->protocol, "IS-IS");
+	assert_int_equal(r->preference, 18);
+	assert_int_equal(r->n_nh, 1);
+	assert_string_equal(r->nh[0].iface, "ge-0/0/0.0");
+	assert_true(r->nh[0].selected);
+	route_set_done(&rs);
+
+	/* With a prefix: "... 192.168.1.2/32 exact | display json". */
+	route_set_init(&rs);
+	assert_int_equal(ops()->routes(ctx, "", &p, &rs, &err), 0);
+	assert_int_equal(rs.n, 4);
+	route_set_done(&rs);
+	ops()->close(ctx);
+}
+
+static void
+test_routes_text_two_paths(void **state)
+{
+	struct route_set rs;
+	struct fd_error err = { 0 };
+	struct fd_prefix p;
+	size_t idx[4];
+	void *ctx = open_dev("ce1", "", 0);
+
+	(void)state;
+	route_set_init(&rs);
+	assert_int_equal(prefix_parse("10.220.0.0/16", &p, NULL), 0);
+	assert_int_equal(ops()->routes(ctx, "inet.0", &p, &rs, &err), 0);
+	/* Two BGP paths, keyed by prefix and next hop; the active one via
+	 * 10.169.14.121 (FORMATS.md 1.4). */
+	assert_int_equal(route_set_find(&rs, &p, idx, 4), 2);
+	assert_true(rs.v[idx[0]].active);
+	assert_false(rs.v[idx[1]].active);
+	assert_int_equal(rs.v[idx[0]].local_pref, 120);
+	assert_string_equal(rs.v[idx[1]].nh[0].iface, "ge-0/0/0.0");
+	route_set_done(&rs);
+	ops()->close(ctx);
+}
+
+static void
+test_bgp(void **state)
+{
+	struct bgp_summary bs;
+	struct route_set rs;
+	struct fd_error err = { 0 };
+	struct fd_addr a;
+	const struct bgp_peer *p;
+	void *ctx = open_dev("ce1", "", 0);
+
+	(void)state;
+	bgp_summary_init(&bs);
+	assert_int_equal(ops()->bgp_summary(ctx, "", &bs, &err), 0);
+	assert_int_equal(bs.n, 19);
+	assert_int_equal(addr_parse("10.169.14.240", &a, NULL), 0);
+	p = bgp_summary_find(&bs, &a);
+	assert_non_null(p);
+	assert_true(bgp_peer_established(p));
+	assert_int_equal(p->received, 684);
+	bgp_summary_done(&bs);
+
+	bgp_summary_init(&bs);
+	assert_int_equal(ops()->bgp_summary(ctx, "VRF-TEST001", &bs, &err), 0);
+	assert_int_equal(bs.n, 1);
+	assert_string_equal(bs.v[0].instance, "VRF-TEST001");
+	bgp_summary_done(&bs);
+
+	bgp_summary_init(&bs);
+	assert_int_equal(addr_parse("10.10.50.1", &a, NULL), 0);
+	assert_int_equal(junos_bgp_neighbor(ctx, &a, &bs, &err), 0);
+	assert_int_equal(bs.n, 1);
+	assert_int_equal(bs.v[0].advertised, 1);
+	bgp_summary_done(&bs);
+
+	route_set_init(&rs);
+	assert_int_equal(addr_parse("10.189.5.253", &a, NULL), 0);
+	assert_int_equal(ops()->advertised(ctx, &a, "", &rs, &err), 0);
+	assert_int_equal(rs.n, 5);
+	assert_string_equal(rs.v[0].as_path, "(65151 65000) I");
+	route_set_done(&rs);
+	route_set_init(&rs);
+	assert_int_equal(ops()->received(ctx, &a, "", &rs, &err), 0);
+	assert_int_equal(rs.n, 8);
+	route_set_done(&rs);
+	ops()->close(ctx);
+}
+
+static void
+test_traceroute(void **state)
+{
+	struct hop_list *l = hop_list_new();
+	struct fd_error err = { 0 };
+	struct fd_addr a;
+	char buf[256];
+	void *ctx = open_dev("fw", "VR1", 0);
+
+	(void)state;
+	assert_non_null(l);
+	assert_int_equal(addr_parse("10.121.0.1", &a, NULL), 0);
+	/* instance "" = the device's routing instance (VR1). */
+	assert_int_equal(ops()->traceroute(ctx, &a, "", l, &err), 0);
+	assert_string_equal(hop_list_str(l, buf, sizeof(buf)),
+	    "*, 10.121.0.1");
+	assert_true(l->reached);
+	hop_list_free(l);
+	ops()->close(ctx);
+}
+
+static void
+test_injection_refused_before_io(void **state)
+{
+	struct route_set rs;
+	struct bgp_summary bs;
+	struct fd_error err = { 0 };
+	struct device_cfg cfg;
+	void *ctx = open_dev("fw", "", 0);
+	void *bad = NULL;
+
+	(void)state;
+	route_set_init(&rs);
+	bgp_summary_init(&bs);
+	assert_int_equal(ops()->routes(ctx, "inet.0 | display xml", NULL, &rs,
+	    &err), -EINVAL);
+	assert_int_equal(ops()->routes(ctx, "inet.0;reboot", NULL, &rs, &err),
+	    -EINVAL);
+	assert_int_equal(ops()->bgp_summary(ctx, "a b", &bs, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "fw: "));
+	sshtest_cfg(&T, &cfg);
+	snprintf(cfg.routing_instance, sizeof(cfg.routing_instance), "x|y");
+	assert_int_equal(ops()->open(&cfg, &bad, &err), -EINVAL);
+	assert_null(bad);
+	ops()->close(ctx);
+}
+
+static void
+test_errors_name_device_and_command(void **state)
+{
+	struct route_set rs;
+	struct fd_error err = { 0 };
+	struct fd_addr a;
+	void *ctx = open_dev("ce2", "", 1500);
+
+	(void)state;
+	route_set_init(&rs);
+	/* Unknown to the CLI in JSON and text. */
+	assert_int_equal(addr_parse("192.0.2.9", &a, NULL), 0);
+	assert_int_equal(ops()->advertised(ctx, &a, "", &rs, &err), -EPROTO);
+	assert_non_null(strstr(err.msg, "ce2: show route advertising-"
+	    "protocol bgp 192.0.2.9"));
+	assert_non_null(strstr(err.msg, "unknown command"));
+	/* Garbage where JSON was promised. */
+	assert_int_equal(ops()->routes(ctx, "bad.inet.0", NULL, &rs, &err),
+	    -EBADMSG);
+	assert_non_null(strstr(err.msg, "ce2: show route table bad.inet.0"));
+	/* A hung command: the device's own timeout, then a clean error. */
+	assert_int_equal(ops()->routes(ctx, "slow.inet.0", NULL, &rs, &err),
+	    -ETIMEDOUT);
+	assert_non_null(strstr(err.msg, "ce2: show route table slow.inet.0"));
+	assert_int_equal(rs.n, 0);
+	/* ... and the provider reconnects for the next query. */
+	assert_int_equal(ops()->routes(ctx, "DATA.inet.0", NULL, &rs, &err),
+	    0);
+	assert_int_equal(rs.n, 145);
+	route_set_done(&rs);
+	ops()->close(ctx);
+}
+
+static void
+test_changed_host_key_refused(void **state)
+{
+	struct device_cfg cfg;
+	struct device_info info;
+	struct fd_error err = { 0 };
+	void *ctx = NULL;
+
+	(void)state;
+	sshtest_cfg(&T, &cfg);
+	snprintf(cfg.name, sizeof(cfg.name), "fw");
+	snprintf(cfg.known_hosts, sizeof(cfg.known_hosts),
+	    "%s/known_hosts_changed", T.dir);
+	assert_int_equal(ops()->open(&cfg, &ctx, &err), 0);
+	assert_int_equal(ops()->info(ctx, &info, &err), -EACCES);
+	assert_non_null(strstr(err.msg, "fw: show version"));
+	assert_non_null(strstr(err.msg, T.host_fp));
+	ops()->close(ctx);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+test_collect_parallel_slow_device(void **state)
+{
+	struct collect_job jobs[5];
+	struct fd_error err = { 0 };
+	void *fast1 = open_dev("fast1", "VR1", 0);
+	void *fast2 = open_dev("fast2", "", 0);
+	void *slow = open_dev("slow", "", 2000);
+	double t0, dt;
+	size_t i;
+
+	(void)state;
+	collect_job_init(&jobs[0], ops(), fast1, "fast1", COLLECT_ROUTES);
+	collect_job_init(&jobs[1], ops(), slow, "slow", COLLECT_ROUTES);
+	snprintf(jobs[1].table, sizeof(jobs[1].table), "slow.inet.0");
+	collect_job_init(&jobs[2], ops(), fast2, "fast2", COLLECT_BGP_SUMMARY);
+	collect_job_init(&jobs[3], ops(), fast1, "fast1", COLLECT_INFO);
+	collect_job_init(&jobs[4], ops(), fast2, "fast2", COLLECT_TRACEROUTE);
+	assert_int_equal(addr_parse("10.135.0.2", &jobs[4].addr, NULL), 0);
+
+	t0 = now_s();
+	assert_int_equal(collect_run(jobs, 5, &err), -ETIMEDOUT);
+	dt = now_s() - t0;
+	/* The slow device costs its own 2 s timeout, once: everything ran
+	 * concurrently. */
+	assert_true(dt < 4.5);
+	assert_non_null(strstr(err.msg, "1 of 5"));
+	assert_int_equal(jobs[0].rc, 0);
+	assert_int_equal(jobs[0].routes.n, 4);
+	assert_int_equal(jobs[1].rc, -ETIMEDOUT);
+	assert_non_null(strstr(jobs[1].err.msg, "slow: show route table "
+	    "slow.inet.0"));
+	assert_int_equal(jobs[2].rc, 0);
+	assert_int_equal(jobs[2].bgp.n, 19);
+	assert_int_equal(jobs[3].rc, 0);
+	assert_string_equal(jobs[3].info.hostname, "fw-emu");
+	assert_int_equal(jobs[4].rc, 0);
+	assert_int_equal(jobs[4].hops->n, 2);
+	for (i = 0; i < 5; i++)
+		collect_job_done(&jobs[i]);
+	ops()->close(fast1);
+	ops()->close(fast2);
+	ops()->close(slow);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_info_text_fallback),
+		cmocka_unit_test(test_routes_json_instance_table),
+		cmocka_unit_test(test_routes_text_two_paths),
+		cmocka_unit_test(test_bgp),
+		cmocka_unit_test(test_traceroute),
+		cmocka_unit_test(test_injection_refused_before_io),
+		cmocka_unit_test(test_errors_name_device_and_command),
+		cmocka_unit_test(test_changed_host_key_refused),
+		cmocka_unit_test(test_collect_parallel_slow_device),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
