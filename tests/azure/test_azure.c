@@ -10,8 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "azure/azure.h"
 #include "registry.h"
@@ -923,6 +928,116 @@ test_token_error_no_secret(void **state)
 	t_done(&t);
 }
 
+/* base64url without padding, decoded in place; returns the length. */
+static size_t
+b64url_decode(char *s)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t i, o = 0, n = strlen(s);
+	unsigned acc = 0, bits = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *p = strchr(tab, s[i]);
+
+		assert_non_null(p);
+		acc = (acc << 6) | (unsigned)(p - tab);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			s[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	s[o] = '\0';
+	return o;
+}
+
+static void
+test_client_certificate_assertion(void **state)
+{
+	char dir[] = "/tmp/fd-azure-cert-XXXXXX", pem[64], cmd[512];
+	char *jwt = NULL, *dot1, *dot2, hdr[512], claims[1024], sig[1024];
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int dlen;
+	size_t sig_len;
+	struct fd_error err;
+	json_t *h, *c;
+	FILE *f;
+	X509 *cert;
+	EVP_PKEY *pub;
+	EVP_MD_CTX *md;
+	char *x5t;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(pem, sizeof(pem), "%s/app.pem", dir);
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey rsa:2048 -nodes "
+	    "-keyout %s/key.pem -out %s/cert.pem -days 1 -subj /CN=app "
+	    ">/dev/null 2>&1 && cat %s/key.pem %s/cert.pem > %s", dir, dir,
+	    dir, dir, pem);
+	if (system(cmd) != 0)
+		skip();
+	assert_int_equal(azure_jwt_assertion(pem, NULL, "app",
+	    TOKEN_URL, &jwt, &err), 0);
+	dot1 = strchr(jwt, '.');
+	assert_non_null(dot1);
+	dot2 = strchr(dot1 + 1, '.');
+	assert_non_null(dot2);
+	snprintf(hdr, sizeof(hdr), "%.*s", (int)(dot1 - jwt), jwt);
+	snprintf(claims, sizeof(claims), "%.*s", (int)(dot2 - dot1 - 1),
+	    dot1 + 1);
+	snprintf(sig, sizeof(sig), "%s", dot2 + 1);
+	b64url_decode(hdr);
+	b64url_decode(claims);
+	sig_len = b64url_decode(sig);
+	h = json_loads(hdr, 0, NULL);
+	c = json_loads(claims, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(h, "alg")),
+	    "RS256");
+	assert_string_equal(json_string_value(json_object_get(c, "aud")),
+	    TOKEN_URL);
+	assert_string_equal(json_string_value(json_object_get(c, "iss")),
+	    "app");
+	assert_string_equal(json_string_value(json_object_get(c, "sub")),
+	    "app");
+	assert_int_equal(strlen(json_string_value(json_object_get(c, "jti"))),
+	    36);
+	assert_int_equal(json_integer_value(json_object_get(c, "exp")) -
+	    json_integer_value(json_object_get(c, "nbf")), 600);
+	/* x5t: base64url SHA-1 thumbprint of the certificate. */
+	f = fopen(pem, "r");
+	assert_non_null(f);
+	cert = PEM_read_X509(f, NULL, NULL, NULL);
+	if (cert == NULL) {
+		rewind(f);
+		/* The key comes first in the file. */
+		EVP_PKEY_free(PEM_read_PrivateKey(f, NULL, NULL, NULL));
+		cert = PEM_read_X509(f, NULL, NULL, NULL);
+	}
+	fclose(f);
+	assert_non_null(cert);
+	assert_true(X509_digest(cert, EVP_sha1(), digest, &dlen));
+	x5t = strdup(json_string_value(json_object_get(h, "x5t")));
+	assert_int_equal(b64url_decode(x5t), dlen);
+	assert_memory_equal(x5t, digest, dlen);
+	free(x5t);
+	/* The signature verifies with the certificate's key. */
+	pub = X509_get_pubkey(cert);
+	md = EVP_MD_CTX_new();
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL,
+	    pub), 1);
+	assert_int_equal(EVP_DigestVerify(md, (unsigned char *)sig, sig_len,
+	    (unsigned char *)jwt, (size_t)(dot2 - jwt)), 1);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pub);
+	X509_free(cert);
+	json_decref(h);
+	json_decref(c);
+	azure_free_secret(jwt);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void
 test_clouds(void **state)
 {
@@ -1012,6 +1127,7 @@ main(void)
 		cmocka_unit_test(test_imds_unavailable_falls_back_to_cli),
 		cmocka_unit_test(test_managed_identity_endpoint),
 		cmocka_unit_test(test_token_error_no_secret),
+		cmocka_unit_test(test_client_certificate_assertion),
 		cmocka_unit_test(test_clouds),
 		cmocka_unit_test(test_redaction),
 		cmocka_unit_test(test_retry_after_parse),
