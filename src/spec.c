@@ -963,7 +963,16 @@ parse_probes(struct vctx *c, json_t *a)
 		}
 		if (!member_addr(c, o, "to", &p->to))
 			bad++;
-		if (p->from[0] != '\0' && spec_device(s, p->from) == NULL) {
+		if (strcmp(p->from, "azure") == 0) {
+			/* Azure side: Network Watcher from the source VM. */
+			if (s->azure.source_vm_id[0] == '\0') {
+				key_diag(c, o, "from", "'azure' needs "
+				    "azure.network_watcher_rg, "
+				    "network_watcher and source_vm_id");
+				bad++;
+			}
+		} else if (p->from[0] != '\0' &&
+		    spec_device(s, p->from) == NULL) {
 			key_diag(c, o, "from", "unknown device '%s'",
 			    p->from);
 			bad++;

@@ -67,6 +67,15 @@ want=2 ok "duplicate key is a spec error" "$FD" validate "$tmp/dup.json"
 grep_ok "duplicate key with its line" "dup.json:2:" "$tmp/err"
 want=2 ok "missing file" "$FD" validate "$tmp/nope.json"
 
+# An Azure-side probe needs the Network Watcher coordinates.
+sed 's/"colour": "blue",/"_x": 0,/; s/"to": "10.17.11.132" }/"to": "10.1.11.10", "from": "azure" }/' \
+    "$tmp/line7.json" | grep -v '"_x"' > "$tmp/azure.json"
+want=2 ok "probe from azure without a source VM" "$FD" validate "$tmp/azure.json"
+grep_ok "names what is missing" "source_vm_id" "$tmp/err"
+sed 's/"peering": "AzurePrivatePeering" }/"peering": "AzurePrivatePeering", "network_watcher_rg": "NetworkWatcherRG", "network_watcher": "NetworkWatcher_westus2", "source_vm_id": "\/subscriptions\/0\/resourceGroups\/rg\/providers\/Microsoft.Compute\/virtualMachines\/vm1" }/' \
+    "$tmp/azure.json" > "$tmp/azure2.json"
+want=0 ok "probe from azure with a source VM" "$FD" validate "$tmp/azure2.json"
+
 want=0 ok "plan of the seed drill" "$FD" plan "$SRC/drills/s2s-vpn-backup.json"
 n=$((n + 1))
 w=$(grep -c 'WRITE' "$tmp/out")
