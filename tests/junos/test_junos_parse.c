@@ -1,0 +1,349 @@
+/*
+ * Parser details checked field by field against the raw reference outputs
+ * (each expectation first asserts that the raw text really says so), plus
+ * the helpers and the command builders.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "junos/junos.h"
+#include "junos/junos_parse.h"
+#include "testutil.h"
+
+static char *
+ref(const char *file, size_t *len)
+{
+	char rel[256], path[1024];
+	char *buf;
+
+	snprintf(rel, sizeof(rel), "outputs/junos/%s", file);
+	assert_non_null(tu_reference(rel, path, sizeof(path)));
+	buf = tu_slurp(path, len);
+	assert_non_null(buf);
+	return buf;
+}
+
+static const struct route *
+find(const struct route_set *s, const char *pfx, bool active)
+{
+	struct fd_prefix p;
+	size_t idx[8], n, i;
+
+	assert_int_equal(prefix_parse(pfx, &p, NULL), 0);
+	n = route_set_find(s, &p, idx, 8);
+	for (i = 0; i < n; i++)
+		if (s->v[idx[i]].active == active)
+			return &s->v[idx[i]];
+	fail_msg("no %s route for %s", active ? "active" : "inactive", pfx);
+	return NULL;
+}
+
+static void
+nh_is(const struct route_nh *nh, const char *addr, const char *iface,
+    bool selected)
+{
+	char a[FD_ADDR_STRLEN];
+
+	assert_string_equal(addr_str(&nh->addr, a, sizeof(a)), addr);
+	assert_string_equal(nh->iface, iface);
+	assert_int_equal(nh->selected, selected);
+}
+
+static void
+test_blank_med_lclpref_columns(void **state)
+{
+	struct route_set s;
+	struct fd_error err = { 0 };
+	size_t len;
+	char *buf = ref("show-route-receive-protocol-bgp-text-ipv6-02.txt",
+	    &len);
+	const struct route *r;
+
+	(void)state;
+	/* The raw rows, as FORMATS.md 2.1 quotes them. */
+	assert_non_null(strstr(buf, "* 2001:db8:22::/48        "
+	    "2001:db8:7fc5:ca45::2 1000               65509 I"));
+	assert_non_null(strstr(buf, "* 2001:db8:3000::/48      "
+	    "2001:db8:7fc5:ca45::2           100      65509 I"));
+	route_set_init(&s);
+	assert_int_equal(junos_text_bgp_routes(buf, len, &s, &err), 0);
+	r = find(&s, "2001:db8:22::/48", true);
+	assert_int_equal(r->med, 1000);
+	assert_int_equal(r->local_pref, -1);
+	assert_string_equal(r->as_path, "65509 I");
+	r = find(&s, "2001:db8:3000::/48", true);
+	assert_int_equal(r->med, -1);
+	assert_int_equal(r->local_pref, 100);
+	r = find(&s, "2001:db8:6880::/48", true);
+	assert_int_equal(r->med, 1000);
+	assert_int_equal(r->local_pref, 100);
+	/* Wrapped prefix, "*" on the continuation line. */
+	r = find(&s, "2001:db8:7fc5:9a4b::4/128", true);
+	nh_is(&r->nh[0], "2001:db8:7fc5:ca45::4", "", true);
+	route_set_done(&s);
+	free(buf);
+}
+
+static void
+test_json_inactive_path_and_prompt(void **state)
+{
+	struct route_set s;
+	struct fd_error err = { 0 };
+	size_t len;
+	char *buf = ref("show-route-json-vqfx-vrf-master-prompt-01.json", &len);
+	const struct route *r;
+	char *copy;
+
+	(void)state;
+	assert_non_null(strstr(buf, "\n\n{master:0}"));
+	route_set_init(&s);
+	assert_int_equal(junos_json_routes(buf, len, &s, &err), 0);
+	/* 10.10.50.0/24: Direct active, BGP inactive ("active-tag":[{}]). */
+	r = find(&s, "10.10.50.0/24", true);
+	assert_string_equal(r->protocol, "Direct");
+	r = find(&s, "10.10.50.0/24", false);
+	assert_string_equal(r->protocol, "BGP");
+	assert_string_equal(r->as_path, "1 I");
+	/* Its own next hop still carries selected-next-hop (FORMATS 3.4). */
+	nh_is(&r->nh[0], "10.10.50.1", "xe-0/0/0.0", true);
+	route_set_done(&s);
+
+	/* Anything but a prompt after the object is an error. */
+	copy = malloc(len + 8);
+	assert_non_null(copy);
+	memcpy(copy, buf, len);
+	memcpy(copy + len, "\nxyz\n", 5);
+	route_set_init(&s);
+	assert_int_equal(junos_json_routes(copy, len + 5, &s, &err), -EBADMSG);
+	assert_int_equal(s.n, 0);
+	free(copy);
+	free(buf);
+}
+
+static void
+test_vsrx_two_paths(void **state)
+{
+	struct route_set s;
+	struct fd_error err = { 0 };
+	size_t len;
+	char *buf = ref("show-route-protocol-bgp-json-vsrx-compact-01.json",
+	    &len);
+	const struct route *r;
+
+	(void)state;
+	route_set_init(&s);
+	assert_int_equal(junos_json_routes(buf, len, &s, &err), 0);
+	r = find(&s, "0.0.0.0/0", true);
+	assert_string_equal(r->table, "DATA.inet.0");
+	assert_string_equal(r->as_path, "65401 577 1 I");
+	nh_is(&r->nh[0], "10.17.1.5", "ge-0/0/2.0", true);
+	r = find(&s, "0.0.0.0/0", false);
+	nh_is(&r->nh[0], "10.17.1.7", "ge-0/0/3.0", true);
+	route_set_done(&s);
+	free(buf);
+}
+
+static void
+test_text_ecmp_and_labels(void **state)
+{
+	struct route_set s;
+	struct fd_error err = { 0 };
+	size_t len;
+	char *buf = ref("show-route-table-text-ecmp-01.txt", &len);
+	const struct route *r;
+
+	(void)state;
+	route_set_init(&s);
+	assert_int_equal(junos_text_routes(buf, len, &s, &err), 0);
+	r = find(&s, "10.0.0.5/32", true);
+	assert_int_equal(r->n_nh, 2);
+	nh_is(&r->nh[0], "10.2.94.2", "lt-1/2/0.49", false);
+	nh_is(&r->nh[1], "10.2.3.2", "lt-1/2/0.23", true);
+	route_set_done(&s);
+	free(buf);
+
+	buf = ref("show-route-table-vrf-text-bgp-labels-01.txt", &len);
+	route_set_init(&s);
+	assert_int_equal(junos_text_routes(buf, len, &s, &err), 0);
+	r = find(&s, "192.168.61.0/30", true);
+	/* ", Push 16, Push 299792(top)" is not part of the interface. */
+	nh_is(&r->nh[0], "10.120.202.49", "xe-2/0/0.0", true);
+	assert_string_equal(r->as_path, "I");
+	assert_int_equal(r->local_pref, 100);
+	route_set_done(&s);
+	free(buf);
+}
+
+static void
+test_summary_inline_counts(void **state)
+{
+	struct bgp_summary s;
+	struct fd_error err = { 0 };
+	size_t len;
+	char *buf = ref("show-bgp-summary-text-inline-counts-03.txt", &len);
+
+	(void)state;
+	assert_non_null(strstr(buf, "10.145.0.2                  3          2"
+	    "          3       0       1           9 0/0/0/0"));
+	bgp_summary_init(&s);
+	assert_int_equal(junos_text_bgp_summary(buf, len, &s, &err), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.v[0].state, "Established");
+	assert_int_equal(s.v[0].uptime_s, 9);
+	assert_int_equal(s.v[0].received, 0);
+	bgp_summary_done(&s);
+	free(buf);
+}
+
+static void
+test_malformed_inputs(void **state)
+{
+	struct route_set s;
+	struct bgp_summary b;
+	struct hop_list *h = hop_list_new();
+	struct fd_error err = { 0 };
+	static const char *bad[] = {
+		"", "\n\n", "{", "[]", "{\"route-information\": 3}",
+		"inet.0: 1 destinations, 1 routes (1 active, 0 holddown, 0 "
+		    "hidden)\n10.0.0.0/8 *[BGP/170] 1:00\n    > to 300.1.1.1 "
+		    "via ge-0/0/0.0\n",
+		"<route-information><route-table>", "garbage line\n",
+	};
+	size_t i;
+
+	(void)state;
+	route_set_init(&s);
+	bgp_summary_init(&b);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t n = strlen(bad[i]);
+
+		assert_true(junos_json_routes(bad[i], n, &s, &err) < 0);
+		assert_true(junos_xml_routes(bad[i], n, &s, &err) < 0);
+		assert_true(junos_text_routes(bad[i], n, &s, &err) < 0);
+		assert_true(junos_text_bgp_routes(bad[i], n, &s, &err) < 0);
+		assert_true(junos_text_bgp_summary(bad[i], n, &b, &err) < 0);
+		assert_true(junos_json_bgp(bad[i], n, &b, &err) < 0);
+		assert_true(junos_text_traceroute(bad[i], n, h, &err) < 0);
+		assert_int_equal(s.n, 0);
+		assert_int_equal(b.n, 0);
+		assert_int_equal(h->n, 0);
+	}
+	hop_list_free(h);
+}
+
+static void
+test_age_and_as_path(void **state)
+{
+	char out[ROUTE_ASPATH_MAX];
+
+	(void)state;
+	assert_int_equal(junos_age_parse("4:07"), 247);
+	assert_int_equal(junos_age_parse("9"), 9);
+	assert_int_equal(junos_age_parse("01:04:54"), 3894);
+	assert_int_equal(junos_age_parse("1d 6:42:42"), 110562);
+	assert_int_equal(junos_age_parse("1w0d 15:56:54"), 662214);
+	assert_int_equal(junos_age_parse("29w6d 21:35:55"), 18135355);
+	assert_int_equal(junos_age_parse("x"), -1);
+	assert_int_equal(junos_age_parse("1:2:3:4"), -1);
+	assert_int_equal(junos_age_parse("5d"), -1);
+
+	junos_as_path_clean("AS path: (65151 65000) I, validation-state: "
+	    "unverified", out, sizeof(out));
+	assert_string_equal(out, "(65151 65000) I");
+	junos_as_path_clean("AS path: I  (Originator)", out, sizeof(out));
+	assert_string_equal(out, "I");
+	junos_as_path_clean("AS path: 1299 13335 I\nAggregator: 13335 "
+	    "141.101.72.1\nAS path: Recorded", out, sizeof(out));
+	assert_string_equal(out, "1299 13335 I");
+	junos_as_path_clean("65515 I", out, sizeof(out));
+	assert_string_equal(out, "65515 I");
+}
+
+static void
+test_command_builders(void **state)
+{
+	char buf[256];
+	struct fd_prefix p;
+	struct fd_addr a;
+	struct fd_error err = { 0 };
+
+	(void)state;
+	assert_true(junos_valid_name("Cust11.inet.0"));
+	assert_true(junos_valid_name("VRF-TEST_001"));
+	assert_false(junos_valid_name(""));
+	assert_false(junos_valid_name("a;b"));
+	assert_false(junos_valid_name("a|b"));
+	assert_false(junos_valid_name("a b"));
+	assert_false(junos_valid_name("-x"));
+	assert_false(junos_valid_name("x\n"));
+	assert_false(junos_valid_name(
+	    "0123456789012345678901234567890123456789012345678901234567890123"));
+
+	assert_int_equal(prefix_parse("10.17.11.0/25", &p, NULL), 0);
+	assert_int_equal(junos_cmd_routes("Cust11.inet.0", &p, buf,
+	    sizeof(buf), &err), 0);
+	assert_string_equal(buf, "show route table Cust11.inet.0 "
+	    "10.17.11.0/25 exact");
+	assert_int_equal(junos_cmd_routes("inet.0 | display xml", NULL, buf,
+	    sizeof(buf), &err), -EINVAL);
+
+	assert_int_equal(addr_parse("10.17.11.76", &a, NULL), 0);
+	assert_int_equal(junos_cmd_bgp_routes(true, &a, "Cust11.inet.0", buf,
+	    sizeof(buf), &err), 0);
+	assert_string_equal(buf, "show route advertising-protocol bgp "
+	    "10.17.11.76 table Cust11.inet.0");
+	assert_int_equal(junos_cmd_bgp_routes(false, &a, "", buf,
+	    sizeof(buf), &err), 0);
+	assert_string_equal(buf, "show route receive-protocol bgp "
+	    "10.17.11.76");
+	assert_int_equal(junos_cmd_bgp_summary("Cust11", buf, sizeof(buf),
+	    &err), 0);
+	assert_string_equal(buf, "show bgp summary instance Cust11");
+	assert_int_equal(junos_cmd_bgp_summary("x;y", buf, sizeof(buf),
+	    &err), -EINVAL);
+	assert_int_equal(junos_cmd_traceroute(&a, "Cust11", buf, sizeof(buf),
+	    &err), 0);
+	assert_string_equal(buf, "traceroute 10.17.11.76 no-resolve "
+	    "routing-instance Cust11");
+	assert_int_equal(junos_cmd_bgp_neighbor(&a, buf, sizeof(buf), &err),
+	    0);
+	assert_string_equal(buf, "show bgp neighbor 10.17.11.76");
+	/* Too small a buffer is an error, not a truncated command. */
+	assert_int_equal(junos_cmd_bgp_summary("Cust11", buf, 20, &err),
+	    -ENAMETOOLONG);
+}
+
+static void
+test_reply_rejected(void **state)
+{
+	(void)state;
+	assert_true(junos_reply_rejected("            ^\nsyntax error.\n"));
+	assert_true(junos_reply_rejected("      ^\nunknown command.\n"));
+	assert_false(junos_reply_rejected("inet.0: 1 destinations\n"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_blank_med_lclpref_columns),
+		cmocka_unit_test(test_json_inactive_path_and_prompt),
+		cmocka_unit_test(test_vsrx_two_paths),
+		cmocka_unit_test(test_text_ecmp_and_labels),
+		cmocka_unit_test(test_summary_inline_counts),
+		cmocka_unit_test(test_malformed_inputs),
+		cmocka_unit_test(test_age_and_as_path),
+		cmocka_unit_test(test_command_builders),
+		cmocka_unit_test(test_reply_rejected),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
