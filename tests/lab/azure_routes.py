@@ -42,7 +42,12 @@ def birdc(sock, *cmd):
 def routes(sock, *cmd):
     """Parse `show route ... all`: list of {net, proto, as_path, nh}."""
     out, net, cur = [], None, None
-    for line in birdc(sock, "show", "route", *cmd, "all").splitlines():
+    try:
+        text = birdc(sock, "show", "route", *cmd, "all")
+    except subprocess.CalledProcessError:
+        # "No valid tables": the protocol is down, so nothing to show.
+        return []
+    for line in text.splitlines():
         m = HEAD.match(line)
         if m:
             net = m.group(1) or net
