@@ -296,7 +296,7 @@ ORIGIN = {"IGP": "I", "EGP": "E", "Incomplete": "?"}
 def junos_route(bird, r):
     proto, pref = PROTO.get(r["type"], ("Static", 5))
     e = {"proto": proto, "pref": pref, "active": r["active"],
-         "nh": r["nh"], "from": None, "as_path": None,
+         "nh": r["nh"], "kind": r["kind"], "from": None, "as_path": None,
          "local_pref": r["local_pref"], "med": r["med"]}
     if proto == "BGP":
         path = r["as_path"] or ""
@@ -393,6 +393,11 @@ def route_text(table, dests):
             if e["as_path"] is not None:
                 out.append(" " * 22 + "AS path: %s, validation-state: "
                            "unverified" % e["as_path"])
+            if not e["nh"]:
+                # bird's blackhole is Junos' discard; unreachable and
+                # prohibit are reject.
+                out.append(" " * 22 + ("Discard" if e.get("kind") ==
+                                       "blackhole" else "Reject"))
             for i, (to, via) in enumerate(e["nh"]):
                 sel = ">" if i == 0 else " "
                 if to:
@@ -461,7 +466,7 @@ def bird_show_route(bird, words, fmt):
     q = ["table", bird.args.bird_table]
     if prefix:
         q = ([prefix] if exact else ["for", prefix]) + q
-    routes = [r for r in bird.routes(q) if r["kind"] == "unicast"]
+    routes = bird.routes(q)
     dests = [(dest, [junos_route(bird, r) for r in rs])
              for dest, rs in group_dests(routes)]
     if fmt == "json":
@@ -489,8 +494,6 @@ def bird_bgp_routes(bird, words, fmt, advertised):
         q = ["table", bird.args.bird_table,
              "export" if advertised else "protocol", p["name"]]
         for r in bird.routes(q):
-            if r["kind"] != "unicast":
-                continue
             e = junos_route(bird, r)
             if advertised:
                 e["local_pref"] = None
