@@ -441,6 +441,27 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 		prov = jstr(props, "provisioningState");
 		v6_toggle = az->cfg.ipv6 && json_is_object(v6);
 		v6state = v6_toggle ? jstr(v6, "state") : want;
+		if (attempt > 0 && azure_status_is(state, want) &&
+		    azure_status_is(v6state, want) &&
+		    !azure_status_is(prov, "Failed")) {
+			/* After a 412 the peering already shows what we
+			 * asked for: our own PUT went through although its
+			 * answer was lost (then retried with a stale etag).
+			 * Follow the resource's provisioningState. */
+			struct arm_resp none;
+
+			log_line(az, "azure: peering %s already %s (%s) after "
+			    "412: following it", az->cfg.peering, want, prov);
+			memset(&none, 0, sizeof(none));
+			none.status = 200;
+			snprintf(none.request_id, sizeof(none.request_id), "%s",
+			    g.request_id);
+			arm_resp_done(&g);
+			rc = op_new(az, &none, enabled, out, err);
+			if (rc == 0 && info != NULL)
+				*info = (*out)->info;
+			return rc;
+		}
 		/* A Failed resource is repaired by a new PUT: allowed when
 		 * enabling (restore must be able to repair what a failed
 		 * disable left) or when forced, never to start a drill. */

@@ -211,6 +211,16 @@ def check_token_expired(run):
         "token-expired: client credentials form", "")
 
 
+def check_lost_answer(run):
+    puts = run.puts()
+    tap(len(puts) >= 3 and puts[0].get("dropped_reply") == 200 and
+        puts[1]["status"] == 412,
+        "lost-answer: applied PUT, lost answer, stale retry gets 412",
+        str([(p["status"], p.get("dropped_reply")) for p in puts]))
+    tap("disabled: ok" in run.out, "lost-answer: disable followed to the "
+        "end", run.out)
+
+
 def check_hooks(run):
     try:
         with open(os.path.join(run.dir, "changes")) as f:
@@ -261,6 +271,9 @@ def main():
          "action": "token_expired"},
         {"match": put, "times": 1, "action": "slow_lro", "seconds": 3},
     ], check_token_expired)
+    scenario("lost-answer", [
+        {"match": put, "times": 1, "action": "drop_after"},
+    ], check_lost_answer)
     scenario("hooks", [], check_hooks,
              ["--on-change", ON_CHANGE, "--routes-cmd", ROUTES_CMD])
     # The restore's own operation fails (twice: the tool must not claim

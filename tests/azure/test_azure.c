@@ -463,6 +463,42 @@ test_412_regets_and_retries_once(void **state)
 }
 
 static void
+test_lost_answer_then_412_follows_resource(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		/* The PUT was applied but its answer was lost... */
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 0, { NULL }, NULL, -ECONNRESET },
+		/* ...so the retry's etag is stale. */
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 412, { "x-ms-request-id: rid-412" },
+		  ARM_ERR("PreconditionFailed", "etag mismatch"), 0 },
+		GET_PEER("Disabled", "Updating", "e2"),
+		GET_PEER("Disabled", "Updating", "e2"),
+		GET_PEER("Disabled", "Succeeded", "e3"),
+		GET_PEER("Disabled", "Succeeded", "e3"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(t.vc.slept_total, 1000);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_false(p.done);
+	assert_string_equal(p.status, "Updating");
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_true(p.done);
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+static void
 test_412_twice_is_an_error(void **state)
 {
 	static const struct exchange x[] = {
@@ -1113,6 +1149,7 @@ main(void)
 		cmocka_unit_test(test_backoff_5xx_and_drop),
 		cmocka_unit_test(test_retry_exhausted_error_body),
 		cmocka_unit_test(test_412_regets_and_retries_once),
+		cmocka_unit_test(test_lost_answer_then_412_follows_resource),
 		cmocka_unit_test(test_412_twice_is_an_error),
 		cmocka_unit_test(test_lro_async_operation),
 		cmocka_unit_test(test_lro_location_ipv6),

@@ -30,7 +30,9 @@ Usage (stable; the lab and the lead start it this way):
                      RetryableErrorDueToAnotherOperation), "500", "502",
                      "503", "504", "409", "412" (ARM error bodies,
                      optional "retry_after"), "drop" (close the
-                     connection without answering), "lro_failed" (the
+                     connection without answering), "drop_after"
+                     (process the request, then close the connection
+                     instead of answering), "lro_failed" (the
                      PUT is accepted, its operation ends Failed and the
                      peering reverts with provisioningState Failed),
                      "slow_lro" ("seconds": operation duration),
@@ -317,9 +319,16 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
+    drop_reply = False
+
     def reply(self, status, body=None, headers=None):
         m = self.mock
         self.rec["status"] = status
+        if self.drop_reply:
+            # The request was processed; its answer is lost.
+            self.drop_reply = False
+            self.rec["dropped_reply"] = status
+            return self.drop()
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
         rid = self.rec["request_id"]
@@ -406,6 +415,8 @@ class Handler(BaseHTTPRequestHandler):
             act = str(fault.get("action"))
             if act == "drop":
                 return self.drop()
+            if act == "drop_after":
+                self.drop_reply = True
             if act == "delay":
                 time.sleep(float(fault.get("seconds", 1)))
             elif act == "token_expired" and not u.path.endswith("/token"):
