@@ -244,7 +244,7 @@ cred_http_error(const struct azure_cred *c, const char *what,
  * errors like the ARM client. */
 static int
 cred_send(struct azure_cred *c, const struct http_request *req,
-    struct http_response *out, struct fd_error *err)
+    bool retry_transport, struct http_response *out, struct fd_error *err)
 {
 	unsigned attempt;
 	int rc;
@@ -262,7 +262,8 @@ cred_send(struct azure_cred *c, const struct http_request *req,
 		}
 		if (rc == 0)
 			hint = azure_retry_after_ms(&r);
-		else if (rc != -ECONNRESET && rc != -ETIMEDOUT)
+		else if (!retry_transport ||
+		    (rc != -ECONNRESET && rc != -ETIMEDOUT))
 			return rc;
 		d = retry_delay(&c->deps.retry, c->clock, attempt, hint);
 		if (d < 0) {
@@ -361,7 +362,7 @@ cred_client(struct azure_cred *c, struct fd_error *err)
 	req.body = b.p;
 	req.body_len = b.n;
 	http_response_init(&r);
-	rc = cred_send(c, &req, &r, err);
+	rc = cred_send(c, &req, true, &r, err);
 	buf_wipe(&b);
 	if (rc < 0)
 		return fd_error_prefix(err, "Entra ID token (%s)",
@@ -406,7 +407,9 @@ cred_managed(struct azure_cred *c, struct fd_error *err)
 		req.timeout_ms = 3000;
 	}
 	http_response_init(&r);
-	rc = cred_send(c, &req, &r, err);
+	/* An IMDS that does not answer means "not on an Azure VM": no
+	 * retries, so the chain moves on to the CLI at once. */
+	rc = cred_send(c, &req, c->kind != CRED_IMDS, &r, err);
 	explicit_bzero(hdr, sizeof(hdr));
 	if (rc < 0)
 		return fd_error_prefix(err, "managed identity");
@@ -429,7 +432,6 @@ run_argv(void *arg, const char *const *argv, char *out, size_t len,
 	size_t n = 0, i, ne;
 	char **envp;
 	pid_t pid;
-	int waited = 0;
 
 	(void)arg;
 	for (ne = 0; environ[ne] != NULL; ne++)
@@ -482,10 +484,11 @@ run_argv(void *arg, const char *const *argv, char *out, size_t len,
 	}
 	out[n] = '\0';
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	waited = 1;
-	(void)waited;
+	status = 0;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return fd_error_set(err, -errno, "waitpid: %s",
+			    strerror(errno));
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return fd_error_set(err, -ETIMEDOUT, "%s: killed or timed out",
@@ -514,6 +517,11 @@ cred_cli(struct azure_cred *c, struct fd_error *err)
 	    65536, err);
 	if (rc != 0) {
 		azure_free_secret(out);
+		if (rc == 127)
+			return fd_error_set(err, -ENOENT, "no credential: "
+			    "AZURE_CLIENT_ID/AZURE_TENANT_ID with a secret, "
+			    "certificate or federated token, managed identity, "
+			    "or the Azure CLI (az not found)");
 		if (rc > 0)
 			return fd_error_set(err, -EACCES,
 			    "az account get-access-token exited %d "
