@@ -446,8 +446,10 @@ lab_peering() {
 	Disabled|disabled) act=disable ;;
 	*) die "peering [NAME] Enabled|Disabled" ;;
 	esac
-	bc msee1 "$act" ce1 >/dev/null
-	bc msee2 "$act" ce2 >/dev/null
+	# Both MSEEs at once, as one ARM operation takes both links down.
+	bc msee1 "$act" ce1 >/dev/null &
+	bc msee2 "$act" ce2 >/dev/null &
+	wait
 	echo "$(date +%s.%N) peering $state" >>"$S/peering.log"
 	log "peering $state: MSEE-CE sessions ${act}d"
 }

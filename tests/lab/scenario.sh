@@ -136,8 +136,8 @@ d)
 	# Every enable PUT's operation fails, so restore gives up at its own
 	# (shortened) deadline.  The mock matches faults by method and path
 	# only, so the rule is written once the disable PUT has been served.
-	sed -i 's/"restore_s": [0-9]*/"restore_s": 15/' "$SPEC"
-	fd run --yes --out "$OUT" "$SPEC" &
+	sed -i 's/"restore_s": [0-9]*/"restore_s": 60/' "$SPEC"
+	fd_exec run --yes --out "$OUT" "$SPEC" &
 	BG=$!
 	wait_disabled
 	faults '{"rules": [
@@ -151,7 +151,7 @@ d)
 	assert_restored
 	;;
 e)
-	fd run --yes --out "$OUT" "$SPEC" &
+	fd_exec run --yes --out "$OUT" "$SPEC" &
 	BG=$!
 	wait_disabled
 	sleep 1
@@ -170,7 +170,7 @@ e)
 	[ "$(mocklog --count PUT peerings)" = "$n" ] || fail "recover or dry-run wrote"
 	;;
 f)
-	fd run --yes --out "$OUT" "$SPEC" &
+	fd_exec run --yes --out "$OUT" "$SPEC" &
 	BG=$!
 	wait_disabled
 	sleep 1

@@ -29,9 +29,16 @@ fd_spec_for_state() {
 # fd ARGS...: failover-drill in the srv namespace, stdin not a terminal,
 # with the mock's credentials and a per-lab state dir (journal, lock).
 fd() {
+	( fd_exec "$@" )
+}
+
+# fd_exec ARGS...: the same, replacing the calling (sub)shell, so that
+# `fd_exec ... &` gives the tool's own PID in $! (ip netns exec and env
+# exec, they do not fork) for the signal scenarios.
+fd_exec() {
 	# shellcheck disable=SC1091
 	. "$LAB_STATE/lab.env"
-	ip netns exec "$LAB_SRV_NS" env \
+	exec ip netns exec "$LAB_SRV_NS" env \
 	    AZURE_TENANT_ID="${LAB_AZURE_TENANT_ID:-}" \
 	    AZURE_CLIENT_ID="${LAB_AZURE_CLIENT_ID:-}" \
 	    AZURE_CLIENT_SECRET="${LAB_AZURE_CLIENT_SECRET:-}" \
