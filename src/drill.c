@@ -958,6 +958,25 @@ verify(struct drill *d)
 	return phase_end(d);
 }
 
+/* The ARM request id of a failure: "(request id X)" in the provider's
+ * message, else the PUT's own. */
+static void
+request_id_of(const struct fd_error *err, const struct cloud_op_info *info,
+    char *buf, size_t len)
+{
+	const char *p = strstr(err->msg, "request id ");
+	size_t n;
+
+	if (p != NULL) {
+		p += strlen("request id ");
+		n = strcspn(p, ") ,;");
+		snprintf(buf, len, "%.*s", (int)n, p);
+	} else {
+		snprintf(buf, len, "%s", info->request_id[0] ?
+		    info->request_id : "unknown");
+	}
+}
+
 /*
  * Enable the peering again.  Runs on the restore clock (signals cannot
  * cut it short), retries with backoff until timeouts.restore_s, and
@@ -1018,9 +1037,14 @@ restore(struct drill *d)
 	if (rc < 0) {
 		char msg[FD_ERROR_MSG];
 
+		char rid[64];
+
+		/* The request id goes first: the provider's message can be
+		 * long enough to be cut at the end. */
+		request_id_of(&err, &info, rid, sizeof(rid));
 		snprintf(msg, sizeof(msg), "RESTORE FAILED: circuit %s peering "
-		    "%s may still be Disabled: %s", d->s->azure.circuit,
-		    d->s->azure.peering, err.msg);
+		    "%s may still be Disabled (request id %s): %s",
+		    d->s->azure.circuit, d->s->azure.peering, rid, err.msg);
 		/* This headline wins over any earlier error. */
 		snprintf(d->error, sizeof(d->error), "%s", msg);
 		fd_error_set(&err, rc, "%s", msg);

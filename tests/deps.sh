@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
 	# build
 	gcc meson ninja-build pkg-config
-	libcurl4-openssl-dev libjansson-dev libssh2-1-dev libxml2-dev
+	libcurl4-openssl-dev libssl-dev libjansson-dev libssh2-1-dev libxml2-dev
 	# tests
 	libcmocka-dev mandoc python3 openssl valgrind procps
 	# the lab: namespaces, BGP, sshd "Junos" devices, tracing

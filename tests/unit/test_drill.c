@@ -257,7 +257,7 @@ test_restore_fails_then_recover(void **st)
 	assert_false(w.enabled);
 	assert_non_null(strstr(err.msg, "SEA-Cust11-ER"));
 	assert_non_null(strstr(err.msg, "AzurePrivatePeering"));
-	assert_non_null(strstr(err.msg, "request id"));
+	assert_non_null(strstr(err.msg, "(request id req-x)"));
 	assert_string_equal(json_string_value(json_object_get(doc, "outcome")),
 	    "restore-failed");
 	json_decref(doc);
