@@ -357,6 +357,29 @@ device_verdict(const struct spec_check *c, struct collect_job *j,
 	}
 }
 
+/* ARM's view: circuit Provisioned (provider) and Enabled, peering Enabled
+ * and Succeeded (AZURE-REST.md §5.3). */
+static int
+circuit_healthy(struct drill *d, const struct cloud_circuit *cc,
+    struct fd_error *err)
+{
+	if (strcasecmp(cc->service_provider_state, "Provisioned") != 0)
+		return fd_error_set(err, -EBADMSG, "circuit provider state is "
+		    "%s, not Provisioned", cc->service_provider_state);
+	if (cc->circuit_provisioning_state[0] &&
+	    strcasecmp(cc->circuit_provisioning_state, "Enabled") != 0)
+		return fd_error_set(err, -EBADMSG, "circuit is %s, not Enabled",
+		    cc->circuit_provisioning_state);
+	if (strcasecmp(cc->peering_state, "Enabled") != 0)
+		return fd_error_set(err, -EBADMSG, "peering %s is %s, not "
+		    "Enabled", d->s->azure.peering, cc->peering_state);
+	if (strcasecmp(cc->peering_provisioning_state, "Succeeded") != 0)
+		return fd_error_set(err, -EBADMSG, "peering %s is %s, not "
+		    "Succeeded", d->s->azure.peering,
+		    cc->peering_provisioning_state);
+	return 0;
+}
+
 /* An Azure-side check; provider errors fail the check (a check that
  * could not be made never passes). */
 static int
@@ -389,11 +412,8 @@ azure_verdict(struct drill *d, const struct spec_check *c,
 		break;
 	case CHECK_AZ_CIRCUIT:
 		rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, err);
-		if (rc == 0 && (strcasecmp(cc.peering_state, "Enabled") != 0 ||
-		    strcasecmp(cc.peering_provisioning_state, "Succeeded") !=
-		    0))
-			rc = fd_error_set(err, -EBADMSG, "peering is %s/%s",
-			    cc.peering_state, cc.peering_provisioning_state);
+		if (rc == 0)
+			rc = circuit_healthy(d, &cc, err);
 		break;
 	default:
 		break;
@@ -688,39 +708,24 @@ watch_stop(struct drill *d, struct drill_watch_run *run, const char *key,
 static int
 preflight(struct drill *d)
 {
-	struct cloud_circuit cc;
 	unsigned i;
 
 	phase_begin(d, "preflight");
-	{
+	/* The circuit is always checked first, once, whether or not the
+	 * spec lists it. */
+	for (i = 0; i < d->s->n_preflight; i++)
+		if (d->s->preflight[i].kind == CHECK_AZ_CIRCUIT)
+			break;
+	if (i == d->s->n_preflight) {
 		struct fd_error err = { 0 };
-		char msg[FD_ERROR_MSG] = "";
-		int rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, &err);
+		char name[160];
+		struct spec_check implicit;
 
-		if (rc < 0) {
-			snprintf(msg, sizeof(msg), "%s", err.msg);
-		} else if (strcasecmp(cc.service_provider_state,
-		    "Provisioned") != 0) {
-			snprintf(msg, sizeof(msg), "circuit provider state "
-			    "is %s, not Provisioned",
-			    cc.service_provider_state);
-		} else if (cc.circuit_provisioning_state[0] &&
-		    strcasecmp(cc.circuit_provisioning_state,
-		    "Enabled") != 0) {
-			snprintf(msg, sizeof(msg), "circuit is %s, not "
-			    "Enabled", cc.circuit_provisioning_state);
-		} else if (strcasecmp(cc.peering_state, "Enabled") != 0) {
-			snprintf(msg, sizeof(msg), "peering %s is %s, not "
-			    "Enabled", d->s->azure.peering,
-			    cc.peering_state);
-		} else if (strcasecmp(cc.peering_provisioning_state,
-		    "Succeeded") != 0) {
-			snprintf(msg, sizeof(msg), "peering %s is %s, not "
-			    "Succeeded", d->s->azure.peering,
-			    cc.peering_provisioning_state);
-		}
-		record_check(d, "azure: circuit and peering healthy",
-		    msg[0] == '\0', msg, 0);
+		memset(&implicit, 0, sizeof(implicit));
+		implicit.kind = CHECK_AZ_CIRCUIT;
+		check_name(&implicit, name, sizeof(name));
+		record_check(d, name, azure_verdict(d, &implicit, &err) == 0,
+		    err.msg, 0);
 	}
 	if (d->s->n_devices > 0 && !cancelled(d)) {
 		struct collect_job jobs[SPEC_MAX_DEVICES];

@@ -147,6 +147,25 @@ test_preflight_refuses(void **st)
 	json_decref(doc);
 }
 
+/* Somebody else already disabled the peering: refuse, never "restore" a
+ * state we did not create. */
+static void
+test_already_disabled_refused(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+
+	(void)st;
+	fake_world_init(&w);
+	w.enabled = w.was_enabled = false;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_ABORTED);
+	assert_int_equal(w.first_write_step, 0);
+	assert_false(w.enabled);
+	assert_non_null(strstr(err.msg, "is Disabled, not Enabled"));
+	json_decref(doc);
+}
+
 static void
 test_failed_expectation(void **st)
 {
@@ -347,6 +366,7 @@ main(void)
 		cmocka_unit_test(test_full_pass),
 		cmocka_unit_test(test_dry_run_writes_nothing),
 		cmocka_unit_test(test_preflight_refuses),
+		cmocka_unit_test(test_already_disabled_refused),
 		cmocka_unit_test(test_failed_expectation),
 		cmocka_unit_test(test_drill_deadline),
 		cmocka_unit_test(test_fault_at_every_step),
