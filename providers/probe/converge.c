@@ -95,6 +95,8 @@ converge_analyse_dir(const struct watch_samples *s, uint64_t t0_ms,
 		if (!r.left && c != from) {
 			r.left = true;
 			r.left_ms = w->t_ms;
+			r.left_mid_ms = i > 0 ? s->v[i - 1].t_ms +
+			    (w->t_ms - s->v[i - 1].t_ms) / 2 : w->t_ms;
 		}
 
 		/* The stable run: consecutive samples of the target class. */

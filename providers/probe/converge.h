@@ -45,6 +45,10 @@ struct converge_run {
 struct converge_result {
 	bool left;		/* the path left where it was */
 	uint64_t left_ms;	/* first sample after t0 not on the old path */
+	/* Best estimate of the switch instant: halfway between the last
+	 * sample on the old path and left_ms (error <= half a period,
+	 * where left_ms alone is late by up to one period). */
+	uint64_t left_mid_ms;
 	bool stable;		/* settled on the expected path */
 	uint64_t stable_ms;	/* start of the first settled run */
 	unsigned sent;		/* samples at or after t0 */

@@ -35,7 +35,7 @@
  * enough not to trip the destination's ICMP rate limit bucket. */
 #define TRACER_WINDOW 64
 /* Floor of an adaptive wait: replies are scheduled, not instant. */
-#define TRACER_MIN_WAIT_MS 10.0
+#define TRACER_MIN_WAIT_MS 5.0
 
 struct tr_payload {
 	uint32_t magic;

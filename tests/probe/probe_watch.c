@@ -92,10 +92,11 @@ main(int argc, char **argv)
 		    "start", (json_int_t)r.runs[i].start_ms - (json_int_t)t0,
 		    "end", (json_int_t)r.runs[i].end_ms - (json_int_t)t0,
 		    "n", (int)r.runs[i].n));
-	o = json_pack("{s:i,s:I,s:b,s:I,s:b,s:I,s:i,s:i,s:I,s:o}",
+	o = json_pack("{s:i,s:I,s:b,s:I,s:I,s:b,s:I,s:i,s:i,s:I,s:o}",
 	    "samples", (int)s.n, "t0", (json_int_t)t0,
 	    "left", r.left, "left_delta_ms",
 	    (json_int_t)r.left_ms - (json_int_t)t0,
+	    "left_mid_delta_ms", (json_int_t)r.left_mid_ms - (json_int_t)t0,
 	    "stable", r.stable, "stable_delta_ms",
 	    (json_int_t)r.stable_ms - (json_int_t)t0,
 	    "sent", (int)r.sent, "lost", (int)r.lost,

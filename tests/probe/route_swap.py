@@ -22,7 +22,9 @@ def main():
     ns, delay, t0file, dst = sys.argv[1], float(sys.argv[2]), sys.argv[3], \
         sys.argv[4]
     cmd = " ".join(sys.argv[5:])
-    p = subprocess.Popen(["stdbuf", "-oL", "ip", "-n", ns, "-batch", "-"],
+    # -force: a failing command must not end the batch silently.
+    p = subprocess.Popen(["stdbuf", "-oL", "ip", "-n", ns, "-force",
+                          "-batch", "-"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          text=True, bufsize=1)
     try:
@@ -34,8 +36,12 @@ def main():
         before = time.monotonic() * 1000
         p.stdin.write("%s\nroute get %s\n" % (cmd, dst))
         p.stdin.flush()
-        p.stdout.readline()
+        reply = p.stdout.readline()
         after = time.monotonic() * 1000
+        if not reply:
+            print("route_swap: ip -batch failed on: %s" % cmd,
+                  file=sys.stderr)
+            return 1
     finally:
         p.stdin.close()
         p.wait(timeout=10)

@@ -74,6 +74,7 @@ test_failover(void **state)
 	assert_int_equal(converge_analyse(&s, 11000, &msee, 2000, &r), 0);
 	assert_true(r.left);
 	assert_int_equal(r.left_ms, 12000);
+	assert_int_equal(r.left_mid_ms, 11975);
 	assert_true(r.stable);
 	assert_int_equal(r.stable_ms, 13500);
 	assert_int_equal(r.sent, (20000 - 11000) / 50);
@@ -145,9 +146,8 @@ test_failback(void **state)
 	assert_int_equal(r.lost, 2);
 	assert_int_equal(r.longest_loss_ms, 100);
 
-	/* The failover direction on the same series: it never left the
-	 * set-less path it started on?  It did: the first sample is OTHER,
-	 * which is "not primary", so it "left" at once. */
+	/* In the failover direction the same series starts off the set,
+	 * so it has "left" at the first sample. */
 	assert_int_equal(converge_analyse(&s, 5000, &msee, 1000, &r), 0);
 	assert_int_equal(r.left_ms, 5000);
 	watch_samples_done(&s);

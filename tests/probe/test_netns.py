@@ -137,7 +137,7 @@ def test_prober():
         rate = 50
         proc = subprocess.Popen(
             ["ip", "netns", "exec", PFX + "-s", WATCH, DST, "2", str(rate),
-             "2500", t0file, R2A, "500"],
+             "5000", t0file, R2A, "500"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         sw = subprocess.run(
             [sys.executable, os.path.join(HERE, "route_swap.py"),
