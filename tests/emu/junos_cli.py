@@ -46,18 +46,29 @@ Commands understood in mode B (each optionally "| display json",
   traceroute ADDR no-resolve [routing-instance RI]
 
 --no-json makes "| display json" a syntax error (an old release), to
-exercise the caller's text fallback.  Anything else answers like Junos:
+exercise the caller's text fallback.  --delay SECONDS waits that long
+before answering, as a real routing engine takes time to render a table
+(bench/collect.sh uses it so the benchmark measures waiting, not the
+emulator's own start-up).  Anything else answers like Junos:
 a caret line and "unknown command." / "syntax error.", exit status 1.
 """
 
-import argparse
-import ipaddress
-import json
 import os
-import re
-import subprocess
 import sys
 import time
+
+# Imported on first use in bird mode: fixtures mode starts faster without
+# them, which matters when 20 fake devices share one small CI box.
+ipaddress = json = re = subprocess = None
+
+
+def _bird_imports():
+    global ipaddress, json, re, subprocess
+    import ipaddress as _i
+    import json as _j
+    import re as _r
+    import subprocess as _s
+    ipaddress, json, re, subprocess = _i, _j, _r, _s
 
 
 class CliError(Exception):
@@ -650,6 +661,7 @@ def traceroute(words):
 
 
 def bird_mode(args, cmd):
+    _bird_imports()
     base, fmt = split_pipes(cmd)
     if fmt == "json" and args.no_json:
         raise CliError(len(base) + 11, "syntax error, expecting <command>.")
@@ -681,19 +693,54 @@ def bird_mode(args, cmd):
     return 0
 
 
+class Args:
+    """The options (argparse costs ~30 ms of start-up per command)."""
+
+    fixtures = bird = ifmap = command = None
+    hostname = "junos-emu"
+    instance = ""
+    bird_table = "master4"
+    birdc = "birdc"
+    model = "srx-emu"
+    no_json = False
+    delay = 0.0
+
+
+VALUED = {"--fixtures": "fixtures", "--bird": "bird", "--ifmap": "ifmap",
+          "--command": "command", "--hostname": "hostname",
+          "--instance": "instance", "--bird-table": "bird_table",
+          "--birdc": "birdc", "--model": "model", "--delay": "delay"}
+
+
+def parse_args(argv):
+    args = Args()
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--no-json":
+            args.no_json = True
+        elif a in ("-h", "--help"):
+            print(__doc__)
+            sys.exit(0)
+        elif a.split("=", 1)[0] in VALUED:
+            if "=" in a:
+                a, v = a.split("=", 1)
+            elif i + 1 < len(argv):
+                i += 1
+                v = argv[i]
+            else:
+                sys.exit("junos_cli.py: %s needs a value" % a)
+            setattr(args, VALUED[a], float(v) if a == "--delay" else v)
+        else:
+            sys.exit("junos_cli.py: unknown option %s (see --help)" % a)
+        i += 1
+    return args
+
+
 def main():
-    ap = argparse.ArgumentParser(description="Junos CLI emulator")
-    ap.add_argument("--fixtures")
-    ap.add_argument("--bird")
-    ap.add_argument("--hostname", default="junos-emu")
-    ap.add_argument("--instance", default="")
-    ap.add_argument("--ifmap")
-    ap.add_argument("--bird-table", default="master4")
-    ap.add_argument("--birdc", default="birdc")
-    ap.add_argument("--model", default="srx-emu")
-    ap.add_argument("--no-json", action="store_true")
-    ap.add_argument("--command")
-    args = ap.parse_args()
+    args = parse_args(sys.argv[1:])
+    if args.delay > 0:
+        time.sleep(min(args.delay, 60.0))
     cmd = args.command
     if cmd is None:
         cmd = os.environ.get("SSH_ORIGINAL_COMMAND", "")
@@ -710,9 +757,12 @@ def main():
         return 2
     except CliError as e:
         reject(cmd, e)
-    except subprocess.TimeoutExpired:
-        print("error: command timed out")
-        return 1
+    except Exception as e:  # noqa: BLE001 - a CLI never dumps a trace
+        if subprocess is not None and isinstance(e,
+                                                 subprocess.TimeoutExpired):
+            print("error: command timed out")
+            return 1
+        raise
     return 0
 
 
