@@ -6,11 +6,12 @@
                  --summary OUT.jsonl      one run: print, append a line
   drill_truth.py --report OUT.jsonl       worst case and averages
 
-Ground truth: the firewall's bird logs every change of its routes with a
-millisecond timestamp (tests/lab/lab.sh: timeformat log "%F %T.%3f",
-debug routes).  For 10.17.11.128/26 the path left ExpressRoute when the
-route learned from ce1 was removed or replaced and was stable on the
-backup at the last change before the enable PUT; symmetrically for the
+Ground truth: the firewall's bird logs every route it imports or loses
+with a millisecond timestamp (tests/lab/lab.sh: timeformat log
+"%F %T.%3f", debug routes); replaying them gives fw's best route for
+10.17.11.128/26 at every instant.  The path left ExpressRoute at the first
+change of the best route after the disable PUT and was stable on the
+backup at the last one before the enable PUT; symmetrically for the
 failback.  Times are relative to the peering PUT as the ARM mock logged
 its arrival, the same origin as the tool's left_s/stable_s ("since the
 ARM write was sent").
@@ -55,20 +56,41 @@ def mock_puts(path):
     return out
 
 
+# fw's preference for PFX (tests/lab/lab.sh): local-pref 150 via the CEs,
+# ce1 before ce2 (lower router id); then the VPN, tun0 before tun1 (lower
+# neighbour address).
+PREF = ("ce1", "ce2", "tun0", "tun1")
+
+
 def bird_changes(path, t_from, t_to):
-    """Times of fw route changes for PFX by the BGP protocols, in window."""
-    ev = []
+    """Times at which fw's best route for PFX changed, in the window.
+
+    bird logs every import from a BGP protocol (">" lines: added,
+    removed) with ms timestamps; replaying them gives the set of routes
+    fw holds, and the best one follows from the lab's fixed policy.  A
+    change of the best route changes the forwarding path (hop 2 is the
+    CE, or the silent gateway over a tunnel)."""
+    have, best, ev = set(), None, []
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             m = LINE.match(line)
             if not m or m.group(5) != PFX or m.group(3) != ">":
                 continue
-            if m.group(2).startswith("kernel"):
+            proto = m.group(2)
+            if proto not in PREF:
                 continue
+            if m.group(4) == "added":
+                have.add(proto)
+            elif m.group(4) == "removed":
+                have.discard(proto)
+            now_best = next((p for p in PREF if p in have), None)
+            if now_best == best:
+                continue
+            best = now_best
             t = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f")
             t = t.astimezone().timestamp()
             if t_from <= t <= t_to:
-                ev.append((t, m.group(2), m.group(4)))
+                ev.append((t, proto, best))
     return ev
 
 
