@@ -211,9 +211,10 @@ test_prober_loopback(void **state)
 	assert_int_equal(ops->watch_begin(ctx, &req, &w, &err), 0);
 	nanosleep(&ts, NULL);
 	assert_int_equal(ops->watch_end(ctx, w, &s, &err), 0);
-	/* 50/s for 0.5 s: about 25 samples, on the clock_now() base. */
-	assert_in_range(s.n, 15, 30);
-	assert_true(s.v[0].t_ms >= t0 && s.v[0].t_ms <= t0 + 100);
+	/* 50/s for 0.5 s: about 25 samples (fewer under valgrind), on the
+	 * clock_now() base. */
+	assert_in_range(s.n, 5, 30);
+	assert_true(s.v[0].t_ms >= t0 && s.v[0].t_ms <= t0 + 1000);
 	for (i = 0; i < s.n; i++) {
 		char buf[FD_ADDR_STRLEN];
 
@@ -235,7 +236,7 @@ test_prober_loopback(void **state)
 	assert_int_equal(ops->watch_begin(ctx, &req, &w, &err), 0);
 	nanosleep(&ts, NULL);
 	assert_int_equal(ops->watch_end(ctx, w, &s, &err), 0);
-	assert_in_range(s.n, 5, 12);
+	assert_in_range(s.n, 2, 12);
 	watch_samples_done(&s);
 
 	req.rate_hz = 0;
