@@ -695,6 +695,13 @@ out:
 		 * and closing the channel politely could block.  Drop it all
 		 * (libssh2_session_free frees the channel too); the next
 		 * exec fails fast with -ENOTCONN. */
+		/* Shut the socket first: libssh2_session_free() then fails
+		 * its goodbye messages at once and frees everything (in
+		 * non-blocking mode it would return EAGAIN and free
+		 * nothing). */
+		shutdown(c->fd, SHUT_RDWR);
+		libssh2_session_set_blocking(c->session, 1);
+		libssh2_session_set_timeout(c->session, 500);
 		libssh2_session_free(c->session);
 		c->session = NULL;
 		close(c->fd);
