@@ -300,6 +300,42 @@ test_connect_refused(void **state)
 }
 
 static void
+test_jump_host(void **state)
+{
+	struct device_cfg cfg;
+	struct ssh_conn *c = NULL;
+	struct ssh_result r;
+	struct fd_error err = { 0 };
+	int i;
+
+	(void)state;
+	/* Through the sshd to itself: a direct-tcpip channel carries the
+	 * device session. */
+	sshtest_cfg(&T, &cfg);
+	snprintf(cfg.jump_host, sizeof(cfg.jump_host), "root@127.0.0.1:%u",
+	    T.port);
+	assert_int_equal(ssh_open(&cfg, &c, &err), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(ssh_exec(c, "echo via-jump; head -c 200000 "
+		    "/dev/zero", &r, &err), 0);
+		assert_int_equal(r.out_len, 9 + 200000);
+		assert_int_equal(memcmp(r.out, "via-jump", 8), 0);
+		ssh_result_done(&r);
+	}
+	ssh_close(c);
+	c = NULL;
+
+	/* Nothing listens behind the jump host: a clean error. */
+	cfg.port = T.closed_port;
+	assert_true(ssh_open(&cfg, &c, &err) < 0);
+	assert_null(c);
+	assert_non_null(strstr(err.msg, "via 127.0.0.1"));
+
+	snprintf(cfg.jump_host, sizeof(cfg.jump_host), "root@127.0.0.1:x");
+	assert_int_equal(ssh_open(&cfg, &c, &err), -EINVAL);
+}
+
+static void
 test_fingerprint_format(void **state)
 {
 	unsigned char d[32];
@@ -329,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_dropped_mid_command),
 		cmocka_unit_test(test_hung_command_times_out),
 		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_jump_host),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
