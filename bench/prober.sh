@@ -27,11 +27,13 @@ tmp=$(mktemp -d)
 [ -x "$watch" ] || { echo "bench/prober.sh: no $watch (build first)" >&2; exit 2; }
 
 cleanup() {
-	[ -n "${wpid:-}" ] && kill "$wpid" 2>/dev/null
+	set +e
+	if [ -n "${wpid:-}" ]; then kill "$wpid" 2>/dev/null; fi
 	bash "$root/tests/probe/topo.sh" down "$pfx"
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM HUP
+trap cleanup EXIT
+trap "exit 1" INT TERM HUP
 bash "$root/tests/probe/topo.sh" up "$pfx"
 ip -n "$pfx-r1" route replace default via "$r2a"
 

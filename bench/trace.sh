@@ -21,8 +21,9 @@ q=3
 [ "$(id -u)" -eq 0 ] || { echo "bench/trace.sh: needs root" >&2; exit 2; }
 [ -x "$fd" ] || { echo "bench/trace.sh: no $fd (build first)" >&2; exit 2; }
 
-cleanup() { bash "$root/tests/probe/topo.sh" down "$pfx"; }
-trap cleanup EXIT INT TERM HUP
+cleanup() { set +e; bash "$root/tests/probe/topo.sh" down "$pfx"; }
+trap cleanup EXIT
+trap "exit 1" INT TERM HUP
 bash "$root/tests/probe/topo.sh" up "$pfx"
 
 # Median ms of wall time of one command over $runs runs, all run from one

@@ -55,8 +55,8 @@ def in_ns(node, argv, timeout=60, **kw):
                           timeout=timeout, **kw)
 
 
-def trace(*args):
-    p = in_ns("s", [FD_BIN, "trace", "--json"] + list(args) + [DST])
+def trace(*args, dst=DST):
+    p = in_ns("s", [FD_BIN, "trace", "--json"] + list(args) + [dst])
     if p.returncode != 0:
         raise RuntimeError("trace failed: %s" % p.stderr)
     return json.loads(p.stdout)
@@ -125,6 +125,23 @@ def test_flows():
                                               else "?"))
 
 
+def test_ipv6():
+    dst6 = "fd00:201:7::2"
+    trace("-q", "1", dst=dst6)  # neighbour discovery on the way
+    t = trace("--flows", "16", "--per-flow", "-q", "3", dst=dst6)
+    ok(t["reached"], "IPv6: trace reaches the destination")
+    ok([h["ttl"] for h in t["hops"]] == [1, 2, 3, 4, 5], "IPv6: five hops",
+       json.dumps(t["hops"]))
+    ok(hop_by_ttl(t, 3)["answers"] == [],
+       "IPv6: the silent hop is kept at TTL 3")
+    ok(answers(hop_by_ttl(t, 2)) == ["fd00:201:2::2", "fd00:201:3::2"],
+       "IPv6: flows reveal both ECMP branches",
+       answers(hop_by_ttl(t, 2)))
+    ok(all(len(answers(hop_by_ttl(f, 2))) == 1 for f in t["flows"]),
+       "IPv6: each flow keeps one path")
+    ok(answers(hop_by_ttl(t, 5)) == [dst6], "IPv6: hop 5 is the target")
+
+
 def test_prober():
     if not WATCH or not os.path.exists(WATCH):
         ok(True, "# SKIP prober: probe_watch not built")
@@ -133,6 +150,7 @@ def test_prober():
                     "via", R2A], check=True)
     with tempfile.NamedTemporaryFile("w", delete=False) as tf:
         t0file = tf.name
+    proc = None
     try:
         rate = 50
         proc = subprocess.Popen(
@@ -162,6 +180,9 @@ def test_prober():
         ok(r["samples"] >= rate * 2, "about %d samples a second" % rate,
            out)
     finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
         os.unlink(t0file)
         subprocess.run(["ip", "-n", PFX + "-r1", "route", "replace",
                         "default", "nexthop", "via", R2A, "nexthop", "via",
@@ -181,6 +202,7 @@ def main():
     try:
         test_trace()
         test_flows()
+        test_ipv6()
         test_prober()
     except Exception as e:  # report, then clean up
         ok(False, "exception: %s" % e)

@@ -7,6 +7,7 @@
 #   s 10.201.1.2 -- r1 =={ r2a 10.201.2.2 | r2b 10.201.3.2 }== r3 (silent)
 #     -- r4 10.201.6.2 -- d 10.201.7.2
 #
+# IPv6 mirrors it: fd00:201:N::H for 10.201.N.H (d is fd00:201:7::2).
 # From s, d is 5 hops away: r1, r2a or r2b (equal-cost multipath at r1,
 # hashed on L4 with fib_multipath_hash_policy=1), r3 (drops the ICMP time
 # exceeded it sends: a silent hop), r4, d.  Every address exists only in
@@ -21,17 +22,26 @@ nodes="s r1 r2a r2b r3 r4 d"
 ns() { echo "$pfx-$1"; }
 x() { ip netns exec "$(ns "$1")" "${@:2}"; }
 
-# link NS_A IF_A ADDR_A NS_B IF_B ADDR_B  (addresses /24)
+# link NS_A IF_A ADDR_A NS_B IF_B ADDR_B  (IPv4 /24; the IPv6 /64 is
+# fd00:201:N::/64 with the same host numbers, N the third octet)
 link() {
+	local n4 a6 b6
+	n4=$(echo "$3" | cut -d. -f3)
+	a6="fd00:201:$n4::$(echo "$3" | cut -d. -f4)"
+	b6="fd00:201:$n4::$(echo "$6" | cut -d. -f4)"
 	ip -n "$(ns "$1")" link add "$2" type veth peer name "$5" \
 	    netns "$(ns "$4")"
 	ip -n "$(ns "$1")" addr add "$3/24" dev "$2"
 	ip -n "$(ns "$4")" addr add "$6/24" dev "$5"
+	# nodad: usable at once, not after duplicate address detection.
+	ip -n "$(ns "$1")" addr add "$a6/64" dev "$2" nodad
+	ip -n "$(ns "$4")" addr add "$b6/64" dev "$5" nodad
 	ip -n "$(ns "$1")" link set "$2" up
 	ip -n "$(ns "$4")" link set "$5" up
 }
 
 down() {
+	set +e
 	local n
 	for n in $nodes; do
 		ip netns del "$(ns "$n")" 2>/dev/null || true
@@ -48,6 +58,8 @@ up() {
 		x "$n" sysctl -qw net.ipv4.icmp_ratelimit=0
 		x "$n" sysctl -qw net.ipv4.icmp_msgs_per_sec=100000
 		x "$n" sysctl -qw net.ipv4.icmp_msgs_burst=100000
+		x "$n" sysctl -qw net.ipv6.conf.all.forwarding=1
+		x "$n" sysctl -qw net.ipv6.icmp.ratelimit=0
 	done
 	link s e0 10.201.1.2 r1 e0 10.201.1.1
 	link r1 e1 10.201.2.1 r2a e0 10.201.2.2
@@ -69,8 +81,22 @@ up() {
 	ip -n "$(ns r3)" route add 10.201.1.0/24 via 10.201.4.1
 	ip -n "$(ns r4)" route add default via 10.201.6.1
 	ip -n "$(ns d)" route add default via 10.201.7.1
+	ip -n "$(ns s)" -6 route add default via fd00:201:1::1
+	x r1 sysctl -qw net.ipv6.fib_multipath_hash_policy=1
+	ip -n "$(ns r1)" -6 route add default \
+	    nexthop via fd00:201:2::2 nexthop via fd00:201:3::2
+	ip -n "$(ns r2a)" -6 route add default via fd00:201:4::2
+	ip -n "$(ns r2a)" -6 route add fd00:201:1::/64 via fd00:201:2::1
+	ip -n "$(ns r2b)" -6 route add default via fd00:201:5::2
+	ip -n "$(ns r2b)" -6 route add fd00:201:1::/64 via fd00:201:3::1
+	ip -n "$(ns r3)" -6 route add default via fd00:201:6::2
+	ip -n "$(ns r3)" -6 route add fd00:201:1::/64 via fd00:201:4::1
+	ip -n "$(ns r4)" -6 route add default via fd00:201:6::1
+	ip -n "$(ns d)" -6 route add default via fd00:201:7::1
 	# The silent hop: r3 forwards, but its time-exceeded never leaves.
 	x r3 iptables -w -A OUTPUT -p icmp --icmp-type time-exceeded -j DROP
+	x r3 ip6tables -w -A OUTPUT -p icmpv6 --icmpv6-type time-exceeded \
+	    -j DROP
 }
 
 case $cmd in
