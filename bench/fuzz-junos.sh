@@ -44,7 +44,9 @@ run() {
 	h=$1
 	seed "$h"
 	mkdir -p "$out/$h/crashes"
-	if "$build/fuzz/fuzz_$h" -max_total_time="$secs" -timeout=10 \
+	# -timeout=120: a unit takes milliseconds, but on a loaded shared
+	# box a starved process trips libFuzzer's default alarm spuriously.
+	if "$build/fuzz/fuzz_$h" -max_total_time="$secs" -timeout=120 \
 	    -rss_limit_mb=2048 -max_len=262144 \
 	    -artifact_prefix="$out/$h/crashes/" "$out/$h/corpus" \
 	    >"$out/$h/log" 2>&1; then
@@ -55,6 +57,7 @@ run() {
 	fi
 }
 
+rm -rf "$out"
 mkdir -p "$out"
 : >"$out/summary"
 running=0
