@@ -596,7 +596,8 @@ junos_xml_traceroute(const char *buf, size_t len, struct hop_list *out,
 		}
 	}
 	if (tmp->n == 0) {
-		rc = fd_error_set(err, -EBADMSG, "no hops in traceroute-results");
+		rc = fd_error_set(err, -EBADMSG,
+		    "no hops in traceroute-results");
 		goto out;
 	}
 	hop_list_finish(tmp);

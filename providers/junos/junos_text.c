@@ -195,7 +195,8 @@ junos_text_routes(const char *buf, size_t len, struct route_set *out,
 			    "line %zu: expected a route table header", nlines);
 			break;
 		}
-		if (junos_starts(s, "Prefix ") && strstr(s, "Nexthop") != NULL) {
+		if (junos_starts(s, "Prefix ") &&
+		    strstr(s, "Nexthop") != NULL) {
 			st.rc = fd_error_set(err, -EBADMSG, "line %zu: this "
 			    "is advertising/receive-protocol output", nlines);
 			break;

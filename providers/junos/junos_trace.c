@@ -75,7 +75,8 @@ junos_text_traceroute(const char *buf, size_t len, struct hop_list *out,
 			char *open = strchr(s, '('), *close;
 
 			header = true;
-			if (open != NULL && (close = strchr(open, ')')) != NULL) {
+			if (open != NULL &&
+			    (close = strchr(open, ')')) != NULL) {
 				*close = '\0';
 				addr_parse(open + 1, &tmp->target, NULL);
 			}
@@ -90,8 +91,9 @@ junos_text_traceroute(const char *buf, size_t len, struct hop_list *out,
 		i = 0;
 		if (junos_ll(tok[0], &v)) {
 			if (v < 1 || v > 255 || (unsigned)v < ttl) {
-				rc = fd_error_set(err, -EBADMSG, "line %zu: bad "
-				    "hop number %lld", nlines, v);
+				rc = fd_error_set(err, -EBADMSG,
+				    "line %zu: bad hop number %lld", nlines,
+				    v);
 				break;
 			}
 			ttl = (unsigned)v;

@@ -175,7 +175,8 @@ ssh_tcp_connect(const struct device_cfg *cfg, unsigned port, int *out,
 	struct addrinfo hints = { 0 }, *res = NULL, *ai;
 	char portstr[8];
 	int fd = -1, rc, last = -ECONNREFUSED;
-	unsigned tmo = cfg->connect_timeout_ms ? cfg->connect_timeout_ms : 10000;
+	unsigned tmo = cfg->connect_timeout_ms ? cfg->connect_timeout_ms :
+	    10000;
 
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_family = AF_UNSPEC;

@@ -284,8 +284,8 @@ test_command_builders(void **state)
 	assert_false(junos_valid_name("a b"));
 	assert_false(junos_valid_name("-x"));
 	assert_false(junos_valid_name("x\n"));
-	assert_false(junos_valid_name(
-	    "0123456789012345678901234567890123456789012345678901234567890123"));
+	assert_false(junos_valid_name("0123456789012345678901234567890123"
+	    "456789012345678901234567890123"));
 
 	assert_int_equal(prefix_parse("10.17.11.0/25", &p, NULL), 0);
 	assert_int_equal(junos_cmd_routes("Cust11.inet.0", &p, buf,
