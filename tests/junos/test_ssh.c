@@ -15,6 +15,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "sshtest.h"
 #include "transport/ssh.h"
@@ -335,6 +340,62 @@ test_jump_host(void **state)
 	assert_int_equal(ssh_open(&cfg, &c, &err), -EINVAL);
 }
 
+extern char **environ;
+
+static void
+test_agent(void **state)
+{
+	struct device_cfg cfg;
+	struct ssh_conn *c = NULL;
+	struct ssh_result r;
+	struct fd_error err = { 0 };
+	char sock[300], key[300];
+	posix_spawn_file_actions_t fa;
+	struct stat st;
+	pid_t agent;
+	int i, rc;
+
+	(void)state;
+	snprintf(sock, sizeof(sock), "%s/agent.sock", T.dir);
+	snprintf(key, sizeof(key), "%s/id_ed25519", T.dir);
+	/* A private ssh-agent in the foreground (-D), stopped by PID. */
+	/* Its stdout (the "SSH_AUTH_SOCK=..." lines) must not mix with the
+	 * TAP output. */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawnp(&agent, "ssh-agent", &fa, NULL,
+	    (char *const[]){ "ssh-agent", "-D", "-a", sock, NULL }, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	assert_int_equal(rc, 0);
+	for (i = 0; i < 100 && stat(sock, &st) != 0; i++)
+		usleep(20000);
+	setenv("SSH_AUTH_SOCK", sock, 1);
+	rc = sshtest_run((char *const[]){ "ssh-add", "-q", key, NULL });
+
+	sshtest_cfg(&T, &cfg);
+	cfg.identity_file[0] = '\0';
+	cfg.agent = true;
+	if (rc == 0)
+		rc = ssh_open(&cfg, &c, &err);
+	if (rc == 0) {
+		rc = ssh_exec(c, "echo agent", &r, &err);
+		if (rc == 0) {
+			assert_string_equal(r.out, "agent\n");
+			ssh_result_done(&r);
+		}
+		ssh_close(c);
+	}
+	kill(agent, SIGTERM);
+	waitpid(agent, NULL, 0);
+	unsetenv("SSH_AUTH_SOCK");
+	assert_int_equal(rc, 0);
+
+	/* No agent and no other method: refused, saying so. */
+	c = NULL;
+	assert_int_equal(ssh_open(&cfg, &c, &err), -EACCES);
+	assert_null(c);
+}
+
 static void
 test_fingerprint_format(void **state)
 {
@@ -366,6 +427,7 @@ main(void)
 		cmocka_unit_test(test_hung_command_times_out),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_jump_host),
+		cmocka_unit_test(test_agent),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
