@@ -142,6 +142,23 @@ def test_ipv6():
     ok(answers(hop_by_ttl(t, 5)) == [dst6], "IPv6: hop 5 is the target")
 
 
+def test_unreachable():
+    # IPv4: r4's REJECT rules sit in FORWARD, after the TTL check, so the
+    # refusal comes with TTL 5; IPv6: route types refuse at TTL 4.
+    for dst, flag, ttl in (("10.201.9.9", "!X", 5), ("10.201.8.8", "!H", 5),
+                           ("fd00:201:9::9", "!X", 4),
+                           ("fd00:201:8::8", "!N", 4)):
+        t = trace("-w", "1", dst=dst)
+        h = hop_by_ttl(t, ttl)
+        flags = set(p["flag"] for p in h["probes"]
+                    if p["answer"] is not None) if h else set()
+        ok(h is not None and not t["reached"] and len(t["hops"]) == ttl and
+           answers(h) in (["10.201.6.2"], ["fd00:201:6::2"]) and
+           flags == {flag},
+           "%s: %s from r4 ends the trace at hop %d" % (dst, flag, ttl),
+           json.dumps(t["hops"]))
+
+
 def test_prober():
     if not WATCH or not os.path.exists(WATCH):
         ok(True, "# SKIP prober: probe_watch not built")
@@ -203,6 +220,7 @@ def main():
         test_trace()
         test_flows()
         test_ipv6()
+        test_unreachable()
         test_prober()
     except Exception as e:  # report, then clean up
         ok(False, "exception: %s" % e)

@@ -93,6 +93,17 @@ up() {
 	ip -n "$(ns r3)" -6 route add fd00:201:1::/64 via fd00:201:4::1
 	ip -n "$(ns r4)" -6 route add default via fd00:201:6::1
 	ip -n "$(ns d)" -6 route add default via fd00:201:7::1
+	# Unreachables from r4 (hop 4): 10.201.9.0/24 and fd00:201:9::/64
+	# administratively prohibited (!X), 10.201.8.0/24 host unreachable
+	# (!H), fd00:201:8::/64 no route (!N).  IPv4 uses REJECT rules: the
+	# unreachables of IPv4 route types have a per-source token bucket
+	# (net.ipv4.route.error_cost) that only the host namespace can tune.
+	x r4 iptables -w -A FORWARD -d 10.201.9.0/24 -j REJECT \
+	    --reject-with icmp-admin-prohibited
+	x r4 iptables -w -A FORWARD -d 10.201.8.0/24 -j REJECT \
+	    --reject-with icmp-host-unreachable
+	ip -n "$(ns r4)" -6 route add prohibit fd00:201:9::/64
+	ip -n "$(ns r4)" -6 route add unreachable fd00:201:8::/64
 	# The silent hop: r3 forwards, but its time-exceeded never leaves.
 	x r3 iptables -w -A OUTPUT -p icmp --icmp-type time-exceeded -j DROP
 	x r3 ip6tables -w -A OUTPUT -p icmpv6 --icmpv6-type time-exceeded \
