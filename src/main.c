@@ -181,7 +181,7 @@ cmd_plan(int argc, char **argv)
 	bool dry = false;
 	int c;
 
-	optind = 1;
+	optind = 0;	/* 0: re-read the optstring (the global parse used "+") */
 	while ((c = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
 		if (c != 'n')
 			return usage_error("plan: %s", "bad option");
@@ -317,7 +317,7 @@ cmd_run(int argc, char **argv)
 	json_t *doc = NULL;
 	int c, code;
 
-	optind = 1;
+	optind = 0;	/* 0: re-read the optstring (the global parse used "+") */
 	while ((c = getopt_long(argc, argv, "nyo:m:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -482,7 +482,7 @@ cmd_recover(int argc, char **argv)
 	size_t n = 0, i;
 	int c, code = 0;
 
-	optind = 1;
+	optind = 0;	/* 0: re-read the optstring (the global parse used "+") */
 	while ((c = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
 		if (c != 'j')
 			return usage_error("recover: %s", "bad option");
@@ -521,7 +521,7 @@ cmd_report(int argc, char **argv)
 	json_t *doc = NULL;
 	int c, rc;
 
-	optind = 1;
+	optind = 0;	/* 0: re-read the optstring (the global parse used "+") */
 	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
 		if (c != 'f')
 			return usage_error("report: %s", "bad option");

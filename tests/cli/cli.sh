@@ -85,7 +85,7 @@ if [ "$w" = 2 ] && grep -q 'state=Disabled' "$tmp/out" &&
 else
 	echo "not ok $n - plan lists $w writes"; bad=$((bad + 1))
 fi
-want=0 ok "plan --dry-run" "$FD" plan --dry-run "$SRC/drills/s2s-vpn-backup.json"
+want=0 ok "plan SPEC --dry-run (options after SPEC)" "$FD" plan "$SRC/drills/s2s-vpn-backup.json" --dry-run
 n=$((n + 1))
 if grep -q WRITE "$tmp/out"; then
 	echo "not ok $n - dry-run plan has a write"; bad=$((bad + 1))
