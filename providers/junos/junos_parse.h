@@ -75,6 +75,9 @@ void junos_as_path_clean(const char *in, char *out, size_t len);
 /* Does a reply say the CLI did not accept the command ("syntax error",
  * "unknown command", "invalid argument")? */
 bool junos_reply_rejected(const char *buf);
+/* A routing-engine prompt line: "{master:0}", "{master}", "{backup}",
+ * "{primary:node0}" (FORMATS.md rule 0.4). */
+bool junos_is_prompt(const char *line);
 /* Table "Cust11.inet.0" -> instance "Cust11"; "inet.0" -> "". */
 void junos_table_instance(const char *table, char *out, size_t len);
 

@@ -180,7 +180,7 @@ junos_text_routes(const char *buf, size_t len, struct route_set *out,
 		const char *rest;
 
 		nlines++;
-		if (*s == '\0' || text_is_echo(s) ||
+		if (*s == '\0' || text_is_echo(s) || junos_is_prompt(s) ||
 		    junos_starts(s, "+ = Active Route") ||
 		    junos_starts(s, "Restart "))
 			continue;
@@ -361,7 +361,7 @@ junos_text_bgp_routes(const char *buf, size_t len, struct route_set *out,
 		const char *p;
 
 		nlines++;
-		if (*s == '\0' || text_is_echo(s))
+		if (*s == '\0' || text_is_echo(s) || junos_is_prompt(s))
 			continue;
 		if (text_table_header(s, table, sizeof(table))) {
 			have_pending = false;
@@ -482,7 +482,7 @@ junos_text_bgp_summary(const char *buf, size_t len, struct bgp_summary *out,
 		long long v;
 
 		nlines++;
-		if (*s == '\0')
+		if (*s == '\0' || junos_is_prompt(s))
 			continue;
 		if (junos_starts(s, "Peer ") && strstr(s, " AS ") != NULL) {
 			have_header = true;

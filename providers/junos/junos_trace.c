@@ -82,8 +82,9 @@ junos_text_traceroute(const char *buf, size_t len, struct hop_list *out,
 			}
 			continue;
 		}
-		if (junos_starts(s, "traceroute ") || junos_starts(s, "MPLS "))
-			continue;	/* echo; RFC 4950 label lines */
+		if (junos_starts(s, "traceroute ") ||
+		    junos_starts(s, "MPLS ") || junos_is_prompt(s))
+			continue;	/* echo, RFC 4950 labels, prompt */
 		trace_strip_noise(s);
 		n = junos_split(s, tok, NULL, 64);
 		if (n == 0)

@@ -195,6 +195,18 @@ junos_reply_rejected(const char *buf)
 	    strstr(buf, "error: ") == buf;
 }
 
+bool
+junos_is_prompt(const char *line)
+{
+	const char *p = junos_skip_ws(line);
+
+	if (*p++ != '{' || !isalpha((unsigned char)*p))
+		return false;
+	while (isalnum((unsigned char)*p) || *p == ':' || *p == '_')
+		p++;
+	return *p == '}' && *junos_skip_ws(p + 1) == '\0';
+}
+
 void
 junos_table_instance(const char *table, char *out, size_t len)
 {

@@ -322,6 +322,44 @@ test_command_builders(void **state)
 }
 
 static void
+test_prompt_after_text(void **state)
+{
+	static const char routes[] =
+	    "\ninet.0: 1 destinations, 1 routes (1 active, 0 holddown, 0 "
+	    "hidden)\n+ = Active Route, - = Last Active, * = Both\n\n"
+	    "10.17.11.0/25      *[BGP/170] 00:01:02, localpref 100\n"
+	    "                      AS path: 65515 I, validation-state: "
+	    "unverified\n                    >  to 192.168.11.88 via st0.0\n"
+	    "\n{master:0}\n";
+	static const char trace[] =
+	    "traceroute to 10.17.11.132 (10.17.11.132), 30 hops max, 52 byte "
+	    "packets\n 1  10.1.11.1  0.5 ms  0.4 ms  0.4 ms\n 2  *  *  *\n"
+	    " 3  10.17.11.132  9.1 ms  9.0 ms  9.2 ms\n\n{primary:node0}\n";
+	struct route_set s;
+	struct hop_list *h = hop_list_new();
+	struct fd_error err = { 0 };
+	char buf[128];
+
+	(void)state;
+	assert_true(junos_is_prompt("{master:0}"));
+	assert_true(junos_is_prompt("{backup}"));
+	assert_false(junos_is_prompt("{ \"a\": 1 }"));
+	route_set_init(&s);
+	assert_int_equal(junos_text_routes(routes, sizeof(routes) - 1, &s,
+	    &err), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.v[0].as_path, "65515 I");
+	assert_string_equal(s.v[0].nh[0].iface, "st0.0");
+	route_set_done(&s);
+	assert_int_equal(junos_text_traceroute(trace, sizeof(trace) - 1, h,
+	    &err), 0);
+	assert_string_equal(hop_list_str(h, buf, sizeof(buf)),
+	    "10.1.11.1, *, 10.17.11.132");
+	assert_true(h->reached);
+	hop_list_free(h);
+}
+
+static void
 test_reply_rejected(void **state)
 {
 	(void)state;
@@ -342,6 +380,7 @@ main(void)
 		cmocka_unit_test(test_malformed_inputs),
 		cmocka_unit_test(test_age_and_as_path),
 		cmocka_unit_test(test_command_builders),
+		cmocka_unit_test(test_prompt_after_text),
 		cmocka_unit_test(test_reply_rejected),
 	};
 
