@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,26 @@ fake_world_init(struct fake_world *w)
 	w->was_enabled = true;
 }
 
-/* Count a provider call and apply an injected fault. */
+static int step_locked(struct fake_world *w, const char *name,
+    struct fd_error *err);
+
+static pthread_mutex_t step_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Count a provider call and apply an injected fault.  The engine calls
+ * devices and Azure from several threads at once. */
 static int
 step(struct fake_world *w, const char *name, struct fd_error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&step_lock);
+	rc = step_locked(w, name, err);
+	pthread_mutex_unlock(&step_lock);
+	return rc;
+}
+
+static int
+step_locked(struct fake_world *w, const char *name, struct fd_error *err)
 {
 	w->steps++;
 	snprintf(w->last_step, sizeof(w->last_step), "%s", name);
