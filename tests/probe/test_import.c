@@ -336,6 +336,129 @@ test_facts_others(void **state)
 	hop_list_free(l);
 }
 
+/*
+ * Facts per reference file, read off the raw files: TTLs listed, target
+ * reached, output cut short, silent hops, most responders on one hop,
+ * the target address ("" when the output names none).
+ */
+static const struct fact {
+	const char *name;
+	unsigned hops;
+	bool reached, truncated;
+	unsigned silent, max_answers;
+	const char *target;
+} facts[] = {
+	{ "bsd-traceroute-manpage-no-header-bang-02.txt",
+	    13, false, false, 6, 1, "" },
+	{ "freebsd-traceroute-ecmp-partial-timeouts-01.txt",
+	    9, true, false, 1, 3, "8.8.8.8" },
+	{ "freebsd-traceroute6-warning-from-02.txt",
+	    31, false, false, 29, 1, "2a04:4e42::323" },
+	{ "linux-traceroute-centos-trailing-timeouts-07.txt",
+	    30, false, false, 24, 1, "151.101.197.67" },
+	{ "linux-traceroute-ecmp-inline-01.txt",
+	    6, true, false, 0, 2, "185.235.236.197" },
+	{ "linux-traceroute-interrupted-ctrl-c-02.txt",
+	    8, false, true, 4, 1, "217.29.77.53" },
+	{ "linux-traceroute-ipv6-names-single-space-11.txt",
+	    9, false, false, 0, 2, "2606:4700:3030::6812:3e4e" },
+	{ "linux-traceroute-ipv6-numeric-04.txt",
+	    7, true, false, 0, 1, "2a00:1450:4016:804::200e" },
+	{ "linux-traceroute-numeric-ecmp-08.txt",
+	    8, true, false, 0, 3, "199.58.80.40" },
+	{ "linux-traceroute-numeric-ipv6-ecmp-09.txt",
+	    12, true, false, 0, 3, "2607:f8b0:4020:806::2004" },
+	{ "linux-traceroute6-from-single-space-03.txt",
+	    6, true, false, 0, 1, "3ffe:b00:c18:1::10" },
+	{ "macos-bsd-traceroute-ecmp-multiline-01.txt",
+	    10, false, false, 2, 3, "91.198.174.192" },
+	{ "macos-traceroute-asn-multiline-03.txt",
+	    12, false, false, 5, 2, "181.40.91.83" },
+	{ "macos-traceroute-q5-05.txt",
+	    3, false, false, 1, 1, "8.8.8.8" },
+	{ "macos-traceroute-warning-truncated-04.txt",
+	    3, false, true, 1, 1, "151.101.129.67" },
+	{ "macos-traceroute6-06.txt",
+	    5, false, false, 3, 1, "2a04:4e42:200::323" },
+	{ "mtr-curses-multi-host-03.txt",
+	    9, false, false, 5, 3, "" },
+	{ "mtr-json-01.json",
+	    10, false, false, 0, 1, "8.8.8.8" },
+	{ "mtr-json-095-jansson-04.json",
+	    7, false, false, 0, 1, "1.1.1.1" },
+	{ "mtr-json-alt-schema-03.json",
+	    12, true, false, 0, 1, "8.8.8.8" },
+	{ "mtr-json-int-loss-02.json",
+	    8, false, false, 0, 1, "" },
+	{ "mtr-report-unknown-hop-02.txt",
+	    11, false, false, 1, 1, "" },
+	{ "mtr-report-wide-01.txt",
+	    10, false, false, 0, 1, "" },
+	{ "scamper-trace-jsonl-ipv4-gaps-01.jsonl",
+	    14, true, false, 2, 1, "91.189.88.142" },
+	{ "scamper-trace-jsonl-ipv6-02.jsonl",
+	    5, true, false, 0, 1, "2001:668:1f:22::73" },
+	{ "scamper-tracelb-jsonl-03.jsonl",
+	    9, true, false, 0, 1, "172.24.129.124" },
+	{ "tracepath-gateway-asymm-03.txt",
+	    10, false, false, 0, 1, "" },
+	{ "tracepath-ttl-resend-01.txt",
+	    27, false, false, 23, 1, "" },
+	{ "tracepath6-asymm-reached-02.txt",
+	    2, true, false, 0, 2, "3ffe:2400:0:109::2" },
+	{ "traceroute-asn-annotations-edited-10.txt",
+	    15, false, false, 0, 2, "173.207.22.152" },
+	{ "traceroute-unknown-variant-hop0-06.txt",
+	    6, true, false, 0, 2, "10.10.10.10" },
+	{ "traceroute6-unindented-ecmp-05.txt",
+	    5, false, false, 1, 2, "2001:db8:100::1" },
+	{ "windows-tracert-collapsed-spaces-01.txt",
+	    6, true, false, 0, 1, "209.85.225.104" },
+	{ "windows-tracert-first-probe-timeout-04.txt",
+	    7, true, false, 0, 1, "1.1.1.1" },
+	{ "windows-tracert-french-cp1252-05.txt",
+	    28, true, false, 1, 1, "68.178.254.85" },
+	{ "windows-tracert-french-incomplete-cp1252-06.txt",
+	    27, false, false, 2, 1, "68.178.254.85" },
+	{ "windows-tracert-no-name-timeout-02.txt",
+	    8, false, false, 1, 1, "22.110.0.1" },
+	{ "windows-tracert-with-prompt-03.txt",
+	    14, true, false, 1, 1, "216.58.200.99" },
+	{ "winmtr-report-01.txt",
+	    11, false, false, 1, 1, "" },
+};
+
+static void
+test_facts_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+		const struct fact *f = &facts[i];
+		struct hop_list *l = import_file(f->name, NULL);
+		char buf[FD_ADDR_STRLEN];
+		unsigned k, silent = 0, max_answers = 0;
+
+		for (k = 0; k < l->n; k++) {
+			silent += l->hops[k].n_answers == 0;
+			if (l->hops[k].n_answers > max_answers)
+				max_answers = l->hops[k].n_answers;
+		}
+		if (l->n != f->hops || l->reached != f->reached ||
+		    l->truncated != f->truncated || silent != f->silent ||
+		    max_answers != f->max_answers ||
+		    strcmp(addr_str(&l->target, buf, sizeof(buf)),
+		    f->target) != 0)
+			fail_msg("%s: hops %u reached %d truncated %d silent %u "
+			    "answers %u target '%s'", f->name, l->n, l->reached,
+			    l->truncated, silent, max_answers, buf);
+		hop_list_free(l);
+	}
+	/* One row per reference file. */
+	assert_int_equal(i, 39);
+}
+
 /* Every prefix of every file: a parse error is fine, a crash or a hop
  * list that breaks the model's invariants is not. */
 static void
@@ -436,6 +559,7 @@ main(void)
 		cmocka_unit_test(test_no_stale_ok),
 		cmocka_unit_test(test_facts_traceroute),
 		cmocka_unit_test(test_facts_others),
+		cmocka_unit_test(test_facts_table),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_errors),
 	};
