@@ -91,6 +91,16 @@ def main():
            p.stdout)
     else:
         ok(True, "# SKIP no IPv6 loopback")
+    p = run("-i", "lo", "-s", "127.0.0.1", "-q", "1", "--json", "127.0.0.1")
+    ok(p.returncode == 0 and json.loads(p.stdout)["reached"],
+       "-i lo -s 127.0.0.1", p.stderr)
+    p = run("-i", "fdt-no-such-if", "-q", "1", "127.0.0.1")
+    ok(p.returncode == 1 and "fdt-no-such-if" in p.stderr,
+       "unknown interface: exit 1", p.stderr)
+    p = run("-s", "::1", "-q", "1", "127.0.0.1")
+    ok(p.returncode == 1, "source of the wrong family: exit 1", p.stderr)
+    p = run("-p", "65535", "--flows", "2", "127.0.0.1")
+    ok(p.returncode == 2, "port range past 65535: exit 2", p.stderr)
     p = run("127.0.0.1")
     ok(p.returncode == 0 and "reached" in p.stdout.splitlines()[0] and
        p.stdout.splitlines()[1].split()[:2] == ["1", "127.0.0.1"],
