@@ -72,6 +72,7 @@ struct tracer {
 	unsigned inflight;
 	unsigned stop_ttl;	/* no probe above this TTL (reached/!N) */
 	uint32_t nonce;
+	int serial;		/* the one probe in flight, or -1 */
 	struct tracer_stats st;
 };
 
@@ -323,13 +324,21 @@ drain_errors(struct tracer *t, int fd)
 		if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
 		    ee->ee_origin != SO_EE_ORIGIN_ICMP6))
 			continue;	/* local errors (EMSGSIZE ...) */
-		/* Routers that quote only 8 bytes of UDP give us no payload;
-		 * such a reply cannot be told apart from its siblings. */
+		/* Routers that quote only the first 8 bytes of UDP (RFC 792
+		 * minimum) give us no payload: such a reply can only be
+		 * matched when its probe is alone in flight (see
+		 * reprobe_serially()). */
 		if ((size_t)n < offsetof(struct tr_payload, pad) ||
 		    pl.magic != TRACER_MAGIC || pl.nonce != t->nonce ||
 		    pl.index >= t->n_probes) {
-			t->st.unmatched++;
-			continue;
+			if (t->serial >= 0 && (size_t)n <
+			    offsetof(struct tr_payload, ttl) &&
+			    fd == t->fds[t->probes[t->serial].flow]) {
+				pl.index = (uint32_t)t->serial;
+			} else {
+				t->st.unmatched++;
+				continue;
+			}
 		}
 		p = &t->probes[pl.index];
 		if (p->state == TR_ANSWERED || p->state == TR_PENDING)
@@ -529,6 +538,71 @@ run(struct tracer *t, struct fd_error *err)
 }
 
 static int
+wait_probe_alone(struct tracer *t, struct tr_probe *p, struct fd_error *err)
+{
+	struct pollfd pfd = { t->fds[p->flow], POLLIN, 0 };
+
+	while (p->state == TR_INFLIGHT) {
+		int wait = expire(t), rc;
+
+		if (wait < 0)
+			break;
+		rc = poll(&pfd, 1, wait);
+		if (rc < 0 && errno != EINTR)
+			return fd_error_set(err, -errno, "poll: %s",
+			    strerror(errno));
+		if (rc > 0 && (pfd.revents & POLLERR)) {
+			rc = drain_errors(t, pfd.fd);
+			if (rc < 0)
+				return fd_error_set(err, rc,
+				    "MSG_ERRQUEUE: %s", strerror(-rc));
+		}
+		if (rc > 0 && (pfd.revents & POLLIN))
+			drain_data(pfd.fd);
+	}
+	return 0;
+}
+
+/*
+ * Some routers answered with a quote too short to carry our probe id.
+ * Send the probes that got no matched answer again, one at a time, so
+ * that any error on the flow's socket is theirs.  Only up to the
+ * destination, or a few TTLs past the last answer, so that a path that
+ * goes silent does not cost a full wait per probe.
+ */
+static int
+reprobe_serially(struct tracer *t, struct fd_error *err)
+{
+	unsigned i, limit = 0;
+	int rc;
+
+	for (i = 0; i < t->n_probes; i++)
+		if (t->probes[i].state == TR_ANSWERED &&
+		    t->probes[i].ttl > limit)
+			limit = t->probes[i].ttl;
+	limit = t->stop_ttl < t->cfg->max_ttl ? t->stop_ttl : limit + 3;
+	for (i = 0; i < t->n_probes; i++) {
+		struct tr_probe *p = &t->probes[i];
+
+		if (p->state != TR_TIMEDOUT || p->ttl > limit ||
+		    p->ttl > t->stop_ttl)
+			continue;
+		t->serial = (int)i;
+		rc = send_probe(t, p, i);
+		if (rc < 0) {
+			t->serial = -1;
+			return fd_error_set(err, rc, "send: %s",
+			    strerror(-rc));
+		}
+		rc = wait_probe_alone(t, p, err);
+		t->serial = -1;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
 build(const struct tracer *t, struct hop_list *merged,
     struct hop_list *per_flow)
 {
@@ -590,6 +664,7 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 	for (f = 0; f < TRACER_MAX_FLOWS; f++)
 		t.fds[f] = -1;
 	t.cfg = &cfg;
+	t.serial = -1;
 	t.to = *to;
 	t.n_flows = cfg.flows;
 	t.stop_ttl = cfg.max_ttl;
@@ -622,6 +697,8 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 			goto out;
 	}
 	rc = run(&t, err);
+	if (rc == 0 && t.st.unmatched > 0)
+		rc = reprobe_serially(&t, err);
 	if (rc < 0)
 		goto out;
 
