@@ -926,7 +926,7 @@ static void
 parse_probes(struct vctx *c, json_t *a)
 {
 	struct spec *s = c->s;
-	bool any_watch = false;
+	bool any_watch = false, unwatched[SPEC_MAX_PROBES] = { false };
 	json_t *o;
 	struct mark m;
 	size_t i;
@@ -982,18 +982,22 @@ parse_probes(struct vctx *c, json_t *a)
 			    "'from') can be watched");
 			bad++;
 		}
-		if (json_object_get(o, "watch") != NULL)
+		if (p->watch)
 			any_watch = true;
+		else if (json_object_get(o, "watch") != NULL &&
+		    s->n_probes < SPEC_MAX_PROBES)
+			unwatched[s->n_probes] = true;
 		/* Keep a named probe even when it has problems, so the
 		 * expectations naming it do not add noise. */
 		if (p->name[0] != '\0')
 			s->n_probes++;
 		pop(c, m);
 	}
-	/* Watch the first native probe unless the spec chose. */
+	/* Unless a probe asks to be watched, watch the first native probe
+	 * that did not say "watch": false. */
 	if (!any_watch)
 		for (j = 0; j < s->n_probes; j++)
-			if (s->probes[j].from[0] == '\0') {
+			if (s->probes[j].from[0] == '\0' && !unwatched[j]) {
 				s->probes[j].watch = true;
 				break;
 			}

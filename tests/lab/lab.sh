@@ -132,6 +132,19 @@ make_links() {
 	# The Azure gateway's own hop is silent, as in the seed trace.
 	nsx gw iptables -w 5 -A OUTPUT -p icmp --icmp-type time-exceeded -j DROP
 
+	# On-prem must not reach the branch VNet: the firewall rejects it by
+	# policy, as an SRX would.  A "no route" unreachable would come from
+	# ip_error(), rate-limited by a host-global token bucket
+	# (net.ipv4.route.error_cost, not per namespace) that silences it after
+	# a few traces; a REJECT goes through icmp_send() and the
+	# per-namespace limits lifted above.
+	ip -n "$(ns fw)" link add blk0 type veth peer name blk1
+	ip -n "$(ns fw)" link set blk0 up
+	ip -n "$(ns fw)" link set blk1 up
+	ip -n "$(ns fw)" route add 10.17.12.0/24 dev blk0
+	nsx fw iptables -w 5 -A FORWARD -d 10.17.12.0/24 \
+	    -j REJECT --reject-with icmp-net-unreachable
+
 	mkdir -p "$S"
 	printf '%s\n' 'st0-0 st0.0' 'st0-1 st0.1' 'ge-0-0-0 ge-0/0/0.0' \
 	    'ge-0-0-1 ge-0/0/1.0' 'ge-0-0-2 ge-0/0/2.0' >"$S/ifmap"

@@ -353,6 +353,27 @@ test_every_optional_key(void **state)
 
 /* Far more problems than SPEC_MAX_DIAGS: all counted, the first kept in
  * file order, *out untouched. */
+/* "watch": false on one probe does not turn the default off for the
+ * others (the lab's matrix drill relies on it). */
+static void
+test_watch_default(void **state)
+{
+	static const char text[] =
+	    "{\"name\": \"w\", \"azure\": {\"subscription\": \"00000000-0000-0000-0000-000000000000\","
+	    " \"resource_group\": \"rg\", \"circuit\": \"c\"},"
+	    " \"probes\": [{\"name\": \"far\", \"to\": \"10.0.0.9\","
+	    " \"watch\": false}, {\"name\": \"near\", \"to\": \"10.0.0.1\"}],"
+	    " \"expect\": {\"baseline\": {\"near\": {\"path\": [\"...\"]}},"
+	    " \"failover\": {\"near\": {\"path\": [\"...\"]}}}}";
+	struct spec *s;
+
+	(void)state;
+	s = load_ok(text);
+	assert_false(s->probes[0].watch);
+	assert_true(s->probes[1].watch);
+	spec_free(s);
+}
+
 static void
 test_many_errors(void **state)
 {
@@ -441,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_seed_drill),
 		cmocka_unit_test(test_every_optional_key),
+		cmocka_unit_test(test_watch_default),
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_missing_file),
 	};
