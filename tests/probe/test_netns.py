@@ -206,6 +206,30 @@ def test_prober():
                         R2B])
 
 
+def test_short_quote():
+    # r3 plays a router that quotes only IP header + 8 bytes: the probe id
+    # in the payload is not quoted, so the tracer must fall back to
+    # sending those probes again one at a time.  The long NEAR factor
+    # gives the Python responder time to answer.
+    q = subprocess.Popen(["ip", "netns", "exec", PFX + "-r3", sys.executable,
+                          os.path.join(HERE, "quote8.py"), "20"],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        ok(q.stdout.readline().strip() == "ready", "short-quote responder up")
+        t = trace("-q", "3", "-w", "2,3,100000")
+        h3 = hop_by_ttl(t, 3)
+        note("short quotes: %s" % json.dumps(t["stats"]))
+        ok(t["stats"]["unmatched"] >= 1, "short quotes seen as unmatched",
+           t["stats"])
+        ok(answers(h3) == ["10.201.4.2"] and
+           all(p["answer"] == 0 for p in h3["probes"]),
+           "short-quote hop matched by serial re-probing", json.dumps(h3))
+        ok(t["reached"] and len(t["hops"]) == 5, "trace still complete")
+    finally:
+        q.kill()
+        q.wait()
+
+
 def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root (network namespaces)")
@@ -222,6 +246,7 @@ def main():
         test_ipv6()
         test_unreachable()
         test_prober()
+        test_short_quote()
     except Exception as e:  # report, then clean up
         ok(False, "exception: %s" % e)
     finally:

@@ -105,7 +105,9 @@ up() {
 	ip -n "$(ns r4)" -6 route add prohibit fd00:201:9::/64
 	ip -n "$(ns r4)" -6 route add unreachable fd00:201:8::/64
 	# The silent hop: r3 forwards, but its time-exceeded never leaves.
-	x r3 iptables -w -A OUTPUT -p icmp --icmp-type time-exceeded -j DROP
+	# (Except packets marked 0x5: quote8.py plays a router that answers.)
+	x r3 iptables -w -A OUTPUT -p icmp --icmp-type time-exceeded \
+	    -m mark ! --mark 0x5 -j DROP
 	x r3 ip6tables -w -A OUTPUT -p icmpv6 --icmpv6-type time-exceeded \
 	    -j DROP
 }
