@@ -256,7 +256,7 @@ cmd_trace(int argc, char **argv)
 	int c;
 
 	memset(&cfg, 0, sizeof(cfg));
-	optind = 1;
+	optind = 0;	/* 0: re-read the optstring (the global parse used "+") */
 	while ((c = getopt_long(argc, argv, "hq:f:m:w:p:s:i:", opts,
 	    NULL)) != -1) {
 		if (c != 'J' && c != 'M' && c != 'I' && c != 'F' && c != 'h')

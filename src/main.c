@@ -34,8 +34,9 @@ static const char usage_text[] =
 "SPEC\n"
 "       failover-drill recover [--journal DIR]\n"
 "       failover-drill report [--format FORMAT] RESULT.json\n"
-"       failover-drill trace [--json] [TRACE-OPTIONS] TARGET\n"
-"       failover-drill trace [--json] --import FILE [--format NAME]\n";
+"       failover-drill trace [--json | --model] [TRACE-OPTIONS] TARGET\n"
+"       failover-drill trace [--json | --model] --import FILE "
+"[--format NAME]\n";
 
 static void
 usage(FILE *f)
