@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,20 +155,46 @@ write_record(struct journal *j, json_t *rec, struct fd_error *err)
 	return rc;
 }
 
+/* The Azure coordinates a journal keeps, written and read by one table so
+ * the two cannot drift apart. */
+#define AZ_FIELD(k) { #k, offsetof(struct azure_cfg, k), \
+	sizeof(((struct azure_cfg *)0)->k) }
+
+static const struct {
+	const char *key;
+	size_t off, len;
+} az_fields[] = {
+	AZ_FIELD(subscription), AZ_FIELD(resource_group), AZ_FIELD(circuit),
+	AZ_FIELD(peering), AZ_FIELD(cloud), AZ_FIELD(arm_endpoint),
+	AZ_FIELD(authority), AZ_FIELD(ca_bundle), AZ_FIELD(api_version),
+};
+
 static json_t *
 azure_to_json(const struct azure_cfg *az)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
-	    "subscription", az->subscription,
-	    "resource_group", az->resource_group,
-	    "circuit", az->circuit,
-	    "peering", az->peering,
-	    "cloud", az->cloud,
-	    "arm_endpoint", az->arm_endpoint,
-	    "authority", az->authority,
-	    "ca_bundle", az->ca_bundle,
-	    "api_version", az->api_version,
-	    "ipv6", az->ipv6);
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < sizeof(az_fields) / sizeof(az_fields[0]); i++)
+		json_object_set_new(o, az_fields[i].key, json_string(
+		    (const char *)az + az_fields[i].off));
+	json_object_set_new(o, "ipv6", json_boolean(az->ipv6));
+	return o;
+}
+
+static void
+azure_from_json(const json_t *o, struct azure_cfg *az)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(az_fields) / sizeof(az_fields[0]); i++) {
+		const char *v = json_string_value(json_object_get(o,
+		    az_fields[i].key));
+
+		snprintf((char *)az + az_fields[i].off, az_fields[i].len,
+		    "%s", v ? v : "");
+	}
+	az->ipv6 = json_is_true(json_object_get(o, "ipv6"));
 }
 
 int
@@ -378,26 +405,7 @@ journal_read(const char *path, struct journal_state *out,
 			jstr(rec, "spec", st.spec, sizeof(st.spec));
 			st.pid = (pid_t)json_integer_value(
 			    json_object_get(rec, "pid"));
-			jstr(az, "subscription", st.azure.subscription,
-			    sizeof(st.azure.subscription));
-			jstr(az, "resource_group", st.azure.resource_group,
-			    sizeof(st.azure.resource_group));
-			jstr(az, "circuit", st.azure.circuit,
-			    sizeof(st.azure.circuit));
-			jstr(az, "peering", st.azure.peering,
-			    sizeof(st.azure.peering));
-			jstr(az, "cloud", st.azure.cloud,
-			    sizeof(st.azure.cloud));
-			jstr(az, "arm_endpoint", st.azure.arm_endpoint,
-			    sizeof(st.azure.arm_endpoint));
-			jstr(az, "authority", st.azure.authority,
-			    sizeof(st.azure.authority));
-			jstr(az, "ca_bundle", st.azure.ca_bundle,
-			    sizeof(st.azure.ca_bundle));
-			jstr(az, "api_version", st.azure.api_version,
-			    sizeof(st.azure.api_version));
-			st.azure.ipv6 = json_is_true(json_object_get(az,
-			    "ipv6"));
+			azure_from_json(az, &st.azure);
 		} else if (strcmp(ev, "intent") == 0 && act &&
 		    strcmp(act, "disable") == 0) {
 			st.disable_intent = true;

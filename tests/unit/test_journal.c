@@ -26,6 +26,8 @@ setup(void **st)
 	snprintf(az.peering, sizeof(az.peering), "AzurePrivatePeering");
 	snprintf(az.arm_endpoint, sizeof(az.arm_endpoint),
 	    "https://127.0.0.1:8443");
+	snprintf(az.api_version, sizeof(az.api_version), "2025-07-01-preview");
+	az.ipv6 = true;
 	return 0;
 }
 
@@ -64,6 +66,8 @@ test_lifecycle(void **st)
 	assert_false(js.ended);
 	assert_string_equal(js.azure.circuit, "SEA-Cust11-ER");
 	assert_string_equal(js.azure.arm_endpoint, "https://127.0.0.1:8443");
+	assert_string_equal(js.azure.api_version, "2025-07-01-preview");
+	assert_true(js.azure.ipv6);
 	assert_int_equal(js.pid, getpid());
 	assert_int_equal(journal_list(dir, list, 4, &n, &err), 0);
 	assert_int_equal(n, 1);
