@@ -8,7 +8,8 @@
 #
 # Builds build-fuzz-junos (clang, ASan+UBSan) when needed, seeds each
 # corpus from the real outputs in $FD_REFERENCE/outputs/junos (default
-# ../shared/reference), and prints one line per harness and a summary.
+# ../shared/reference) and past crashes (tests/junos/fuzz-regress), and
+# prints one line per harness and a summary.
 # Crashes stay in build-fuzz-junos/fuzz-out/<harness>/.  FUZZ_MIN=0 lifts
 # the 5-minute floor for a quick smoke run.
 set -u
@@ -36,7 +37,8 @@ done
 # seeds too (a JSON parser fed text must fail cleanly).
 seed() {
 	mkdir -p "$out/$1/corpus"
-	cp "$ref"/outputs/junos/* "$out/$1/corpus/" 2>/dev/null
+	cp "$ref"/outputs/junos/* "$root"/tests/junos/fuzz-regress/* \
+	    "$out/$1/corpus/" 2>/dev/null
 	chmod u+w "$out/$1/corpus"/* 2>/dev/null
 }
 

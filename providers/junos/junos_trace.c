@@ -213,6 +213,11 @@ junos_text_traceroute_monitor(const char *buf, size_t len,
 			rc = fd_error_set(err, -EBADMSG, "line %zu: bad "
 			    "address", nlines);
 		}
+		/* Found by fuzz_junos_text_traceroute_monitor: more than
+		 * HOPS_MAX hops failed without saying why. */
+		if (rc == -ENOSPC)
+			fd_error_set(err, rc, "line %zu: more than %d hops",
+			    nlines, HOPS_MAX);
 	}
 	if (rc == 0 && tmp->n == 0)
 		rc = fd_error_set(err, -EBADMSG, "no hops");

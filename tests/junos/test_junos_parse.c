@@ -359,6 +359,31 @@ test_prompt_after_text(void **state)
 	hop_list_free(h);
 }
 
+/* Inputs that once broke a parser (found by the fuzzers). */
+static void
+test_fuzz_regressions(void **state)
+{
+	char path[1024];
+	struct hop_list *h = hop_list_new();
+	struct fd_error err = { 0 };
+	size_t len;
+	char *buf;
+
+	(void)state;
+	/* > HOPS_MAX rows: an error that says why, no partial output. */
+	assert_non_null(tu_source("tests/junos/fuzz-regress/"
+	    "traceroute-monitor-too-many-hops.txt", path, sizeof(path)));
+	buf = tu_slurp(path, &len);
+	assert_non_null(buf);
+	assert_int_equal(junos_text_traceroute_monitor(buf, len, h, &err),
+	    -ENOSPC);
+	assert_int_equal(err.code, -ENOSPC);
+	assert_non_null(strstr(err.msg, "hops"));
+	assert_int_equal(h->n, 0);
+	free(buf);
+	hop_list_free(h);
+}
+
 static void
 test_reply_rejected(void **state)
 {
@@ -381,6 +406,7 @@ main(void)
 		cmocka_unit_test(test_age_and_as_path),
 		cmocka_unit_test(test_command_builders),
 		cmocka_unit_test(test_prompt_after_text),
+		cmocka_unit_test(test_fuzz_regressions),
 		cmocka_unit_test(test_reply_rejected),
 	};
 
