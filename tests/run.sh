@@ -17,10 +17,13 @@ total_ok=0 total_fail=0 total_skip=0
 declare -a failed_runs=()
 
 count() {	# count results of the last meson test run in build dir $1
-	python3 - "$1/meson-logs/testlog.json" <<'PY'
+	# (meson names the log testlog-<wrapper>.json when --wrapper is used)
+	python3 - "$1"/meson-logs/testlog*.json <<'PY'
 import json, sys
 ok = fail = skip = 0
 try:
+    if len(sys.argv) != 2:
+        raise FileNotFoundError(sys.argv[1:])
     for line in open(sys.argv[1]):
         r = json.loads(line).get("result")
         if r in ("OK", "EXPECTEDFAIL"):
@@ -48,7 +51,7 @@ run_stage() {	# name builddir setup-args -- test-args
 		meson setup "$dir" "${setup[@]}" >/dev/null || return 1
 	fi
 	ninja -C "$dir" || { total_fail=$((total_fail + 1)); failed_runs+=("$name: build"); return 1; }
-	rm -f "$dir/meson-logs/testlog.json"
+	rm -f "$dir"/meson-logs/testlog*.json
 	meson test -C "$dir" --print-errorlogs "${tests[@]}"
 	read -r ok fail skip < <(count "$dir")
 	echo "=== $name: $ok passed, $fail failed, $skip skipped"
