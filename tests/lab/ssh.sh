@@ -58,6 +58,10 @@ PermitTTY no
 PrintMotd no
 AcceptEnv none
 ClientAliveInterval 15
+# sshd runs ForceCommand through the user's login shell; Debian's bash
+# then sources ~/.bashrc for ssh sessions unless it is a nested shell
+# (SHLVL >= 1), and a developer's .bashrc (pyenv init) cost ~1 s a command.
+SetEnv SHLVL=1
 ForceCommand $(ssh_force_command "$n")
 EOF
 		nsx "$n" /usr/sbin/sshd -f "$S/$n/sshd_config" \
