@@ -376,7 +376,7 @@ cmd_run(int argc, char **argv)
 	o.correlation_id = corr;
 	o.clock = &clock;
 	o.restore_clock = &rclock;
-	o.retrace_ms = 1000;
+	o.retrace_ms = 500;
 	o.restore_failed_retries = 2;
 	if (open_providers(s, &rclock, corr, &prov, &err) < 0) {
 		fprintf(stderr, "failover-drill: %s\n", err.msg);
