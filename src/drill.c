@@ -1439,9 +1439,10 @@ drill_plan(const struct spec *s, bool dry_run, FILE *out)
 	fprintf(out, "    WRITE  PUT %s state=Disabled%s (If-Match: etag), "
 	    "then follow the operation\n", peering, az->ipv6 ?
 	    " ipv6PeeringConfig.state=Disabled" : "");
-	fprintf(out, "4. converge: re-trace every %s until the failover "
-	    "expectation holds (at most %u s), settle %u s\n",
-	    "second", s->timeouts.converge_s, s->timeouts.settle_s);
+	fprintf(out, "4. converge: probe continuously at %u/s, re-trace "
+	    "until the failover expectation holds (at most %u s), settle "
+	    "%u s\n", s->converge.rate_hz, s->timeouts.converge_s,
+	    s->timeouts.settle_s);
 	fprintf(out, "5. verify\n");
 	plan_paths(out, s, &s->failover);
 	plan_checks(out, s->failover.checks, s->failover.n_checks);
