@@ -20,12 +20,14 @@
 #  g  --dry-run without a TTY: no write, metrics say backup healthy 1, and
 #     0 once the VPN is broken
 #  h  a matrix drill with an expected-unreachable pair
+#  i  the firewall's host key changed: preflight refuses with exit 3 and
+#     the new key's fingerprint, no PUT
 
 set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_ROOT=${FD_SOURCE_ROOT:-$(cd "$LAB_DIR/../.." && pwd)}
-SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h}
+SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 
@@ -210,6 +212,21 @@ s = json.dumps(json.load(open(sys.argv[1])))
 assert "onprem-to-branch" in s, "probe missing"
 EOF
 	assert_restored
+	;;
+i)
+	# The firewall was rebuilt (or someone is in the middle): its sshd
+	# now presents a key that known_hosts does not have for 10.1.11.1.
+	k=$LAB_STATE/ssh/fw_host_ed25519
+	ssh-keygen -q -t ed25519 -N '' -C fw-new -f "$k.new"
+	mv -f "$k.new" "$k"; mv -f "$k.new.pub" "$k.pub"
+	kill -HUP "$(cat "$LAB_STATE/fw/sshd.pid")"	# sshd re-execs, new key
+	sleep 1
+	fp=$(ssh-keygen -l -f "$k.pub" | awk '{ print $2 }')
+	expect_rc 3 -- fd run --yes --out "$OUT" "$SPEC" 2>"$LAB_STATE/err"
+	grep -q "$fp" "$OUT/report.txt" "$LAB_STATE/err" ||
+	    fail "fingerprint $fp not shown"
+	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
+	ok "changed host key refused in preflight (fingerprint $fp), no PUT"
 	;;
 *) fail "unknown scenario $SC" ;;
 esac
