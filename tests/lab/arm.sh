@@ -25,6 +25,7 @@ arm_state() {
   "credentials": { "tenant": "$ARM_TENANT", "client_id": "$ARM_CLIENT_ID",
                    "client_secret": "$1" },
   "lro_seconds": ${LAB_LRO_SECONDS:-2},
+  "action_sync": ${LAB_ACTION_SYNC:-true},
   "circuit": {
     "name": "SEA-Cust11-ER",
     "location": "westus2",

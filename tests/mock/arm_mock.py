@@ -57,6 +57,11 @@ Usage (stable; the lab and the lead start it this way):
                      (was an Authorization header present; never its
                      value), status, fault, request_id.  Token requests log
                      only the names of the form fields.
+  State keys besides the resources: "lro_seconds" (peering PUT operation
+                     duration), "action_seconds" (POST read actions: time
+                     until their Location answers 200), "action_sync"
+                     (true: read actions answer 200 with the result at
+                     once, which the spec allows; the lab uses it).
   --lro-seconds S    peering PUT operation duration (default: the state's
                      "lro_seconds", else 2).
   --retry-after S    Retry-After sent with LROs (default 1).
@@ -176,6 +181,7 @@ class Mock:
         self.lro_seconds = (args.lro_seconds if args.lro_seconds is not None
                             else float(st.get("lro_seconds", 2)))
         self.action_seconds = float(st.get("action_seconds", 0))
+        self.action_sync = bool(st.get("action_sync", False))
         self.tokens = {}          # token -> expiry (epoch seconds)
         self.ops = {}             # id -> operation dict
         self.results = {}         # id -> POST action result
@@ -737,6 +743,11 @@ class Handler(BaseHTTPRequestHandler):
     # ---- POST actions: 202 + Location, then the result
     def accept_action(self, result):
         m = self.mock
+        if m.action_sync:
+            # The spec allows 200 with the result for these actions
+            # (AZURE-REST.md §5); the lab uses it so the drill benchmark
+            # measures the tool, not the mock's Retry-After.
+            return self.reply(200, result)
         rid = str(uuid.uuid4())
         with m.lock:
             m.results[rid] = {"ready": now() + m.action_seconds,
