@@ -128,7 +128,16 @@ def one_run(a):
     if len(puts) >= 2:
         t_dis, t_en = puts[0], puts[-1]
         for key, lo, hi in (("failover", t_dis, t_en), ("failback", t_en, t1)):
-            ev = bird_changes(a.bird_log, lo, hi)
+            # The tool measures the path class (ExpressRoute or VPN), not
+            # which CE or tunnel: a ce2 -> ce1 swap inside ExpressRoute is
+            # no change of path, so compare class changes only.
+            ev, cls = [], None
+            for e in bird_changes(a.bird_log, lo, hi):
+                c_now = ("ER" if e[2] in ("ce1", "ce2") else
+                         "VPN" if e[2] in ("tun0", "tun1") else None)
+                if c_now != cls:
+                    ev.append(e)
+                    cls = c_now
             c = conv.get(key) or {}
             if not ev:
                 print(f"  {key}: no bird route change found in the window")
