@@ -6,6 +6,7 @@
  * extractors serves both.
  */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -395,6 +396,30 @@ junos_json_version(const char *buf, size_t len, struct device_info *out,
 
 /* ---------------------------------------------------------------- XML */
 
+/*
+ * libxml2 is dlopen()ed on the first XML reply, not linked: it pulls ICU
+ * (libicudata's 30 MB, libstdc++), which every start of the CLI paid for,
+ * as with libcurl (providers/transport/http.c).  libxml2's headers give
+ * the types; calls go through xml_fn, filled once under xml_once and
+ * read-only after (process-wide like the library itself; never closed).
+ * xmlFree is a variable, not a function: its value comes from xmlMemGet().
+ */
+#define XML_SONAME "libxml2.so.2"
+
+static struct {
+	void (*init_parser)(void);
+	xmlDocPtr (*read_memory)(const char *, int, const char *,
+	    const char *, int);
+	xmlNodePtr (*doc_get_root)(const xmlDoc *);
+	void (*free_doc)(xmlDocPtr);
+	xmlChar *(*node_get_content)(const xmlNode *);
+	int (*mem_get)(xmlFreeFunc *, xmlMallocFunc *, xmlReallocFunc *,
+	    xmlStrdupFunc *);
+	xmlFreeFunc free;
+} xml_fn;
+static char xml_load_err[FD_ERROR_MSG];	/* "" when loaded */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
 /* Element -> {"data": text?, "attributes": {...}?, child: [ ... ]}, the
  * mapping Junos itself uses for | display json (FORMATS.md 4.1).  Local
  * names only: the namespaces carry the release and vary. */
@@ -409,7 +434,7 @@ xml_to_json(xmlNode *el, unsigned depth)
 	if (o == NULL || depth > 64)
 		return o;
 	for (a = el->properties; a != NULL; a = a->next) {
-		xmlChar *v = xmlNodeGetContent((xmlNode *)a);
+		xmlChar *v = xml_fn.node_get_content((xmlNode *)a);
 		char key[128];
 
 		if (attrs == NULL)
@@ -422,7 +447,7 @@ xml_to_json(xmlNode *el, unsigned depth)
 		    a->ns && a->ns->prefix ? ":" : "", (const char *)a->name);
 		json_object_set_new(attrs, key, json_string(v ? (char *)v :
 		    ""));
-		xmlFree(v);
+		xml_fn.free(v);
 	}
 	if (attrs != NULL)
 		json_object_set_new(o, "attributes", attrs);
@@ -440,13 +465,13 @@ xml_to_json(xmlNode *el, unsigned depth)
 		json_array_append_new(arr, xml_to_json(c, depth + 1));
 	}
 	if (!has_child) {
-		xmlChar *v = xmlNodeGetContent(el);
+		xmlChar *v = xml_fn.node_get_content(el);
 
 		if (v != NULL && *junos_skip_ws((char *)v) != '\0')
 			json_object_set_new(o, "data", json_string((char *)v));
 		else if (v == NULL || *v == '\0')
 			json_object_set_new(o, "data", json_pack("[n]"));
-		xmlFree(v);
+		xml_fn.free(v);
 	}
 	return o;
 }
@@ -468,14 +493,46 @@ xml_find(xmlNode *n, const char *name, unsigned depth)
 	return NULL;
 }
 
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-
-/* libxml2 must be initialised once before parsing from several threads
- * (xmlInitParser(3)). */
+/* Load libxml2; it must be initialised once before parsing from several
+ * threads (xmlInitParser(3)). */
 static void
 xml_init(void)
 {
-	xmlInitParser();
+	static const char *const names[] = {
+		"xmlInitParser", "xmlReadMemory", "xmlDocGetRootElement",
+		"xmlFreeDoc", "xmlNodeGetContent", "xmlMemGet",
+	};
+	void *p[sizeof(names) / sizeof(names[0])], *lib;
+	const char *e;
+	size_t i;
+
+	lib = dlopen(XML_SONAME, RTLD_NOW | RTLD_LOCAL);
+	for (i = 0; lib != NULL && i < sizeof(names) / sizeof(names[0]);
+	    i++) {
+		(void)dlerror();
+		if ((p[i] = dlsym(lib, names[i])) == NULL)
+			break;
+	}
+	if (lib == NULL || i < sizeof(names) / sizeof(names[0])) {
+		e = dlerror();
+		snprintf(xml_load_err, sizeof(xml_load_err),
+		    XML_SONAME " not found: %s", e ? e : names[i]);
+		if (lib != NULL)
+			dlclose(lib);
+		return;
+	}
+	/* POSIX: a dlsym() result converts to a function pointer. */
+	memcpy(&xml_fn.init_parser, &p[0], sizeof(p[0]));
+	memcpy(&xml_fn.read_memory, &p[1], sizeof(p[1]));
+	memcpy(&xml_fn.doc_get_root, &p[2], sizeof(p[2]));
+	memcpy(&xml_fn.free_doc, &p[3], sizeof(p[3]));
+	memcpy(&xml_fn.node_get_content, &p[4], sizeof(p[4]));
+	memcpy(&xml_fn.mem_get, &p[5], sizeof(p[5]));
+	xml_fn.init_parser();
+	if (xml_fn.mem_get(&xml_fn.free, NULL, NULL, NULL) != 0 ||
+	    xml_fn.free == NULL)
+		snprintf(xml_load_err, sizeof(xml_load_err),
+		    XML_SONAME ": xmlMemGet failed");
 }
 
 /* Parse buf as XML and return the json_t form of the first element
@@ -495,18 +552,20 @@ xml_root(const char *buf, size_t len, const char *want, json_t **out,
 	if (len > 64u * 1024 * 1024)
 		return fd_error_set(err, -EFBIG, "XML too large");
 	pthread_once(&xml_once, xml_init);
+	if (xml_load_err[0] != '\0')
+		return fd_error_set(err, -ENOENT, "%s", xml_load_err);
 	/* No network, no entity expansion, no DTD loading. */
-	doc = xmlReadMemory(p, (int)(end - p), "junos.xml", NULL,
+	doc = xml_fn.read_memory(p, (int)(end - p), "junos.xml", NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL)
 		return fd_error_set(err, -EBADMSG, "malformed XML");
-	n = xml_find(xmlDocGetRootElement(doc), want, 0);
+	n = xml_find(xml_fn.doc_get_root(doc), want, 0);
 	if (n == NULL) {
-		xmlFreeDoc(doc);
+		xml_fn.free_doc(doc);
 		return fd_error_set(err, -EBADMSG, "XML: no <%s>", want);
 	}
 	*out = xml_to_json(n, 0);
-	xmlFreeDoc(doc);
+	xml_fn.free_doc(doc);
 	if (*out == NULL)
 		return fd_error_set(err, -ENOMEM, "out of memory");
 	return 0;
