@@ -8,7 +8,9 @@
  * and mapping them made every start of the CLI pay for them, Azure or
  * not.  `trace` was 1.79x traceroute -n in wall time (110 ms against
  * 61 ms, bench/trace.sh 10) while the trace itself takes 6 ms; the same
- * tracer linked only to jansson is 0.75x.  curl.h is still included, for
+ * tracer linked only to jansson is 0.75x.  Loaded lazily (and libxml2
+ * likewise, junos_json.c) the CLI maps 8 libraries instead of 41 and
+ * trace is 0.83x (20 ms against 24 ms).  curl.h is still included, for
  * its types and constants only: every call goes through struct curl_fns.
  */
 #include <ctype.h>
