@@ -638,27 +638,29 @@ az_op_free(struct cloud_op *op)
 
 /* -------------------------------------------------------------- reads */
 
+/* POST one of the VPN gateway's read actions (getLearnedRoutes,
+ * getAdvertisedRoutes, getBgpPeerStatus) and hand back its "value". */
 static int
-need_gateway(struct azure *az, struct fd_error *err)
+gateway_action(struct azure *az, const char *action, const char *query,
+    json_t **res, struct fd_error *err)
 {
+	char path[600];
+
 	if (az->cfg.vpn_gateway[0] == '\0')
 		return fd_error_set(err, -EINVAL, "azure: no vpn_gateway "
 		    "configured");
-	return 0;
+	snprintf(path, sizeof(path), "%s/%s", az->gateway_path, action);
+	return arm_action(&az->arm, path, query, NULL, res, err);
 }
 
 static int
 az_learned_routes(void *ctx, struct route_set *out, struct fd_error *err)
 {
-	struct azure *az = ctx;
-	char path[600];
 	json_t *res;
 	int rc;
 
-	if ((rc = need_gateway(az, err)) < 0)
-		return rc;
-	snprintf(path, sizeof(path), "%s/getLearnedRoutes", az->gateway_path);
-	if ((rc = arm_action(&az->arm, path, NULL, NULL, &res, err)) < 0)
+	if ((rc = gateway_action(ctx, "getLearnedRoutes", NULL, &res,
+	    err)) < 0)
 		return rc;
 	rc = azure_gateway_routes(json_object_get(res, "value"), out, err);
 	json_decref(res);
@@ -669,19 +671,15 @@ static int
 az_advertised_routes(void *ctx, const struct fd_addr *peer,
     struct route_set *out, struct fd_error *err)
 {
-	struct azure *az = ctx;
-	char path[600], q[80], a[FD_ADDR_STRLEN];
+	char q[80], a[FD_ADDR_STRLEN];
 	json_t *res;
 	int rc;
 
-	if ((rc = need_gateway(az, err)) < 0)
-		return rc;
-	snprintf(path, sizeof(path), "%s/getAdvertisedRoutes",
-	    az->gateway_path);
 	/* An address needs no escaping except IPv6 colons, which are
 	 * allowed in a query. */
 	snprintf(q, sizeof(q), "peer=%s", addr_str(peer, a, sizeof(a)));
-	if ((rc = arm_action(&az->arm, path, q, NULL, &res, err)) < 0)
+	if ((rc = gateway_action(ctx, "getAdvertisedRoutes", q, &res,
+	    err)) < 0)
 		return rc;
 	rc = azure_gateway_routes(json_object_get(res, "value"), out, err);
 	json_decref(res);
@@ -691,15 +689,11 @@ az_advertised_routes(void *ctx, const struct fd_addr *peer,
 static int
 az_bgp_peers(void *ctx, struct bgp_summary *out, struct fd_error *err)
 {
-	struct azure *az = ctx;
-	char path[600];
 	json_t *res;
 	int rc;
 
-	if ((rc = need_gateway(az, err)) < 0)
-		return rc;
-	snprintf(path, sizeof(path), "%s/getBgpPeerStatus", az->gateway_path);
-	if ((rc = arm_action(&az->arm, path, NULL, NULL, &res, err)) < 0)
+	if ((rc = gateway_action(ctx, "getBgpPeerStatus", NULL, &res,
+	    err)) < 0)
 		return rc;
 	rc = azure_bgp_peers(json_object_get(res, "value"), out, err);
 	json_decref(res);
