@@ -1158,11 +1158,18 @@ doc_new(struct drill *d)
 	    "journal");
 }
 
+/* result.json "outcome" (and the journal's end record) per exit status. */
+static const char *const outcomes[] = {
+	[DRILL_PASSED] = "passed",
+	[DRILL_FAILED] = "failed",
+	[DRILL_USAGE] = "failed",
+	[DRILL_ABORTED] = "aborted",
+	[DRILL_RESTORE_FAILED] = "restore-failed",
+};
+
 static int
-finish(struct drill *d, int code, bool restored_ok, double t_start)
+finish(struct drill *d, int code, double t_start)
 {
-	static const char *const outcomes[] = { "passed", "failed", "failed",
-		"aborted", "restore-failed" };
 	bool healthy;
 	json_t *phases;
 	size_t i;
@@ -1195,7 +1202,6 @@ finish(struct drill *d, int code, bool restored_ok, double t_start)
 	else
 		json_object_set_new(d->doc, "backup_healthy",
 		    json_boolean(healthy));
-	(void)restored_ok;
 	return code;
 }
 
@@ -1208,7 +1214,6 @@ drill_run(const struct spec *s, struct drill_providers *p,
 	char jpath[PATH_MAX];
 	double t_start = clock_wall();
 	int lockfd = -1, code = DRILL_PASSED, rc;
-	bool restored_ok = true;
 	unsigned i;
 
 	memset(&d, 0, sizeof(d));
@@ -1262,7 +1267,6 @@ drill_run(const struct spec *s, struct drill_providers *p,
 	/* Every path after the disable attempt arrives here. */
 	watch_stop(&d, &d.watch.failover, "failover", false);
 	if (restore(&d) < 0) {
-		restored_ok = false;
 		code = DRILL_RESTORE_FAILED;
 		goto out;
 	}
@@ -1279,11 +1283,8 @@ out:
 	    d.interrupted))
 		code = DRILL_ABORTED;	/* dry run that did not pass */
 	log_transition(d.phase ? d.phase : "start", "report");
-	finish(&d, code, restored_ok, t_start);
+	finish(&d, code, t_start);
 	if (d.journal != NULL) {
-		static const char *const outcomes[] = { "passed", "failed",
-			"failed", "aborted", "restore-failed" };
-
 		if (code == DRILL_RESTORE_FAILED) {
 			/* Leave it for recover. */
 			journal_free(d.journal);
