@@ -108,6 +108,29 @@ struct cloud_ops {
 	    struct route_set *out, struct fd_error *err);
 	int (*connectivity)(void *ctx, const struct conncheck_req *req,
 	    struct hop_list *out, struct fd_error *err);
+	/* Preflight verdicts; each may be NULL (not supported).  May the
+	 * principal do everything a drill does (reads, the gateway's read
+	 * actions, the peering write)?  -EACCES naming every missing
+	 * action. */
+	int (*permissions)(void *ctx, struct fd_error *err);
+	/* The BGP neighbours of one link ("Primary" | "Secondary") of the
+	 * peering, as its MSEE sees them (routeTablesSummary): state
+	 * "Established" with received = the prefix count, or the BGP state
+	 * it reports instead. */
+	int (*link_summary)(void *ctx, const char *link,
+	    struct bgp_summary *out, struct fd_error *err);
+	/* Every connection of the VPN gateway Connected with its tunnels,
+	 * and with an active-active gateway a Connected BGP peer per
+	 * instance; -EBADMSG naming the first that is not. */
+	int (*vpn_connections)(void *ctx, struct fd_error *err);
+	/* No Microsoft link-failover test running on the circuit: -EBUSY
+	 * naming it. */
+	int (*link_test_idle)(void *ctx, struct fd_error *err);
+	/* The IPv6 peering state the next enable puts back ("Enabled" |
+	 * "Disabled", recorded in preflight or the journal); never enables
+	 * an IPv6 peering that was off.  NULL/"": what the provider saw
+	 * before its own disable, else unchanged. */
+	void (*ipv6_restore)(void *ctx, const char *state);
 	void (*close)(void *ctx);
 };
 

@@ -35,6 +35,10 @@ struct drill {
 	char error[FD_ERROR_MSG];	/* the headline */
 	struct hop_list *traces[SPEC_MAX_PROBES];	/* latest, per probe */
 	struct drill_watch watch;
+	/* The circuit as preflight read it: the peering's IPv4 and IPv6
+	 * states are what restore puts back. */
+	struct cloud_circuit before;
+	bool have_before;
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -238,6 +242,15 @@ check_name(const struct spec_check *c, char *buf, size_t len)
 	case CHECK_AZ_CIRCUIT:
 		snprintf(buf, len, "azure: circuit and peering healthy");
 		break;
+	case CHECK_AZ_PERMISSIONS:
+		snprintf(buf, len, "azure: principal may run the drill");
+		break;
+	case CHECK_AZ_LINKS:
+		snprintf(buf, len, "azure: Primary and Secondary links up");
+		break;
+	case CHECK_AZ_VPN:
+		snprintf(buf, len, "azure: VPN connections connected");
+		break;
 	}
 }
 
@@ -367,6 +380,12 @@ circuit_healthy(struct drill *d, const struct cloud_circuit *cc,
 	if (strcasecmp(cc->service_provider_state, "Provisioned") != 0)
 		return fd_error_set(err, -EBADMSG, "circuit provider state is "
 		    "%s, not Provisioned", cc->service_provider_state);
+	/* A circuit still Updating (or Failed) takes no peering write
+	 * (AZURE-REST.md §5.3). */
+	if (strcasecmp(cc->provisioning_state, "Succeeded") != 0)
+		return fd_error_set(err, -EBADMSG, "circuit provisioning state "
+		    "is %s, not Succeeded", cc->provisioning_state[0] ?
+		    cc->provisioning_state : "empty");
 	if (cc->circuit_provisioning_state[0] &&
 	    strcasecmp(cc->circuit_provisioning_state, "Enabled") != 0)
 		return fd_error_set(err, -EBADMSG, "circuit is %s, not Enabled",
@@ -378,6 +397,62 @@ circuit_healthy(struct drill *d, const struct cloud_circuit *cc,
 		return fd_error_set(err, -EBADMSG, "peering %s is %s, not "
 		    "Succeeded", d->s->azure.peering,
 		    cc->peering_provisioning_state);
+	return 0;
+}
+
+/* The CE neighbour of each link, as its MSEE sees it (routeTablesSummary:
+ * the neighbour whose AS is the peering's peerASN), is Established and
+ * sends prefixes.  Names every link that is not. */
+static int
+links_up(struct drill *d, struct fd_error *err)
+{
+	static const char *const links[] = { "Primary", "Secondary" };
+	const struct cloud_ops *c = d->p->cloud;
+	struct cloud_circuit cc;
+	char bad[FD_ERROR_MSG] = "", a[FD_ADDR_STRLEN];
+	size_t off = 0;
+	unsigned i;
+	int rc;
+
+	if (c->link_summary == NULL)
+		return fd_error_set(err, -ENOSYS, "the cloud provider cannot "
+		    "read the links' route table summaries");
+	if ((rc = c->circuit(d->p->cloud_ctx, &cc, err)) < 0)
+		return rc;
+	for (i = 0; i < 2; i++) {
+		struct bgp_summary sum;
+		struct fd_error e = { 0 };
+		const struct bgp_peer *ce = NULL;
+		char why[200] = "";
+		size_t k;
+
+		bgp_summary_init(&sum);
+		rc = c->link_summary(d->p->cloud_ctx, links[i], &sum, &e);
+		for (k = 0; rc == 0 && k < sum.n && ce == NULL; k++)
+			if (cc.peer_asn >= 0 ? sum.v[k].peer_as == cc.peer_asn :
+			    sum.v[k].peer_as != 65515)
+				ce = &sum.v[k];
+		if (rc < 0)
+			snprintf(why, sizeof(why), "%s", e.msg);
+		else if (ce == NULL)
+			snprintf(why, sizeof(why), "no CE neighbour (AS %lld) "
+			    "among its %zu BGP neighbour(s)", cc.peer_asn,
+			    sum.n);
+		else if (!bgp_peer_established(ce))
+			snprintf(why, sizeof(why), "CE neighbour %s (AS %lld) "
+			    "is %s", addr_str(&ce->addr, a, sizeof(a)),
+			    ce->peer_as, ce->state);
+		else if (ce->received <= 0)
+			snprintf(why, sizeof(why), "CE neighbour %s (AS %lld) "
+			    "sends no prefixes", addr_str(&ce->addr, a,
+			    sizeof(a)), ce->peer_as);
+		bgp_summary_done(&sum);
+		if (why[0] != '\0' && off < sizeof(bad))
+			off += (size_t)snprintf(bad + off, sizeof(bad) - off,
+			    "%s%s link: %s", off ? "; " : "", links[i], why);
+	}
+	if (bad[0] != '\0')
+		return fd_error_set(err, -EBADMSG, "%s", bad);
 	return 0;
 }
 
@@ -413,8 +488,26 @@ azure_verdict(struct drill *d, const struct spec_check *c,
 		break;
 	case CHECK_AZ_CIRCUIT:
 		rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, err);
+		if (rc == 0 && strcmp(d->phase, "preflight") == 0) {
+			d->before = cc;
+			d->have_before = true;
+		}
 		if (rc == 0)
 			rc = circuit_healthy(d, &cc, err);
+		break;
+	case CHECK_AZ_PERMISSIONS:
+		rc = d->p->cloud->permissions == NULL ? fd_error_set(err,
+		    -ENOSYS, "the cloud provider cannot check permissions") :
+		    d->p->cloud->permissions(d->p->cloud_ctx, err);
+		break;
+	case CHECK_AZ_LINKS:
+		rc = links_up(d, err);
+		break;
+	case CHECK_AZ_VPN:
+		rc = d->p->cloud->vpn_connections == NULL ? fd_error_set(err,
+		    -ENOSYS, "the cloud provider cannot read VPN "
+		    "connections") :
+		    d->p->cloud->vpn_connections(d->p->cloud_ctx, err);
 		break;
 	default:
 		break;
@@ -769,6 +862,24 @@ preflight(struct drill *d)
 		record_check(d, name, azure_verdict(d, &implicit, &err) == 0,
 		    err.msg, 0);
 	}
+	/* So are the principal's permissions, when the provider can tell:
+	 * the nightly dry run then reports a removed role long before the
+	 * window. */
+	for (i = 0; i < d->s->n_preflight; i++)
+		if (d->s->preflight[i].kind == CHECK_AZ_PERMISSIONS)
+			break;
+	if (i == d->s->n_preflight && d->p->cloud->permissions != NULL &&
+	    !cancelled(d)) {
+		struct fd_error err = { 0 };
+		char name[160];
+		struct spec_check implicit;
+
+		memset(&implicit, 0, sizeof(implicit));
+		implicit.kind = CHECK_AZ_PERMISSIONS;
+		check_name(&implicit, name, sizeof(name));
+		record_check(d, name, azure_verdict(d, &implicit, &err) == 0,
+		    err.msg, 0);
+	}
 	if (d->s->n_devices > 0 && !cancelled(d)) {
 		struct collect_job jobs[SPEC_MAX_DEVICES];
 		struct fd_error err = { 0 };
@@ -792,6 +903,21 @@ preflight(struct drill *d)
 		}
 	}
 	run_checks(d, d->s->preflight, d->s->n_preflight);
+	if (d->have_before) {
+		const struct cloud_circuit *b = &d->before;
+
+		json_object_set_new(json_object_get(d->doc, "azure"),
+		    "peering_before", json_pack("{s:s, s:s}", "state",
+		    b->peering_state, "ipv6_state", b->peering_ipv6_state));
+		log_info("peering %s: IPv4 %s, IPv6 %s", d->s->azure.peering,
+		    b->peering_state, b->peering_ipv6_state[0] ?
+		    b->peering_ipv6_state : "not configured");
+		if (strcasecmp(b->peering_ipv6_state, "Enabled") == 0 &&
+		    !d->s->azure.ipv6)
+			log_warn("peering %s is dual-stack and azure.ipv6 is "
+			    "false: only IPv4 is drilled, IPv6 traffic stays "
+			    "on ExpressRoute", d->s->azure.peering);
+	}
 	return phase_end(d);
 }
 
@@ -841,15 +967,34 @@ peering_write(struct drill *d, bool enable, const struct fd_clock *clock,
 	return rc;
 }
 
+/* The IPv6 state the peering must show after an operation: with
+ * azure.ipv6 a disable turns it off; otherwise, and after every enable,
+ * exactly what preflight saw ("" = not checked). */
+static const char *
+ipv6_expected(struct drill *d, const char *want)
+{
+	if (!d->have_before || d->before.peering_ipv6_state[0] == '\0')
+		return "";
+	if (d->s->azure.ipv6 && strcasecmp(want, "Disabled") == 0)
+		return "Disabled";
+	return d->before.peering_ipv6_state;
+}
+
 /* After the operation: does Azure show the state we asked for? */
 static int
 peering_confirm(struct drill *d, const char *want, struct fd_error *err)
 {
 	struct cloud_circuit cc;
+	const char *v6 = ipv6_expected(d, want);
 	int rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, err);
 
 	if (rc < 0)
 		return rc;
+	if (v6[0] != '\0' && strcasecmp(cc.peering_ipv6_state, v6) != 0)
+		return fd_error_set(err, -EPROTO, "peering %s: IPv6 is %s after "
+		    "the operation, expected %s", d->s->azure.peering,
+		    cc.peering_ipv6_state[0] ? cc.peering_ipv6_state :
+		    "not configured", v6);
 	if (strcasecmp(cc.peering_state, want) != 0)
 		return fd_error_set(err, -EPROTO,
 		    "peering %s is %s after the operation, expected %s",
@@ -877,6 +1022,9 @@ failover(struct drill *d)
 	if (rc == 0)
 		rc = journal_open(d->o->state_dir, &d->s->azure, d->s->name,
 	    d->s->file, &d->journal, &err);
+	if (rc == 0)
+		rc = journal_before(d->journal, d->before.peering_state,
+		    d->before.peering_ipv6_state, &err);
 	if (rc == 0)
 		rc = journal_append(d->journal, "intent", "disable", NULL,
 		    NULL, &err);
@@ -1050,6 +1198,11 @@ restore(struct drill *d)
 		log_warn("journal: %s", err.msg);
 	if (watch_start(d, &d->watch.failback, &err) < 0)
 		log_warn("failback timing not measured: %s", err.msg);
+	/* IPv6 goes back to what preflight saw, never on if it was off. */
+	if (d->s->azure.ipv6 && d->have_before &&
+	    d->p->cloud->ipv6_restore != NULL)
+		d->p->cloud->ipv6_restore(d->p->cloud_ctx,
+		    d->before.peering_ipv6_state);
 	memset(&info, 0, sizeof(info));
 	for (;;) {
 		int64_t delay;
@@ -1322,11 +1475,17 @@ drill_recover(const struct journal_state *js, const struct cloud_ops *cloud,
 	struct lro_policy pol;
 	struct cloud_circuit cc;
 	unsigned attempt = 0;
+	const char *v6;
 	int rc = 0;
 
 	retry.deadline = clock_now(clock) + (uint64_t)deadline_s * 1000;
 	lro_policy_default(&pol);
 	pol.deadline = retry.deadline;
+	/* IPv6 back to what the journal recorded before the drill (never on
+	 * if it was off); only a drill with azure.ipv6 changed it. */
+	v6 = js->azure.ipv6 ? js->ipv6_before : "";
+	if (v6[0] != '\0' && cloud->ipv6_restore != NULL)
+		cloud->ipv6_restore(cloud_ctx, v6);
 	for (;;) {
 		struct cloud_op_info info;
 		struct cloud_op *op = NULL;
@@ -1336,12 +1495,24 @@ drill_recover(const struct journal_state *js, const struct cloud_ops *cloud,
 		rc = cloud->circuit(cloud_ctx, &cc, err);
 		if (rc == 0 && strcasecmp(cc.peering_state, "Enabled") == 0 &&
 		    strcasecmp(cc.peering_provisioning_state, "Succeeded") ==
-		    0)
+		    0 && (v6[0] == '\0' || cc.peering_ipv6_state[0] == '\0' ||
+		    strcasecmp(cc.peering_ipv6_state, v6) == 0)) {
+			if (js->ipv6_before[0] != '\0' &&
+			    strcasecmp(cc.peering_ipv6_state,
+			    js->ipv6_before) != 0)
+				log_warn("peering %s of circuit %s: IPv6 is %s, "
+				    "it was %s before the drill",
+				    js->azure.peering, js->azure.circuit,
+				    cc.peering_ipv6_state, js->ipv6_before);
 			return 0;
+		}
 		if (rc == 0) {
-			log_info("peering %s of circuit %s is %s; enabling",
-			    js->azure.peering, js->azure.circuit,
-			    cc.peering_state);
+			log_info("peering %s of circuit %s is %s (IPv6 %s); "
+			    "enabling%s%s", js->azure.peering,
+			    js->azure.circuit, cc.peering_state,
+			    cc.peering_ipv6_state[0] ? cc.peering_ipv6_state :
+			    "not configured", v6[0] ? ", IPv6 back to " : "",
+			    v6);
 			rc = cloud->peering_set_begin(cloud_ctx, true, false,
 			    &op, &info, err);
 			if (rc == -EALREADY)
@@ -1408,6 +1579,23 @@ plan_paths(FILE *out, const struct spec *s, const struct spec_expect *e)
 	}
 }
 
+/* Does the spec trace or expect anything over IPv6 (a sign the peering
+ * is dual-stack)? */
+static bool
+plan_has_ipv6(const struct spec *s)
+{
+	unsigned i, k;
+
+	for (i = 0; i < s->n_probes; i++)
+		if (s->probes[i].to.family == AF_INET6)
+			return true;
+	for (i = 0; i < s->sets.n; i++)
+		for (k = 0; k < s->sets.sets[i].n; k++)
+			if (s->sets.sets[i].prefixes[k].addr.family == AF_INET6)
+				return true;
+	return false;
+}
+
 void
 drill_plan(const struct spec *s, bool dry_run, FILE *out)
 {
@@ -1421,9 +1609,20 @@ drill_plan(const struct spec *s, bool dry_run, FILE *out)
 	    az->peering);
 	fprintf(out, "drill %s (%s)%s\n", s->name, s->file,
 	    dry_run ? ", dry run" : "");
+	if (!az->ipv6 && plan_has_ipv6(s))
+		fprintf(out, "WARNING: the drill traces IPv6 but azure.ipv6 is "
+		    "false: a dual-stack peering keeps its IPv6 on ExpressRoute "
+		    "during the drill\n");
+	else if (!az->ipv6)
+		fprintf(out, "note: IPv6 is not toggled (azure.ipv6 false); "
+		    "preflight warns if the peering is dual-stack\n");
 	fprintf(out, "1. preflight (read-only)\n");
 	fprintf(out, "    read   GET %s (circuit and peering state)\n",
 	    peering);
+	fprintf(out, "    read   GET /subscriptions/%s/resourceGroups/%s/"
+	    "providers/Microsoft.Network/expressRouteCircuits/%s/providers/"
+	    "Microsoft.Authorization/permissions (the principal may run the "
+	    "drill)\n", az->subscription, az->resource_group, az->circuit);
 	for (i = 0; i < s->n_devices; i++)
 		fprintf(out, "    read   %s: ssh %s@%s:%u show version\n",
 		    s->devices[i].name, s->devices[i].user,
@@ -1451,7 +1650,8 @@ drill_plan(const struct spec *s, bool dry_run, FILE *out)
 	    "retried for up to %u s)\n", s->timeouts.restore_s);
 	fprintf(out, "    WRITE  PUT %s state=Enabled%s (If-Match: etag), "
 	    "then follow the operation\n", peering, az->ipv6 ?
-	    " ipv6PeeringConfig.state=Enabled" : "");
+	    " ipv6PeeringConfig.state=<as before the drill, never Enabled "
+	    "if it was Disabled>" : "");
 	fprintf(out, "7. verify-restored\n");
 	if (s->restored.set) {
 		plan_paths(out, s, &s->restored);

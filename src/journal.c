@@ -277,6 +277,15 @@ journal_append(struct journal *j, const char *event, const char *action,
 	return write_record(j, rec, err);
 }
 
+int
+journal_before(struct journal *j, const char *state, const char *ipv6_state,
+    struct fd_error *err)
+{
+	return write_record(j, json_pack("{s:s, s:s, s:s}", "event",
+	    "before", "state", state ? state : "", "ipv6_state",
+	    ipv6_state ? ipv6_state : ""), err);
+}
+
 static int
 copy_file(const char *from, const char *to)
 {
@@ -406,6 +415,11 @@ journal_read(const char *path, struct journal_state *out,
 			st.pid = (pid_t)json_integer_value(
 			    json_object_get(rec, "pid"));
 			azure_from_json(az, &st.azure);
+		} else if (strcmp(ev, "before") == 0) {
+			jstr(rec, "state", st.state_before,
+			    sizeof(st.state_before));
+			jstr(rec, "ipv6_state", st.ipv6_before,
+			    sizeof(st.ipv6_before));
 		} else if (strcmp(ev, "intent") == 0 && act &&
 		    strcmp(act, "disable") == 0) {
 			st.disable_intent = true;

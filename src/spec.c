@@ -1106,6 +1106,11 @@ static const struct field az_circuit_fields[] = {
 	FCUSTOM("azure", F_STR, true),
 };
 
+/* permissions, links, vpn_connections: no options. */
+static const struct field az_plain_fields[] = {
+	FCUSTOM("azure", F_STR, true),
+};
+
 static void
 copy_member(json_t *o, const char *key, char *dst, size_t size)
 {
@@ -1276,7 +1281,8 @@ parse_check(struct vctx *c, json_t *o, struct spec_check *k, bool route_only)
 	}
 	if (!json_is_string(json_object_get(o, "azure"))) {
 		key_diag(c, o, "azure", "must be learned_routes, "
-		    "advertised_routes, bgp_peers or circuit");
+		    "advertised_routes, bgp_peers, circuit, permissions, "
+		    "links or vpn_connections");
 		return false;
 	}
 	az = json_string_value(json_object_get(o, "azure"));
@@ -1321,10 +1327,23 @@ parse_check(struct vctx *c, json_t *o, struct spec_check *k, bool route_only)
 		k->kind = CHECK_AZ_CIRCUIT;
 		unpack(c, o, az_circuit_fields, NFIELDS(az_circuit_fields), k,
 		    false);
+	} else if (strcmp(az, "permissions") == 0) {
+		k->kind = CHECK_AZ_PERMISSIONS;
+		unpack(c, o, az_plain_fields, NFIELDS(az_plain_fields), k,
+		    false);
+	} else if (strcmp(az, "links") == 0) {
+		k->kind = CHECK_AZ_LINKS;
+		unpack(c, o, az_plain_fields, NFIELDS(az_plain_fields), k,
+		    false);
+	} else if (strcmp(az, "vpn_connections") == 0) {
+		k->kind = CHECK_AZ_VPN;
+		unpack(c, o, az_plain_fields, NFIELDS(az_plain_fields), k,
+		    false);
+		need_gateway(c, o, "vpn_connections");
 	} else {
 		key_diag(c, o, "azure", "unknown Azure check '%.64s' "
-		    "(learned_routes, advertised_routes, bgp_peers or "
-		    "circuit)", az);
+		    "(learned_routes, advertised_routes, bgp_peers, circuit, "
+		    "permissions, links or vpn_connections)", az);
 		return false;
 	}
 	return c->d->n == before;

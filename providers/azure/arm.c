@@ -416,6 +416,34 @@ arm_pages(struct arm *a, json_t *result, struct fd_error *err)
 }
 
 int
+arm_get_all(struct arm *a, const char *target, json_t **out,
+    struct fd_error *err)
+{
+	struct arm_resp r;
+	json_t *result;
+	char res[256];
+	int rc;
+
+	if ((rc = arm_call(a, "GET", target, NULL, NULL, &r, err)) < 0)
+		return rc;
+	result = r.json;
+	r.json = NULL;
+	arm_resp_done(&r);
+	if (!json_is_object(result)) {
+		json_decref(result);
+		arm_resource(target, res, sizeof(res));
+		return fd_error_set(err, -EPROTO, "ARM GET %s: the answer is "
+		    "not an object", res);
+	}
+	if ((rc = arm_pages(a, result, err)) < 0) {
+		json_decref(result);
+		return rc;
+	}
+	*out = result;
+	return 0;
+}
+
+int
 arm_action(struct arm *a, const char *path, const char *query,
     const json_t *body, json_t **out, struct fd_error *err)
 {

@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 
 #include "azure/azure.h"
+#include "../testutil.h"
 #include "registry.h"
 
 #define MAXH 6
@@ -592,6 +593,9 @@ test_lro_location_ipv6(void **state)
 	(void)state;
 	t.cfg.ipv6 = true;
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	/* The engine names the IPv6 state to put back (it was Enabled
+	 * before the drill, says preflight or the journal). */
+	azure_cloud_ops.ipv6_restore(t.ctx, "Enabled");
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
 	    false, &op, NULL, &t.err), 0);
 	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
@@ -1140,6 +1144,312 @@ test_retry_after_parse(void **state)
 	http_response_done(&r);
 }
 
+/* --------------------------------------------- preflight (issue 11) */
+
+#define PEERING2(state, v6, prov, etag) "{\"name\":\"AzurePrivatePeering\"," \
+	"\"etag\":\"W/\\\"" etag "\\\"\"," \
+	"\"properties\":{\"provisioningState\":\"" prov "\"," \
+	"\"peeringType\":\"AzurePrivatePeering\",\"azureASN\":12076," \
+	"\"peerASN\":65020,\"primaryPeerAddressPrefix\":\"192.168.11.16/30\"," \
+	"\"secondaryPeerAddressPrefix\":\"192.168.11.20/30\"," \
+	"\"state\":\"" state "\",\"vlanId\":200,\"connections\":[]," \
+	"\"ipv6PeeringConfig\":{" \
+	"\"primaryPeerAddressPrefix\":\"3FFE:FFFF:0:CD30::/126\"," \
+	"\"secondaryPeerAddressPrefix\":\"3FFE:FFFF:0:CD30::4/126\"," \
+	"\"state\":\"" v6 "\"}}}"
+#define GET_PEER2(state, v6, prov, etag) { "GET", PEER_URL, { NULL }, \
+	{ NULL }, { NULL }, { NULL }, 200, { NULL }, \
+	PEERING2(state, v6, prov, etag), 0 }
+
+/* ipv6: true on a peering whose IPv6 is Disabled: the disable leaves it
+ * Disabled, and the enable puts back exactly that, never Enabled. */
+static void
+test_ipv6_off_stays_off(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER2("Enabled", "Disabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL },
+		  { "\"state\":\"Disabled\",\"vlanId\"",
+		    "::4/126\",\"state\":\"Disabled\"" }, { NULL }, 200,
+		  { NULL }, PEERING2("Disabled", "Disabled", "Succeeded", "e2"),
+		  0 },
+		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
+		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
+		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
+		{ "PUT", PEER_URL, { NULL }, { NULL },
+		  { "\"state\":\"Enabled\",\"vlanId\"",
+		    "::4/126\",\"state\":\"Disabled\"" },
+		  { "::4/126\",\"state\":\"Enabled\"" }, 200,
+		  { NULL }, PEERING2("Enabled", "Disabled", "Succeeded", "e3"),
+		  0 },
+		GET_PEER2("Enabled", "Disabled", "Succeeded", "e3"),
+		GET_PEER2("Enabled", "Disabled", "Succeeded", "e3"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+
+	(void)state;
+	t.cfg.ipv6 = true;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_true(p.done);
+	azure_cloud_ops.op_free(op);
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_true(p.done);
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+/* A fresh provider (recover) told that IPv6 was Disabled: an enable
+ * that finds IPv4 Enabled and IPv6 Disabled has nothing to do. */
+static void
+test_ipv6_restore_named(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER2("Enabled", "Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.cfg.ipv6 = true;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	azure_cloud_ops.ipv6_restore(t.ctx, "Disabled");
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), -EALREADY);
+	t_done(&t);
+}
+
+static void
+test_action_match(void **state)
+{
+	(void)state;
+	assert_true(azure_action_match("*", "Microsoft.Network/x/read"));
+	assert_true(azure_action_match("Microsoft.Network/*",
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	/* '*' crosses '/' (MicrosoftDocs role-definitions.md). */
+	assert_true(azure_action_match("Microsoft.Network/*/read",
+	    "Microsoft.Network/expressRouteCircuits/peerings/read"));
+	assert_false(azure_action_match("Microsoft.Network/*/read",
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	/* Case-insensitive, as ARM's own lowercase operation names need. */
+	assert_true(azure_action_match(
+	    "microsoft.network/virtualnetworkgateways/getbgppeerstatus/action",
+	    "Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action"));
+	assert_true(azure_action_match("Microsoft.Network/*Circuits/*/write",
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	assert_false(azure_action_match("Microsoft.Network/expressRouteCircuits"
+	    "/read", "Microsoft.Network/expressRouteCircuits/peerings/read"));
+	assert_false(azure_action_match("Microsoft.Compute/*",
+	    "Microsoft.Network/expressRouteCircuits/read"));
+	assert_false(azure_action_match("", "x"));
+}
+
+static void
+test_perm_allows_not_actions(void **state)
+{
+	json_t *perms = json_loads("[{\"actions\":[\"Microsoft.Network/*\"],"
+	    "\"notActions\":[\"Microsoft.Network/expressRouteCircuits/"
+	    "peerings/write\"]},{\"actions\":[\"*/read\"],\"notActions\":[]}]",
+	    0, NULL);
+
+	(void)state;
+	assert_non_null(perms);
+	/* notActions take it away from their own role ... */
+	assert_false(azure_perm_allows(perms,
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	assert_true(azure_perm_allows(perms,
+	    "Microsoft.Network/virtualNetworkGateways/getLearnedRoutes/action"));
+	/* ... and another role may still grant it. */
+	json_array_append_new(perms, json_loads("{\"actions\":[\"Microsoft."
+	    "Network/expressRouteCircuits/peerings/write\"]}", 0, NULL));
+	assert_true(azure_perm_allows(perms,
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	json_decref(perms);
+}
+
+/* The role the repository ships grants exactly what the check needs. */
+static void
+test_shipped_role(void **state)
+{
+	char path[4096];
+	const char *need[16];
+	struct azure_cfg cfg;
+	json_error_t je;
+	json_t *role, *perms, *a;
+	size_t i, k, n;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.vpn_gateway, sizeof(cfg.vpn_gateway), "gw");
+	role = json_load_file(tu_source("drills/roles/azure-failover-drill.json",
+	    path, sizeof(path)), 0, &je);
+	if (role == NULL)
+		fail_msg("%s:%d: %s", path, je.line, je.text);
+	perms = json_pack("[{s:O, s:O}]", "actions",
+	    json_object_get(role, "Actions"), "notActions",
+	    json_object_get(role, "NotActions"));
+	n = azure_needed_actions(&cfg, need, 16);
+	assert_true(n >= 10);
+	for (i = 0; i < n; i++)
+		if (!azure_perm_allows(perms, need[i]))
+			fail_msg("the shipped role lacks %s", need[i]);
+	/* And nothing more: every action of the role is needed. */
+	json_array_foreach(json_object_get(role, "Actions"), k, a) {
+		for (i = 0; i < n; i++)
+			if (strcmp(json_string_value(a), need[i]) == 0)
+				break;
+		if (i == n)
+			fail_msg("the shipped role grants %s, which no check "
+			    "needs", json_string_value(a));
+	}
+	json_decref(perms);
+	json_decref(role);
+}
+
+#define PERM_URL "https://arm.test/subscriptions/sub/resourceGroups/rg/" \
+	"providers/Microsoft.Network/expressRouteCircuits/ckt/providers/" \
+	"Microsoft.Authorization/permissions?api-version=2022-04-01"
+
+/* Two pages (Permissions_ListForResource is pageable); the write is
+ * taken away by a notAction: -EACCES naming it. */
+static void
+test_permissions_missing_write(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", PERM_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"actions\":[\"Microsoft.Network/"
+		  "*/read\",\"Microsoft.Network/virtualNetworkGateways/*/"
+		  "action\"],\"notActions\":[]}],\"nextLink\":\"https://"
+		  "arm.test/perm2?api-version=2022-04-01&$skipToken=1\"}", 0 },
+		{ "GET", "https://arm.test/perm2?api-version=2022-04-01&"
+		  "$skipToken=1", { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"actions\":[\"Microsoft.Network/"
+		  "expressRouteCircuits/*\"],\"notActions\":[\"Microsoft."
+		  "Network/expressRouteCircuits/peerings/write\"]}],"
+		  "\"nextLink\":null}", 0 },
+	};
+	struct t t = { 0 };
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.permissions(t.ctx, &t.err), -EACCES);
+	assert_non_null(strstr(t.err.msg, "lacks 1 action(s) on circuit ckt: "
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	t_done(&t);
+}
+
+static void
+test_link_summary(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "expressRouteCircuits/ckt/peerings/"
+		  "AzurePrivatePeering/routeTablesSummary/Secondary?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Location: " LOC_URL, "Retry-After: 2" }, "", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"neighbor\":\"192.168.11.21\","
+		  "\"v\":4,\"as\":65020,\"upDown\":\"never\",\"statePfxRcd\":"
+		  "\"Idle\"},{\"neighbor\":\"10.17.11.68\",\"v\":4,\"as\":"
+		  "65515,\"upDown\":\"01:02:03\",\"statePfxRcd\":\"3\"}]}", 0 },
+	};
+	struct t t = { 0 };
+	struct bgp_summary s;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.link_summary(t.ctx, "Secondary", &s,
+	    &t.err), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.v[0].state, "Idle");
+	assert_int_equal(s.v[0].peer_as, 65020);
+	assert_string_equal(s.v[1].state, "Established");
+	assert_int_equal(s.v[1].received, 3);
+	bgp_summary_done(&s);
+	assert_int_equal(azure_cloud_ops.link_summary(t.ctx, "Tertiary", &s,
+	    &t.err), -EINVAL);
+	t_done(&t);
+}
+
+#define GW NET "virtualNetworkGateways/gw"
+#define CONN_ID "/subscriptions/sub/resourceGroups/rg/providers/" \
+	"Microsoft.Network/connections/c1"
+
+/* Connected connection, but the second active-active instance has no
+ * Connected BGP peer (only its iBGP session to the first). */
+static void
+test_vpn_connections(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", GW "/connections?" V, { NULL }, { NULL }, { NULL },
+		  { NULL }, 200, { NULL }, "{\"value\":[{\"name\":\"c1\","
+		  "\"id\":\"" CONN_ID "\",\"properties\":{}}]}", 0 },
+		{ "GET", "https://arm.test" CONN_ID "?" V, { NULL }, { NULL },
+		  { NULL }, { NULL }, 200, { NULL }, "{\"name\":\"c1\","
+		  "\"properties\":{\"connectionStatus\":\"Connected\","
+		  "\"tunnelConnectionStatus\":[{\"tunnel\":\"t1\","
+		  "\"connectionStatus\":\"Connected\"}]}}", 0 },
+		{ "GET", GW "?" V, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"properties\":{\"activeActive\":true,"
+		  "\"bgpSettings\":{\"asn\":65515,\"bgpPeeringAddresses\":["
+		  "{\"defaultBgpIpAddresses\":[\"10.0.0.4\"]},"
+		  "{\"defaultBgpIpAddresses\":[\"10.0.0.5\"]}]}}}", 0 },
+		{ "POST", GW "/getBgpPeerStatus?" V, { NULL }, { NULL },
+		  { NULL }, { NULL }, 200, { NULL }, "{\"value\":["
+		  "{\"localAddress\":\"10.0.0.4\",\"neighbor\":\"192.0.2.1\","
+		  "\"asn\":65020,\"state\":\"Connected\"},"
+		  "{\"localAddress\":\"10.0.0.5\",\"neighbor\":\"10.0.0.4\","
+		  "\"asn\":65515,\"state\":\"Connected\"},"
+		  "{\"localAddress\":\"10.0.0.5\",\"neighbor\":\"192.0.2.1\","
+		  "\"asn\":65020,\"state\":\"Connecting\"}]}", 0 },
+	};
+	struct t t = { 0 };
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.vpn_connections(t.ctx, &t.err),
+	    -EBADMSG);
+	assert_non_null(strstr(t.err.msg, "instance 10.0.0.5 has no "
+	    "Connected BGP peer"));
+	t_done(&t);
+}
+
+static void
+test_vpn_tunnel_down(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", GW "/connections?" V, { NULL }, { NULL }, { NULL },
+		  { NULL }, 200, { NULL }, "{\"value\":[{\"name\":\"c1\","
+		  "\"id\":\"" CONN_ID "\",\"properties\":{}}]}", 0 },
+		{ "GET", "https://arm.test" CONN_ID "?" V, { NULL }, { NULL },
+		  { NULL }, { NULL }, 200, { NULL }, "{\"name\":\"c1\","
+		  "\"properties\":{\"connectionStatus\":\"Connected\","
+		  "\"tunnelConnectionStatus\":[{\"tunnel\":\"t1\","
+		  "\"connectionStatus\":\"Connected\"},{\"tunnel\":\"t2\","
+		  "\"connectionStatus\":\"NotConnected\"}]}}", 0 },
+	};
+	struct t t = { 0 };
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.vpn_connections(t.ctx, &t.err),
+	    -EBADMSG);
+	assert_string_equal(t.err.msg, "VPN connection c1: tunnel t2 is "
+	    "NotConnected, not Connected");
+	t_done(&t);
+}
+
 int
 main(void)
 {
@@ -1154,6 +1464,15 @@ main(void)
 		cmocka_unit_test(test_lro_async_operation),
 		cmocka_unit_test(test_lro_location_ipv6),
 		cmocka_unit_test(test_lro_failed),
+		cmocka_unit_test(test_ipv6_off_stays_off),
+		cmocka_unit_test(test_ipv6_restore_named),
+		cmocka_unit_test(test_action_match),
+		cmocka_unit_test(test_perm_allows_not_actions),
+		cmocka_unit_test(test_shipped_role),
+		cmocka_unit_test(test_permissions_missing_write),
+		cmocka_unit_test(test_link_summary),
+		cmocka_unit_test(test_vpn_connections),
+		cmocka_unit_test(test_vpn_tunnel_down),
 		cmocka_unit_test(test_enable_repairs_failed),
 		cmocka_unit_test(test_token_expired_refetch),
 		cmocka_unit_test(test_learned_routes_location),

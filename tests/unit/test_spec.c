@@ -174,25 +174,28 @@ test_seed_drill(void **state)
 	assert_int_equal(s->probes[0].line, 22);
 	assert_ptr_equal(spec_probe(s, "onprem-to-spoke"), &s->probes[0]);
 
-	assert_int_equal(s->n_preflight, 10);
+	assert_int_equal(s->n_preflight, 13);
 	assert_int_equal(s->preflight[0].kind, CHECK_AZ_CIRCUIT);
-	assert_int_equal(s->preflight[1].kind, CHECK_DEV_BGP);
-	assert_int_equal(s->preflight[1].n_peers, 2);
-	assert_addr(&s->preflight[1].peers[1], "10.17.11.77");
-	k = &s->preflight[4];
+	assert_int_equal(s->preflight[1].kind, CHECK_AZ_PERMISSIONS);
+	assert_int_equal(s->preflight[2].kind, CHECK_AZ_LINKS);
+	assert_int_equal(s->preflight[3].kind, CHECK_AZ_VPN);
+	assert_int_equal(s->preflight[4].kind, CHECK_DEV_BGP);
+	assert_int_equal(s->preflight[4].n_peers, 2);
+	assert_addr(&s->preflight[4].peers[1], "10.17.11.77");
+	k = &s->preflight[7];
 	assert_int_equal(k->kind, CHECK_DEV_RECEIVED);
 	assert_string_equal(k->device, "fw");
 	assert_addr(&k->peer, "10.17.11.76");
 	assert_int_equal(k->prefixes.n_includes, 2);
 	assert_prefix(&k->prefixes.includes[1], "10.17.11.128/26");
-	k = &s->preflight[6];
+	k = &s->preflight[9];
 	assert_int_equal(k->kind, CHECK_AZ_LEARNED);
 	assert_prefix(&k->route.prefix, "10.1.11.0/25");
 	assert_true(k->route.has_nh_addr);
 	assert_prefix(&k->route.nh_addr, "192.168.11.88/32");
-	assert_int_equal(s->preflight[7].kind, CHECK_AZ_ADVERTISED);
-	assert_int_equal(s->preflight[8].kind, CHECK_AZ_BGP);
-	k = &s->preflight[9];
+	assert_int_equal(s->preflight[10].kind, CHECK_AZ_ADVERTISED);
+	assert_int_equal(s->preflight[11].kind, CHECK_AZ_BGP);
+	k = &s->preflight[12];
 	assert_int_equal(k->kind, CHECK_DEV_ROUTE);
 	assert_true(k->route.present);
 	assert_true(k->route.backup);
@@ -209,7 +212,7 @@ test_seed_drill(void **state)
 	assert_int_equal(s->baseline.paths[0].path.pats[3].kind,
 	    HOP_PAT_SILENT);
 	assert_true(s->baseline.paths[0].path.reach);
-	assert_int_equal(s->baseline.n_checks, 1);
+	assert_int_equal(s->baseline.n_checks, 2);
 	assert_string_equal(s->baseline.checks[0].route.as_path, "12076 I");
 	assert_int_equal(s->baseline.checks[0].route.local_pref, 150);
 	assert_string_equal(s->baseline.checks[0].route.protocol, "BGP");
@@ -229,7 +232,8 @@ test_seed_drill(void **state)
 	/* restored "baseline" is a copy of the baseline. */
 	assert_true(s->restored.set);
 	assert_int_equal(s->restored.n_paths, 1);
-	assert_int_equal(s->restored.n_checks, 1);
+	assert_int_equal(s->restored.n_checks, 2);
+	assert_int_equal(s->restored.checks[1].kind, CHECK_AZ_LINKS);
 	assert_memory_equal(&s->restored.paths[0], &s->baseline.paths[0],
 	    sizeof(s->baseline.paths[0]));
 
