@@ -25,7 +25,31 @@ SEED = os.path.join(SRC, "tests", "mock", "seed-state.json")
 DRIVE = sys.argv[1]
 
 with open(SEED) as f:
-    CREDS = json.load(f)["credentials"]
+    SEED_STATE = json.load(f)
+CREDS = SEED_STATE["credentials"]
+ROLE = os.path.join(SRC, "drills", "roles", "azure-failover-drill.json")
+FD_BIN = os.environ.get("FD_BIN", "")
+
+
+def role_perms(drop=()):
+    """The shipped role as the principal's Microsoft.Authorization/
+    permissions entry, minus the actions in drop."""
+    with open(ROLE) as f:
+        r = json.load(f)
+    return {"actions": [a for a in r["Actions"] if a not in drop],
+            "notActions": r["NotActions"]}
+
+
+def state(**changes):
+    """The seed state with changes; the principal holds the shipped role
+    plus (a second role assignment) the route-table read azure_drive
+    makes."""
+    st = json.loads(json.dumps(SEED_STATE))
+    st["permissions"] = [role_perms(), {"actions": [
+        "Microsoft.Network/expressRouteCircuits/peerings/routeTables/read"],
+        "notActions": []}]
+    st.update(changes)
+    return st
 
 TOKEN_RE = re.compile(r"mock\.[A-Za-z0-9_=-]{16,}")
 n_test = 0
@@ -42,18 +66,21 @@ def tap(ok, name, why=""):
 
 
 class Run:
-    def __init__(self, name, faults, extra=()):
+    def __init__(self, name, faults, extra=(), st=None):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="fd-azure-it-")
         self.log = os.path.join(self.dir, "requests.jsonl")
         self.faults = os.path.join(self.dir, "faults.json")
         with open(self.faults, "w") as f:
             json.dump({"rules": faults}, f)
+        self.state = os.path.join(self.dir, "state.json")
+        with open(self.state, "w") as f:
+            json.dump(st if st is not None else state(), f)
         port_file = os.path.join(self.dir, "port")
         self.mock_err = open(os.path.join(self.dir, "mock.err"), "w")
         self.mock = subprocess.Popen(
             [sys.executable, MOCK, "--state-dir",
-             os.path.join(self.dir, "state"), "--state", SEED,
+             os.path.join(self.dir, "state"), "--state", self.state,
              "--faults", self.faults, "--port-file", port_file,
              "--log", self.log, "--lro-seconds", "1", "--retry-after", "1"]
             + [a.replace("@DIR@", self.dir) for a in extra],
@@ -88,6 +115,58 @@ class Run:
             f.write(self.out)
         return self
 
+    def spec(self, **azure):
+        """A drill spec for the real binary: Azure checks only."""
+        az = {"subscription": SEED_STATE["subscription"],
+              "resource_group": SEED_STATE["resource_group"],
+              "circuit": SEED_STATE["circuit"]["name"],
+              "vpn_gateway": SEED_STATE["gateway"]["name"],
+              "cloud": "custom",
+              "arm_endpoint": "https://127.0.0.1:%s" % self.port,
+              "authority": "https://127.0.0.1:%s" % self.port,
+              "ca_bundle": self.ca}
+        az.update(azure)
+        learned = {"azure": "learned_routes", "prefix": "10.1.11.0/25",
+                   "next_hop": "192.168.11.88"}
+        sp = {"name": "it-" + self.name, "azure": az,
+              "preflight": [{"azure": "circuit"}, {"azure": "links"},
+                            {"azure": "vpn_connections"}],
+              "expect": {"baseline": {"checks": [learned, {"azure":
+                                                           "links"}]},
+                         "failover": {"checks": [learned]},
+                         "restored": "baseline"},
+              "timeouts": {"operation_s": 60, "converge_s": 5,
+                           "settle_s": 1, "restore_s": 120,
+                           "drill_s": 300}}
+        path = os.path.join(self.dir, "spec.json")
+        with open(path, "w") as f:
+            json.dump(sp, f, indent=1)
+        return path
+
+    def fd(self, *args):
+        """Run the failover-drill binary against this mock."""
+        env = dict(os.environ)
+        env.update({"AZURE_TENANT_ID": CREDS["tenant"],
+                    "AZURE_CLIENT_ID": CREDS["client_id"],
+                    "AZURE_CLIENT_SECRET": CREDS["client_secret"]})
+        for k in ("AZURE_CLIENT_CERTIFICATE_PATH",
+                  "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
+                  "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT"):
+            env.pop(k, None)
+        r = subprocess.run([FD_BIN, "--state-dir",
+                            os.path.join(self.dir, "fdstate")] + list(args),
+                           env=env, capture_output=True, text=True,
+                           timeout=240, stdin=subprocess.DEVNULL)
+        self.rc = r.returncode
+        self.out = r.stdout + r.stderr
+        with open(os.path.join(self.dir, "fd.out"), "a") as f:
+            f.write(self.out)
+        return self
+
+    def result(self, out):
+        with open(os.path.join(self.dir, out, "result.json")) as f:
+            return json.load(f)
+
     def requests(self):
         with open(self.log) as f:
             return [json.loads(x) for x in f if x.strip()]
@@ -111,7 +190,8 @@ class Run:
         bad = []
         for root, _, files in os.walk(self.dir):
             for fn in files:
-                if fn.endswith((".pem", ".key", ".csr")):
+                if fn.endswith((".pem", ".key", ".csr")) or \
+                        fn == "state.json":	# the mock's own input
                     continue
                 with open(os.path.join(root, fn), errors="replace") as f:
                     text = f.read()
@@ -251,8 +331,114 @@ def check_restore_failed(run):
         run.out[-300:])
 
 
+WRITE = "Microsoft.Network/expressRouteCircuits/peerings/write"
+PUT = {"method": "PUT", "path_re": "peerings/AzurePrivatePeering$"}
+
+
+def fd_scenario(name, st, body, faults=()):
+    """The failover-drill binary against a mock holding state st."""
+    if not FD_BIN:
+        tap(True, "%s # SKIP no FD_BIN" % name)
+        return
+    run = Run(name, list(faults), st=st)
+    try:
+        body(run)
+    finally:
+        run.stop()
+        bad = run.secrets_absent()
+        tap(not bad, "%s: no secret or bearer token in logs" % name,
+            ", ".join(bad))
+        run.cleanup()
+
+
+def fd_role(run):
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
+           run.spec())
+    tap(run.rc == 0, "role: a dry run with exactly the shipped role "
+        "passes", run.out[-400:])
+    reqs = run.requests()
+    tap(any(r["path"].endswith("/expressRouteCircuits/SEA-Cust11-ER/"
+                               "providers/Microsoft.Authorization/"
+                               "permissions") and
+            r["query"].get("api-version") == "2022-04-01" and
+            r["status"] == 200 for r in reqs),
+        "role: permissions read on the circuit (api-version 2022-04-01)",
+        str([r["path"] for r in reqs][-5:]))
+    tap(not [r for r in reqs if r["status"] == 403],
+        "role: ARM refused no call of the drill", str(
+            [(r["method"], r["path"]) for r in reqs if r["status"] == 403]))
+
+
+def fd_no_write(run):
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
+           run.spec())
+    tap(run.rc == 3 and WRITE in run.out,
+        "no-write: dry run exits 3 naming %s" % WRITE,
+        "rc %d: %s" % (run.rc, run.out[-400:]))
+    chk = [c for c in run.result("o")["checks"] if not c["ok"]]
+    tap(len(chk) == 1 and chk[0]["phase"] == "preflight" and
+        WRITE in chk[0].get("message", ""),
+        "no-write: one failed preflight check, the permissions", str(chk))
+    tap(not run.puts(), "no-write: no PUT", "")
+
+
+def fd_link_down(run):
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
+           run.spec())
+    chk = [c for c in run.result("o")["checks"] if not c["ok"]]
+    msg = chk[0].get("message", "") if chk else ""
+    tap(run.rc == 3 and len(chk) == 1 and "Secondary link" in msg and
+        "192.168.11.21" in msg and "Idle" in msg and
+        "Primary" not in msg,
+        "link-down: preflight fails naming the Secondary link", str(chk))
+
+
+def fd_ipv6(run):
+    """IPv6 Disabled before the drill (azure.ipv6 true): Disabled after a
+    run, and after recover of a run whose restore failed."""
+    spec = run.spec(ipv6=True)
+    run.fd("run", "--yes", "--out", os.path.join(run.dir, "r1"), spec)
+    tap(run.rc == 0, "ipv6: drill passes, IPv6 confirmed Disabled after "
+        "the enable", run.out[-400:])
+    # A drill killed (-9) once its disable was accepted leaves its
+    # journal; recover must put IPv6 back as the journal recorded it.
+    n_puts = len(run.puts())
+    env = dict(os.environ, AZURE_TENANT_ID=CREDS["tenant"],
+               AZURE_CLIENT_ID=CREDS["client_id"],
+               AZURE_CLIENT_SECRET=CREDS["client_secret"])
+    p = subprocess.Popen([FD_BIN, "--state-dir",
+                          os.path.join(run.dir, "fdstate"), "run", "--yes",
+                          "--out", os.path.join(run.dir, "r2"), spec],
+                         env=env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and p.poll() is None and not [
+            x for x in run.puts()[n_puts:] if x["status"] == 200]:
+        time.sleep(0.05)
+    p.kill()
+    p.wait()
+    tap(len(run.puts()) == n_puts + 1, "ipv6: drill killed after its "
+        "disable", str(len(run.puts()) - n_puts))
+    run.fd("recover")
+    tap(run.rc == 0, "ipv6: recover restores", run.out[-300:])
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "d"), spec)
+    before = run.result("d")["azure"].get("peering_before", {})
+    tap(run.rc == 0 and before == {"state": "Enabled",
+                                   "ipv6_state": "Disabled"},
+        "ipv6: after recover IPv4 Enabled, IPv6 still Disabled",
+        "rc %d %s" % (run.rc, before))
+
+
 def main():
     print("TAP version 13", flush=True)
+    fd_scenario("role", state(permissions=[role_perms()]), fd_role)
+    fd_scenario("no-write", state(permissions=[role_perms(drop=(WRITE,))]),
+                fd_no_write)
+    st = state()
+    st["route_table_summaries"]["AzurePrivatePeering"]["Secondary"][0][
+        "statePfxRcd"] = "Idle"
+    fd_scenario("link-down", st, fd_link_down)
+    fd_scenario("ipv6", state(), fd_ipv6)
     put = {"method": "PUT", "path_re": "peerings/AzurePrivatePeering$"}
     scenario("429-500", [
         {"match": put, "times": 1, "action": "429", "retry_after": 2,

@@ -47,7 +47,8 @@ Usage (stable; the lab and the lead start it this way):
                      peering's effective state changes.
   --routes-cmd CMD   live routes: run as argv plus one of
                        learned | advertised <peer> | bgp-peers |
-                       route-table <peering> <Primary|Secondary>
+                       route-table <peering> <Primary|Secondary> |
+                       route-table-summary <peering> <Primary|Secondary>
                      printing {"value": [...]} (or a list) on stdout.
                      Without it (and without "routes_cmd" in the state)
                      the static lists of the state file are served.
@@ -61,7 +62,15 @@ Usage (stable; the lab and the lead start it this way):
                      duration), "action_seconds" (POST read actions: time
                      until their Location answers 200), "action_sync"
                      (true: read actions answer 200 with the result at
-                     once, which the spec allows; the lab uses it).
+                     once, which the spec allows; the lab uses it),
+                     "permissions" (the principal's
+                     Microsoft.Authorization/permissions entries; default:
+                     drills/roles/azure-failover-drill.json; every ARM call
+                     is authorized against them: 403 AuthorizationFailed),
+                     gateway "connections" (connection resources),
+                     "active_active", "instances" (BGP address per
+                     instance), "link_failover_tests"
+                     (getCircuitLinkFailoverAllTestsDetails entries).
   --lro-seconds S    peering PUT operation duration (default: the state's
                      "lro_seconds", else 2).
   --retry-after S    Retry-After sent with LROs (default 1).
@@ -71,7 +80,10 @@ Endpoints: POST /{tenant}/oauth2/v2.0/token (client_credentials with
 client_secret or client_assertion); GET/PUT circuit and peering (etag,
 If-Match -> 412); GET operation status; POST getLearnedRoutes,
 getAdvertisedRoutes?peer=, getBgpPeerStatus, routeTables/{path},
-routeTablesSummary/{path}, connectivityCheck (202 + Location).
+routeTablesSummary/{path}, connectivityCheck (202 + Location); GET
+{circuit}/providers/Microsoft.Authorization/permissions (paged); GET
+gateway, its connections and connections/{name};
+POST getCircuitLinkFailoverAllTestsDetails.
 """
 
 import argparse
@@ -94,6 +106,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 TERMINAL = ("Succeeded", "Failed", "Canceled")
+# Microsoft.Authorization api-versions that serve permissions.
+AUTHZ_API_VERSIONS = ("2015-07-01", "2018-01-01-preview", "2022-04-01",
+                      "2022-05-01-preview")
 PROV = "/providers/Microsoft.Network/"
 
 
@@ -107,6 +122,42 @@ def new_etag():
 
 def arm_error(code, message):
     return {"error": {"code": code, "message": message}}
+
+
+# The custom role the repository ships; the principal's default
+# permissions.
+ROLE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                         "..", "drills", "roles", "azure-failover-drill.json")
+
+
+def role_permissions(path):
+    """A role definition file (az role definition create format: Actions,
+    NotActions, ...) as Microsoft.Authorization/permissions entries."""
+    with open(path) as f:
+        r = json.load(f)
+    return [{"actions": r.get("Actions", []),
+             "notActions": r.get("NotActions", []),
+             "dataActions": r.get("DataActions", []),
+             "notDataActions": r.get("NotDataActions", [])}]
+
+
+def action_match(pattern, action):
+    """ARM RBAC matching: case-insensitive, '*' matches any run of
+    characters, '/' included ("Microsoft.Network/*/read")."""
+    rx = ".*".join(re.escape(x) for x in pattern.split("*"))
+    return re.fullmatch(rx, action, re.I) is not None
+
+
+def allowed(perms, action):
+    """An action is allowed when one Permission entry grants it and that
+    same entry's notActions do not take it away (Azure RBAC: NotActions
+    subtract from the Actions of their own role; roles add up)."""
+    for p in perms:
+        if any(action_match(a, action) for a in p.get("actions", [])) and \
+                not any(action_match(n, action)
+                        for n in p.get("notActions", [])):
+            return True
+    return False
 
 
 # ------------------------------------------------------------- certificates
@@ -176,6 +227,15 @@ class Mock:
         self.route_tables = st.get("route_tables", {})
         self.route_summaries = st.get("route_table_summaries", {})
         self.conncheck = st.get("connectivity", {})
+        # Microsoft.Authorization/permissions of the calling principal: a
+        # list of Permission {actions, notActions, dataActions,
+        # notDataActions}; default: the role the repository ships.
+        self.permissions = st.get("permissions")
+        if self.permissions is None:
+            self.permissions = role_permissions(ROLE_FILE)
+        # Microsoft link-failover tests of the circuit
+        # (getCircuitLinkFailoverAllTestsDetails result entries).
+        self.link_tests = st.get("link_failover_tests", [])
         self.routes_cmd = (shlex.split(args.routes_cmd) if args.routes_cmd
                            else st.get("routes_cmd"))
         self.lro_seconds = (args.lro_seconds if args.lro_seconds is not None
@@ -563,6 +623,9 @@ class Handler(BaseHTTPRequestHandler):
                        r"locations/[^/]+/(operations|operationResults)/"
                        r"([^/]+)$", p, re.I)
         if ops:
+            if not self.authorize("Microsoft.Network/locations/%s/read"
+                                  % ops.group(1), p):
+                return
             if ops.group(1).lower() == "operations":
                 return self.op_status(ops.group(2))
             return self.op_result(ops.group(2))
@@ -575,9 +638,20 @@ class Handler(BaseHTTPRequestHandler):
         rest = p[len(pre):].split("/")
         low = [x.lower() for x in rest]
         cname = m.circuit["name"].lower()
+        if low[:2] == ["expressroutecircuits", cname] and \
+                low[2:] == ["providers", "microsoft.authorization",
+                            "permissions"]:
+            return self.permissions()
+        act = self.rbac_action(low)
+        if act is not None and not self.authorize(act, p):
+            return
         if low[:2] == ["expressroutecircuits", cname]:
             if len(low) == 2:
                 return self.circuit(raw)
+            if len(low) == 3 and low[2] == \
+                    "getcircuitlinkfailoveralltestsdetails" and \
+                    self.command == "POST":
+                return self.link_tests()
             if len(low) >= 4 and low[2] == "peerings":
                 peer = m.peerings.get(low[3])
                 if peer is None:
@@ -598,11 +672,170 @@ class Handler(BaseHTTPRequestHandler):
         if low[:2] == ["virtualnetworkgateways", gname] and len(low) == 3 \
                 and self.command == "POST":
             return self.gateway_action(low[2])
+        if low[:2] == ["virtualnetworkgateways", gname] and \
+                self.command == "GET" and len(low) in (2, 3):
+            if len(low) == 2:
+                return self.gateway_get()
+            if low[2] == "connections":
+                return self.gateway_connections()
+        if low[0] == "connections" and len(low) == 2 and \
+                self.command == "GET":
+            return self.connection_get(rest[1])
         if low[0] == "networkwatchers" and len(low) == 3 and \
                 low[2] == "connectivitycheck" and self.command == "POST":
             return self.conncheck(rest[1], raw)
         self.err(404, "ResourceNotFound", "No such resource or action: %s"
                  % p)
+
+    # ---- RBAC: every call is authorized against the principal's
+    # permissions as ARM does (403 AuthorizationFailed).
+    def rbac_action(self, low):
+        """The Microsoft.Network operation a request needs (the names of
+        MicrosoftDocs resource-provider-operations.md), or None."""
+        meth = self.command
+        if low[0] == "expressroutecircuits" and len(low) >= 2:
+            if len(low) == 2:
+                return "Microsoft.Network/expressRouteCircuits/" + \
+                    ("read" if meth == "GET" else "write")
+            if len(low) == 3:
+                return "Microsoft.Network/expressRouteCircuits/%s/action" \
+                    % low[2]
+            if low[2] == "peerings" and len(low) == 4:
+                return "Microsoft.Network/expressRouteCircuits/peerings/" + \
+                    {"GET": "read", "PUT": "write", "DELETE": "delete"}.get(
+                        meth, "write")
+            if low[2] == "peerings" and len(low) == 6:
+                return ("Microsoft.Network/expressRouteCircuits/peerings/"
+                        "%s/read" % {"routetables": "routeTables",
+                                     "routetablessummary":
+                                     "routeTablesSummary",
+                                     "arptables": "arpTables"}.get(
+                                         low[4], low[4]))
+        if low[0] == "virtualnetworkgateways" and len(low) >= 2:
+            if len(low) == 2:
+                return "Microsoft.Network/virtualNetworkGateways/read"
+            if low[2] == "connections":
+                return "Microsoft.Network/virtualNetworkGateways/" \
+                    "connections/read"
+            return "Microsoft.Network/virtualNetworkGateways/%s/action" \
+                % low[2]
+        if low[0] == "connections" and len(low) == 2:
+            return "Microsoft.Network/connections/read"
+        if low[0] == "networkwatchers" and len(low) == 3:
+            return "Microsoft.Network/networkWatchers/%s/action" % low[2]
+        return None
+
+    def authorize(self, action, scope):
+        if allowed(self.mock.permissions, action):
+            return True
+        oid = self.mock.creds.get("client_id", "")
+        self.err(403, "AuthorizationFailed", "The client '%s' with object "
+                 "id '%s' does not have authorization to perform action "
+                 "'%s' over scope '%s' or the scope is invalid. If access "
+                 "was recently granted, please refresh your credentials."
+                 % (oid, oid, action, scope))
+        return False
+
+    def permissions(self):
+        """Permissions_ListForResource (azure-rest-api-specs
+        specification/authorization/resource-manager/Microsoft.Authorization/
+        stable/2022-04-01/authorization-RoleDefinitionsCalls.json):
+        PermissionGetResult {value: [Permission], nextLink}, pageable.
+        One entry per page, so a client must follow nextLink."""
+        m = self.mock
+        if self.command != "GET":
+            return self.err(405, "MethodNotAllowed", "Not supported.")
+        if self.query.get("api-version") not in AUTHZ_API_VERSIONS:
+            return self.err(400, "InvalidApiVersionParameter", "The "
+                            "api-version '%s' is invalid for "
+                            "Microsoft.Authorization/permissions."
+                            % self.query.get("api-version"))
+        page = int(self.query.get("$skipToken") or 0)
+        perms = m.permissions
+        body = {"value": perms[page:page + 1], "nextLink": None}
+        if page + 1 < len(perms):
+            body["nextLink"] = "%s%s?api-version=%s&$skipToken=%d" % (
+                m.base(), self.upath, self.query["api-version"], page + 1)
+        self.reply(200, body)
+
+    def gateway_get(self):
+        """VirtualNetworkGateway (virtualNetworkGateway.json): activeActive
+        and bgpSettings {asn, bgpPeeringAddresses[] per instance}."""
+        m = self.mock
+        g = m.gateway
+        insts = g.get("instances", ["10.17.11.76", "10.17.11.77"])
+        gid = "/subscriptions/%s/resourceGroups/%s%svirtualNetworkGateways/%s" \
+            % (m.sub, m.rg, PROV, g.get("name", ""))
+        self.reply(200, {
+            "name": g.get("name", ""), "id": gid,
+            "type": "Microsoft.Network/virtualNetworkGateways",
+            "location": m.location, "etag": new_etag(),
+            "properties": {
+                "provisioningState": "Succeeded", "gatewayType": "Vpn",
+                "vpnType": "RouteBased", "enableBgp": True,
+                "activeActive": bool(g.get("active_active", True)),
+                "bgpSettings": {
+                    "asn": 65515, "peerWeight": 0,
+                    "bgpPeeringAddresses": [
+                        {"ipconfigurationId": "%s/ipConfigurations/ip%d"
+                         % (gid, i), "defaultBgpIpAddresses": [a],
+                         "customBgpIpAddresses": [],
+                         "tunnelIpAddresses": []}
+                        for i, a in enumerate(insts)]}}})
+
+    def connection_body(self, c):
+        m = self.mock
+        b = copy.deepcopy(c)
+        b["id"] = "/subscriptions/%s/resourceGroups/%s%sconnections/%s" % (
+            m.sub, m.rg, PROV, c["name"])
+        b.setdefault("type", "Microsoft.Network/connections")
+        b.setdefault("location", m.location)
+        props = b.setdefault("properties", {})
+        props.setdefault("provisioningState", "Succeeded")
+        props.setdefault("connectionType", "IPsec")
+        props["virtualNetworkGateway1"] = {
+            "id": "/subscriptions/%s/resourceGroups/%s%svirtualNetworkGateways"
+                  "/%s" % (m.sub, m.rg, PROV, m.gateway.get("name", ""))}
+        return b
+
+    def gateway_connections(self):
+        """VirtualNetworkGateways_ListConnections: the list entities carry
+        no runtime status (connectionStatus is filled by the connection's
+        own GET), as on real ARM."""
+        v = []
+        for c in self.mock.gateway.get("connections", []):
+            b = self.connection_body(c)
+            for k in ("connectionStatus", "tunnelConnectionStatus",
+                      "ingressBytesTransferred", "egressBytesTransferred"):
+                b["properties"].pop(k, None)
+            v.append(b)
+        self.reply(200, {"value": v, "nextLink": None})
+
+    def connection_get(self, name):
+        for c in self.mock.gateway.get("connections", []):
+            if c["name"].lower() == name.lower():
+                return self.reply(200, self.connection_body(c))
+        self.err(404, "ResourceNotFound", "The Resource "
+                 "'Microsoft.Network/connections/%s' under resource group "
+                 "'%s' was not found." % (name, self.mock.rg))
+
+    def link_tests(self):
+        """getCircuitLinkFailoverAllTestsDetails (expressRouteCircuit.json
+        2025-07-01, AZURE-REST.md 5.5): POST, LRO final-state-via
+        location, result an array of test details with a status."""
+        q = self.query
+        if q.get("api-version", "") < "2025-07-01":
+            return self.err(400, "InvalidApiVersionParameter", "The "
+                            "api-version '%s' does not support "
+                            "getCircuitLinkFailoverAllTestsDetails."
+                            % q.get("api-version"))
+        if q.get("failoverTestType") not in ("SingleSiteFailover",
+                                             "MultiSiteFailover", "All",
+                                             "LinkFailover") or \
+                q.get("fetchLatest") not in ("true", "false"):
+            return self.err(400, "InvalidRequestFormat", "failoverTestType "
+                            "and fetchLatest are required.")
+        self.accept_action(copy.deepcopy(self.mock.link_tests))
 
     def circuit_body(self):
         m = self.mock
@@ -801,12 +1034,20 @@ class Handler(BaseHTTPRequestHandler):
             return self.err(400, "InvalidRequestFormat", "devicePath must "
                             "be Primary or Secondary.")
         src = m.route_tables if kind == "routetables" else m.route_summaries
-        v = m.routes("route-table", peer["name"], dev) \
-            if kind == "routetables" else None
+        v = m.routes("route-table" if kind == "routetables" else
+                     "route-table-summary", peer["name"], dev)
         if v is None:
             v = (src.get(peer["name"]) or {}).get(dev)
-            v = m.by_state(v) if peer["properties"].get("state") == \
-                "Enabled" or isinstance(v, dict) else []
+            if isinstance(v, dict):
+                v = m.by_state(v)
+            elif peer["properties"].get("state") != "Enabled":
+                # A disabled peering: no routes; the summary still lists
+                # the neighbours, in a BGP state instead of a prefix
+                # count (as ExpressRouteCircuitRouteTableSummaryList.json
+                # shows: upDown "never", statePfxRcd "Idle").
+                v = [dict(x, upDown="never", statePfxRcd="Idle")
+                     for x in (v or [])] if kind != "routetables" else []
+            v = v or []
         self.accept_action({"value": v, "nextLink": None})
 
     def conncheck(self, watcher, raw):
