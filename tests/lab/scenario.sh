@@ -17,7 +17,8 @@
 #  e  SIGTERM during converge: peering restored, exit 1, journal closed
 #  f  kill -9 during converge: run refuses while the journal is open,
 #     `recover` restores
-#  g  --dry-run without a TTY: no write, metrics say backup healthy 1, and
+#  g  --dry-run without a TTY: no write, metrics say backup healthy 1; the
+#     secondary link down fails preflight naming it; metrics say healthy
 #     0 once the VPN is broken
 #  h  a matrix drill with an expected-unreachable pair
 #  i  the firewall's host key changed: preflight refuses with exit 3 and
@@ -196,6 +197,14 @@ g)
 	expect_rc 0 -- fd run --dry-run --metrics "$M" --out "$OUT" "$SPEC"
 	grep -Eq '^failover_drill_backup_healthy(\{[^}]*\})? 1$' "$M" ||
 	    fail "metrics do not say backup healthy 1: $(grep -i healthy "$M")"
+	# The secondary link down (its MSEE's session to ce2): the links
+	# check (routeTablesSummary, read live from the MSEE) names it.
+	lab birdc msee2 disable ce2 >/dev/null
+	expect_rc 3 -- fd run --dry-run --out "$OUT.link" "$SPEC" 2>"$LAB_STATE/link.err"
+	grep -q "Secondary link: CE neighbour 192.168.11.21 (AS 65020) is" \
+	    "$LAB_STATE/link.err" ||
+	    fail "the links check did not name the Secondary link: $(cat "$LAB_STATE/link.err")"
+	lab birdc msee2 enable ce2 >/dev/null
 	lab break-vpn
 	expect_rc 3 -- fd run --dry-run --metrics "$M" --out "$OUT.2" "$SPEC"
 	grep -Eq '^failover_drill_backup_healthy(\{[^}]*\})? 0$' "$M" ||
