@@ -251,6 +251,10 @@ check_name(const struct spec_check *c, char *buf, size_t len)
 	case CHECK_AZ_VPN:
 		snprintf(buf, len, "azure: VPN connections connected");
 		break;
+	case CHECK_AZ_LINK_TEST:
+		snprintf(buf, len, "azure: no Microsoft link-failover test "
+		    "running");
+		break;
 	}
 }
 
@@ -508,6 +512,12 @@ azure_verdict(struct drill *d, const struct spec_check *c,
 		    -ENOSYS, "the cloud provider cannot read VPN "
 		    "connections") :
 		    d->p->cloud->vpn_connections(d->p->cloud_ctx, err);
+		break;
+	case CHECK_AZ_LINK_TEST:
+		rc = d->p->cloud->link_test_idle == NULL ? fd_error_set(err,
+		    -ENOSYS, "the cloud provider cannot read link-failover "
+		    "tests") :
+		    d->p->cloud->link_test_idle(d->p->cloud_ctx, err);
 		break;
 	default:
 		break;

@@ -1106,7 +1106,8 @@ static const struct field az_circuit_fields[] = {
 	FCUSTOM("azure", F_STR, true),
 };
 
-/* permissions, links, vpn_connections: no options. */
+/* permissions, links, vpn_connections, no_link_failover_test: no
+ * options. */
 static const struct field az_plain_fields[] = {
 	FCUSTOM("azure", F_STR, true),
 };
@@ -1282,7 +1283,7 @@ parse_check(struct vctx *c, json_t *o, struct spec_check *k, bool route_only)
 	if (!json_is_string(json_object_get(o, "azure"))) {
 		key_diag(c, o, "azure", "must be learned_routes, "
 		    "advertised_routes, bgp_peers, circuit, permissions, "
-		    "links or vpn_connections");
+		    "links, vpn_connections or no_link_failover_test");
 		return false;
 	}
 	az = json_string_value(json_object_get(o, "azure"));
@@ -1340,10 +1341,15 @@ parse_check(struct vctx *c, json_t *o, struct spec_check *k, bool route_only)
 		unpack(c, o, az_plain_fields, NFIELDS(az_plain_fields), k,
 		    false);
 		need_gateway(c, o, "vpn_connections");
+	} else if (strcmp(az, "no_link_failover_test") == 0) {
+		k->kind = CHECK_AZ_LINK_TEST;
+		unpack(c, o, az_plain_fields, NFIELDS(az_plain_fields), k,
+		    false);
 	} else {
 		key_diag(c, o, "azure", "unknown Azure check '%.64s' "
 		    "(learned_routes, advertised_routes, bgp_peers, circuit, "
-		    "permissions, links or vpn_connections)", az);
+		    "permissions, links, vpn_connections or "
+		    "no_link_failover_test)", az);
 		return false;
 	}
 	return c->d->n == before;

@@ -56,6 +56,8 @@ enum check_kind {
 	CHECK_AZ_VPN,		/* {"azure":"vpn_connections"}: connections
 				 * and tunnels Connected, a BGP peer per
 				 * active-active instance */
+	CHECK_AZ_LINK_TEST,	/* {"azure":"no_link_failover_test"}: no
+				 * Microsoft link-failover test running */
 };
 
 struct spec_check {

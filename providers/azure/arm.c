@@ -542,12 +542,14 @@ done:
 	poll = NULL;
 	if (result == NULL)
 		result = json_object();
-	if (!json_is_object(result)) {
+	/* An array is a whole result too (getCircuitLinkFailover-
+	 * AllTestsDetails answers one, AZURE-REST.md §5.5). */
+	if (!json_is_object(result) && !json_is_array(result)) {
 		rc = fd_error_set(err, -EPROTO, "ARM POST %s: result is not "
 		    "an object", res);
 		goto fail;
 	}
-	if ((rc = arm_pages(a, result, err)) < 0)
+	if (json_is_object(result) && (rc = arm_pages(a, result, err)) < 0)
 		goto fail;
 	*out = result;
 	return 0;

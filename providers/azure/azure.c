@@ -1133,6 +1133,47 @@ az_vpn_connections(void *ctx, struct fd_error *err)
 	return rc;
 }
 
+static int
+az_link_test_idle(void *ctx, struct fd_error *err)
+{
+	struct azure *az = ctx;
+	char url[AZURE_URL_MAX];
+	const json_t *tests, *t;
+	json_t *res;
+	size_t i;
+	int rc;
+
+	/* getCircuitLinkFailoverAllTestsDetails (expressRouteCircuit.json
+	 * 2025-07-01, AZURE-REST.md §5.5): POST, LRO final-state-via
+	 * location, an array of test details whose status is one of
+	 * NotStarted, Starting, Running, StartFailed, Stopping, Completed,
+	 * StopFailed, Invalid, Expired.  Its own api-version, so an
+	 * absolute URL. */
+	snprintf(url, sizeof(url), "%s%s/getCircuitLinkFailoverAllTestsDetails",
+	    az->arm.endpoint, az->circuit_path);
+	if ((rc = arm_action(&az->arm, url, "failoverTestType=All&"
+	    "fetchLatest=true&api-version=2025-07-01", NULL, &res, err)) < 0)
+		return fd_error_prefix(err, "link-failover tests of circuit %s",
+		    az->cfg.circuit);
+	tests = json_is_array(res) ? res : json_object_get(res, "value");
+	json_array_foreach(tests, i, t) {
+		const char *st = jstr(t, "status");
+
+		if (azure_status_is(st, "Starting") ||
+		    azure_status_is(st, "Running") ||
+		    azure_status_is(st, "Stopping")) {
+			rc = fd_error_set(err, -EBUSY, "a Microsoft link-"
+			    "failover test is %s on circuit %s (%s link, %s, "
+			    "test %s, started %s)", st, az->cfg.circuit,
+			    jstr(t, "linkType"), jstr(t, "circuitTestCategory"),
+			    jstr(t, "testGuid"), jstr(t, "startTime"));
+			break;
+		}
+	}
+	json_decref(res);
+	return rc;
+}
+
 static void
 az_ipv6_restore(void *ctx, const char *state)
 {
@@ -1308,6 +1349,7 @@ const struct cloud_ops azure_cloud_ops = {
 	.permissions = az_permissions,
 	.link_summary = az_link_summary,
 	.vpn_connections = az_vpn_connections,
+	.link_test_idle = az_link_test_idle,
 	.ipv6_restore = az_ipv6_restore,
 	.close = az_close,
 };

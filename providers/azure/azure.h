@@ -126,7 +126,8 @@ int arm_call(struct arm *a, const char *method, const char *target,
 
 /* POST an action and follow its LRO to the result (Location, else
  * Azure-AsyncOperation), sleeping Retry-After on the clock; then follow
- * nextLink.  *out: the result object (its "value" holds every page). */
+ * nextLink.  *out: the result object (its "value" holds every page), or
+ * the array the action answered. */
 int arm_action(struct arm *a, const char *path, const char *query,
     const json_t *body, json_t **out, struct fd_error *err);
 

@@ -115,7 +115,7 @@ class Run:
             f.write(self.out)
         return self
 
-    def spec(self, **azure):
+    def spec(self, preflight=(), **azure):
         """A drill spec for the real binary: Azure checks only."""
         az = {"subscription": SEED_STATE["subscription"],
               "resource_group": SEED_STATE["resource_group"],
@@ -130,7 +130,7 @@ class Run:
                    "next_hop": "192.168.11.88"}
         sp = {"name": "it-" + self.name, "azure": az,
               "preflight": [{"azure": "circuit"}, {"azure": "links"},
-                            {"azure": "vpn_connections"}],
+                            {"azure": "vpn_connections"}] + list(preflight),
               "expect": {"baseline": {"checks": [learned, {"azure":
                                                            "links"}]},
                          "failover": {"checks": [learned]},
@@ -393,6 +393,23 @@ def fd_link_down(run):
         "link-down: preflight fails naming the Secondary link", str(chk))
 
 
+def fd_link_test(run):
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
+           run.spec(preflight=[{"azure": "no_link_failover_test"}]))
+    chk = [c for c in run.result("o")["checks"] if not c["ok"]]
+    tap(run.rc == 3 and len(chk) == 1 and "link-failover test is Running "
+        "on circuit SEA-Cust11-ER (Primary link" in chk[0].get("message",
+                                                               ""),
+        "link-test: a running Microsoft link-failover test fails preflight",
+        "rc %d %s" % (run.rc, chk))
+    reqs = [r for r in run.requests()
+            if r["path"].endswith("/getCircuitLinkFailoverAllTestsDetails")]
+    tap(len(reqs) == 1 and reqs[0]["query"].get("api-version") ==
+        "2025-07-01" and reqs[0]["status"] == 202,
+        "link-test: POST api-version 2025-07-01, followed to its Location",
+        str(reqs))
+
+
 def fd_ipv6(run):
     """IPv6 Disabled before the drill (azure.ipv6 true): Disabled after a
     run, and after recover of a run whose restore failed."""
@@ -439,6 +456,15 @@ def main():
         "statePfxRcd"] = "Idle"
     fd_scenario("link-down", st, fd_link_down)
     fd_scenario("ipv6", state(), fd_ipv6)
+    st = state(link_failover_tests=[
+        {"status": "Completed", "linkType": "Secondary", "testGuid": "t0"},
+        {"status": "Running", "linkType": "Primary", "testGuid": "t1",
+         "circuitTestCategory": "BgpDisconnect",
+         "startTime": "11/28/2026 9:23:21 PM"}])
+    st["permissions"].append({"actions": [
+        "Microsoft.Network/expressRouteCircuits/"
+        "getCircuitLinkFailoverAllTestsDetails/action"], "notActions": []})
+    fd_scenario("link-test", st, fd_link_test)
     put = {"method": "PUT", "path_re": "peerings/AzurePrivatePeering$"}
     scenario("429-500", [
         {"match": put, "times": 1, "action": "429", "retry_after": 2,

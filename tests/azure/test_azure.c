@@ -1450,6 +1450,39 @@ test_vpn_tunnel_down(void **state)
 	t_done(&t);
 }
 
+#define LINKTEST_URL "https://arm.test/subscriptions/sub/resourceGroups/rg/" \
+	"providers/Microsoft.Network/expressRouteCircuits/ckt/" \
+	"getCircuitLinkFailoverAllTestsDetails?failoverTestType=All&" \
+	"fetchLatest=true&api-version=2025-07-01"
+
+/* A Microsoft link-failover test Running on the circuit: the result is
+ * an array (no "value"), behind a Location. */
+static void
+test_link_test_running(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", LINKTEST_URL, { NULL }, { NULL }, { NULL }, { NULL },
+		  202, { "Location: " LOC_URL, "Retry-After: 1" }, "", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "[{\"status\":\"Completed\",\"linkType\":"
+		  "\"Secondary\"},{\"status\":\"Running\",\"linkType\":"
+		  "\"Primary\",\"circuitTestCategory\":\"BgpDisconnect\","
+		  "\"testGuid\":\"g1\",\"startTime\":\"1/6/2026 9:23:21 AM\"}]",
+		  0 },
+	};
+	struct t t = { 0 };
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.link_test_idle(t.ctx, &t.err),
+	    -EBUSY);
+	assert_string_equal(t.err.msg, "a Microsoft link-failover test is "
+	    "Running on circuit ckt (Primary link, BgpDisconnect, test g1, "
+	    "started 1/6/2026 9:23:21 AM)");
+	t_done(&t);
+}
+
 int
 main(void)
 {
@@ -1473,6 +1506,7 @@ main(void)
 		cmocka_unit_test(test_link_summary),
 		cmocka_unit_test(test_vpn_connections),
 		cmocka_unit_test(test_vpn_tunnel_down),
+		cmocka_unit_test(test_link_test_running),
 		cmocka_unit_test(test_enable_repairs_failed),
 		cmocka_unit_test(test_token_expired_refetch),
 		cmocka_unit_test(test_learned_routes_location),
