@@ -60,6 +60,32 @@ run(struct fake_world *w, bool dry, json_t **doc, struct fd_error *err)
 	return drill_run(&spec, &p, &o, doc, err);
 }
 
+/* The fake cloud with some operations replaced (patch edits a copy). */
+static struct cloud_ops patched;
+static const struct cloud_ops *orig_cloud;
+
+static int
+run_patched(struct fake_world *w, bool dry, void (*patch)(struct cloud_ops *),
+    json_t **doc, struct fd_error *err)
+{
+	struct drill_providers p;
+	struct drill_opts o;
+
+	fake_providers(w, &p, &spec);
+	orig_cloud = p.cloud;
+	patched = *p.cloud;
+	patch(&patched);
+	p.cloud = &patched;
+	memset(&o, 0, sizeof(o));
+	o.dry_run = dry;
+	o.state_dir = state;
+	o.clock = &w->clock;
+	o.restore_clock = &w->rclock;
+	o.retrace_ms = 1000;
+	o.restore_failed_retries = 2;
+	return drill_run(&spec, &p, &o, doc, err);
+}
+
 static bool
 journal_pending(void)
 {
@@ -128,6 +154,118 @@ test_dry_run_writes_nothing(void **st)
 	assert_int_equal(w.first_write_step, 0);
 	assert_true(json_is_false(json_object_get(doc, "backup_healthy")));
 	json_decref(doc);
+}
+
+static int
+perm_denied(void *ctx, struct fd_error *err)
+{
+	(void)ctx;
+	return fd_error_set(err, -EACCES, "the principal lacks 1 action(s) "
+	    "on circuit %s: Microsoft.Network/expressRouteCircuits/peerings/"
+	    "write", spec.azure.circuit);
+}
+
+static void
+patch_perm_denied(struct cloud_ops *c)
+{
+	c->permissions = perm_denied;
+}
+
+/* The role lost the peering write: the dry run (which never writes)
+ * still fails, exit 3, naming the action; permissions are checked even
+ * when the spec does not list them. */
+static void
+test_dry_run_permission_missing(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+
+	(void)st;
+	fake_world_init(&w);
+	assert_int_equal(run_patched(&w, true, patch_perm_denied, &doc, &err),
+	    DRILL_ABORTED);
+	assert_non_null(strstr(err.msg, "azure: principal may run the drill: "
+	    "the principal lacks 1 action(s)"));
+	assert_non_null(strstr(err.msg,
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	assert_int_equal(w.first_write_step, 0);
+	json_decref(doc);
+}
+
+/* A dual-stack peering whose IPv6 was Disabled: the provider reports
+ * IPv6 Enabled after the enable.  Restore does not accept it (the
+ * confirmation checks IPv6 too) and ends RESTORE FAILED naming IPv6. */
+static int
+circuit_v6_on_after_enable(void *ctx, struct cloud_circuit *out,
+    struct fd_error *err)
+{
+	struct fake_world *w = ctx;
+	int rc = orig_cloud->circuit(ctx, out, err);
+
+	if (rc == 0)
+		snprintf(out->peering_ipv6_state,
+		    sizeof(out->peering_ipv6_state), "%s",
+		    w->writes >= 2 ? "Enabled" : "Disabled");
+	return rc;
+}
+
+static void
+patch_v6_on_after_enable(struct cloud_ops *c)
+{
+	c->circuit = circuit_v6_on_after_enable;
+}
+
+static int
+circuit_v6_off(void *ctx, struct cloud_circuit *out, struct fd_error *err)
+{
+	int rc = orig_cloud->circuit(ctx, out, err);
+
+	if (rc == 0)
+		snprintf(out->peering_ipv6_state,
+		    sizeof(out->peering_ipv6_state), "Disabled");
+	return rc;
+}
+
+static void
+patch_v6_off(struct cloud_ops *c)
+{
+	c->circuit = circuit_v6_off;
+}
+
+static void
+test_ipv6_checked_after_restore(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *before;
+
+	(void)st;
+	fake_world_init(&w);
+	assert_int_equal(run_patched(&w, false, patch_v6_off, &doc, &err), 0);
+	before = json_object_get(json_object_get(doc, "azure"),
+	    "peering_before");
+	assert_string_equal(json_string_value(json_object_get(before,
+	    "state")), "Enabled");
+	assert_string_equal(json_string_value(json_object_get(before,
+	    "ipv6_state")), "Disabled");
+	json_decref(doc);
+
+	fake_world_init(&w);
+	spec.timeouts.restore_s = 60;
+	assert_int_equal(run_patched(&w, false, patch_v6_on_after_enable, &doc,
+	    &err), DRILL_RESTORE_FAILED);
+	spec.timeouts.restore_s = 1800;
+	assert_non_null(strstr(err.msg, "IPv6 is Enabled after the operation, "
+	    "expected Disabled"));
+	json_decref(doc);
+	/* Leave no journal for the next test. */
+	{
+		char path[PATH_MAX];
+
+		journal_path(state, &spec.azure, path, sizeof(path));
+		unlink(path);
+	}
 }
 
 static void
@@ -365,6 +503,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_pass),
 		cmocka_unit_test(test_dry_run_writes_nothing),
+		cmocka_unit_test(test_dry_run_permission_missing),
+		cmocka_unit_test(test_ipv6_checked_after_restore),
 		cmocka_unit_test(test_preflight_refuses),
 		cmocka_unit_test(test_already_disabled_refused),
 		cmocka_unit_test(test_failed_expectation),

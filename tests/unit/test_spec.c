@@ -378,6 +378,48 @@ test_watch_default(void **state)
 	spec_free(s);
 }
 
+/* The preflight check kinds of issue 11: parsed, and as strict as the
+ * others (no stray keys; vpn_connections needs a gateway). */
+static void
+test_preflight_kinds(void **state)
+{
+	static const char ok[] =
+	    "{\"name\": \"p\", \"azure\": {\"subscription\": \"00000000-0000-0000-0000-000000000000\","
+	    " \"resource_group\": \"rg\", \"circuit\": \"c\", \"vpn_gateway\": \"g\"},"
+	    " \"preflight\": [{\"azure\": \"permissions\"}, {\"azure\": \"links\"},"
+	    " {\"azure\": \"vpn_connections\"}, {\"azure\": \"no_link_failover_test\"}],"
+	    " \"expect\": {\"baseline\": {\"checks\": [{\"azure\": \"links\"}]},"
+	    " \"failover\": {\"checks\": [{\"azure\": \"circuit\"}]}}}";
+	static const char bad[] =
+	    "{\"name\": \"p\", \"azure\": {\"subscription\": \"00000000-0000-0000-0000-000000000000\","
+	    " \"resource_group\": \"rg\", \"circuit\": \"c\"},\n"
+	    " \"preflight\": [{\"azure\": \"links\", \"link\": \"Primary\"},\n"
+	    " {\"azure\": \"vpn_connections\"}],\n"
+	    " \"expect\": {\"baseline\": {\"checks\": [{\"azure\": \"links\"}]},"
+	    " \"failover\": {\"checks\": [{\"azure\": \"circuit\"}]}}}";
+	struct spec_diags *d = calloc(1, sizeof(*d));
+	struct spec *s;
+
+	(void)state;
+	s = load_ok(ok);
+	assert_int_equal(s->n_preflight, 4);
+	assert_int_equal(s->preflight[0].kind, CHECK_AZ_PERMISSIONS);
+	assert_int_equal(s->preflight[1].kind, CHECK_AZ_LINKS);
+	assert_int_equal(s->preflight[2].kind, CHECK_AZ_VPN);
+	assert_int_equal(s->preflight[3].kind, CHECK_AZ_LINK_TEST);
+	assert_int_equal(s->baseline.checks[0].kind, CHECK_AZ_LINKS);
+	spec_free(s);
+
+	assert_non_null(d);
+	assert_int_equal(spec_load_buffer(bad, strlen(bad), "bad", &s, d),
+	    -EINVAL);
+	assert_int_equal(d->n, 2);
+	assert_string_equal(d->v[0].msg, "preflight[0].link: unknown key");
+	assert_string_equal(d->v[1].msg, "preflight[1].azure: "
+	    "vpn_connections checks need azure.vpn_gateway");
+	free(d);
+}
+
 static void
 test_many_errors(void **state)
 {
@@ -466,6 +508,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_seed_drill),
 		cmocka_unit_test(test_every_optional_key),
+		cmocka_unit_test(test_preflight_kinds),
 		cmocka_unit_test(test_watch_default),
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_missing_file),
