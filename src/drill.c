@@ -1271,6 +1271,7 @@ verify_restored(struct drill *d)
 	    &d->s->baseline;
 	uint64_t deadline = clock_now(d->o->clock) +
 	    (uint64_t)d->s->timeouts.converge_s * 1000;
+	unsigned i;
 	int rc;
 
 	phase_begin(d, "verify-restored");
@@ -1279,6 +1280,22 @@ verify_restored(struct drill *d)
 	    clock_now(d->o->clock) < deadline)
 		if (clock_sleep(d->o->clock, d->o->retrace_ms) < 0)
 			break;
+	/* And for BGP on both links, which comes back some time after the
+	 * enable (the MSEE's routeTablesSummary), when it is judged. */
+	for (i = 0; i < e->n_checks; i++)
+		if (e->checks[i].kind == CHECK_AZ_LINKS)
+			break;
+	while (i < e->n_checks && !cancelled(d) &&
+	    clock_now(d->o->clock) < deadline) {
+		struct fd_error err = { 0 };
+
+		if (links_up(d, &err) == 0)
+			break;
+		log_info("verify-restored: waiting for the links: %s",
+		    err.msg);
+		if (clock_sleep(d->o->clock, d->o->retrace_ms) < 0)
+			break;
+	}
 	if (!cancelled(d) && clock_sleep(d->o->clock,
 	    (uint64_t)d->s->timeouts.settle_s * 1000) < 0)
 		cancelled(d);

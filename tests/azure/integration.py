@@ -438,6 +438,8 @@ def fd_ipv6(run):
         "disable", str(len(run.puts()) - n_puts))
     run.fd("recover")
     tap(run.rc == 0, "ipv6: recover restores", run.out[-300:])
+    # BGP on the links comes back link_bgp_seconds (2) after the enable.
+    time.sleep(2.5)
     run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "d"), spec)
     before = run.result("d")["azure"].get("peering_before", {})
     tap(run.rc == 0 and before == {"state": "Enabled",

@@ -70,7 +70,10 @@ Usage (stable; the lab and the lead start it this way):
                      gateway "connections" (connection resources),
                      "active_active", "instances" (BGP address per
                      instance), "link_failover_tests"
-                     (getCircuitLinkFailoverAllTestsDetails entries).
+                     (getCircuitLinkFailoverAllTestsDetails entries),
+                     "link_bgp_seconds" (after an enable the static
+                     routeTablesSummary shows the CE neighbours Active
+                     this long; default 2).
   --lro-seconds S    peering PUT operation duration (default: the state's
                      "lro_seconds", else 2).
   --retry-after S    Retry-After sent with LROs (default 1).
@@ -236,6 +239,10 @@ class Mock:
         # Microsoft link-failover tests of the circuit
         # (getCircuitLinkFailoverAllTestsDetails result entries).
         self.link_tests = st.get("link_failover_tests", [])
+        # BGP on the links comes back this long after the peering is
+        # enabled: until then the summaries show the CE neighbour Active.
+        self.link_bgp_seconds = float(st.get("link_bgp_seconds", 2))
+        self.enabled_at = {}      # peering (lower) -> when it was enabled
         self.routes_cmd = (shlex.split(args.routes_cmd) if args.routes_cmd
                            else st.get("routes_cmd"))
         self.lro_seconds = (args.lro_seconds if args.lro_seconds is not None
@@ -947,6 +954,8 @@ class Handler(BaseHTTPRequestHandler):
                                 "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
             if new["state"] != old:
                 changed.append((peer["name"], new["state"]))
+                if new["state"] == "Enabled":
+                    m.enabled_at[peer["name"].lower()] = now()
             resp = self.peering_body(peer)
         hdr = {"Azure-AsyncOperation": "%s/subscriptions/%s/providers/"
                "Microsoft.Network/locations/%s/operations/%s?api-version=%s"
@@ -1040,6 +1049,13 @@ class Handler(BaseHTTPRequestHandler):
             v = (src.get(peer["name"]) or {}).get(dev)
             if isinstance(v, dict):
                 v = m.by_state(v)
+            elif kind != "routetables" and \
+                    peer["properties"].get("state") == "Enabled" and \
+                    now() - m.enabled_at.get(peer["name"].lower(), 0) < \
+                    m.link_bgp_seconds:
+                # Enabled, but BGP to the CE is not up yet.
+                v = [dict(x, upDown="never", statePfxRcd="Active")
+                     for x in (v or [])]
             elif peer["properties"].get("state") != "Enabled":
                 # A disabled peering: no routes; the summary still lists
                 # the neighbours, in a BGP state instead of a prefix
