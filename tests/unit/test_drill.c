@@ -497,6 +497,40 @@ test_plan_lists_two_writes(void **st)
 	free(buf);
 }
 
+/* plan warns when the drill traces IPv6 and leaves IPv6 alone: a
+ * dual-stack peering would keep its IPv6 on ExpressRoute. */
+static void
+test_plan_warns_ipv6(void **st)
+{
+	struct spec *s = malloc(sizeof(*s));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)st;
+	assert_non_null(s);
+	*s = spec;
+	assert_int_equal(addr_parse("fd00:17:11::132", &s->probes[0].to, NULL),
+	    0);
+	s->azure.ipv6 = false;
+	f = open_memstream(&buf, &len);
+	drill_plan(s, true, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "WARNING: the drill traces IPv6 but "
+	    "azure.ipv6 is false"));
+	free(buf);
+	s->azure.ipv6 = true;
+	f = open_memstream(&buf, &len);
+	drill_plan(s, false, f);
+	fclose(f);
+	assert_null(strstr(buf, "WARNING"));
+	/* The enable never turns on an IPv6 peering that was off. */
+	assert_non_null(strstr(buf, "ipv6PeeringConfig.state=<as before the "
+	    "drill"));
+	free(buf);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -513,6 +547,7 @@ main(void)
 		cmocka_unit_test(test_restore_fails_then_recover),
 		cmocka_unit_test(test_lock_busy),
 		cmocka_unit_test(test_plan_lists_two_writes),
+		cmocka_unit_test(test_plan_warns_ipv6),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
