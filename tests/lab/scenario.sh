@@ -11,7 +11,8 @@
 # before any change, 4 restore failed.
 #
 #  a  full drill passes, every report written
-#  b  VPN broken before the drill: preflight refuses, exit 3, no PUT
+#  b  VPN broken before the drill: preflight refuses (device and Azure
+#     side), exit 3, no PUT
 #  c  429 then 500 injected on the disable PUT: drill still passes
 #  d  LRO Failed on the enable PUT: exit 4, then `recover` restores
 #  e  SIGTERM during converge: peering restored, exit 1, journal closed
@@ -120,6 +121,10 @@ b)
 	lab break-vpn
 	expect_rc 3 -- fd run --yes --out "$OUT" "$SPEC"
 	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
+	# Azure's side sees it too: the second active-active instance has
+	# no BGP peer left (vpn_connections).
+	grep -q "instance 10.17.11.77 has no Connected BGP peer" "$OUT/report.txt" ||
+	    fail "vpn_connections did not name the instance: $(grep -i vpn "$OUT/report.txt")"
 	ok "preflight refused, no PUT"
 	;;
 c)
