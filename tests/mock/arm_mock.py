@@ -620,6 +620,11 @@ class Handler(BaseHTTPRequestHandler):
             self.err(400, "InvalidApiVersionParameter", "The api-version "
                      "'%s' is invalid." % v)
             return False
+        # Microsoft.Authorization has api-versions of its own, checked
+        # by permissions() (AUTHZ_API_VERSIONS); any Microsoft.Network
+        # list must not apply to it.
+        if "/providers/microsoft.authorization/" in self.upath.lower():
+            return True
         return True
 
     # ---- ARM routes
