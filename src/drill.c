@@ -1001,8 +1001,8 @@ peering_confirm(struct drill *d, const char *want, struct fd_error *err)
 	if (rc < 0)
 		return rc;
 	if (v6[0] != '\0' && strcasecmp(cc.peering_ipv6_state, v6) != 0)
-		return fd_error_set(err, -EPROTO, "peering %s: IPv6 is %s after "
-		    "the operation, expected %s", d->s->azure.peering,
+		return fd_error_set(err, -EPROTO, "peering %s: IPv6 is %s "
+		    "after the operation, expected %s", d->s->azure.peering,
 		    cc.peering_ipv6_state[0] ? cc.peering_ipv6_state :
 		    "not configured", v6);
 	if (strcasecmp(cc.peering_state, want) != 0)
@@ -1527,8 +1527,8 @@ drill_recover(const struct journal_state *js, const struct cloud_ops *cloud,
 			if (js->ipv6_before[0] != '\0' &&
 			    strcasecmp(cc.peering_ipv6_state,
 			    js->ipv6_before) != 0)
-				log_warn("peering %s of circuit %s: IPv6 is %s, "
-				    "it was %s before the drill",
+				log_warn("peering %s of circuit %s: IPv6 is "
+				    "%s, it was %s before the drill",
 				    js->azure.peering, js->azure.circuit,
 				    cc.peering_ipv6_state, js->ipv6_before);
 			return 0;
@@ -1638,8 +1638,8 @@ drill_plan(const struct spec *s, bool dry_run, FILE *out)
 	    dry_run ? ", dry run" : "");
 	if (!az->ipv6 && plan_has_ipv6(s))
 		fprintf(out, "WARNING: the drill traces IPv6 but azure.ipv6 is "
-		    "false: a dual-stack peering keeps its IPv6 on ExpressRoute "
-		    "during the drill\n");
+		    "false: a dual-stack peering keeps its IPv6 on "
+		    "ExpressRoute during the drill\n");
 	else if (!az->ipv6)
 		fprintf(out, "note: IPv6 is not toggled (azure.ipv6 false); "
 		    "preflight warns if the peering is dual-stack\n");

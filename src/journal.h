@@ -70,7 +70,7 @@ struct journal_state {
 	bool enable_done;	/* the last enable succeeded after it */
 	bool ended;
 	unsigned records;
-	char state_before[16];	/* "" when not recorded (older journals) */
+	char state_before[16];	/* "" when not recorded (old journals) */
 	char ipv6_before[16];
 };
 

@@ -48,11 +48,11 @@ enum check_kind {
 	CHECK_AZ_BGP,		/* {"azure":"bgp_peers","established":[...]} */
 	CHECK_AZ_CIRCUIT,	/* {"azure":"circuit"}: Provisioned/Enabled,
 				 * peering Enabled + Succeeded */
-	CHECK_AZ_PERMISSIONS,	/* {"azure":"permissions"}: the principal may
-				 * do what a drill does */
-	CHECK_AZ_LINKS,		/* {"azure":"links"}: the CE neighbour of the
-				 * Primary and the Secondary link up with
-				 * prefixes (routeTablesSummary) */
+	CHECK_AZ_PERMISSIONS,	/* {"azure":"permissions"}: the principal
+				 * may do what a drill does */
+	CHECK_AZ_LINKS,		/* {"azure":"links"}: the CE neighbour of
+				 * the Primary and the Secondary link up
+				 * with prefixes (routeTablesSummary) */
 	CHECK_AZ_VPN,		/* {"azure":"vpn_connections"}: connections
 				 * and tunnels Connected, a BGP peer per
 				 * active-active instance */

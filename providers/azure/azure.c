@@ -869,7 +869,8 @@ azure_needed_actions(const struct azure_cfg *cfg, const char **out,
 		bool gateway;
 	} needs[] = {
 		{ "Microsoft.Network/expressRouteCircuits/read", false },
-		{ "Microsoft.Network/expressRouteCircuits/peerings/read", false },
+		{ "Microsoft.Network/expressRouteCircuits/peerings/read",
+		    false },
 		{ "Microsoft.Network/expressRouteCircuits/peerings/"
 		    "routeTablesSummary/read", false },
 		{ "Microsoft.Network/locations/operations/read", false },
@@ -931,8 +932,9 @@ az_permissions(void *ctx, struct fd_error *err)
 	json_decref(res);
 	if (n_missing > 0)
 		return fd_error_set(err, -EACCES, "the principal (%s) lacks "
-		    "%zu action(s) on circuit %s: %s", azure_cred_kind(az->cred),
-		    n_missing, az->cfg.circuit, missing);
+		    "%zu action(s) on circuit %s: %s",
+		    azure_cred_kind(az->cred), n_missing, az->cfg.circuit,
+		    missing);
 	return 0;
 }
 
