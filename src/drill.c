@@ -1650,6 +1650,11 @@ drill_plan(const struct spec *s, bool dry_run, FILE *out)
 	    "providers/Microsoft.Network/expressRouteCircuits/%s/providers/"
 	    "Microsoft.Authorization/permissions (the principal may run the "
 	    "drill)\n", az->subscription, az->resource_group, az->circuit);
+	if (az->vpn_gateway[0] != '\0')
+		fprintf(out, "    read   GET /subscriptions/%s/resourceGroups/"
+		    "%s/providers/Microsoft.Network/virtualNetworkGateways/%s/"
+		    "providers/Microsoft.Authorization/permissions\n",
+		    az->subscription, az->resource_group, az->vpn_gateway);
 	for (i = 0; i < s->n_devices; i++)
 		fprintf(out, "    read   %s: ssh %s@%s:%u show version\n",
 		    s->devices[i].name, s->devices[i].user,

@@ -900,28 +900,58 @@ azure_needed_actions(const struct azure_cfg *cfg, const char **out,
 	return n;
 }
 
+/* Permissions_ListForResource of one resource (every page), api-version
+ * 2022-04-01: its own api-version, so the URL is absolute (arm_call
+ * appends the Microsoft.Network one to paths). */
+static int
+permissions_of(struct azure *az, const char *resource, json_t **out,
+    struct fd_error *err)
+{
+	char url[AZURE_URL_MAX];
+
+	snprintf(url, sizeof(url), "%s%s/providers/Microsoft.Authorization/"
+	    "permissions?api-version=2022-04-01", az->arm.endpoint, resource);
+	return arm_get_all(&az->arm, url, out, err);
+}
+
+static bool
+gateway_scoped(const char *action)
+{
+	return strncmp(action, "Microsoft.Network/virtualNetworkGateways/",
+	    strlen("Microsoft.Network/virtualNetworkGateways/")) == 0 ||
+	    strncmp(action, "Microsoft.Network/connections/",
+	    strlen("Microsoft.Network/connections/")) == 0;
+}
+
 static int
 az_permissions(void *ctx, struct fd_error *err)
 {
 	struct azure *az = ctx;
 	const char *need[16];
-	char url[AZURE_URL_MAX], missing[FD_ERROR_MSG] = "";
+	char missing[FD_ERROR_MSG] = "";
 	size_t i, n, n_missing = 0, off = 0;
-	json_t *res;
+	json_t *ckt = NULL, *gw = NULL;
 	int rc;
 
-	/* Permissions_ListForResource, api-version 2022-04-01: its own
-	 * api-version, so the URL is absolute (arm_call appends the
-	 * Microsoft.Network one to paths). */
-	snprintf(url, sizeof(url), "%s%s/providers/Microsoft.Authorization/"
-	    "permissions?api-version=2022-04-01", az->arm.endpoint,
-	    az->circuit_path);
-	if ((rc = arm_get_all(&az->arm, url, &res, err)) < 0)
+	/* Each action is judged at the scope it acts on: the circuit's
+	 * (which inherits the resource group's and subscription's
+	 * assignments) or the gateway's, where a role may be assigned on
+	 * the gateway alone. */
+	if ((rc = permissions_of(az, az->circuit_path, &ckt, err)) < 0)
 		return fd_error_prefix(err, "permissions on circuit %s",
 		    az->cfg.circuit);
+	if (az->cfg.vpn_gateway[0] != '\0' &&
+	    (rc = permissions_of(az, az->gateway_path, &gw, err)) < 0) {
+		json_decref(ckt);
+		return fd_error_prefix(err, "permissions on VPN gateway %s",
+		    az->cfg.vpn_gateway);
+	}
 	n = azure_needed_actions(&az->cfg, need, 16);
 	for (i = 0; i < n; i++) {
-		if (azure_perm_allows(json_object_get(res, "value"), need[i]))
+		const json_t *perms = json_object_get(gw != NULL &&
+		    gateway_scoped(need[i]) ? gw : ckt, "value");
+
+		if (azure_perm_allows(perms, need[i]))
 			continue;
 		n_missing++;
 		if (off < sizeof(missing))
@@ -929,12 +959,14 @@ az_permissions(void *ctx, struct fd_error *err)
 			    sizeof(missing) - off, "%s%s", off ? ", " : "",
 			    need[i]);
 	}
-	json_decref(res);
+	json_decref(ckt);
+	json_decref(gw);
 	if (n_missing > 0)
 		return fd_error_set(err, -EACCES, "the principal (%s) lacks "
-		    "%zu action(s) on circuit %s: %s",
+		    "%zu action(s) on circuit %s%s%s: %s",
 		    azure_cred_kind(az->cred), n_missing, az->cfg.circuit,
-		    missing);
+		    gw != NULL ? " and VPN gateway " : "",
+		    gw != NULL ? az->cfg.vpn_gateway : "", missing);
 	return 0;
 }
 

@@ -1318,8 +1318,14 @@ test_shipped_role(void **state)
 	"providers/Microsoft.Network/expressRouteCircuits/ckt/providers/" \
 	"Microsoft.Authorization/permissions?api-version=2022-04-01"
 
-/* Two pages (Permissions_ListForResource is pageable); the write is
- * taken away by a notAction: -EACCES naming it. */
+#define GWPERM_URL "https://arm.test/subscriptions/sub/resourceGroups/rg/" \
+	"providers/Microsoft.Network/virtualNetworkGateways/gw/providers/" \
+	"Microsoft.Authorization/permissions?api-version=2022-04-01"
+
+/* Two pages at the circuit (Permissions_ListForResource is pageable),
+ * where the write is taken away by a notAction; the gateway's actions
+ * come from a role assigned on the gateway alone, so they are judged at
+ * the gateway's scope.  -EACCES naming only the write. */
 static void
 test_permissions_missing_write(void **state)
 {
@@ -1327,8 +1333,7 @@ test_permissions_missing_write(void **state)
 		TOKEN("tok1"),
 		{ "GET", PERM_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
 		  { NULL }, "{\"value\":[{\"actions\":[\"Microsoft.Network/"
-		  "*/read\",\"Microsoft.Network/virtualNetworkGateways/*/"
-		  "action\"],\"notActions\":[]}],\"nextLink\":\"https://"
+		  "*/read\"],\"notActions\":[]}],\"nextLink\":\"https://"
 		  "arm.test/perm2?api-version=2022-04-01&$skipToken=1\"}", 0 },
 		{ "GET", "https://arm.test/perm2?api-version=2022-04-01&"
 		  "$skipToken=1", { NULL }, { NULL }, { NULL }, { NULL }, 200,
@@ -1336,13 +1341,18 @@ test_permissions_missing_write(void **state)
 		  "expressRouteCircuits/*\"],\"notActions\":[\"Microsoft."
 		  "Network/expressRouteCircuits/peerings/write\"]}],"
 		  "\"nextLink\":null}", 0 },
+		{ "GET", GWPERM_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"actions\":[\"Microsoft.Network/"
+		  "*/read\"]},{\"actions\":[\"microsoft.network/"
+		  "virtualnetworkgateways/*/action\"]}]}", 0 },
 	};
 	struct t t = { 0 };
 
 	(void)state;
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
 	assert_int_equal(azure_cloud_ops.permissions(t.ctx, &t.err), -EACCES);
-	assert_non_null(strstr(t.err.msg, "lacks 1 action(s) on circuit ckt: "
+	assert_non_null(strstr(t.err.msg, "lacks 1 action(s) on circuit ckt "
+	    "and VPN gateway gw: "
 	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
 	t_done(&t);
 }

@@ -650,7 +650,9 @@ class Handler(BaseHTTPRequestHandler):
         rest = p[len(pre):].split("/")
         low = [x.lower() for x in rest]
         cname = m.circuit["name"].lower()
-        if low[:2] == ["expressroutecircuits", cname] and \
+        gname = m.gateway.get("name", "").lower()
+        if low[:2] in (["expressroutecircuits", cname],
+                       ["virtualnetworkgateways", gname]) and \
                 low[2:] == ["providers", "microsoft.authorization",
                             "permissions"]:
             return self.permissions()
