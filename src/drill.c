@@ -1513,6 +1513,10 @@ drill_recover(const struct journal_state *js, const struct cloud_ops *cloud,
 	v6 = js->azure.ipv6 ? js->ipv6_before : "";
 	if (v6[0] != '\0' && cloud->ipv6_restore != NULL)
 		cloud->ipv6_restore(cloud_ctx, v6);
+	if (js->azure.ipv6 && js->state_before[0] == '\0')
+		log_warn("journal %s records no IPv6 state (an older version "
+		    "wrote it): IPv6 of peering %s is left as it is; check "
+		    "its ipv6PeeringConfig.state", js->path, js->azure.peering);
 	for (;;) {
 		struct cloud_op_info info;
 		struct cloud_op *op = NULL;
