@@ -616,15 +616,15 @@ class Handler(BaseHTTPRequestHandler):
                      "query parameter (?api-version=) is required for all "
                      "requests.")
             return False
+        # Microsoft.Authorization has api-versions of its own, checked
+        # by permissions() against AUTHZ_API_VERSIONS; what follows is
+        # about Microsoft.Network.
+        if "/providers/microsoft.authorization/" in self.upath.lower():
+            return True
         if not API_VERSION_RE.match(v):
             self.err(400, "InvalidApiVersionParameter", "The api-version "
                      "'%s' is invalid." % v)
             return False
-        # Microsoft.Authorization has api-versions of its own, checked
-        # by permissions() (AUTHZ_API_VERSIONS); any Microsoft.Network
-        # list must not apply to it.
-        if "/providers/microsoft.authorization/" in self.upath.lower():
-            return True
         return True
 
     # ---- ARM routes
