@@ -172,6 +172,32 @@ arm_error_body(const char *body, long status, char *code, size_t clen,
 	json_decref(j);
 }
 
+bool
+azure_transient_code(const char *code)
+{
+	/* AnotherOperationInProgress: NRP's conflict, also reported as an
+	 * operation that ends Failed (Azure/bicep#5132, a subnet's async
+	 * status {"status":"Failed","error":{"code":
+	 * "AnotherOperationInProgress"}}); RetryableErrorDueToAnother-
+	 * Operation (AZURE-REST.md §3.1); throttling and internal errors. */
+	static const char *const codes[] = {
+		"AnotherOperationInProgress",
+		"RetryableErrorDueToAnotherOperation",
+		"InternalServerError",
+		"TooManyRequests",
+		"ServerTimeout",
+		"ServiceUnavailable",
+		"OperationPreempted",
+		"Canceled",
+	};
+	size_t i;
+
+	for (i = 0; code != NULL && i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcasecmp(code, codes[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool
 arm_retryable(long status, const char *code)
 {
@@ -182,6 +208,19 @@ arm_retryable(long status, const char *code)
 		return strcmp(code, "AnotherOperationInProgress") == 0;
 	return status == 408 || status == 429 || status == 500 ||
 	    status == 502 || status == 503 || status == 504;
+}
+
+/* What retrying an ARM answer that is no longer retried here can expect:
+ * throttling, conflicts with another operation (409, 412: another writer)
+ * and 5xx pass; a bad request, missing permission or missing resource do
+ * not. */
+static enum fd_error_kind
+arm_error_kind(long status, const char *code)
+{
+	if (arm_retryable(status, code) || status >= 500 || status == 409 ||
+	    status == 412)
+		return FD_ERR_TRANSIENT;
+	return FD_ERR_FINAL;
 }
 
 static bool
@@ -253,6 +292,9 @@ arm_call(struct arm *a, const char *method, const char *target,
 	const char *hdrs[10];
 	char *payload = NULL;
 	bool refreshed = false;
+	/* Some attempt's outcome is unknown (timeout, dropped connection,
+	 * 5xx): a write may have been applied. */
+	bool maybe_applied = false;
 	unsigned attempt, n;
 	int rc;
 
@@ -290,7 +332,10 @@ arm_call(struct arm *a, const char *method, const char *target,
 		snprintf(h_crid, sizeof(h_crid), "x-ms-client-request-id: %s",
 		    crid);
 		if ((rc = azure_cred_token(a->cred, &token, err)) < 0) {
+			/* Not sent: the credential's own verdict. */
 			fd_error_prefix(err, "ARM %s %s", method, res);
+			if (err != NULL)
+				err->unchanged = !maybe_applied;
 			goto out;
 		}
 		tl = strlen(token) + 32;
@@ -317,9 +362,13 @@ arm_call(struct arm *a, const char *method, const char *target,
 		h_auth = NULL;
 		a->n_requests++;
 		if (rc < 0) {
+			maybe_applied = true;
 			if (!transient(rc) || (d = retry_delay(&a->retry,
 			    a->clock, attempt, -1)) < 0) {
 				fd_error_prefix(err, "ARM %s %s", method, res);
+				if (transient(rc))
+					fd_error_kind_set(err,
+					    FD_ERR_TRANSIENT);
 				goto out;
 			}
 			arm_log(a, "ARM %s %s: %s; retry %u in %lld ms", method,
@@ -343,6 +392,8 @@ arm_call(struct arm *a, const char *method, const char *target,
 		}
 		arm_error_body(r.body, r.status, code, sizeof(code), msg,
 		    sizeof(msg));
+		if (r.status >= 500)
+			maybe_applied = true;
 		if (r.status == 401 && !refreshed) {
 			/* ExpiredAuthenticationToken and friends: one fresh
 			 * token, then give up. */
@@ -370,6 +421,12 @@ arm_call(struct arm *a, const char *method, const char *target,
 		rc = fd_error_set(err, arm_errno(r.status),
 		    "ARM %s %s: %s: %s (request id %s)", method, res, code, msg,
 		    a->last_request_id[0] ? a->last_request_id : "none");
+		fd_error_kind_set(err, arm_error_kind(r.status, code));
+		/* A 4xx is a refusal: ARM validates (authorization, body,
+		 * If-Match) before it writes.  Only when no earlier attempt
+		 * could have been applied. */
+		if (err != NULL)
+			err->unchanged = r.status < 500 && !maybe_applied;
 		http_response_done(&r);
 		goto out;
 	}

@@ -91,7 +91,7 @@ struct arm {
 	struct fd_retry retry;
 	uint64_t poll_default_ms, poll_limit_ms;
 	char endpoint[256];
-	char api_version[16];
+	char api_version[32];	/* "YYYY-MM-DD-preview" fits */
 	char correlation_id[AZURE_ID_MAX];
 	char last_request_id[AZURE_ID_MAX];
 	char last_client_request_id[AZURE_ID_MAX];
@@ -143,6 +143,9 @@ int64_t azure_retry_after_ms(const struct http_response *r);
 void azure_uuid(char out[37]);
 /* Case-insensitive status helpers (Go azcore IsTerminalState). */
 bool azure_status_is(const char *s, const char *want);
+/* An ARM/NRP error code that passes by itself (another operation on the
+ * resource, throttling, an internal error): retry later. */
+bool azure_transient_code(const char *code);
 /* Zero and free a string holding a secret. */
 void azure_free_secret(char *s);
 
