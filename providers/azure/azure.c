@@ -428,6 +428,8 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 {
 	struct azure *az = ctx;
 	const char *want = want_str(enabled);
+	/* A PUT of this call whose outcome is unknown (see arm_call). */
+	bool sent_unknown = false;
 	unsigned attempt;
 	int rc;
 
@@ -438,8 +440,12 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 		bool v6_toggle;
 		char etag[128], v6want[16];
 
-		if ((rc = get_peering(az, &g, err)) < 0)
+		if ((rc = get_peering(az, &g, err)) < 0) {
+			/* No PUT of this attempt was sent. */
+			if (err != NULL)
+				err->unchanged = !sent_unknown;
 			return rc;
+		}
 		props = json_object_get(g.json, "properties");
 		v6 = json_object_get(props, "ipv6PeeringConfig");
 		state = jstr(props, "state");
@@ -491,6 +497,9 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 			    az->cfg.peering, az->cfg.circuit,
 			    prov[0] ? prov : "in an unknown state",
 			    g.request_id);
+			fd_error_kind_set(err, FD_ERR_TRANSIENT);
+			if (err != NULL)
+				err->unchanged = !sent_unknown;
 			arm_resp_done(&g);
 			return rc;
 		}
@@ -513,6 +522,23 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 		if (v6_toggle)
 			json_object_set_new(json_object_get(props,
 			    "ipv6PeeringConfig"), "state", json_string(v6want));
+		/* The disable keeps If-Match: it must not undo another
+		 * writer's change.  The enable (the recovery direction,
+		 * idempotent) drops it after a 412 when a fresh GET still
+		 * shows the peering off: the peering etag changes with any
+		 * write to the circuit, the peering PUT declares no If-Match
+		 * (azure-rest-api-specs Microsoft.Network/stable/2024-05-01/
+		 * expressRouteCircuit.json, ExpressRouteCircuitPeerings_
+		 * CreateOrUpdate: parameters api-version, subscriptionId,
+		 * resourceGroupName, circuitName, peeringName and the body
+		 * only), and Set-AzExpressRouteCircuit sends none. */
+		if (enabled && attempt > 0 && etag[0] != '\0') {
+			log_line(az, "azure: peering %s of circuit %s still "
+			    "not %s after a 412: enabling it without "
+			    "If-Match", az->cfg.peering, az->cfg.circuit,
+			    want);
+			etag[0] = '\0';
+		}
 		log_line(az, "azure: PUT peering %s of circuit %s state %s%s%s "
 		    "(If-Match %s)", az->cfg.peering, az->cfg.circuit, want,
 		    v6_toggle ? ", IPv6 " : "", v6_toggle ? v6want : "",
@@ -520,6 +546,8 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 		rc = arm_call(&az->arm, "PUT", az->peering_path, body,
 		    etag[0] ? etag : NULL, &p, err);
 		json_decref(body);
+		if (rc < 0 && err != NULL && !err->unchanged)
+			sent_unknown = true;
 		if (rc == -ESTALE && attempt == 0) {
 			/* Someone changed the peering since our GET:
 			 * re-read it and apply once more. */
@@ -527,8 +555,11 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 			    "re-reading the peering");
 			continue;
 		}
-		if (rc < 0)
+		if (rc < 0) {
+			if (err != NULL && sent_unknown)
+				err->unchanged = false;
 			return rc;
+		}
 		rc = op_new(az, &p, enabled, out, err);
 		if (rc == 0)
 			snprintf((*out)->v6_want, sizeof((*out)->v6_want), "%s",
@@ -579,12 +610,20 @@ op_failed(struct azure *az, struct cloud_op *op, const char *status,
 {
 	const json_t *e = json_object_get(body, "error");
 
-	return fd_error_set(err, -EIO, "ARM PUT expressRouteCircuits/%s/"
+	fd_error_set(err, -EIO, "ARM PUT expressRouteCircuits/%s/"
 	    "peerings/%s: operation %s: %s: %s (request id %s)",
 	    az->cfg.circuit, az->cfg.peering, status,
 	    jstr(e, "code")[0] ? jstr(e, "code") : "no code",
 	    jstr(e, "message")[0] ? jstr(e, "message") : "no message",
 	    op->info.request_id);
+	/* NRP reports a conflict with another operation as an operation
+	 * that ends Failed, not as a 409 on the PUT (Azure/bicep#5132:
+	 * "AnotherOperationInProgress" in the async status); like the
+	 * throttling and internal errors it passes.  A Canceled operation
+	 * was cut short by another one. */
+	return fd_error_kind_set(err, azure_status_is(status, "Canceled") ||
+	    azure_transient_code(jstr(e, "code")) ? FD_ERR_TRANSIENT :
+	    FD_ERR_FINAL);
 }
 
 static int
@@ -605,9 +644,14 @@ az_op_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 		return 0;
 	}
 	if ((rc = arm_call(&az->arm, "GET", op->poll_url, NULL, NULL, &r,
-	    err)) < 0)
-		return fd_error_prefix(err, "peering %s of circuit %s",
+	    err)) < 0) {
+		/* A status URL that fails (5xx, or 404 before it replicated)
+		 * says nothing about the operation: a fresh GET of the
+		 * peering decides, so it is never final. */
+		fd_error_prefix(err, "peering %s of circuit %s",
 		    az->cfg.peering, az->cfg.circuit);
+		return fd_error_kind_set(err, FD_ERR_TRANSIENT);
+	}
 	poll.retry_after_ms = r.retry_after_ms;
 	switch (op->kind) {
 	case OP_ASYNC:

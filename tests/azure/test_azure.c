@@ -636,6 +636,167 @@ test_lro_failed(void **state)
 	t_done(&t);
 }
 
+/* NRP reports a conflict as an operation that ends Failed
+ * (Azure/bicep#5132): transient.  A bad request that Failed is final. */
+static void
+test_lro_failed_kind(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Disabled", "Succeeded", "e1"),
+		PUT_PEER("Enabled", "e1", 200,
+		    "Azure-AsyncOperation: " ASYNC_URL, NULL),
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Failed\",\"error\":{\"code\":"
+		  "\"AnotherOperationInProgress\",\"message\":\"Another "
+		  "operation on this or dependent resource is in progress."
+		  "\"}}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e2"),
+		PUT_PEER("Enabled", "e2", 200,
+		    "Azure-AsyncOperation: " ASYNC_URL, NULL),
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Failed\",\"error\":{\"code\":"
+		  "\"InvalidRequestFormat\",\"message\":\"No.\"}}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e3"),
+		PUT_PEER("Enabled", "e3", 200,
+		    "Azure-AsyncOperation: " ASYNC_URL, NULL),
+		/* A status URL that is not there (yet) says nothing. */
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 404,
+		  { NULL }, ARM_ERR("NotFound", "gone"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), -EIO);
+	assert_int_equal(t.err.kind, FD_ERR_TRANSIENT);
+	assert_false(t.err.unchanged);
+	azure_cloud_ops.op_free(op);
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), -EIO);
+	assert_int_equal(t.err.kind, FD_ERR_FINAL);
+	azure_cloud_ops.op_free(op);
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err),
+	    -ENOENT);
+	assert_int_equal(t.err.kind, FD_ERR_TRANSIENT);
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+/* 403 on the disable PUT: final, and nothing changed. */
+static void
+test_put_403_unchanged(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 403, { "x-ms-request-id: rid-403" },
+		  ARM_ERR("AuthorizationFailed", "The client does not have "
+		  "authorization to perform action"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EACCES);
+	assert_int_equal(t.err.kind, FD_ERR_FINAL);
+	assert_true(t.err.unchanged);
+	assert_non_null(strstr(t.err.msg, "AuthorizationFailed"));
+	t_done(&t);
+}
+
+/* A PUT whose answer was lost may have been applied: a later refusal
+ * does not make the outcome known. */
+static void
+test_lost_answer_then_refused_is_unknown(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 0, { NULL }, NULL, -ECONNRESET },
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 400, { "x-ms-request-id: rid-400" },
+		  ARM_ERR("InvalidRequestFormat", "bad"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EINVAL);
+	assert_int_equal(t.err.kind, FD_ERR_FINAL);
+	assert_false(t.err.unchanged);
+	assert_int_equal(t.fake.i, t.fake.n);
+	/* 5xx after every retry: transient, outcome unknown. */
+	t.fake.i = 0;
+	{
+		static const struct exchange y[] = {
+			GET_PEER("Enabled", "Succeeded", "e1"),
+			{ "PUT", PEER_URL, { NULL }, { NULL }, { NULL },
+			  { NULL }, 503, { NULL }, "", 0 },
+			{ "PUT", PEER_URL, { NULL }, { NULL }, { NULL },
+			  { NULL }, 503, { NULL }, "", 0 },
+			{ "PUT", PEER_URL, { NULL }, { NULL }, { NULL },
+			  { NULL }, 503, { NULL }, "", 0 },
+			{ "PUT", PEER_URL, { NULL }, { NULL }, { NULL },
+			  { NULL }, 503, { NULL }, "", 0 },
+		};
+
+		t.fake.script = y;
+		t.fake.n = sizeof(y) / sizeof(y[0]);
+		assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx,
+		    false, false, &op, NULL, &t.err), -EIO);
+		assert_int_equal(t.err.kind, FD_ERR_TRANSIENT);
+		assert_false(t.err.unchanged);
+	}
+	t_done(&t);
+}
+
+/* The enable after a 412: a fresh GET still shows it Disabled, so it is
+ * PUT without If-Match (the peering PUT declares none); the disable
+ * keeps If-Match (test_412_twice_is_an_error). */
+static void
+test_enable_412_drops_if_match(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Disabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 412, { "x-ms-request-id: rid-a" },
+		  ARM_ERR("PreconditionFailed", "etag mismatch"), 0 },
+		GET_PEER("Disabled", "Succeeded", "e2"),
+		{ "PUT", PEER_URL, { "Content-Type: application/json" },
+		  { "If-Match" }, { "\"state\":\"Enabled\"" }, { NULL }, 200,
+		  { "x-ms-request-id: rid-put",
+		    "Azure-AsyncOperation: " ASYNC_URL },
+		  PEERING("Enabled", "Updating", "e9"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_op_info info;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, &info, &t.err), 0);
+	assert_string_equal(info.request_id, "rid-put");
+	assert_non_null(strstr(t.log, "without If-Match"));
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
 static void
 test_enable_repairs_failed(void **state)
 {
@@ -1518,6 +1679,10 @@ main(void)
 		cmocka_unit_test(test_vpn_tunnel_down),
 		cmocka_unit_test(test_link_test_running),
 		cmocka_unit_test(test_enable_repairs_failed),
+		cmocka_unit_test(test_lro_failed_kind),
+		cmocka_unit_test(test_put_403_unchanged),
+		cmocka_unit_test(test_lost_answer_then_refused_is_unknown),
+		cmocka_unit_test(test_enable_412_drops_if_match),
 		cmocka_unit_test(test_token_expired_refetch),
 		cmocka_unit_test(test_learned_routes_location),
 		cmocka_unit_test(test_circuit_routes_pagination),
