@@ -974,6 +974,10 @@ peering_write(struct drill *d, bool enable, const struct fd_clock *clock,
 	rc = lro_wait(d->p->cloud, d->p->cloud_ctx, op, clock, &pol, &last,
 	    NULL, err);
 	d->p->cloud->op_free(op);
+	/* The write was accepted: whatever failed since, it may have
+	 * changed the peering. */
+	if (rc < 0 && err != NULL)
+		err->unchanged = false;
 	return rc;
 }
 
@@ -1064,8 +1068,28 @@ failover(struct drill *d)
 	    d->s->azure.circuit);
 	rc = peering_write(d, false, d->o->clock, clock_now(d->o->clock) +
 	    (uint64_t)d->s->timeouts.operation_s * 1000, &info, &err);
-	if (rc == 0)
-		rc = peering_confirm(d, "Disabled", &err);
+	if (rc == 0 && (rc = peering_confirm(d, "Disabled", &err)) < 0)
+		err.unchanged = false;
+	if (rc < 0 && rc != -ECANCELED && err.unchanged) {
+		/* ARM refused the PUT (403 AuthorizationFailed, 400, ...)
+		 * on every attempt, or it was never sent: nothing changed,
+		 * so this is an abort (exit 3), not a drill to restore.  A
+		 * timeout, a 5xx or a dropped connection leave the outcome
+		 * unknown and go through restore. */
+		char msg[FD_ERROR_MSG];
+
+		snprintf(msg, sizeof(msg), "aborted before any change: the "
+		    "disable was refused: %s", err.msg);
+		fd_error_set(&err, rc, "%s", msg);
+		record_op(d, "disable", &info, "Refused", t0, 1);
+		if (journal_append(d->journal, "done", "disable", "refused",
+		    err.msg, NULL) < 0)
+			log_warn("journal: could not record the disable "
+			    "outcome");
+		d->attempted = false;
+		phase_error(d, &err);
+		return phase_end(d);
+	}
 	record_op(d, "disable", &info, rc == 0 ? "Succeeded" : "Failed", t0,
 	    1);
 	if (journal_append(d->journal, "done", "disable", rc == 0 ? "ok" :
@@ -1182,6 +1206,43 @@ request_id_of(const struct fd_error *err, const struct cloud_op_info *info,
 	}
 }
 
+static const char *
+err_kind_str(const struct fd_error *err)
+{
+	switch (err->kind) {
+	case FD_ERR_TRANSIENT:
+		return "transient, retrying";
+	case FD_ERR_FINAL:
+		return "final";
+	default:
+		return "retrying";
+	}
+}
+
+/* Backoff before the next restore attempt: retry's exponential delay,
+ * cut to what is left of the deadline so the last attempt is made at
+ * the deadline rather than a backoff step before it; -1 when less than
+ * a second is left. */
+static int64_t
+restore_delay(const struct fd_retry *retry, const struct fd_clock *clk,
+    unsigned attempt)
+{
+	struct fd_retry r = *retry;
+	uint64_t now = clock_now(clk);
+	int64_t d;
+
+	r.deadline = 0;
+	if ((d = retry_delay(&r, clk, attempt, 0)) < 0)
+		return -1;
+	if (retry->deadline != 0) {
+		if (now + 1000 > retry->deadline)
+			return -1;
+		if (now + (uint64_t)d > retry->deadline)
+			d = (int64_t)(retry->deadline - now);
+	}
+	return d;
+}
+
 /*
  * Enable the peering again.  Runs on the restore clock (signals cannot
  * cut it short), retries with backoff until timeouts.restore_s, and
@@ -1228,12 +1289,17 @@ restore(struct drill *d)
 			rc = peering_confirm(d, "Enabled", &err);
 		if (rc == 0)
 			break;
-		log_warn("restore attempt %u: %s", attempt, err.msg);
-		/* A Failed operation was processed by Azure and failed:
-		 * retry it only a few times, then a human must look. */
-		if (rc == -EIO && ++failed_ops > d->o->restore_failed_retries)
+		log_warn("restore attempt %u: %s (%s)", attempt, err.msg,
+		    err_kind_str(&err));
+		/* Only an error the provider calls final (a 400, 403, an
+		 * operation Failed with a code that does not pass) is
+		 * given up on, after a few tries; ARM 5xx, throttling,
+		 * another operation in progress, token endpoint trouble
+		 * and unknown states are retried until restore_s. */
+		if (err.kind == FD_ERR_FINAL &&
+		    ++failed_ops > d->o->restore_failed_retries)
 			break;
-		delay = retry_delay(&retry, clk, attempt, 0);
+		delay = restore_delay(&retry, clk, attempt);
 		if (delay < 0)
 			break;
 		clock_sleep(clk, (uint64_t)delay);
@@ -1501,7 +1567,7 @@ drill_recover(const struct journal_state *js, const struct cloud_ops *cloud,
 	struct fd_retry retry = { 1000, 2000, 60000, 0 };
 	struct lro_policy pol;
 	struct cloud_circuit cc;
-	unsigned attempt = 0;
+	unsigned attempt = 0, final_errs = 0;
 	const char *v6;
 	int rc = 0;
 
@@ -1556,8 +1622,13 @@ drill_recover(const struct journal_state *js, const struct cloud_ops *cloud,
 			if (rc == 0)
 				continue;	/* confirm with a fresh GET */
 		}
-		log_warn("recover attempt %u: %s", attempt, err->msg);
-		delay = retry_delay(&retry, clock, attempt, 0);
+		log_warn("recover attempt %u: %s (%s)", attempt, err->msg,
+		    err_kind_str(err));
+		/* As restore: transient and unknown errors are retried
+		 * until the deadline, a final one given up after 3 tries. */
+		if (err->kind == FD_ERR_FINAL && ++final_errs > 2)
+			break;
+		delay = restore_delay(&retry, clock, attempt);
 		if (delay < 0)
 			break;
 		clock_sleep(clock, (uint64_t)delay);

@@ -437,6 +437,86 @@ test_restore_fails_then_recover(void **st)
 	unlink(path);
 }
 
+/* ARM answers 503 (after arm_call's own retries) to every call for three
+ * minutes of the restore clock from the first enable: restore keeps
+ * retrying the transient error within restore_s and the peering ends
+ * Enabled.  Before, three -EIO ended restore with exit 4. */
+static void
+test_restore_outlasts_arm_outage(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	unsigned saved = spec.timeouts.restore_s;
+	uint64_t t0;
+	int code;
+
+	(void)st;
+	fake_world_init(&w);
+	w.arm_down_ms = 180000;
+	spec.timeouts.restore_s = 600;
+	t0 = w.vc.now;
+	code = run(&w, false, &doc, &err);
+	spec.timeouts.restore_s = saved;
+	assert_int_not_equal(code, DRILL_RESTORE_FAILED);
+	assert_true(code == DRILL_PASSED || code == DRILL_FAILED);
+	assert_true(w.enabled);
+	assert_true(w.arm_down_calls > 3);
+	assert_true(w.vc.now - t0 >= 180000);
+	assert_false(journal_pending());
+	json_decref(doc);
+}
+
+/* The same outage longer than restore_s: restore gives up at its
+ * deadline, not before, and leaves the journal for recover. */
+static void
+test_restore_gives_up_at_deadline(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	unsigned saved = spec.timeouts.restore_s;
+	char path[PATH_MAX];
+	int code;
+
+	(void)st;
+	fake_world_init(&w);
+	w.arm_down_ms = 3600000;
+	spec.timeouts.restore_s = 600;
+	code = run(&w, false, &doc, &err);
+	spec.timeouts.restore_s = saved;
+	assert_int_equal(code, DRILL_RESTORE_FAILED);
+	assert_false(w.enabled);
+	assert_true(w.vc.now >= w.arm_down_until - 3600000 + 599000);
+	assert_true(journal_pending());
+	journal_path(state, &spec.azure, path, sizeof(path));
+	unlink(path);
+	json_decref(doc);
+}
+
+/* 403 on the disable PUT proves nothing changed: exit 3 "aborted", no
+ * restore, no journal left for recover. */
+static void
+test_disable_refused_aborts(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+
+	(void)st;
+	fake_world_init(&w);
+	w.disable_refused = true;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_ABORTED);
+	assert_true(w.enabled);
+	assert_int_equal(w.writes, 0);
+	assert_false(journal_pending());
+	assert_non_null(strstr(err.msg, "AuthorizationFailed"));
+	assert_non_null(strstr(err.msg, "before any change"));
+	assert_string_equal(json_string_value(json_object_get(doc, "outcome")),
+	    "aborted");
+	json_decref(doc);
+}
+
 static void
 test_lock_busy(void **st)
 {
@@ -545,6 +625,9 @@ main(void)
 		cmocka_unit_test(test_drill_deadline),
 		cmocka_unit_test(test_fault_at_every_step),
 		cmocka_unit_test(test_restore_fails_then_recover),
+		cmocka_unit_test(test_restore_outlasts_arm_outage),
+		cmocka_unit_test(test_restore_gives_up_at_deadline),
+		cmocka_unit_test(test_disable_refused_aborts),
 		cmocka_unit_test(test_lock_busy),
 		cmocka_unit_test(test_plan_lists_two_writes),
 		cmocka_unit_test(test_plan_warns_ipv6),
