@@ -797,6 +797,30 @@ test_enable_412_drops_if_match(void **state)
 	t_done(&t);
 }
 
+/* A preview api-version is sent whole (a 16-byte buffer cut
+ * "2024-07-01-preview" to "2024-07-01-prev"). */
+static void
+test_preview_api_version(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", NET "expressRouteCircuits/ckt/peerings/"
+		  "AzurePrivatePeering?api-version=2024-07-01-preview",
+		  { NULL }, { NULL }, { NULL }, { NULL }, 200, { NULL },
+		  PEERING("Enabled", "Updating", "e1"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	snprintf(t.cfg.api_version, sizeof(t.cfg.api_version),
+	    "2024-07-01-preview");
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EBUSY);
+	t_done(&t);
+}
+
 static void
 test_enable_repairs_failed(void **state)
 {
@@ -1683,6 +1707,7 @@ main(void)
 		cmocka_unit_test(test_put_403_unchanged),
 		cmocka_unit_test(test_lost_answer_then_refused_is_unknown),
 		cmocka_unit_test(test_enable_412_drops_if_match),
+		cmocka_unit_test(test_preview_api_version),
 		cmocka_unit_test(test_token_expired_refetch),
 		cmocka_unit_test(test_learned_routes_location),
 		cmocka_unit_test(test_circuit_routes_pagination),
