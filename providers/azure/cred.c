@@ -35,6 +35,10 @@ static const char *const kind_names[] = {
 
 /* azure-identity DEFAULT_REFRESH_OFFSET. */
 #define REFRESH_OFFSET_MS (300 * 1000ULL)
+/* A failed refresh is retried no sooner than this while the cached token
+ * is still valid (azure-identity _internal/get_token_mixin.py
+ * _should_refresh: DEFAULT_TOKEN_REFRESH_RETRY_DELAY, 30 s). */
+#define REFRESH_RETRY_MS (30 * 1000ULL)
 #define TOKEN_MAX 16384
 #define IMDS_URL "http://169.254.169.254/metadata/identity/oauth2/token"
 
@@ -46,6 +50,7 @@ struct azure_cred {
 	enum cred_kind kind;
 	char *token;
 	uint64_t expires_at;	/* clock ms */
+	uint64_t refresh_tried;	/* clock ms of the last refresh, 0 none */
 };
 
 extern char **environ;
@@ -596,8 +601,17 @@ azure_cred_token(struct azure_cred *c, const char **token,
 		*token = c->token;
 		return 0;
 	}
-	if (c->token != NULL)
+	/* Within 30 s of a failed refresh the valid cached token is used
+	 * without asking again (get_token_mixin.py _should_refresh). */
+	if (c->token != NULL && now < c->expires_at && c->refresh_tried != 0 &&
+	    now < c->refresh_tried + REFRESH_RETRY_MS) {
+		*token = c->token;
+		return 0;
+	}
+	if (c->token != NULL) {
 		cred_log(c, "azure: token expires in < 5 min, refreshing");
+		c->refresh_tried = now;
+	}
 	if (c->kind == CRED_UNSET) {
 		c->kind = cred_pick(c);
 		rc = cred_fetch(c, err);
@@ -614,8 +628,21 @@ azure_cred_token(struct azure_cred *c, const char **token,
 	} else {
 		rc = cred_fetch(c, err);
 	}
+	if (rc < 0 && c->token != NULL && now < c->expires_at) {
+		/* get_token_mixin.py get_token: a refresh that fails while
+		 * the cached token is valid is ignored and the cached token
+		 * returned. */
+		cred_log(c, "azure: token refresh failed (%s); using the "
+		    "cached token, valid %llu s more, retrying in 30 s",
+		    err != NULL ? err->msg : "error",
+		    (unsigned long long)((c->expires_at - now) / 1000));
+		fd_error_clear(err);
+		*token = c->token;
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
+	c->refresh_tried = 0;
 	*token = c->token;
 	return 0;
 }

@@ -357,6 +357,70 @@ test_token_flow_and_refresh(void **state)
 	t_done(&t);
 }
 
+#define CKT_OK "{\"name\":\"ckt\",\"etag\":\"W/\\\"c\\\"\"," \
+	"\"properties\":{\"provisioningState\":\"Succeeded\"," \
+	"\"circuitProvisioningState\":\"Enabled\"," \
+	"\"serviceProviderProvisioningState\":\"Provisioned\"," \
+	"\"peerings\":[" PEERING("Enabled", "Succeeded", "e1") "]}}"
+#define GET_CKT(tok) { "GET", CKT_URL, { "Authorization: Bearer " tok }, \
+	{ NULL }, { NULL }, { NULL }, 200, { NULL }, CKT_OK, 0 }
+#define TOKEN_503 { "POST", TOKEN_URL, { NULL }, { NULL }, { NULL }, \
+	{ NULL }, 503, { NULL }, "", 0 }
+
+/* A refresh that fails while the cached token is valid uses the cached
+ * token and is tried again no sooner than 30 s later (azure-identity
+ * get_token_mixin.py). */
+static void
+test_token_refresh_failure_uses_cache(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_CKT("tok1"),
+		/* The token endpoint is down: 4 tries (max_attempts). */
+		TOKEN_503, TOKEN_503, TOKEN_503, TOKEN_503,
+		GET_CKT("tok1"),
+		/* Within 30 s: no new token request. */
+		GET_CKT("tok1"),
+		TOKEN("tok2"),
+		GET_CKT("tok2"),
+	};
+	struct t t = { 0 };
+	struct cloud_circuit c;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	/* 3599 s token, 299 s left: a refresh is due. */
+	t.vc.now += 3300 * 1000ULL;
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_non_null(strstr(t.log, "using the cached token"));
+	t.vc.now += 20 * 1000ULL;
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	t.vc.now += 11 * 1000ULL;
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	t_done(&t);
+}
+
+/* Once the cached token has expired a failed refresh is an error. */
+static void
+test_token_refresh_failure_after_expiry(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_CKT("tok1"),
+		TOKEN_503, TOKEN_503, TOKEN_503, TOKEN_503,
+	};
+	struct t t = { 0 };
+	struct cloud_circuit c;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	t.vc.now += 3600 * 1000ULL;
+	assert_int_not_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	t_done(&t);
+}
+
 static void
 test_retry_429_retry_after(void **state)
 {
@@ -1684,6 +1748,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_token_flow_and_refresh),
 		cmocka_unit_test(test_retry_429_retry_after),
+		cmocka_unit_test(test_token_refresh_failure_uses_cache),
+		cmocka_unit_test(test_token_refresh_failure_after_expiry),
 		cmocka_unit_test(test_backoff_5xx_and_drop),
 		cmocka_unit_test(test_retry_exhausted_error_body),
 		cmocka_unit_test(test_412_regets_and_retries_once),
