@@ -10,7 +10,7 @@ Usage (stable; the lab and the lead start it this way):
   python3 tests/mock/arm_mock.py --state-dir DIR --state STATE.json
       [--faults FAULTS.json] [--port N | --port-file F] [--bind ADDR]
       [--san NAME]... [--on-change CMD] [--routes-cmd CMD] [--log LOG.jsonl]
-      [--lro-seconds S] [--retry-after S] [--token-lifetime S]
+      [--lro-seconds S] [--retry-after S] [--token-lifetime S] [--realistic]
 
   --state-dir DIR    where ca.pem, ca.key, server.pem, server.key are made;
                      the CA path is printed on stdout as "CA <path>" and
@@ -24,8 +24,13 @@ Usage (stable; the lab and the lead start it this way):
                        "path_re": "peerings"}, "times": 1,
                        "action": "429", "retry_after": 2}, ...]}
                      (a bare list works too).  match keys: method, path_re,
-                     query_re (regular expressions searched).  times:
-                     how often the rule fires (default 1, 0 = always).
+                     query_re (regular expressions searched),
+                     after_state ("Enabled"|"Disabled": the private
+                     peering's state at the request), if_match (true:
+                     only requests with If-Match, false: without).
+                     times: how often the rule fires (default 1, 0 =
+                     always); for_seconds: instead, every match for this
+                     long from the first (an outage).
                      actions: "429" (optional "code", e.g.
                      RetryableErrorDueToAnotherOperation), "500", "502",
                      "503", "504", "409", "412" (ARM error bodies,
@@ -33,8 +38,14 @@ Usage (stable; the lab and the lead start it this way):
                      connection without answering), "drop_after"
                      (process the request, then close the connection
                      instead of answering), "lro_failed" (the
-                     PUT is accepted, its operation ends Failed and the
+                     PUT is accepted, its operation ends Failed with
+                     "code" (default InternalServerError; NRP reports
+                     AnotherOperationInProgress this way) and the
                      peering reverts with provisioningState Failed),
+                     "put_reply" ("variant": how the PUT is answered:
+                     200-async, 201-async, 202-location, 202-both,
+                     200-sync, 201-sync; the state key "put_reply" sets
+                     the default, 200-async), "400", "403", "404",
                      "slow_lro" ("seconds": operation duration),
                      "token_expired" (401 ExpiredAuthenticationToken and
                      the presented token is revoked), "delay" ("seconds"
@@ -77,6 +88,13 @@ Usage (stable; the lab and the lead start it this way):
   --lro-seconds S    peering PUT operation duration (default: the state's
                      "lro_seconds", else 2).
   --retry-after S    Retry-After sent with LROs (default 1).
+  --realistic        ARM's timing: peering operations take 30-60 s (drawn
+                     per operation unless --lro-seconds or the state's
+                     lro_seconds pins it) and LROs carry Retry-After 10
+                     (unless --retry-after).  The peering PUT must carry
+                     the whole peering in every mode: dropping
+                     connections, ipv6PeeringConfig,
+                     microsoftPeeringConfig or routeFilter is a 400.
   --token-lifetime S expires_in of issued tokens (default 3599).
 
 Endpoints: POST /{tenant}/oauth2/v2.0/token (client_credentials with
@@ -94,6 +112,7 @@ import base64
 import copy
 import json
 import os
+import random
 import re
 import shlex
 import signal
@@ -247,18 +266,35 @@ class Mock:
                            else st.get("routes_cmd"))
         self.lro_seconds = (args.lro_seconds if args.lro_seconds is not None
                             else float(st.get("lro_seconds", 2)))
+        # How peering PUTs are answered by default (see peering()).
+        self.put_reply = st.get("put_reply", "200-async")
+        # --realistic: peering operations take what ARM's do (30-60 s,
+        # drawn per operation; --lro-seconds pins one value) and LROs
+        # carry Retry-After 10.
+        self.realistic = bool(args.realistic or st.get("realistic"))
+        if self.realistic:
+            if args.retry_after_given is None:
+                args.retry_after = 10
+            if args.lro_seconds is None and "lro_seconds" not in st:
+                self.lro_seconds = None
         self.action_seconds = float(st.get("action_seconds", 0))
         self.action_sync = bool(st.get("action_sync", False))
         self.tokens = {}          # token -> expiry (epoch seconds)
         self.ops = {}             # id -> operation dict
         self.results = {}         # id -> POST action result
         self.fault_used = {}      # rule key -> times fired
+        self.fault_first = {}     # rule key -> first firing (for_seconds)
         self.reads = 12000
         self.writes = 1200
         self.port = 0
         self.logf = open(args.log, "a") if args.log else None
 
     # ---- helpers
+    def op_seconds(self):
+        if self.lro_seconds is None:
+            return random.uniform(30, 60)
+        return self.lro_seconds
+
     def base(self):
         host = self.args.bind
         if ":" in host:
@@ -324,8 +360,10 @@ class Mock:
                 p = self.peerings.get(op["peering"])
                 if op["fail"]:
                     op["status"] = "Failed"
-                    op["error"] = {"code": "InternalServerError",
-                                   "message": "Injected LRO failure."}
+                    op["error"] = {"code": op.get("fail_code") or
+                                   "InternalServerError",
+                                   "message": op.get("fail_message") or
+                                   "Injected LRO failure."}
                     if p is not None:
                         old = p["properties"].get("state")
                         p["properties"]["state"] = op["old_state"]
@@ -348,7 +386,7 @@ class Mock:
             self.run_hook(name, state)
 
     # ---- faults
-    def fault_for(self, method, path, query):
+    def fault_for(self, method, path, query, headers=None):
         fp = self.args.faults
         if not fp or not os.path.exists(fp):
             return None
@@ -358,16 +396,32 @@ class Mock:
         except (OSError, ValueError):
             return None
         rules = doc.get("rules", []) if isinstance(doc, dict) else doc
+        state = "Enabled" if self.peering_enabled() else "Disabled"
+        has_im = headers is not None and "If-Match" in headers
         with self.lock:
             for i, rule in enumerate(rules):
                 m = rule.get("match", {})
                 if "method" in m and m["method"].upper() != method:
+                    continue
+                # The private peering's state now (e.g. "Disabled": only
+                # once the drill's disable was accepted).
+                if "after_state" in m and m["after_state"] != state:
+                    continue
+                if "if_match" in m and bool(m["if_match"]) != has_im:
                     continue
                 if "path_re" in m and not re.search(m["path_re"], path):
                     continue
                 if "query_re" in m and not re.search(m["query_re"], query):
                     continue
                 key = "%d:%s" % (i, json.dumps(rule, sort_keys=True))
+                if "for_seconds" in rule:
+                    # Every match for this long from the first one (an
+                    # outage), then never again.
+                    first = self.fault_first.setdefault(key, now())
+                    if now() - first > float(rule["for_seconds"]):
+                        continue
+                    self.fault_used[key] = self.fault_used.get(key, 0) + 1
+                    return rule
                 times = rule.get("times", 1)
                 used = self.fault_used.get(key, 0)
                 if times and used >= times:
@@ -482,7 +536,7 @@ class Handler(BaseHTTPRequestHandler):
             "auth": "Authorization" in self.headers,
             "fault": None, "request_id": str(uuid.uuid4()),
         }
-        fault = m.fault_for(self.command, u.path, u.query)
+        fault = m.fault_for(self.command, u.path, u.query, self.headers)
         if fault is not None:
             self.rec["fault"] = fault.get("action")
             act = str(fault.get("action"))
@@ -504,7 +558,9 @@ class Handler(BaseHTTPRequestHandler):
                                  'Bearer error="invalid_token"'})
             elif act.isdigit():
                 st = int(act)
-                codes = {429: "TooManyRequests", 500: "InternalServerError",
+                codes = {400: "InvalidRequestFormat",
+                         403: "AuthorizationFailed", 404: "NotFound",
+                         429: "TooManyRequests", 500: "InternalServerError",
                          502: "BadGateway", 503: "ServiceUnavailable",
                          504: "GatewayTimeout", 409: "AnotherOperationInProgress",
                          412: "PreconditionFailed"}
@@ -930,6 +986,17 @@ class Handler(BaseHTTPRequestHandler):
                 return self.err(400, "InvalidRequestFormat", "Missing "
                                 "required properties: %s." % ", ".join(
                                     missing))
+            # Nor without these when the peering has them: the PUT would
+            # delete the IPv6 peering, the VNet connections, the
+            # Microsoft peering config or the route filter.
+            gone = [k for k in ("connections", "ipv6PeeringConfig",
+                                "microsoftPeeringConfig", "routeFilter")
+                    if cur.get(k) is not None and k not in props]
+            if gone:
+                return self.err(400, "InvalidRequestFormat", "The request "
+                                "would remove %s of peering %s: a PUT "
+                                "replaces the whole peering." % (
+                                    ", ".join(gone), peer["name"]))
             if props.get("state", "Enabled") not in ("Enabled", "Disabled"):
                 return self.err(400, "InvalidRequestFormat",
                                 "Invalid peering state.")
@@ -945,16 +1012,24 @@ class Handler(BaseHTTPRequestHandler):
             new["provisioningState"] = "Updating"
             peer["properties"] = new
             peer["etag"] = new_etag()
-            secs = m.lro_seconds
+            secs = m.op_seconds()
             fail = False
+            fail_code = None
             if fault is not None:
                 if fault.get("action") == "slow_lro":
                     secs = float(fault.get("seconds", 30))
                 elif fault.get("action") == "lro_failed":
                     fail = True
+                    fail_code = fault.get("code")
             op_id = str(uuid.uuid4())
             m.ops[op_id] = {"status": "InProgress", "end": now() + secs,
-                            "fail": fail, "peering": peer["name"].lower(),
+                            "fail": fail, "fail_code": fail_code,
+                            "fail_message": None if fail_code is None else
+                            "Another operation on this or dependent "
+                            "resource is in progress." if fail_code ==
+                            "AnotherOperationInProgress" else
+                            "Injected LRO failure.",
+                            "peering": peer["name"].lower(),
                             "peering_name": peer["name"], "old_state": old,
                             "old_v6": old_v6,
                             "startTime": time.strftime(
@@ -963,13 +1038,35 @@ class Handler(BaseHTTPRequestHandler):
                 changed.append((peer["name"], new["state"]))
                 if new["state"] == "Enabled":
                     m.enabled_at[peer["name"].lower()] = now()
+            # How the PUT is answered (ARM allows each; AZURE-REST.md
+            # §2.1): "200-async" (default), "201-async", "202-location",
+            # "202-both", "200-sync", "201-sync".
+            variant = fault.get("variant", "200-async") if fault is not \
+                None and fault.get("action") == "put_reply" else \
+                m.put_reply
+            if variant.endswith("-sync") and not fail:
+                m.ops[op_id]["end"] = now()
+                m.ops[op_id]["status"] = "Succeeded"
+                peer["properties"]["provisioningState"] = "Succeeded"
             resp = self.peering_body(peer)
-        hdr = {"Azure-AsyncOperation": "%s/subscriptions/%s/providers/"
-               "Microsoft.Network/locations/%s/operations/%s?api-version=%s"
-               % (m.base(), m.sub, m.location, op_id,
-                  self.query["api-version"]),
-               "Retry-After": m.args.retry_after}
-        self.reply(200, resp, hdr)
+        q = "?api-version=%s" % self.query["api-version"]
+        aop = ("%s/subscriptions/%s/providers/Microsoft.Network/locations/"
+               "%s/operations/%s%s" % (m.base(), m.sub, m.location, op_id, q))
+        loc = ("%s/subscriptions/%s/providers/Microsoft.Network/locations/"
+               "%s/operationResults/%s%s" % (m.base(), m.sub, m.location,
+                                             op_id, q))
+        ra = {"Retry-After": m.args.retry_after}
+        if variant == "201-async":
+            self.reply(201, resp, dict(ra, **{"Azure-AsyncOperation": aop}))
+        elif variant == "202-location":
+            self.reply(202, None, dict(ra, Location=loc))
+        elif variant == "202-both":
+            self.reply(202, None, dict(ra, Location=loc,
+                                       **{"Azure-AsyncOperation": aop}))
+        elif variant in ("200-sync", "201-sync"):
+            self.reply(int(variant[:3]), resp)
+        else:
+            self.reply(200, resp, dict(ra, **{"Azure-AsyncOperation": aop}))
         for name, state in changed:
             m.run_hook(name, state)
 
@@ -1010,6 +1107,21 @@ class Handler(BaseHTTPRequestHandler):
     def op_result(self, rid):
         m = self.mock
         with m.lock:
+            op = m.ops.get(rid)
+            if op is not None:
+                # A peering PUT's Location: 202 while it runs, then the
+                # peering (200), or the operation's error.
+                if op["status"] not in TERMINAL:
+                    return self.reply(202, None,
+                                      {"Retry-After": m.args.retry_after})
+                if op["status"] != "Succeeded":
+                    e = op.get("error") or {}
+                    return self.err(400 if e.get("code") ==
+                                    "InvalidRequestFormat" else 409,
+                                    e.get("code", "Canceled"),
+                                    e.get("message", "Operation failed."))
+                peer = m.peerings.get(op["peering"])
+                return self.reply(200, self.peering_body(peer))
             r = m.results.get(rid)
         if r is None:
             return self.err(404, "NotFound", "Operation not found.")
@@ -1108,9 +1220,13 @@ def main():
     ap.add_argument("--routes-cmd")
     ap.add_argument("--log")
     ap.add_argument("--lro-seconds", type=float)
-    ap.add_argument("--retry-after", type=int, default=1)
+    ap.add_argument("--retry-after", type=int, default=None,
+                    dest="retry_after_given")
+    ap.add_argument("--realistic", action="store_true")
     ap.add_argument("--token-lifetime", type=int, default=3599)
     args = ap.parse_args()
+    args.retry_after = (args.retry_after_given
+                        if args.retry_after_given is not None else 1)
 
     sans = ["127.0.0.1", "::1", "localhost"] + args.san
     if args.bind not in sans:
