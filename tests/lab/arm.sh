@@ -29,6 +29,7 @@ arm_state() {
   "credentials": { "tenant": "$ARM_TENANT", "client_id": "$ARM_CLIENT_ID",
                    "client_secret": "$1" },
   "lro_seconds": ${LAB_LRO_SECONDS:-2},
+  "realistic": ${LAB_REALISTIC:-false},
   "action_sync": ${LAB_ACTION_SYNC:-true},
   "circuit": {
     "name": "SEA-Cust11-ER",

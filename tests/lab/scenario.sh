@@ -24,12 +24,15 @@
 #  h  a matrix drill with an expected-unreachable pair
 #  i  the firewall's host key changed: preflight refuses with exit 3 and
 #     the new key's fingerprint, no PUT
+#  j  ARM's real timing (mock --realistic): Retry-After 10 and peering
+#     operations of 30 s (the lower end of ARM's 30-60 s, pinned to keep
+#     the scenario near 90 s): the drill passes and polls as told
 
 set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_ROOT=${FD_SOURCE_ROOT:-$(cd "$LAB_DIR/../.." && pwd)}
-SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i}
+SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i|j}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 
@@ -93,6 +96,9 @@ wait_disabled() {
 
 faults() { printf '%s\n' "$1" >"$LAB_STATE/arm/faults.json"; }
 
+if [ "$SC" = j ]; then
+	export LAB_REALISTIC=true LAB_LRO_SECONDS=30
+fi
 lab up
 SPEC=$LAB_STATE/lab.json
 fd_spec_for_state "$SRC_ROOT/drills/lab.json" "$SPEC"
@@ -241,6 +247,26 @@ i)
 	    fail "fingerprint $fp not shown"
 	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
 	ok "changed host key refused in preflight (fingerprint $fp), no PUT"
+	;;
+j)
+	expect_rc 0 -- fd run --yes --out "$OUT" "$SPEC"
+	[ "$(mocklog --count PUT peerings)" = 2 ] || fail "want 2 peering PUTs, got $(mocklog --count PUT peerings)"
+	python3 - "$OUT/result.json" "$LAB_STATE/arm/requests.jsonl" <<'EOF' || fail "realistic timing"
+import json, sys
+r = json.load(open(sys.argv[1]))
+ops = {o["action"]: o for o in r["azure"]["operations"]}
+for a in ("disable", "enable"):
+    assert ops[a]["status"] == "Succeeded", ops[a]
+    assert ops[a]["duration_s"] >= 29.5, (a, ops[a]["duration_s"])
+reqs = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+polls = [q for q in reqs if "/operations/" in q["path"]]
+gaps = [b["ts"] - a["ts"] for a, b in zip(polls, polls[1:])
+        if a["path"] == b["path"]]
+assert gaps and min(gaps) >= 9.9, gaps
+print("ok (j): operations %.0f s and %.0f s, polls every >= %.1f s" % (
+    ops["disable"]["duration_s"], ops["enable"]["duration_s"], min(gaps)))
+EOF
+	assert_restored
 	;;
 *) fail "unknown scenario $SC" ;;
 esac
