@@ -1371,7 +1371,10 @@ static void
 az_log(void *arg, const char *line)
 {
 	(void)arg;
-	if (strstr(line, "; retry ") != NULL)
+	/* Retries and an enable sent without If-Match are shown by
+	 * default; the rest is debug. */
+	if (strstr(line, "; retry ") != NULL ||
+	    strstr(line, "without If-Match") != NULL)
 		log_warn("%s", line);
 	else
 		log_debug("%s", line);
