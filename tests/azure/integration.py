@@ -15,8 +15,12 @@ import re
 import shutil
 import subprocess
 import sys
+import ssl
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 SRC = os.environ.get("FD_SOURCE_ROOT",
                      os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -143,7 +147,7 @@ class Run:
             json.dump(sp, f, indent=1)
         return path
 
-    def fd(self, *args):
+    def fd(self, *args, timeout=240):
         """Run the failover-drill binary against this mock."""
         env = dict(os.environ)
         env.update({"AZURE_TENANT_ID": CREDS["tenant"],
@@ -156,7 +160,7 @@ class Run:
         r = subprocess.run([FD_BIN, "--state-dir",
                             os.path.join(self.dir, "fdstate")] + list(args),
                            env=env, capture_output=True, text=True,
-                           timeout=240, stdin=subprocess.DEVNULL)
+                           timeout=timeout, stdin=subprocess.DEVNULL)
         self.rc = r.returncode
         self.out = r.stdout + r.stderr
         with open(os.path.join(self.dir, "fd.out"), "a") as f:
@@ -448,8 +452,189 @@ def fd_ipv6(run):
         "rc %d %s" % (run.rc, before))
 
 
+def spec_timeouts(path, **t):
+    with open(path) as f:
+        sp = json.load(f)
+    sp["timeouts"].update(t)
+    with open(path, "w") as f:
+        json.dump(sp, f, indent=1)
+    return path
+
+
+def peering_after(run):
+    """The private peering's state as a dry run sees it afterwards."""
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "after"),
+           run.spec())
+    return run.result("after")["azure"].get("peering_before", {}).get(
+        "state")
+
+
+def fd_outage(run):
+    """ARM answers 503 to everything for 3 minutes from the first request
+    after the disable: restore (restore_s 600) outlasts it."""
+    spec = spec_timeouts(run.spec(), restore_s=600, drill_s=900)
+    t0 = time.monotonic()
+    run.fd("run", "--yes", "--out", os.path.join(run.dir, "r"), spec,
+           timeout=900)
+    wall = time.monotonic() - t0
+    reqs = run.requests()
+    down = [r for r in reqs if r["fault"] == "503"]
+    t0 = down[0]["ts"] if down else 0
+    # Every ARM request from the first 503 on was refused until the
+    # first one the mock answered, 3 minutes later.
+    up = [r for r in reqs if down and r["ts"] > t0 and
+          "/oauth2/" not in r["path"] and r["fault"] != "503"]
+    span = up[0]["ts"] - t0 if up else 0
+    tap(down and span >= 179.5 and all(r["status"] == 503 for r in reqs
+                                        if t0 <= r["ts"] < up[0]["ts"] and
+                                        "/oauth2/" not in r["path"]),
+        "outage: ARM answered 503 to every call for 3 minutes",
+        "%d answers, first success %.0f s after the first" % (len(down),
+                                                             span))
+    tap(run.rc == 1, "outage: exit 1 (the failover phase failed), not 4",
+        "rc %d after %.0f s: %s" % (run.rc, wall, run.out[-400:]))
+    res = run.result("r")
+    enable = [o for o in res["azure"]["operations"]
+              if o.get("action") == "enable"]
+    tap(res["outcome"] == "failed" and enable and
+        enable[-1].get("status") == "Succeeded" and
+        enable[-1].get("attempts", 0) > 3,
+        "outage: restore's enable Succeeded after more than 3 attempts",
+        str(enable))
+    tap(peering_after(run) == "Enabled", "outage: peering ends Enabled", "")
+
+
+def fd_async_conflict(run):
+    """NRP reports a conflict as an operation that ends Failed with
+    AnotherOperationInProgress (Azure/bicep#5132): four of them on the
+    enable are retried, not the end of restore."""
+    spec = spec_timeouts(run.spec(), restore_s=120)
+    run.fd("run", "--yes", "--out", os.path.join(run.dir, "r"), spec)
+    puts = run.puts()
+    tap(run.rc in (0, 1) and len(puts) >= 6,
+        "async-conflict: restore outlasts 4 Failed operations",
+        "rc %d, %d PUTs: %s" % (run.rc, len(puts), run.out[-400:]))
+    tap(peering_after(run) == "Enabled", "async-conflict: peering ends "
+        "Enabled", "")
+
+
+def fd_enable_412(run):
+    """Every enable PUT carrying If-Match is answered 412 (the etag moves
+    with every circuit write): the enable re-reads, finds the peering
+    still Disabled and PUTs without If-Match; the disable keeps it."""
+    spec = spec_timeouts(run.spec(), restore_s=60)
+    run.fd("run", "--yes", "--out", os.path.join(run.dir, "r"), spec)
+    puts = [(p["status"], "If-Match" in p["headers"]) for p in run.puts()]
+    tap(puts[:3] == [(200, True), (412, True), (200, False)],
+        "enable-412: disable with If-Match; enable 412, then without",
+        str(puts))
+    tap(run.rc == 0 and "enabling it without If-Match" in run.out,
+        "enable-412: drill passes and says so", "rc %d: %s"
+        % (run.rc, run.out[-400:]))
+    tap(peering_after(run) == "Enabled", "enable-412: peering ends "
+        "Enabled", "")
+
+
+def fd_disable_403(run):
+    """403 AuthorizationFailed on the disable PUT changed nothing: exit 3,
+    no enable, no journal for recover."""
+    run.fd("run", "--yes", "--out", os.path.join(run.dir, "r"), run.spec())
+    res = run.result("r")
+    tap(run.rc == 3 and res["outcome"] == "aborted" and
+        "AuthorizationFailed" in (res.get("error") or ""),
+        "disable-403: exit 3, aborted before any change",
+        "rc %d %s" % (run.rc, res.get("error")))
+    tap(len(run.puts()) == 1, "disable-403: no enable sent",
+        str(len(run.puts())))
+    run.fd("recover")
+    tap(run.rc == 0 and "no unfinished drill journal" in run.out,
+        "disable-403: nothing left for recover", run.out[-200:])
+
+
+def mock_put_whole(run):
+    """The mock refuses a peering PUT that would delete a part of the
+    peering (ARM PUT replaces the resource); the whole object passes."""
+    run.out = ""
+    ctx = ssl.create_default_context(cafile=run.ca)
+    base = "https://127.0.0.1:%s" % run.port
+    form = urllib.parse.urlencode({
+        "grant_type": "client_credentials", "client_id": CREDS["client_id"],
+        "client_secret": CREDS["client_secret"],
+        "scope": base + "/.default"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(
+            "%s/%s/oauth2/v2.0/token" % (base, CREDS["tenant"]), data=form),
+            context=ctx, timeout=30) as r:
+        tok = json.load(r)["access_token"]
+    url = ("%s/subscriptions/%s/resourceGroups/%s/providers/"
+           "Microsoft.Network/expressRouteCircuits/%s/peerings/"
+           "AzurePrivatePeering?api-version=2024-05-01" % (
+               base, SEED_STATE["subscription"],
+               SEED_STATE["resource_group"], SEED_STATE["circuit"]["name"]))
+    hdr = {"Authorization": "Bearer " + tok,
+           "Content-Type": "application/json"}
+
+    def call(method, body=None):
+        req = urllib.request.Request(url, method=method, headers=hdr,
+                                     data=None if body is None else
+                                     json.dumps(body).encode())
+        try:
+            with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+                return r.status, json.load(r)
+        except urllib.error.HTTPError as e:
+            return e.code, json.load(e)
+    st, peer = call("GET")
+    for key in ("ipv6PeeringConfig", "connections"):
+        b = json.loads(json.dumps(peer))
+        del b["properties"][key]
+        st, r = call("PUT", b)
+        tap(st == 400 and key in r["error"]["message"],
+            "mock: a peering PUT without %s is a 400" % key, "%d %s"
+            % (st, r))
+    st, r = call("PUT", peer)
+    tap(st == 200, "mock: the whole peering PUT is accepted", "%d" % st)
+
+
+def check_put_variant(v):
+    def check(run):
+        puts = run.puts()
+        tap(puts and puts[0]["status"] == int(v[:3]),
+            "put-%s: PUT answered %s" % (v, v[:3]),
+            str([p["status"] for p in puts]))
+        tap("disabled: ok" in run.out, "put-%s: disable followed" % v,
+            run.out[-300:])
+    return check
+
+
 def main():
     print("TAP version 13", flush=True)
+    put = {"method": "PUT", "path_re": "peerings/AzurePrivatePeering$"}
+    if len(sys.argv) > 2 and sys.argv[2] == "restore":
+        # The safety of restore, with the real binary; the outage takes
+        # three minutes of wall time: its own meson test.
+        fd_scenario("disable-403", state(), fd_disable_403, [
+            {"match": dict(put, after_state="Enabled"), "times": 1,
+             "action": "403",
+             "message": "The client does not have authorization to "
+             "perform action "
+             "'Microsoft.Network/expressRouteCircuits/peerings/write'."}])
+        fd_scenario("enable-412", state(), fd_enable_412, [
+            {"match": dict(put, after_state="Disabled", if_match=True),
+             "times": 0, "action": "412"}])
+        fd_scenario("async-conflict", state(), fd_async_conflict, [
+            {"match": dict(put, after_state="Disabled"), "times": 4,
+             "action": "lro_failed", "code": "AnotherOperationInProgress"}])
+        fd_scenario("outage", state(), fd_outage, [
+            {"match": {"path_re": "^/subscriptions/",
+                       "after_state": "Disabled"},
+             "for_seconds": 180, "action": "503"}])
+        print("1..%d" % n_test)
+        return 1 if failed else 0
+    fd_scenario("mock-put-whole", state(), mock_put_whole)
+    for v in ("201-async", "202-location", "202-both", "200-sync",
+              "201-sync"):
+        scenario("put-" + v, [{"match": put, "times": 0,
+                               "action": "put_reply", "variant": v}],
+                 check_put_variant(v))
     fd_scenario("role", state(permissions=[role_perms()]), fd_role)
     fd_scenario("no-write", state(permissions=[role_perms(drop=(WRITE,))]),
                 fd_no_write)
