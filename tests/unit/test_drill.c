@@ -494,6 +494,44 @@ test_restore_gives_up_at_deadline(void **st)
 	json_decref(doc);
 }
 
+/* recover as restore: an outage is waited out, a final error (the enable
+ * Failed with a code that does not pass) ends it after three tries, well
+ * before the deadline. */
+static void
+test_recover_transient_and_final(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	struct journal_state js;
+	struct drill_providers p;
+	char path[PATH_MAX];
+	json_t *doc = NULL;
+	uint64_t t0;
+
+	(void)st;
+	fake_world_init(&w);
+	w.enable_always_fails = true;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_RESTORE_FAILED);
+	json_decref(doc);
+	journal_path(state, &spec.azure, path, sizeof(path));
+	assert_int_equal(journal_read(path, &js, &err), 0);
+	fake_providers(&w, &p, &spec);
+	t0 = w.vc.now;
+	assert_int_not_equal(drill_recover(&js, p.cloud, p.cloud_ctx,
+	    &w.rclock, 600, &err), 0);
+	assert_true(w.vc.now - t0 < 60000);
+	assert_false(w.enabled);
+	/* ARM down for 2 minutes, then the enable works. */
+	w.enable_always_fails = false;
+	w.arm_down_until = w.vc.now + 120000;
+	w.arm_down_calls = 0;
+	assert_int_equal(drill_recover(&js, p.cloud, p.cloud_ctx, &w.rclock,
+	    600, &err), 0);
+	assert_true(w.arm_down_calls > 3);
+	assert_true(w.enabled);
+	unlink(path);
+}
+
 /* 403 on the disable PUT proves nothing changed: exit 3 "aborted", no
  * restore, no journal left for recover. */
 static void
@@ -628,6 +666,7 @@ main(void)
 		cmocka_unit_test(test_restore_outlasts_arm_outage),
 		cmocka_unit_test(test_restore_gives_up_at_deadline),
 		cmocka_unit_test(test_disable_refused_aborts),
+		cmocka_unit_test(test_recover_transient_and_final),
 		cmocka_unit_test(test_lock_busy),
 		cmocka_unit_test(test_plan_lists_two_writes),
 		cmocka_unit_test(test_plan_warns_ipv6),
