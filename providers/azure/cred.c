@@ -26,11 +26,13 @@ enum cred_kind {
 	CRED_MI_ENDPOINT,
 	CRED_IMDS,
 	CRED_CLI,
+	CRED_SERVICE_FABRIC,
 };
 
 static const char *const kind_names[] = {
 	"", "client-secret", "client-certificate", "workload-identity",
 	"managed-identity", "managed-identity", "azure-cli",
+	"service-fabric",
 };
 
 /* azure-identity DEFAULT_REFRESH_OFFSET. */
@@ -418,6 +420,18 @@ cred_managed(struct azure_cred *c, struct fd_error *err)
 	explicit_bzero(hdr, sizeof(hdr));
 	if (rc < 0)
 		return fd_error_prefix(err, "managed identity");
+	/* IMDS answers 400 when this VM has no identity (or not the one
+	 * asked for): DefaultAzureCredential treats that as "unavailable"
+	 * and moves on (azure-identity _credentials/imds.py _request_token:
+	 * status 400 raises CredentialUnavailableError). */
+	if (c->kind == CRED_IMDS && r.status == 400) {
+		(void)cred_http_error(c, "managed identity (IMDS: no identity "
+		    "on this VM)", &r, err);
+		http_response_done(&r);
+		if (err != NULL)
+			err->code = -ENODEV;
+		return -ENODEV;
+	}
 	if (r.status != 200)
 		rc = cred_http_error(c, "managed identity", &r, err);
 	else
@@ -568,6 +582,10 @@ cred_fetch(struct azure_cred *c, struct fd_error *err)
 		return cred_managed(c, err);
 	case CRED_CLI:
 		return cred_cli(c, err);
+	case CRED_SERVICE_FABRIC:
+		return fd_error_set(err, -ENOTSUP, "managed identity: Service "
+		    "Fabric (IDENTITY_SERVER_THUMBPRINT set) is not supported; "
+		    "use a client secret or certificate");
 	default:
 		return fd_error_set(err, -EINVAL, "no credential");
 	}
@@ -585,6 +603,12 @@ cred_pick(const struct azure_cred *c)
 		return CRED_CERT;
 	if (app && env(c, "AZURE_FEDERATED_TOKEN_FILE"))
 		return CRED_WORKLOAD;
+	/* Service Fabric sets IDENTITY_SERVER_THUMBPRINT too and speaks its
+	 * own protocol (azure-identity _credentials/service_fabric.py); it
+	 * must not be sent the App Service request. */
+	if (env(c, "IDENTITY_ENDPOINT") && env(c, "IDENTITY_HEADER") &&
+	    env(c, "IDENTITY_SERVER_THUMBPRINT"))
+		return CRED_SERVICE_FABRIC;
 	if (env(c, "IDENTITY_ENDPOINT") && env(c, "IDENTITY_HEADER"))
 		return CRED_MI_ENDPOINT;
 	return CRED_IMDS;
@@ -618,7 +642,8 @@ azure_cred_token(struct azure_cred *c, const char **token,
 		/* Only an unreachable IMDS (not on an Azure VM) moves on. */
 		if (rc < 0 && c->kind == CRED_IMDS &&
 		    (rc == -ECONNREFUSED || rc == -ETIMEDOUT ||
-		    rc == -EHOSTUNREACH || rc == -ECONNRESET)) {
+		    rc == -EHOSTUNREACH || rc == -ECONNRESET ||
+		    rc == -ENODEV)) {
 			cred_log(c, "azure: IMDS unavailable, trying Azure CLI");
 			c->kind = CRED_CLI;
 			rc = cred_fetch(c, err);

@@ -1742,6 +1742,61 @@ test_link_test_running(void **state)
 	t_done(&t);
 }
 
+/* Item 9: IMDS 400 means "no identity on this VM": the chain moves on to
+ * the Azure CLI (azure-identity imds.py), it is not a final error. */
+static void
+test_imds_400_falls_back_to_cli(void **state)
+{
+	static const struct env_kv env[] = { { NULL, NULL } };
+	static const struct exchange x[] = {
+		{ "GET", "http://169.254.169.254/metadata/identity/oauth2/token"
+		  "?api-version=2018-02-01&resource=https://arm.test/",
+		  { "Metadata: true" }, { NULL }, { NULL }, { NULL }, 400,
+		  { NULL }, "{\"error\":\"invalid_request\",\"error_"
+		  "description\":\"Identity not found\"}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.env = env;
+	t.cli_out = "{\"accessToken\":\"tok1\",\"expiresOn\":\"2030-01-01 "
+	    "00:00:00.000000\",\"expires_on\":4102444800,\"tokenType\":"
+	    "\"Bearer\"}";
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_int_equal(t.cli_runs, 1);
+	assert_string_equal(azure_credential_kind(t.ctx), "azure-cli");
+	t_done(&t);
+}
+
+/* Item 9: Service Fabric (IDENTITY_SERVER_THUMBPRINT) is refused by name
+ * and never sent the App Service protocol (no request at all). */
+static void
+test_service_fabric_refused(void **state)
+{
+	static const struct env_kv env[] = {
+		{ "IDENTITY_ENDPOINT", "https://127.0.0.1:2377/metadata/"
+		  "identity/oauth2/token" },
+		{ "IDENTITY_HEADER", "hdr-s3cr-value" },
+		{ "IDENTITY_SERVER_THUMBPRINT", "AB12" },
+		{ NULL, NULL },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.env = env;
+	t_open(&t, NULL, 0);
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -ENOTSUP);
+	assert_non_null(strstr(t.err.msg, "Service Fabric"));
+	assert_int_equal(t.cli_runs, 0);
+	t_done(&t);
+}
+
 int
 main(void)
 {
@@ -1787,6 +1842,8 @@ main(void)
 		cmocka_unit_test(test_clouds),
 		cmocka_unit_test(test_redaction),
 		cmocka_unit_test(test_retry_after_parse),
+		cmocka_unit_test(test_imds_400_falls_back_to_cli),
+		cmocka_unit_test(test_service_fabric_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
