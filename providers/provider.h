@@ -137,6 +137,9 @@ struct device_info {
 	char model[64];
 	char version[64];
 	char hostname[64];
+	/* A chassis cluster's nodes: "node0 21.4R3, node1 21.4R3"; "" for
+	 * a single device. */
+	char nodes[128];
 };
 
 struct device_ops {

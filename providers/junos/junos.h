@@ -33,6 +33,9 @@ int junos_cmd_traceroute(const struct fd_addr *to, const char *instance,
     char *buf, size_t len, struct fd_error *err);
 
 /* Not in struct device_ops: the peer view of one neighbour. */
+/* Keep only instance's peers ("" = master) of a "show bgp summary
+ * instance" reply, which lists every instance whose name begins so. */
+void junos_bgp_keep_instance(struct bgp_summary *s, const char *instance);
 int junos_bgp_neighbor(void *ctx, const struct fd_addr *nbr,
     struct bgp_summary *out, struct fd_error *err);
 

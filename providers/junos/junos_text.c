@@ -682,19 +682,46 @@ junos_text_bgp_neighbor(const char *buf, size_t len, struct bgp_summary *out,
 
 /* ------------------------------------------------------------ version */
 
+/* "node0:" heading a node's section on an SRX chassis cluster. */
+static bool
+text_node_heading(const char *s, char *node, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (!junos_starts(s, "node") || n < 6 || s[n - 1] != ':' ||
+	    strspn(s + 4, "0123456789") != n - 5)
+		return false;
+	snprintf(node, len, "%.*s", (int)(n - 1), s);
+	return true;
+}
+
+/*
+ * Hostname/Model/Junos lines; on a chassis cluster one section per node
+ * ("node0:", a dashed line, the fields), the local node first.  Fields are
+ * read from the first section; every node's Junos line goes to nodes.
+ */
 int
 junos_text_version(const char *buf, size_t len, struct device_info *out,
     struct fd_error *err)
 {
 	struct junos_lines it;
 	struct device_info info;
-	char v[128];
+	char v[128], node[32] = "";
+	int sections = 0;
+	size_t o = 0;
 
 	memset(&info, 0, sizeof(info));
+	junos_status_trim(&buf, &len);
 	junos_lines_init(&it, buf, len);
 	while (junos_lines_next(&it)) {
 		const char *s = junos_skip_ws(it.line);
 
+		if (text_node_heading(s, node, sizeof(node))) {
+			sections++;
+			continue;
+		}
+		if (sections > 1 && !junos_starts(s, "Junos:"))
+			continue;
 		if (junos_starts(s, "Hostname:") && kv(s, "Hostname:", v,
 		    sizeof(v)))
 			snprintf(info.hostname, sizeof(info.hostname), "%s", v);
@@ -702,8 +729,16 @@ junos_text_version(const char *buf, size_t len, struct device_info *out,
 		    sizeof(v)))
 			snprintf(info.model, sizeof(info.model), "%s", v);
 		else if (junos_starts(s, "Junos:") && kv(s, "Junos:", v,
-		    sizeof(v)))
-			snprintf(info.version, sizeof(info.version), "%s", v);
+		    sizeof(v))) {
+			if (sections <= 1 && info.version[0] == '\0')
+				snprintf(info.version, sizeof(info.version),
+				    "%s", v);
+			if (sections > 0)
+				o += (size_t)snprintf(info.nodes + o,
+				    o < sizeof(info.nodes) ?
+				    sizeof(info.nodes) - o : 0, "%s%s %s",
+				    o ? ", " : "", node, v);
+		}
 	}
 	if (info.version[0] == '\0')
 		return fd_error_set(err, -EBADMSG,

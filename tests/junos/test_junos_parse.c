@@ -306,7 +306,8 @@ test_command_builders(void **state)
 	    "10.17.11.76");
 	assert_int_equal(junos_cmd_bgp_summary("Cust11", buf, sizeof(buf),
 	    &err), 0);
-	assert_string_equal(buf, "show bgp summary instance Cust11");
+	/* "instance Cust11" would list Cust111 too (Junos prefix match). */
+	assert_string_equal(buf, "show bgp summary exact-instance Cust11");
 	assert_int_equal(junos_cmd_bgp_summary("x;y", buf, sizeof(buf),
 	    &err), -EINVAL);
 	assert_int_equal(junos_cmd_traceroute(&a, "Cust11", buf, sizeof(buf),
