@@ -92,6 +92,7 @@ static const struct golden corpus[] = {
 static const struct golden shapes[] = {
 	{ "show-bgp-summary-json-duplicate-keys-01.json", K_JSON_BGP,
 	    -EBADMSG },
+	{ "show-bgp-summary-json-prefix-instances-01.json", K_JSON_BGP, 0 },
 	{ "show-bgp-summary-text-asdot-01.txt", K_TEXT_SUMMARY, 0 },
 	{ "show-route-json-control-char-01.json", K_JSON_ROUTES, -EBADMSG },
 	{ "show-route-json-empty-route-information-01.json", K_JSON_ROUTES,
