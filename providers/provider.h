@@ -131,6 +131,11 @@ struct device_cfg {
 	unsigned connect_timeout_ms;
 	unsigned command_timeout_ms;
 	unsigned keepalive_s;
+	/* Device traceroutes ("traceroute ... wait S ttl N"), from the
+	 * spec's "trace" settings; 0 = the device's defaults (Junos: wait
+	 * 5 s, ttl 30, 3 probes). */
+	unsigned trace_wait_s;
+	unsigned trace_max_ttl;
 };
 
 struct device_info {

@@ -122,7 +122,8 @@ junos_cmd_bgp_neighbor(const struct fd_addr *nbr, char *buf, size_t len,
 
 int
 junos_cmd_traceroute(const struct fd_addr *to, const char *instance,
-    char *buf, size_t len, struct fd_error *err)
+    unsigned wait_s, unsigned ttl, char *buf, size_t len,
+    struct fd_error *err)
 {
 	char a[FD_ADDR_STRLEN];
 	int rc, n;
@@ -133,12 +134,42 @@ junos_cmd_traceroute(const struct fd_addr *to, const char *instance,
 	    addr_str(to, a, sizeof(a)));
 	if ((rc = cmd_fit(n, len, err)) < 0)
 		return rc;
-	if (instance == NULL || instance[0] == '\0')
-		return 0;
-	if ((rc = cmd_name("instance", instance, err)) < 0)
-		return rc;
-	return cmd_fit(n + snprintf(buf + n, len - (size_t)n,
-	    " routing-instance %s", instance), len, err);
+	if (instance != NULL && instance[0] != '\0') {
+		if ((rc = cmd_name("instance", instance, err)) < 0)
+			return rc;
+		n += snprintf(buf + n, len - (size_t)n,
+		    " routing-instance %s", instance);
+		if ((rc = cmd_fit(n, len, err)) < 0)
+			return rc;
+	}
+	/* Junos "traceroute": wait (seconds per probe, default 5) and ttl
+	 * (the last hop tried, default 30). */
+	if (wait_s > 0) {
+		n += snprintf(buf + n, len - (size_t)n, " wait %u", wait_s);
+		if ((rc = cmd_fit(n, len, err)) < 0)
+			return rc;
+	}
+	if (ttl > 0)
+		return cmd_fit(n + snprintf(buf + n, len - (size_t)n,
+		    " ttl %u", ttl), len, err);
+	return 0;
+}
+
+/*
+ * The longest a Junos traceroute can take: every hop silent, 3 probes
+ * each waiting wait_s (defaults 5 s and 30 hops: 450 s), plus a margin for
+ * the session.  The command timeout is at least that, so trailing silent
+ * hops ("* * *") end the trace rather than a timeout that loses the hops
+ * already answered.
+ */
+unsigned
+junos_traceroute_timeout_ms(unsigned wait_s, unsigned ttl)
+{
+	unsigned long long ms;
+
+	ms = (unsigned long long)(ttl ? ttl : 30) * 3 * (wait_s ? wait_s : 5) *
+	    1000 + 10000;
+	return ms > 3600000 ? 3600000 : (unsigned)ms;
 }
 
 /* ------------------------------------------------------------ session */
@@ -600,14 +631,24 @@ junos_traceroute(void *ctx, const struct fd_addr *to, const char *instance,
 	struct junos_ctx *c = ctx;
 	struct trace_out t = { to, out };
 	char cmd[JUNOS_CMD_MAX];
+	unsigned want, old;
 	int rc;
 
 	if (instance == NULL || instance[0] == '\0')
 		instance = c->cfg.routing_instance;
-	rc = junos_cmd_traceroute(to, instance, cmd, sizeof(cmd), err);
+	rc = junos_cmd_traceroute(to, instance, c->cfg.trace_wait_s,
+	    c->cfg.trace_max_ttl, cmd, sizeof(cmd), err);
 	if (rc < 0)
 		return junos_fail(c, "traceroute", rc, err);
+	if (c->ssh == NULL && (rc = ssh_open(&c->cfg, &c->ssh, err)) < 0)
+		return junos_fail(c, cmd, rc, err);
+	want = junos_traceroute_timeout_ms(c->cfg.trace_wait_s,
+	    c->cfg.trace_max_ttl);
+	old = ssh_set_command_timeout(c->ssh, want > c->cfg.command_timeout_ms ?
+	    want : c->cfg.command_timeout_ms);
 	rc = junos_ask(c, cmd, &parse_trace, &t, err);
+	if (c->ssh != NULL)
+		ssh_set_command_timeout(c->ssh, old);
 	return rc < 0 ? junos_fail(c, cmd, rc, err) : 0;
 }
 

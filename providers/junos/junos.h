@@ -30,7 +30,10 @@ int junos_cmd_bgp_summary(const char *instance, char *buf, size_t len,
 int junos_cmd_bgp_neighbor(const struct fd_addr *nbr, char *buf, size_t len,
     struct fd_error *err);
 int junos_cmd_traceroute(const struct fd_addr *to, const char *instance,
-    char *buf, size_t len, struct fd_error *err);
+    unsigned wait_s, unsigned ttl, char *buf, size_t len,
+    struct fd_error *err);
+/* Command timeout covering a traceroute with every hop silent. */
+unsigned junos_traceroute_timeout_ms(unsigned wait_s, unsigned ttl);
 
 /* Not in struct device_ops: the peer view of one neighbour. */
 /* Keep only instance's peers ("" = master) of a "show bgp summary

@@ -18,7 +18,9 @@ Mode A, --fixtures MAPFILE: serve saved outputs.  MAPFILE lines are
   dropping a trailing "| no-more" (it never changes the output), so map
   "show route table inet.0 | display json" and "show route table inet.0"
   separately.  FILE is relative to the map file's directory (or absolute).
-  "FILE" may also be "@sleep SECONDS" (a hung command, for timeout tests)
+  "FILE" may also be "@sleep SECONDS" (a hung command, for timeout tests),
+  "@slow SECONDS FILE" (FILE after SECONDS, as a traceroute over silent
+  hops prints its last lines late)
   or "@exit N TEXT" (print TEXT, exit N).
 
 Mode B, --bird SOCKET: render bird2's live state through
@@ -159,6 +161,9 @@ def fixtures_mode(args, cmd):
     target = table.get(key)
     if target is None:
         raise CliError(0, "unknown command.")
+    if target.startswith("@slow"):
+        _, secs, target = target.split(None, 2)
+        time.sleep(float(secs))
     if target.startswith("@sleep"):
         time.sleep(float(target.split()[1]))
         return 0

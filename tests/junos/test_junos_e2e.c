@@ -213,6 +213,36 @@ test_traceroute(void **state)
 	ops()->close(ctx);
 }
 
+/* Issue 10: a trace whose last hops are silent takes longer than
+ * command_ms; the provider asks for the spec's wait/ttl and lets the
+ * command run as long as they can take, keeping the answered hops. */
+static void
+test_traceroute_silent_tail(void **state)
+{
+	struct hop_list *l = hop_list_new();
+	struct fd_error err = { 0 };
+	struct device_cfg cfg;
+	struct fd_addr a;
+	char buf[256];
+	void *ctx = NULL;
+
+	(void)state;
+	assert_non_null(l);
+	sshtest_cfg(&T, &cfg);
+	snprintf(cfg.name, sizeof(cfg.name), "fw");
+	cfg.command_timeout_ms = 1000;
+	cfg.trace_wait_s = 1;
+	cfg.trace_max_ttl = 3;
+	assert_int_equal(ops()->open(&cfg, &ctx, &err), 0);
+	assert_int_equal(addr_parse("10.135.0.9", &a, NULL), 0);
+	assert_int_equal(ops()->traceroute(ctx, &a, "", l, &err), 0);
+	assert_string_equal(hop_list_str(l, buf, sizeof(buf)),
+	    "10.145.0.2, 10.135.0.1, *");
+	assert_false(l->reached);
+	hop_list_free(l);
+	ops()->close(ctx);
+}
+
 static void
 test_injection_refused_before_io(void **state)
 {
@@ -440,6 +470,7 @@ main(void)
 		cmocka_unit_test(test_routes_text_two_paths),
 		cmocka_unit_test(test_bgp),
 		cmocka_unit_test(test_traceroute),
+		cmocka_unit_test(test_traceroute_silent_tail),
 		cmocka_unit_test(test_injection_refused_before_io),
 		cmocka_unit_test(test_errors_name_device_and_command),
 		cmocka_unit_test(test_changed_host_key_refused),

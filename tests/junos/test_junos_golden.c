@@ -103,6 +103,7 @@ static const struct golden shapes[] = {
 	{ "show-version-srx-cluster-json-01.json", K_JSON_VERSION, 0 },
 	{ "show-version-srx-cluster-text-01.txt", K_TEXT_VERSION, 0 },
 	{ "show-version-srx-cluster-xml-01.xml", K_XML_VERSION, 0 },
+	{ "traceroute-trailing-silent-hops-text-01.txt", K_TEXT_TRACE, 0 },
 };
 #define NSHAPES (sizeof(shapes) / sizeof(shapes[0]))
 #define SHAPES_DIR "tests/junos/fixtures/shapes"

@@ -310,10 +310,19 @@ test_command_builders(void **state)
 	assert_string_equal(buf, "show bgp summary exact-instance Cust11");
 	assert_int_equal(junos_cmd_bgp_summary("x;y", buf, sizeof(buf),
 	    &err), -EINVAL);
-	assert_int_equal(junos_cmd_traceroute(&a, "Cust11", buf, sizeof(buf),
-	    &err), 0);
+	assert_int_equal(junos_cmd_traceroute(&a, "Cust11", 0, 0, buf,
+	    sizeof(buf), &err), 0);
 	assert_string_equal(buf, "traceroute 10.17.11.76 no-resolve "
 	    "routing-instance Cust11");
+	/* The spec's trace settings go to the device (Junos defaults are
+	 * wait 5, ttl 30), and the command may take all of it. */
+	assert_int_equal(junos_cmd_traceroute(&a, "", 2, 12, buf,
+	    sizeof(buf), &err), 0);
+	assert_string_equal(buf, "traceroute 10.17.11.76 no-resolve wait 2 "
+	    "ttl 12");
+	assert_int_equal(junos_traceroute_timeout_ms(2, 12), 12 * 3 * 2000 +
+	    10000);
+	assert_int_equal(junos_traceroute_timeout_ms(0, 0), 460000);
 	assert_int_equal(junos_cmd_bgp_neighbor(&a, buf, sizeof(buf), &err),
 	    0);
 	assert_string_equal(buf, "show bgp neighbor 10.17.11.76");
