@@ -115,7 +115,7 @@ PIDS+=($!)
 ip netns exec "$NSB" bird -f -c "$W/b.conf" -s "$W/b.ctl" &
 PIDS+=($!)
 
-echo "1..21"
+echo "1..22"
 # Bounded wait for the session (30 s).
 for _ in $(seq 1 150); do
 	birdc -s "$W/a.ctl" show protocols tun0 2>/dev/null |
@@ -202,6 +202,21 @@ if grep -q "instance=Cust111" <<<"$out"; then
 else
 	check "exact-instance" "$out" "instance=Cust11 "
 fi
+
+# Junos traceroute options: wait/ttl; B forwards 10.255.99.0/24 into a
+# silent firewall drop (TTL expiry is still answered: hop 1 is B), so
+# hops 2 and 3 stay "* * *" and the trace ends after its ttl with hop 1
+# kept.  (A blackhole route would drop before the TTL check.)
+ip -n "$NSA" route add 10.255.99.0/24 via 10.255.11.2
+ip netns exec "$NSB" sysctl -qw net.ipv4.ip_forward=1
+ip -n "$NSB" route add 10.255.99.0/24 dev lo
+ip netns exec "$NSB" iptables -w 5 -A FORWARD -d 10.255.99.0/24 -j DROP
+out=$(timeout 30 ip netns exec "$NSA" env \
+    SSH_ORIGINAL_COMMAND="traceroute 10.255.99.1 no-resolve wait 1 ttl 3" \
+    python3 "$EMU" --bird "$W/a.ctl" --hostname fw --srx-cluster |
+    parse text-trace)
+check "traceroute wait/ttl over silent hops" "$out" "reached=no hops=3" \
+    "1: 10.255.11.2/" "3: * * *"
 
 out=$(emu "show bgp sumary" 2>&1)
 rc=$?
