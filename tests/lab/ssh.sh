@@ -25,6 +25,9 @@ ssh_force_command() {
 	if [ "$n" = fw ]; then
 		inst=" --instance Cust11 --srx-cluster --shadow-instance Cust111$inst"
 	fi
+	# ce2 prints JSON as some releases do (control characters, repeated
+	# keys): the tool must fall back to XML.
+	if [ "$n" = ce2 ]; then inst=" --json-quirks$inst"; fi
 	if [ -f "$emu" ]; then
 		printf '/usr/bin/python3 %s --bird %s --hostname %s%s' \
 		    "$emu" "$(sock "$n")" "$n" "$inst"
