@@ -300,7 +300,9 @@ junos_ask(struct junos_ctx *c, const char *cmd, const struct junos_parsers *ps,
 					rc = ps->xml(res.out, res.out_len,
 					    out, err);
 				ssh_result_done(&res);
-				if (rc != -EBADMSG)
+				/* Any XML failure (libxml2 missing too)
+				 * leaves text to try. */
+				if (rc == 0 || rc == -ENOMEM)
 					return rc;
 			}
 		} else {
