@@ -293,6 +293,25 @@ every_file_covered(void **state)
 	}
 	closedir(d);
 	assert_int_equal(seen, NCORPUS);
+
+	/* And every file of the shapes directory. */
+	assert_non_null(tu_source(SHAPES_DIR, path, sizeof(path)));
+	d = opendir(path);
+	assert_non_null(d);
+	seen = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		for (i = 0; i < NSHAPES; i++)
+			if (strcmp(shapes[i].file, de->d_name) == 0)
+				break;
+		if (i == NSHAPES)
+			fail_msg("shape file %s has no golden entry",
+			    de->d_name);
+		seen++;
+	}
+	closedir(d);
+	assert_int_equal(seen, NSHAPES);
 }
 
 /* Every parser on every file: any result is fine, but no crash, and a
