@@ -1,5 +1,6 @@
-/* libFuzzer harness: junos_json_version(), then junos_text_version()
- * (see fuzz_junos_common.h). */
+/* libFuzzer harness: junos_json_version(), then junos_xml_version(), then
+ * junos_text_version(), as the provider falls back (see
+ * fuzz_junos_common.h). */
 #define FUZZ_JUNOS_KIND FJ_INFO
 #include "fuzz_junos_common.h"
 
@@ -15,7 +16,8 @@ fj_parse(int kind, const char *buf, size_t len, struct route_set *rs,
 	(void)bs;
 	(void)hl;
 	rc = junos_json_version(buf, len, info, err);
-
+	if (rc < 0)
+		rc = junos_xml_version(buf, len, info, err);
 	if (rc < 0)
 		rc = junos_text_version(buf, len, info, err);
 	return rc;

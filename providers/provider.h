@@ -154,12 +154,20 @@ struct device_cfg {
 	unsigned connect_timeout_ms;
 	unsigned command_timeout_ms;
 	unsigned keepalive_s;
+	/* Device traceroutes ("traceroute ... wait S ttl N"), from the
+	 * spec's "trace" settings; 0 = the device's defaults (Junos: wait
+	 * 5 s, ttl 30, 3 probes). */
+	unsigned trace_wait_s;
+	unsigned trace_max_ttl;
 };
 
 struct device_info {
 	char model[64];
 	char version[64];
 	char hostname[64];
+	/* A chassis cluster's nodes: "node0 21.4R3, node1 21.4R3"; "" for
+	 * a single device. */
+	char nodes[128];
 };
 
 struct device_ops {

@@ -907,8 +907,12 @@ preflight(struct drill *d)
 			record_check(d, name, jobs[i].rc == 0,
 			    jobs[i].err.msg, 0);
 			if (jobs[i].rc == 0)
-				log_info("%s: %s %s", d->s->devices[i].name,
-				    jobs[i].info.model, jobs[i].info.version);
+				log_info("%s: %s %s%s%s%s",
+				    d->s->devices[i].name, jobs[i].info.model,
+				    jobs[i].info.version,
+				    jobs[i].info.nodes[0] ? " (cluster: " : "",
+				    jobs[i].info.nodes,
+				    jobs[i].info.nodes[0] ? ")" : "");
 			collect_job_done(&jobs[i]);
 		}
 	}

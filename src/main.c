@@ -274,7 +274,12 @@ open_providers(const struct spec *s, const struct fd_clock *clock,
 			return fd_error_set(err, -ENOSYS,
 			    "device %s: no %s provider built in",
 			    s->devices[i].name, s->devices[i].kind);
-		rc = p->dev[i]->open(&s->devices[i], &p->dev_ctx[i], err);
+		struct device_cfg dc = s->devices[i];
+
+		/* Device traces wait and reach as far as native ones. */
+		dc.trace_wait_s = (s->probe.wait_max_ms + 999) / 1000;
+		dc.trace_max_ttl = s->probe.max_ttl;
+		rc = p->dev[i]->open(&dc, &p->dev_ctx[i], err);
 		if (rc < 0)
 			return fd_error_prefix(err, "device %s",
 			    s->devices[i].name);

@@ -101,8 +101,11 @@ junos_cmd_bgp_summary(const char *instance, char *buf, size_t len,
 		    err);
 	if ((rc = cmd_name("instance", instance, err)) < 0)
 		return rc;
-	return cmd_fit(snprintf(buf, len, "show bgp summary instance %s",
-	    instance), len, err);
+	/* "instance X" matches every instance whose name begins with X
+	 * (Cust11 lists Cust111); "exact-instance" (Junos 11.4 on, "show
+	 * bgp group" / "show bgp neighbor" reference) does not. */
+	return cmd_fit(snprintf(buf, len, "show bgp summary exact-instance "
+	    "%s", instance), len, err);
 }
 
 int
@@ -119,7 +122,8 @@ junos_cmd_bgp_neighbor(const struct fd_addr *nbr, char *buf, size_t len,
 
 int
 junos_cmd_traceroute(const struct fd_addr *to, const char *instance,
-    char *buf, size_t len, struct fd_error *err)
+    unsigned wait_s, unsigned ttl, char *buf, size_t len,
+    struct fd_error *err)
 {
 	char a[FD_ADDR_STRLEN];
 	int rc, n;
@@ -130,12 +134,42 @@ junos_cmd_traceroute(const struct fd_addr *to, const char *instance,
 	    addr_str(to, a, sizeof(a)));
 	if ((rc = cmd_fit(n, len, err)) < 0)
 		return rc;
-	if (instance == NULL || instance[0] == '\0')
-		return 0;
-	if ((rc = cmd_name("instance", instance, err)) < 0)
-		return rc;
-	return cmd_fit(n + snprintf(buf + n, len - (size_t)n,
-	    " routing-instance %s", instance), len, err);
+	if (instance != NULL && instance[0] != '\0') {
+		if ((rc = cmd_name("instance", instance, err)) < 0)
+			return rc;
+		n += snprintf(buf + n, len - (size_t)n,
+		    " routing-instance %s", instance);
+		if ((rc = cmd_fit(n, len, err)) < 0)
+			return rc;
+	}
+	/* Junos "traceroute": wait (seconds per probe, default 5) and ttl
+	 * (the last hop tried, default 30). */
+	if (wait_s > 0) {
+		n += snprintf(buf + n, len - (size_t)n, " wait %u", wait_s);
+		if ((rc = cmd_fit(n, len, err)) < 0)
+			return rc;
+	}
+	if (ttl > 0)
+		return cmd_fit(n + snprintf(buf + n, len - (size_t)n,
+		    " ttl %u", ttl), len, err);
+	return 0;
+}
+
+/*
+ * The longest a Junos traceroute can take: every hop silent, 3 probes
+ * each waiting wait_s (defaults 5 s and 30 hops: 450 s), plus a margin for
+ * the session.  The command timeout is at least that, so trailing silent
+ * hops ("* * *") end the trace rather than a timeout that loses the hops
+ * already answered.
+ */
+unsigned
+junos_traceroute_timeout_ms(unsigned wait_s, unsigned ttl)
+{
+	unsigned long long ms;
+
+	ms = (unsigned long long)(ttl ? ttl : 30) * 3 * (wait_s ? wait_s : 5) *
+	    1000 + 10000;
+	return ms > 3600000 ? 3600000 : (unsigned)ms;
 }
 
 /* ------------------------------------------------------------ session */
@@ -197,8 +231,6 @@ junos_rejected(const struct ssh_result *r)
 	    junos_reply_rejected(r->errout);
 }
 
-enum junos_fmt { JUNOS_JSON, JUNOS_TEXT };
-
 /* The first line of a reply that says something: Junos puts a caret line
  * ("      ^") above "unknown command." / "syntax error.". */
 static void
@@ -220,47 +252,85 @@ junos_first_words(const char *s, char *buf, size_t len)
 	}
 }
 
+/* How to read one command's reply in each display format. */
+typedef int (*junos_parse_fn)(const char *, size_t, void *,
+    struct fd_error *);
+struct junos_parsers {
+	junos_parse_fn json, xml, text;
+};
+
 /*
- * Run cmd as JSON, or as text if the device rejects JSON.  On success
- * *fmt says which one res holds.
+ * Run cmd and parse the reply into out:
+ *   1. "CMD | display json | no-more";
+ *   2. when the JSON was accepted but does not parse (a prompt before the
+ *      object, raw control characters, two objects, duplicate keys of
+ *      15.1X49 SRX JSON), "CMD | display xml | no-more";
+ *   3. "CMD | no-more" as text: when the CLI rejects JSON (before 14.2)
+ *      or neither JSON nor XML parsed.
+ * Parsers leave out untouched on failure, so a retry starts clean.
  */
 static int
-junos_query(struct junos_ctx *c, const char *cmd, bool json,
-    struct ssh_result *res, enum junos_fmt *fmt, struct fd_error *err)
+junos_ask(struct junos_ctx *c, const char *cmd, const struct junos_parsers *ps,
+    void *out, struct fd_error *err)
 {
-	char full[JUNOS_CMD_MAX + 64];
+	char full[JUNOS_CMD_MAX + 64], first[160];
+	struct ssh_result res;
+	struct fd_error jerr = { 0 };
 	int rc;
 
-	if (json) {
+	if (ps->json != NULL) {
 		snprintf(full, sizeof(full), "%s | display json | no-more",
 		    cmd);
-		rc = junos_exec(c, full, res, err);
-		if (rc < 0)
+		if ((rc = junos_exec(c, full, &res, err)) < 0)
 			return rc;
-		if (res->exit_status == 0 && !junos_rejected(res)) {
-			*fmt = JUNOS_JSON;
-			return 0;
+		if (res.exit_status == 0 && !junos_rejected(&res)) {
+			rc = ps->json(res.out, res.out_len, out, err);
+			ssh_result_done(&res);
+			if (rc != -EBADMSG)
+				return rc;
+			jerr = *err;
+			if (ps->xml != NULL) {
+				snprintf(full, sizeof(full), "%s | display "
+				    "xml | no-more", cmd);
+				if ((rc = junos_exec(c, full, &res, err)) < 0)
+					return rc;
+				rc = -EBADMSG;
+				if (res.exit_status == 0 &&
+				    !junos_rejected(&res))
+					rc = ps->xml(res.out, res.out_len,
+					    out, err);
+				ssh_result_done(&res);
+				/* Any XML failure (libxml2 missing too)
+				 * leaves text to try. */
+				if (rc == 0 || rc == -ENOMEM)
+					return rc;
+			}
+		} else {
+			ssh_result_done(&res);
 		}
-		ssh_result_done(res);
-	}
-	snprintf(full, sizeof(full), "%s | no-more", cmd);
-	if (!json)
+		snprintf(full, sizeof(full), "%s | no-more", cmd);
+	} else {
 		snprintf(full, sizeof(full), "%s", cmd);
-	rc = junos_exec(c, full, res, err);
-	if (rc < 0)
+	}
+	if ((rc = junos_exec(c, full, &res, err)) < 0)
 		return rc;
-	if (res->exit_status != 0 || junos_rejected(res)) {
-		char first[160];
-
-		junos_first_words(res->out[0] ? res->out : res->errout, first,
+	if (res.exit_status != 0 || junos_rejected(&res)) {
+		junos_first_words(res.out[0] ? res.out : res.errout, first,
 		    sizeof(first));
+		ssh_result_done(&res);
+		/* The JSON error says more than a text refusal after it. */
+		if (jerr.code != 0) {
+			*err = jerr;
+			return fd_error_set(err, jerr.code, "%s (XML and text "
+			    "not accepted either)", jerr.msg);
+		}
 		rc = fd_error_set(err, -EPROTO, "device rejected the command "
-		    "(exit %d): %s", res->exit_status, first);
-		ssh_result_done(res);
+		    "(exit %d): %s", res.exit_status, first);
 		return rc;
 	}
-	*fmt = JUNOS_TEXT;
-	return 0;
+	rc = ps->text(res.out, res.out_len, out, err);
+	ssh_result_done(&res);
+	return rc;
 }
 
 static int
@@ -270,22 +340,106 @@ junos_fail(struct junos_ctx *c, const char *cmd, int rc, struct fd_error *err)
 	return rc;
 }
 
+/* Typed parsers behind the junos_parse_fn signature. */
+static int
+p_json_version(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_json_version(b, n, o, e);
+}
+
+static int
+p_xml_version(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_xml_version(b, n, o, e);
+}
+
+static int
+p_text_version(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_text_version(b, n, o, e);
+}
+
+static int
+p_json_routes(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_json_routes(b, n, o, e);
+}
+
+static int
+p_xml_routes(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_xml_routes(b, n, o, e);
+}
+
+/* Junos prints nothing at all when no route matches (FORMATS.md 1.1):
+ * an empty set, which expectations then judge. */
+static bool
+text_blank(const char *b, size_t n)
+{
+	junos_status_trim(&b, &n);
+	return n == 0;
+}
+
+static int
+p_text_routes(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return text_blank(b, n) ? 0 : junos_text_routes(b, n, o, e);
+}
+
+static int
+p_text_bgp_routes(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return text_blank(b, n) ? 0 : junos_text_bgp_routes(b, n, o, e);
+}
+
+static int
+p_json_bgp(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_json_bgp(b, n, o, e);
+}
+
+static int
+p_xml_bgp(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_xml_bgp(b, n, o, e);
+}
+
+static int
+p_text_bgp_summary(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_text_bgp_summary(b, n, o, e);
+}
+
+static int
+p_text_bgp_neighbor(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_text_bgp_neighbor(b, n, o, e);
+}
+
+static const struct junos_parsers parse_version = {
+	p_json_version, p_xml_version, p_text_version,
+};
+static const struct junos_parsers parse_routes = {
+	p_json_routes, p_xml_routes, p_text_routes,
+};
+static const struct junos_parsers parse_bgp_routes = {
+	p_json_routes, p_xml_routes, p_text_bgp_routes,
+};
+static const struct junos_parsers parse_bgp_summary = {
+	p_json_bgp, p_xml_bgp, p_text_bgp_summary,
+};
+static const struct junos_parsers parse_bgp_neighbor = {
+	p_json_bgp, p_xml_bgp, p_text_bgp_neighbor,
+};
+
 static int
 junos_info(void *ctx, struct device_info *out, struct fd_error *err)
 {
 	struct junos_ctx *c = ctx;
-	struct ssh_result res;
-	enum junos_fmt fmt;
 	const char *cmd = "show version";
 	int rc;
 
-	rc = junos_query(c, cmd, true, &res, &fmt, err);
-	if (rc < 0)
-		return junos_fail(c, cmd, rc, err);
-	rc = fmt == JUNOS_JSON ?
-	    junos_json_version(res.out, res.out_len, out, err) :
-	    junos_text_version(res.out, res.out_len, out, err);
-	ssh_result_done(&res);
+	rc = junos_ask(c, cmd, &parse_version, out, err);
 	return rc < 0 ? junos_fail(c, cmd, rc, err) : 0;
 }
 
@@ -299,28 +453,13 @@ junos_default_table(struct junos_ctx *c, bool v6, char *buf, size_t len)
 		snprintf(buf, len, "%s", v6 ? "inet6.0" : "inet.0");
 }
 
-/* Query, parse as routes (JSON, or text with the given text parser). */
 static int
 junos_route_query(struct junos_ctx *c, const char *cmd,
-    int (*text)(const char *, size_t, struct route_set *, struct fd_error *),
-    struct route_set *out, struct fd_error *err)
+    const struct junos_parsers *ps, struct route_set *out,
+    struct fd_error *err)
 {
-	struct ssh_result res;
-	enum junos_fmt fmt;
-	int rc;
+	int rc = junos_ask(c, cmd, ps, out, err);
 
-	rc = junos_query(c, cmd, true, &res, &fmt, err);
-	if (rc < 0)
-		return junos_fail(c, cmd, rc, err);
-	/* Junos prints nothing at all when no route matches (FORMATS.md
-	 * 1.1): an empty set, which expectations then judge. */
-	if (fmt == JUNOS_TEXT && res.out[strspn(res.out, " \t\r\n")] == '\0')
-		rc = 0;
-	else
-		rc = fmt == JUNOS_JSON ?
-		    junos_json_routes(res.out, res.out_len, out, err) :
-		    text(res.out, res.out_len, out, err);
-	ssh_result_done(&res);
 	return rc < 0 ? junos_fail(c, cmd, rc, err) : 0;
 }
 
@@ -340,7 +479,7 @@ junos_routes(void *ctx, const char *table, const struct fd_prefix *pfx,
 	rc = junos_cmd_routes(table, pfx, cmd, sizeof(cmd), err);
 	if (rc < 0)
 		return junos_fail(c, "show route", rc, err);
-	return junos_route_query(c, cmd, junos_text_routes, out, err);
+	return junos_route_query(c, cmd, &parse_routes, out, err);
 }
 
 static int
@@ -359,7 +498,7 @@ junos_bgp_routes(struct junos_ctx *c, bool adv, const struct fd_addr *nbr,
 	rc = junos_cmd_bgp_routes(adv, nbr, table, cmd, sizeof(cmd), err);
 	if (rc < 0)
 		return junos_fail(c, "show route", rc, err);
-	return junos_route_query(c, cmd, junos_text_bgp_routes, out, err);
+	return junos_route_query(c, cmd, &parse_bgp_routes, out, err);
 }
 
 static int
@@ -376,23 +515,38 @@ junos_received(void *ctx, const struct fd_addr *nbr, const char *table,
 	return junos_bgp_routes(ctx, false, nbr, table, out, err);
 }
 
-static int
-junos_bgp_query(struct junos_ctx *c, const char *cmd,
-    int (*text)(const char *, size_t, struct bgp_summary *,
-    struct fd_error *), struct bgp_summary *out, struct fd_error *err)
+/*
+ * Keep only the peers of instance (exactly): "instance Cust11" lists
+ * Cust111's peers too, and one may reuse a Cust11 peer's address.  A peer
+ * whose instance the reply did not say (a text row of a peer that is not
+ * Established has no RIB line) is kept unless a peer with the same address
+ * is known to be in the instance.
+ */
+void
+junos_bgp_keep_instance(struct bgp_summary *s, const char *instance)
 {
-	struct ssh_result res;
-	enum junos_fmt fmt;
-	int rc;
+	size_t i, j, n = 0;
+	bool known;
 
-	rc = junos_query(c, cmd, true, &res, &fmt, err);
-	if (rc < 0)
-		return junos_fail(c, cmd, rc, err);
-	rc = fmt == JUNOS_JSON ?
-	    junos_json_bgp(res.out, res.out_len, out, err) :
-	    text(res.out, res.out_len, out, err);
-	ssh_result_done(&res);
-	return rc < 0 ? junos_fail(c, cmd, rc, err) : 0;
+	for (i = 0; i < s->n; i++) {
+		const struct bgp_peer *p = &s->v[i];
+
+		if (p->instance[0] != '\0' &&
+		    strcmp(p->instance, instance) != 0)
+			continue;
+		if (p->instance[0] == '\0') {
+			known = false;
+			for (j = 0; j < s->n; j++)
+				if (j != i && addr_equal(&s->v[j].addr,
+				    &p->addr) && strcmp(s->v[j].instance,
+				    instance) == 0)
+					known = true;
+			if (known)
+				continue;
+		}
+		s->v[n++] = *p;
+	}
+	s->n = n;
 }
 
 static int
@@ -400,13 +554,34 @@ junos_bgp_summary(void *ctx, const char *instance, struct bgp_summary *out,
     struct fd_error *err)
 {
 	struct junos_ctx *c = ctx;
-	char cmd[JUNOS_CMD_MAX];
+	struct bgp_summary tmp;
+	char cmd[JUNOS_CMD_MAX], inst[64];
+	size_t i;
 	int rc;
 
 	rc = junos_cmd_bgp_summary(instance, cmd, sizeof(cmd), err);
 	if (rc < 0)
 		return junos_fail(c, "show bgp summary", rc, err);
-	return junos_bgp_query(c, cmd, junos_text_bgp_summary, out, err);
+	bgp_summary_init(&tmp);
+	rc = junos_ask(c, cmd, &parse_bgp_summary, &tmp, err);
+	if (rc == -EPROTO && instance != NULL && instance[0] != '\0') {
+		/* A release without "exact-instance": "instance" matches
+		 * by prefix; the filter below keeps the exact one. */
+		snprintf(cmd, sizeof(cmd), "show bgp summary instance %s",
+		    instance);
+		rc = junos_ask(c, cmd, &parse_bgp_summary, &tmp, err);
+	}
+	if (rc == 0 && instance != NULL && instance[0] != '\0') {
+		/* The CLI says "master" for the default instance. */
+		snprintf(inst, sizeof(inst), "%s", strcmp(instance,
+		    "master") == 0 ? "" : instance);
+		junos_bgp_keep_instance(&tmp, inst);
+	}
+	for (i = 0; rc == 0 && i < tmp.n; i++)
+		if (bgp_summary_add(out, &tmp.v[i]) < 0)
+			rc = fd_error_set(err, -ENOMEM, "out of memory");
+	bgp_summary_done(&tmp);
+	return rc < 0 ? junos_fail(c, cmd, rc, err) : 0;
 }
 
 int
@@ -420,41 +595,62 @@ junos_bgp_neighbor(void *ctx, const struct fd_addr *nbr,
 	rc = junos_cmd_bgp_neighbor(nbr, cmd, sizeof(cmd), err);
 	if (rc < 0)
 		return junos_fail(c, "show bgp neighbor", rc, err);
-	return junos_bgp_query(c, cmd, junos_text_bgp_neighbor, out, err);
+	rc = junos_ask(c, cmd, &parse_bgp_neighbor, out, err);
+	return rc < 0 ? junos_fail(c, cmd, rc, err) : 0;
 }
+
+struct trace_out {
+	const struct fd_addr *to;
+	struct hop_list *out;
+};
+
+static int
+p_text_trace(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	struct trace_out *t = o;
+	struct hop_list *l;
+	int rc;
+
+	l = hop_list_new();
+	if (l == NULL)
+		return fd_error_set(e, -ENOMEM, "out of memory");
+	/* The header goes to stderr on FreeBSD-derived traceroute
+	 * (FORMATS.md 5.1); the hops are on stdout. */
+	l->target = *t->to;
+	rc = junos_text_traceroute(b, n, l, e);
+	if (rc == 0)
+		*t->out = *l;
+	hop_list_free(l);
+	return rc;
+}
+
+static const struct junos_parsers parse_trace = { NULL, NULL, p_text_trace };
 
 static int
 junos_traceroute(void *ctx, const struct fd_addr *to, const char *instance,
     struct hop_list *out, struct fd_error *err)
 {
 	struct junos_ctx *c = ctx;
-	struct ssh_result res;
-	struct hop_list *l;
-	enum junos_fmt fmt;
+	struct trace_out t = { to, out };
 	char cmd[JUNOS_CMD_MAX];
+	unsigned want, old;
 	int rc;
 
 	if (instance == NULL || instance[0] == '\0')
 		instance = c->cfg.routing_instance;
-	rc = junos_cmd_traceroute(to, instance, cmd, sizeof(cmd), err);
+	rc = junos_cmd_traceroute(to, instance, c->cfg.trace_wait_s,
+	    c->cfg.trace_max_ttl, cmd, sizeof(cmd), err);
 	if (rc < 0)
 		return junos_fail(c, "traceroute", rc, err);
-	rc = junos_query(c, cmd, false, &res, &fmt, err);
-	if (rc < 0)
+	if (c->ssh == NULL && (rc = ssh_open(&c->cfg, &c->ssh, err)) < 0)
 		return junos_fail(c, cmd, rc, err);
-	l = hop_list_new();
-	if (l == NULL) {
-		ssh_result_done(&res);
-		return fd_error_set(err, -ENOMEM, "out of memory");
-	}
-	/* The header goes to stderr on FreeBSD-derived traceroute
-	 * (FORMATS.md 5.1); the hops are on stdout. */
-	l->target = *to;
-	rc = junos_text_traceroute(res.out, res.out_len, l, err);
-	ssh_result_done(&res);
-	if (rc == 0)
-		*out = *l;
-	hop_list_free(l);
+	want = junos_traceroute_timeout_ms(c->cfg.trace_wait_s,
+	    c->cfg.trace_max_ttl);
+	old = ssh_set_command_timeout(c->ssh, want > c->cfg.command_timeout_ms ?
+	    want : c->cfg.command_timeout_ms);
+	rc = junos_ask(c, cmd, &parse_trace, &t, err);
+	if (c->ssh != NULL)
+		ssh_set_command_timeout(c->ssh, old);
 	return rc < 0 ? junos_fail(c, cmd, rc, err) : 0;
 }
 

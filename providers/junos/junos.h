@@ -30,9 +30,15 @@ int junos_cmd_bgp_summary(const char *instance, char *buf, size_t len,
 int junos_cmd_bgp_neighbor(const struct fd_addr *nbr, char *buf, size_t len,
     struct fd_error *err);
 int junos_cmd_traceroute(const struct fd_addr *to, const char *instance,
-    char *buf, size_t len, struct fd_error *err);
+    unsigned wait_s, unsigned ttl, char *buf, size_t len,
+    struct fd_error *err);
+/* Command timeout covering a traceroute with every hop silent. */
+unsigned junos_traceroute_timeout_ms(unsigned wait_s, unsigned ttl);
 
 /* Not in struct device_ops: the peer view of one neighbour. */
+/* Keep only instance's peers ("" = master) of a "show bgp summary
+ * instance" reply, which lists every instance whose name begins so. */
+void junos_bgp_keep_instance(struct bgp_summary *s, const char *instance);
 int junos_bgp_neighbor(void *ctx, const struct fd_addr *nbr,
     struct bgp_summary *out, struct fd_error *err);
 

@@ -28,7 +28,10 @@ int junos_json_routes(const char *buf, size_t len, struct route_set *out,
 /* bgp-information: show bgp summary / show bgp neighbor. */
 int junos_json_bgp(const char *buf, size_t len, struct bgp_summary *out,
     struct fd_error *err);
-/* software-information: show version. */
+/* software-information: show version; on an SRX chassis cluster
+ * multi-routing-engine-results/multi-routing-engine-item/{re-name,
+ * software-information} per node: the first item is the node answering
+ * (PyEZ facts/get_software_information.py reads the first one too). */
 int junos_json_version(const char *buf, size_t len, struct device_info *out,
     struct fd_error *err);
 
@@ -37,6 +40,8 @@ int junos_json_version(const char *buf, size_t len, struct device_info *out,
 int junos_xml_routes(const char *buf, size_t len, struct route_set *out,
     struct fd_error *err);
 int junos_xml_bgp(const char *buf, size_t len, struct bgp_summary *out,
+    struct fd_error *err);
+int junos_xml_version(const char *buf, size_t len, struct device_info *out,
     struct fd_error *err);
 /* traceroute-results RPC reply; rtt is in microseconds there. */
 int junos_xml_traceroute(const char *buf, size_t len, struct hop_list *out,
@@ -78,6 +83,10 @@ bool junos_reply_rejected(const char *buf);
 /* A routing-engine prompt line: "{master:0}", "{master}", "{backup}",
  * "{primary:node0}" (FORMATS.md rule 0.4). */
 bool junos_is_prompt(const char *line);
+/* Narrow buf/len past leading and trailing blank and status lines
+ * ("{primary:node0}" before or after a reply on an SRX cluster; "{master}"
+ * after one on a dual-RE router).  Every parser calls it first. */
+void junos_status_trim(const char **buf, size_t *len);
 /* Table "Cust11.inet.0" -> instance "Cust11"; "inet.0" -> "". */
 void junos_table_instance(const char *table, char *out, size_t len);
 

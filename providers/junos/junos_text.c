@@ -28,13 +28,22 @@ text_table_header(const char *line, char *table, size_t len)
 	return true;
 }
 
-/* A command echo left in captured fixtures ("show route ...",
- * "#show route ..."). */
+/* A command echo left in captured or pasted output ("show route ...",
+ * "#show route ...", "user@host> show route ...", "{master:0}[edit]"
+ * prompts). */
 static bool
 text_is_echo(const char *t)
 {
+	const char *gt;
+
 	if (*t == '#')
 		t++;
+	/* "user@host> " / "user@host# ": a CLI prompt with the command. */
+	gt = strpbrk(t, ">#");
+	if (gt != NULL && gt > t && (gt[1] == ' ' || gt[1] == '\0') &&
+	    memchr(t, '@', (size_t)(gt - t)) != NULL &&
+	    strcspn(t, " \t") >= (size_t)(gt - t))
+		return true;
 	return junos_starts(t, "show ") || junos_starts(t, "traceroute ");
 }
 
@@ -122,8 +131,11 @@ rt_entry(struct rt_state *st, const char *s)
 }
 
 /* "> to 172.16.0.2 via ge-0/0/0.0, Push 16", ">  via fxp0.0",
- * "Local via ge-0/0/0.0", "to 10.2.94.2 via lt-1/2/0.49". */
-static bool
+ * "Local via ge-0/0/0.0", "to 10.2.94.2 via lt-1/2/0.49".  Returns 1 for
+ * a next hop, 0 for a line that is none (kept opaque: "to table inet.0"
+ * of a next-table route, genieparser junos/show_route.py; lines of
+ * releases we have not seen), -1 for a next hop with a bad address. */
+static int
 rt_nexthop(struct route *r, const char *s)
 {
 	char buf[JUNOS_LINE_MAX], *tok[8];
@@ -141,8 +153,10 @@ rt_nexthop(struct route *r, const char *s)
 		i++;
 	}
 	if (i + 1 < n && strcmp(tok[i], "to") == 0) {
+		if (strcmp(tok[i + 1], "table") == 0)
+			return 0;	/* next-table: no address to compare */
 		if (addr_parse(tok[i + 1], &nh.addr, NULL) < 0)
-			return false;
+			return -1;
 		i += 2;
 	}
 	if (i + 1 < n && strcmp(tok[i], "via") == 0) {
@@ -150,10 +164,10 @@ rt_nexthop(struct route *r, const char *s)
 		i += 2;
 	}
 	if (i != n || (!addr_is_set(&nh.addr) && nh.iface[0] == '\0'))
-		return false;
+		return 0;
 	if (r->n_nh < ROUTE_MAX_NH)
 		r->nh[r->n_nh++] = nh;
-	return true;
+	return 1;
 }
 
 static bool
@@ -253,9 +267,9 @@ junos_text_routes(const char *buf, size_t len, struct route_set *out,
 		}
 		if (rt_is_nh_keyword(s))
 			continue;
-		if (!rt_nexthop(&st.cur, s)) {
+		if (rt_nexthop(&st.cur, s) < 0) {
 			st.rc = fd_error_set(err, -EBADMSG,
-			    "line %zu: unexpected '%.60s'", nlines, s);
+			    "line %zu: bad next hop '%.60s'", nlines, s);
 			break;
 		}
 	}
@@ -449,6 +463,27 @@ junos_text_bgp_routes(const char *buf, size_t len, struct route_set *out,
 
 /* --------------------------------------------------------- bgp summary */
 
+/* "65000" or asdot "64512.1" (RFC 5396: high.low = high * 65536 + low),
+ * as Junos prints 4-byte ASNs under "set routing-options
+ * autonomous-system ... asdot-notation". */
+static bool
+junos_asn(const char *t, long long *out)
+{
+	char hi[16], *dot = strchr(t, '.');
+	long long h, l;
+
+	if (dot == NULL)
+		return junos_ll(t, out) && *out <= 4294967295LL;
+	if (dot - t >= (ptrdiff_t)sizeof(hi))
+		return false;
+	snprintf(hi, sizeof(hi), "%.*s", (int)(dot - t), t);
+	if (!junos_ll(hi, &h) || !junos_ll(dot + 1, &l) || h > 65535 ||
+	    l > 65535)
+		return false;
+	*out = h * 65536 + l;
+	return true;
+}
+
 static void
 bgp_rib_counts(struct bgp_peer *p, const char *counts)
 {
@@ -482,7 +517,7 @@ junos_text_bgp_summary(const char *buf, size_t len, struct bgp_summary *out,
 		long long v;
 
 		nlines++;
-		if (*s == '\0' || junos_is_prompt(s))
+		if (*s == '\0' || junos_is_prompt(s) || text_is_echo(s))
 			continue;
 		if (junos_starts(s, "Peer ") && strstr(s, " AS ") != NULL) {
 			have_header = true;
@@ -518,7 +553,7 @@ junos_text_bgp_summary(const char *buf, size_t len, struct bgp_summary *out,
 		bgp_peer_init(&cur);
 		have_rib = false;
 		if (n < 8 || addr_parse(tok[0], &cur.addr, NULL) < 0 ||
-		    !junos_ll(tok[1], &cur.peer_as)) {
+		    !junos_asn(tok[1], &cur.peer_as)) {
 			rc = fd_error_set(err, -EBADMSG, "line %zu: not a peer "
 			    "row: '%.60s'", nlines, s);
 			break;
@@ -682,19 +717,46 @@ junos_text_bgp_neighbor(const char *buf, size_t len, struct bgp_summary *out,
 
 /* ------------------------------------------------------------ version */
 
+/* "node0:" heading a node's section on an SRX chassis cluster. */
+static bool
+text_node_heading(const char *s, char *node, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (!junos_starts(s, "node") || n < 6 || s[n - 1] != ':' ||
+	    strspn(s + 4, "0123456789") != n - 5)
+		return false;
+	snprintf(node, len, "%.*s", (int)(n - 1), s);
+	return true;
+}
+
+/*
+ * Hostname/Model/Junos lines; on a chassis cluster one section per node
+ * ("node0:", a dashed line, the fields), the local node first.  Fields are
+ * read from the first section; every node's Junos line goes to nodes.
+ */
 int
 junos_text_version(const char *buf, size_t len, struct device_info *out,
     struct fd_error *err)
 {
 	struct junos_lines it;
 	struct device_info info;
-	char v[128];
+	char v[128], node[32] = "";
+	int sections = 0;
+	size_t o = 0;
 
 	memset(&info, 0, sizeof(info));
+	junos_status_trim(&buf, &len);
 	junos_lines_init(&it, buf, len);
 	while (junos_lines_next(&it)) {
 		const char *s = junos_skip_ws(it.line);
 
+		if (text_node_heading(s, node, sizeof(node))) {
+			sections++;
+			continue;
+		}
+		if (sections > 1 && !junos_starts(s, "Junos:"))
+			continue;
 		if (junos_starts(s, "Hostname:") && kv(s, "Hostname:", v,
 		    sizeof(v)))
 			snprintf(info.hostname, sizeof(info.hostname), "%s", v);
@@ -702,8 +764,16 @@ junos_text_version(const char *buf, size_t len, struct device_info *out,
 		    sizeof(v)))
 			snprintf(info.model, sizeof(info.model), "%s", v);
 		else if (junos_starts(s, "Junos:") && kv(s, "Junos:", v,
-		    sizeof(v)))
-			snprintf(info.version, sizeof(info.version), "%s", v);
+		    sizeof(v))) {
+			if (sections <= 1 && info.version[0] == '\0')
+				snprintf(info.version, sizeof(info.version),
+				    "%s", v);
+			if (sections > 0)
+				o += (size_t)snprintf(info.nodes + o,
+				    o < sizeof(info.nodes) ?
+				    sizeof(info.nodes) - o : 0, "%s%s %s",
+				    o ? ", " : "", node, v);
+		}
 	}
 	if (info.version[0] == '\0')
 		return fd_error_set(err, -EBADMSG,

@@ -63,6 +63,8 @@ junos_text_traceroute(const char *buf, size_t len, struct hop_list *out,
 		return fd_error_set(err, -ENOMEM, "out of memory");
 	*tmp = *out;
 	snprintf(tmp->source, sizeof(tmp->source), "junos");
+	/* "{primary:node0}" after the output (issue 10). */
+	junos_status_trim(&buf, &len);
 	junos_lines_init(&it, buf, len);
 	while (rc == 0 && junos_lines_next(&it)) {
 		char *tok[64], *s = it.line;
@@ -173,6 +175,8 @@ junos_text_traceroute_monitor(const char *buf, size_t len,
 		return fd_error_set(err, -ENOMEM, "out of memory");
 	*tmp = *out;
 	snprintf(tmp->source, sizeof(tmp->source), "junos-monitor");
+	/* "{primary:node0}" after the output (issue 10). */
+	junos_status_trim(&buf, &len);
 	junos_lines_init(&it, buf, len);
 	while (rc == 0 && junos_lines_next(&it)) {
 		char *tok[16];

@@ -202,7 +202,8 @@ junos_is_prompt(const char *line)
 
 	if (*p++ != '{' || !isalpha((unsigned char)*p))
 		return false;
-	while (isalnum((unsigned char)*p) || *p == ':' || *p == '_')
+	while (isalnum((unsigned char)*p) || *p == ':' || *p == '_' ||
+	    *p == '-')
 		p++;
 	return *p == '}' && *junos_skip_ws(p + 1) == '\0';
 }
@@ -219,4 +220,54 @@ junos_table_instance(const char *table, char *out, size_t len)
 		return;
 	}
 	snprintf(out, len, "%.*s", (int)(p - table), table);
+}
+
+/* Length of the line at p (up to '\n' or end). */
+static size_t
+line_len(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return (size_t)((nl ? nl : end) - p);
+}
+
+static bool
+is_prompt_span(const char *p, size_t n)
+{
+	char line[128];
+
+	if (n >= sizeof(line))
+		return false;
+	memcpy(line, p, n);
+	line[n] = '\0';
+	return junos_is_prompt(line);
+}
+
+void
+junos_status_trim(const char **buf, size_t *len)
+{
+	const char *p = *buf, *end = *buf + *len, *q;
+	size_t n;
+
+	/* Leading blank and status lines. */
+	for (;;) {
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		n = line_len(p, end);
+		if (p == end || !is_prompt_span(p, n))
+			break;
+		p += n;
+	}
+	/* Trailing ones, from the last line backwards. */
+	for (;;) {
+		while (end > p && isspace((unsigned char)end[-1]))
+			end--;
+		for (q = end; q > p && q[-1] != '\n'; q--)
+			;
+		if (end == p || !is_prompt_span(q, (size_t)(end - q)))
+			break;
+		end = q;
+	}
+	*buf = p;
+	*len = (size_t)(end - p);
 }

@@ -962,3 +962,12 @@ ssh_close(struct ssh_conn *c)
 	ssh_jump_free(c->jump);
 	free(c);
 }
+
+unsigned
+ssh_set_command_timeout(struct ssh_conn *c, unsigned ms)
+{
+	unsigned old = c->command_timeout_ms;
+
+	c->command_timeout_ms = ms;
+	return old;
+}

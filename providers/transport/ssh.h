@@ -45,6 +45,9 @@ int ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
     struct fd_error *err);
 
 void ssh_result_done(struct ssh_result *r);
+/* Set the time one command may take (a device traceroute's comes from
+ * its wait and ttl); returns the previous value. */
+unsigned ssh_set_command_timeout(struct ssh_conn *c, unsigned ms);
 void ssh_close(struct ssh_conn *c);
 
 /* "SHA256:<base64>" of a raw 32-byte digest, as ssh-keygen -l prints it. */

@@ -18,7 +18,9 @@ Mode A, --fixtures MAPFILE: serve saved outputs.  MAPFILE lines are
   dropping a trailing "| no-more" (it never changes the output), so map
   "show route table inet.0 | display json" and "show route table inet.0"
   separately.  FILE is relative to the map file's directory (or absolute).
-  "FILE" may also be "@sleep SECONDS" (a hung command, for timeout tests)
+  "FILE" may also be "@sleep SECONDS" (a hung command, for timeout tests),
+  "@slow SECONDS FILE" (FILE after SECONDS, as a traceroute over silent
+  hops prints its last lines late)
   or "@exit N TEXT" (print TEXT, exit N).
 
 Mode B, --bird SOCKET: render bird2's live state through
@@ -44,6 +46,31 @@ Commands understood in mode B (each optionally "| display json",
   show bgp summary [instance X]
   show bgp neighbor [NBR]
   traceroute ADDR no-resolve [routing-instance RI]
+
+Every JSON answer can also be asked for as "| display xml": the XML is
+rendered from the JSON, which Junos itself derives from the XML
+(FORMATS.md 4.1).
+
+  --srx-cluster     an SRX chassis cluster answering from node0: "show
+                    version" prints a node0 and a node1 section (text,
+                    JSON and XML: multi-routing-engine-results, as in
+                    py-junos-eznc tests/unit/facts/rpc-reply/
+                    sw_info_srx_cluster_get-software-information.xml), and
+                    every reply ends with the "{primary:node0}" status line
+  --json-quirks     JSON as some releases print it: the status line before
+                    the object too, a raw control character inside a string
+                    (py-junos-eznc #1029) and, as 15.1X49 SRX JSON does, a
+                    key repeated (here an empty copy after the real one, so
+                    a parser keeping the last key loses the data)
+  --shadow-instance NAME
+                    a second instance NAME (say Cust111 next to Cust11)
+                    whose BGP peers reuse the instance's peer addresses and
+                    are always Established.  "show bgp summary instance X"
+                    matches every instance whose name begins with X, as
+                    Junos does ("show bgp group" reference: cust1 lists
+                    cust11 and cust111); "exact-instance X" only X.
+  traceroute ... [wait S] [ttl N]: Junos defaults are wait 5 s, 3 probes,
+                    30 hops (Junos "traceroute" reference).
 
 --no-json makes "| display json" a syntax error (an old release), to
 exercise the caller's text fallback.  --delay SECONDS waits that long
@@ -100,12 +127,17 @@ def split_pipes(cmd):
     return base, fmt
 
 
+SRX_CLUSTER = False
+
+
 def reject(cmd, err):
     # Junos echoes nothing over exec; it prints the caret under the
     # offending word, then the reason (Junos CLI User Guide, "CLI error
     # messages").
     print(" " * max(err.col, 0) + "^")
     print(err.msg)
+    if SRX_CLUSTER:
+        print("\n{primary:node0}")
     sys.exit(1)
 
 
@@ -129,6 +161,9 @@ def fixtures_mode(args, cmd):
     target = table.get(key)
     if target is None:
         raise CliError(0, "unknown command.")
+    if target.startswith("@slow"):
+        _, secs, target = target.split(None, 2)
+        time.sleep(float(secs))
     if target.startswith("@sleep"):
         time.sleep(float(target.split()[1]))
         return 0
@@ -535,12 +570,29 @@ def bird_peer_rows(bird, instance=None):
 
 
 def bgp_summary(bird, words, fmt):
-    if words and (len(words) != 2 or words[0] != "instance"):
+    if words and (len(words) != 2 or
+                  words[0] not in ("instance", "exact-instance")):
         raise CliError(17, "syntax error.")
-    if words and words[1] != (bird.args.instance or "master"):
+    own = bird.args.instance or "master"
+    names = [own] + ([bird.args.shadow_instance]
+                     if bird.args.shadow_instance else [])
+    if words and words[0] == "instance":
+        # Junos: every instance whose name begins with the argument.
+        names = [n for n in names if n.startswith(words[1])]
+    elif words:
+        names = [n for n in names if n == words[1]]
+    if not names:
         return "" if fmt == "text" else json.dumps(
             {"bgp-information": [{"bgp-peer": []}]}) + "\n"
-    peers = bird_peer_rows(bird)
+    peers = []
+    # The shadow instance's peers are listed first: a reader matching by
+    # address alone takes them.
+    for n in sorted(names, key=lambda n: n == own):
+        for p in bird_peer_rows(bird):
+            if n != own:
+                p = dict(p, state="Established",
+                         rib="%s.inet.0" % n)
+            peers.append(dict(p, rti=n))
     if fmt == "json":
         ps = []
         for p in peers:
@@ -552,7 +604,7 @@ def bgp_summary(bird, words, fmt):
                                    {"junos:seconds": "10"}}],
                  "peer-state": [{"data": p["state"], "attributes":
                                  {"junos:format": p["state"][:6]}}],
-                 "peer-cfg-rti": d(bird.args.instance or "master")}
+                 "peer-cfg-rti": d(p["rti"])}
             if p["state"] == "Established":
                 x["bgp-rib"] = [{
                     "name": d(p["rib"]),
@@ -629,34 +681,124 @@ def bgp_neighbor(bird, words, fmt):
 
 
 def show_version(args, fmt):
+    def si(host, version):
+        return {"host-name": d(host), "product-model": d(args.model),
+                "product-name": d(args.model),
+                "junos-version": d(version)}
+
+    def txt(host, version):
+        return ("Hostname: %s\nModel: %s\nJunos: %s\n"
+                % (host, args.model, version))
+    if args.srx_cluster:
+        # node1 runs another release during an in-service upgrade.
+        nodes = [("node0", args.hostname, "21.4R3-emu"),
+                 ("node1", args.hostname + "-n1", "21.4R2-emu")]
+        if fmt == "json":
+            return json.dumps({"multi-routing-engine-results": [{
+                "multi-routing-engine-item": [
+                    {"re-name": d(n), "software-information": [si(h, v)]}
+                    for n, h, v in nodes]}]}, indent=4) + "\n"
+        return "".join("%s:\n%s\n%s\n" % (n, "-" * 74, txt(h, v))
+                       for n, h, v in nodes)
     if fmt == "json":
-        return json.dumps({"software-information": [{
-            "host-name": d(args.hostname), "product-model": d(args.model),
-            "product-name": d(args.model),
-            "junos-version": d("21.4R3-emu")}]}, indent=4) + \
-            "\n\n{master:0}\n"
-    return ("Hostname: %s\nModel: %s\nJunos: 21.4R3-emu\n"
-            % (args.hostname, args.model))
+        return json.dumps({"software-information": [si(
+            args.hostname, "21.4R3-emu")]}, indent=4) + "\n\n{master:0}\n"
+    return txt(args.hostname, "21.4R3-emu")
+
+
+STATUS_RE = None   # compiled on first use (re is imported lazily)
+
+
+def status_re():
+    global STATUS_RE
+    if STATUS_RE is None:
+        STATUS_RE = re.compile(r"^[ \t]*\{[A-Za-z][\w:-]*\}[ \t]*$\n?",
+                               re.M)
+    return STATUS_RE
+
+
+def json_to_xml(text):
+    """Junos JSON (FORMATS.md 4.1) back to the XML it transcribes."""
+    from xml.sax.saxutils import escape, quoteattr
+    text = STATUS_RE.sub("", text).strip()
+
+    def el(name, v, out, ind):
+        attrs = "".join(" %s=%s" % (k, quoteattr(str(a)))
+                        for k, a in v.get("attributes", {}).items())
+        kids = [(k, x) for k, x in v.items()
+                if k not in ("data", "attributes")]
+        data = v.get("data")
+        if isinstance(data, list):
+            data = None
+        if not kids:
+            out.append("%s<%s%s>%s</%s>" % (ind, name, attrs,
+                                             escape(str(data or "")), name))
+            return
+        out.append("%s<%s%s>" % (ind, name, attrs))
+        for k, arr in kids:
+            for x in (arr if isinstance(arr, list) else [arr]):
+                el(k, x, out, ind + "    ")
+        out.append("%s</%s>" % (ind, name))
+    doc = json.loads(text)
+    out = ['<rpc-reply xmlns:junos="http://xml.juniper.net/junos/21.4R0/'
+           'junos">']
+    for k, arr in doc.items():
+        for x in arr:
+            el(k, x, out, "    ")
+    out.append("</rpc-reply>")
+    return "\n".join(out) + "\n"
+
+
+def json_quirks(text):
+    """The JSON of a release that prints it badly (see --json-quirks)."""
+    status = STATUS_RE.findall(text)
+    doc = json.loads(STATUS_RE.sub("", text))
+    key = next(iter(doc))
+    raw = json.dumps(doc, indent=4)
+    # A raw (unescaped) control character inside a string value.
+    raw = raw.replace('"data" : "', '"data" : "\x01', 1)
+    raw = raw.replace('"data": "', '"data": "\x01', 1)
+    # The top element again, empty: a parser keeping the last key loses
+    # the answer.
+    raw = raw.rstrip()[:-1].rstrip() + ',\n    "%s" : [{}]\n}' % key
+    return "{primary:node0}\n" + raw + "\n" + \
+        ("\n" + status[-1].strip() + "\n" if status else "")
 
 
 def traceroute(words):
-    # traceroute ADDR no-resolve [routing-instance RI]
+    # traceroute ADDR no-resolve [routing-instance RI] [wait S] [ttl N]
     if len(words) < 2 or words[1] != "no-resolve":
         raise CliError(11, "syntax error.")
     try:
         addr = str(ipaddress.ip_address(words[0]))
     except ValueError:
         raise CliError(11, "syntax error.")
-    if len(words) not in (2, 4) or (len(words) == 4 and
-                                     words[2] != "routing-instance"):
-        raise CliError(11, "syntax error.")
-    # The routing instance is the namespace sshd runs in.
-    r = subprocess.run(["traceroute", "-n", "-q", "3", "-w", "1", "-m",
-                        "30", addr], capture_output=True, text=True,
-                       timeout=120)
-    text = r.stdout
+    # Junos defaults: wait 5 s per probe, 3 probes, ttl 30 (Junos
+    # "traceroute" command reference).
+    opt = {"wait": "5", "ttl": "30"}
+    i = 2
+    while i < len(words):
+        if i + 1 >= len(words) or words[i] not in ("routing-instance",
+                                                   "wait", "ttl"):
+            raise CliError(11, "syntax error.")
+        if words[i] != "routing-instance":
+            if not words[i + 1].isdigit() or int(words[i + 1]) < 1 or \
+                    int(words[i + 1]) > (86400 if words[i] == "wait"
+                                         else 255):
+                raise CliError(11, "syntax error.")
+            opt[words[i]] = words[i + 1]
+        i += 2
+    # The routing instance is the namespace sshd runs in.  The output
+    # goes out as it comes, hop by hop, as Junos prints it.
+    p = subprocess.Popen(["traceroute", "-n", "-q", "3", "-w", opt["wait"],
+                          "-m", opt["ttl"], addr], stdout=subprocess.PIPE,
+                         text=True)
+    for line in p.stdout:
+        sys.stdout.write(re.sub(r"\d+ byte packets", "52 byte packets",
+                                line))
+        sys.stdout.flush()
+    p.wait()
     # Junos traceroute (FreeBSD's) says "52 byte packets".
-    text = re.sub(r"\d+ byte packets", "52 byte packets", text)
     return text
 
 
@@ -665,10 +807,13 @@ def bird_mode(args, cmd):
     base, fmt = split_pipes(cmd)
     if fmt == "json" and args.no_json:
         raise CliError(len(base) + 11, "syntax error, expecting <command>.")
-    if fmt == "xml":
-        raise CliError(len(base) + 11, "syntax error.")
+    xml = fmt == "xml"
+    if xml:
+        fmt = "json"
     w = base.split()
     bird = Bird(args)
+    if xml and w[:1] == ["traceroute"]:
+        raise CliError(len(base) + 11, "syntax error.")
     if w == ["show", "version"]:
         out = show_version(args, fmt)
     elif w[:2] == ["show", "route"] and len(w) > 2 and \
@@ -688,6 +833,15 @@ def bird_mode(args, cmd):
     else:
         raise CliError(len(w[0]) + 1 if len(w) > 1 else 0,
                        "unknown command.")
+    status_re()
+    if xml:
+        out = json_to_xml(out)
+    elif fmt == "json" and args.json_quirks:
+        out = json_quirks(out)
+    if args.srx_cluster:
+        # The cluster status line ends every reply (node0 is primary).
+        out = STATUS_RE.sub("", out).rstrip("\n")
+        out = (out + "\n\n" if out else "") + "{primary:node0}\n"
     sys.stdout.write(out)
     sys.stdout.flush()
     return 0
@@ -703,13 +857,17 @@ class Args:
     birdc = "birdc"
     model = "srx-emu"
     no_json = False
+    srx_cluster = False
+    json_quirks = False
+    shadow_instance = ""
     delay = 0.0
 
 
 VALUED = {"--fixtures": "fixtures", "--bird": "bird", "--ifmap": "ifmap",
           "--command": "command", "--hostname": "hostname",
           "--instance": "instance", "--bird-table": "bird_table",
-          "--birdc": "birdc", "--model": "model", "--delay": "delay"}
+          "--birdc": "birdc", "--model": "model", "--delay": "delay",
+          "--shadow-instance": "shadow_instance"}
 
 
 def parse_args(argv):
@@ -719,6 +877,10 @@ def parse_args(argv):
         a = argv[i]
         if a == "--no-json":
             args.no_json = True
+        elif a == "--srx-cluster":
+            args.srx_cluster = True
+        elif a == "--json-quirks":
+            args.json_quirks = True
         elif a in ("-h", "--help"):
             print(__doc__)
             sys.exit(0)
@@ -738,7 +900,9 @@ def parse_args(argv):
 
 
 def main():
+    global SRX_CLUSTER
     args = parse_args(sys.argv[1:])
+    SRX_CLUSTER = args.srx_cluster
     if args.delay > 0:
         time.sleep(min(args.delay, 60.0))
     cmd = args.command

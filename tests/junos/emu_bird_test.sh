@@ -58,6 +58,13 @@ emu() {		# emu CMD: the emulator as sshd would run it, in namespace A
 	    --ifmap "$W/ifmap"
 }
 parse() { "$TOOL" "$1"; }
+emux() {	# emux CMD OPTION...: the emulator with extra options
+	local c=$1
+	shift
+	ip netns exec "$NSA" env SSH_ORIGINAL_COMMAND="$c" python3 "$EMU" \
+	    --bird "$W/a.ctl" --hostname fw --instance Cust11 \
+	    --ifmap "$W/ifmap" "$@"
+}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP needs root"
@@ -108,7 +115,7 @@ PIDS+=($!)
 ip netns exec "$NSB" bird -f -c "$W/b.conf" -s "$W/b.ctl" &
 PIDS+=($!)
 
-echo "1..12"
+echo "1..22"
 # Bounded wait for the session (30 s).
 for _ in $(seq 1 150); do
 	birdc -s "$W/a.ctl" show protocols tun0 2>/dev/null |
@@ -157,6 +164,59 @@ out=$(emu "traceroute 10.255.11.2 no-resolve routing-instance Cust11" |
     parse text-trace)
 check "traceroute (real, in the namespace)" "$out" "reached=yes" \
     "1: 10.255.11.2/"
+
+# SRX chassis cluster: per-node show version in each format, the status
+# line after every reply (parsers strip it).
+for f in json xml; do
+	out=$(emux "show version | display $f | no-more" --srx-cluster |
+	    parse $f-version)
+	check "srx cluster version ($f): node0's, both listed" "$out" \
+	    "hostname=fw " "version=21.4R3-emu" \
+	    "nodes=node0 21.4R3-emu, node1 21.4R2-emu"
+done
+out=$(emux "show version | no-more" --srx-cluster | parse text-version)
+check "srx cluster version (text)" "$out" "hostname=fw " \
+    "version=21.4R3-emu nodes=node0 21.4R3-emu, node1 21.4R2-emu"
+out=$(emux "show bgp summary | no-more" --srx-cluster)
+check "srx cluster: status line after a reply" "$(tail -n1 <<<"$out")" \
+    "{primary:node0}"
+out=$(emux "show route table Cust11.inet.0 | display xml" --srx-cluster |
+    parse xml-routes)
+check "route table xml (with status line)" "$out" \
+    "Cust11.inet.0 10.17.11.0/25 active BGP pref=170 lp=100"
+# JSON quirks: the JSON parser must refuse it (duplicate key, control
+# character), the XML answer of the same command must parse.
+out=$(emux "show bgp summary | display json" --json-quirks | parse json-bgp)
+check "json quirks refused" "$out" "error -74"
+out=$(emux "show bgp summary | display xml" --json-quirks | parse xml-bgp)
+check "xml of a quirks device" "$out" "10.255.11.2 as=65515 state=Established"
+# Prefix-matched instances: "instance Cust11" lists Cust111 (shadow) too,
+# "exact-instance Cust11" only Cust11.
+out=$(emux "show bgp summary instance Cust11 | display json" \
+    --shadow-instance Cust111 | parse json-bgp)
+check "instance prefix-matches" "$out" "instance=Cust111" "instance=Cust11 "
+out=$(emux "show bgp summary exact-instance Cust11 | display json" \
+    --shadow-instance Cust111 | parse json-bgp)
+if grep -q "instance=Cust111" <<<"$out"; then
+	notok "exact-instance" "$out"
+else
+	check "exact-instance" "$out" "instance=Cust11 "
+fi
+
+# Junos traceroute options: wait/ttl; B forwards 10.255.99.0/24 into a
+# silent firewall drop (TTL expiry is still answered: hop 1 is B), so
+# hops 2 and 3 stay "* * *" and the trace ends after its ttl with hop 1
+# kept.  (A blackhole route would drop before the TTL check.)
+ip -n "$NSA" route add 10.255.99.0/24 via 10.255.11.2
+ip netns exec "$NSB" sysctl -qw net.ipv4.ip_forward=1
+ip -n "$NSB" route add 10.255.99.0/24 dev lo
+ip netns exec "$NSB" iptables -w 5 -A FORWARD -d 10.255.99.0/24 -j DROP
+out=$(timeout 30 ip netns exec "$NSA" env \
+    SSH_ORIGINAL_COMMAND="traceroute 10.255.99.1 no-resolve wait 1 ttl 3" \
+    python3 "$EMU" --bird "$W/a.ctl" --hostname fw --srx-cluster |
+    parse text-trace)
+check "traceroute wait/ttl over silent hops" "$out" "reached=no hops=3" \
+    "1: 10.255.11.2/" "3: * * *"
 
 out=$(emu "show bgp sumary" 2>&1)
 rc=$?

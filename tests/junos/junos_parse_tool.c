@@ -61,12 +61,15 @@ main(int argc, char **argv)
 	else if (strcmp(k, "text-trace") == 0)
 		rc = junos_text_traceroute(buf, len, hl, &err);
 	else if (strcmp(k, "json-version") == 0 ||
+	    strcmp(k, "xml-version") == 0 ||
 	    strcmp(k, "text-version") == 0) {
 		rc = k[0] == 'j' ? junos_json_version(buf, len, &info, &err) :
+		    k[0] == 'x' ? junos_xml_version(buf, len, &info, &err) :
 		    junos_text_version(buf, len, &info, &err);
 		if (rc == 0)
-			printf("hostname=%s model=%s version=%s\n",
-			    info.hostname, info.model, info.version);
+			printf("hostname=%s model=%s version=%s nodes=%s\n",
+			    info.hostname, info.model, info.version,
+			    info.nodes);
 	} else {
 		fprintf(stderr, "junos_parse_tool: unknown kind %s\n", k);
 		return 2;

@@ -213,6 +213,36 @@ test_traceroute(void **state)
 	ops()->close(ctx);
 }
 
+/* Issue 10: a trace whose last hops are silent takes longer than
+ * command_ms; the provider asks for the spec's wait/ttl and lets the
+ * command run as long as they can take, keeping the answered hops. */
+static void
+test_traceroute_silent_tail(void **state)
+{
+	struct hop_list *l = hop_list_new();
+	struct fd_error err = { 0 };
+	struct device_cfg cfg;
+	struct fd_addr a;
+	char buf[256];
+	void *ctx = NULL;
+
+	(void)state;
+	assert_non_null(l);
+	sshtest_cfg(&T, &cfg);
+	snprintf(cfg.name, sizeof(cfg.name), "fw");
+	cfg.command_timeout_ms = 1000;
+	cfg.trace_wait_s = 1;
+	cfg.trace_max_ttl = 3;
+	assert_int_equal(ops()->open(&cfg, &ctx, &err), 0);
+	assert_int_equal(addr_parse("10.135.0.9", &a, NULL), 0);
+	assert_int_equal(ops()->traceroute(ctx, &a, "", l, &err), 0);
+	assert_string_equal(hop_list_str(l, buf, sizeof(buf)),
+	    "10.145.0.2, 10.135.0.1, *");
+	assert_false(l->reached);
+	hop_list_free(l);
+	ops()->close(ctx);
+}
+
 static void
 test_injection_refused_before_io(void **state)
 {
@@ -364,15 +394,83 @@ test_collect_parallel_slow_device(void **state)
 		ops()->close(slow[i]);
 }
 
+/* Issue 10: "instance Cust11" (a release without exact-instance for the
+ * summary) also lists Cust111, whose Established peer reuses the address
+ * of Cust11's peer, which is down: the provider must report the latter. */
+static void
+test_bgp_exact_instance(void **state)
+{
+	struct bgp_summary bs;
+	struct fd_error err = { 0 };
+	struct fd_addr a;
+	const struct bgp_peer *p;
+	void *ctx = open_dev("fw", "", 0);
+
+	(void)state;
+	assert_int_equal(addr_parse("10.17.11.76", &a, NULL), 0);
+	bgp_summary_init(&bs);
+	assert_int_equal(ops()->bgp_summary(ctx, "Cust11", &bs, &err), 0);
+	assert_int_equal(bs.n, 1);
+	p = bgp_summary_find(&bs, &a);
+	assert_non_null(p);
+	assert_string_equal(p->instance, "Cust11");
+	assert_false(bgp_peer_established(p));
+	bgp_summary_done(&bs);
+	/* exact-instance accepted: only that instance's peers are kept
+	 * even if the reply had more. */
+	bgp_summary_init(&bs);
+	assert_int_equal(ops()->bgp_summary(ctx, "Cust12", &bs, &err), 0);
+	assert_int_equal(bs.n, 0);
+	bgp_summary_done(&bs);
+	ops()->close(ctx);
+}
+
+/* Issue 10: JSON that does not parse is asked again as XML (then text);
+ * a route-information without route-table is an empty answer. */
+static void
+test_json_quirks_fallback(void **state)
+{
+	struct route_set rs;
+	struct bgp_summary bs;
+	struct fd_error err = { 0 };
+	struct fd_prefix p;
+	void *ctx = open_dev("fw", "", 0);
+
+	(void)state;
+	route_set_init(&rs);
+	assert_int_equal(ops()->routes(ctx, "QUIRK.inet.0", NULL, &rs, &err),
+	    0);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.v[0].as_path, "65020 12076 I");
+	route_set_done(&rs);
+	bgp_summary_init(&bs);
+	assert_int_equal(ops()->bgp_summary(ctx, "DUP", &bs, &err), 0);
+	/* The text answer's Cust11 peer is not DUP's; the other one's
+	 * instance is unknown (no RIB line while Active): kept. */
+	assert_int_equal(bs.n, 1);
+	assert_int_equal(bs.v[0].peer_as, 12076);
+	bgp_summary_done(&bs);
+	route_set_init(&rs);
+	assert_int_equal(prefix_parse("10.9.9.0/24", &p, NULL), 0);
+	assert_int_equal(ops()->routes(ctx, "EMPTY.inet.0", &p, &rs, &err),
+	    0);
+	assert_int_equal(rs.n, 0);
+	route_set_done(&rs);
+	ops()->close(ctx);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bgp_exact_instance),
+		cmocka_unit_test(test_json_quirks_fallback),
 		cmocka_unit_test(test_info_text_fallback),
 		cmocka_unit_test(test_routes_json_instance_table),
 		cmocka_unit_test(test_routes_text_two_paths),
 		cmocka_unit_test(test_bgp),
 		cmocka_unit_test(test_traceroute),
+		cmocka_unit_test(test_traceroute_silent_tail),
 		cmocka_unit_test(test_injection_refused_before_io),
 		cmocka_unit_test(test_errors_name_device_and_command),
 		cmocka_unit_test(test_changed_host_key_refused),

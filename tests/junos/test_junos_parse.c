@@ -306,13 +306,23 @@ test_command_builders(void **state)
 	    "10.17.11.76");
 	assert_int_equal(junos_cmd_bgp_summary("Cust11", buf, sizeof(buf),
 	    &err), 0);
-	assert_string_equal(buf, "show bgp summary instance Cust11");
+	/* "instance Cust11" would list Cust111 too (Junos prefix match). */
+	assert_string_equal(buf, "show bgp summary exact-instance Cust11");
 	assert_int_equal(junos_cmd_bgp_summary("x;y", buf, sizeof(buf),
 	    &err), -EINVAL);
-	assert_int_equal(junos_cmd_traceroute(&a, "Cust11", buf, sizeof(buf),
-	    &err), 0);
+	assert_int_equal(junos_cmd_traceroute(&a, "Cust11", 0, 0, buf,
+	    sizeof(buf), &err), 0);
 	assert_string_equal(buf, "traceroute 10.17.11.76 no-resolve "
 	    "routing-instance Cust11");
+	/* The spec's trace settings go to the device (Junos defaults are
+	 * wait 5, ttl 30), and the command may take all of it. */
+	assert_int_equal(junos_cmd_traceroute(&a, "", 2, 12, buf,
+	    sizeof(buf), &err), 0);
+	assert_string_equal(buf, "traceroute 10.17.11.76 no-resolve wait 2 "
+	    "ttl 12");
+	assert_int_equal(junos_traceroute_timeout_ms(2, 12), 12 * 3 * 2000 +
+	    10000);
+	assert_int_equal(junos_traceroute_timeout_ms(0, 0), 460000);
 	assert_int_equal(junos_cmd_bgp_neighbor(&a, buf, sizeof(buf), &err),
 	    0);
 	assert_string_equal(buf, "show bgp neighbor 10.17.11.76");
@@ -393,6 +403,163 @@ test_reply_rejected(void **state)
 	assert_false(junos_reply_rejected("inet.0: 1 destinations\n"));
 }
 
+/* Issue 10: a chassis cluster's or dual RE's status line before and after
+ * a reply is ignored by every parser: the same model either way. */
+typedef int (*parse_fn)(const char *, size_t, void *, struct fd_error *);
+
+static int
+pj_routes(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_json_routes(b, n, o, e);
+}
+
+static int
+px_routes(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_xml_routes(b, n, o, e);
+}
+
+static int
+pt_routes(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_text_routes(b, n, o, e);
+}
+
+static int
+pt_bgp_routes(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_text_bgp_routes(b, n, o, e);
+}
+
+static int
+pj_bgp(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_json_bgp(b, n, o, e);
+}
+
+static int
+px_bgp(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_xml_bgp(b, n, o, e);
+}
+
+static int
+pt_summary(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_text_bgp_summary(b, n, o, e);
+}
+
+static int
+pt_neighbor(const char *b, size_t n, void *o, struct fd_error *e)
+{
+	return junos_text_bgp_neighbor(b, n, o, e);
+}
+
+static void
+test_status_lines_everywhere(void **state)
+{
+	static const struct {
+		const char *file;
+		parse_fn fn;
+		bool bgp;
+	} cases[] = {
+		{ "show-route-table-vrf-json-01.json", pj_routes, false },
+		{ "show-route-table-vrf-xml-01.xml", px_routes, false },
+		{ "show-route-table-vrf-text-01.txt", pt_routes, false },
+		{ "show-route-receive-protocol-bgp-text-01.txt", pt_bgp_routes,
+		    false },
+		{ "show-bgp-neighbor-json-vqfx-01.json", pj_bgp, true },
+		{ "show-bgp-summary-xml-vrf-ribs-01.xml", px_bgp, true },
+		{ "show-bgp-summary-text-02.txt", pt_summary, true },
+		{ "show-bgp-neighbor-text-01.txt", pt_neighbor, true },
+	};
+	static const char *const status[] = {
+		"{primary:node0}", "{secondary:node1}", "{master}", "{master:0}",
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct route_set r0, r1;
+		struct bgp_summary b0, b1;
+		struct fd_error err = { 0 };
+		size_t len, wlen;
+		char *buf = ref(cases[i].file, &len), *w;
+
+		k = i % 4;
+		wlen = len + 64;
+		w = malloc(wlen);
+		assert_non_null(w);
+		wlen = (size_t)snprintf(w, wlen, "%s\n%.*s\n%s\n", status[k],
+		    (int)len, buf, status[(k + 1) % 4]);
+		route_set_init(&r0);
+		route_set_init(&r1);
+		bgp_summary_init(&b0);
+		bgp_summary_init(&b1);
+		assert_int_equal(cases[i].fn(buf, len, cases[i].bgp ?
+		    (void *)&b0 : (void *)&r0, &err), 0);
+		if (cases[i].fn(w, wlen, cases[i].bgp ? (void *)&b1 :
+		    (void *)&r1, &err) != 0)
+			fail_msg("%s with status lines: %s", cases[i].file,
+			    err.msg);
+		assert_int_equal(r0.n, r1.n);
+		assert_int_equal(b0.n, b1.n);
+		if (r0.n > 0) {
+			assert_true(prefix_equal(&r0.v[0].prefix,
+			    &r1.v[0].prefix));
+			assert_string_equal(r0.v[r0.n - 1].as_path,
+			    r1.v[r1.n - 1].as_path);
+		}
+		if (b0.n > 0)
+			assert_string_equal(b0.v[b0.n - 1].state,
+			    b1.v[b1.n - 1].state);
+		route_set_done(&r0);
+		route_set_done(&r1);
+		bgp_summary_done(&b0);
+		bgp_summary_done(&b1);
+		free(w);
+		free(buf);
+	}
+}
+
+/* Issue 10: the instance filter of a prefix-matched summary. */
+static void
+test_keep_instance(void **state)
+{
+	struct bgp_summary s;
+	struct bgp_peer p;
+	static const struct {
+		const char *addr, *inst, *state;
+	} peers[] = {
+		{ "10.17.11.76", "Cust111", "Established" },
+		{ "10.17.11.76", "Cust11", "Active" },
+		{ "10.17.11.77", "", "Connect" },
+		{ "10.17.11.78", "", "Active" },
+		{ "10.17.11.78", "Cust11", "Established" },
+		{ "10.17.11.79", "Cust1", "Established" },
+	};
+	size_t i;
+
+	(void)state;
+	bgp_summary_init(&s);
+	for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
+		bgp_peer_init(&p);
+		assert_int_equal(addr_parse(peers[i].addr, &p.addr, NULL), 0);
+		snprintf(p.instance, sizeof(p.instance), "%s", peers[i].inst);
+		snprintf(p.state, sizeof(p.state), "%s", peers[i].state);
+		assert_int_equal(bgp_summary_add(&s, &p), 0);
+	}
+	junos_bgp_keep_instance(&s, "Cust11");
+	/* .76 of Cust11 (not Cust111's); .77 of unknown instance kept;
+	 * .78 only Cust11's; .79 of Cust1 dropped. */
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.v[0].state, "Active");
+	assert_string_equal(s.v[1].state, "Connect");
+	assert_string_equal(s.v[2].state, "Established");
+	assert_string_equal(s.v[2].instance, "Cust11");
+	bgp_summary_done(&s);
+}
+
 int
 main(void)
 {
@@ -408,6 +575,8 @@ main(void)
 		cmocka_unit_test(test_prompt_after_text),
 		cmocka_unit_test(test_fuzz_regressions),
 		cmocka_unit_test(test_reply_rejected),
+		cmocka_unit_test(test_status_lines_everywhere),
+		cmocka_unit_test(test_keep_instance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

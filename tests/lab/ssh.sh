@@ -19,7 +19,15 @@ ssh_addr() {
 # top of tests/emu/junos_cli.py.
 ssh_force_command() {
 	local n=$1 emu="$SRC_ROOT/tests/emu/junos_cli.py" inst=" --ifmap $S/ifmap"
-	if [ "$n" = fw ]; then inst=" --instance Cust11$inst"; fi
+	# The firewall is an SRX chassis cluster (status line after every
+	# reply, per-node show version) with a second instance Cust111 whose
+	# peers reuse Cust11's addresses (issue 10).
+	if [ "$n" = fw ]; then
+		inst=" --instance Cust11 --srx-cluster --shadow-instance Cust111$inst"
+	fi
+	# ce2 prints JSON as some releases do (control characters, repeated
+	# keys): the tool must fall back to XML.
+	if [ "$n" = ce2 ]; then inst=" --json-quirks$inst"; fi
 	if [ -f "$emu" ]; then
 		printf '/usr/bin/python3 %s --bird %s --hostname %s%s' \
 		    "$emu" "$(sock "$n")" "$n" "$inst"
