@@ -666,6 +666,7 @@ static const struct field azure_fields[] = {
 	FSTR("cloud", struct azure_cfg, cloud, false),
 	FSTR("arm_endpoint", struct azure_cfg, arm_endpoint, false),
 	FSTR("authority", struct azure_cfg, authority, false),
+	FSTR("audience", struct azure_cfg, audience, false),
 	FSTR("ca_bundle", struct azure_cfg, ca_bundle, false),
 	FSTR("api_version", struct azure_cfg, api_version, false),
 	FBOOL("ipv6", struct azure_cfg, ipv6),
@@ -739,6 +740,14 @@ parse_azure(struct vctx *c, json_t *o)
 	if (a->authority[0] != '\0' &&
 	    strncmp(a->authority, "https://", 8) != 0)
 		key_diag(c, o, "authority", "must be an https:// URL");
+	if (a->audience[0] != '\0' &&
+	    (strncmp(a->audience, "https://", 8) != 0 ||
+	    a->audience[8] == '\0' || a->audience[8] == '/' ||
+	    strpbrk(a->audience, " \t\r\n?#") != NULL))
+		key_diag(c, o, "audience", "'%s' is not a token audience (an "
+		    "https:// URI without query, as in the cloud's "
+		    "metadata/endpoints authentication.audiences)",
+		    a->audience);
 	if (!api_version_ok(a->api_version))
 		key_diag(c, o, "api_version", "'%s' is not an ARM api-version "
 		    "(YYYY-MM-DD or YYYY-MM-DD-preview)", a->api_version);
