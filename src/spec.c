@@ -726,7 +726,10 @@ parse_azure(struct vctx *c, json_t *o)
 		key_diag(c, o, "peering", "'%s' is not a peering this tool "
 		    "toggles (AzurePrivatePeering or MicrosoftPeering)",
 		    a->peering);
-	if (strcmp(a->cloud, "public") != 0 && strcmp(a->cloud, "usgov") != 0 &&
+	/* No "cloud" stays "" (public, or AZURE_AUTHORITY_HOST's host, as
+	 * azure-identity reads it); a named cloud keeps its own host. */
+	if (get_str(o, "cloud") != NULL &&
+	    strcmp(a->cloud, "public") != 0 && strcmp(a->cloud, "usgov") != 0 &&
 	    strcmp(a->cloud, "china") != 0 && strcmp(a->cloud, "custom") != 0)
 		key_diag(c, o, "cloud", "'%s' is not a cloud (public, usgov, "
 		    "china or custom)", a->cloud);
@@ -1710,8 +1713,9 @@ spec_defaults(struct spec *s)
 	    "AzurePrivatePeering");
 	snprintf(s->azure.api_version, sizeof(s->azure.api_version),
 	    "2024-05-01");
-	snprintf(s->azure.cloud, sizeof(s->azure.cloud), "public");
-	s->azure.request_timeout_ms = 30000;
+	/* ARM gives a resource provider 60 s before answering 504 itself:
+	 * a request timeout under that gives up on answers still coming. */
+	s->azure.request_timeout_ms = 65000;
 	s->probe.probes_per_hop = 3;
 	s->probe.first_ttl = 1;
 	s->probe.max_ttl = 30;

@@ -240,6 +240,9 @@ def scenario(name, faults, check, extra=()):
         # asked without a token.
         tap(meta and not any(r["auth"] for r in meta),
             "%s: audience discovered without a token" % name, str(meta))
+        uas = {r["headers"].get("User-Agent") for r in run.requests()}
+        tap(all(u and u.startswith("failover-drill/") for u in uas),
+            "%s: User-Agent failover-drill/<version>" % name, str(uas))
     finally:
         run.cleanup()
 

@@ -547,7 +547,8 @@ class Handler(BaseHTTPRequestHandler):
             "headers": {k: self.headers[k] for k in (
                 "If-Match", "x-ms-client-request-id",
                 "x-ms-correlation-request-id", "Content-Type",
-                "x-ms-return-client-request-id") if k in self.headers},
+                "x-ms-return-client-request-id", "User-Agent")
+                if k in self.headers},
             "auth": "Authorization" in self.headers,
             "fault": None, "request_id": str(uuid.uuid4()),
         }
