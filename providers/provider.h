@@ -33,6 +33,7 @@ struct azure_cfg {
 	char cloud[16];			/* "public" | "usgov" | "china" | "custom" */
 	char arm_endpoint[256];		/* "" = the cloud's; https only */
 	char authority[256];		/* "" = the cloud's login host */
+	char audience[256];		/* "" = the cloud's; custom: discovered */
 	char ca_bundle[PATH_MAX];	/* "" = system CAs */
 	char api_version[32];		/* default "2024-05-01"; previews fit */
 	bool ipv6;			/* also toggle ipv6PeeringConfig.state */

@@ -167,6 +167,7 @@ static const struct {
 	AZ_FIELD(subscription), AZ_FIELD(resource_group), AZ_FIELD(circuit),
 	AZ_FIELD(peering), AZ_FIELD(cloud), AZ_FIELD(arm_endpoint),
 	AZ_FIELD(authority), AZ_FIELD(ca_bundle), AZ_FIELD(api_version),
+	AZ_FIELD(audience),
 };
 
 static json_t *

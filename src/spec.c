@@ -666,6 +666,7 @@ static const struct field azure_fields[] = {
 	FSTR("cloud", struct azure_cfg, cloud, false),
 	FSTR("arm_endpoint", struct azure_cfg, arm_endpoint, false),
 	FSTR("authority", struct azure_cfg, authority, false),
+	FSTR("audience", struct azure_cfg, audience, false),
 	FSTR("ca_bundle", struct azure_cfg, ca_bundle, false),
 	FSTR("api_version", struct azure_cfg, api_version, false),
 	FBOOL("ipv6", struct azure_cfg, ipv6),
@@ -725,7 +726,10 @@ parse_azure(struct vctx *c, json_t *o)
 		key_diag(c, o, "peering", "'%s' is not a peering this tool "
 		    "toggles (AzurePrivatePeering or MicrosoftPeering)",
 		    a->peering);
-	if (strcmp(a->cloud, "public") != 0 && strcmp(a->cloud, "usgov") != 0 &&
+	/* No "cloud" stays "" (public, or AZURE_AUTHORITY_HOST's host, as
+	 * azure-identity reads it); a named cloud keeps its own host. */
+	if (get_str(o, "cloud") != NULL &&
+	    strcmp(a->cloud, "public") != 0 && strcmp(a->cloud, "usgov") != 0 &&
 	    strcmp(a->cloud, "china") != 0 && strcmp(a->cloud, "custom") != 0)
 		key_diag(c, o, "cloud", "'%s' is not a cloud (public, usgov, "
 		    "china or custom)", a->cloud);
@@ -739,6 +743,14 @@ parse_azure(struct vctx *c, json_t *o)
 	if (a->authority[0] != '\0' &&
 	    strncmp(a->authority, "https://", 8) != 0)
 		key_diag(c, o, "authority", "must be an https:// URL");
+	if (a->audience[0] != '\0' &&
+	    (strncmp(a->audience, "https://", 8) != 0 ||
+	    a->audience[8] == '\0' || a->audience[8] == '/' ||
+	    strpbrk(a->audience, " \t\r\n?#") != NULL))
+		key_diag(c, o, "audience", "'%s' is not a token audience (an "
+		    "https:// URI without query, as in the cloud's "
+		    "metadata/endpoints authentication.audiences)",
+		    a->audience);
 	if (!api_version_ok(a->api_version))
 		key_diag(c, o, "api_version", "'%s' is not an ARM api-version "
 		    "(YYYY-MM-DD or YYYY-MM-DD-preview)", a->api_version);
@@ -1701,8 +1713,9 @@ spec_defaults(struct spec *s)
 	    "AzurePrivatePeering");
 	snprintf(s->azure.api_version, sizeof(s->azure.api_version),
 	    "2024-05-01");
-	snprintf(s->azure.cloud, sizeof(s->azure.cloud), "public");
-	s->azure.request_timeout_ms = 30000;
+	/* ARM gives a resource provider 60 s before answering 504 itself:
+	 * a request timeout under that gives up on answers still coming. */
+	s->azure.request_timeout_ms = 65000;
 	s->probe.probes_per_hop = 3;
 	s->probe.first_ttl = 1;
 	s->probe.max_ttl = 30;

@@ -675,7 +675,10 @@ azure_endpoints(const struct azure_cfg *cfg, const char *authority_env,
 		arm = cfg->arm_endpoint;
 	if (cfg->authority[0] != '\0')
 		auth = cfg->authority;
-	else if (authority_env != NULL && authority_env[0] != '\0')
+	else if (cfg->cloud[0] == '\0' && authority_env != NULL &&
+	    authority_env[0] != '\0')
+		/* AZURE_AUTHORITY_HOST stands in only for a cloud the spec
+		 * does not name: "cloud": "usgov" keeps the usgov host. */
 		auth = authority_env;
 	if (arm == NULL || auth == NULL)
 		return fd_error_set(err, -EINVAL, "azure cloud 'custom' needs "
@@ -684,7 +687,17 @@ azure_endpoints(const struct azure_cfg *cfg, const char *authority_env,
 	    err)) < 0 || (rc = set_url(ep.authority, sizeof(ep.authority),
 	    auth, "authority", err)) < 0)
 		return rc;
-	snprintf(ep.audience, sizeof(ep.audience), "%s", ep.arm);
+	/* The token audience: given, the public clouds' ARM endpoint, or,
+	 * for a custom cloud (Azure Stack Hub, private clouds, whose
+	 * audience differs from the ARM URL), left empty so the credential
+	 * discovers it from {arm}/metadata/endpoints (cred.c). */
+	if (cfg->audience[0] != '\0') {
+		if ((rc = set_url(ep.audience, sizeof(ep.audience),
+		    cfg->audience, "audience", err)) < 0)
+			return rc;
+	} else if (strcmp(name, "custom") != 0) {
+		snprintf(ep.audience, sizeof(ep.audience), "%s", ep.arm);
+	}
 	*out = ep;
 	return 0;
 }

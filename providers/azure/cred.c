@@ -569,9 +569,93 @@ cred_cli(struct azure_cred *c, struct fd_error *err)
 	return rc;
 }
 
+/* Does metadata document m describe the cloud whose ARM endpoint is arm
+ * (both compared without trailing '/')? */
+static bool
+meta_is_arm(const json_t *m, const char *arm)
+{
+	const char *rm = json_string_value(json_object_get(m,
+	    "resourceManager"));
+	size_t n;
+
+	if (rm == NULL)
+		return false;
+	n = strlen(rm);
+	while (n > 0 && rm[n - 1] == '/')
+		n--;
+	return strlen(arm) == n && strncasecmp(rm, arm, n) == 0;
+}
+
+/* A custom cloud without azure.audience: ask ARM for its token audience,
+ * GET {arm}/metadata/endpoints?api-version=2022-09-01, no token, and take
+ * authentication.audiences[0], as hashicorp/go-azure-sdk
+ * sdk/internal/metadata/client.go (getMetaDataFrom2022API) and Azure CLI
+ * (azure/cli/core/cloud.py _arm_to_cli_mapper: active_directory_resource_id
+ * = audiences[0]) do.  Azure Stack Hub answers one object; the public
+ * ARM answers an array of every cloud, of which the one whose
+ * resourceManager is our endpoint counts. */
+static int
+cred_discover_audience(struct azure_cred *c, struct fd_error *err)
+{
+	char url[400];
+	const char *hdrs[] = { "Accept: application/json", NULL };
+	struct http_request req = { "GET", url, hdrs, NULL, 0, 0 };
+	struct http_response r;
+	json_t *j = NULL, *m = NULL, *aud;
+	const char *a;
+	size_t i, n;
+	int rc;
+
+	snprintf(url, sizeof(url), "%s/metadata/endpoints?api-version="
+	    "2022-09-01", c->ep.arm);
+	http_response_init(&r);
+	if ((rc = cred_send(c, &req, true, &r, err)) < 0)
+		return fd_error_prefix(err, "azure audience discovery (%s; "
+		    "set azure.audience)", url);
+	if (r.status != 200) {
+		rc = fd_error_set(err, -EPROTO, "azure audience discovery: "
+		    "GET %s: HTTP %ld; set azure.audience", url, r.status);
+		goto out;
+	}
+	j = json_loads(r.body ? r.body : "", 0, NULL);
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, aud)
+			if (meta_is_arm(aud, c->ep.arm))
+				m = aud;
+	} else if (json_is_object(j)) {
+		m = j;
+	}
+	aud = json_object_get(json_object_get(m, "authentication"),
+	    "audiences");
+	a = json_string_value(json_array_get(aud, 0));
+	if (a == NULL || strncmp(a, "https://", 8) != 0 ||
+	    strlen(a) >= sizeof(c->ep.audience)) {
+		rc = fd_error_set(err, -EPROTO, "azure audience discovery: "
+		    "%s has no authentication.audiences for %s; set "
+		    "azure.audience", url, c->ep.arm);
+		goto out;
+	}
+	n = strlen(a);
+	while (n > 8 && a[n - 1] == '/')
+		n--;
+	snprintf(c->ep.audience, sizeof(c->ep.audience), "%.*s", (int)n, a);
+	cred_log(c, "azure: token audience %s (from %s)", c->ep.audience,
+	    url);
+	rc = 0;
+out:
+	json_decref(j);
+	http_response_done(&r);
+	return rc;
+}
+
 static int
 cred_fetch(struct azure_cred *c, struct fd_error *err)
 {
+	int rc;
+
+	if (c->ep.audience[0] == '\0' &&
+	    (rc = cred_discover_audience(c, err)) < 0)
+		return rc;
 	switch (c->kind) {
 	case CRED_SECRET:
 	case CRED_CERT:

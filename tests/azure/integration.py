@@ -230,10 +230,19 @@ def scenario(name, faults, check, extra=()):
         tap(not bad, "%s: no secret or bearer token in logs" % name,
             ", ".join(bad))
         reqs = run.requests()
+        meta = [r for r in reqs if r["path"] == "/metadata/endpoints"]
+        reqs = [r for r in reqs if r not in meta]
         tap(all(r["auth"] for r in reqs if "/oauth2/" not in r["path"]) and
             all("api-version" in r["query"] for r in reqs
                 if "/oauth2/" not in r["path"]),
             "%s: bearer token and api-version on every ARM call" % name)
+        # The custom cloud's audience comes from the metadata endpoint,
+        # asked without a token.
+        tap(meta and not any(r["auth"] for r in meta),
+            "%s: audience discovered without a token" % name, str(meta))
+        uas = {r["headers"].get("User-Agent") for r in run.requests()}
+        tap(all(u and u.startswith("failover-drill/") for u in uas),
+            "%s: User-Agent failover-drill/<version>" % name, str(uas))
     finally:
         run.cleanup()
 
@@ -253,11 +262,13 @@ def check_429_500(run):
             for p in puts), "429-500: If-Match on every PUT",
         str([p["headers"].get("If-Match") for p in puts]))
     corr = {r["headers"].get("x-ms-correlation-request-id")
-            for r in run.requests() if "/oauth2/" not in r["path"]}
+            for r in run.requests() if "/oauth2/" not in r["path"] and
+            r["path"] != "/metadata/endpoints"}
     tap(corr == {"11111111-2222-3333-4444-555555555555"},
         "429-500: one correlation id for the drill", str(corr))
     crids = [r["headers"].get("x-ms-client-request-id")
-             for r in run.requests() if "/oauth2/" not in r["path"]]
+             for r in run.requests() if "/oauth2/" not in r["path"] and
+             r["path"] != "/metadata/endpoints"]
     tap(len(set(crids)) == len(crids) and None not in crids,
         "429-500: a client request id per request", "")
     tap("disabled: ok" in run.out, "429-500: disable completed", run.out)

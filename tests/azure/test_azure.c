@@ -103,7 +103,8 @@ fake_request(void *ctx, const struct http_request *req,
 			    x->body_not[i], req->body);
 	/* Every ARM call: api-version, a fresh client request id, the
 	 * drill's correlation id, a bearer token. */
-	if (strncmp(req->url, "https://arm.test/", 17) == 0) {
+	if (strncmp(req->url, "https://arm.test/", 17) == 0 &&
+	    strncmp(req->url + 17, "metadata/", 9) != 0) {
 		const char *crid = NULL;
 
 		assert_non_null(strstr(req->url, "api-version="));
@@ -155,6 +156,7 @@ struct t {
 	int cli_rc;
 	unsigned cli_runs;
 	char log[8192];
+	bool discover;		/* custom cloud without azure.audience */
 	void *ctx;
 	struct fd_error err;
 };
@@ -223,6 +225,9 @@ t_open(struct t *t, const struct exchange *x, size_t n)
 	    "https://arm.test/");
 	snprintf(t->cfg.authority, sizeof(t->cfg.authority),
 	    "https://login.test");
+	if (!t->discover)
+		snprintf(t->cfg.audience, sizeof(t->cfg.audience),
+		    "https://arm.test/");
 	if (t->env == NULL)
 		t->env = env_secret;
 	d.http = &t->http;
@@ -1797,6 +1802,79 @@ test_service_fabric_refused(void **state)
 	t_done(&t);
 }
 
+/* Item 8: a custom cloud without azure.audience asks ARM's metadata
+ * endpoint (no token) and requests its token for audiences[0], not for
+ * the ARM URL (Azure Stack Hub: AADSTS500011 otherwise). */
+static void
+test_audience_discovered(void **state)
+{
+	static const struct exchange x[] = {
+		{ "GET", "https://arm.test/metadata/endpoints?api-version="
+		  "2022-09-01", { NULL }, { "Authorization" }, { NULL },
+		  { NULL }, 200, { NULL },
+		  "[{\"name\":\"Other\",\"resourceManager\":"
+		  "\"https://other.test/\",\"authentication\":{"
+		  "\"audiences\":[\"https://other.aud/\"]}},"
+		  "{\"name\":\"Stack\",\"resourceManager\":"
+		  "\"https://arm.test/\",\"authentication\":{"
+		  "\"loginEndpoint\":\"https://login.test/\",\"audiences\":"
+		  "[\"https://management.stack.test/5f7a\"]}}]", 0 },
+		{ "POST", TOKEN_URL, { NULL }, { "Authorization" },
+		  { "scope=https%3A%2F%2Fmanagement.stack.test%2F5f7a%2F"
+		    ".default" }, { NULL }, 200, { NULL },
+		  "{\"token_type\":\"Bearer\",\"expires_in\":3599,"
+		  "\"access_token\":\"tok1\"}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.discover = true;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_non_null(strstr(t.log, "token audience "
+	    "https://management.stack.test/5f7a"));
+	t_done(&t);
+}
+
+/* Item 8: azure.audience given wins over the ARM URL without asking;
+ * item 12: AZURE_AUTHORITY_HOST does not replace a named cloud's host. */
+static void
+test_audience_given(void **state)
+{
+	struct azure_cfg cfg;
+	struct azure_endpoints ep;
+	struct fd_error err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.cloud, sizeof(cfg.cloud), "custom");
+	snprintf(cfg.arm_endpoint, sizeof(cfg.arm_endpoint),
+	    "https://management.local.azurestack.external/");
+	snprintf(cfg.authority, sizeof(cfg.authority),
+	    "https://adfs.local.azurestack.external/adfs");
+	assert_int_equal(azure_endpoints(&cfg, NULL, &ep, &err), 0);
+	assert_string_equal(ep.audience, "");
+	snprintf(cfg.audience, sizeof(cfg.audience),
+	    "https://management.adfs.azurestack.local/4de1/");
+	assert_int_equal(azure_endpoints(&cfg, NULL, &ep, &err), 0);
+	assert_string_equal(ep.audience,
+	    "https://management.adfs.azurestack.local/4de1");
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.cloud, sizeof(cfg.cloud), "usgov");
+	assert_int_equal(azure_endpoints(&cfg, "https://login.other", &ep,
+	    &err), 0);
+	assert_string_equal(ep.authority, "https://login.microsoftonline.us");
+	assert_string_equal(ep.audience,
+	    "https://management.usgovcloudapi.net");
+	cfg.cloud[0] = '\0';
+	assert_int_equal(azure_endpoints(&cfg, "https://login.other", &ep,
+	    &err), 0);
+	assert_string_equal(ep.authority, "https://login.other");
+}
+
 int
 main(void)
 {
@@ -1844,6 +1922,8 @@ main(void)
 		cmocka_unit_test(test_retry_after_parse),
 		cmocka_unit_test(test_imds_400_falls_back_to_cli),
 		cmocka_unit_test(test_service_fabric_refused),
+		cmocka_unit_test(test_audience_discovered),
+		cmocka_unit_test(test_audience_given),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

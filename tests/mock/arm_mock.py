@@ -96,6 +96,13 @@ Usage (stable; the lab and the lead start it this way):
                      connections, ipv6PeeringConfig,
                      microsoftPeeringConfig or routeFilter is a 400.
   --token-lifetime S expires_in of issued tokens (default 3599).
+  --audience URI     the cloud's ARM token audience ("audience" in the
+                     state wins; default: the mock's own https URL).
+                     Tokens are issued only for it (else 400
+                     AADSTS500011) and ARM accepts only tokens for it
+                     (else 401 InvalidAuthenticationTokenAudience).
+                     GET /metadata/endpoints?api-version=2022-09-01
+                     serves it as authentication.audiences[0].
 
 Endpoints: POST /{tenant}/oauth2/v2.0/token (client_credentials with
 client_secret or client_assertion); GET/PUT circuit and peering (etag,
@@ -280,6 +287,11 @@ class Mock:
         self.action_seconds = float(st.get("action_seconds", 0))
         self.action_sync = bool(st.get("action_sync", False))
         self.tokens = {}          # token -> expiry (epoch seconds)
+        self.token_aud = {}       # token -> audience it was issued for
+        # The cloud's ARM token audience ("audience" in the state, else
+        # --audience, else the ARM URL itself as for the public clouds);
+        # served by /metadata/endpoints and checked on every ARM call.
+        self.audience = st.get("audience") or args.audience
         self.ops = {}             # id -> operation dict
         self.results = {}         # id -> POST action result
         self.fault_used = {}      # rule key -> times fired
@@ -294,6 +306,9 @@ class Mock:
         if self.lro_seconds is None:
             return random.uniform(30, 60)
         return self.lro_seconds
+
+    def expected_audience(self):
+        return (self.audience or self.base()).rstrip("/")
 
     def base(self):
         host = self.args.bind
@@ -532,7 +547,8 @@ class Handler(BaseHTTPRequestHandler):
             "headers": {k: self.headers[k] for k in (
                 "If-Match", "x-ms-client-request-id",
                 "x-ms-correlation-request-id", "Content-Type",
-                "x-ms-return-client-request-id") if k in self.headers},
+                "x-ms-return-client-request-id", "User-Agent")
+                if k in self.headers},
             "auth": "Authorization" in self.headers,
             "fault": None, "request_id": str(uuid.uuid4()),
         }
@@ -573,6 +589,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if u.path.endswith("/oauth2/v2.0/token"):
                 return self.token(raw)
+            if u.path == "/metadata/endpoints":
+                return self.metadata()
             if not self.check_auth() or not self.check_api_version():
                 return
             self.route(raw, fault)
@@ -595,6 +613,17 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, {"error": "invalid_scope",
                                     "error_description": "AADSTS70011: The "
                                     "provided value for scope is not valid."})
+        # Entra issues tokens only for resources it knows: the cloud's ARM
+        # audience (and Microsoft Graph); any other is AADSTS500011
+        # invalid_resource, what a custom cloud that sends its ARM URL
+        # as the audience meets on Azure Stack Hub.
+        aud = form["scope"][:-len("/.default")].rstrip("/")
+        if aud not in (m.expected_audience(),
+                       "https://graph.microsoft.com"):
+            return self.reply(400, {"error": "invalid_resource",
+                                    "error_description": "AADSTS500011: "
+                                    "The resource principal named %s was "
+                                    "not found in the tenant." % aud})
         c = m.creds
         if c.get("tenant") and tenant != c["tenant"]:
             return self.reply(400, {"error": "invalid_request",
@@ -620,6 +649,7 @@ class Handler(BaseHTTPRequestHandler):
         life = int(m.args.token_lifetime)
         with m.lock:
             m.tokens[tok] = now() + life
+            m.token_aud[tok] = aud
         self.reply(200, {"token_type": "Bearer", "expires_in": life,
                          "ext_expires_in": life, "access_token": tok})
 
@@ -663,7 +693,37 @@ class Handler(BaseHTTPRequestHandler):
             self.err(401, "ExpiredAuthenticationToken", "The access token "
                      "expiry UTC time is earlier than current UTC time.", hdr)
             return False
+        with m.lock:
+            aud = m.token_aud.get(tok)
+        if aud != m.expected_audience():
+            self.err(401, "InvalidAuthenticationTokenAudience", "The access "
+                     "token has been obtained for wrong audience or "
+                     "resource '%s'. It should exactly match with one of "
+                     "the allowed audiences '%s/'." %
+                     (aud, m.expected_audience()), hdr)
+            return False
         return True
+
+    # ---- cloud metadata (no token), as hashicorp/go-azure-sdk
+    # sdk/internal/metadata/client.go reads it: one cloud object, as an
+    # Azure Stack Hub answers.
+    def metadata(self):
+        m = self.mock
+        if self.command != "GET":
+            return self.err(405, "MethodNotAllowed", "GET only.")
+        if self.query.get("api-version") not in (
+                "2015-01-01", "2019-05-01", "2020-06-01", "2022-09-01"):
+            return self.err(400, "InvalidApiVersionParameter", "The "
+                            "api-version '%s' is invalid." %
+                            self.query.get("api-version"))
+        self.reply(200, {
+            "name": "MockCloud", "portal": m.base(),
+            "resourceManager": m.base() + "/",
+            "authentication": {
+                "loginEndpoint": m.base() + "/",
+                "audiences": [m.expected_audience() + "/"],
+                "tenant": "common", "identityProvider": "AAD"},
+            "suffixes": {}})
 
     def check_api_version(self):
         v = self.query.get("api-version")
@@ -1224,6 +1284,7 @@ def main():
                     dest="retry_after_given")
     ap.add_argument("--realistic", action="store_true")
     ap.add_argument("--token-lifetime", type=int, default=3599)
+    ap.add_argument("--audience")
     args = ap.parse_args()
     args.retry_after = (args.retry_after_given
                         if args.retry_after_given is not None else 1)

@@ -71,7 +71,9 @@ test_defaults(void **state)
 	spec_defaults(s);
 	assert_string_equal(s->azure.peering, "AzurePrivatePeering");
 	assert_string_equal(s->azure.api_version, "2024-05-01");
-	assert_string_equal(s->azure.cloud, "public");
+	/* Unnamed: public, or AZURE_AUTHORITY_HOST's (issue 11 item 12). */
+	assert_string_equal(s->azure.cloud, "");
+	assert_int_equal(s->azure.request_timeout_ms, 65000);
 	assert_int_equal(s->probe.probes_per_hop, 3);
 	assert_int_equal(s->probe.first_ttl, 1);
 	assert_int_equal(s->probe.max_ttl, 30);
@@ -137,7 +139,7 @@ test_seed_drill(void **state)
 	assert_string_equal(s->azure.peering, "AzurePrivatePeering");
 	assert_string_equal(s->azure.vpn_gateway, "SEA-Cust11-VNet01-gw-vpn");
 	assert_string_equal(s->azure.api_version, "2024-05-01");
-	assert_string_equal(s->azure.cloud, "public");
+	assert_string_equal(s->azure.cloud, "");
 	assert_false(s->azure.ipv6);
 
 	assert_int_equal(s->n_devices, 3);
