@@ -1,5 +1,6 @@
 /* Convergence analysis over prober samples; see converge.h. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "converge.h"
@@ -25,6 +26,174 @@ converge_classify(const struct watch_sample *w, const struct hop_set *set)
 	if (w->ttl_reply || w->e2e_reply)
 		return CONVERGE_OTHER;
 	return CONVERGE_LOST;
+}
+
+/* A level (reply TTL, RTT) counts once it holds for this many consecutive
+ * answered samples: one odd answer is noise, not a path. */
+#define LEVEL_RUN 3
+#define RTT_RUN 5
+/* Samples whose median RTT is the old path's level. */
+#define RTT_BASE_N 10
+
+static int
+double_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The reply-TTL level of the first LEVEL_RUN equal answers, and the first
+ * sustained different level after it. */
+static void
+reply_ttl_levels(const struct watch_samples *s, size_t first, int *from,
+    int *to)
+{
+	int cur = -1;
+	unsigned run = 0;
+	size_t i;
+
+	*from = *to = -1;
+	for (i = first; i < s->n; i++) {
+		const struct watch_sample *w = &s->v[i];
+
+		if (!w->e2e_reply)
+			continue;
+		if (w->reply_ttl <= 0) {
+			run = 0;
+			cur = -1;
+			continue;
+		}
+		if (w->reply_ttl != cur) {
+			cur = w->reply_ttl;
+			run = 0;
+		}
+		if (++run < LEVEL_RUN)
+			continue;
+		if (*from < 0)
+			*from = cur;
+		else if (cur != *from) {
+			*to = cur;
+			return;
+		}
+	}
+}
+
+/* The old path's RTT (median of the first answers), and whether a sustained
+ * shift away from it shows; 0 when RTT tells nothing. */
+static double
+rtt_base(const struct watch_samples *s, size_t first, double *band)
+{
+	double v[RTT_BASE_N], base, thr;
+	unsigned n = 0, run = 0;
+	size_t i;
+
+	for (i = first; i < s->n && n < RTT_BASE_N; i++)
+		if (s->v[i].e2e_reply && s->v[i].rtt_ms > 0)
+			v[n++] = s->v[i].rtt_ms;
+	if (n < RTT_BASE_N)
+		return 0;
+	qsort(v, n, sizeof(v[0]), double_cmp);
+	base = v[n / 2];
+	/* A shift is at least 2 ms and half the level: queueing jitter on a
+	 * loaded host stays under that, a different path rarely does. */
+	thr = base * 0.5 > 2.0 ? base * 0.5 : 2.0;
+	for (i = first; i < s->n; i++) {
+		const struct watch_sample *w = &s->v[i];
+
+		if (!w->e2e_reply)
+			continue;
+		if (w->rtt_ms > 0 && (w->rtt_ms > base + thr ||
+		    w->rtt_ms < base - thr)) {
+			if (++run >= RTT_RUN) {
+				*band = thr;
+				return base;
+			}
+		} else {
+			run = 0;
+		}
+	}
+	return 0;
+}
+
+int
+converge_classify_stream(const struct watch_samples *s, size_t first,
+    const struct converge_ref *ref, enum converge_dir dir,
+    struct converge_point *out, int *from_ttl, int *to_ttl)
+{
+	enum converge_class from, to, prev;
+	int lv_from, lv_to;
+	double base, band = 0;
+	size_t i;
+
+	if (s == NULL || ref == NULL || out == NULL || first > s->n ||
+	    (s->n > 0 && s->v == NULL))
+		return -EINVAL;
+	from = dir == CONVERGE_LEAVE ? CONVERGE_PRIMARY : CONVERGE_OTHER;
+	to = dir == CONVERGE_LEAVE ? CONVERGE_OTHER : CONVERGE_PRIMARY;
+	reply_ttl_levels(s, first, &lv_from, &lv_to);
+	/* RTT only where the reply TTL does not move (no TTL in the answer,
+	 * or an asymmetric return path that stays put). */
+	base = lv_to < 0 ? rtt_base(s, first, &band) : 0;
+	prev = from;
+	for (i = first; i < s->n; i++) {
+		const struct watch_sample *w = &s->v[i];
+		struct converge_point *p = &out[i - first];
+
+		if (!w->e2e_reply) {
+			/* Lost means the end-to-end probe got no answer; a
+			 * silent TTL probe is a rate limit, not a loss. */
+			p->cls = CONVERGE_LOST;
+			p->sig = CONVERGE_SIG_NONE;
+			continue;
+		}
+		if (w->ttl_reply && set_contains(ref->primary, &w->ttl_from)) {
+			p->cls = CONVERGE_PRIMARY;
+			p->sig = CONVERGE_SIG_TTL_RESPONDER;
+		} else if (w->ttl_reply && (ref->backup == NULL ||
+		    set_contains(ref->backup, &w->ttl_from))) {
+			p->cls = CONVERGE_OTHER;
+			p->sig = CONVERGE_SIG_TTL_RESPONDER;
+		} else if (lv_to >= 0 && w->reply_ttl > 0) {
+			p->cls = w->reply_ttl == lv_from ? from : to;
+			p->sig = CONVERGE_SIG_REPLY_TTL;
+		} else if (base > 0 && w->rtt_ms > 0 &&
+		    (w->rtt_ms > base + band || w->rtt_ms < base - band)) {
+			p->cls = to;
+			p->sig = CONVERGE_SIG_RTT;
+		} else if (base > 0 && w->rtt_ms > 0 &&
+		    w->rtt_ms < base + band / 4 && w->rtt_ms > base - band / 4) {
+			p->cls = from;
+			p->sig = CONVERGE_SIG_RTT;
+		} else {
+			p->cls = prev;
+			p->sig = CONVERGE_SIG_CARRIED;
+		}
+		prev = p->cls;
+	}
+	if (from_ttl != NULL)
+		*from_ttl = lv_from;
+	if (to_ttl != NULL)
+		*to_ttl = lv_to;
+	return 0;
+}
+
+const char *
+converge_signal_str(enum converge_signal g)
+{
+	switch (g) {
+	case CONVERGE_SIG_NONE:
+		return "none";
+	case CONVERGE_SIG_TTL_RESPONDER:
+		return "ttl_responder";
+	case CONVERGE_SIG_REPLY_TTL:
+		return "reply_ttl";
+	case CONVERGE_SIG_RTT:
+		return "rtt";
+	case CONVERGE_SIG_CARRIED:
+		return "carried";
+	}
+	return "?";
 }
 
 const char *
@@ -66,17 +235,19 @@ add_run(struct converge_result *r, enum converge_class c, uint64_t t)
 }
 
 int
-converge_analyse_dir(const struct watch_samples *s, uint64_t t0_ms,
-    const struct hop_set *primary, enum converge_dir dir, unsigned stable_ms,
+converge_analyse_ref(const struct watch_samples *s, uint64_t t0_ms,
+    const struct converge_ref *ref, enum converge_dir dir, unsigned stable_ms,
     struct converge_result *out)
 {
 	struct converge_result r;
+	struct converge_point *pts;
 	enum converge_class from, to;
 	bool in_target = false, in_loss = false, have_loss = false;
 	uint64_t target_start = 0, loss_start = 0;
 	size_t i, first = 0;
 
-	if (s == NULL || out == NULL || (s->n > 0 && s->v == NULL))
+	if (s == NULL || ref == NULL || out == NULL ||
+	    (s->n > 0 && s->v == NULL))
 		return -EINVAL;
 	from = dir == CONVERGE_LEAVE ? CONVERGE_PRIMARY : CONVERGE_OTHER;
 	to = dir == CONVERGE_LEAVE ? CONVERGE_OTHER : CONVERGE_PRIMARY;
@@ -85,12 +256,18 @@ converge_analyse_dir(const struct watch_samples *s, uint64_t t0_ms,
 	if (first == s->n)
 		return -ENODATA;
 
+	pts = calloc(s->n - first, sizeof(*pts));
+	if (pts == NULL)
+		return -ENOMEM;
 	memset(&r, 0, sizeof(r));
+	(void)converge_classify_stream(s, first, ref, dir, pts,
+	    &r.from_reply_ttl, &r.to_reply_ttl);
 	for (i = first; i < s->n; i++) {
 		const struct watch_sample *w = &s->v[i];
-		enum converge_class c = converge_classify(w, primary);
+		enum converge_class c = pts[i - first].cls;
 
 		r.sent++;
+		r.by_signal[pts[i - first].sig]++;
 		add_run(&r, c, w->t_ms);
 		if (!r.left && c != from) {
 			r.left = true;
@@ -136,8 +313,19 @@ converge_analyse_dir(const struct watch_samples *s, uint64_t t0_ms,
 				in_loss = false;
 		}
 	}
+	free(pts);
 	*out = r;
 	return 0;
+}
+
+int
+converge_analyse_dir(const struct watch_samples *s, uint64_t t0_ms,
+    const struct hop_set *primary, enum converge_dir dir, unsigned stable_ms,
+    struct converge_result *out)
+{
+	struct converge_ref ref = { primary, NULL };
+
+	return converge_analyse_ref(s, t0_ms, &ref, dir, stable_ms, out);
 }
 
 int
