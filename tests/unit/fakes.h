@@ -29,6 +29,8 @@ struct fake_world {
 	enum fake_fault fault;
 	bool enable_always_fails;	/* restore's LRO ends Failed */
 	bool vpn_broken;		/* backup route missing */
+	bool target_silent;		/* watched target answers no probe
+					 * (reach is not a scripted step) */
 	char last_step[64];
 };
 

@@ -147,6 +147,30 @@ test_preflight_refuses(void **st)
 	json_decref(doc);
 }
 
+/* A watched target that answers nothing: preflight names the probe and
+ * method, exit 3, and the peering is never touched. */
+static void
+test_silent_target_refused(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	char *text;
+
+	(void)st;
+	fake_world_init(&w);
+	w.target_silent = true;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_ABORTED);
+	assert_int_equal(w.first_write_step, 0);
+	assert_int_equal(w.writes, 0);
+	text = json_dumps(doc, 0);
+	print_message("# %s\n", err.msg);
+	assert_non_null(strstr(text, "answers icmp"));
+	assert_non_null(strstr(text, "must answer method icmp"));
+	free(text);
+	json_decref(doc);
+}
+
 /* Somebody else already disabled the peering: refuse, never "restore" a
  * state we did not create. */
 static void
@@ -366,6 +390,7 @@ main(void)
 		cmocka_unit_test(test_full_pass),
 		cmocka_unit_test(test_dry_run_writes_nothing),
 		cmocka_unit_test(test_preflight_refuses),
+		cmocka_unit_test(test_silent_target_refused),
 		cmocka_unit_test(test_already_disabled_refused),
 		cmocka_unit_test(test_failed_expectation),
 		cmocka_unit_test(test_drill_deadline),
