@@ -1743,7 +1743,7 @@ spec_defaults(struct spec *s)
 	s->timeouts.settle_s = 5;
 	s->timeouts.restore_s = 1800;
 	s->timeouts.drill_s = 3600;
-	s->converge.rate_hz = 20;
+	s->converge.rate_hz = 100;
 	s->converge.stable_ms = 3000;
 }
 

@@ -93,7 +93,7 @@ struct spec_timeouts {
 };
 
 struct spec_converge {
-	unsigned rate_hz;		/* probes/s per watched target, 20 */
+	unsigned rate_hz;		/* probes/s per watched target, 100 */
 	unsigned stable_ms;		/* on the new path this long = stable,
 					 * 3000 */
 };

@@ -85,7 +85,7 @@ test_defaults(void **state)
 	assert_int_equal(s->timeouts.settle_s, 5);
 	assert_int_equal(s->timeouts.restore_s, 1800);
 	assert_int_equal(s->timeouts.drill_s, 3600);
-	assert_int_equal(s->converge.rate_hz, 20);
+	assert_int_equal(s->converge.rate_hz, 100);
 	assert_int_equal(s->converge.stable_ms, 3000);
 	assert_int_equal(s->n_devices, 0);
 	assert_int_equal(s->n_probes, 0);
