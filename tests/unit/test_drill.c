@@ -97,6 +97,13 @@ test_full_pass(void **st)
 	assert_true(json_is_true(json_object_get(conv, "converged")));
 	assert_true(json_real_value(json_object_get(conv, "left_s")) >= 3.9);
 	assert_true(json_real_value(json_object_get(conv, "left_s")) <= 4.1);
+	/* The fake's TTL probe answers every sample: each answered sample
+	 * is classified by its responder, the one lost by nothing. */
+	assert_true(json_integer_value(json_object_get(json_object_get(conv,
+	    "signals"), "ttl_responder")) > 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    conv, "signals"), "none")), json_integer_value(json_object_get(
+	    conv, "lost")));
 	assert_non_null(json_object_get(json_object_get(doc, "convergence"),
 	    "failback"));
 	assert_false(journal_pending());
