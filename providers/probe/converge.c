@@ -35,6 +35,11 @@ converge_classify(const struct watch_sample *w, const struct hop_set *set)
 /* Samples whose median RTT is the old path's level. */
 #define RTT_BASE_N 10
 
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
+
 static int
 double_cmp(const void *a, const void *b)
 {
@@ -43,17 +48,16 @@ double_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The reply-TTL level of the first LEVEL_RUN equal answers, and the first
- * sustained different level after it. */
+/* The first two sustained reply-TTL levels of the stream (-1: none). */
 static void
-reply_ttl_levels(const struct watch_samples *s, size_t first, int *from,
-    int *to)
+reply_ttl_levels(const struct watch_samples *s, size_t first, int *lv_a,
+    int *lv_b)
 {
 	int cur = -1;
 	unsigned run = 0;
 	size_t i;
 
-	*from = *to = -1;
+	*lv_a = *lv_b = -1;
 	for (i = first; i < s->n; i++) {
 		const struct watch_sample *w = &s->v[i];
 
@@ -70,13 +74,79 @@ reply_ttl_levels(const struct watch_samples *s, size_t first, int *from,
 		}
 		if (++run < LEVEL_RUN)
 			continue;
-		if (*from < 0)
-			*from = cur;
-		else if (cur != *from) {
-			*to = cur;
+		if (*lv_a < 0)
+			*lv_a = cur;
+		else if (cur != *lv_a) {
+			*lv_b = cur;
 			return;
 		}
 	}
+}
+
+/* The class of a TTL-limited answer, or CONVERGE_LOST when it tells
+ * nothing (no answer, or from neither set when a backup set is known). */
+static enum converge_class
+responder_class(const struct watch_sample *w, const struct converge_ref *ref)
+{
+	if (!w->ttl_reply)
+		return CONVERGE_LOST;
+	if (set_contains(ref->primary, &w->ttl_from))
+		return CONVERGE_PRIMARY;
+	if (ref->backup == NULL || set_contains(ref->backup, &w->ttl_from))
+		return CONVERGE_OTHER;
+	return CONVERGE_LOST;
+}
+
+/*
+ * Which class each reply-TTL level means.  A level is anchored by the TTL
+ * responders of samples that carry it (majority); an unanchored level is
+ * the opposite of an anchored one.  With no anchor at all, the first level
+ * is the old path's (the watch starts before the change).  The change can
+ * come within a sample or two of the write (the lab's ARM mock answers at
+ * once), so the anchor matters: the first TTL probes find a full token
+ * bucket and are answered.
+ */
+static void
+level_classes(const struct watch_samples *s, size_t first,
+    const struct converge_ref *ref, enum converge_class from,
+    enum converge_class to, int lv_a, int lv_b, enum converge_class *ca,
+    enum converge_class *cb, bool *mixed)
+{
+	unsigned fa = 0, ta = 0, fb = 0, tb = 0;
+	int va, vb;	/* > 0: votes for from, < 0: for to */
+	size_t i;
+
+	for (i = first; i < s->n; i++) {
+		const struct watch_sample *w = &s->v[i];
+		enum converge_class c = responder_class(w, ref);
+		int v;
+
+		if (!w->e2e_reply || c == CONVERGE_LOST)
+			continue;
+		v = c == from;
+		if (w->reply_ttl == lv_a)
+			*(v ? &fa : &ta) += 1;
+		else if (lv_b >= 0 && w->reply_ttl == lv_b)
+			*(v ? &fb : &tb) += 1;
+	}
+	/* A level the responders put on both paths in earnest (not one odd
+	 * answer at the switch) does not follow the path: a return path
+	 * that stays put while the forward path moves. */
+	*mixed = MIN(fa, ta) * 3 >= MAX(fa, ta) && MIN(fa, ta) > 0;
+	*mixed = *mixed || (MIN(fb, tb) * 3 >= MAX(fb, tb) && MIN(fb, tb) > 0);
+	va = (int)fa - (int)ta;
+	vb = (int)fb - (int)tb;
+	*ca = *cb = CONVERGE_LOST;
+	if (va != 0)
+		*ca = va > 0 ? from : to;
+	if (vb != 0)
+		*cb = vb > 0 ? from : to;
+	if (*ca == CONVERGE_LOST && *cb != CONVERGE_LOST)
+		*ca = *cb == from ? to : from;
+	if (*cb == CONVERGE_LOST && lv_b >= 0)
+		*cb = *ca == CONVERGE_LOST ? to : (*ca == from ? to : from);
+	if (*ca == CONVERGE_LOST && lv_b >= 0)
+		*ca = from;
 }
 
 /* The old path's RTT (median of the first answers), and whether a sustained
@@ -121,8 +191,9 @@ converge_classify_stream(const struct watch_samples *s, size_t first,
     const struct converge_ref *ref, enum converge_dir dir,
     struct converge_point *out, int *from_ttl, int *to_ttl)
 {
-	enum converge_class from, to, prev;
-	int lv_from, lv_to;
+	enum converge_class from, to, prev, ca, cb;
+	int lv_a, lv_b, lv_from = -1, lv_to = -1;
+	bool use_ttl, mixed;
 	double base, band = 0;
 	size_t i;
 
@@ -131,10 +202,33 @@ converge_classify_stream(const struct watch_samples *s, size_t first,
 		return -EINVAL;
 	from = dir == CONVERGE_LEAVE ? CONVERGE_PRIMARY : CONVERGE_OTHER;
 	to = dir == CONVERGE_LEAVE ? CONVERGE_OTHER : CONVERGE_PRIMARY;
-	reply_ttl_levels(s, first, &lv_from, &lv_to);
-	/* RTT only where the reply TTL does not move (no TTL in the answer,
-	 * or an asymmetric return path that stays put). */
-	base = lv_to < 0 ? rtt_base(s, first, &band) : 0;
+	reply_ttl_levels(s, first, &lv_a, &lv_b);
+	level_classes(s, first, ref, from, to, lv_a, lv_b, &ca, &cb, &mixed);
+	/* The reply TTL classifies when it moved between two levels, or when
+	 * its one level is anchored on the new path (the change came before
+	 * the first samples).  One level that is the old path's tells
+	 * nothing: the return path may simply not move (asymmetric). */
+	use_ttl = !mixed && (lv_b >= 0 || (lv_a >= 0 && ca == to));
+	if (lv_a >= 0 && ca == from)
+		lv_from = lv_a;
+	else if (lv_a >= 0 && ca == to)
+		lv_to = lv_a;
+	if (lv_b >= 0 && cb == from)
+		lv_from = lv_b;
+	else if (lv_b >= 0 && cb == to)
+		lv_to = lv_b;
+	/* The old level held for fewer than LEVEL_RUN samples (the change
+	 * came at once): take it from a sample its responder puts there. */
+	for (i = first; use_ttl && lv_from < 0 && i < s->n; i++)
+		if (s->v[i].e2e_reply && s->v[i].reply_ttl > 0 &&
+		    s->v[i].reply_ttl != lv_to &&
+		    responder_class(&s->v[i], ref) == from)
+			lv_from = s->v[i].reply_ttl;
+	if (!use_ttl)
+		lv_to = -1;
+	/* RTT only where the reply TTL does not classify (no TTL in the
+	 * answer, or an asymmetric return path that stays put). */
+	base = !use_ttl ? rtt_base(s, first, &band) : 0;
 	prev = from;
 	for (i = first; i < s->n; i++) {
 		const struct watch_sample *w = &s->v[i];
@@ -154,7 +248,8 @@ converge_classify_stream(const struct watch_samples *s, size_t first,
 		    set_contains(ref->backup, &w->ttl_from))) {
 			p->cls = CONVERGE_OTHER;
 			p->sig = CONVERGE_SIG_TTL_RESPONDER;
-		} else if (lv_to >= 0 && w->reply_ttl > 0) {
+		} else if (use_ttl && w->reply_ttl > 0 &&
+		    (w->reply_ttl == lv_from || w->reply_ttl == lv_to)) {
 			p->cls = w->reply_ttl == lv_from ? from : to;
 			p->sig = CONVERGE_SIG_REPLY_TTL;
 		} else if (base > 0 && w->rtt_ms > 0 &&
