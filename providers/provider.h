@@ -188,7 +188,8 @@ struct watch_req {
 	unsigned rate_hz;		/* end-to-end probes per second */
 	unsigned ttl;			/* TTL of the path-revealing probe; 0 =
 					 * only end-to-end probes */
-	unsigned ttl_rate_hz;		/* 0 = prober default, adaptive ~1/s */
+	unsigned ttl_rate_hz;		/* 0 = prober default, adaptive
+					 * ~1/s */
 	uint64_t max_ms;		/* stop by itself after this long */
 };
 
@@ -197,9 +198,10 @@ struct watch_sample {
 					 * real clock */
 	bool e2e_reply;			/* end-to-end probe answered */
 	double rtt_ms;
-	int reply_ttl;			/* TTL/hop limit of the e2e answer, -1
-					 * unknown */
-	bool ttl_sent;			/* a TTL-limited probe went with it */
+	int reply_ttl;			/* TTL/hop limit of the e2e answer,
+					 * -1 unknown */
+	bool ttl_sent;			/* a TTL-limited probe went with
+					 * it */
 	bool ttl_reply;			/* the TTL-limited probe answered */
 	struct fd_addr ttl_from;	/* who answered it */
 };

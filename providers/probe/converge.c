@@ -257,7 +257,8 @@ converge_classify_stream(const struct watch_samples *s, size_t first,
 			p->cls = to;
 			p->sig = CONVERGE_SIG_RTT;
 		} else if (base > 0 && w->rtt_ms > 0 &&
-		    w->rtt_ms < base + band / 4 && w->rtt_ms > base - band / 4) {
+		    w->rtt_ms < base + band / 4 &&
+		    w->rtt_ms > base - band / 4) {
 			p->cls = from;
 			p->sig = CONVERGE_SIG_RTT;
 		} else {
