@@ -204,6 +204,16 @@ converge_classify_stream(const struct watch_samples *s, size_t first,
 	to = dir == CONVERGE_LEAVE ? CONVERGE_OTHER : CONVERGE_PRIMARY;
 	reply_ttl_levels(s, first, &lv_a, &lv_b);
 	level_classes(s, first, ref, from, to, lv_a, lv_b, &ca, &cb, &mixed);
+	/* One sustained, unanchored level, and an answer at another level
+	 * whose responder is on the old path (the change came a sample or
+	 * two after the write, too soon for the old level to sustain): the
+	 * sustained level is the new path's. */
+	for (i = first; lv_a >= 0 && lv_b < 0 && ca == CONVERGE_LOST &&
+	    i < s->n; i++)
+		if (s->v[i].e2e_reply && s->v[i].reply_ttl > 0 &&
+		    s->v[i].reply_ttl != lv_a &&
+		    responder_class(&s->v[i], ref) == from)
+			ca = to;
 	/* The reply TTL classifies when it moved between two levels, or when
 	 * its one level is anchored on the new path (the change came before
 	 * the first samples).  One level that is the old path's tells

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/icmp6.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,6 +22,15 @@
 /* A reply later than this is counted as lost: at 20 probes a second a
  * path that answers after a second is not a working path. */
 #define PROBER_REPLY_MS 1000
+/* tcp: at most this many connects in flight (rate_hz x PROBER_REPLY_MS
+ * would be 1000 at the highest rate; older ones count as lost). */
+#define PROBER_CONN_MAX 256
+/* The TTL-limited probe's default pace.  Linux answers ICMP errors to one
+ * peer with a token bucket of icmp_ratelimit (1000 ms) and a burst of 6
+ * (net/ipv4/icmp.c icmpv4_xrlim_allow -> inet_peer_xrlim_allow,
+ * XRLIM_BURST_FACTOR 6); edge routers police time-exceeded harder (the
+ * lab's MSEEs: 2/s).  One a second is answered by both. */
+#define PROBER_TTL_HZ 1
 
 struct pw_payload {
 	uint32_t magic;
@@ -42,6 +52,13 @@ struct prober {
 	struct watch_samples s;
 	uint64_t *sent_ns;	/* per sample and kind: [2 * seq + kind] */
 	size_t sent_cap;
+	unsigned ttl_every;	/* a TTL-limited probe every n-th slot */
+	/* tcp: connects in flight, closed when answered or too old */
+	struct pw_conn {
+		int fd;
+		uint32_t seq;
+	} conn[PROBER_CONN_MAX];
+	unsigned n_conn;
 };
 
 static uint64_t
@@ -53,21 +70,52 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * A socket towards the target.  proto: IPPROTO_UDP (answered through the
+ * error queue), IPPROTO_ICMP (an unprivileged ping socket: the kernel
+ * keeps the echo id, we get the reply's TTL through IP_RECVTTL) or
+ * IPPROTO_TCP (one per probe, non-blocking connect).
+ */
 static int
-open_sock(const struct prober *p, unsigned port, int ttl, int *out,
-    struct fd_error *err)
+open_sock(const struct prober *p, int proto, unsigned port, int ttl,
+    int *out, struct fd_error *err)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	int fd, on = 1, rc;
 	bool v4 = p->req.target.family == AF_INET;
+	int type = proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
 
-	fd = socket(p->req.target.family,
-	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (proto == IPPROTO_ICMP && !v4)
+		proto = IPPROTO_ICMPV6;
+	fd = socket(p->req.target.family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    proto);
+	if (fd < 0 && (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) &&
+	    (errno == EACCES || errno == EPERM))
+		/* Ping sockets are allowed to the groups in
+		 * net.ipv4.ping_group_range (also for IPv6; see
+		 * Documentation/networking/ip-sysctl.rst); Debian's default
+		 * "1 0" allows nobody. */
+		return fd_error_set(err, -EACCES, "icmp probe: the kernel "
+		    "refuses an unprivileged ping socket (%s): allow this "
+		    "user's group with sysctl -w net.ipv4.ping_group_range="
+		    "\"0 2147483647\" (or a range holding gid %u), or use "
+		    "method tcp or udp", strerror(errno), (unsigned)getgid());
 	if (fd < 0)
 		return fd_error_set(err, -errno, "socket: %s", strerror(errno));
-	rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on)) :
-	    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof(on));
+	if (proto == IPPROTO_UDP)
+		rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on)) :
+		    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof(on));
+	else if (proto == IPPROTO_TCP) {
+		struct linger l = { 1, 0 };
+
+		/* Close sends RST: no connection is left half-open or in
+		 * TIME_WAIT on the target. */
+		rc = setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	} else
+		rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVTTL, &on, sizeof(on)) :
+		    setsockopt(fd, SOL_IPV6, IPV6_RECVHOPLIMIT, &on,
+		    sizeof(on));
 	if (rc == 0)
 		rc = v4 ? setsockopt(fd, SOL_IP, IP_TTL, &ttl, sizeof(ttl)) :
 		    setsockopt(fd, SOL_IPV6, IPV6_UNICAST_HOPS, &ttl,
@@ -127,7 +175,8 @@ open_sock(const struct prober *p, unsigned port, int ttl, int *out,
 		memcpy(&s6->sin6_addr, p->req.target.b, 16);
 		sl = sizeof(*s6);
 	}
-	if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 &&
+	    !(proto == IPPROTO_TCP && errno == EINPROGRESS)) {
 		rc = fd_error_set(err, -errno, "connect: %s", strerror(errno));
 		close(fd);
 		return rc;
@@ -223,6 +272,155 @@ drain(struct prober *p, int fd)
 	}
 }
 
+/* Echo replies on the ping socket: the kernel matched the echo id; we
+ * match our nonce and sequence in the payload, and keep the reply's TTL
+ * (hop limit): the return path's length tells which path answered. */
+static void
+drain_echo(struct prober *p)
+{
+	for (;;) {
+		struct {
+			struct icmphdr h;	/* same size as icmp6_hdr */
+			struct pw_payload pl;
+		} r;
+		char ctl[128];
+		struct iovec iov = { &r, sizeof(r) };
+		struct msghdr msg;
+		struct cmsghdr *c;
+		struct watch_sample *w;
+		uint64_t t, sent;
+		int ttl = -1;
+		ssize_t n;
+		bool v4 = p->req.target.family == AF_INET;
+
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl;
+		msg.msg_controllen = sizeof(ctl);
+		n = recvmsg(p->fd_e2e, &msg, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			/* An ICMP error for an echo (net unreachable ...):
+			 * reported through sk_err, read it off; no answer. */
+			continue;
+		}
+		t = now_ns();
+		if ((size_t)n < sizeof(r) ||
+		    r.h.type != (v4 ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY) ||
+		    r.pl.magic != PROBER_MAGIC || r.pl.nonce != p->nonce ||
+		    r.pl.seq >= p->s.n || r.pl.kind != 0)
+			continue;
+		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
+		    c = CMSG_NXTHDR(&msg, c))
+			if ((c->cmsg_level == SOL_IP &&
+			    c->cmsg_type == IP_TTL) ||
+			    (c->cmsg_level == SOL_IPV6 &&
+			    c->cmsg_type == IPV6_HOPLIMIT))
+				memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
+		w = &p->s.v[r.pl.seq];
+		sent = p->sent_ns[2 * r.pl.seq];
+		if (sent == 0 || t - sent > PROBER_REPLY_MS * 1000000ull ||
+		    w->e2e_reply)
+			continue;
+		w->e2e_reply = true;
+		w->rtt_ms = (double)(t - sent) / 1e6;
+		w->reply_ttl = ttl;
+	}
+}
+
+static void
+send_echo(struct prober *p, uint32_t seq)
+{
+	struct {
+		struct icmphdr h;
+		struct pw_payload pl;
+	} q;
+
+	memset(&q, 0, sizeof(q));
+	/* ICMP6_ECHO_REQUEST for IPv6; the ping socket sets the id and the
+	 * checksum (net/ipv4/ping.c ping_v4_sendmsg / ping_v6_sendmsg). */
+	q.h.type = p->req.target.family == AF_INET ? ICMP_ECHO :
+	    ICMP6_ECHO_REQUEST;
+	q.h.un.echo.sequence = htons((uint16_t)seq);
+	q.pl = (struct pw_payload){ PROBER_MAGIC, p->nonce, seq, 0 };
+	p->sent_ns[2 * seq] = now_ns();
+	if (send(p->fd_e2e, &q, sizeof(q), 0) != (ssize_t)sizeof(q)) {
+		p->sent_ns[2 * seq] = 0;
+		drain_echo(p);
+	}
+}
+
+static void
+conn_close(struct prober *p, unsigned i)
+{
+	close(p->conn[i].fd);
+	p->conn[i] = p->conn[--p->n_conn];
+}
+
+/* A connect answered: SYN-ACK (connected) or RST (refused) both prove the
+ * target answers on this path. */
+static void
+conn_answered(struct prober *p, uint32_t seq)
+{
+	struct watch_sample *w = &p->s.v[seq];
+	uint64_t sent = p->sent_ns[2 * seq];
+
+	if (sent != 0 && !w->e2e_reply) {
+		w->e2e_reply = true;
+		w->rtt_ms = (double)(now_ns() - sent) / 1e6;
+	}
+}
+
+static void
+send_tcp(struct prober *p, uint32_t seq)
+{
+	unsigned port = p->req.port;
+	int fd = -1, rc;
+
+	if (p->n_conn == PROBER_CONN_MAX)
+		conn_close(p, 0);	/* the oldest: counted lost */
+	p->sent_ns[2 * seq] = now_ns();
+	rc = open_sock(p, IPPROTO_TCP, port, 64, &fd, NULL);
+	if (rc == 0 && fd >= 0) {
+		p->conn[p->n_conn].fd = fd;
+		p->conn[p->n_conn].seq = seq;
+		p->n_conn++;
+	} else if (rc == -ECONNREFUSED) {
+		conn_answered(p, seq);
+	}
+}
+
+static void
+check_conns(struct prober *p, uint64_t now)
+{
+	unsigned i = 0;
+
+	while (i < p->n_conn) {
+		struct pollfd pf = { p->conn[i].fd, POLLOUT, 0 };
+		uint32_t seq = p->conn[i].seq;
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		if (poll(&pf, 1, 0) > 0) {
+			getsockopt(pf.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+			if (soerr == 0 || soerr == ECONNREFUSED)
+				conn_answered(p, seq);
+			conn_close(p, i);
+			continue;
+		}
+		if (now - p->sent_ns[2 * seq] >
+		    PROBER_REPLY_MS * 1000000ull) {
+			conn_close(p, i);
+			continue;
+		}
+		i++;
+	}
+}
+
 static void
 send_one(struct prober *p, int fd, uint32_t seq, uint32_t kind)
 {
@@ -241,6 +439,17 @@ send_one(struct prober *p, int fd, uint32_t seq, uint32_t kind)
 	p->sent_ns[2 * seq + kind] = 0;
 }
 
+static void
+drain_all(struct prober *p)
+{
+	if (p->req.method == PROBE_METHOD_ICMP)
+		drain_echo(p);
+	else if (p->req.method == PROBE_METHOD_UDP)
+		drain(p, p->fd_e2e);
+	if (p->fd_ttl >= 0)
+		drain(p, p->fd_ttl);
+}
+
 static void *
 thread_main(void *arg)
 {
@@ -253,7 +462,7 @@ thread_main(void *arg)
 	period = 1000000000ull / p->req.rate_hz;
 	end = start + p->req.max_ms * 1000000ull;
 	next = start;
-	pfd[0].fd = p->fd_e2e;
+	pfd[0].fd = p->fd_e2e;	/* -1 for tcp: poll ignores it */
 	pfd[0].events = POLLIN;
 	pfd[1].fd = p->fd_ttl;
 	pfd[1].events = POLLIN;
@@ -287,9 +496,17 @@ thread_main(void *arg)
 				break;
 			}
 			p->sent_ns[2 * seq] = p->sent_ns[2 * seq + 1] = 0;
-			send_one(p, p->fd_e2e, seq, 0);
-			if (p->fd_ttl >= 0)
+			p->s.v[seq].reply_ttl = -1;
+			if (p->req.method == PROBE_METHOD_ICMP)
+				send_echo(p, seq);
+			else if (p->req.method == PROBE_METHOD_TCP)
+				send_tcp(p, seq);
+			else
+				send_one(p, p->fd_e2e, seq, 0);
+			if (p->fd_ttl >= 0 && seq % p->ttl_every == 0) {
+				p->s.v[seq].ttl_sent = true;
 				send_one(p, p->fd_ttl, seq, 1);
+			}
 			seq++;
 			/* Keep the schedule, but never burst to catch up. */
 			next += period;
@@ -300,23 +517,25 @@ thread_main(void *arg)
 		wait = next > now ? (int)((next - now) / 1000000u) : 0;
 		if (wait > 50)
 			wait = 50;	/* re-check the stop flag */
-		if (poll(pfd, nfd, wait) > 0) {
-			drain(p, p->fd_e2e);
-			if (p->fd_ttl >= 0)
-				drain(p, p->fd_ttl);
-		}
+		if (p->n_conn > 0 && wait > 1)
+			wait = 1;	/* connects are polled one by one */
+		if (poll(pfd, nfd, wait) > 0)
+			drain_all(p);
+		if (p->n_conn > 0)
+			check_conns(p, now_ns());
 	}
 	/* Give the last probes their chance to be answered. */
 	{
 		uint64_t grace = now_ns() + 200000000ull;
 
 		while (now_ns() < grace) {
-			if (poll(pfd, nfd, 20) > 0) {
-				drain(p, p->fd_e2e);
-				if (p->fd_ttl >= 0)
-					drain(p, p->fd_ttl);
-			}
+			if (poll(pfd, nfd, p->n_conn > 0 ? 1 : 20) > 0)
+				drain_all(p);
+			if (p->n_conn > 0)
+				check_conns(p, now_ns());
 		}
+		while (p->n_conn > 0)
+			conn_close(p, 0);
 	}
 	return NULL;
 }
@@ -347,9 +566,24 @@ prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
 	atomic_init(&p->stop, 0);
 	p->nonce = (uint32_t)(now_ns() ^ ((uint64_t)getpid() << 12));
 	port = p->cfg.port ? p->cfg.port : 33434;
-	rc = open_sock(p, port, 64, &p->fd_e2e, err);
+	if (req->method == PROBE_METHOD_UDP && req->port != 0)
+		port = req->port;
+	p->ttl_every = req->rate_hz / (req->ttl_rate_hz ? req->ttl_rate_hz :
+	    PROBER_TTL_HZ);
+	if (p->ttl_every == 0)
+		p->ttl_every = 1;
+	rc = 0;
+	if (req->method == PROBE_METHOD_ICMP)
+		rc = open_sock(p, IPPROTO_ICMP, 0, 64, &p->fd_e2e, err);
+	else if (req->method == PROBE_METHOD_UDP)
+		rc = open_sock(p, IPPROTO_UDP, port, 64, &p->fd_e2e, err);
+	else if (req->port == 0 || req->port > 65535)
+		rc = fd_error_set(err, -EINVAL, "watch: tcp needs a port");
+	/* The path-revealing probe stays UDP: time-exceeded comes back
+	 * through the error queue whatever the end-to-end method. */
 	if (rc == 0 && req->ttl > 0)
-		rc = open_sock(p, port + 1, (int)req->ttl, &p->fd_ttl, err);
+		rc = open_sock(p, IPPROTO_UDP, port + 1, (int)req->ttl,
+		    &p->fd_ttl, err);
 	if (rc == 0) {
 		rc = -pthread_create(&p->thread, NULL, thread_main, p);
 		if (rc < 0)
