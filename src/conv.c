@@ -30,7 +30,8 @@ drill_watch_json(const struct drill_watch *w, const struct watch_samples *s,
     struct drill_watch_result *out)
 {
 	struct converge_ref ref = { &w->primary,
-	    w->backup.n > 0 ? &w->backup : NULL };
+	    w->backup.n > 0 ? &w->backup : NULL,
+	    w->target.family != 0 ? &w->target : NULL };
 	struct converge_result r;
 	json_t *conv, *tl, *sig;
 	unsigned i;

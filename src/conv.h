@@ -34,6 +34,7 @@ struct drill_watch {
 				 * responder outside primary */
 	unsigned ttl;		/* TTL at which they answered in baseline */
 	unsigned rate_hz;
+	struct fd_addr target;	/* the watched probe's destination */
 	struct drill_watch_run failover, failback;
 };
 

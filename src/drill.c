@@ -647,11 +647,14 @@ watch_setup(struct drill *d)
 		return;
 	(void)spec_watch_classes(s, s->probes[d->watch.probe].name,
 	    &d->watch.primary, &d->watch.backup);
-	/* The TTL of the first baseline hop inside the primary set. */
+	/* The TTL of the last baseline hop inside the primary set: the
+	 * deepest one is the likeliest to reach the target, or a hop that
+	 * answers, on a shorter backup path (the first hop after the
+	 * on-prem edge is often a silent VPN gateway). */
 	if (d->traces[d->watch.probe] != NULL) {
 		const struct hop_list *l = d->traces[d->watch.probe];
 
-		for (i = 0; i < l->n && d->watch.ttl == 0; i++)
+		for (i = 0; i < l->n; i++)
 			for (x = 0; x < l->hops[i].n_answers; x++)
 				for (j = 0; j < d->watch.primary.n; j++)
 					if (prefix_contains(
@@ -673,6 +676,7 @@ watch_start(struct drill *d, struct drill_watch_run *run,
 	d->watch.rate_hz = d->s->converge.rate_hz;
 	memset(&req, 0, sizeof(req));
 	req.target = d->s->probes[d->watch.probe].to;
+	d->watch.target = req.target;
 	req.method = d->s->probes[d->watch.probe].method;
 	req.port = d->s->probes[d->watch.probe].port;
 	req.rate_hz = d->s->converge.rate_hz;

@@ -92,6 +92,11 @@ responder_class(const struct watch_sample *w, const struct converge_ref *ref)
 		return CONVERGE_LOST;
 	if (set_contains(ref->primary, &w->ttl_from))
 		return CONVERGE_PRIMARY;
+	/* The probe's TTL is the one at which a primary hop answered in the
+	 * baseline, before the target: the target answering it is a shorter
+	 * path, not the primary. */
+	if (ref->target != NULL && addr_equal(ref->target, &w->ttl_from))
+		return CONVERGE_OTHER;
 	if (ref->backup == NULL || set_contains(ref->backup, &w->ttl_from))
 		return CONVERGE_OTHER;
 	return CONVERGE_LOST;
@@ -251,12 +256,8 @@ converge_classify_stream(const struct watch_samples *s, size_t first,
 			p->sig = CONVERGE_SIG_NONE;
 			continue;
 		}
-		if (w->ttl_reply && set_contains(ref->primary, &w->ttl_from)) {
-			p->cls = CONVERGE_PRIMARY;
-			p->sig = CONVERGE_SIG_TTL_RESPONDER;
-		} else if (w->ttl_reply && (ref->backup == NULL ||
-		    set_contains(ref->backup, &w->ttl_from))) {
-			p->cls = CONVERGE_OTHER;
+		if (responder_class(w, ref) != CONVERGE_LOST) {
+			p->cls = responder_class(w, ref);
 			p->sig = CONVERGE_SIG_TTL_RESPONDER;
 		} else if (use_ttl && w->reply_ttl > 0 &&
 		    (w->reply_ttl == lv_from || w->reply_ttl == lv_to)) {

@@ -60,6 +60,9 @@ struct converge_point {
 struct converge_ref {
 	const struct hop_set *primary;
 	const struct hop_set *backup;
+	/* The watched target: its own answer to a TTL-limited probe means
+	 * the path is shorter than the old one at that TTL (may be NULL). */
+	const struct fd_addr *target;
 };
 
 struct converge_run {

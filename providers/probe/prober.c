@@ -57,6 +57,7 @@ struct prober {
 	struct pw_conn {
 		int fd;
 		uint32_t seq;
+		uint32_t kind;	/* 0 end-to-end, 1 TTL-limited */
 	} conn[PROBER_CONN_MAX];
 	unsigned n_conn;
 };
@@ -103,16 +104,29 @@ open_sock(const struct prober *p, int proto, unsigned port, int ttl,
 		    "method tcp or udp", strerror(errno), (unsigned)getgid());
 	if (fd < 0)
 		return fd_error_set(err, -errno, "socket: %s", strerror(errno));
-	if (proto == IPPROTO_UDP)
+	if (proto == IPPROTO_UDP || proto == IPPROTO_TCP)
+		/* TCP too: a time-exceeded for the SYN ends the connect
+		 * and is queued with its offender (net/ipv4/tcp_ipv4.c
+		 * tcp_v4_err -> ip_icmp_error in SYN_SENT). */
 		rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on)) :
 		    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof(on));
-	else if (proto == IPPROTO_TCP) {
+	else {
+		rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVTTL, &on, sizeof(on)) :
+		    setsockopt(fd, SOL_IPV6, IPV6_RECVHOPLIMIT, &on,
+		    sizeof(on));
+		if (rc == 0)
+			rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVERR, &on,
+			    sizeof(on)) : setsockopt(fd, SOL_IPV6,
+			    IPV6_RECVERR, &on, sizeof(on));
+	}
+	if (rc == 0 && proto == IPPROTO_TCP) {
 		struct linger l = { 1, 0 };
 
 		/* Close sends RST: no connection is left half-open or in
 		 * TIME_WAIT on the target. */
 		rc = setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	} else
+	}
+	if (0)
 		rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVTTL, &on, sizeof(on)) :
 		    setsockopt(fd, SOL_IPV6, IPV6_RECVHOPLIMIT, &on,
 		    sizeof(on));
@@ -272,12 +286,82 @@ drain(struct prober *p, int fd)
 	}
 }
 
+/* Time-exceeded for the TTL-limited echoes: ping sockets queue ICMP
+ * errors with IP_RECVERR (net/ipv4/ping.c ping_err -> ip_icmp_error); the
+ * data is our echo from its ICMP header on. */
+static void
+drain_echo_err(struct prober *p, int fd)
+{
+	for (;;) {
+		struct {
+			struct icmphdr h;
+			struct pw_payload pl;
+		} r;
+		char ctl[512];
+		struct sockaddr_storage peer;
+		struct iovec iov = { &r, sizeof(r) };
+		struct msghdr msg;
+		struct cmsghdr *c;
+		struct sock_extended_err *ee = NULL;
+		const struct sockaddr *off;
+		struct watch_sample *w;
+		ssize_t n;
+
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_name = &peer;
+		msg.msg_namelen = sizeof(peer);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl;
+		msg.msg_controllen = sizeof(ctl);
+		n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
+		    c = CMSG_NXTHDR(&msg, c))
+			if ((c->cmsg_level == SOL_IP &&
+			    c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == SOL_IPV6 &&
+			    c->cmsg_type == IPV6_RECVERR))
+				ee = (struct sock_extended_err *)CMSG_DATA(c);
+		if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+		    ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
+		    (size_t)n < sizeof(r) || r.pl.magic != PROBER_MAGIC ||
+		    r.pl.nonce != p->nonce || r.pl.seq >= p->s.n ||
+		    r.pl.kind != 1)
+			continue;
+		w = &p->s.v[r.pl.seq];
+		if (w->ttl_reply || p->sent_ns[2 * r.pl.seq + 1] == 0)
+			continue;
+		off = SO_EE_OFFENDER(ee);
+		memset(&w->ttl_from, 0, sizeof(w->ttl_from));
+		if (off->sa_family == AF_INET) {
+			w->ttl_from.family = AF_INET;
+			memcpy(w->ttl_from.b,
+			    &((const struct sockaddr_in *)off)->sin_addr, 4);
+		} else if (off->sa_family == AF_INET6) {
+			w->ttl_from.family = AF_INET6;
+			memcpy(w->ttl_from.b,
+			    &((const struct sockaddr_in6 *)off)->sin6_addr,
+			    16);
+		} else {
+			continue;
+		}
+		w->ttl_reply = true;
+	}
+}
+
 /* Echo replies on the ping socket: the kernel matched the echo id; we
  * match our nonce and sequence in the payload, and keep the reply's TTL
  * (hop limit): the return path's length tells which path answered. */
 static void
-drain_echo(struct prober *p)
+drain_echo(struct prober *p, int fd, uint32_t kind)
 {
+	if (kind == 1)
+		drain_echo_err(p, fd);
 	for (;;) {
 		struct {
 			struct icmphdr h;	/* same size as icmp6_hdr */
@@ -298,7 +382,7 @@ drain_echo(struct prober *p)
 		msg.msg_iovlen = 1;
 		msg.msg_control = ctl;
 		msg.msg_controllen = sizeof(ctl);
-		n = recvmsg(p->fd_e2e, &msg, MSG_DONTWAIT);
+		n = recvmsg(fd, &msg, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -312,8 +396,20 @@ drain_echo(struct prober *p)
 		if ((size_t)n < sizeof(r) ||
 		    r.h.type != (v4 ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY) ||
 		    r.pl.magic != PROBER_MAGIC || r.pl.nonce != p->nonce ||
-		    r.pl.seq >= p->s.n || r.pl.kind != 0)
+		    r.pl.seq >= p->s.n || r.pl.kind != kind)
 			continue;
+		w = &p->s.v[r.pl.seq];
+		if (kind == 1) {
+			/* The target itself answered the TTL-limited echo:
+			 * the path is no longer than that TTL.  Echo replies
+			 * are not rate-limited (icmp_ratemask), so this
+			 * leaves the target's error budget to the traces. */
+			if (!w->ttl_reply && p->sent_ns[2 * r.pl.seq + 1]) {
+				w->ttl_reply = true;
+				w->ttl_from = p->req.target;
+			}
+			continue;
+		}
 		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
 		    c = CMSG_NXTHDR(&msg, c))
 			if ((c->cmsg_level == SOL_IP &&
@@ -321,7 +417,6 @@ drain_echo(struct prober *p)
 			    (c->cmsg_level == SOL_IPV6 &&
 			    c->cmsg_type == IPV6_HOPLIMIT))
 				memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
-		w = &p->s.v[r.pl.seq];
 		sent = p->sent_ns[2 * r.pl.seq];
 		if (sent == 0 || t - sent > PROBER_REPLY_MS * 1000000ull ||
 		    w->e2e_reply)
@@ -333,7 +428,7 @@ drain_echo(struct prober *p)
 }
 
 static void
-send_echo(struct prober *p, uint32_t seq)
+send_echo(struct prober *p, int fd, uint32_t seq, uint32_t kind)
 {
 	struct {
 		struct icmphdr h;
@@ -346,11 +441,11 @@ send_echo(struct prober *p, uint32_t seq)
 	q.h.type = p->req.target.family == AF_INET ? ICMP_ECHO :
 	    ICMP6_ECHO_REQUEST;
 	q.h.un.echo.sequence = htons((uint16_t)seq);
-	q.pl = (struct pw_payload){ PROBER_MAGIC, p->nonce, seq, 0 };
-	p->sent_ns[2 * seq] = now_ns();
-	if (send(p->fd_e2e, &q, sizeof(q), 0) != (ssize_t)sizeof(q)) {
-		p->sent_ns[2 * seq] = 0;
-		drain_echo(p);
+	q.pl = (struct pw_payload){ PROBER_MAGIC, p->nonce, seq, kind };
+	p->sent_ns[2 * seq + kind] = now_ns();
+	if (send(fd, &q, sizeof(q), 0) != (ssize_t)sizeof(q)) {
+		p->sent_ns[2 * seq + kind] = 0;
+		drain_echo(p, fd, kind);
 	}
 }
 
@@ -375,22 +470,79 @@ conn_answered(struct prober *p, uint32_t seq)
 	}
 }
 
+/* The TTL-limited connect was answered: by the target itself (the path
+ * is no longer than this TTL), or by the router whose time-exceeded is
+ * queued on the socket. */
 static void
-send_tcp(struct prober *p, uint32_t seq)
+conn_ttl_answered(struct prober *p, int fd, uint32_t seq, bool target)
 {
-	unsigned port = p->req.port;
+	struct watch_sample *w = &p->s.v[seq];
+	struct sock_extended_err *ee = NULL;
+	const struct sockaddr *off;
+	char ctl[512], buf[64];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr msg;
+	struct cmsghdr *c;
+
+	if (w->ttl_reply)
+		return;
+	if (target) {
+		w->ttl_reply = true;
+		w->ttl_from = p->req.target;
+		return;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl;
+	msg.msg_controllen = sizeof(ctl);
+	if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		return;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
+		if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+		    (c->cmsg_level == SOL_IPV6 &&
+		    c->cmsg_type == IPV6_RECVERR))
+			ee = (struct sock_extended_err *)CMSG_DATA(c);
+	if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+	    ee->ee_origin != SO_EE_ORIGIN_ICMP6))
+		return;
+	off = SO_EE_OFFENDER(ee);
+	memset(&w->ttl_from, 0, sizeof(w->ttl_from));
+	if (off->sa_family == AF_INET) {
+		w->ttl_from.family = AF_INET;
+		memcpy(w->ttl_from.b,
+		    &((const struct sockaddr_in *)off)->sin_addr, 4);
+	} else if (off->sa_family == AF_INET6) {
+		w->ttl_from.family = AF_INET6;
+		memcpy(w->ttl_from.b,
+		    &((const struct sockaddr_in6 *)off)->sin6_addr, 16);
+	} else {
+		return;
+	}
+	w->ttl_reply = true;
+}
+
+/* One connect probe; kind 1 goes with the path-revealing TTL. */
+static void
+send_tcp(struct prober *p, uint32_t seq, uint32_t kind)
+{
 	int fd = -1, rc;
 
 	if (p->n_conn == PROBER_CONN_MAX)
 		conn_close(p, 0);	/* the oldest: counted lost */
-	p->sent_ns[2 * seq] = now_ns();
-	rc = open_sock(p, IPPROTO_TCP, port, 64, &fd, NULL);
+	p->sent_ns[2 * seq + kind] = now_ns();
+	rc = open_sock(p, IPPROTO_TCP, p->req.port,
+	    kind ? (int)p->req.ttl : 64, &fd, NULL);
 	if (rc == 0 && fd >= 0) {
 		p->conn[p->n_conn].fd = fd;
 		p->conn[p->n_conn].seq = seq;
+		p->conn[p->n_conn].kind = kind;
 		p->n_conn++;
 	} else if (rc == -ECONNREFUSED) {
-		conn_answered(p, seq);
+		if (kind)
+			conn_ttl_answered(p, -1, seq, true);
+		else
+			conn_answered(p, seq);
 	}
 }
 
@@ -401,18 +553,23 @@ check_conns(struct prober *p, uint64_t now)
 
 	while (i < p->n_conn) {
 		struct pollfd pf = { p->conn[i].fd, POLLOUT, 0 };
-		uint32_t seq = p->conn[i].seq;
+		uint32_t seq = p->conn[i].seq, kind = p->conn[i].kind;
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
 
 		if (poll(&pf, 1, 0) > 0) {
+			bool target;
+
 			getsockopt(pf.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-			if (soerr == 0 || soerr == ECONNREFUSED)
+			target = soerr == 0 || soerr == ECONNREFUSED;
+			if (kind)
+				conn_ttl_answered(p, pf.fd, seq, target);
+			else if (target)
 				conn_answered(p, seq);
 			conn_close(p, i);
 			continue;
 		}
-		if (now - p->sent_ns[2 * seq] >
+		if (now - p->sent_ns[2 * seq + kind] >
 		    PROBER_REPLY_MS * 1000000ull) {
 			conn_close(p, i);
 			continue;
@@ -442,9 +599,13 @@ send_one(struct prober *p, int fd, uint32_t seq, uint32_t kind)
 static void
 drain_all(struct prober *p)
 {
-	if (p->req.method == PROBE_METHOD_ICMP)
-		drain_echo(p);
-	else if (p->req.method == PROBE_METHOD_UDP)
+	if (p->req.method == PROBE_METHOD_ICMP) {
+		drain_echo(p, p->fd_e2e, 0);
+		if (p->fd_ttl >= 0)
+			drain_echo(p, p->fd_ttl, 1);
+		return;
+	}
+	if (p->req.method == PROBE_METHOD_UDP)
 		drain(p, p->fd_e2e);
 	if (p->fd_ttl >= 0)
 		drain(p, p->fd_ttl);
@@ -498,14 +659,19 @@ thread_main(void *arg)
 			p->sent_ns[2 * seq] = p->sent_ns[2 * seq + 1] = 0;
 			p->s.v[seq].reply_ttl = -1;
 			if (p->req.method == PROBE_METHOD_ICMP)
-				send_echo(p, seq);
+				send_echo(p, p->fd_e2e, seq, 0);
 			else if (p->req.method == PROBE_METHOD_TCP)
-				send_tcp(p, seq);
+				send_tcp(p, seq, 0);
 			else
 				send_one(p, p->fd_e2e, seq, 0);
-			if (p->fd_ttl >= 0 && seq % p->ttl_every == 0) {
+			if (p->req.ttl > 0 && seq % p->ttl_every == 0) {
 				p->s.v[seq].ttl_sent = true;
-				send_one(p, p->fd_ttl, seq, 1);
+				if (p->req.method == PROBE_METHOD_TCP)
+					send_tcp(p, seq, 1);
+				else if (p->req.method == PROBE_METHOD_ICMP)
+					send_echo(p, p->fd_ttl, seq, 1);
+				else
+					send_one(p, p->fd_ttl, seq, 1);
 			}
 			seq++;
 			/* Keep the schedule, but never burst to catch up. */
@@ -579,11 +745,16 @@ prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
 		rc = open_sock(p, IPPROTO_UDP, port, 64, &p->fd_e2e, err);
 	else if (req->port == 0 || req->port > 65535)
 		rc = fd_error_set(err, -EINVAL, "watch: tcp needs a port");
-	/* The path-revealing probe stays UDP: time-exceeded comes back
-	 * through the error queue whatever the end-to-end method. */
-	if (rc == 0 && req->ttl > 0)
+	/* The path-revealing probe is UDP (time-exceeded through the error
+	 * queue) but for tcp, whose targets drop UDP: there it is a
+	 * TTL-limited connect, so the target itself answers it where the
+	 * path got shorter. */
+	if (rc == 0 && req->ttl > 0 && req->method == PROBE_METHOD_UDP)
 		rc = open_sock(p, IPPROTO_UDP, port + 1, (int)req->ttl,
 		    &p->fd_ttl, err);
+	else if (rc == 0 && req->ttl > 0 && req->method == PROBE_METHOD_ICMP)
+		rc = open_sock(p, IPPROTO_ICMP, 0, (int)req->ttl, &p->fd_ttl,
+		    err);
 	if (rc == 0) {
 		rc = -pthread_create(&p->thread, NULL, thread_main, p);
 		if (rc < 0)
