@@ -208,11 +208,20 @@ struct probe_cfg {
 	char iface[32];
 };
 
+enum probe_method { PROBE_METHOD_ICMP = 0, PROBE_METHOD_TCP, PROBE_METHOD_UDP };
+
+const char *probe_method_str(enum probe_method m);
+int probe_method_parse(const char *s, enum probe_method *out);
+
 struct watch_req {
 	struct fd_addr target;
-	unsigned rate_hz;		/* probes per second, >= 20 */
+	enum probe_method method;	/* end-to-end probe */
+	unsigned port;			/* tcp: destination port */
+	unsigned rate_hz;		/* end-to-end probes per second */
 	unsigned ttl;			/* TTL of the path-revealing probe; 0 =
 					 * only end-to-end probes */
+	unsigned ttl_rate_hz;		/* 0 = prober default, adaptive
+					 * ~1/s */
 	uint64_t max_ms;		/* stop by itself after this long */
 };
 
@@ -221,6 +230,10 @@ struct watch_sample {
 					 * real clock */
 	bool e2e_reply;			/* end-to-end probe answered */
 	double rtt_ms;
+	int reply_ttl;			/* TTL/hop limit of the e2e answer,
+					 * -1 unknown */
+	bool ttl_sent;			/* a TTL-limited probe went with
+					 * it */
 	bool ttl_reply;			/* the TTL-limited probe answered */
 	struct fd_addr ttl_from;	/* who answered it */
 };
@@ -247,6 +260,10 @@ struct probe_ops {
 	/* Stop, join, and hand over every sample; frees w. */
 	int (*watch_end)(void *ctx, struct probe_watch *w,
 	    struct watch_samples *out, struct fd_error *err);
+	/* One-shot reachability for preflight: count end-to-end probes of
+	 * req->method, *answered of them got an answer. */
+	int (*reach)(void *ctx, const struct watch_req *req, unsigned count,
+	    unsigned *answered, struct fd_error *err);
 	void (*close)(void *ctx);
 };
 

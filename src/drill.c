@@ -729,14 +729,14 @@ check_paths(struct drill *d, const struct spec_expect *e, const char *key,
 /* ------------------------------------------------------------ watch */
 
 /* The probe watched during converge: the first native probe marked watch,
- * with the addresses that mean "still on ExpressRoute" taken from the
- * failover expectation's avoid list and the TTL at which the baseline
- * trace crossed them. */
+ * with the path classes the spec gives it (spec_watch_classes(): avoid,
+ * and the hops only one of the baseline and failover paths names) and the
+ * TTL at which the baseline trace crossed the primary class. */
 static void
 watch_setup(struct drill *d)
 {
 	const struct spec *s = d->s;
-	unsigned i, k, j, x;
+	unsigned i, j, x;
 
 	memset(&d->watch, 0, sizeof(d->watch));
 	d->watch.probe = -1;
@@ -748,37 +748,16 @@ watch_setup(struct drill *d)
 	}
 	if (d->watch.probe < 0)
 		return;
-	snprintf(d->watch.primary.name, sizeof(d->watch.primary.name), "%s",
-	    "primary");
-	for (i = 0; i < s->failover.n_paths; i++) {
-		const struct spec_path *sp = &s->failover.paths[i];
-
-		if (strcmp(sp->probe, s->probes[d->watch.probe].name) != 0)
-			continue;
-		for (k = 0; k < sp->path.n_avoid; k++) {
-			const struct hop_pat *p = &sp->path.avoid[k];
-			const struct hop_set *hs;
-
-			if (p->kind == HOP_PAT_PREFIX &&
-			    d->watch.primary.n < HOPSET_MAX_PREFIXES) {
-				d->watch.primary.prefixes[
-				    d->watch.primary.n++] = p->prefix;
-			} else if (p->kind == HOP_PAT_SET &&
-			    (hs = hop_sets_find(&s->sets, p->set)) != NULL) {
-				for (j = 0; j < hs->n &&
-				    d->watch.primary.n < HOPSET_MAX_PREFIXES;
-				    j++)
-					d->watch.primary.prefixes[
-					    d->watch.primary.n++] =
-					    hs->prefixes[j];
-			}
-		}
-	}
-	/* The TTL of the first baseline hop inside the primary set. */
+	(void)spec_watch_classes(s, s->probes[d->watch.probe].name,
+	    &d->watch.primary, &d->watch.backup);
+	/* The TTL of the last baseline hop inside the primary set: the
+	 * deepest one is the likeliest to reach the target, or a hop that
+	 * answers, on a shorter backup path (the first hop after the
+	 * on-prem edge is often a silent VPN gateway). */
 	if (d->traces[d->watch.probe] != NULL) {
 		const struct hop_list *l = d->traces[d->watch.probe];
 
-		for (i = 0; i < l->n && d->watch.ttl == 0; i++)
+		for (i = 0; i < l->n; i++)
 			for (x = 0; x < l->hops[i].n_answers; x++)
 				for (j = 0; j < d->watch.primary.n; j++)
 					if (prefix_contains(
@@ -800,6 +779,9 @@ watch_start(struct drill *d, struct drill_watch_run *run,
 	d->watch.rate_hz = d->s->converge.rate_hz;
 	memset(&req, 0, sizeof(req));
 	req.target = d->s->probes[d->watch.probe].to;
+	d->watch.target = req.target;
+	req.method = d->s->probes[d->watch.probe].method;
+	req.port = d->s->probes[d->watch.probe].port;
 	req.rate_hz = d->s->converge.rate_hz;
 	req.ttl = d->watch.ttl;
 	req.max_ms = (uint64_t)(d->s->timeouts.operation_s +
@@ -849,6 +831,53 @@ watch_stop(struct drill *d, struct drill_watch_run *run, const char *key,
 }
 
 /* ------------------------------------------------------------ the drill */
+
+/* Every watched target must answer its end-to-end probe before anything
+ * changes: a target that drops the method (a Windows VM drops echo and UDP)
+ * would read as "all lost" during converge. */
+#define REACH_PROBES 5
+
+static void
+reach_checks(struct drill *d)
+{
+	unsigned i, answered;
+
+	if (d->p->probe == NULL || d->p->probe->reach == NULL)
+		return;
+	for (i = 0; i < d->s->n_probes && !cancelled(d); i++) {
+		const struct spec_probe *sp = &d->s->probes[i];
+		struct fd_error err = { 0 };
+		struct watch_req req;
+		char name[160], a[FD_ADDR_STRLEN];
+		int rc;
+
+		if (!sp->watch || sp->from[0] != '\0')
+			continue;
+		memset(&req, 0, sizeof(req));
+		req.target = sp->to;
+		req.method = sp->method;
+		req.port = sp->port;
+		req.rate_hz = d->s->converge.rate_hz;
+		if (sp->method == PROBE_METHOD_TCP)
+			snprintf(name, sizeof(name), "probe %s: %s answers "
+			    "tcp port %u", sp->name, addr_str(&sp->to, a,
+			    sizeof(a)), sp->port);
+		else
+			snprintf(name, sizeof(name), "probe %s: %s answers "
+			    "%s", sp->name, addr_str(&sp->to, a, sizeof(a)),
+			    probe_method_str(sp->method));
+		answered = 0;
+		rc = d->p->probe->reach(d->p->probe_ctx, &req, REACH_PROBES,
+		    &answered, &err);
+		if (rc == 0 && answered == 0)
+			snprintf(err.msg, sizeof(err.msg), "none of %u %s "
+			    "probes answered: the watched target must answer "
+			    "method %s (see failover-drill.json(5))",
+			    REACH_PROBES, probe_method_str(sp->method),
+			    probe_method_str(sp->method));
+		record_check(d, name, rc == 0 && answered > 0, err.msg, 0);
+	}
+}
 
 static int
 preflight(struct drill *d)
@@ -916,6 +945,7 @@ preflight(struct drill *d)
 			collect_job_done(&jobs[i]);
 		}
 	}
+	reach_checks(d);
 	run_checks(d, d->s->preflight, d->s->n_preflight);
 	if (d->have_before) {
 		const struct cloud_circuit *b = &d->before;

@@ -932,6 +932,8 @@ static const struct field probe_fields[] = {
 	FCUSTOM("to", F_STR, true),
 	FSTR("from", struct spec_probe, from, false),
 	FBOOL("watch", struct spec_probe, watch),
+	FCUSTOM("method", F_STR, false),
+	FUINT("port", struct spec_probe, port, 1, 65535),
 };
 
 static void
@@ -939,7 +941,7 @@ parse_probes(struct vctx *c, json_t *a)
 {
 	struct spec *s = c->s;
 	bool any_watch = false, unwatched[SPEC_MAX_PROBES] = { false };
-	json_t *o;
+	json_t *o, *v;
 	struct mark m;
 	size_t i;
 	unsigned j;
@@ -992,6 +994,29 @@ parse_probes(struct vctx *c, json_t *a)
 		if (p->from[0] != '\0' && p->watch) {
 			key_diag(c, o, "watch", "only native probes (without "
 			    "'from') can be watched");
+			bad++;
+		}
+		if ((v = json_object_get(o, "method")) != NULL &&
+		    json_is_string(v) && probe_method_parse(
+		    json_string_value(v), &p->method) < 0) {
+			key_diag(c, o, "method", "unknown method '%s' (icmp, "
+			    "tcp or udp)", json_string_value(v));
+			bad++;
+		}
+		if (v != NULL && p->from[0] != '\0') {
+			key_diag(c, o, "method", "only native probes (without "
+			    "'from') have a method");
+			bad++;
+		}
+		if (p->method == PROBE_METHOD_TCP && p->port == 0 &&
+		    json_object_get(o, "port") == NULL) {
+			key_diag(c, o, "method", "method tcp needs 'port' "
+			    "(the port the target answers, e.g. 3389)");
+			bad++;
+		} else if (p->method != PROBE_METHOD_TCP &&
+		    json_object_get(o, "port") != NULL) {
+			key_diag(c, o, "port", "'port' is only for method "
+			    "tcp");
 			bad++;
 		}
 		if (p->watch)
@@ -1625,6 +1650,32 @@ parse_preflight(struct vctx *c, json_t *a)
 	parse_checks(c, a, c->s->preflight, &c->s->n_preflight, false);
 }
 
+/* A watched probe whose paths the spec cannot tell apart would "converge"
+ * at once: an error at the probe, not a drill that passes vacuously. */
+static void
+check_watch_classes(struct vctx *c)
+{
+	struct hop_set pri, bak;
+	unsigned i;
+
+	/* Only for an otherwise valid spec: with errors elsewhere (a bad
+	 * path, a dangling @set) the classes are not known yet. */
+	if (c->d->n > 0)
+		return;
+	for (i = 0; i < c->s->n_probes; i++) {
+		const struct spec_probe *p = &c->s->probes[i];
+
+		if (!p->watch || spec_watch_classes(c->s, p->name, &pri,
+		    &bak) > 0)
+			continue;
+		diag_at(c->d, p->line, 1, "probes: watched probe '%s' has "
+		    "nothing to tell ExpressRoute from the VPN: name a hop "
+		    "of one path only in expect.baseline.%s or "
+		    "expect.failover.%s (path, avoid)", p->name, p->name,
+		    p->name);
+	}
+}
+
 static void
 validate(struct vctx *c, json_t *root)
 {
@@ -1660,6 +1711,7 @@ validate(struct vctx *c, json_t *root)
 		    s->timeouts.converge_s);
 		pop(c, m);
 	}
+	check_watch_classes(c);
 }
 
 /* Stable sort by position, so the front end prints in file order. */
@@ -1729,7 +1781,7 @@ spec_defaults(struct spec *s)
 	s->timeouts.settle_s = 5;
 	s->timeouts.restore_s = 1800;
 	s->timeouts.drill_s = 3600;
-	s->converge.rate_hz = 20;
+	s->converge.rate_hz = 100;
 	s->converge.stable_ms = 3000;
 }
 
@@ -1929,4 +1981,78 @@ spec_probe(const struct spec *s, const char *name)
 		if (strcmp(s->probes[i].name, name) == 0)
 			return &s->probes[i];
 	return NULL;
+}
+
+static bool
+pat_named(const struct path_expect *e, const struct hop_pat *p)
+{
+	unsigned i;
+
+	for (i = 0; e != NULL && i < e->n; i++) {
+		if (e->pats[i].kind != p->kind)
+			continue;
+		if (p->kind == HOP_PAT_SET &&
+		    strcmp(e->pats[i].set, p->set) == 0)
+			return true;
+		if (p->kind == HOP_PAT_PREFIX &&
+		    prefix_equal(&e->pats[i].prefix, &p->prefix))
+			return true;
+	}
+	return false;
+}
+
+static void
+class_add(const struct spec *s, const struct hop_pat *p, struct hop_set *hs)
+{
+	const struct hop_set *set;
+	unsigned j;
+
+	if (p->kind == HOP_PAT_PREFIX) {
+		if (hs->n < HOPSET_MAX_PREFIXES)
+			hs->prefixes[hs->n++] = p->prefix;
+	} else if (p->kind == HOP_PAT_SET &&
+	    (set = hop_sets_find(&s->sets, p->set)) != NULL) {
+		for (j = 0; j < set->n && hs->n < HOPSET_MAX_PREFIXES; j++)
+			hs->prefixes[hs->n++] = set->prefixes[j];
+	}
+}
+
+static const struct path_expect *
+expect_path(const struct spec_expect *e, const char *probe)
+{
+	unsigned i;
+
+	for (i = 0; i < e->n_paths; i++)
+		if (strcmp(e->paths[i].probe, probe) == 0)
+			return &e->paths[i].path;
+	return NULL;
+}
+
+unsigned
+spec_watch_classes(const struct spec *s, const char *probe,
+    struct hop_set *primary, struct hop_set *backup)
+{
+	const struct path_expect *base, *fo;
+	unsigned i;
+
+	memset(primary, 0, sizeof(*primary));
+	memset(backup, 0, sizeof(*backup));
+	snprintf(primary->name, sizeof(primary->name), "primary");
+	snprintf(backup->name, sizeof(backup->name), "backup");
+	base = expect_path(&s->baseline, probe);
+	fo = expect_path(&s->failover, probe);
+	if (fo != NULL)
+		for (i = 0; i < fo->n_avoid; i++)
+			class_add(s, &fo->avoid[i], primary);
+	/* A hop named by both paths (the target, the first router) tells
+	 * nothing; one named by only one of them does. */
+	if (base != NULL && fo != NULL && fo->n > 0)
+		for (i = 0; i < base->n; i++)
+			if (!pat_named(fo, &base->pats[i]))
+				class_add(s, &base->pats[i], primary);
+	if (fo != NULL && base != NULL && base->n > 0)
+		for (i = 0; i < fo->n; i++)
+			if (!pat_named(base, &fo->pats[i]))
+				class_add(s, &fo->pats[i], backup);
+	return primary->n + backup->n;
 }

@@ -33,6 +33,10 @@ struct spec_probe {
 	/* Watched continuously during converge (default true for the first
 	 * probe traced natively, false for the others unless set). */
 	bool watch;
+	/* End-to-end probe while watched and in preflight: "icmp" (echo,
+	 * default), "tcp" (connect to port), "udp" (port-unreachable). */
+	enum probe_method method;
+	unsigned port;			/* tcp: required */
 	unsigned line;
 };
 
@@ -99,7 +103,7 @@ struct spec_timeouts {
 };
 
 struct spec_converge {
-	unsigned rate_hz;		/* probes/s per watched target, 20 */
+	unsigned rate_hz;		/* probes/s per watched target, 100 */
 	unsigned stable_ms;		/* on the new path this long = stable,
 					 * 3000 */
 };
@@ -149,5 +153,15 @@ const struct spec_probe *spec_probe(const struct spec *s, const char *name);
 /* Defaults for every optional key (also used by the man page example
  * test). */
 void spec_defaults(struct spec *s);
+
+/*
+ * The path classes of a probe, from the spec alone: primary = failover
+ * "avoid" members and the baseline path's addresses/@sets that the failover
+ * path does not name; backup = the failover path's addresses/@sets that the
+ * baseline path does not name.  Returns primary->n + backup->n (0: nothing
+ * tells the paths apart).
+ */
+unsigned spec_watch_classes(const struct spec *s, const char *probe,
+    struct hop_set *primary, struct hop_set *backup);
 
 #endif

@@ -27,12 +27,18 @@
 #  j  ARM's real timing (mock --realistic): Retry-After 10 and peering
 #     operations of 30 s (the lower end of ARM's 30-60 s, pinned to keep
 #     the scenario near 90 s): the drill passes and polls as told
+#  k  the Windows-like spoke VM (drops echo and UDP, answers TCP 3389):
+#     watched with method icmp preflight refuses (exit 3, names probe and
+#     method, no PUT); with method tcp the drill passes, 0 probes lost
+#
+# Every lab namespace keeps the kernel's default ICMP rate limits and the
+# MSEEs police time-exceeded (lab.sh): scenario a is the issue-9 proof.
 
 set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_ROOT=${FD_SOURCE_ROOT:-$(cd "$LAB_DIR/../.." && pwd)}
-SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i|j}
+SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i|j|k}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 
@@ -119,6 +125,26 @@ st = {p["name"]: p["status"] for p in r["phases"]}
 for ph in ("preflight", "baseline", "failover", "converge", "verify",
            "restore", "verify-restored"):
     assert st.get(ph) == "ok", (ph, st.get(ph))
+# Issue 9, with production ICMP limits: no probe lost (the lab drops
+# none), both directions classified, and the article's three paths.
+for d in ("failover", "failback"):
+    c = r["convergence"][d]
+    assert c is not None, d
+    assert c["lost"] == 0, (d, c["lost"], c["sent"], c.get("signals"))
+    assert c["left_s"] is not None and c["converged"], (d, c)
+def hops(t):
+    return [h["answers"][0]["addr"] if h["answers"] else "*"
+            for h in t["hops"]]
+tr = r["paths"][0]["traces"]
+ER = ["10.1.11.1", "192.168.11.0", "192.168.11.18", "*", "10.17.11.132"]
+VPN = ["10.1.11.1", "*", "10.17.11.132"]
+assert hops(tr["baseline"]) == ER, hops(tr["baseline"])
+assert hops(tr["failover"]) == VPN, hops(tr["failover"])
+assert hops(tr["restored"]) == ER, hops(tr["restored"])
+for d in ("failover", "failback"):
+    c = r["convergence"][d]
+    print("ok (a): %s left %.3f s stable %.3f s, %d sent, 0 lost, signals %s"
+          % (d, c["left_s"], c["stable_s"], c["sent"], c.get("signals")))
 EOF
 	[ "$(mocklog --count PUT peerings)" = 2 ] || fail "want 2 peering PUTs, got $(mocklog --count PUT peerings)"
 	assert_restored
@@ -265,6 +291,30 @@ gaps = [b["ts"] - a["ts"] for a, b in zip(polls, polls[1:])
 assert gaps and min(gaps) >= 9.9, gaps
 print("ok (j): operations %.0f s and %.0f s, polls every >= %.1f s" % (
     ops["disable"]["duration_s"], ops["enable"]["duration_s"], min(gaps)))
+EOF
+	assert_restored
+	;;
+k)
+	fd_spec_for_state "$SRC_ROOT/drills/lab-win.json" "$SPEC"
+	# Echo to a target whose firewall drops it: refused before any change.
+	sed 's/"method": "tcp", "port": 3389/"method": "icmp"/' "$SPEC" >"$SPEC.icmp"
+	expect_rc 3 -- fd run --yes --out "$OUT.icmp" "$SPEC.icmp" 2>"$LAB_STATE/err"
+	grep -q "probe onprem-to-win: 10.17.11.133 answers icmp" \
+	    "$OUT.icmp/report.txt" "$LAB_STATE/err" ||
+	    fail "preflight did not name the probe and method: $(cat "$LAB_STATE/err")"
+	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
+	ok "icmp to the Windows-like VM refused in preflight, no PUT"
+	expect_rc 0 -- fd run --yes --out "$OUT" "$SPEC"
+	python3 - "$OUT/result.json" <<'EOF' || fail "result.json"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["outcome"] == "passed", r["outcome"]
+for d in ("failover", "failback"):
+    c = r["convergence"][d]
+    assert c is not None and c["converged"], (d, c)
+    assert c["lost"] == 0, (d, c["lost"], c["sent"])
+    print("ok (k): tcp %s left %.3f s, %d sent, 0 lost, signals %s"
+          % (d, c["left_s"], c["sent"], c.get("signals")))
 EOF
 	assert_restored
 	;;

@@ -480,6 +480,17 @@ p_watch_end(void *ctx, struct probe_watch *pw, struct watch_samples *out,
 }
 
 static int
+p_reach(void *ctx, const struct watch_req *req, unsigned count,
+    unsigned *answered, struct fd_error *err)
+{
+	struct fake_world *w = ctx;
+
+	(void)req; (void)err;
+	*answered = w->target_silent ? 0 : count;
+	return 0;
+}
+
+static int
 p_open(const struct probe_cfg *cfg, void **ctx, struct fd_error *err)
 {
 	(void)cfg; (void)ctx; (void)err;
@@ -492,6 +503,7 @@ static const struct probe_ops fake_probe_ops = {
 	.trace = p_trace,
 	.watch_begin = p_watch_begin,
 	.watch_end = p_watch_end,
+	.reach = p_reach,
 	.close = c_close,
 };
 

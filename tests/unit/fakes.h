@@ -37,6 +37,8 @@ struct fake_world {
 	/* The disable PUT is refused with 403 AuthorizationFailed. */
 	bool disable_refused;
 	bool vpn_broken;		/* backup route missing */
+	bool target_silent;		/* watched target answers no probe
+					 * (reach is not a scripted step) */
 	char last_step[64];
 };
 

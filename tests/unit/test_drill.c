@@ -123,6 +123,13 @@ test_full_pass(void **st)
 	assert_true(json_is_true(json_object_get(conv, "converged")));
 	assert_true(json_real_value(json_object_get(conv, "left_s")) >= 3.9);
 	assert_true(json_real_value(json_object_get(conv, "left_s")) <= 4.1);
+	/* The fake's TTL probe answers every sample: each answered sample
+	 * is classified by its responder, the one lost by nothing. */
+	assert_true(json_integer_value(json_object_get(json_object_get(conv,
+	    "signals"), "ttl_responder")) > 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    conv, "signals"), "none")), json_integer_value(json_object_get(
+	    conv, "lost")));
 	assert_non_null(json_object_get(json_object_get(doc, "convergence"),
 	    "failback"));
 	assert_false(journal_pending());
@@ -282,6 +289,30 @@ test_preflight_refuses(void **st)
 	assert_int_equal(w.first_write_step, 0);
 	assert_non_null(strstr(err.msg, "preflight"));
 	assert_false(journal_pending());
+	json_decref(doc);
+}
+
+/* A watched target that answers nothing: preflight names the probe and
+ * method, exit 3, and the peering is never touched. */
+static void
+test_silent_target_refused(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	char *text;
+
+	(void)st;
+	fake_world_init(&w);
+	w.target_silent = true;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_ABORTED);
+	assert_int_equal(w.first_write_step, 0);
+	assert_int_equal(w.writes, 0);
+	text = json_dumps(doc, 0);
+	print_message("# %s\n", err.msg);
+	assert_non_null(strstr(text, "answers icmp"));
+	assert_non_null(strstr(text, "must answer method icmp"));
+	free(text);
 	json_decref(doc);
 }
 
@@ -658,6 +689,7 @@ main(void)
 		cmocka_unit_test(test_dry_run_permission_missing),
 		cmocka_unit_test(test_ipv6_checked_after_restore),
 		cmocka_unit_test(test_preflight_refuses),
+		cmocka_unit_test(test_silent_target_refused),
 		cmocka_unit_test(test_already_disabled_refused),
 		cmocka_unit_test(test_failed_expectation),
 		cmocka_unit_test(test_drill_deadline),

@@ -87,7 +87,7 @@ test_defaults(void **state)
 	assert_int_equal(s->timeouts.settle_s, 5);
 	assert_int_equal(s->timeouts.restore_s, 1800);
 	assert_int_equal(s->timeouts.drill_s, 3600);
-	assert_int_equal(s->converge.rate_hz, 20);
+	assert_int_equal(s->converge.rate_hz, 100);
 	assert_int_equal(s->converge.stable_ms, 3000);
 	assert_int_equal(s->n_devices, 0);
 	assert_int_equal(s->n_probes, 0);
@@ -275,7 +275,8 @@ test_every_optional_key(void **state)
 	    "\"hops\": {\"v6\": [\"2001:db8::/64\"]},"
 	    "\"probes\": [{\"name\": \"a\", \"to\": \"2001:db8::1\", \"from\":"
 	    " \"r1\"}, {\"name\": \"b\", \"to\": \"10.0.0.1\", \"watch\": false"
-	    "}, {\"name\": \"c\", \"to\": \"10.0.0.2\", \"watch\": true}],"
+	    "}, {\"name\": \"c\", \"to\": \"10.0.0.2\", \"watch\": true,"
+	    " \"method\": \"tcp\", \"port\": 3389}],"
 	    "\"trace\": {\"probes_per_hop\": 5, \"first_ttl\": 2, \"max_ttl\":"
 	    " 40, \"flows\": 4, \"wait_max_ms\": 500, \"wait_here\": 2,"
 	    " \"wait_near\": 5.5, \"port\": 40000, \"source\": \"10.0.0.9\","
@@ -288,7 +289,7 @@ test_every_optional_key(void **state)
 	    " \"failover\": {\"checks\": [{\"device\": \"r1\","
 	    " \"received_from\": \"10.0.0.7\", \"table\": \"RI.inet.0\","
 	    " \"excludes\": [\"0.0.0.0/0\"], \"as_path\": \"65515 I\"}],"
-	    " \"max_loss\": 40},"
+	    " \"max_loss\": 40, \"c\": {\"avoid\": [\"192.168.11.18\"]}},"
 	    " \"restored\": {\"routes\": [{\"device\": \"r1\", \"prefix\":"
 	    " \"10.9.0.0/16\", \"absent\": true}]}}}";
 	struct spec *s;
@@ -323,6 +324,9 @@ test_every_optional_key(void **state)
 	assert_false(s->probes[0].watch);
 	assert_false(s->probes[1].watch);
 	assert_true(s->probes[2].watch);
+	assert_int_equal(s->probes[2].method, PROBE_METHOD_TCP);
+	assert_int_equal(s->probes[2].port, 3389);
+	assert_int_equal(s->probes[1].method, PROBE_METHOD_ICMP);
 	assert_int_equal(s->probe.probes_per_hop, 5);
 	assert_int_equal(s->probe.first_ttl, 2);
 	assert_int_equal(s->probe.max_ttl, 40);
@@ -357,6 +361,96 @@ test_every_optional_key(void **state)
 	spec_free(s);
 }
 
+/* Load text expecting errors; returns the first diag's "line: msg". */
+static void
+load_bad(const char *text, unsigned n, unsigned line, const char *has)
+{
+	struct spec_diags *d = calloc(1, sizeof(*d));
+	struct spec *s = NULL;
+	unsigned i;
+
+	assert_non_null(d);
+	assert_int_equal(spec_load_buffer(text, strlen(text), "x.json", &s,
+	    d), -EINVAL);
+	for (i = 0; i < d->n && i < SPEC_MAX_DIAGS; i++)
+		print_message("# %u:%u: %s\n", d->v[i].line, d->v[i].column,
+		    d->v[i].msg);
+	assert_int_equal(d->n, n);
+	assert_int_equal(d->v[0].line, line);
+	assert_non_null(strstr(d->v[0].msg, has));
+	free(d);
+}
+
+#define AZ "{\"name\": \"w\", \"azure\": {\"subscription\": " \
+	"\"00000000-0000-0000-0000-000000000000\", \"resource_group\": " \
+	"\"rg\", \"circuit\": \"c\"},\n"
+
+/* Paths that both read "..." (or name the same hops) leave nothing to
+ * classify by: validate names the watched probe's line. */
+static void
+test_watch_vacuous(void **state)
+{
+	(void)state;
+	load_bad(AZ "\"probes\": [\n{\"name\": \"x\", \"to\": \"10.0.0.1\"}],\n"
+	    "\"expect\": {\"baseline\": {\"x\": {\"path\": [\"10.1.1.1\", "
+	    "\"...\"]}},\n \"failover\": {\"x\": {\"path\": [\"10.1.1.1\", "
+	    "\"...\"]}}}}", 1, 3, "watched probe 'x' has nothing to tell");
+	/* A hop only the baseline path names is enough (primary class). */
+	spec_free(load_ok(AZ "\"probes\": [{\"name\": \"x\", \"to\": "
+	    "\"10.0.0.1\"}], \"expect\": {\"baseline\": {\"x\": {\"path\":"
+	    " [\"10.1.1.1\", \"192.168.11.18\", \"...\"]}}, \"failover\": "
+	    "{\"x\": {\"path\": [\"10.1.1.1\", \"...\"]}}}}"));
+	/* Not watched: nothing to check. */
+	spec_free(load_ok(AZ "\"probes\": [{\"name\": \"x\", \"to\": "
+	    "\"10.0.0.1\", \"watch\": false}], \"expect\": {\"baseline\": "
+	    "{\"x\": {\"path\": [\"...\"]}}, \"failover\": {\"x\": "
+	    "{\"path\": [\"...\"]}}}}"));
+}
+
+static void
+test_watch_classes(void **state)
+{
+	struct hop_set pri, bak;
+	struct spec *s;
+	char buf[FD_PREFIX_STRLEN];
+
+	(void)state;
+	s = load_ok(AZ "\"hops\": {\"msee\": [\"192.168.11.16/30\"]},"
+	    "\"probes\": [{\"name\": \"x\", \"to\": \"10.0.0.1\"}],"
+	    " \"expect\": {\"baseline\": {\"x\": {\"path\": [\"10.1.1.1\","
+	    " \"192.168.11.0\", \"@msee\", \"*\", \"10.0.0.1\"]}},"
+	    " \"failover\": {\"x\": {\"path\": [\"10.1.1.1\", \"10.5.5.5\","
+	    " \"10.0.0.1\"]}}}}");
+	assert_int_equal(spec_watch_classes(s, "x", &pri, &bak), 3);
+	assert_int_equal(pri.n, 2);
+	assert_string_equal(prefix_str(&pri.prefixes[0], buf, sizeof(buf)),
+	    "192.168.11.0/32");
+	assert_string_equal(prefix_str(&pri.prefixes[1], buf, sizeof(buf)),
+	    "192.168.11.16/30");
+	assert_int_equal(bak.n, 1);
+	assert_string_equal(prefix_str(&bak.prefixes[0], buf, sizeof(buf)),
+	    "10.5.5.5/32");
+	spec_free(s);
+}
+
+static void
+test_probe_method(void **state)
+{
+	(void)state;
+#define P(x) AZ "\"probes\": [\n{\"name\": \"x\", \"to\": \"10.0.0.1\"" x \
+	"}],\n\"expect\": {\"baseline\": {\"x\": {}}, \"failover\": {\"x\": " \
+	"{\"avoid\": [\"10.9.9.9\"]}}}}"
+	load_bad(P(", \"method\": \"tcp\""), 1, 3, "method tcp needs 'port'");
+	load_bad(P(", \"method\": \"sctp\""), 1, 3, "unknown method 'sctp'");
+	load_bad(P(", \"method\": \"udp\", \"port\": 53"), 1, 3,
+	    "'port' is only for method tcp");
+	load_bad(P(", \"method\": \"tcp\", \"port\": 0"), 1, 3,
+	    "out of range");
+	load_bad(P(", \"method\": 6"), 1, 3, "method");
+	spec_free(load_ok(P(", \"method\": \"udp\"")));
+#undef P
+}
+
 /* Far more problems than SPEC_MAX_DIAGS: all counted, the first kept in
  * file order, *out untouched. */
 /* "watch": false on one probe does not turn the default off for the
@@ -370,7 +464,9 @@ test_watch_default(void **state)
 	    " \"probes\": [{\"name\": \"far\", \"to\": \"10.0.0.9\","
 	    " \"watch\": false}, {\"name\": \"near\", \"to\": \"10.0.0.1\"}],"
 	    " \"expect\": {\"baseline\": {\"near\": {\"path\": [\"...\"]}},"
-	    " \"failover\": {\"near\": {\"path\": [\"...\"]}}}}";
+	    " \"failover\": {\"near\": {\"path\": [\"...\"],"
+	    " \"avoid\": [\"@msee\"]}}}, \"hops\": {\"msee\":"
+	    " [\"192.168.11.16/30\"]}}";
 	struct spec *s;
 
 	(void)state;
@@ -511,6 +607,9 @@ main(void)
 		cmocka_unit_test(test_seed_drill),
 		cmocka_unit_test(test_every_optional_key),
 		cmocka_unit_test(test_preflight_kinds),
+		cmocka_unit_test(test_watch_vacuous),
+		cmocka_unit_test(test_watch_classes),
+		cmocka_unit_test(test_probe_method),
 		cmocka_unit_test(test_watch_default),
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_missing_file),
