@@ -25,12 +25,14 @@
 /* tcp: at most this many connects in flight (rate_hz x PROBER_REPLY_MS
  * would be 1000 at the highest rate; older ones count as lost). */
 #define PROBER_CONN_MAX 256
-/* The TTL-limited probe's default pace.  Linux answers ICMP errors to one
- * peer with a token bucket of icmp_ratelimit (1000 ms) and a burst of 6
- * (net/ipv4/icmp.c icmpv4_xrlim_allow -> inet_peer_xrlim_allow,
- * XRLIM_BURST_FACTOR 6); edge routers police time-exceeded harder (the
- * lab's MSEEs: 2/s).  One a second is answered by both. */
-#define PROBER_TTL_HZ 1
+/* The TTL-limited probe's default pace: one every 2 s.  Linux answers
+ * ICMP errors to one peer with a token bucket of icmp_ratelimit (1000 ms)
+ * and a burst of 6 (net/ipv4/icmp.c icmpv4_xrlim_allow ->
+ * inet_peer_xrlim_allow, XRLIM_BURST_FACTOR 6); edge routers police
+ * time-exceeded harder (the lab's MSEEs: 2/s).  Half the router's refill
+ * is answered, and leaves the other half to the re-traces that run while
+ * the watch does (one a second would take every token). */
+#define PROBER_TTL_PERIOD_MS 2000
 
 struct pw_payload {
 	uint32_t magic;
@@ -734,8 +736,8 @@ prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
 	port = p->cfg.port ? p->cfg.port : 33434;
 	if (req->method == PROBE_METHOD_UDP && req->port != 0)
 		port = req->port;
-	p->ttl_every = req->rate_hz / (req->ttl_rate_hz ? req->ttl_rate_hz :
-	    PROBER_TTL_HZ);
+	p->ttl_every = req->ttl_rate_hz ? req->rate_hz / req->ttl_rate_hz :
+	    req->rate_hz * PROBER_TTL_PERIOD_MS / 1000;
 	if (p->ttl_every == 0)
 		p->ttl_every = 1;
 	rc = 0;
