@@ -1138,6 +1138,24 @@ failover(struct drill *d)
 	return phase_end(d);
 }
 
+/*
+ * How long to wait between re-traces while a path is expected to change.
+ * Routers answer time-exceeded from a token bucket: Linux refills one a
+ * second per destination after a burst of six (net/ipv4/icmp.c,
+ * icmpv4_xrlim_allow), edge routers police harder.  Every traced probe
+ * asks each router on its path, so re-tracing faster than one probe's
+ * worth a second starves the routers' buckets and the traces fill with
+ * stars that are rate limits, not path changes.
+ */
+static unsigned
+retrace_wait_ms(const struct drill *d)
+{
+	unsigned n = d->s->n_probes > 0 ? (unsigned)d->s->n_probes : 1;
+	unsigned ms = 1000 * (n < 5 ? n : 5);
+
+	return d->o->retrace_ms > ms ? d->o->retrace_ms : ms;
+}
+
 static int
 converge(struct drill *d)
 {
@@ -1161,7 +1179,7 @@ converge(struct drill *d)
 			phase_error(d, &err);
 			break;
 		}
-		if (clock_sleep(d->o->clock, d->o->retrace_ms) < 0)
+		if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
 			cancelled(d);
 	}
 	if (rc == 0 && !d->interrupted) {
@@ -1378,7 +1396,7 @@ verify_restored(struct drill *d)
 	/* Wait (bounded) for the paths to come back before judging. */
 	while (!cancelled(d) && check_paths(d, e, "restored", false) < 0 &&
 	    clock_now(d->o->clock) < deadline)
-		if (clock_sleep(d->o->clock, d->o->retrace_ms) < 0)
+		if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
 			break;
 	/* And for BGP on both links, which comes back some time after the
 	 * enable (the MSEE's routeTablesSummary), when it is judged. */
@@ -1393,7 +1411,7 @@ verify_restored(struct drill *d)
 			break;
 		log_info("verify-restored: waiting for the links: %s",
 		    err.msg);
-		if (clock_sleep(d->o->clock, d->o->retrace_ms) < 0)
+		if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
 			break;
 	}
 	if (!cancelled(d) && clock_sleep(d->o->clock,
