@@ -1388,7 +1388,7 @@ verify_restored(struct drill *d)
 	const struct spec_expect *e = d->s->restored.set ? &d->s->restored :
 	    &d->s->baseline;
 	uint64_t deadline = clock_now(d->o->clock) +
-	    (uint64_t)d->s->timeouts.converge_s * 1000;
+	    (uint64_t)d->s->timeouts.converge_s * 1000, settle;
 	unsigned i;
 	int rc;
 
@@ -1414,8 +1414,14 @@ verify_restored(struct drill *d)
 		if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
 			break;
 	}
-	if (!cancelled(d) && clock_sleep(d->o->clock,
-	    (uint64_t)d->s->timeouts.settle_s * 1000) < 0)
+	/* Settle; with the failback watch running, long enough for it to
+	 * see the primary path stable: stable_ms plus one period of the
+	 * paced TTL probe, which is the only path signal of a tcp probe. */
+	settle = (uint64_t)d->s->timeouts.settle_s * 1000;
+	if (d->watch.failback.w != NULL &&
+	    settle < (uint64_t)d->s->converge.stable_ms + 2000)
+		settle = (uint64_t)d->s->converge.stable_ms + 2000;
+	if (!cancelled(d) && clock_sleep(d->o->clock, settle) < 0)
 		cancelled(d);
 	check_paths(d, e, "restored", true);
 	run_checks(d, e->checks, e->n_checks);
