@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "clock.h"
 #include "error.h"
@@ -81,6 +82,9 @@ struct conncheck_req {
 
 struct cloud_ops {
 	const char *name;
+	/* Optional: the library this provider loads at run time, as
+	 * provider_libraries() reports it. */
+	int (*library)(char *buf, size_t len);
 	int (*open)(const struct azure_cfg *cfg, const struct fd_clock *clock,
 	    const char *correlation_id, void **ctx, struct fd_error *err);
 	int (*circuit)(void *ctx, struct cloud_circuit *out,
@@ -173,6 +177,7 @@ struct device_info {
 
 struct device_ops {
 	const char *kind;
+	int (*library)(char *buf, size_t len);	/* optional, as cloud_ops */
 	int (*open)(const struct device_cfg *cfg, void **ctx,
 	    struct fd_error *err);
 	/* Connect (if not yet) and identify: "show version". */
@@ -272,5 +277,12 @@ struct probe_ops {
 const struct cloud_ops *provider_cloud(const char *name);
 const struct device_ops *provider_device(const char *kind);
 const struct probe_ops *provider_probe(const char *name);
+/*
+ * The libraries providers load at run time (dlopen, so ldd does not list
+ * them): one line each, "azure: libcurl/7.88.1 ... (libcurl.so.4)" or
+ * "azure: libcurl.so.4 not found: ... (Debian: apt-get install ...)".
+ * Returns how many could not be loaded.
+ */
+int provider_libraries(FILE *out);
 
 #endif

@@ -1,5 +1,6 @@
 /* The compiled-in providers: a static table each, no plugin loading. */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "provider.h"
@@ -51,4 +52,24 @@ provider_probe(const char *name)
 		if (strcmp(probes[i]->name, name) == 0)
 			return probes[i];
 	return NULL;
+}
+
+int
+provider_libraries(FILE *out)
+{
+	char buf[FD_ERROR_MSG];
+	int bad = 0;
+	size_t i;
+
+	for (i = 0; clouds[i] != NULL; i++)
+		if (clouds[i]->library != NULL) {
+			bad += clouds[i]->library(buf, sizeof(buf)) < 0;
+			fprintf(out, "%s: %s\n", clouds[i]->name, buf);
+		}
+	for (i = 0; devices[i] != NULL; i++)
+		if (devices[i]->library != NULL) {
+			bad += devices[i]->library(buf, sizeof(buf)) < 0;
+			fprintf(out, "%s: %s\n", devices[i]->kind, buf);
+		}
+	return bad;
 }

@@ -597,7 +597,9 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("failover-drill %s\n", FD_VERSION);
-			return 0;
+			/* The run-time libraries (dlopen): exit 1 when one
+			 * cannot be loaded, an install check. */
+			return provider_libraries(stdout) ? 1 : 0;
 		case 'S':
 			snprintf(state_dir, sizeof(state_dir), "%s", optarg);
 			break;

@@ -1417,6 +1417,7 @@ azure_credential_kind(void *ctx)
 
 const struct cloud_ops azure_cloud_ops = {
 	.name = "azure",
+	.library = http_library,
 	.open = az_open,
 	.circuit = az_circuit,
 	.peering_set_begin = az_peering_set_begin,

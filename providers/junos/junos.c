@@ -656,6 +656,7 @@ junos_traceroute(void *ctx, const struct fd_addr *to, const char *instance,
 
 const struct device_ops junos_device_ops = {
 	.kind = "junos",
+	.library = junos_xml_library,
 	.open = junos_open,
 	.info = junos_info,
 	.routes = junos_routes,

@@ -557,7 +557,9 @@ xml_init(void)
 	if (lib == NULL || i < sizeof(names) / sizeof(names[0])) {
 		e = dlerror();
 		snprintf(xml_load_err, sizeof(xml_load_err),
-		    XML_SONAME " not found: %s", e ? e : names[i]);
+		    XML_SONAME " not found: %s (Debian: apt-get install "
+		    "libxml2; without it Junos XML replies fall back to "
+		    "text)", e ? e : names[i]);
 		if (lib != NULL)
 			dlclose(lib);
 		return;
@@ -574,6 +576,18 @@ xml_init(void)
 	    xml_fn.free == NULL)
 		snprintf(xml_load_err, sizeof(xml_load_err),
 		    XML_SONAME ": xmlMemGet failed");
+}
+
+int
+junos_xml_library(char *buf, size_t len)
+{
+	pthread_once(&xml_once, xml_init);
+	if (xml_load_err[0] != '\0') {
+		snprintf(buf, len, "%s", xml_load_err);
+		return -ENOENT;
+	}
+	snprintf(buf, len, "libxml2 (" XML_SONAME ")");
+	return 0;
 }
 
 /* Parse buf as XML and return the json_t form of the first element

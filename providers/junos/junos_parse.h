@@ -37,6 +37,9 @@ int junos_json_version(const char *buf, size_t len, struct device_info *out,
 
 /* ---- XML (| display xml, NETCONF), FORMATS.md section 3 ---- */
 
+/* libxml2 is loaded on the first XML reply: 0 and its name, or -ENOENT
+ * and why it cannot be loaded. */
+int junos_xml_library(char *buf, size_t len);
 int junos_xml_routes(const char *buf, size_t len, struct route_set *out,
     struct fd_error *err);
 int junos_xml_bgp(const char *buf, size_t len, struct bgp_summary *out,

@@ -33,6 +33,7 @@
 
 /* The SONAME of libcurl's ABI 4 (every libcurl since 7.16). */
 #define CURL_SONAME "libcurl.so.4"
+#define HTTP_LIB_HINT "Debian: apt-get install libcurl4"
 
 /*
  * The libcurl functions used here, typed from curl.h's prototypes.
@@ -52,6 +53,7 @@ struct curl_fns {
 	const char *(*easy_strerror)(CURLcode);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
+	char *(*version)(void);
 };
 
 /*
@@ -100,6 +102,7 @@ curl_load(void)
 		CURL_SYM(easy_strerror, "curl_easy_strerror"),
 		CURL_SYM(slist_append, "curl_slist_append"),
 		CURL_SYM(slist_free_all, "curl_slist_free_all"),
+		CURL_SYM(version, "curl_version"),
 #undef CURL_SYM
 	};
 	struct curl_fns f;
@@ -112,7 +115,8 @@ curl_load(void)
 	if (lib == NULL) {
 		e = dlerror();
 		snprintf(curl_load_err, sizeof(curl_load_err),
-		    CURL_SONAME " not found: %s", e ? e : "dlopen failed");
+		    CURL_SONAME " not found: %s (" HTTP_LIB_HINT ")",
+		    e ? e : "dlopen failed");
 		return;
 	}
 	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
@@ -121,8 +125,8 @@ curl_load(void)
 		if (p == NULL) {
 			e = dlerror();
 			snprintf(curl_load_err, sizeof(curl_load_err),
-			    CURL_SONAME " not found: %s", e ? e :
-			    syms[i].name);
+			    CURL_SONAME " not usable: %s (" HTTP_LIB_HINT ")",
+			    e ? e : syms[i].name);
 			dlclose(lib);
 			return;
 		}
@@ -131,6 +135,19 @@ curl_load(void)
 		memcpy((char *)&f + syms[i].off, &p, sizeof(p));
 	}
 	curl_fn = f;
+}
+
+int
+http_library(char *buf, size_t len)
+{
+	pthread_once(&curl_once, curl_load);
+	if (curl_load_err[0] != '\0') {
+		snprintf(buf, len, "%s", curl_load_err);
+		return -ENOENT;
+	}
+	/* "libcurl/7.88.1 OpenSSL/3.0.15 zlib/1.2.13 ..." */
+	snprintf(buf, len, "%s (" CURL_SONAME ")", curl_fn.version());
+	return 0;
 }
 
 /* ---------------------------------------------------------- responses */

@@ -66,6 +66,9 @@ int http_request(const struct http *h, const struct http_request *req,
     struct http_response *out, struct fd_error *err);
 /* Closes h's ctx (NULL-safe) and clears h. */
 void http_close(struct http *h);
+/* libcurl is loaded at run time (see http.c): 0 and its version, or
+ * -ENOENT and why it cannot be loaded, with the package to install. */
+int http_library(char *buf, size_t len);
 
 void http_response_init(struct http_response *r);
 void http_response_done(struct http_response *r);

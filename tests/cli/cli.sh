@@ -35,6 +35,23 @@ grep_ok() {	# description, pattern, file
 want=0 ok "--help exits 0" "$FD" --help
 grep_ok "--help prints usage on stdout" "usage: failover-drill" "$tmp/out"
 want=0 ok "--version exits 0" "$FD" --version
+# Issue 13: libcurl and libxml2 are loaded at run time (ldd does not list
+# them); --version names them, loaded or not, and fails when one is not.
+grep_ok "--version: libcurl loaded" "^azure: libcurl/[0-9].* (libcurl.so.4)$" "$tmp/out"
+grep_ok "--version: libxml2 loaded" "^junos: libxml2 (libxml2.so.2)$" "$tmp/out"
+curl_so=$(ldconfig -p 2>/dev/null | awk '/libcurl.so.4 .*x86-64|libcurl.so.4 /{print $NF; exit}')
+if [ "$(id -u)" = 0 ] && [ -n "$curl_so" ] && command -v unshare >/dev/null; then
+	# A private mount namespace where libcurl.so.4 is an empty file: the
+	# host's library is not touched.
+	want=1 ok "--version exits 1 without libcurl" unshare -m sh -c \
+	    'mount --bind /dev/null "$1" && exec "$2" --version' sh \
+	    "$(readlink -f "$curl_so")" "$FD"
+	grep_ok "--version says libcurl is missing and what to install" \
+	    "^azure: libcurl.so.4 not .*apt-get install libcurl4" "$tmp/out"
+else
+	n=$((n + 1)); echo "ok $n - # SKIP not root or no unshare/libcurl path"
+	n=$((n + 1)); echo "ok $n - # SKIP not root or no unshare/libcurl path"
+fi
 want=2 ok "no verb is a usage error" "$FD"
 want=2 ok "unknown verb" "$FD" frobnicate
 want=2 ok "verbs are not prefix-matched" "$FD" val "$SRC/drills/s2s-vpn-backup.json"
