@@ -635,17 +635,29 @@ env_name_ok(const char *s)
 	return true;
 }
 
-/* "~/x" -> "$HOME/x", as ssh(1) does for its files. */
+/*
+ * "~/x" -> "$HOME/x", as ssh(1) does for its files, and
+ * "$CREDENTIALS_DIRECTORY/x" -> the directory systemd gives a service its
+ * LoadCredential= files in (systemd.exec(5)); unset, the path is kept as
+ * written and opening it fails naming it.
+ */
+#define CRED_PREFIX "$CREDENTIALS_DIRECTORY/"
 static void
 expand_home(struct vctx *c, const char *key, char *path, size_t size)
 {
-	const char *home = getenv("HOME");
+	const char *home = getenv("HOME"), *rest = path + 2;
 	char buf[PATH_MAX];
 	struct mark m;
 
-	if (strncmp(path, "~/", 2) != 0 || home == NULL || *home == '\0')
+	if (strncmp(path, CRED_PREFIX, strlen(CRED_PREFIX)) == 0) {
+		home = getenv("CREDENTIALS_DIRECTORY");
+		rest = path + strlen(CRED_PREFIX);
+	} else if (strncmp(path, "~/", 2) != 0) {
 		return;
-	if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", home, path + 2) >=
+	}
+	if (home == NULL || *home == '\0')
+		return;
+	if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", home, rest) >=
 	    size) {
 		m = push(c, key);
 		diag(c, AT_VALUE, "too long once ~ is expanded");

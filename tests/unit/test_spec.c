@@ -407,6 +407,36 @@ test_watch_vacuous(void **state)
 	    "{\"path\": [\"...\"]}}}}"));
 }
 
+/* Key files handed over by systemd (LoadCredential=) are named from
+ * $CREDENTIALS_DIRECTORY; unset, the path stays as written. */
+static void
+test_credentials_directory(void **state)
+{
+	const char *text = AZ "\"devices\": {\"r1\": {\"kind\": \"junos\","
+	    " \"host\": \"10.0.0.7\", \"agent\": false, \"identity_file\":"
+	    " \"$CREDENTIALS_DIRECTORY/junos-ed25519\", \"password_file\":"
+	    " \"~/pw\"}},\n\"probes\": [{\"name\": \"x\", \"to\": "
+	    "\"10.0.0.1\", \"watch\": false}], \"expect\": {\"baseline\": "
+	    "{\"x\": {\"path\": [\"...\"]}}, \"failover\": {\"x\": "
+	    "{\"path\": [\"...\"]}}}}";
+	struct spec *s;
+
+	(void)state;
+	setenv("HOME", "/home/drill", 1);
+	setenv("CREDENTIALS_DIRECTORY", "/run/credentials/fd.service", 1);
+	s = load_ok(text);
+	assert_string_equal(spec_device(s, "r1")->identity_file,
+	    "/run/credentials/fd.service/junos-ed25519");
+	assert_string_equal(spec_device(s, "r1")->password_file,
+	    "/home/drill/pw");
+	spec_free(s);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	s = load_ok(text);
+	assert_string_equal(spec_device(s, "r1")->identity_file,
+	    "$CREDENTIALS_DIRECTORY/junos-ed25519");
+	spec_free(s);
+}
+
 static void
 test_watch_classes(void **state)
 {
@@ -609,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_preflight_kinds),
 		cmocka_unit_test(test_watch_vacuous),
 		cmocka_unit_test(test_watch_classes),
+		cmocka_unit_test(test_credentials_directory),
 		cmocka_unit_test(test_probe_method),
 		cmocka_unit_test(test_watch_default),
 		cmocka_unit_test(test_many_errors),
