@@ -16,7 +16,7 @@ build="$root/build-fuzz-probe"
 out="$build/fuzz-out"
 
 if [ ! -f "$build/build.ninja" ]; then
-	CC=clang meson setup "$build" "$root" -Dfuzz=true -Dtests=false \
+	CC=clang meson setup "$build" "$root" -Dfuzz=true -Dtests=disabled \
 	    -Db_sanitize=address,undefined -Db_lundef=false >/dev/null ||
 	    exit 2
 fi

@@ -8,7 +8,7 @@ pkgs=(
 	gcc meson ninja-build pkg-config
 	libcurl4-openssl-dev libssl-dev libjansson-dev libssh2-1-dev libxml2-dev
 	# tests
-	libcmocka-dev mandoc python3 openssl valgrind procps
+	libcmocka-dev mandoc python3 openssl valgrind procps systemd
 	# the lab: namespaces, BGP, sshd "Junos" devices, tracing
 	iproute2 iptables bird2 openssh-server openssh-client
 	traceroute mtr-tiny scamper iputils-tracepath iputils-ping

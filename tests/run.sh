@@ -60,9 +60,9 @@ run_stage() {	# name builddir setup-args -- test-args
 	[ "$fail" = 0 ] || failed_runs+=("$name")
 }
 
-run_stage "build (-Werror), all suites" build-test --werror -- \
+run_stage "build (-Werror), all suites" build-test --werror -Dtests=enabled -- \
 	--num-processes 2
-run_stage "ASan+UBSan" build-asan --werror -Db_sanitize=address,undefined \
+run_stage "ASan+UBSan" build-asan --werror -Dtests=enabled -Db_sanitize=address,undefined \
 	-Db_lundef=false -- --suite unit --suite golden --suite drills \
 	--suite integration --num-processes 2
 run_stage "valgrind" build-test -- --suite unit --num-processes 2 \
