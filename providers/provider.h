@@ -115,7 +115,7 @@ struct cloud_ops {
 	    struct hop_list *out, struct fd_error *err);
 	/* Preflight verdicts; each may be NULL (not supported).  May the
 	 * principal do everything a drill does (reads, the gateway's read
-	 * actions, the peering write)?  -EACCES naming every missing
+	 * actions, the peering write)?  -EPERM naming every missing
 	 * action. */
 	int (*permissions)(void *ctx, struct fd_error *err);
 	/* The BGP neighbours of one link ("Primary" | "Secondary") of the

@@ -25,7 +25,9 @@ struct drill {
 	unsigned phase_failed;		/* failed checks in this phase */
 	char phase_error[FD_ERROR_MSG];	/* provider/infra error */
 	unsigned failed;		/* failed checks in the whole drill */
+	unsigned unchecked;		/* of those, could not be checked */
 	bool infra_error;
+	bool unfinished_journal;	/* another drill's, found at start */
 	bool interrupted;
 	bool attempted;			/* the disable was attempted */
 	bool restoring;			/* the drill deadline no longer applies */
@@ -182,15 +184,33 @@ phase_skip(struct drill *d, const char *name, const char *why)
 	    0.0, "status", "skipped", "message", why));
 }
 
+/*
+ * A check that failed because its state could not be read (a device or
+ * ARM unreachable, a login or token refused, a timeout) rather than
+ * because the state read differs from the spec (-EBADMSG, -ENODATA):
+ * exit 5, not 3, when nothing else failed.
+ */
+static bool
+rc_unchecked(int rc)
+{
+	return rc < 0 && rc != -EBADMSG && rc != -ENODATA;
+}
+
+/* rc: 0 passed; <0 failed, rc_unchecked() telling why. */
 static void
-record_check(struct drill *d, const char *name, bool ok, const char *msg,
+record_check(struct drill *d, const char *name, int rc, const char *msg,
     unsigned line)
 {
+	bool ok = rc == 0;
 	json_t *c = json_pack("{s:s, s:s, s:b, s:i}", "phase", d->phase,
 	    "name", name, "ok", ok, "line", (int)line);
 
 	if (!ok) {
 		json_object_set_new(c, "message", json_string(msg));
+		if (rc_unchecked(rc)) {
+			json_object_set_new(c, "could_not_check", json_true());
+			d->unchecked++;
+		}
 		d->phase_failed++;
 		d->failed++;
 		log_warn("%s: FAIL %s: %s", d->phase, name, msg);
@@ -503,6 +523,10 @@ azure_verdict(struct drill *d, const struct spec_check *c,
 		rc = d->p->cloud->permissions == NULL ? fd_error_set(err,
 		    -ENOSYS, "the cloud provider cannot check permissions") :
 		    d->p->cloud->permissions(d->p->cloud_ctx, err);
+		/* Missing actions (-EPERM) are what this check finds, not a
+		 * failure to check. */
+		if (rc == -EPERM)
+			rc = -EBADMSG;
 		break;
 	case CHECK_AZ_LINKS:
 		rc = links_up(d, err);
@@ -615,7 +639,7 @@ run_checks(struct drill *d, const struct spec_check *v, unsigned n)
 			rc = fd_error_set(&err, -EHOSTUNREACH, "%s",
 			    di < 0 ? "no such device" : "device unreachable");
 		}
-		record_check(d, name, rc == 0, err.msg, v[i].line);
+		record_check(d, name, rc, err.msg, v[i].line);
 	}
 	for (i = 0; i < nj; i++)
 		collect_job_done(&jobs[i]);
@@ -718,7 +742,7 @@ check_paths(struct drill *d, const struct spec_expect *e, const char *key,
 		}
 		if (record) {
 			store_trace(d, pi, key);
-			record_check(d, name, rc == 0, err.msg, sp->line);
+			record_check(d, name, rc, err.msg, sp->line);
 		}
 		if (rc < 0)
 			bad++;
@@ -875,7 +899,8 @@ reach_checks(struct drill *d)
 			    "method %s (see failover-drill.json(5))",
 			    REACH_PROBES, probe_method_str(sp->method),
 			    probe_method_str(sp->method));
-		record_check(d, name, rc == 0 && answered > 0, err.msg, 0);
+		record_check(d, name, rc < 0 ? rc : answered > 0 ? 0 :
+		    -EBADMSG, err.msg, 0);
 	}
 }
 
@@ -898,7 +923,7 @@ preflight(struct drill *d)
 		memset(&implicit, 0, sizeof(implicit));
 		implicit.kind = CHECK_AZ_CIRCUIT;
 		check_name(&implicit, name, sizeof(name));
-		record_check(d, name, azure_verdict(d, &implicit, &err) == 0,
+		record_check(d, name, azure_verdict(d, &implicit, &err),
 		    err.msg, 0);
 	}
 	/* So are the principal's permissions, when the provider can tell:
@@ -916,7 +941,7 @@ preflight(struct drill *d)
 		memset(&implicit, 0, sizeof(implicit));
 		implicit.kind = CHECK_AZ_PERMISSIONS;
 		check_name(&implicit, name, sizeof(name));
-		record_check(d, name, azure_verdict(d, &implicit, &err) == 0,
+		record_check(d, name, azure_verdict(d, &implicit, &err),
 		    err.msg, 0);
 	}
 	if (d->s->n_devices > 0 && !cancelled(d)) {
@@ -933,8 +958,7 @@ preflight(struct drill *d)
 			snprintf(name, sizeof(name), "%s: reachable over SSH",
 			    d->s->devices[i].name);
 			d->dev_down[i] = jobs[i].rc < 0;
-			record_check(d, name, jobs[i].rc == 0,
-			    jobs[i].err.msg, 0);
+			record_check(d, name, jobs[i].rc, jobs[i].err.msg, 0);
 			if (jobs[i].rc == 0)
 				log_info("%s: %s %s%s%s%s",
 				    d->s->devices[i].name, jobs[i].info.model,
@@ -1201,7 +1225,7 @@ convergence_checks(struct drill *d)
 	if (!d->watch.failover.analysed) {
 		if (d->s->failover.converge_within_s > 0 ||
 		    d->s->failover.max_loss > 0)
-			record_check(d, "convergence measured", false,
+			record_check(d, "convergence measured", -EBADMSG,
 			    d->watch.probe < 0 ? "no probe is watched" :
 			    "the continuous prober produced no samples", 0);
 		return;
@@ -1218,13 +1242,14 @@ convergence_checks(struct drill *d)
 			    "after %.2f s, limit %u s",
 			    (double)r->stable_ms / 1000,
 			    d->s->failover.converge_within_s);
-		record_check(d, "converged within limit", ok, msg, 0);
+		record_check(d, "converged within limit", ok ? 0 : -EBADMSG,
+		    msg, 0);
 	}
 	if (d->s->failover.max_loss > 0) {
 		snprintf(msg, sizeof(msg), "%u probes lost, limit %u",
 		    r->lost, d->s->failover.max_loss);
 		record_check(d, "packet loss within limit",
-		    r->lost <= d->s->failover.max_loss, msg, 0);
+		    r->lost <= d->s->failover.max_loss ? 0 : -EBADMSG, msg, 0);
 	}
 }
 
@@ -1469,6 +1494,7 @@ static const char *const outcomes[] = {
 	[DRILL_USAGE] = "failed",
 	[DRILL_ABORTED] = "aborted",
 	[DRILL_RESTORE_FAILED] = "restore-failed",
+	[DRILL_UNCHECKED] = "unchecked",
 };
 
 static int
@@ -1484,6 +1510,8 @@ finish(struct drill *d, int code, double t_start)
 	    json_real(clock_wall() - t_start));
 	json_object_set_new(d->doc, "outcome", json_string(outcomes[code]));
 	json_object_set_new(d->doc, "exit_code", json_integer(code));
+	json_object_set_new(d->doc, "unfinished_journal",
+	    json_boolean(d->unfinished_journal));
 	json_object_set_new(d->doc, "error", d->error[0] ?
 	    json_string(d->error) : json_null());
 	/* The backup is healthy when preflight (the backup's own checks)
@@ -1501,7 +1529,8 @@ finish(struct drill *d, int code, double t_start)
 		    strcmp(n, "converge") == 0) && strcmp(st, "ok") != 0)
 			healthy = false;
 	}
-	if (json_array_size(phases) == 0 || (d->interrupted && !d->attempted))
+	if (json_array_size(phases) == 0 || (d->interrupted && !d->attempted) ||
+	    code == DRILL_UNCHECKED)
 		json_object_set_new(d->doc, "backup_healthy", json_null());
 	else
 		json_object_set_new(d->doc, "backup_healthy",
@@ -1518,6 +1547,7 @@ drill_run(const struct spec *s, struct drill_providers *p,
 	char jpath[PATH_MAX];
 	double t_start = clock_wall();
 	int lockfd = -1, code = DRILL_PASSED, rc;
+	bool checking_only = true;	/* preflight and baseline only */
 	unsigned i;
 
 	memset(&d, 0, sizeof(d));
@@ -1547,7 +1577,10 @@ drill_run(const struct spec *s, struct drill_providers *p,
 	}
 	if (rc < 0) {
 		snprintf(d.error, sizeof(d.error), "%s", e.msg);
-		code = DRILL_ABORTED;
+		/* Another drill holds the lock, or one was interrupted and
+		 * its peering may be disabled right now: could not check. */
+		d.unfinished_journal = rc == -EEXIST;
+		code = DRILL_UNCHECKED;
 		goto out;
 	}
 
@@ -1560,6 +1593,7 @@ drill_run(const struct spec *s, struct drill_providers *p,
 		phase_skip(&d, "failover", "dry run");
 		goto out;
 	}
+	checking_only = false;
 	watch_setup(&d);
 	if (failover(&d) == 0 && !cancelled(&d) && converge(&d) == 0 &&
 	    !cancelled(&d))
@@ -1577,6 +1611,9 @@ drill_run(const struct spec *s, struct drill_providers *p,
 	if (!cancelled(&d))
 		verify_restored(&d);
 	watch_stop(&d, &d.watch.failback, "failback", true);
+	/* A signal during the last step still makes the run unfinished:
+	 * never exit 0 after one. */
+	(void)cancelled(&d);
 	if (d.failed > 0 || d.infra_error || d.interrupted)
 		code = DRILL_FAILED;
 out:
@@ -1586,6 +1623,11 @@ out:
 	if (code == DRILL_PASSED && (d.failed > 0 || d.infra_error ||
 	    d.interrupted))
 		code = DRILL_ABORTED;	/* dry run that did not pass */
+	/* Nothing changed and nothing was found wrong, but something could
+	 * not be read: exit 5, "could not check", not 3. */
+	if (code == DRILL_ABORTED && checking_only && !d.interrupted &&
+	    d.failed == d.unchecked && (d.unchecked > 0 || d.infra_error))
+		code = DRILL_UNCHECKED;
 	log_transition(d.phase ? d.phase : "start", "report");
 	finish(&d, code, t_start);
 	if (d.journal != NULL) {

@@ -28,6 +28,9 @@ enum drill_exit {
 	DRILL_USAGE = 2,	/* usage or spec error */
 	DRILL_ABORTED = 3,	/* stopped before any change */
 	DRILL_RESTORE_FAILED = 4,	/* the peering may still be disabled */
+	/* Could not check, nothing changed: a provider unreachable, a login
+	 * or token refused, the lock held, an unfinished journal. */
+	DRILL_UNCHECKED = 5,
 };
 
 /* Opened providers; dev[i] belongs to spec->devices[i]. */

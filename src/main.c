@@ -387,17 +387,25 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "failover-drill: %s\n", err.msg);
 		close_providers(s, &prov);
 		spec_free(s);
-		return DRILL_ABORTED;
+		return DRILL_UNCHECKED;
 	}
 	log_info("drill %s: %s, results in %s", s->name,
 	    dry ? "dry run (no writes)" : "run", out);
 	code = drill_run(s, &prov, &o, &doc, &err);
 	close_providers(s, &prov);
-	if (result_write_all(doc, out, &err) < 0)
+	/* Results or metrics that could not be written leave a scheduled
+	 * run unobserved: never exit 0 then. */
+	if (result_write_all(doc, out, &err) < 0) {
 		fprintf(stderr, "failover-drill: writing results: %s\n",
 		    err.msg);
-	if (metrics != NULL && result_write_metrics(doc, metrics, &err) < 0)
+		if (code == DRILL_PASSED)
+			code = DRILL_UNCHECKED;
+	}
+	if (metrics != NULL && result_write_metrics(doc, metrics, &err) < 0) {
 		fprintf(stderr, "failover-drill: %s: %s\n", metrics, err.msg);
+		if (code == DRILL_PASSED)
+			code = DRILL_UNCHECKED;
+	}
 	if (isatty(STDOUT_FILENO) || code != DRILL_PASSED ||
 	    log_level() >= LOG_INFO) {
 		if (report_render(doc, "text", stdout, &err) < 0)

@@ -411,8 +411,8 @@ check_exit(const json_t *v, const char *path, struct fd_error *err)
 {
 	json_int_t x = json_integer_value(v);
 
-	if (x < 0 || x > 4)
-		return fd_error_set(err, -EINVAL, "%s: %lld not in 0..4", path,
+	if (x < 0 || x > 5)
+		return fd_error_set(err, -EINVAL, "%s: %lld not in 0..5", path,
 		    (long long)x);
 	return 0;
 }
@@ -452,7 +452,7 @@ check_trace(const json_t *v, const char *path, struct fd_error *err)
 
 static const char *const modes[] = { "run", "dry-run", NULL };
 static const char *const outcomes[] = { "passed", "failed", "aborted",
-	"restore-failed", NULL };
+	"restore-failed", "unchecked", NULL };
 static const char *const phase_names[] = { "preflight", "baseline",
 	"failover", "converge", "verify", "restore", "verify-restored", NULL };
 static const char *const phase_status[] = { "ok", "failed", "error",
@@ -491,6 +491,7 @@ static const struct rfield f_check[] = {
 	{ "ok", T_BOOL },
 	{ "message", T_STR, .optional = true },
 	{ "line", T_INT, .optional = true, .check = check_nonneg },
+	{ "could_not_check", T_BOOL, .optional = true },
 	{ NULL }
 };
 
@@ -582,6 +583,7 @@ static const struct rfield f_result[] = {
 	{ "exit_code", T_INT, .check = check_exit },
 	{ "error", T_STR | T_NULL },
 	{ "backup_healthy", T_BOOL | T_NULL },
+	{ "unfinished_journal", T_BOOL, .optional = true },
 	{ "phases", T_ARR, .item = &i_phase },
 	{ "checks", T_ARR, .item = &i_check },
 	{ "paths", T_ARR, .item = &i_path },

@@ -1006,7 +1006,7 @@ az_permissions(void *ctx, struct fd_error *err)
 	json_decref(ckt);
 	json_decref(gw);
 	if (n_missing > 0)
-		return fd_error_set(err, -EACCES, "the principal (%s) lacks "
+		return fd_error_set(err, -EPERM, "the principal (%s) lacks "
 		    "%zu action(s) on circuit %s%s%s: %s",
 		    azure_cred_kind(az->cred), n_missing, az->cfg.circuit,
 		    gw != NULL ? " and VPN gateway " : "",

@@ -1604,7 +1604,7 @@ test_permissions_missing_write(void **state)
 
 	(void)state;
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
-	assert_int_equal(azure_cloud_ops.permissions(t.ctx, &t.err), -EACCES);
+	assert_int_equal(azure_cloud_ops.permissions(t.ctx, &t.err), -EPERM);
 	assert_non_null(strstr(t.err.msg, "lacks 1 action(s) on circuit ckt "
 	    "and VPN gateway gw: "
 	    "Microsoft.Network/expressRouteCircuits/peerings/write"));

@@ -8,7 +8,7 @@
 # /run/fdt<pid>) and tears it down on exit.  Exit 0 = pass, 77 = skip
 # (not root), anything else = fail.  Contract (failover-drill(1)): exit 0
 # passed, 1 expectations failed but restored, 2 usage/spec error, 3 aborted
-# before any change, 4 restore failed.
+# before any change, 4 restore failed, 5 could not check.
 #
 #  a  full drill passes, every report written
 #  b  VPN broken before the drill: preflight refuses (device and Azure
@@ -19,8 +19,9 @@
 #  f  kill -9 during converge: run refuses while the journal is open,
 #     `recover` restores
 #  g  --dry-run without a TTY: no write, metrics say backup healthy 1; the
-#     secondary link down fails preflight naming it; metrics say healthy
-#     0 once the VPN is broken
+#     secondary link down fails preflight naming it (exit 3); a refused
+#     client secret is exit 5, could not check; metrics say healthy 0
+#     once the VPN is broken
 #  h  a matrix drill with an expected-unreachable pair
 #  i  the firewall's host key changed: preflight refuses with exit 3 and
 #     the new key's fingerprint, no PUT
@@ -242,6 +243,21 @@ g)
 	    "$LAB_STATE/link.err" ||
 	    fail "the links check did not name the Secondary link: $(cat "$LAB_STATE/link.err")"
 	lab birdc msee2 enable ce2 >/dev/null
+	# Issue 13: the client secret expired: Entra refuses the token
+	# (AADSTS7000215), nothing could be read from Azure and nothing was
+	# found wrong: exit 5, could not check, not 3; the metrics say so
+	# and keep the last success.
+	LAB_AZURE_CLIENT_SECRET=expired-secret expect_rc 5 -- fd run --dry-run \
+	    --metrics "$M" --out "$OUT.5" "$SPEC" 2>"$LAB_STATE/five.err"
+	grep -q "AADSTS7000215" "$LAB_STATE/five.err" ||
+	    fail "exit 5 without the token error: $(cat "$LAB_STATE/five.err")"
+	grep -Eq '^failover_drill_could_check\{[^}]*\} 0$' "$M" ||
+	    fail "metrics do not say could_check 0: $(grep could_check "$M")"
+	grep -Eq '^failover_drill_last_success_timestamp_seconds\{[^}]*mode="dry-run"\} [0-9]' "$M" ||
+	    fail "the last dry-run success was not kept"
+	! grep -q '^failover_drill_backup_healthy' "$M" ||
+	    fail "backup health claimed although nothing could be checked"
+	ok "credentials refused: exit 5, could_check 0, last success kept"
 	lab break-vpn
 	expect_rc 3 -- fd run --dry-run --metrics "$M" --out "$OUT.2" "$SPEC"
 	grep -Eq '^failover_drill_backup_healthy(\{[^}]*\})? 0$' "$M" ||

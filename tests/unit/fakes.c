@@ -438,6 +438,9 @@ p_watch_begin(void *ctx, const struct watch_req *req, struct probe_watch **out,
 	struct probe_watch *pw;
 	int rc = step(w, "probe watch begin", err);
 
+	if (w->watch_step == 0)
+		w->watch_step = w->steps;
+
 	if (rc < 0)
 		return rc;
 	pw = calloc(1, sizeof(*pw));

@@ -24,6 +24,7 @@ struct fake_world {
 	bool was_enabled;		/* before changed_at */
 	unsigned steps;			/* provider calls so far */
 	unsigned first_write_step;	/* step of the first peering write */
+	unsigned watch_step;		/* step of the first watch begin */
 	unsigned writes;		/* peering PUTs */
 	unsigned fail_at;		/* inject at this step (0: never) */
 	enum fake_fault fault;

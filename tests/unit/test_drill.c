@@ -167,7 +167,7 @@ static int
 perm_denied(void *ctx, struct fd_error *err)
 {
 	(void)ctx;
-	return fd_error_set(err, -EACCES, "the principal lacks 1 action(s) "
+	return fd_error_set(err, -EPERM, "the principal lacks 1 action(s) "
 	    "on circuit %s: Microsoft.Network/expressRouteCircuits/peerings/"
 	    "write", spec.azure.circuit);
 }
@@ -384,7 +384,7 @@ test_fault_at_every_step(void **st)
 	struct fake_world w;
 	struct fd_error err = { 0 };
 	json_t *doc = NULL;
-	unsigned total, first, k, f, runs = 0;
+	unsigned total, first, watch, k, f, runs = 0;
 
 	(void)st;
 	fake_world_init(&w);
@@ -392,6 +392,8 @@ test_fault_at_every_step(void **st)
 	json_decref(doc);
 	total = w.steps;
 	first = w.first_write_step;
+	watch = w.watch_step;
+	assert_true(watch > 1 && watch < first);
 	assert_true(first > 1 && total > first + 10);
 
 	for (k = 1; k <= total; k++) {
@@ -411,11 +413,23 @@ test_fault_at_every_step(void **st)
 				fail_msg("fault %u at step %u: journal left "
 				    "open", f, k);
 			if (k < first) {
-				if (code != DRILL_ABORTED || w.writes != 0)
+				/* An error reading state in preflight or
+				 * baseline: could not check (5); a signal,
+				 * or an error setting up the change:
+				 * aborted (3). */
+				int want = faults[f] == FAULT_SIGNAL ||
+				    k >= watch ? DRILL_ABORTED :
+				    DRILL_UNCHECKED;
+
+				if (code != want || w.writes != 0)
 					fail_msg("fault %u at step %u (%s): "
-					    "exit %d writes %u, want 3/0",
+					    "exit %d writes %u, want %d/0",
 					    f, k, w.last_step, code,
-					    w.writes);
+					    w.writes, want);
+			} else if (faults[f] == FAULT_SIGNAL &&
+			    code != DRILL_FAILED) {
+				fail_msg("signal at step %u (%s): exit %d, "
+				    "want 1", k, w.last_step, code);
 			} else if (code != DRILL_FAILED && code != 0) {
 				fail_msg("fault %u at step %u (%s): exit %d",
 				    f, k, w.last_step, code);
@@ -457,8 +471,11 @@ test_restore_fails_then_recover(void **st)
 	assert_true(js.disable_intent);
 	assert_false(js.enable_done);
 	w.enable_always_fails = false;
-	assert_int_equal(run(&w, false, &doc, &err), DRILL_ABORTED);
+	/* Issue 13: could not check (5), and said so in result.json. */
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_UNCHECKED);
 	assert_non_null(strstr(err.msg, "recover"));
+	assert_true(json_is_true(json_object_get(doc, "unfinished_journal")));
+	assert_true(json_is_null(json_object_get(doc, "backup_healthy")));
 	json_decref(doc);
 
 	fake_providers(&w, &p, &spec);
@@ -611,8 +628,9 @@ test_lock_busy(void **st)
 	}
 	assert_int_equal(read(pfd[0], &c, 1), 1);
 	fake_world_init(&w);
-	assert_int_equal(run(&w, false, &doc, &err), DRILL_ABORTED);
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_UNCHECKED);
 	assert_non_null(strstr(err.msg, "holds the lock"));
+	assert_false(json_is_true(json_object_get(doc, "unfinished_journal")));
 	assert_int_equal(w.steps, 0);
 	json_decref(doc);
 	kill(pid, SIGKILL);

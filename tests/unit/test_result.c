@@ -230,7 +230,7 @@ static const struct mutation mutations[] = {
 	    "\"something/else\" is not a failover-drill result" },
 	{ "phases[1].duration_s", "\"4.05\"", -EINVAL,
 	    "phases[1].duration_s: expected a number, got a string" },
-	{ "exit_code", "7", -EINVAL, "exit_code: 7 not in 0..4" },
+	{ "exit_code", "7", -EINVAL, "exit_code: 7 not in 0..5" },
 	{ "exit_code", "1.0", -EINVAL,
 	    "exit_code: expected an integer, got a number" },
 	{ "mode", "\"sometimes\"", -EINVAL,
@@ -403,9 +403,10 @@ test_write_all(void **state)
 	assert_int_equal(result_write_all(failed, dir, &err), 0);
 	assert_non_null(s = read_in(dir, RESULT_PROM));
 	assert_non_null(strstr(s, "failover_drill_last_success_timestamp_"
-	    "seconds{drill=\"sea-cust11-s2s-backup\"} 1795487512.456\n"));
+	    "seconds{drill=\"sea-cust11-s2s-backup\",mode=\"run\"} "
+	    "1795487512.456\n"));
 	assert_non_null(strstr(s, "failover_drill_success{drill="
-	    "\"sea-cust11-s2s-backup\"} 0\n"));
+	    "\"sea-cust11-s2s-backup\",mode=\"run\"} 0\n"));
 	free(s);
 
 	/* result_write_metrics() does the same for a fixed path. */
@@ -414,7 +415,7 @@ test_write_all(void **state)
 	assert_int_equal(result_write_metrics(failed, path, &err), 0);
 	assert_non_null(s = tu_slurp(path, NULL));
 	assert_non_null(strstr(s, "last_success_timestamp_seconds{drill="
-	    "\"sea-cust11-s2s-backup\"} 1795487512.456\n"));
+	    "\"sea-cust11-s2s-backup\",mode=\"run\"} 1795487512.456\n"));
 	free(s);
 
 	/* An invalid document writes nothing. */
