@@ -1,9 +1,12 @@
 /*
  * Prometheus textfile metrics (node_exporter textfile collector), in the
  * text exposition format: "# HELP", "# TYPE", then samples
- * name{label="value"} value.  Every series carries {drill="..."}; a
- * metric with no sample (e.g. failover_seconds of a dry run) is left out
- * entirely.
+ * name{label="value"} value; every metric a gauge (promtool check metrics
+ * clean).  Every series carries {drill="..."}, those of one run also
+ * {mode="run"|"dry-run"}; a metric with no sample is left out entirely.
+ * One file per drill: the previous file's series of this drill that a run
+ * does not produce (the last real drill's times during dry runs) are
+ * carried over.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,11 +15,11 @@
 #include "report.h"
 #include "result.h"
 
-#define LAST_SUCCESS "failover_drill_last_success_timestamp_seconds"
-
 struct prom {
 	FILE *out;
 	const char *drill;
+	const char *mode;	/* "run" or "dry-run" */
+	const char *previous;	/* the file this one replaces, or NULL */
 };
 
 static void
@@ -26,38 +29,56 @@ help(struct prom *p, const char *name, const char *text)
 	fprintf(p->out, "# TYPE failover_drill_%s gauge\n", name);
 }
 
-/* One sample; lname NULL for the drill label only. */
+/* The label set of a series as sample() writes it: {drill="D"[,mode="M"]
+ * [,lname="lvalue"]}. */
 static void
-sample(struct prom *p, const char *name, const char *lname,
-    const char *lvalue, double v)
+labels(FILE *out, const struct prom *p, const char *mode, const char *lname,
+    const char *lvalue)
 {
-	fprintf(p->out, "failover_drill_%s{drill=\"", name);
-	rp_prom_escape(p->out, p->drill);
-	fputc('"', p->out);
-	if (lname != NULL) {
-		fprintf(p->out, ",%s=\"", lname);
-		rp_prom_escape(p->out, lvalue);
-		fputc('"', p->out);
+	fputs("{drill=\"", out);
+	rp_prom_escape(out, p->drill);
+	fputc('"', out);
+	if (mode != NULL) {
+		fputs(",mode=\"", out);
+		rp_prom_escape(out, mode);
+		fputc('"', out);
 	}
-	/* %.15g prints what the JSON said (12.3, 1795919400.123) without
-	 * binary noise. */
-	fprintf(p->out, "} %.15g\n", v);
+	if (lname != NULL) {
+		fprintf(out, ",%s=\"", lname);
+		rp_prom_escape(out, lvalue);
+		fputc('"', out);
+	}
+	fputc('}', out);
 }
 
+/* One sample; mode and lname may be NULL. */
+static void
+sample(struct prom *p, const char *name, const char *mode, const char *lname,
+    const char *lvalue, double v)
+{
+	fprintf(p->out, "failover_drill_%s", name);
+	labels(p->out, p, mode, lname, lvalue);
+	/* %.15g prints what the JSON said (12.3, 1795919400.123) without
+	 * binary noise. */
+	fprintf(p->out, " %.15g\n", v);
+}
+
+/* A series of this run's mode. */
 static void
 metric(struct prom *p, const char *name, const char *text, double v)
 {
 	help(p, name, text);
-	sample(p, name, NULL, NULL, v);
+	sample(p, name, p->mode, NULL, NULL, v);
 }
 
 /*
- * The last success recorded in previous for this drill, or 0.  We wrote
- * that file, so the series is looked up in exactly the form sample()
- * writes it.
+ * The value of one series in the previous file, or 0 when it is not there
+ * (or not a finite number > 0).  We wrote that file, so the series is
+ * looked up in exactly the form sample() writes it.
  */
 static double
-previous_success(const char *previous, const char *drill)
+previous_value(const struct prom *p, const char *name, const char *mode,
+    const char *lname, const char *lvalue)
 {
 	char *want = NULL, *end;
 	size_t wlen = 0;
@@ -65,16 +86,17 @@ previous_success(const char *previous, const char *drill)
 	double v = 0;
 	FILE *m;
 
-	if (previous == NULL || (m = open_memstream(&want, &wlen)) == NULL)
+	if (p->previous == NULL ||
+	    (m = open_memstream(&want, &wlen)) == NULL)
 		return 0;
-	fputs(LAST_SUCCESS "{drill=\"", m);
-	rp_prom_escape(m, drill);
-	fputs("\"} ", m);
+	fprintf(m, "failover_drill_%s", name);
+	labels(m, p, mode, lname, lvalue);
+	fputc(' ', m);
 	if (fclose(m) != 0) {
 		free(want);
 		return 0;
 	}
-	for (line = previous; line != NULL && *line != '\0';) {
+	for (line = p->previous; line != NULL && *line != '\0';) {
 		if (strncmp(line, want, wlen) == 0) {
 			v = strtod(line + wlen, &end);
 			if (end == line + wlen || (*end != '\n' &&
@@ -91,6 +113,48 @@ previous_success(const char *previous, const char *drill)
 	return v;
 }
 
+/*
+ * One drill per file: a sample of another drill in the previous file
+ * would be dropped by this rewrite (node_exporter reads each file whole).
+ * Names the other drill.
+ */
+static int
+other_drill(const struct prom *p, struct fd_error *err)
+{
+	char *mine = NULL;
+	size_t mlen = 0;
+	const char *line, *q;
+	FILE *m;
+	int rc = 0;
+
+	if (p->previous == NULL || (m = open_memstream(&mine, &mlen)) == NULL)
+		return 0;
+	labels(m, p, NULL, NULL, NULL);
+	if (fclose(m) != 0) {
+		free(mine);
+		return 0;
+	}
+	mine[mlen - 1] = '\0';		/* {drill="D"  without the brace */
+	mlen--;
+	for (line = p->previous; line != NULL && *line != '\0';) {
+		if (strncmp(line, "failover_drill_", 15) == 0 &&
+		    (q = strchr(line, '{')) != NULL &&
+		    strncmp(q, "{drill=\"", 8) == 0 &&
+		    (strncmp(q, mine, mlen) != 0 ||
+		    (q[mlen] != ',' && q[mlen] != '}'))) {
+			rc = fd_error_set(err, -EEXIST, "the metrics file "
+			    "holds another drill's series (%.80s); give each "
+			    "drill its own file", q);
+			break;
+		}
+		line = strchr(line, '\n');
+		if (line != NULL)
+			line++;
+	}
+	free(mine);
+	return rc;
+}
+
 int
 report_prom(const json_t *doc, const char *previous, FILE *out,
     struct fd_error *err)
@@ -99,47 +163,82 @@ report_prom(const json_t *doc, const char *previous, FILE *out,
 	const json_t *phases = json_object_get(doc, "phases");
 	const json_t *conv = json_object_get(doc, "convergence");
 	static const char *const dirs[] = { "failover", "failback" };
-	struct prom p = { out, rp_str(json_object_get(doc, "drill"), "name") };
+	static const char *const modes[] = { "run", "dry-run" };
+	struct prom p = { out, rp_str(json_object_get(doc, "drill"), "name"),
+		"run", previous };
 	const json_t *c, *ph;
-	double finished = 0, last_ok;
-	bool ok = strcmp(rp_str(doc, "outcome"), "passed") == 0, any;
+	double finished = 0, v;
+	bool ok = strcmp(rp_str(doc, "outcome"), "passed") == 0, any, dry;
 	size_t i, failed = 0;
-	int rc;
+	int rc, code;
 
 	if ((rc = result_check(doc, err)) < 0)
 		return rc;
 	if (result_time_parse(rp_str(doc, "finished"), &finished) < 0)
 		return fd_error_set(err, -EINVAL, "finished: not a time");
-	last_ok = ok ? finished : previous_success(previous, p.drill);
+	if ((rc = other_drill(&p, err)) < 0)
+		return rc;
+	dry = strcmp(rp_str(doc, "mode"), "dry-run") == 0;
+	p.mode = dry ? "dry-run" : "run";
+	code = (int)rp_num(doc, "exit_code");
 
 	metric(&p, "last_run_timestamp_seconds",
-	    "Unix time the last drill run finished.", finished);
-	if (last_ok > 0)
-		metric(&p, "last_success_timestamp_seconds",
-		    "Unix time of the last drill run that passed.", last_ok);
-	metric(&p, "success", "1 if the last drill run passed, else 0.",
+	    "Unix time the last run of this mode finished.", finished);
+	/* The last success of each mode, carried over from the previous file
+	 * when this run is of the other mode or did not pass: the nightly
+	 * dry run never hides the last real drill. */
+	for (any = false, i = 0; i < 2; i++) {
+		v = strcmp(modes[i], p.mode) == 0 && ok ? finished :
+		    previous_value(&p, "last_success_timestamp_seconds",
+		    modes[i], NULL, NULL);
+		if (v <= 0)
+			continue;
+		if (!any)
+			help(&p, "last_success_timestamp_seconds", "Unix time "
+			    "of the last run of this mode that passed.");
+		any = true;
+		sample(&p, "last_success_timestamp_seconds", modes[i], NULL,
+		    NULL, v);
+	}
+	metric(&p, "success", "1 if the last run of this mode passed, else 0.",
 	    ok ? 1 : 0);
-	metric(&p, "dry_run", "1 if the last run was a dry run (preflight "
-	    "and baseline only).", strcmp(rp_str(doc, "mode"), "dry-run") == 0);
+	metric(&p, "could_check", "0 if the last run could not check (exit "
+	    "5: a provider unreachable, a login refused, the lock held, an "
+	    "unfinished journal), else 1.", code == 5 ? 0 : 1);
+	help(&p, "unfinished_journal", "1 if a drill's journal was left "
+	    "unfinished: its peering may be disabled now; run "
+	    "'failover-drill recover'.");
+	sample(&p, "unfinished_journal", NULL, NULL, NULL,
+	    rp_bool(doc, "unfinished_journal") || code == 4 ? 1 : 0);
 	if (!rp_null(doc, "backup_healthy"))
 		metric(&p, "backup_healthy", "1 if the backup path was found "
 		    "healthy, 0 if not.", rp_bool(doc, "backup_healthy"));
 	metric(&p, "exit_code", "Exit status of the last run (0 passed, 1 "
-	    "failed, 2 usage, 3 aborted, 4 restore failed).",
-	    rp_num(doc, "exit_code"));
+	    "failed, 2 usage, 3 aborted, 4 restore failed, 5 could not "
+	    "check).", code);
 	metric(&p, "duration_seconds", "Wall time of the last run.",
 	    rp_num(doc, "duration_s"));
+	/* Failover and failback times come from real drills only; a dry
+	 * run carries the last drill's over. */
 	for (i = 0; i < 2; i++) {
 		const json_t *cv = json_object_get(conv, dirs[i]);
 		char name[32];
 
-		if (cv == NULL || json_is_null(cv) || rp_null(cv, "stable_s"))
-			continue;
 		snprintf(name, sizeof(name), "%s_seconds", dirs[i]);
-		metric(&p, name, i == 0 ? "Seconds from the ARM write until "
-		    "the path was stable on the backup." : "Seconds from the "
-		    "ARM write until the path was stable on ExpressRoute.",
-		    rp_num(cv, "stable_s"));
+		if (dry)
+			v = previous_value(&p, name, NULL, NULL, NULL);
+		else if (cv == NULL || json_is_null(cv) ||
+		    rp_null(cv, "stable_s"))
+			continue;
+		else
+			v = rp_num(cv, "stable_s");
+		if (dry && v <= 0)
+			continue;
+		help(&p, name, i == 0 ? "Seconds from the ARM write until "
+		    "the path was stable on the backup, last drill." :
+		    "Seconds from the ARM write until the path was stable on "
+		    "ExpressRoute, last drill.");
+		sample(&p, name, NULL, NULL, NULL, v);
 	}
 	for (any = false, i = 0; i < 2; i++) {
 		const json_t *cv = json_object_get(conv, dirs[i]);
@@ -148,9 +247,9 @@ report_prom(const json_t *doc, const char *previous, FILE *out,
 			continue;
 		if (!any)
 			help(&p, "probes_lost", "Probes lost while the path "
-			    "moved.");
+			    "moved, last drill.");
 		any = true;
-		sample(&p, "probes_lost", "direction", dirs[i],
+		sample(&p, "probes_lost", NULL, "direction", dirs[i],
 		    rp_num(cv, "lost"));
 	}
 	for (any = false, i = 0; i < 2; i++) {
@@ -160,15 +259,15 @@ report_prom(const json_t *doc, const char *previous, FILE *out,
 			continue;
 		if (!any)
 			help(&p, "longest_loss_seconds", "Longest run of lost "
-			    "probes while the path moved.");
+			    "probes while the path moved, last drill.");
 		any = true;
-		sample(&p, "longest_loss_seconds", "direction", dirs[i],
+		sample(&p, "longest_loss_seconds", NULL, "direction", dirs[i],
 		    rp_num(cv, "longest_loss_s"));
 	}
 	json_array_foreach(checks, i, c)
 		if (!rp_bool(c, "ok"))
 			failed++;
-	metric(&p, "checks_total", "Checks evaluated in the last run.",
+	metric(&p, "checks", "Checks evaluated in the last run.",
 	    (double)json_array_size(checks));
 	metric(&p, "checks_failed", "Checks that failed in the last run.",
 	    (double)failed);
@@ -176,7 +275,7 @@ report_prom(const json_t *doc, const char *previous, FILE *out,
 		if (i == 0)
 			help(&p, "phase_duration_seconds", "Wall time of each "
 			    "phase of the last run.");
-		sample(&p, "phase_duration_seconds", "phase",
+		sample(&p, "phase_duration_seconds", p.mode, "phase",
 		    rp_str(ph, "name"), rp_num(ph, "duration_s"));
 	}
 	if (ferror(out))

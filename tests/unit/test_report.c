@@ -441,58 +441,110 @@ prom(const json_t *doc, const char *previous)
 	return buf;
 }
 
+static char *
+prom_err(const json_t *doc, const char *previous, struct fd_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	assert_non_null(m);
+	assert_true(report_prom(doc, previous, m, err) < 0);
+	fclose(m);
+	free(buf);
+	return err->msg;
+}
+
+#define D "{drill=\"sea-cust11-s2s-backup\""
+#define X "{drill=\"cust11 <b>\\\"lab\\\"</b> & 'test' \\\\ x\""
+
 static void
 test_prom(void **state)
 {
 	json_t *passed = load_fixture("passed"), *failed = load_fixture("failed");
-	char *s, *prev;
+	json_t *dry = load_fixture("dry-run");
+	struct fd_error err;
+	char *s, *s2;
 
 	(void)state;
-	/* A passed run records its own finish time. */
-	s = prom(passed, "failover_drill_last_success_timestamp_seconds{"
-	    "drill=\"sea-cust11-s2s-backup\"} 1000\n");
+	/* A passed run records its own finish time, per mode. */
+	s = prom(passed, "failover_drill_last_success_timestamp_seconds"
+	    D ",mode=\"run\"} 1000\n");
 	assert_non_null(strstr(s, "\nfailover_drill_last_success_timestamp_"
-	    "seconds{drill=\"sea-cust11-s2s-backup\"} 1795487512.456\n"));
+	    "seconds" D ",mode=\"run\"} 1795487512.456\n"));
 	assert_non_null(strstr(s, "# TYPE failover_drill_success gauge\n"));
-	assert_non_null(strstr(s, "failover_drill_probes_lost{drill="
-	    "\"sea-cust11-s2s-backup\",direction=\"failback\"} 4\n"));
-	assert_non_null(strstr(s, "failover_drill_phase_duration_seconds{"
-	    "drill=\"sea-cust11-s2s-backup\",phase=\"verify-restored\"} "
-	    "7.97\n"));
-	assert_non_null(strstr(s, "failover_drill_failover_seconds{drill="
-	    "\"sea-cust11-s2s-backup\"} 4.1\n"));
+	assert_non_null(strstr(s, "failover_drill_success" D ",mode=\"run\"} "
+	    "1\n"));
+	assert_non_null(strstr(s, "failover_drill_could_check" D
+	    ",mode=\"run\"} 1\n"));
+	assert_non_null(strstr(s, "failover_drill_probes_lost" D
+	    ",direction=\"failback\"} 4\n"));
+	assert_non_null(strstr(s, "failover_drill_phase_duration_seconds" D
+	    ",mode=\"run\",phase=\"verify-restored\"} 7.97\n"));
+	assert_non_null(strstr(s, "failover_drill_failover_seconds" D
+	    "} 4.1\n"));
+	/* promtool: a gauge is never named _total. */
+	assert_null(strstr(s, "_total"));
+
+	/* Issue 13: the nightly dry run keeps the last drill's success and
+	 * its failover/failback times; its own success is per mode. */
+	json_object_set_new(json_object_get(dry, "drill"), "name",
+	    json_string("sea-cust11-s2s-backup"));
+	s2 = prom(dry, s);
+	assert_non_null(strstr(s2, "failover_drill_last_success_timestamp_"
+	    "seconds" D ",mode=\"run\"} 1795487512.456\n"));
+	assert_non_null(strstr(s2, "failover_drill_last_success_timestamp_"
+	    "seconds" D ",mode=\"dry-run\"} "));
+	assert_non_null(strstr(s2, "failover_drill_failover_seconds" D
+	    "} 4.1\n"));
+	assert_non_null(strstr(s2, "failover_drill_success" D
+	    ",mode=\"dry-run\"} 1\n"));
+	assert_null(strstr(s2, "mode=\"run\"} 1\n"));
+	/* ... and a later drill that fails keeps the dry run's success. */
+	free(s);
+	s = s2;
 
 	/* A failed run carries the previous success of the same drill over;
 	 * the label is matched escaped. */
-	prev = "# HELP x\n"
-	    "failover_drill_last_success_timestamp_seconds{drill=\"other\"} 5\n"
-	    "failover_drill_last_success_timestamp_seconds{drill=\"cust11 "
-	    "<b>\\\"lab\\\"</b> & 'test' \\\\ x\"} 1790000000.5\n";
 	free(s);
-	s = prom(failed, prev);
+	s = prom(failed, "# HELP x\n"
+	    "failover_drill_last_success_timestamp_seconds" X
+	    ",mode=\"run\"} 1790000000.5\n");
 	assert_non_null(strstr(s, "failover_drill_last_success_timestamp_"
-	    "seconds{drill=\"cust11 <b>\\\"lab\\\"</b> & 'test' \\\\ x\"} "
-	    "1790000000.5\n"));
-	assert_non_null(strstr(s, "failover_drill_success{drill=\"cust11 "
-	    "<b>\\\"lab\\\"</b> & 'test' \\\\ x\"} 0\n"));
-	assert_non_null(strstr(s, "failover_drill_backup_healthy{drill="
-	    "\"cust11 <b>\\\"lab\\\"</b> & 'test' \\\\ x\"} 0\n"));
+	    "seconds" X ",mode=\"run\"} 1790000000.5\n"));
+	assert_non_null(strstr(s, "failover_drill_success" X ",mode=\"run\"} "
+	    "0\n"));
+	assert_non_null(strstr(s, "failover_drill_backup_healthy" X
+	    ",mode=\"run\"} 0\n"));
 	/* Never stable: no failover_seconds sample, but the loss is. */
 	assert_null(strstr(s, "failover_drill_failover_seconds"));
 	assert_non_null(strstr(s, "direction=\"failover\"} 583\n"));
 	free(s);
 
-	/* Another drill's success, or garbage, is not carried. */
-	s = prom(failed, "failover_drill_last_success_timestamp_seconds{"
-	    "drill=\"other\"} 5\n");
-	assert_null(strstr(s, "last_success_timestamp_seconds{"));
-	free(s);
-	s = prom(failed, "failover_drill_last_success_timestamp_seconds{"
-	    "drill=\"cust11 <b>\\\"lab\\\"</b> & 'test' \\\\ x\"} NaN\n");
+	/* Another drill's series: one file per drill, said by name. */
+	assert_non_null(strstr(prom_err(failed, "failover_drill_success"
+	    "{drill=\"other\",mode=\"run\"} 1\n", &err), "another drill"));
+	assert_int_equal(err.code, -EEXIST);
+	assert_non_null(strstr(prom_err(failed, "failover_drill_success"
+	    X "x\"} 1\n", &err), "another drill"));
+	/* Garbage is not carried. */
+	s = prom(failed, "failover_drill_last_success_timestamp_seconds" X
+	    ",mode=\"run\"} NaN\n");
 	assert_null(strstr(s, "last_success_timestamp_seconds{"));
 	free(s);
 	s = prom(failed, NULL);
 	assert_null(strstr(s, "last_success_timestamp_seconds{"));
+	free(s);
+
+	/* Exit 5: could not check, and an unfinished journal said so. */
+	json_object_set_new(failed, "exit_code", json_integer(5));
+	json_object_set_new(failed, "outcome", json_string("unchecked"));
+	json_object_set_new(failed, "unfinished_journal", json_true());
+	s = prom(failed, NULL);
+	assert_non_null(strstr(s, "failover_drill_could_check" X
+	    ",mode=\"run\"} 0\n"));
+	assert_non_null(strstr(s, "failover_drill_unfinished_journal" X
+	    "} 1\n"));
 	free(s);
 
 	/* A newline in a label value is escaped, never a line break. */
@@ -500,7 +552,7 @@ test_prom(void **state)
 	    json_string("two\nlines"));
 	s = prom(passed, NULL);
 	assert_non_null(strstr(s, "failover_drill_success{drill="
-	    "\"two\\nlines\"} 1\n"));
+	    "\"two\\nlines\",mode=\"run\"} 1\n"));
 	free(s);
 
 	/* backup_healthy null: no sample and no HELP line. */
@@ -510,6 +562,7 @@ test_prom(void **state)
 	free(s);
 	json_decref(passed);
 	json_decref(failed);
+	json_decref(dry);
 }
 
 int
