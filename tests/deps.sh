@@ -9,6 +9,7 @@ pkgs=(
 	libcurl4-openssl-dev libssl-dev libjansson-dev libssh2-1-dev libxml2-dev
 	# tests
 	libcmocka-dev mandoc python3 openssl valgrind procps systemd
+	prometheus	# promtool check metrics; its service is never started
 	# the lab: namespaces, BGP, sshd "Junos" devices, tracing
 	iproute2 iptables bird2 openssh-server openssh-client
 	traceroute mtr-tiny scamper iputils-tracepath iputils-ping
@@ -37,7 +38,7 @@ export DEBIAN_FRONTEND=noninteractive
 # it enabled when it did not exist before; a service that existed is not
 # touched at all.
 policy=${FD_POLICY_RC_D:-/usr/sbin/policy-rc.d}
-svcs=(ssh bird)
+svcs=(ssh bird prometheus)
 declare -A before
 for svc in "${svcs[@]}"; do
 	before[$svc]=$(systemctl is-enabled "$svc.service" 2>/dev/null) || true
