@@ -186,14 +186,17 @@ phase_skip(struct drill *d, const char *name, const char *why)
 
 /*
  * A check that failed because its state could not be read (a device or
- * ARM unreachable, a login or token refused, a timeout) rather than
- * because the state read differs from the spec (-EBADMSG, -ENODATA):
- * exit 5, not 3, when nothing else failed.
+ * ARM unreachable, a login or token refused, an unknown host key, a
+ * timeout) rather than because the state read differs from the spec
+ * (-EBADMSG, -ENODATA) or the device is not who it should be (a changed
+ * or revoked host key: transport/ssh.h): exit 5, not 3, when nothing else
+ * failed.
  */
 static bool
 rc_unchecked(int rc)
 {
-	return rc < 0 && rc != -EBADMSG && rc != -ENODATA;
+	return rc < 0 && rc != -EBADMSG && rc != -ENODATA &&
+	    rc != -EKEYREJECTED && rc != -EKEYREVOKED;
 }
 
 /* rc: 0 passed; <0 failed, rc_unchecked() telling why. */
