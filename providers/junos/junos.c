@@ -204,6 +204,16 @@ junos_close(void *ctx)
 	free(c);
 }
 
+/* The core is waiting: keep the session alive (transport/ssh.h). */
+static void
+junos_idle(void *ctx)
+{
+	struct junos_ctx *c = ctx;
+
+	if (c != NULL)
+		ssh_idle(c->ssh);
+}
+
 /* Run one command; connects on first use and after a dropped session. */
 static int
 junos_exec(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
@@ -663,5 +673,6 @@ const struct device_ops junos_device_ops = {
 	.received = junos_received,
 	.bgp_summary = junos_bgp_summary,
 	.traceroute = junos_traceroute,
+	.idle = junos_idle,
 	.close = junos_close,
 };
