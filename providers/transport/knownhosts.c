@@ -37,31 +37,34 @@ kh_name(const char *host, unsigned port, char *buf, size_t len)
 		buf[i] = (char)tolower((unsigned char)buf[i]);
 }
 
-/* match.c match_pattern(): '*' any run, '?' any one character. */
+/*
+ * match.c match_pattern(): '*' any run, '?' any one character.  Matched
+ * with one backtracking point (the last '*'), so a hostile pattern such
+ * as "*a*a*a*a*b" costs O(name x pattern), not exponential time.
+ */
 static bool
 kh_glob(const char *s, const char *p, size_t plen)
 {
-	const char *pe = p + plen;
+	const char *pe = p + plen, *star = NULL, *retry = NULL;
 
-	for (;;) {
-		if (p == pe)
-			return *s == '\0';
-		if (*p == '*') {
+	while (*s != '\0') {
+		if (p < pe && *p == '*') {
+			star = ++p;
+			retry = s;
+		} else if (p < pe && (*p == '?' ||
+		    tolower((unsigned char)*p) == *s)) {
+			s++;
 			p++;
-			if (p == pe)
-				return true;
-			for (; *s != '\0'; s++)
-				if (kh_glob(s, p, (size_t)(pe - p)))
-					return true;
-			return kh_glob(s, p, (size_t)(pe - p));
+		} else if (star != NULL) {
+			p = star;
+			s = ++retry;
+		} else {
+			return false;
 		}
-		if (*s == '\0')
-			return false;
-		if (*p != '?' && tolower((unsigned char)*p) != *s)
-			return false;
-		s++;
-		p++;
 	}
+	while (p < pe && *p == '*')
+		p++;
+	return p == pe;
 }
 
 /* match.c match_pattern_list(): 1 positive, -1 negated match, 0 none. */
@@ -183,6 +186,10 @@ kh_line(struct kh_set *s, const char *p, const char *end, unsigned line,
 	size_t n, tlen, blen;
 	int match;
 
+	/* A NUL byte: not a text line (OpenSSH would read it cut short);
+	 * never a match. */
+	if (memchr(p, '\0', (size_t)(end - p)) != NULL)
+		return 0;
 	if (!kh_field(&p, end, &f, &n) || *f == '#')
 		return 0;
 	if (*f == '@') {
