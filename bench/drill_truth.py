@@ -23,6 +23,11 @@ import re
 import sys
 
 PFX = "10.17.11.128/26"
+# Issue 9 targets at converge.rate_hz 100: timing within +-10 ms of bird's
+# FIB change, overhead <= 0.5 s, no probe counted lost (the lab drops none
+# on a make-before-break BGP change).
+TARGET_OVERHEAD_S = 0.5
+TARGET_ERR_MS = 10.0
 LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) <TRACE> "
                   r"(\S+)\.ipv4 ([<>]) (\S+)(?: \[[^\]]*\])* (\S+)")
 
@@ -120,10 +125,19 @@ def one_run(a):
     phases = {p["name"]: p.get("duration_s", 0) for p in res.get("phases", [])}
     print(f"  wall {wall:.3f} s = waited {waited:.3f} s (ARM ops/convergence"
           f" + {n_settle}x settle {settle:g} s) + overhead {overhead:.3f} s"
-          f" [{'OK' if overhead <= 2.0 else 'OVER'} <= 2 s]")
+          f" [ratio {overhead / TARGET_OVERHEAD_S:.2f} of <= "
+          f"{TARGET_OVERHEAD_S:g} s]")
     print("  phases: " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
 
-    row = {"wall": wall, "overhead": overhead, "exit": res.get("exit_code")}
+    row = {"wall": wall, "overhead": overhead, "exit": res.get("exit_code"),
+           "lost": 0, "sent": 0}
+    for key in ("failover", "failback"):
+        c = conv.get(key) or {}
+        row["lost"] += int(c.get("lost") or 0)
+        row["sent"] += int(c.get("sent") or 0)
+        print(f"  {key}: {c.get('lost')} of {c.get('sent')} probes lost "
+              f"at {c.get('rate_hz')}/s (target 0), signals "
+              f"{c.get('signals')}")
     puts = [p for p in mock_puts(a.mock_log) if t0 <= p <= t1]
     if len(puts) >= 2:
         t_dis, t_en = puts[0], puts[-1]
@@ -155,7 +169,8 @@ def one_run(a):
                 row[key][what + "_err_ms"] = d
                 print(f"  {key} {what}: bird {tv * 1000:.0f} ms, tool "
                       f"{mv * 1000:.0f} ms, error {d:+.0f} ms "
-                      f"[{'OK' if abs(d) <= 50 else 'OVER'} +-50 ms]")
+                      f"[ratio {abs(d) / TARGET_ERR_MS:.2f} of "
+                      f"+-{TARGET_ERR_MS:g} ms]")
     else:
         print(f"  only {len(puts)} successful peering PUT(s) in the mock log")
     with open(a.summary, "a", encoding="utf-8") as f:
@@ -169,16 +184,29 @@ def report(path):
         return 1
     ov = [r["overhead"] for r in rows]
     print(f"runs {len(rows)}: overhead mean {sum(ov) / len(ov):.3f} s, "
-          f"worst {max(ov):.3f} s (target <= 2 s), ratio worst/target "
-          f"{max(ov) / 2.0:.2f}")
-    errs = [abs(r[k][w + "_err_ms"]) for r in rows
-            for k in ("failover", "failback") if k in r
-            for w in ("left", "stable") if w + "_err_ms" in r[k]]
+          f"worst {max(ov):.3f} s (target <= {TARGET_OVERHEAD_S:g} s), "
+          f"ratio worst/target {max(ov) / TARGET_OVERHEAD_S:.2f}")
+    # "left" is the failover/failback instant the issue targets; "stable"
+    # (start of the settled run vs bird's last change) is printed too.
+    errs = [abs(r[k]["left_err_ms"]) for r in rows
+            for k in ("failover", "failback")
+            if k in r and "left_err_ms" in r[k]]
+    serrs = [abs(r[k]["stable_err_ms"]) for r in rows
+             for k in ("failover", "failback")
+             if k in r and "stable_err_ms" in r[k]]
     if errs:
-        print(f"timing vs bird: worst |error| {max(errs):.0f} ms over "
-              f"{len(errs)} measurements (target <= 50 ms), ratio "
-              f"{max(errs) / 50.0:.2f}")
-    ok = max(ov) <= 2.0 and (not errs or max(errs) <= 50)
+        print(f"failover/failback time vs bird: worst |error| "
+              f"{max(errs):.0f} ms over {len(errs)} measurements (target "
+              f"<= {TARGET_ERR_MS:g} ms), ratio "
+              f"{max(errs) / TARGET_ERR_MS:.2f}")
+    if serrs:
+        print(f"stable time vs bird's last change: worst |error| "
+              f"{max(serrs):.0f} ms, ratio {max(serrs) / TARGET_ERR_MS:.2f}")
+    lost = sum(r.get("lost", 0) for r in rows)
+    sent = sum(r.get("sent", 0) for r in rows)
+    print(f"probes lost: {lost} of {sent} (target 0)")
+    ok = (max(ov) <= TARGET_OVERHEAD_S and (not errs or
+          max(errs) <= TARGET_ERR_MS) and lost == 0)
     return 0 if ok else 1
 
 

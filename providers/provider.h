@@ -33,6 +33,7 @@ struct azure_cfg {
 	char cloud[16];			/* "public" | "usgov" | "china" | "custom" */
 	char arm_endpoint[256];		/* "" = the cloud's; https only */
 	char authority[256];		/* "" = the cloud's login host */
+	char audience[256];		/* "" = the cloud's; custom: discovered */
 	char ca_bundle[PATH_MAX];	/* "" = system CAs */
 	char api_version[32];		/* default "2024-05-01"; previews fit */
 	bool ipv6;			/* also toggle ipv6PeeringConfig.state */
@@ -108,6 +109,29 @@ struct cloud_ops {
 	    struct route_set *out, struct fd_error *err);
 	int (*connectivity)(void *ctx, const struct conncheck_req *req,
 	    struct hop_list *out, struct fd_error *err);
+	/* Preflight verdicts; each may be NULL (not supported).  May the
+	 * principal do everything a drill does (reads, the gateway's read
+	 * actions, the peering write)?  -EACCES naming every missing
+	 * action. */
+	int (*permissions)(void *ctx, struct fd_error *err);
+	/* The BGP neighbours of one link ("Primary" | "Secondary") of the
+	 * peering, as its MSEE sees them (routeTablesSummary): state
+	 * "Established" with received = the prefix count, or the BGP state
+	 * it reports instead. */
+	int (*link_summary)(void *ctx, const char *link,
+	    struct bgp_summary *out, struct fd_error *err);
+	/* Every connection of the VPN gateway Connected with its tunnels,
+	 * and with an active-active gateway a Connected BGP peer per
+	 * instance; -EBADMSG naming the first that is not. */
+	int (*vpn_connections)(void *ctx, struct fd_error *err);
+	/* No Microsoft link-failover test running on the circuit: -EBUSY
+	 * naming it. */
+	int (*link_test_idle)(void *ctx, struct fd_error *err);
+	/* The IPv6 peering state the next enable puts back ("Enabled" |
+	 * "Disabled", recorded in preflight or the journal); never enables
+	 * an IPv6 peering that was off.  NULL/"": what the provider saw
+	 * before its own disable, else unchanged. */
+	void (*ipv6_restore)(void *ctx, const char *state);
 	void (*close)(void *ctx);
 };
 
@@ -189,11 +213,20 @@ struct probe_cfg {
 	char iface[32];
 };
 
+enum probe_method { PROBE_METHOD_ICMP = 0, PROBE_METHOD_TCP, PROBE_METHOD_UDP };
+
+const char *probe_method_str(enum probe_method m);
+int probe_method_parse(const char *s, enum probe_method *out);
+
 struct watch_req {
 	struct fd_addr target;
-	unsigned rate_hz;		/* probes per second, >= 20 */
+	enum probe_method method;	/* end-to-end probe */
+	unsigned port;			/* tcp: destination port */
+	unsigned rate_hz;		/* end-to-end probes per second */
 	unsigned ttl;			/* TTL of the path-revealing probe; 0 =
 					 * only end-to-end probes */
+	unsigned ttl_rate_hz;		/* 0 = prober default, adaptive
+					 * ~1/s */
 	uint64_t max_ms;		/* stop by itself after this long */
 };
 
@@ -202,6 +235,10 @@ struct watch_sample {
 					 * real clock */
 	bool e2e_reply;			/* end-to-end probe answered */
 	double rtt_ms;
+	int reply_ttl;			/* TTL/hop limit of the e2e answer,
+					 * -1 unknown */
+	bool ttl_sent;			/* a TTL-limited probe went with
+					 * it */
 	bool ttl_reply;			/* the TTL-limited probe answered */
 	struct fd_addr ttl_from;	/* who answered it */
 };
@@ -228,6 +265,10 @@ struct probe_ops {
 	/* Stop, join, and hand over every sample; frees w. */
 	int (*watch_end)(void *ctx, struct probe_watch *w,
 	    struct watch_samples *out, struct fd_error *err);
+	/* One-shot reachability for preflight: count end-to-end probes of
+	 * req->method, *answered of them got an answer. */
+	int (*reach)(void *ctx, const struct watch_req *req, unsigned count,
+	    unsigned *answered, struct fd_error *err);
 	void (*close)(void *ctx);
 };
 

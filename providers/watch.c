@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,4 +27,33 @@ watch_samples_add(struct watch_samples *s, const struct watch_sample *w)
 	}
 	s->v[s->n++] = *w;
 	return 0;
+}
+
+static const char *const method_names[] = {
+	[PROBE_METHOD_ICMP] = "icmp",
+	[PROBE_METHOD_TCP] = "tcp",
+	[PROBE_METHOD_UDP] = "udp",
+};
+
+const char *
+probe_method_str(enum probe_method m)
+{
+	if ((unsigned)m >= sizeof(method_names) / sizeof(method_names[0]))
+		return "?";
+	return method_names[m];
+}
+
+int
+probe_method_parse(const char *s, enum probe_method *out)
+{
+	unsigned i;
+
+	if (s == NULL)
+		return -EINVAL;
+	for (i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++)
+		if (strcmp(s, method_names[i]) == 0) {
+			*out = (enum probe_method)i;
+			return 0;
+		}
+	return -EINVAL;
 }

@@ -29,13 +29,16 @@ drill_watch_json(const struct drill_watch *w, const struct watch_samples *s,
     uint64_t t0, unsigned stable_ms, bool returning,
     struct drill_watch_result *out)
 {
+	struct converge_ref ref = { &w->primary,
+	    w->backup.n > 0 ? &w->backup : NULL,
+	    w->target.family != 0 ? &w->target : NULL };
 	struct converge_result r;
-	json_t *conv, *tl;
+	json_t *conv, *tl, *sig;
 	unsigned i;
 
 	memset(out, 0, sizeof(*out));
 	out->left_ms = out->stable_ms = -1;
-	if (converge_analyse_dir(s, t0, &w->primary, returning ?
+	if (converge_analyse_ref(s, t0, &ref, returning ?
 	    CONVERGE_RETURN : CONVERGE_LEAVE, stable_ms, &r) < 0)
 		return NULL;
 	out->left_ms = r.left ? (int64_t)(r.left_ms - t0) : -1;
@@ -55,5 +58,12 @@ drill_watch_json(const struct drill_watch *w, const struct watch_samples *s,
 	    "stable_s", secs_or_null(r.stable, r.stable_ms, t0),
 	    "longest_loss_s", (double)r.longest_loss_ms / 1000.0,
 	    "converged", r.stable, "timeline", tl);
+	/* Which signal classified how many samples (issue 9: a reader can
+	 * tell a TTL-responder verdict from one carried over silence). */
+	sig = json_object();
+	for (i = 0; i < CONVERGE_N_SIGNALS; i++)
+		json_object_set_new(sig, converge_signal_str(
+		    (enum converge_signal)i), json_integer(r.by_signal[i]));
+	json_object_set_new(conv, "signals", sig);
 	return conv;
 }

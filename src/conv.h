@@ -30,8 +30,11 @@ struct drill_watch_run {
 struct drill_watch {
 	int probe;		/* index into spec probes, -1: none */
 	struct hop_set primary;	/* responders that mean ExpressRoute */
+	struct hop_set backup;	/* responders that mean the VPN; n 0: any
+				 * responder outside primary */
 	unsigned ttl;		/* TTL at which they answered in baseline */
 	unsigned rate_hz;
+	struct fd_addr target;	/* the watched probe's destination */
 	struct drill_watch_run failover, failback;
 };
 

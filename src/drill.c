@@ -35,6 +35,10 @@ struct drill {
 	char error[FD_ERROR_MSG];	/* the headline */
 	struct hop_list *traces[SPEC_MAX_PROBES];	/* latest, per probe */
 	struct drill_watch watch;
+	/* The circuit as preflight read it: the peering's IPv4 and IPv6
+	 * states are what restore puts back. */
+	struct cloud_circuit before;
+	bool have_before;
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -293,6 +297,19 @@ check_name(const struct spec_check *c, char *buf, size_t len)
 	case CHECK_AZ_CIRCUIT:
 		snprintf(buf, len, "azure: circuit and peering healthy");
 		break;
+	case CHECK_AZ_PERMISSIONS:
+		snprintf(buf, len, "azure: principal may run the drill");
+		break;
+	case CHECK_AZ_LINKS:
+		snprintf(buf, len, "azure: Primary and Secondary links up");
+		break;
+	case CHECK_AZ_VPN:
+		snprintf(buf, len, "azure: VPN connections connected");
+		break;
+	case CHECK_AZ_LINK_TEST:
+		snprintf(buf, len, "azure: no Microsoft link-failover test "
+		    "running");
+		break;
 	}
 }
 
@@ -422,6 +439,12 @@ circuit_healthy(struct drill *d, const struct cloud_circuit *cc,
 	if (strcasecmp(cc->service_provider_state, "Provisioned") != 0)
 		return fd_error_set(err, -EBADMSG, "circuit provider state is "
 		    "%s, not Provisioned", cc->service_provider_state);
+	/* A circuit still Updating (or Failed) takes no peering write
+	 * (AZURE-REST.md §5.3). */
+	if (strcasecmp(cc->provisioning_state, "Succeeded") != 0)
+		return fd_error_set(err, -EBADMSG, "circuit provisioning state "
+		    "is %s, not Succeeded", cc->provisioning_state[0] ?
+		    cc->provisioning_state : "empty");
 	if (cc->circuit_provisioning_state[0] &&
 	    strcasecmp(cc->circuit_provisioning_state, "Enabled") != 0)
 		return fd_error_set(err, -EBADMSG, "circuit is %s, not Enabled",
@@ -433,6 +456,62 @@ circuit_healthy(struct drill *d, const struct cloud_circuit *cc,
 		return fd_error_set(err, -EBADMSG, "peering %s is %s, not "
 		    "Succeeded", d->s->azure.peering,
 		    cc->peering_provisioning_state);
+	return 0;
+}
+
+/* The CE neighbour of each link, as its MSEE sees it (routeTablesSummary:
+ * the neighbour whose AS is the peering's peerASN), is Established and
+ * sends prefixes.  Names every link that is not. */
+static int
+links_up(struct drill *d, struct fd_error *err)
+{
+	static const char *const links[] = { "Primary", "Secondary" };
+	const struct cloud_ops *c = d->p->cloud;
+	struct cloud_circuit cc;
+	char bad[FD_ERROR_MSG] = "", a[FD_ADDR_STRLEN];
+	size_t off = 0;
+	unsigned i;
+	int rc;
+
+	if (c->link_summary == NULL)
+		return fd_error_set(err, -ENOSYS, "the cloud provider cannot "
+		    "read the links' route table summaries");
+	if ((rc = c->circuit(d->p->cloud_ctx, &cc, err)) < 0)
+		return rc;
+	for (i = 0; i < 2; i++) {
+		struct bgp_summary sum;
+		struct fd_error e = { 0 };
+		const struct bgp_peer *ce = NULL;
+		char why[200] = "";
+		size_t k;
+
+		bgp_summary_init(&sum);
+		rc = c->link_summary(d->p->cloud_ctx, links[i], &sum, &e);
+		for (k = 0; rc == 0 && k < sum.n && ce == NULL; k++)
+			if (cc.peer_asn >= 0 ? sum.v[k].peer_as == cc.peer_asn :
+			    sum.v[k].peer_as != 65515)
+				ce = &sum.v[k];
+		if (rc < 0)
+			snprintf(why, sizeof(why), "%s", e.msg);
+		else if (ce == NULL)
+			snprintf(why, sizeof(why), "no CE neighbour (AS %lld) "
+			    "among its %zu BGP neighbour(s)", cc.peer_asn,
+			    sum.n);
+		else if (!bgp_peer_established(ce))
+			snprintf(why, sizeof(why), "CE neighbour %s (AS %lld) "
+			    "is %s", addr_str(&ce->addr, a, sizeof(a)),
+			    ce->peer_as, ce->state);
+		else if (ce->received <= 0)
+			snprintf(why, sizeof(why), "CE neighbour %s (AS %lld) "
+			    "sends no prefixes", addr_str(&ce->addr, a,
+			    sizeof(a)), ce->peer_as);
+		bgp_summary_done(&sum);
+		if (why[0] != '\0' && off < sizeof(bad))
+			off += (size_t)snprintf(bad + off, sizeof(bad) - off,
+			    "%s%s link: %s", off ? "; " : "", links[i], why);
+	}
+	if (bad[0] != '\0')
+		return fd_error_set(err, -EBADMSG, "%s", bad);
 	return 0;
 }
 
@@ -468,8 +547,32 @@ azure_verdict(struct drill *d, const struct spec_check *c,
 		break;
 	case CHECK_AZ_CIRCUIT:
 		rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, err);
+		if (rc == 0 && strcmp(d->phase, "preflight") == 0) {
+			d->before = cc;
+			d->have_before = true;
+		}
 		if (rc == 0)
 			rc = circuit_healthy(d, &cc, err);
+		break;
+	case CHECK_AZ_PERMISSIONS:
+		rc = d->p->cloud->permissions == NULL ? fd_error_set(err,
+		    -ENOSYS, "the cloud provider cannot check permissions") :
+		    d->p->cloud->permissions(d->p->cloud_ctx, err);
+		break;
+	case CHECK_AZ_LINKS:
+		rc = links_up(d, err);
+		break;
+	case CHECK_AZ_VPN:
+		rc = d->p->cloud->vpn_connections == NULL ? fd_error_set(err,
+		    -ENOSYS, "the cloud provider cannot read VPN "
+		    "connections") :
+		    d->p->cloud->vpn_connections(d->p->cloud_ctx, err);
+		break;
+	case CHECK_AZ_LINK_TEST:
+		rc = d->p->cloud->link_test_idle == NULL ? fd_error_set(err,
+		    -ENOSYS, "the cloud provider cannot read link-failover "
+		    "tests") :
+		    d->p->cloud->link_test_idle(d->p->cloud_ctx, err);
 		break;
 	default:
 		break;
@@ -681,14 +784,14 @@ check_paths(struct drill *d, const struct spec_expect *e, const char *key,
 /* ------------------------------------------------------------ watch */
 
 /* The probe watched during converge: the first native probe marked watch,
- * with the addresses that mean "still on ExpressRoute" taken from the
- * failover expectation's avoid list and the TTL at which the baseline
- * trace crossed them. */
+ * with the path classes the spec gives it (spec_watch_classes(): avoid,
+ * and the hops only one of the baseline and failover paths names) and the
+ * TTL at which the baseline trace crossed the primary class. */
 static void
 watch_setup(struct drill *d)
 {
 	const struct spec *s = d->s;
-	unsigned i, k, j, x;
+	unsigned i, j, x;
 
 	memset(&d->watch, 0, sizeof(d->watch));
 	d->watch.probe = -1;
@@ -700,37 +803,16 @@ watch_setup(struct drill *d)
 	}
 	if (d->watch.probe < 0)
 		return;
-	snprintf(d->watch.primary.name, sizeof(d->watch.primary.name), "%s",
-	    "primary");
-	for (i = 0; i < s->failover.n_paths; i++) {
-		const struct spec_path *sp = &s->failover.paths[i];
-
-		if (strcmp(sp->probe, s->probes[d->watch.probe].name) != 0)
-			continue;
-		for (k = 0; k < sp->path.n_avoid; k++) {
-			const struct hop_pat *p = &sp->path.avoid[k];
-			const struct hop_set *hs;
-
-			if (p->kind == HOP_PAT_PREFIX &&
-			    d->watch.primary.n < HOPSET_MAX_PREFIXES) {
-				d->watch.primary.prefixes[
-				    d->watch.primary.n++] = p->prefix;
-			} else if (p->kind == HOP_PAT_SET &&
-			    (hs = hop_sets_find(&s->sets, p->set)) != NULL) {
-				for (j = 0; j < hs->n &&
-				    d->watch.primary.n < HOPSET_MAX_PREFIXES;
-				    j++)
-					d->watch.primary.prefixes[
-					    d->watch.primary.n++] =
-					    hs->prefixes[j];
-			}
-		}
-	}
-	/* The TTL of the first baseline hop inside the primary set. */
+	(void)spec_watch_classes(s, s->probes[d->watch.probe].name,
+	    &d->watch.primary, &d->watch.backup);
+	/* The TTL of the last baseline hop inside the primary set: the
+	 * deepest one is the likeliest to reach the target, or a hop that
+	 * answers, on a shorter backup path (the first hop after the
+	 * on-prem edge is often a silent VPN gateway). */
 	if (d->traces[d->watch.probe] != NULL) {
 		const struct hop_list *l = d->traces[d->watch.probe];
 
-		for (i = 0; i < l->n && d->watch.ttl == 0; i++)
+		for (i = 0; i < l->n; i++)
 			for (x = 0; x < l->hops[i].n_answers; x++)
 				for (j = 0; j < d->watch.primary.n; j++)
 					if (prefix_contains(
@@ -752,6 +834,9 @@ watch_start(struct drill *d, struct drill_watch_run *run,
 	d->watch.rate_hz = d->s->converge.rate_hz;
 	memset(&req, 0, sizeof(req));
 	req.target = d->s->probes[d->watch.probe].to;
+	d->watch.target = req.target;
+	req.method = d->s->probes[d->watch.probe].method;
+	req.port = d->s->probes[d->watch.probe].port;
 	req.rate_hz = d->s->converge.rate_hz;
 	req.ttl = d->watch.ttl;
 	req.max_ms = (uint64_t)(d->s->timeouts.operation_s +
@@ -802,6 +887,53 @@ watch_stop(struct drill *d, struct drill_watch_run *run, const char *key,
 
 /* ------------------------------------------------------------ the drill */
 
+/* Every watched target must answer its end-to-end probe before anything
+ * changes: a target that drops the method (a Windows VM drops echo and UDP)
+ * would read as "all lost" during converge. */
+#define REACH_PROBES 5
+
+static void
+reach_checks(struct drill *d)
+{
+	unsigned i, answered;
+
+	if (d->p->probe == NULL || d->p->probe->reach == NULL)
+		return;
+	for (i = 0; i < d->s->n_probes && !cancelled(d); i++) {
+		const struct spec_probe *sp = &d->s->probes[i];
+		struct fd_error err = { 0 };
+		struct watch_req req;
+		char name[160], a[FD_ADDR_STRLEN];
+		int rc;
+
+		if (!sp->watch || sp->from[0] != '\0')
+			continue;
+		memset(&req, 0, sizeof(req));
+		req.target = sp->to;
+		req.method = sp->method;
+		req.port = sp->port;
+		req.rate_hz = d->s->converge.rate_hz;
+		if (sp->method == PROBE_METHOD_TCP)
+			snprintf(name, sizeof(name), "probe %s: %s answers "
+			    "tcp port %u", sp->name, addr_str(&sp->to, a,
+			    sizeof(a)), sp->port);
+		else
+			snprintf(name, sizeof(name), "probe %s: %s answers "
+			    "%s", sp->name, addr_str(&sp->to, a, sizeof(a)),
+			    probe_method_str(sp->method));
+		answered = 0;
+		rc = d->p->probe->reach(d->p->probe_ctx, &req, REACH_PROBES,
+		    &answered, &err);
+		if (rc == 0 && answered == 0)
+			snprintf(err.msg, sizeof(err.msg), "none of %u %s "
+			    "probes answered: the watched target must answer "
+			    "method %s (see failover-drill.json(5))",
+			    REACH_PROBES, probe_method_str(sp->method),
+			    probe_method_str(sp->method));
+		record_check(d, name, rc == 0 && answered > 0, err.msg, 0);
+	}
+}
+
 static int
 preflight(struct drill *d)
 {
@@ -820,6 +952,24 @@ preflight(struct drill *d)
 
 		memset(&implicit, 0, sizeof(implicit));
 		implicit.kind = CHECK_AZ_CIRCUIT;
+		check_name(&implicit, name, sizeof(name));
+		record_check(d, name, azure_verdict(d, &implicit, &err) == 0,
+		    err.msg, 0);
+	}
+	/* So are the principal's permissions, when the provider can tell:
+	 * the nightly dry run then reports a removed role long before the
+	 * window. */
+	for (i = 0; i < d->s->n_preflight; i++)
+		if (d->s->preflight[i].kind == CHECK_AZ_PERMISSIONS)
+			break;
+	if (i == d->s->n_preflight && d->p->cloud->permissions != NULL &&
+	    !cancelled(d)) {
+		struct fd_error err = { 0 };
+		char name[160];
+		struct spec_check implicit;
+
+		memset(&implicit, 0, sizeof(implicit));
+		implicit.kind = CHECK_AZ_PERMISSIONS;
 		check_name(&implicit, name, sizeof(name));
 		record_check(d, name, azure_verdict(d, &implicit, &err) == 0,
 		    err.msg, 0);
@@ -850,7 +1000,23 @@ preflight(struct drill *d)
 			collect_job_done(&jobs[i]);
 		}
 	}
+	reach_checks(d);
 	run_checks(d, d->s->preflight, d->s->n_preflight);
+	if (d->have_before) {
+		const struct cloud_circuit *b = &d->before;
+
+		json_object_set_new(json_object_get(d->doc, "azure"),
+		    "peering_before", json_pack("{s:s, s:s}", "state",
+		    b->peering_state, "ipv6_state", b->peering_ipv6_state));
+		log_info("peering %s: IPv4 %s, IPv6 %s", d->s->azure.peering,
+		    b->peering_state, b->peering_ipv6_state[0] ?
+		    b->peering_ipv6_state : "not configured");
+		if (strcasecmp(b->peering_ipv6_state, "Enabled") == 0 &&
+		    !d->s->azure.ipv6)
+			log_warn("peering %s is dual-stack and azure.ipv6 is "
+			    "false: only IPv4 is drilled, IPv6 traffic stays "
+			    "on ExpressRoute", d->s->azure.peering);
+	}
 	return phase_end(d);
 }
 
@@ -897,7 +1063,24 @@ peering_write(struct drill *d, bool enable, const struct fd_clock *clock,
 	rc = lro_wait(d->p->cloud, d->p->cloud_ctx, op, clock, &pol, &last,
 	    NULL, err);
 	d->p->cloud->op_free(op);
+	/* The write was accepted: whatever failed since, it may have
+	 * changed the peering. */
+	if (rc < 0 && err != NULL)
+		err->unchanged = false;
 	return rc;
+}
+
+/* The IPv6 state the peering must show after an operation: with
+ * azure.ipv6 a disable turns it off; otherwise, and after every enable,
+ * exactly what preflight saw ("" = not checked). */
+static const char *
+ipv6_expected(struct drill *d, const char *want)
+{
+	if (!d->have_before || d->before.peering_ipv6_state[0] == '\0')
+		return "";
+	if (d->s->azure.ipv6 && strcasecmp(want, "Disabled") == 0)
+		return "Disabled";
+	return d->before.peering_ipv6_state;
 }
 
 /* After the operation: does Azure show the state we asked for? */
@@ -905,10 +1088,16 @@ static int
 peering_confirm(struct drill *d, const char *want, struct fd_error *err)
 {
 	struct cloud_circuit cc;
+	const char *v6 = ipv6_expected(d, want);
 	int rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, err);
 
 	if (rc < 0)
 		return rc;
+	if (v6[0] != '\0' && strcasecmp(cc.peering_ipv6_state, v6) != 0)
+		return fd_error_set(err, -EPROTO, "peering %s: IPv6 is %s "
+		    "after the operation, expected %s", d->s->azure.peering,
+		    cc.peering_ipv6_state[0] ? cc.peering_ipv6_state :
+		    "not configured", v6);
 	if (strcasecmp(cc.peering_state, want) != 0)
 		return fd_error_set(err, -EPROTO,
 		    "peering %s is %s after the operation, expected %s",
@@ -936,6 +1125,9 @@ failover(struct drill *d)
 	if (rc == 0)
 		rc = journal_open(d->o->state_dir, &d->s->azure, d->s->name,
 	    d->s->file, &d->journal, &err);
+	if (rc == 0)
+		rc = journal_before(d->journal, d->before.peering_state,
+		    d->before.peering_ipv6_state, &err);
 	if (rc == 0)
 		rc = journal_append(d->journal, "intent", "disable", NULL,
 		    NULL, &err);
@@ -965,8 +1157,28 @@ failover(struct drill *d)
 	    d->s->azure.circuit);
 	rc = peering_write(d, false, d->o->clock, clock_now(d->o->clock) +
 	    (uint64_t)d->s->timeouts.operation_s * 1000, &info, &err);
-	if (rc == 0)
-		rc = peering_confirm(d, "Disabled", &err);
+	if (rc == 0 && (rc = peering_confirm(d, "Disabled", &err)) < 0)
+		err.unchanged = false;
+	if (rc < 0 && rc != -ECANCELED && err.unchanged) {
+		/* ARM refused the PUT (403 AuthorizationFailed, 400, ...)
+		 * on every attempt, or it was never sent: nothing changed,
+		 * so this is an abort (exit 3), not a drill to restore.  A
+		 * timeout, a 5xx or a dropped connection leave the outcome
+		 * unknown and go through restore. */
+		char msg[FD_ERROR_MSG];
+
+		snprintf(msg, sizeof(msg), "aborted before any change: the "
+		    "disable was refused: %s", err.msg);
+		fd_error_set(&err, rc, "%s", msg);
+		record_op(d, "disable", &info, "Refused", t0, 1);
+		if (journal_append(d->journal, "done", "disable", "refused",
+		    err.msg, NULL) < 0)
+			log_warn("journal: could not record the disable "
+			    "outcome");
+		d->attempted = false;
+		phase_error(d, &err);
+		return phase_end(d);
+	}
 	record_op(d, "disable", &info, rc == 0 ? "Succeeded" : "Failed", t0,
 	    1);
 	if (journal_append(d->journal, "done", "disable", rc == 0 ? "ok" :
@@ -979,6 +1191,24 @@ failover(struct drill *d)
 			phase_error(d, &err);
 	}
 	return phase_end(d);
+}
+
+/*
+ * How long to wait between re-traces while a path is expected to change.
+ * Routers answer time-exceeded from a token bucket: Linux refills one a
+ * second per destination after a burst of six (net/ipv4/icmp.c,
+ * icmpv4_xrlim_allow), edge routers police harder.  Every traced probe
+ * asks each router on its path, so re-tracing faster than one probe's
+ * worth a second starves the routers' buckets and the traces fill with
+ * stars that are rate limits, not path changes.
+ */
+static unsigned
+retrace_wait_ms(const struct drill *d)
+{
+	unsigned n = d->s->n_probes > 0 ? (unsigned)d->s->n_probes : 1;
+	unsigned ms = 1000 * (n < 5 ? n : 5);
+
+	return d->o->retrace_ms > ms ? d->o->retrace_ms : ms;
 }
 
 static int
@@ -1004,7 +1234,7 @@ converge(struct drill *d)
 			phase_error(d, &err);
 			break;
 		}
-		if (clock_sleep(d->o->clock, d->o->retrace_ms) < 0)
+		if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
 			cancelled(d);
 	}
 	if (rc == 0 && !d->interrupted) {
@@ -1083,6 +1313,43 @@ request_id_of(const struct fd_error *err, const struct cloud_op_info *info,
 	}
 }
 
+static const char *
+err_kind_str(const struct fd_error *err)
+{
+	switch (err->kind) {
+	case FD_ERR_TRANSIENT:
+		return "transient, retrying";
+	case FD_ERR_FINAL:
+		return "final";
+	default:
+		return "retrying";
+	}
+}
+
+/* Backoff before the next restore attempt: retry's exponential delay,
+ * cut to what is left of the deadline so the last attempt is made at
+ * the deadline rather than a backoff step before it; -1 when less than
+ * a second is left. */
+static int64_t
+restore_delay(const struct fd_retry *retry, const struct fd_clock *clk,
+    unsigned attempt)
+{
+	struct fd_retry r = *retry;
+	uint64_t now = clock_now(clk);
+	int64_t d;
+
+	r.deadline = 0;
+	if ((d = retry_delay(&r, clk, attempt, 0)) < 0)
+		return -1;
+	if (retry->deadline != 0) {
+		if (now + 1000 > retry->deadline)
+			return -1;
+		if (now + (uint64_t)d > retry->deadline)
+			d = (int64_t)(retry->deadline - now);
+	}
+	return d;
+}
+
 /*
  * Enable the peering again.  Runs on the restore clock (signals cannot
  * cut it short), retries with backoff until timeouts.restore_s, and
@@ -1109,6 +1376,11 @@ restore(struct drill *d)
 		log_warn("journal: %s", err.msg);
 	if (watch_start(d, &d->watch.failback, &err) < 0)
 		log_warn("failback timing not measured: %s", err.msg);
+	/* IPv6 goes back to what preflight saw, never on if it was off. */
+	if (d->s->azure.ipv6 && d->have_before &&
+	    d->p->cloud->ipv6_restore != NULL)
+		d->p->cloud->ipv6_restore(d->p->cloud_ctx,
+		    d->before.peering_ipv6_state);
 	memset(&info, 0, sizeof(info));
 	for (;;) {
 		int64_t delay;
@@ -1124,12 +1396,17 @@ restore(struct drill *d)
 			rc = peering_confirm(d, "Enabled", &err);
 		if (rc == 0)
 			break;
-		log_warn("restore attempt %u: %s", attempt, err.msg);
-		/* A Failed operation was processed by Azure and failed:
-		 * retry it only a few times, then a human must look. */
-		if (rc == -EIO && ++failed_ops > d->o->restore_failed_retries)
+		log_warn("restore attempt %u: %s (%s)", attempt, err.msg,
+		    err_kind_str(&err));
+		/* Only an error the provider calls final (a 400, 403, an
+		 * operation Failed with a code that does not pass) is
+		 * given up on, after a few tries; ARM 5xx, throttling,
+		 * another operation in progress, token endpoint trouble
+		 * and unknown states are retried until restore_s. */
+		if (err.kind == FD_ERR_FINAL &&
+		    ++failed_ops > d->o->restore_failed_retries)
 			break;
-		delay = retry_delay(&retry, clk, attempt, 0);
+		delay = restore_delay(&retry, clk, attempt);
 		if (delay < 0)
 			break;
 		clock_sleep(clk, (uint64_t)delay);
@@ -1166,17 +1443,40 @@ verify_restored(struct drill *d)
 	const struct spec_expect *e = d->s->restored.set ? &d->s->restored :
 	    &d->s->baseline;
 	uint64_t deadline = clock_now(d->o->clock) +
-	    (uint64_t)d->s->timeouts.converge_s * 1000;
+	    (uint64_t)d->s->timeouts.converge_s * 1000, settle;
+	unsigned i;
 	int rc;
 
 	phase_begin(d, "verify-restored");
 	/* Wait (bounded) for the paths to come back before judging. */
 	while (!cancelled(d) && check_paths(d, e, "restored", false) < 0 &&
 	    clock_now(d->o->clock) < deadline)
-		if (clock_sleep(d->o->clock, d->o->retrace_ms) < 0)
+		if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
 			break;
-	if (!cancelled(d) && clock_sleep(d->o->clock,
-	    (uint64_t)d->s->timeouts.settle_s * 1000) < 0)
+	/* And for BGP on both links, which comes back some time after the
+	 * enable (the MSEE's routeTablesSummary), when it is judged. */
+	for (i = 0; i < e->n_checks; i++)
+		if (e->checks[i].kind == CHECK_AZ_LINKS)
+			break;
+	while (i < e->n_checks && !cancelled(d) &&
+	    clock_now(d->o->clock) < deadline) {
+		struct fd_error err = { 0 };
+
+		if (links_up(d, &err) == 0)
+			break;
+		log_info("verify-restored: waiting for the links: %s",
+		    err.msg);
+		if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
+			break;
+	}
+	/* Settle; with the failback watch running, long enough for it to
+	 * see the primary path stable: stable_ms plus one period of the
+	 * paced TTL probe, which is the only path signal of a tcp probe. */
+	settle = (uint64_t)d->s->timeouts.settle_s * 1000;
+	if (d->watch.failback.w != NULL &&
+	    settle < (uint64_t)d->s->converge.stable_ms + 2000)
+		settle = (uint64_t)d->s->converge.stable_ms + 2000;
+	if (!cancelled(d) && clock_sleep(d->o->clock, settle) < 0)
 		cancelled(d);
 	check_paths(d, e, "restored", true);
 	run_checks(d, e->checks, e->n_checks);
@@ -1387,12 +1687,22 @@ drill_recover(const struct journal_state *js, const struct cloud_ops *cloud,
 	struct fd_retry retry = { 1000, 2000, 60000, 0 };
 	struct lro_policy pol;
 	struct cloud_circuit cc;
-	unsigned attempt = 0;
+	unsigned attempt = 0, final_errs = 0;
+	const char *v6;
 	int rc = 0;
 
 	retry.deadline = clock_now(clock) + (uint64_t)deadline_s * 1000;
 	lro_policy_default(&pol);
 	pol.deadline = retry.deadline;
+	/* IPv6 back to what the journal recorded before the drill (never on
+	 * if it was off); only a drill with azure.ipv6 changed it. */
+	v6 = js->azure.ipv6 ? js->ipv6_before : "";
+	if (v6[0] != '\0' && cloud->ipv6_restore != NULL)
+		cloud->ipv6_restore(cloud_ctx, v6);
+	if (js->azure.ipv6 && js->state_before[0] == '\0')
+		log_warn("journal %s records no IPv6 state (an older version "
+		    "wrote it): IPv6 of peering %s is left as it is; check "
+		    "its ipv6PeeringConfig.state", js->path, js->azure.peering);
 	for (;;) {
 		struct cloud_op_info info;
 		struct cloud_op *op = NULL;
@@ -1402,12 +1712,24 @@ drill_recover(const struct journal_state *js, const struct cloud_ops *cloud,
 		rc = cloud->circuit(cloud_ctx, &cc, err);
 		if (rc == 0 && strcasecmp(cc.peering_state, "Enabled") == 0 &&
 		    strcasecmp(cc.peering_provisioning_state, "Succeeded") ==
-		    0)
+		    0 && (v6[0] == '\0' || cc.peering_ipv6_state[0] == '\0' ||
+		    strcasecmp(cc.peering_ipv6_state, v6) == 0)) {
+			if (js->ipv6_before[0] != '\0' &&
+			    strcasecmp(cc.peering_ipv6_state,
+			    js->ipv6_before) != 0)
+				log_warn("peering %s of circuit %s: IPv6 is "
+				    "%s, it was %s before the drill",
+				    js->azure.peering, js->azure.circuit,
+				    cc.peering_ipv6_state, js->ipv6_before);
 			return 0;
+		}
 		if (rc == 0) {
-			log_info("peering %s of circuit %s is %s; enabling",
-			    js->azure.peering, js->azure.circuit,
-			    cc.peering_state);
+			log_info("peering %s of circuit %s is %s (IPv6 %s); "
+			    "enabling%s%s", js->azure.peering,
+			    js->azure.circuit, cc.peering_state,
+			    cc.peering_ipv6_state[0] ? cc.peering_ipv6_state :
+			    "not configured", v6[0] ? ", IPv6 back to " : "",
+			    v6);
 			rc = cloud->peering_set_begin(cloud_ctx, true, false,
 			    &op, &info, err);
 			if (rc == -EALREADY)
@@ -1420,8 +1742,13 @@ drill_recover(const struct journal_state *js, const struct cloud_ops *cloud,
 			if (rc == 0)
 				continue;	/* confirm with a fresh GET */
 		}
-		log_warn("recover attempt %u: %s", attempt, err->msg);
-		delay = retry_delay(&retry, clock, attempt, 0);
+		log_warn("recover attempt %u: %s (%s)", attempt, err->msg,
+		    err_kind_str(err));
+		/* As restore: transient and unknown errors are retried
+		 * until the deadline, a final one given up after 3 tries. */
+		if (err->kind == FD_ERR_FINAL && ++final_errs > 2)
+			break;
+		delay = restore_delay(&retry, clock, attempt);
 		if (delay < 0)
 			break;
 		clock_sleep(clock, (uint64_t)delay);
@@ -1474,6 +1801,23 @@ plan_paths(FILE *out, const struct spec *s, const struct spec_expect *e)
 	}
 }
 
+/* Does the spec trace or expect anything over IPv6 (a sign the peering
+ * is dual-stack)? */
+static bool
+plan_has_ipv6(const struct spec *s)
+{
+	unsigned i, k;
+
+	for (i = 0; i < s->n_probes; i++)
+		if (s->probes[i].to.family == AF_INET6)
+			return true;
+	for (i = 0; i < s->sets.n; i++)
+		for (k = 0; k < s->sets.sets[i].n; k++)
+			if (s->sets.sets[i].prefixes[k].addr.family == AF_INET6)
+				return true;
+	return false;
+}
+
 void
 drill_plan(const struct spec *s, bool dry_run, FILE *out)
 {
@@ -1487,9 +1831,25 @@ drill_plan(const struct spec *s, bool dry_run, FILE *out)
 	    az->peering);
 	fprintf(out, "drill %s (%s)%s\n", s->name, s->file,
 	    dry_run ? ", dry run" : "");
+	if (!az->ipv6 && plan_has_ipv6(s))
+		fprintf(out, "WARNING: the drill traces IPv6 but azure.ipv6 is "
+		    "false: a dual-stack peering keeps its IPv6 on "
+		    "ExpressRoute during the drill\n");
+	else if (!az->ipv6)
+		fprintf(out, "note: IPv6 is not toggled (azure.ipv6 false); "
+		    "preflight warns if the peering is dual-stack\n");
 	fprintf(out, "1. preflight (read-only)\n");
 	fprintf(out, "    read   GET %s (circuit and peering state)\n",
 	    peering);
+	fprintf(out, "    read   GET /subscriptions/%s/resourceGroups/%s/"
+	    "providers/Microsoft.Network/expressRouteCircuits/%s/providers/"
+	    "Microsoft.Authorization/permissions (the principal may run the "
+	    "drill)\n", az->subscription, az->resource_group, az->circuit);
+	if (az->vpn_gateway[0] != '\0')
+		fprintf(out, "    read   GET /subscriptions/%s/resourceGroups/"
+		    "%s/providers/Microsoft.Network/virtualNetworkGateways/%s/"
+		    "providers/Microsoft.Authorization/permissions\n",
+		    az->subscription, az->resource_group, az->vpn_gateway);
 	for (i = 0; i < s->n_devices; i++)
 		fprintf(out, "    read   %s: ssh %s@%s:%u show version\n",
 		    s->devices[i].name, s->devices[i].user,
@@ -1517,7 +1877,8 @@ drill_plan(const struct spec *s, bool dry_run, FILE *out)
 	    "retried for up to %u s)\n", s->timeouts.restore_s);
 	fprintf(out, "    WRITE  PUT %s state=Enabled%s (If-Match: etag), "
 	    "then follow the operation\n", peering, az->ipv6 ?
-	    " ipv6PeeringConfig.state=Enabled" : "");
+	    " ipv6PeeringConfig.state=<as before the drill, never Enabled "
+	    "if it was Disabled>" : "");
 	fprintf(out, "7. verify-restored\n");
 	if (s->restored.set) {
 		plan_paths(out, s, &s->restored);

@@ -51,7 +51,9 @@ struct drill_opts {
 	const struct fd_clock *restore_clock;
 	/* Waits between re-traces while converging (default 1000 ms). */
 	unsigned retrace_ms;
-	/* How often a failed LRO is retried during restore (default 2). */
+	/* How often an error the provider calls final (FD_ERR_FINAL) is
+	 * retried during restore (default 2); transient and unclassified
+	 * errors are retried until timeouts.restore_s. */
 	unsigned restore_failed_retries;
 };
 

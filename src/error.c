@@ -11,6 +11,8 @@ fd_error_set(struct fd_error *err, int code, const char *fmt, ...)
 	if (err == NULL)
 		return code;
 	err->code = code;
+	err->kind = FD_ERR_UNCLASSIFIED;
+	err->unchanged = false;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
@@ -39,5 +41,16 @@ fd_error_clear(struct fd_error *err)
 	if (err == NULL)
 		return;
 	err->code = 0;
+	err->kind = FD_ERR_UNCLASSIFIED;
+	err->unchanged = false;
 	err->msg[0] = '\0';
+}
+
+int
+fd_error_kind_set(struct fd_error *err, enum fd_error_kind kind)
+{
+	if (err == NULL)
+		return 0;
+	err->kind = kind;
+	return err->code;
 }

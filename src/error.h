@@ -8,16 +8,41 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 
 #define FD_ERROR_MSG 256
 
+/*
+ * What a retry of the same request can expect, decided by the provider
+ * that saw the answer (typed, never read from the message text).  Callers
+ * that must not give up early (restore) retry everything that is not
+ * FD_ERR_FINAL until their own deadline.
+ */
+enum fd_error_kind {
+	FD_ERR_UNCLASSIFIED = 0,	/* no verdict: may be transient */
+	FD_ERR_TRANSIENT,		/* 5xx, 429, throttling, transport,
+					 * an operation Failed with a
+					 * retryable code */
+	FD_ERR_FINAL,			/* the same request fails the same
+					 * way: 400, 403, 404, ... */
+};
+
 struct fd_error {
 	int code;		/* negative errno, 0 when unset */
+	enum fd_error_kind kind;
+	/* The write was refused (a 4xx answer to every attempt) or never
+	 * sent: the service changed nothing.  Unset when any attempt's
+	 * outcome is unknown (timeout, dropped connection, 5xx). */
+	bool unchanged;
 	char msg[FD_ERROR_MSG];
 };
 
+/* Classify err (may be NULL) after fd_error_set; returns err->code. */
+int fd_error_kind_set(struct fd_error *err, enum fd_error_kind kind);
+
 /* Set err (may be NULL) and return code, so callers can write
- * "return fd_error_set(err, -EINVAL, "...")". */
+ * "return fd_error_set(err, -EINVAL, "...")".  Resets kind and
+ * unchanged. */
 int fd_error_set(struct fd_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -167,6 +167,7 @@ static const struct {
 	AZ_FIELD(subscription), AZ_FIELD(resource_group), AZ_FIELD(circuit),
 	AZ_FIELD(peering), AZ_FIELD(cloud), AZ_FIELD(arm_endpoint),
 	AZ_FIELD(authority), AZ_FIELD(ca_bundle), AZ_FIELD(api_version),
+	AZ_FIELD(audience),
 };
 
 static json_t *
@@ -275,6 +276,15 @@ journal_append(struct journal *j, const char *event, const char *action,
 	if (detail != NULL && *detail)
 		json_object_set_new(rec, "detail", json_string(detail));
 	return write_record(j, rec, err);
+}
+
+int
+journal_before(struct journal *j, const char *state, const char *ipv6_state,
+    struct fd_error *err)
+{
+	return write_record(j, json_pack("{s:s, s:s, s:s}", "event",
+	    "before", "state", state ? state : "", "ipv6_state",
+	    ipv6_state ? ipv6_state : ""), err);
 }
 
 static int
@@ -406,6 +416,11 @@ journal_read(const char *path, struct journal_state *out,
 			st.pid = (pid_t)json_integer_value(
 			    json_object_get(rec, "pid"));
 			azure_from_json(az, &st.azure);
+		} else if (strcmp(ev, "before") == 0) {
+			jstr(rec, "state", st.state_before,
+			    sizeof(st.state_before));
+			jstr(rec, "ipv6_state", st.ipv6_before,
+			    sizeof(st.ipv6_before));
 		} else if (strcmp(ev, "intent") == 0 && act &&
 		    strcmp(act, "disable") == 0) {
 			st.disable_intent = true;

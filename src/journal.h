@@ -7,6 +7,7 @@
  * directory is unfinished; a finished one is moved to the result directory.
  *
  * Records: {"t":…,"event":"begin","pid":…,"drill":…,"spec":…,"azure":{…}}
+ *          {"t":…,"event":"before","state":…,"ipv6_state":…}
  *          {"t":…,"event":"intent","action":"disable"|"enable"}
  *          {"t":…,"event":"done","action":…,"status":"ok"|"error",
  *           "detail":…}
@@ -42,6 +43,11 @@ int journal_open(const char *dir, const struct azure_cfg *az,
     struct fd_error *err);
 int journal_append(struct journal *j, const char *event, const char *action,
     const char *status, const char *detail, struct fd_error *err);
+/* The peering's IPv4 and IPv6 states before the drill changes them
+ * (ipv6_state "" when the peering is not dual-stack): what restore and
+ * recover put back. */
+int journal_before(struct journal *j, const char *state,
+    const char *ipv6_state, struct fd_error *err);
 /* Write the end record, copy the file to move_to (a file path; NULL:
  * none), remove it from the state directory, free j. */
 int journal_finish(struct journal *j, const char *outcome,
@@ -64,6 +70,8 @@ struct journal_state {
 	bool enable_done;	/* the last enable succeeded after it */
 	bool ended;
 	unsigned records;
+	char state_before[16];	/* "" when not recorded (old journals) */
+	char ipv6_before[16];
 };
 
 int journal_read(const char *path, struct journal_state *out,

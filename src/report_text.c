@@ -315,6 +315,20 @@ text_conv(const json_t *c, const char *title, bool failover, FILE *out)
 	    rp_num(c, "longest_loss_s"));
 	fprintf(out, "    %-19s %s\n", "converged", rp_bool(c, "converged") ?
 	    "yes" : "NO");
+	/* Which signal told the path of how many samples (absent in results
+	 * written before issue 9). */
+	if (json_is_object(json_object_get(c, "signals"))) {
+		static const char *const sig[] = { "ttl_responder",
+		    "reply_ttl", "rtt", "carried" };
+		json_t *g = json_object_get(c, "signals");
+		unsigned k;
+
+		fprintf(out, "    %-19s", "classified by");
+		for (k = 0; k < sizeof(sig) / sizeof(sig[0]); k++)
+			fprintf(out, " %s %d", sig[k],
+			    (int)rp_num(g, sig[k]));
+		fprintf(out, "\n");
+	}
 	json_array_foreach(timeline, i, seg)
 		if (rp_num(seg, "to_s") > end)
 			end = rp_num(seg, "to_s");

@@ -518,6 +518,15 @@ static const struct rfield f_segment[] = {
 
 static const struct rfield i_segment = { NULL, T_OBJ, .members = f_segment };
 
+static const struct rfield f_signals[] = {
+	{ "none", T_INT, .check = check_nonneg },
+	{ "ttl_responder", T_INT, .check = check_nonneg },
+	{ "reply_ttl", T_INT, .check = check_nonneg },
+	{ "rtt", T_INT, .check = check_nonneg },
+	{ "carried", T_INT, .check = check_nonneg },
+	{ NULL }
+};
+
 static const struct rfield f_conv[] = {
 	{ "probe", T_STR },
 	{ "target", T_STR },
@@ -529,6 +538,7 @@ static const struct rfield f_conv[] = {
 	{ "longest_loss_s", T_NUM, .check = check_nonneg },
 	{ "converged", T_BOOL },
 	{ "timeline", T_ARR, .optional = true, .item = &i_segment },
+	{ "signals", T_OBJ, .optional = true, .members = f_signals },
 	{ NULL }
 };
 

@@ -55,6 +55,7 @@
  *   {"probe": S, "target": ADDR, "rate_hz": N, "sent": INT, "lost": INT,
  *    "left_s": N | null, "stable_s": N | null, "longest_loss_s": N,
  *    "converged": BOOL,
+ *    "signals"?: {"none"|"ttl_responder"|"reply_ttl"|"rtt"|"carried": INT},
  *    "timeline"?: [{"from_s": N, "to_s": N,
  *                   "state": "primary" | "backup" | "lost"}]}
  */

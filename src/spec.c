@@ -666,6 +666,7 @@ static const struct field azure_fields[] = {
 	FSTR("cloud", struct azure_cfg, cloud, false),
 	FSTR("arm_endpoint", struct azure_cfg, arm_endpoint, false),
 	FSTR("authority", struct azure_cfg, authority, false),
+	FSTR("audience", struct azure_cfg, audience, false),
 	FSTR("ca_bundle", struct azure_cfg, ca_bundle, false),
 	FSTR("api_version", struct azure_cfg, api_version, false),
 	FBOOL("ipv6", struct azure_cfg, ipv6),
@@ -725,7 +726,10 @@ parse_azure(struct vctx *c, json_t *o)
 		key_diag(c, o, "peering", "'%s' is not a peering this tool "
 		    "toggles (AzurePrivatePeering or MicrosoftPeering)",
 		    a->peering);
-	if (strcmp(a->cloud, "public") != 0 && strcmp(a->cloud, "usgov") != 0 &&
+	/* No "cloud" stays "" (public, or AZURE_AUTHORITY_HOST's host, as
+	 * azure-identity reads it); a named cloud keeps its own host. */
+	if (get_str(o, "cloud") != NULL &&
+	    strcmp(a->cloud, "public") != 0 && strcmp(a->cloud, "usgov") != 0 &&
 	    strcmp(a->cloud, "china") != 0 && strcmp(a->cloud, "custom") != 0)
 		key_diag(c, o, "cloud", "'%s' is not a cloud (public, usgov, "
 		    "china or custom)", a->cloud);
@@ -739,6 +743,14 @@ parse_azure(struct vctx *c, json_t *o)
 	if (a->authority[0] != '\0' &&
 	    strncmp(a->authority, "https://", 8) != 0)
 		key_diag(c, o, "authority", "must be an https:// URL");
+	if (a->audience[0] != '\0' &&
+	    (strncmp(a->audience, "https://", 8) != 0 ||
+	    a->audience[8] == '\0' || a->audience[8] == '/' ||
+	    strpbrk(a->audience, " \t\r\n?#") != NULL))
+		key_diag(c, o, "audience", "'%s' is not a token audience (an "
+		    "https:// URI without query, as in the cloud's "
+		    "metadata/endpoints authentication.audiences)",
+		    a->audience);
 	if (!api_version_ok(a->api_version))
 		key_diag(c, o, "api_version", "'%s' is not an ARM api-version "
 		    "(YYYY-MM-DD or YYYY-MM-DD-preview)", a->api_version);
@@ -920,6 +932,8 @@ static const struct field probe_fields[] = {
 	FCUSTOM("to", F_STR, true),
 	FSTR("from", struct spec_probe, from, false),
 	FBOOL("watch", struct spec_probe, watch),
+	FCUSTOM("method", F_STR, false),
+	FUINT("port", struct spec_probe, port, 1, 65535),
 };
 
 static void
@@ -927,7 +941,7 @@ parse_probes(struct vctx *c, json_t *a)
 {
 	struct spec *s = c->s;
 	bool any_watch = false, unwatched[SPEC_MAX_PROBES] = { false };
-	json_t *o;
+	json_t *o, *v;
 	struct mark m;
 	size_t i;
 	unsigned j;
@@ -980,6 +994,29 @@ parse_probes(struct vctx *c, json_t *a)
 		if (p->from[0] != '\0' && p->watch) {
 			key_diag(c, o, "watch", "only native probes (without "
 			    "'from') can be watched");
+			bad++;
+		}
+		if ((v = json_object_get(o, "method")) != NULL &&
+		    json_is_string(v) && probe_method_parse(
+		    json_string_value(v), &p->method) < 0) {
+			key_diag(c, o, "method", "unknown method '%s' (icmp, "
+			    "tcp or udp)", json_string_value(v));
+			bad++;
+		}
+		if (v != NULL && p->from[0] != '\0') {
+			key_diag(c, o, "method", "only native probes (without "
+			    "'from') have a method");
+			bad++;
+		}
+		if (p->method == PROBE_METHOD_TCP && p->port == 0 &&
+		    json_object_get(o, "port") == NULL) {
+			key_diag(c, o, "method", "method tcp needs 'port' "
+			    "(the port the target answers, e.g. 3389)");
+			bad++;
+		} else if (p->method != PROBE_METHOD_TCP &&
+		    json_object_get(o, "port") != NULL) {
+			key_diag(c, o, "port", "'port' is only for method "
+			    "tcp");
 			bad++;
 		}
 		if (p->watch)
@@ -1103,6 +1140,12 @@ static const struct field az_bgp_fields[] = {
 };
 
 static const struct field az_circuit_fields[] = {
+	FCUSTOM("azure", F_STR, true),
+};
+
+/* permissions, links, vpn_connections, no_link_failover_test: no
+ * options. */
+static const struct field az_plain_fields[] = {
 	FCUSTOM("azure", F_STR, true),
 };
 
@@ -1276,7 +1319,8 @@ parse_check(struct vctx *c, json_t *o, struct spec_check *k, bool route_only)
 	}
 	if (!json_is_string(json_object_get(o, "azure"))) {
 		key_diag(c, o, "azure", "must be learned_routes, "
-		    "advertised_routes, bgp_peers or circuit");
+		    "advertised_routes, bgp_peers, circuit, permissions, "
+		    "links, vpn_connections or no_link_failover_test");
 		return false;
 	}
 	az = json_string_value(json_object_get(o, "azure"));
@@ -1321,10 +1365,28 @@ parse_check(struct vctx *c, json_t *o, struct spec_check *k, bool route_only)
 		k->kind = CHECK_AZ_CIRCUIT;
 		unpack(c, o, az_circuit_fields, NFIELDS(az_circuit_fields), k,
 		    false);
+	} else if (strcmp(az, "permissions") == 0) {
+		k->kind = CHECK_AZ_PERMISSIONS;
+		unpack(c, o, az_plain_fields, NFIELDS(az_plain_fields), k,
+		    false);
+	} else if (strcmp(az, "links") == 0) {
+		k->kind = CHECK_AZ_LINKS;
+		unpack(c, o, az_plain_fields, NFIELDS(az_plain_fields), k,
+		    false);
+	} else if (strcmp(az, "vpn_connections") == 0) {
+		k->kind = CHECK_AZ_VPN;
+		unpack(c, o, az_plain_fields, NFIELDS(az_plain_fields), k,
+		    false);
+		need_gateway(c, o, "vpn_connections");
+	} else if (strcmp(az, "no_link_failover_test") == 0) {
+		k->kind = CHECK_AZ_LINK_TEST;
+		unpack(c, o, az_plain_fields, NFIELDS(az_plain_fields), k,
+		    false);
 	} else {
 		key_diag(c, o, "azure", "unknown Azure check '%.64s' "
-		    "(learned_routes, advertised_routes, bgp_peers or "
-		    "circuit)", az);
+		    "(learned_routes, advertised_routes, bgp_peers, circuit, "
+		    "permissions, links, vpn_connections or "
+		    "no_link_failover_test)", az);
 		return false;
 	}
 	return c->d->n == before;
@@ -1588,6 +1650,32 @@ parse_preflight(struct vctx *c, json_t *a)
 	parse_checks(c, a, c->s->preflight, &c->s->n_preflight, false);
 }
 
+/* A watched probe whose paths the spec cannot tell apart would "converge"
+ * at once: an error at the probe, not a drill that passes vacuously. */
+static void
+check_watch_classes(struct vctx *c)
+{
+	struct hop_set pri, bak;
+	unsigned i;
+
+	/* Only for an otherwise valid spec: with errors elsewhere (a bad
+	 * path, a dangling @set) the classes are not known yet. */
+	if (c->d->n > 0)
+		return;
+	for (i = 0; i < c->s->n_probes; i++) {
+		const struct spec_probe *p = &c->s->probes[i];
+
+		if (!p->watch || spec_watch_classes(c->s, p->name, &pri,
+		    &bak) > 0)
+			continue;
+		diag_at(c->d, p->line, 1, "probes: watched probe '%s' has "
+		    "nothing to tell ExpressRoute from the VPN: name a hop "
+		    "of one path only in expect.baseline.%s or "
+		    "expect.failover.%s (path, avoid)", p->name, p->name,
+		    p->name);
+	}
+}
+
 static void
 validate(struct vctx *c, json_t *root)
 {
@@ -1623,6 +1711,7 @@ validate(struct vctx *c, json_t *root)
 		    s->timeouts.converge_s);
 		pop(c, m);
 	}
+	check_watch_classes(c);
 }
 
 /* Stable sort by position, so the front end prints in file order. */
@@ -1676,8 +1765,9 @@ spec_defaults(struct spec *s)
 	    "AzurePrivatePeering");
 	snprintf(s->azure.api_version, sizeof(s->azure.api_version),
 	    "2024-05-01");
-	snprintf(s->azure.cloud, sizeof(s->azure.cloud), "public");
-	s->azure.request_timeout_ms = 30000;
+	/* ARM gives a resource provider 60 s before answering 504 itself:
+	 * a request timeout under that gives up on answers still coming. */
+	s->azure.request_timeout_ms = 65000;
 	s->probe.probes_per_hop = 3;
 	s->probe.first_ttl = 1;
 	s->probe.max_ttl = 30;
@@ -1691,7 +1781,7 @@ spec_defaults(struct spec *s)
 	s->timeouts.settle_s = 5;
 	s->timeouts.restore_s = 1800;
 	s->timeouts.drill_s = 3600;
-	s->converge.rate_hz = 20;
+	s->converge.rate_hz = 100;
 	s->converge.stable_ms = 3000;
 }
 
@@ -1891,4 +1981,78 @@ spec_probe(const struct spec *s, const char *name)
 		if (strcmp(s->probes[i].name, name) == 0)
 			return &s->probes[i];
 	return NULL;
+}
+
+static bool
+pat_named(const struct path_expect *e, const struct hop_pat *p)
+{
+	unsigned i;
+
+	for (i = 0; e != NULL && i < e->n; i++) {
+		if (e->pats[i].kind != p->kind)
+			continue;
+		if (p->kind == HOP_PAT_SET &&
+		    strcmp(e->pats[i].set, p->set) == 0)
+			return true;
+		if (p->kind == HOP_PAT_PREFIX &&
+		    prefix_equal(&e->pats[i].prefix, &p->prefix))
+			return true;
+	}
+	return false;
+}
+
+static void
+class_add(const struct spec *s, const struct hop_pat *p, struct hop_set *hs)
+{
+	const struct hop_set *set;
+	unsigned j;
+
+	if (p->kind == HOP_PAT_PREFIX) {
+		if (hs->n < HOPSET_MAX_PREFIXES)
+			hs->prefixes[hs->n++] = p->prefix;
+	} else if (p->kind == HOP_PAT_SET &&
+	    (set = hop_sets_find(&s->sets, p->set)) != NULL) {
+		for (j = 0; j < set->n && hs->n < HOPSET_MAX_PREFIXES; j++)
+			hs->prefixes[hs->n++] = set->prefixes[j];
+	}
+}
+
+static const struct path_expect *
+expect_path(const struct spec_expect *e, const char *probe)
+{
+	unsigned i;
+
+	for (i = 0; i < e->n_paths; i++)
+		if (strcmp(e->paths[i].probe, probe) == 0)
+			return &e->paths[i].path;
+	return NULL;
+}
+
+unsigned
+spec_watch_classes(const struct spec *s, const char *probe,
+    struct hop_set *primary, struct hop_set *backup)
+{
+	const struct path_expect *base, *fo;
+	unsigned i;
+
+	memset(primary, 0, sizeof(*primary));
+	memset(backup, 0, sizeof(*backup));
+	snprintf(primary->name, sizeof(primary->name), "primary");
+	snprintf(backup->name, sizeof(backup->name), "backup");
+	base = expect_path(&s->baseline, probe);
+	fo = expect_path(&s->failover, probe);
+	if (fo != NULL)
+		for (i = 0; i < fo->n_avoid; i++)
+			class_add(s, &fo->avoid[i], primary);
+	/* A hop named by both paths (the target, the first router) tells
+	 * nothing; one named by only one of them does. */
+	if (base != NULL && fo != NULL && fo->n > 0)
+		for (i = 0; i < base->n; i++)
+			if (!pat_named(fo, &base->pats[i]))
+				class_add(s, &base->pats[i], primary);
+	if (fo != NULL && base != NULL && base->n > 0)
+		for (i = 0; i < fo->n; i++)
+			if (!pat_named(base, &fo->pats[i]))
+				class_add(s, &fo->pats[i], backup);
+	return primary->n + backup->n;
 }

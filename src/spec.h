@@ -33,6 +33,10 @@ struct spec_probe {
 	/* Watched continuously during converge (default true for the first
 	 * probe traced natively, false for the others unless set). */
 	bool watch;
+	/* End-to-end probe while watched and in preflight: "icmp" (echo,
+	 * default), "tcp" (connect to port), "udp" (port-unreachable). */
+	enum probe_method method;
+	unsigned port;			/* tcp: required */
 	unsigned line;
 };
 
@@ -48,6 +52,16 @@ enum check_kind {
 	CHECK_AZ_BGP,		/* {"azure":"bgp_peers","established":[...]} */
 	CHECK_AZ_CIRCUIT,	/* {"azure":"circuit"}: Provisioned/Enabled,
 				 * peering Enabled + Succeeded */
+	CHECK_AZ_PERMISSIONS,	/* {"azure":"permissions"}: the principal
+				 * may do what a drill does */
+	CHECK_AZ_LINKS,		/* {"azure":"links"}: the CE neighbour of
+				 * the Primary and the Secondary link up
+				 * with prefixes (routeTablesSummary) */
+	CHECK_AZ_VPN,		/* {"azure":"vpn_connections"}: connections
+				 * and tunnels Connected, a BGP peer per
+				 * active-active instance */
+	CHECK_AZ_LINK_TEST,	/* {"azure":"no_link_failover_test"}: no
+				 * Microsoft link-failover test running */
 };
 
 struct spec_check {
@@ -89,7 +103,7 @@ struct spec_timeouts {
 };
 
 struct spec_converge {
-	unsigned rate_hz;		/* probes/s per watched target, 20 */
+	unsigned rate_hz;		/* probes/s per watched target, 100 */
 	unsigned stable_ms;		/* on the new path this long = stable,
 					 * 3000 */
 };
@@ -139,5 +153,15 @@ const struct spec_probe *spec_probe(const struct spec *s, const char *name);
 /* Defaults for every optional key (also used by the man page example
  * test). */
 void spec_defaults(struct spec *s);
+
+/*
+ * The path classes of a probe, from the spec alone: primary = failover
+ * "avoid" members and the baseline path's addresses/@sets that the failover
+ * path does not name; backup = the failover path's addresses/@sets that the
+ * baseline path does not name.  Returns primary->n + backup->n (0: nothing
+ * tells the paths apart).
+ */
+unsigned spec_watch_classes(const struct spec *s, const char *probe,
+    struct hop_set *primary, struct hop_set *backup);
 
 #endif

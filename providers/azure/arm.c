@@ -172,6 +172,32 @@ arm_error_body(const char *body, long status, char *code, size_t clen,
 	json_decref(j);
 }
 
+bool
+azure_transient_code(const char *code)
+{
+	/* AnotherOperationInProgress: NRP's conflict, also reported as an
+	 * operation that ends Failed (Azure/bicep#5132, a subnet's async
+	 * status {"status":"Failed","error":{"code":
+	 * "AnotherOperationInProgress"}}); RetryableErrorDueToAnother-
+	 * Operation (AZURE-REST.md §3.1); throttling and internal errors. */
+	static const char *const codes[] = {
+		"AnotherOperationInProgress",
+		"RetryableErrorDueToAnotherOperation",
+		"InternalServerError",
+		"TooManyRequests",
+		"ServerTimeout",
+		"ServiceUnavailable",
+		"OperationPreempted",
+		"Canceled",
+	};
+	size_t i;
+
+	for (i = 0; code != NULL && i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcasecmp(code, codes[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool
 arm_retryable(long status, const char *code)
 {
@@ -182,6 +208,19 @@ arm_retryable(long status, const char *code)
 		return strcmp(code, "AnotherOperationInProgress") == 0;
 	return status == 408 || status == 429 || status == 500 ||
 	    status == 502 || status == 503 || status == 504;
+}
+
+/* What retrying an ARM answer that is no longer retried here can expect:
+ * throttling, conflicts with another operation (409, 412: another writer)
+ * and 5xx pass; a bad request, missing permission or missing resource do
+ * not. */
+static enum fd_error_kind
+arm_error_kind(long status, const char *code)
+{
+	if (arm_retryable(status, code) || status >= 500 || status == 409 ||
+	    status == 412)
+		return FD_ERR_TRANSIENT;
+	return FD_ERR_FINAL;
 }
 
 static bool
@@ -253,6 +292,9 @@ arm_call(struct arm *a, const char *method, const char *target,
 	const char *hdrs[10];
 	char *payload = NULL;
 	bool refreshed = false;
+	/* Some attempt's outcome is unknown (timeout, dropped connection,
+	 * 5xx): a write may have been applied. */
+	bool maybe_applied = false;
 	unsigned attempt, n;
 	int rc;
 
@@ -290,7 +332,10 @@ arm_call(struct arm *a, const char *method, const char *target,
 		snprintf(h_crid, sizeof(h_crid), "x-ms-client-request-id: %s",
 		    crid);
 		if ((rc = azure_cred_token(a->cred, &token, err)) < 0) {
+			/* Not sent: the credential's own verdict. */
 			fd_error_prefix(err, "ARM %s %s", method, res);
+			if (err != NULL)
+				err->unchanged = !maybe_applied;
 			goto out;
 		}
 		tl = strlen(token) + 32;
@@ -317,9 +362,13 @@ arm_call(struct arm *a, const char *method, const char *target,
 		h_auth = NULL;
 		a->n_requests++;
 		if (rc < 0) {
+			maybe_applied = true;
 			if (!transient(rc) || (d = retry_delay(&a->retry,
 			    a->clock, attempt, -1)) < 0) {
 				fd_error_prefix(err, "ARM %s %s", method, res);
+				if (transient(rc))
+					fd_error_kind_set(err,
+					    FD_ERR_TRANSIENT);
 				goto out;
 			}
 			arm_log(a, "ARM %s %s: %s; retry %u in %lld ms", method,
@@ -343,6 +392,8 @@ arm_call(struct arm *a, const char *method, const char *target,
 		}
 		arm_error_body(r.body, r.status, code, sizeof(code), msg,
 		    sizeof(msg));
+		if (r.status >= 500)
+			maybe_applied = true;
 		if (r.status == 401 && !refreshed) {
 			/* ExpiredAuthenticationToken and friends: one fresh
 			 * token, then give up. */
@@ -370,6 +421,12 @@ arm_call(struct arm *a, const char *method, const char *target,
 		rc = fd_error_set(err, arm_errno(r.status),
 		    "ARM %s %s: %s: %s (request id %s)", method, res, code, msg,
 		    a->last_request_id[0] ? a->last_request_id : "none");
+		fd_error_kind_set(err, arm_error_kind(r.status, code));
+		/* A 4xx is a refusal: ARM validates (authorization, body,
+		 * If-Match) before it writes.  Only when no earlier attempt
+		 * could have been applied. */
+		if (err != NULL)
+			err->unchanged = r.status < 500 && !maybe_applied;
 		http_response_done(&r);
 		goto out;
 	}
@@ -412,6 +469,34 @@ arm_pages(struct arm *a, json_t *result, struct fd_error *err)
 		    json_object_get(p.json, "nextLink") : json_null());
 		arm_resp_done(&p);
 	}
+	return 0;
+}
+
+int
+arm_get_all(struct arm *a, const char *target, json_t **out,
+    struct fd_error *err)
+{
+	struct arm_resp r;
+	json_t *result;
+	char res[256];
+	int rc;
+
+	if ((rc = arm_call(a, "GET", target, NULL, NULL, &r, err)) < 0)
+		return rc;
+	result = r.json;
+	r.json = NULL;
+	arm_resp_done(&r);
+	if (!json_is_object(result)) {
+		json_decref(result);
+		arm_resource(target, res, sizeof(res));
+		return fd_error_set(err, -EPROTO, "ARM GET %s: the answer is "
+		    "not an object", res);
+	}
+	if ((rc = arm_pages(a, result, err)) < 0) {
+		json_decref(result);
+		return rc;
+	}
+	*out = result;
 	return 0;
 }
 
@@ -514,12 +599,14 @@ done:
 	poll = NULL;
 	if (result == NULL)
 		result = json_object();
-	if (!json_is_object(result)) {
+	/* An array is a whole result too (getCircuitLinkFailover-
+	 * AllTestsDetails answers one, AZURE-REST.md §5.5). */
+	if (!json_is_object(result) && !json_is_array(result)) {
 		rc = fd_error_set(err, -EPROTO, "ARM POST %s: result is not "
 		    "an object", res);
 		goto fail;
 	}
-	if ((rc = arm_pages(a, result, err)) < 0)
+	if (json_is_object(result) && (rc = arm_pages(a, result, err)) < 0)
 		goto fail;
 	*out = result;
 	return 0;
@@ -588,7 +675,10 @@ azure_endpoints(const struct azure_cfg *cfg, const char *authority_env,
 		arm = cfg->arm_endpoint;
 	if (cfg->authority[0] != '\0')
 		auth = cfg->authority;
-	else if (authority_env != NULL && authority_env[0] != '\0')
+	else if (cfg->cloud[0] == '\0' && authority_env != NULL &&
+	    authority_env[0] != '\0')
+		/* AZURE_AUTHORITY_HOST stands in only for a cloud the spec
+		 * does not name: "cloud": "usgov" keeps the usgov host. */
 		auth = authority_env;
 	if (arm == NULL || auth == NULL)
 		return fd_error_set(err, -EINVAL, "azure cloud 'custom' needs "
@@ -597,7 +687,17 @@ azure_endpoints(const struct azure_cfg *cfg, const char *authority_env,
 	    err)) < 0 || (rc = set_url(ep.authority, sizeof(ep.authority),
 	    auth, "authority", err)) < 0)
 		return rc;
-	snprintf(ep.audience, sizeof(ep.audience), "%s", ep.arm);
+	/* The token audience: given, the public clouds' ARM endpoint, or,
+	 * for a custom cloud (Azure Stack Hub, private clouds, whose
+	 * audience differs from the ARM URL), left empty so the credential
+	 * discovers it from {arm}/metadata/endpoints (cred.c). */
+	if (cfg->audience[0] != '\0') {
+		if ((rc = set_url(ep.audience, sizeof(ep.audience),
+		    cfg->audience, "audience", err)) < 0)
+			return rc;
+	} else if (strcmp(name, "custom") != 0) {
+		snprintf(ep.audience, sizeof(ep.audience), "%s", ep.arm);
+	}
 	*out = ep;
 	return 0;
 }

@@ -24,6 +24,10 @@ struct azure {
 	char peering_path[768];
 	char circuit_path[512];
 	char gateway_path[512];
+	/* IPv6 peering state seen before our own disable, and the one the
+	 * engine asked the next enable to put back (ipv6_restore). */
+	char v6_seen[16];
+	char v6_restore[16];
 };
 
 enum op_kind { OP_ASYNC, OP_LOCATION, OP_RESOURCE };
@@ -33,6 +37,7 @@ struct cloud_op {
 	char *poll_url;
 	bool want_enabled;
 	bool ipv6;
+	char v6_want[16];		/* IPv6 state to confirm when ipv6 */
 	bool finished;
 	uint64_t retry_after_ms;
 	struct cloud_op_info info;
@@ -423,6 +428,8 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 {
 	struct azure *az = ctx;
 	const char *want = want_str(enabled);
+	/* A PUT of this call whose outcome is unknown (see arm_call). */
+	bool sent_unknown = false;
 	unsigned attempt;
 	int rc;
 
@@ -431,18 +438,33 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 		json_t *props, *v6, *body;
 		const char *state, *v6state, *prov;
 		bool v6_toggle;
-		char etag[128];
+		char etag[128], v6want[16];
 
-		if ((rc = get_peering(az, &g, err)) < 0)
+		if ((rc = get_peering(az, &g, err)) < 0) {
+			/* No PUT of this attempt was sent. */
+			if (err != NULL)
+				err->unchanged = !sent_unknown;
 			return rc;
+		}
 		props = json_object_get(g.json, "properties");
 		v6 = json_object_get(props, "ipv6PeeringConfig");
 		state = jstr(props, "state");
 		prov = jstr(props, "provisioningState");
 		v6_toggle = az->cfg.ipv6 && json_is_object(v6);
-		v6state = v6_toggle ? jstr(v6, "state") : want;
+		/* IPv6 goes back to exactly what it was: the disable
+		 * remembers it, the engine may name it (ipv6_restore, from
+		 * preflight or the journal); an IPv6 peering that was off
+		 * is never enabled, and unknown means unchanged. */
+		if (v6_toggle && !enabled && attempt == 0)
+			snprintf(az->v6_seen, sizeof(az->v6_seen), "%s",
+			    jstr(v6, "state"));
+		snprintf(v6want, sizeof(v6want), "%s", !v6_toggle ? want :
+		    !enabled ? "Disabled" : az->v6_restore[0] ?
+		    az->v6_restore : az->v6_seen[0] ? az->v6_seen :
+		    jstr(v6, "state"));
+		v6state = v6_toggle ? jstr(v6, "state") : v6want;
 		if (attempt > 0 && azure_status_is(state, want) &&
-		    azure_status_is(v6state, want) &&
+		    azure_status_is(v6state, v6want) &&
 		    !azure_status_is(prov, "Failed")) {
 			/* After a 412 the peering already shows what we
 			 * asked for: our own PUT went through although its
@@ -458,6 +480,9 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 			    g.request_id);
 			arm_resp_done(&g);
 			rc = op_new(az, &none, enabled, out, err);
+			if (rc == 0)
+				snprintf((*out)->v6_want,
+				    sizeof((*out)->v6_want), "%s", v6want);
 			if (rc == 0 && info != NULL)
 				*info = (*out)->info;
 			return rc;
@@ -472,11 +497,14 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 			    az->cfg.peering, az->cfg.circuit,
 			    prov[0] ? prov : "in an unknown state",
 			    g.request_id);
+			fd_error_kind_set(err, FD_ERR_TRANSIENT);
+			if (err != NULL)
+				err->unchanged = !sent_unknown;
 			arm_resp_done(&g);
 			return rc;
 		}
 		if (!force && azure_status_is(state, want) &&
-		    azure_status_is(v6state, want) &&
+		    azure_status_is(v6state, v6want) &&
 		    azure_status_is(prov, "Succeeded")) {
 			rc = fd_error_set(err, -EALREADY, "peering %s of "
 			    "circuit %s is already %s", az->cfg.peering,
@@ -493,13 +521,33 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 		json_object_set_new(props, "state", json_string(want));
 		if (v6_toggle)
 			json_object_set_new(json_object_get(props,
-			    "ipv6PeeringConfig"), "state", json_string(want));
-		log_line(az, "azure: PUT peering %s of circuit %s state %s%s "
+			    "ipv6PeeringConfig"), "state", json_string(v6want));
+		/* The disable keeps If-Match: it must not undo another
+		 * writer's change.  The enable (the recovery direction,
+		 * idempotent) drops it after a 412 when a fresh GET still
+		 * shows the peering off: the peering etag changes with any
+		 * write to the circuit, the peering PUT declares no If-Match
+		 * (azure-rest-api-specs Microsoft.Network/stable/2024-05-01/
+		 * expressRouteCircuit.json, ExpressRouteCircuitPeerings_
+		 * CreateOrUpdate: parameters api-version, subscriptionId,
+		 * resourceGroupName, circuitName, peeringName and the body
+		 * only), and Set-AzExpressRouteCircuit sends none. */
+		if (enabled && attempt > 0 && etag[0] != '\0') {
+			log_line(az, "azure: peering %s of circuit %s still "
+			    "not %s after a 412: enabling it without "
+			    "If-Match", az->cfg.peering, az->cfg.circuit,
+			    want);
+			etag[0] = '\0';
+		}
+		log_line(az, "azure: PUT peering %s of circuit %s state %s%s%s "
 		    "(If-Match %s)", az->cfg.peering, az->cfg.circuit, want,
-		    v6_toggle ? " (and IPv6)" : "", etag[0] ? etag : "none");
+		    v6_toggle ? ", IPv6 " : "", v6_toggle ? v6want : "",
+		    etag[0] ? etag : "none");
 		rc = arm_call(&az->arm, "PUT", az->peering_path, body,
 		    etag[0] ? etag : NULL, &p, err);
 		json_decref(body);
+		if (rc < 0 && err != NULL && !err->unchanged)
+			sent_unknown = true;
 		if (rc == -ESTALE && attempt == 0) {
 			/* Someone changed the peering since our GET:
 			 * re-read it and apply once more. */
@@ -507,9 +555,15 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 			    "re-reading the peering");
 			continue;
 		}
-		if (rc < 0)
+		if (rc < 0) {
+			if (err != NULL && sent_unknown)
+				err->unchanged = false;
 			return rc;
+		}
 		rc = op_new(az, &p, enabled, out, err);
+		if (rc == 0)
+			snprintf((*out)->v6_want, sizeof((*out)->v6_want), "%s",
+			    v6want);
 		if (rc == 0 && info != NULL)
 			*info = (*out)->info;
 		arm_resp_done(&p);
@@ -532,14 +586,20 @@ op_confirm(struct azure *az, struct cloud_op *op, struct fd_error *err)
 	state = jstr(props, "state");
 	prov = jstr(props, "provisioningState");
 	if (!azure_status_is(state, want) ||
-	    !azure_status_is(prov, "Succeeded") || (op->ipv6 &&
-	    json_is_object(json_object_get(props, "ipv6PeeringConfig")) &&
-	    !azure_status_is(jstr(json_object_get(props, "ipv6PeeringConfig"),
-	    "state"), want)))
+	    !azure_status_is(prov, "Succeeded"))
 		rc = fd_error_set(err, -EIO, "peering %s of circuit %s is %s "
 		    "(%s) after the operation, expected %s (request id %s)",
 		    az->cfg.peering, az->cfg.circuit, state, prov, want,
 		    op->info.request_id);
+	else if (op->ipv6 && op->v6_want[0] &&
+	    json_is_object(json_object_get(props, "ipv6PeeringConfig")) &&
+	    !azure_status_is(jstr(json_object_get(props, "ipv6PeeringConfig"),
+	    "state"), op->v6_want))
+		rc = fd_error_set(err, -EIO, "peering %s of circuit %s: IPv6 "
+		    "is %s after the operation, expected %s (request id %s)",
+		    az->cfg.peering, az->cfg.circuit,
+		    jstr(json_object_get(props, "ipv6PeeringConfig"), "state"),
+		    op->v6_want, op->info.request_id);
 	arm_resp_done(&g);
 	return rc;
 }
@@ -550,12 +610,20 @@ op_failed(struct azure *az, struct cloud_op *op, const char *status,
 {
 	const json_t *e = json_object_get(body, "error");
 
-	return fd_error_set(err, -EIO, "ARM PUT expressRouteCircuits/%s/"
+	fd_error_set(err, -EIO, "ARM PUT expressRouteCircuits/%s/"
 	    "peerings/%s: operation %s: %s: %s (request id %s)",
 	    az->cfg.circuit, az->cfg.peering, status,
 	    jstr(e, "code")[0] ? jstr(e, "code") : "no code",
 	    jstr(e, "message")[0] ? jstr(e, "message") : "no message",
 	    op->info.request_id);
+	/* NRP reports a conflict with another operation as an operation
+	 * that ends Failed, not as a 409 on the PUT (Azure/bicep#5132:
+	 * "AnotherOperationInProgress" in the async status); like the
+	 * throttling and internal errors it passes.  A Canceled operation
+	 * was cut short by another one. */
+	return fd_error_kind_set(err, azure_status_is(status, "Canceled") ||
+	    azure_transient_code(jstr(e, "code")) ? FD_ERR_TRANSIENT :
+	    FD_ERR_FINAL);
 }
 
 static int
@@ -576,9 +644,14 @@ az_op_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 		return 0;
 	}
 	if ((rc = arm_call(&az->arm, "GET", op->poll_url, NULL, NULL, &r,
-	    err)) < 0)
-		return fd_error_prefix(err, "peering %s of circuit %s",
+	    err)) < 0) {
+		/* A status URL that fails (5xx, or 404 before it replicated)
+		 * says nothing about the operation: a fresh GET of the
+		 * peering decides, so it is never final. */
+		fd_error_prefix(err, "peering %s of circuit %s",
 		    az->cfg.peering, az->cfg.circuit);
+		return fd_error_kind_set(err, FD_ERR_TRANSIENT);
+	}
 	poll.retry_after_ms = r.retry_after_ms;
 	switch (op->kind) {
 	case OP_ASYNC:
@@ -765,6 +838,429 @@ az_connectivity(void *ctx, const struct conncheck_req *req,
 	return rc;
 }
 
+/* -------------------------------------------------------- preflight */
+
+bool
+azure_action_match(const char *pat, const char *act)
+{
+	/* ARM's matching: case-insensitive, '*' any run of characters,
+	 * '/' included (Microsoft.Network/ * /read), no other
+	 * metacharacters (MicrosoftDocs role-based-access-control/
+	 * role-definitions.md, "Actions").  Backtracking on the last star
+	 * suffices for a single-class wildcard. */
+	const char *star = NULL, *resume = NULL;
+
+	while (*act != '\0') {
+		if (*pat == '*') {
+			star = ++pat;
+			resume = act;
+		} else if (*pat != '\0' && strncasecmp(pat, act, 1) == 0) {
+			pat++;
+			act++;
+		} else if (star != NULL) {
+			pat = star;
+			act = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return *pat == '\0';
+}
+
+static bool
+any_match(const json_t *patterns, const char *action)
+{
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(patterns, i, p)
+		if (json_is_string(p) &&
+		    azure_action_match(json_string_value(p), action))
+			return true;
+	return false;
+}
+
+bool
+azure_perm_allows(const json_t *perms, const char *action)
+{
+	const json_t *p;
+	size_t i;
+
+	/* PermissionGetResult.value: one Permission per role assignment
+	 * (azure-rest-api-specs specification/authorization/resource-manager/
+	 * Microsoft.Authorization/stable/2022-04-01/
+	 * authorization-RoleDefinitionsCalls.json).  A role's notActions
+	 * take actions away from that role only; roles add up. */
+	json_array_foreach(perms, i, p)
+		if (any_match(json_object_get(p, "actions"), action) &&
+		    !any_match(json_object_get(p, "notActions"), action))
+			return true;
+	return false;
+}
+
+size_t
+azure_needed_actions(const struct azure_cfg *cfg, const char **out,
+    size_t max)
+{
+	/* Operation names: MicrosoftDocs role-based-access-control/
+	 * resource-provider-operations.md (Microsoft.Network).  The same
+	 * list is drills/roles/azure-failover-drill.json (a unit test keeps
+	 * them equal). */
+	static const struct {
+		const char *action;
+		bool gateway;
+	} needs[] = {
+		{ "Microsoft.Network/expressRouteCircuits/read", false },
+		{ "Microsoft.Network/expressRouteCircuits/peerings/read",
+		    false },
+		{ "Microsoft.Network/expressRouteCircuits/peerings/"
+		    "routeTablesSummary/read", false },
+		{ "Microsoft.Network/locations/operations/read", false },
+		{ "Microsoft.Network/locations/operationResults/read", false },
+		{ "Microsoft.Network/virtualNetworkGateways/read", true },
+		{ "Microsoft.Network/virtualNetworkGateways/getLearnedRoutes/"
+		    "action", true },
+		{ "Microsoft.Network/virtualNetworkGateways/"
+		    "getAdvertisedRoutes/action", true },
+		{ "Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/"
+		    "action", true },
+		{ "Microsoft.Network/virtualNetworkGateways/connections/read",
+		    true },
+		{ "Microsoft.Network/connections/read", true },
+		/* The one write: disable and restore of the peering. */
+		{ "Microsoft.Network/expressRouteCircuits/peerings/write",
+		    false },
+	};
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(needs) / sizeof(needs[0]) && n < max; i++)
+		if (!needs[i].gateway || cfg->vpn_gateway[0] != '\0')
+			out[n++] = needs[i].action;
+	if (cfg->network_watcher[0] != '\0' && n < max)
+		out[n++] = "Microsoft.Network/networkWatchers/"
+		    "connectivityCheck/action";
+	return n;
+}
+
+/* Permissions_ListForResource of one resource (every page), api-version
+ * 2022-04-01: its own api-version, so the URL is absolute (arm_call
+ * appends the Microsoft.Network one to paths). */
+static int
+permissions_of(struct azure *az, const char *resource, json_t **out,
+    struct fd_error *err)
+{
+	char url[AZURE_URL_MAX];
+
+	snprintf(url, sizeof(url), "%s%s/providers/Microsoft.Authorization/"
+	    "permissions?api-version=2022-04-01", az->arm.endpoint, resource);
+	return arm_get_all(&az->arm, url, out, err);
+}
+
+static bool
+gateway_scoped(const char *action)
+{
+	return strncmp(action, "Microsoft.Network/virtualNetworkGateways/",
+	    strlen("Microsoft.Network/virtualNetworkGateways/")) == 0 ||
+	    strncmp(action, "Microsoft.Network/connections/",
+	    strlen("Microsoft.Network/connections/")) == 0;
+}
+
+static int
+az_permissions(void *ctx, struct fd_error *err)
+{
+	struct azure *az = ctx;
+	const char *need[16];
+	char missing[FD_ERROR_MSG] = "";
+	size_t i, n, n_missing = 0, off = 0;
+	json_t *ckt = NULL, *gw = NULL;
+	int rc;
+
+	/* Each action is judged at the scope it acts on: the circuit's
+	 * (which inherits the resource group's and subscription's
+	 * assignments) or the gateway's, where a role may be assigned on
+	 * the gateway alone. */
+	if ((rc = permissions_of(az, az->circuit_path, &ckt, err)) < 0)
+		return fd_error_prefix(err, "permissions on circuit %s",
+		    az->cfg.circuit);
+	if (az->cfg.vpn_gateway[0] != '\0' &&
+	    (rc = permissions_of(az, az->gateway_path, &gw, err)) < 0) {
+		json_decref(ckt);
+		return fd_error_prefix(err, "permissions on VPN gateway %s",
+		    az->cfg.vpn_gateway);
+	}
+	n = azure_needed_actions(&az->cfg, need, 16);
+	for (i = 0; i < n; i++) {
+		const json_t *perms = json_object_get(gw != NULL &&
+		    gateway_scoped(need[i]) ? gw : ckt, "value");
+
+		if (azure_perm_allows(perms, need[i]))
+			continue;
+		n_missing++;
+		if (off < sizeof(missing))
+			off += (size_t)snprintf(missing + off,
+			    sizeof(missing) - off, "%s%s", off ? ", " : "",
+			    need[i]);
+	}
+	json_decref(ckt);
+	json_decref(gw);
+	if (n_missing > 0)
+		return fd_error_set(err, -EACCES, "the principal (%s) lacks "
+		    "%zu action(s) on circuit %s%s%s: %s",
+		    azure_cred_kind(az->cred), n_missing, az->cfg.circuit,
+		    gw != NULL ? " and VPN gateway " : "",
+		    gw != NULL ? az->cfg.vpn_gateway : "", missing);
+	return 0;
+}
+
+int
+azure_link_summary(const json_t *values, struct bgp_summary *out,
+    struct fd_error *err)
+{
+	struct bgp_summary s;
+	const json_t *v;
+	size_t i;
+	int rc;
+
+	bgp_summary_init(&s);
+	json_array_foreach(values, i, v) {
+		struct bgp_peer p;
+		const char *st = jstr(v, "statePfxRcd");
+		json_t *n;
+		char *end;
+		long long cnt;
+
+		bgp_peer_init(&p);
+		if ((rc = addr_parse(jstr(v, "neighbor"), &p.addr, err)) < 0) {
+			bgp_summary_done(&s);
+			return fd_error_prefix(err, "route table summary "
+			    "neighbor %zu", i);
+		}
+		if (json_is_integer(n = json_object_get(v, "as")))
+			p.peer_as = json_integer_value(n);
+		/* statePfxRcd: the prefix count when the session is up, else
+		 * a BGP state ("Idle", "Active"; AZURE-REST.md §5.2). */
+		cnt = strtoll(st, &end, 10);
+		if (st[0] != '\0' && *end == '\0' && cnt >= 0) {
+			snprintf(p.state, sizeof(p.state), "Established");
+			p.received = cnt;
+		} else {
+			snprintf(p.state, sizeof(p.state), "%s",
+			    st[0] ? st : "unknown");
+		}
+		if ((rc = bgp_summary_add(&s, &p)) < 0) {
+			bgp_summary_done(&s);
+			return fd_error_set(err, rc, "out of memory");
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+static int
+az_link_summary(void *ctx, const char *link, struct bgp_summary *out,
+    struct fd_error *err)
+{
+	struct azure *az = ctx;
+	char path[900];
+	const char *dev;
+	json_t *res;
+	int rc;
+
+	if (strcasecmp(link, "primary") == 0)
+		dev = "Primary";
+	else if (strcasecmp(link, "secondary") == 0)
+		dev = "Secondary";
+	else
+		return fd_error_set(err, -EINVAL, "link '%s': Primary or "
+		    "Secondary", link);
+	/* ExpressRouteCircuits_ListRoutesTableSummary: POST, LRO
+	 * final-state-via location (AZURE-REST.md §5.2). */
+	snprintf(path, sizeof(path), "%s/routeTablesSummary/%s",
+	    az->peering_path, dev);
+	if ((rc = arm_action(&az->arm, path, NULL, NULL, &res, err)) < 0)
+		return rc;
+	rc = azure_link_summary(json_object_get(res, "value"), out, err);
+	json_decref(res);
+	return rc;
+}
+
+/* One connection's own GET: connectionStatus (Unknown, Connecting,
+ * Connected, NotConnected) and tunnelConnectionStatus[] {tunnel,
+ * connectionStatus, ...} (azure-rest-api-specs Microsoft.Network
+ * virtualNetworkGateway.json VirtualNetworkGatewayConnection-
+ * PropertiesFormat, TunnelConnectionHealth).  The gateway's list of
+ * connections is not relied on for status. */
+static int
+connection_up(struct azure *az, const json_t *entry, struct fd_error *err)
+{
+	const char *id = jstr(entry, "id"), *name = jstr(entry, "name");
+	const json_t *props, *tun, *t;
+	struct arm_resp r;
+	const char *st;
+	size_t i;
+	int rc;
+
+	if (id[0] != '/')
+		return fd_error_set(err, -EPROTO, "VPN connection %s: no id",
+		    name);
+	if ((rc = arm_call(&az->arm, "GET", id, NULL, NULL, &r, err)) < 0)
+		return rc;
+	props = json_object_get(r.json, "properties");
+	st = jstr(props, "connectionStatus");
+	if (!azure_status_is(st, "Connected")) {
+		rc = fd_error_set(err, -EBADMSG, "VPN connection %s is %s, "
+		    "not Connected", name, st[0] ? st : "in no state");
+		goto out;
+	}
+	tun = json_object_get(props, "tunnelConnectionStatus");
+	json_array_foreach(tun, i, t) {
+		st = jstr(t, "connectionStatus");
+		if (!azure_status_is(st, "Connected")) {
+			rc = fd_error_set(err, -EBADMSG, "VPN connection %s: "
+			    "tunnel %s is %s, not Connected", name,
+			    jstr(t, "tunnel"), st[0] ? st : "in no state");
+			goto out;
+		}
+	}
+out:
+	arm_resp_done(&r);
+	return rc;
+}
+
+/* An active-active gateway: each instance (bgpSettings.
+ * bgpPeeringAddresses[].defaultBgpIpAddresses) has a Connected BGP peer
+ * outside the gateway's own ASN. */
+static int
+instances_peered(struct azure *az, const json_t *gw, struct fd_error *err)
+{
+	const json_t *bgp = json_object_get(json_object_get(gw, "properties"),
+	    "bgpSettings"), *pa, *addrs, *peers, *pe;
+	json_t *res = NULL;
+	json_int_t own = json_integer_value(json_object_get(bgp, "asn"));
+	size_t i, k;
+	int rc;
+
+	if ((rc = gateway_action(az, "getBgpPeerStatus", NULL, &res,
+	    err)) < 0)
+		return rc;
+	peers = json_object_get(res, "value");
+	json_array_foreach(json_object_get(bgp, "bgpPeeringAddresses"), i,
+	    pa) {
+		const char *inst;
+		bool up = false;
+
+		addrs = json_object_get(pa, "customBgpIpAddresses");
+		if (json_array_size(addrs) == 0)
+			addrs = json_object_get(pa, "defaultBgpIpAddresses");
+		inst = json_string_value(json_array_get(addrs, 0));
+		if (inst == NULL)
+			continue;
+		json_array_foreach(peers, k, pe)
+			if (strcmp(jstr(pe, "localAddress"), inst) == 0 &&
+			    json_integer_value(json_object_get(pe, "asn")) !=
+			    own && azure_status_is(jstr(pe, "state"),
+			    "Connected"))
+				up = true;
+		if (!up) {
+			rc = fd_error_set(err, -EBADMSG, "active-active VPN "
+			    "gateway %s: instance %s has no Connected BGP "
+			    "peer", az->cfg.vpn_gateway, inst);
+			break;
+		}
+	}
+	json_decref(res);
+	return rc;
+}
+
+static int
+az_vpn_connections(void *ctx, struct fd_error *err)
+{
+	struct azure *az = ctx;
+	char path[600];
+	struct arm_resp g;
+	json_t *list = NULL;
+	const json_t *c;
+	size_t i;
+	int rc;
+
+	if (az->cfg.vpn_gateway[0] == '\0')
+		return fd_error_set(err, -EINVAL, "azure: no vpn_gateway "
+		    "configured");
+	/* VirtualNetworkGateways_ListConnections (pageable). */
+	snprintf(path, sizeof(path), "%s/connections", az->gateway_path);
+	if ((rc = arm_get_all(&az->arm, path, &list, err)) < 0)
+		return rc;
+	if (json_array_size(json_object_get(list, "value")) == 0)
+		rc = fd_error_set(err, -ENODATA, "VPN gateway %s has no "
+		    "connections", az->cfg.vpn_gateway);
+	json_array_foreach(json_object_get(list, "value"), i, c)
+		if (rc == 0)
+			rc = connection_up(az, c, err);
+	json_decref(list);
+	if (rc < 0)
+		return rc;
+	if ((rc = arm_call(&az->arm, "GET", az->gateway_path, NULL, NULL, &g,
+	    err)) < 0)
+		return rc;
+	if (json_is_true(json_object_get(json_object_get(g.json,
+	    "properties"), "activeActive")))
+		rc = instances_peered(az, g.json, err);
+	arm_resp_done(&g);
+	return rc;
+}
+
+static int
+az_link_test_idle(void *ctx, struct fd_error *err)
+{
+	struct azure *az = ctx;
+	char url[AZURE_URL_MAX];
+	const json_t *tests, *t;
+	json_t *res;
+	size_t i;
+	int rc;
+
+	/* getCircuitLinkFailoverAllTestsDetails (expressRouteCircuit.json
+	 * 2025-07-01, AZURE-REST.md §5.5): POST, LRO final-state-via
+	 * location, an array of test details whose status is one of
+	 * NotStarted, Starting, Running, StartFailed, Stopping, Completed,
+	 * StopFailed, Invalid, Expired.  Its own api-version, so an
+	 * absolute URL. */
+	snprintf(url, sizeof(url), "%s%s/getCircuitLinkFailoverAllTestsDetails",
+	    az->arm.endpoint, az->circuit_path);
+	if ((rc = arm_action(&az->arm, url, "failoverTestType=All&"
+	    "fetchLatest=true&api-version=2025-07-01", NULL, &res, err)) < 0)
+		return fd_error_prefix(err, "link-failover tests of circuit %s",
+		    az->cfg.circuit);
+	tests = json_is_array(res) ? res : json_object_get(res, "value");
+	json_array_foreach(tests, i, t) {
+		const char *st = jstr(t, "status");
+
+		if (azure_status_is(st, "Starting") ||
+		    azure_status_is(st, "Running") ||
+		    azure_status_is(st, "Stopping")) {
+			rc = fd_error_set(err, -EBUSY, "a Microsoft link-"
+			    "failover test is %s on circuit %s (%s link, %s, "
+			    "test %s, started %s)", st, az->cfg.circuit,
+			    jstr(t, "linkType"), jstr(t, "circuitTestCategory"),
+			    jstr(t, "testGuid"), jstr(t, "startTime"));
+			break;
+		}
+	}
+	json_decref(res);
+	return rc;
+}
+
+static void
+az_ipv6_restore(void *ctx, const char *state)
+{
+	struct azure *az = ctx;
+
+	snprintf(az->v6_restore, sizeof(az->v6_restore), "%s",
+	    state ? state : "");
+}
+
 /* --------------------------------------------------------- open/close */
 
 static const char *
@@ -875,7 +1371,10 @@ static void
 az_log(void *arg, const char *line)
 {
 	(void)arg;
-	if (strstr(line, "; retry ") != NULL)
+	/* Retries and an enable sent without If-Match are shown by
+	 * default; the rest is debug. */
+	if (strstr(line, "; retry ") != NULL ||
+	    strstr(line, "without If-Match") != NULL)
 		log_warn("%s", line);
 	else
 		log_debug("%s", line);
@@ -928,5 +1427,10 @@ const struct cloud_ops azure_cloud_ops = {
 	.bgp_peers = az_bgp_peers,
 	.circuit_routes = az_circuit_routes,
 	.connectivity = az_connectivity,
+	.permissions = az_permissions,
+	.link_summary = az_link_summary,
+	.vpn_connections = az_vpn_connections,
+	.link_test_idle = az_link_test_idle,
+	.ipv6_restore = az_ipv6_restore,
 	.close = az_close,
 };

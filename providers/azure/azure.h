@@ -91,7 +91,7 @@ struct arm {
 	struct fd_retry retry;
 	uint64_t poll_default_ms, poll_limit_ms;
 	char endpoint[256];
-	char api_version[16];
+	char api_version[32];	/* "YYYY-MM-DD-preview" fits */
 	char correlation_id[AZURE_ID_MAX];
 	char last_request_id[AZURE_ID_MAX];
 	char last_client_request_id[AZURE_ID_MAX];
@@ -126,9 +126,15 @@ int arm_call(struct arm *a, const char *method, const char *target,
 
 /* POST an action and follow its LRO to the result (Location, else
  * Azure-AsyncOperation), sleeping Retry-After on the clock; then follow
- * nextLink.  *out: the result object (its "value" holds every page). */
+ * nextLink.  *out: the result object (its "value" holds every page), or
+ * the array the action answered. */
 int arm_action(struct arm *a, const char *path, const char *query,
     const json_t *body, json_t **out, struct fd_error *err);
+
+/* GET a list (or any object) and follow its nextLink pages into
+ * "value" (AZURE-REST.md §7).  target as for arm_call. */
+int arm_get_all(struct arm *a, const char *target, json_t **out,
+    struct fd_error *err);
 
 /* Server wait hint: retry-after-ms, x-ms-retry-after-ms, Retry-After
  * (seconds or HTTP-date); -1 when absent. */
@@ -137,10 +143,29 @@ int64_t azure_retry_after_ms(const struct http_response *r);
 void azure_uuid(char out[37]);
 /* Case-insensitive status helpers (Go azcore IsTerminalState). */
 bool azure_status_is(const char *s, const char *want);
+/* An ARM/NRP error code that passes by itself (another operation on the
+ * resource, throttling, an internal error): retry later. */
+bool azure_transient_code(const char *code);
 /* Zero and free a string holding a secret. */
 void azure_free_secret(char *s);
 
 /* -------------------------------------------------------- conversions */
+
+/* ARM RBAC (Microsoft.Authorization/permissions): does pattern (an
+ * action with '*' wildcards) match action, case-insensitively? */
+bool azure_action_match(const char *pattern, const char *action);
+/* Is action allowed by perms, an array of Permission {actions,
+ * notActions}?  NotActions subtract from their own entry's actions. */
+bool azure_perm_allows(const json_t *perms, const char *action);
+/* The actions a drill needs on cfg's resources (the peering write
+ * included: a dry run checks it too, so a removed role shows up before
+ * the window) into out; returns how many. */
+size_t azure_needed_actions(const struct azure_cfg *cfg, const char **out,
+    size_t max);
+/* routeTablesSummary "value" to BGP peers: statePfxRcd a count:
+ * "Established" with received = count; otherwise the state it names. */
+int azure_link_summary(const json_t *values, struct bgp_summary *out,
+    struct fd_error *err);
 
 /* The peering body to PUT back: GET result minus read-only fields. */
 json_t *azure_peering_writable(const json_t *peering);

@@ -26,15 +26,21 @@ enum cred_kind {
 	CRED_MI_ENDPOINT,
 	CRED_IMDS,
 	CRED_CLI,
+	CRED_SERVICE_FABRIC,
 };
 
 static const char *const kind_names[] = {
 	"", "client-secret", "client-certificate", "workload-identity",
 	"managed-identity", "managed-identity", "azure-cli",
+	"service-fabric",
 };
 
 /* azure-identity DEFAULT_REFRESH_OFFSET. */
 #define REFRESH_OFFSET_MS (300 * 1000ULL)
+/* A failed refresh is retried no sooner than this while the cached token
+ * is still valid (azure-identity _internal/get_token_mixin.py
+ * _should_refresh: DEFAULT_TOKEN_REFRESH_RETRY_DELAY, 30 s). */
+#define REFRESH_RETRY_MS (30 * 1000ULL)
 #define TOKEN_MAX 16384
 #define IMDS_URL "http://169.254.169.254/metadata/identity/oauth2/token"
 
@@ -46,6 +52,7 @@ struct azure_cred {
 	enum cred_kind kind;
 	char *token;
 	uint64_t expires_at;	/* clock ms */
+	uint64_t refresh_tried;	/* clock ms of the last refresh, 0 none */
 };
 
 extern char **environ;
@@ -413,6 +420,18 @@ cred_managed(struct azure_cred *c, struct fd_error *err)
 	explicit_bzero(hdr, sizeof(hdr));
 	if (rc < 0)
 		return fd_error_prefix(err, "managed identity");
+	/* IMDS answers 400 when this VM has no identity (or not the one
+	 * asked for): DefaultAzureCredential treats that as "unavailable"
+	 * and moves on (azure-identity _credentials/imds.py _request_token:
+	 * status 400 raises CredentialUnavailableError). */
+	if (c->kind == CRED_IMDS && r.status == 400) {
+		(void)cred_http_error(c, "managed identity (IMDS: no identity "
+		    "on this VM)", &r, err);
+		http_response_done(&r);
+		if (err != NULL)
+			err->code = -ENODEV;
+		return -ENODEV;
+	}
 	if (r.status != 200)
 		rc = cred_http_error(c, "managed identity", &r, err);
 	else
@@ -550,9 +569,93 @@ cred_cli(struct azure_cred *c, struct fd_error *err)
 	return rc;
 }
 
+/* Does metadata document m describe the cloud whose ARM endpoint is arm
+ * (both compared without trailing '/')? */
+static bool
+meta_is_arm(const json_t *m, const char *arm)
+{
+	const char *rm = json_string_value(json_object_get(m,
+	    "resourceManager"));
+	size_t n;
+
+	if (rm == NULL)
+		return false;
+	n = strlen(rm);
+	while (n > 0 && rm[n - 1] == '/')
+		n--;
+	return strlen(arm) == n && strncasecmp(rm, arm, n) == 0;
+}
+
+/* A custom cloud without azure.audience: ask ARM for its token audience,
+ * GET {arm}/metadata/endpoints?api-version=2022-09-01, no token, and take
+ * authentication.audiences[0], as hashicorp/go-azure-sdk
+ * sdk/internal/metadata/client.go (getMetaDataFrom2022API) and Azure CLI
+ * (azure/cli/core/cloud.py _arm_to_cli_mapper: active_directory_resource_id
+ * = audiences[0]) do.  Azure Stack Hub answers one object; the public
+ * ARM answers an array of every cloud, of which the one whose
+ * resourceManager is our endpoint counts. */
+static int
+cred_discover_audience(struct azure_cred *c, struct fd_error *err)
+{
+	char url[400];
+	const char *hdrs[] = { "Accept: application/json", NULL };
+	struct http_request req = { "GET", url, hdrs, NULL, 0, 0 };
+	struct http_response r;
+	json_t *j = NULL, *m = NULL, *aud;
+	const char *a;
+	size_t i, n;
+	int rc;
+
+	snprintf(url, sizeof(url), "%s/metadata/endpoints?api-version="
+	    "2022-09-01", c->ep.arm);
+	http_response_init(&r);
+	if ((rc = cred_send(c, &req, true, &r, err)) < 0)
+		return fd_error_prefix(err, "azure audience discovery (%s; "
+		    "set azure.audience)", url);
+	if (r.status != 200) {
+		rc = fd_error_set(err, -EPROTO, "azure audience discovery: "
+		    "GET %s: HTTP %ld; set azure.audience", url, r.status);
+		goto out;
+	}
+	j = json_loads(r.body ? r.body : "", 0, NULL);
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, aud)
+			if (meta_is_arm(aud, c->ep.arm))
+				m = aud;
+	} else if (json_is_object(j)) {
+		m = j;
+	}
+	aud = json_object_get(json_object_get(m, "authentication"),
+	    "audiences");
+	a = json_string_value(json_array_get(aud, 0));
+	if (a == NULL || strncmp(a, "https://", 8) != 0 ||
+	    strlen(a) >= sizeof(c->ep.audience)) {
+		rc = fd_error_set(err, -EPROTO, "azure audience discovery: "
+		    "%s has no authentication.audiences for %s; set "
+		    "azure.audience", url, c->ep.arm);
+		goto out;
+	}
+	n = strlen(a);
+	while (n > 8 && a[n - 1] == '/')
+		n--;
+	snprintf(c->ep.audience, sizeof(c->ep.audience), "%.*s", (int)n, a);
+	cred_log(c, "azure: token audience %s (from %s)", c->ep.audience,
+	    url);
+	rc = 0;
+out:
+	json_decref(j);
+	http_response_done(&r);
+	return rc;
+}
+
 static int
 cred_fetch(struct azure_cred *c, struct fd_error *err)
 {
+	int rc;
+
+	if (c->ep.audience[0] == '\0' &&
+	    (rc = cred_discover_audience(c, err)) < 0)
+		return rc;
 	switch (c->kind) {
 	case CRED_SECRET:
 	case CRED_CERT:
@@ -563,6 +666,10 @@ cred_fetch(struct azure_cred *c, struct fd_error *err)
 		return cred_managed(c, err);
 	case CRED_CLI:
 		return cred_cli(c, err);
+	case CRED_SERVICE_FABRIC:
+		return fd_error_set(err, -ENOTSUP, "managed identity: Service "
+		    "Fabric (IDENTITY_SERVER_THUMBPRINT set) is not supported; "
+		    "use a client secret or certificate");
 	default:
 		return fd_error_set(err, -EINVAL, "no credential");
 	}
@@ -580,6 +687,12 @@ cred_pick(const struct azure_cred *c)
 		return CRED_CERT;
 	if (app && env(c, "AZURE_FEDERATED_TOKEN_FILE"))
 		return CRED_WORKLOAD;
+	/* Service Fabric sets IDENTITY_SERVER_THUMBPRINT too and speaks its
+	 * own protocol (azure-identity _credentials/service_fabric.py); it
+	 * must not be sent the App Service request. */
+	if (env(c, "IDENTITY_ENDPOINT") && env(c, "IDENTITY_HEADER") &&
+	    env(c, "IDENTITY_SERVER_THUMBPRINT"))
+		return CRED_SERVICE_FABRIC;
 	if (env(c, "IDENTITY_ENDPOINT") && env(c, "IDENTITY_HEADER"))
 		return CRED_MI_ENDPOINT;
 	return CRED_IMDS;
@@ -596,15 +709,25 @@ azure_cred_token(struct azure_cred *c, const char **token,
 		*token = c->token;
 		return 0;
 	}
-	if (c->token != NULL)
+	/* Within 30 s of a failed refresh the valid cached token is used
+	 * without asking again (get_token_mixin.py _should_refresh). */
+	if (c->token != NULL && now < c->expires_at && c->refresh_tried != 0 &&
+	    now < c->refresh_tried + REFRESH_RETRY_MS) {
+		*token = c->token;
+		return 0;
+	}
+	if (c->token != NULL) {
 		cred_log(c, "azure: token expires in < 5 min, refreshing");
+		c->refresh_tried = now;
+	}
 	if (c->kind == CRED_UNSET) {
 		c->kind = cred_pick(c);
 		rc = cred_fetch(c, err);
 		/* Only an unreachable IMDS (not on an Azure VM) moves on. */
 		if (rc < 0 && c->kind == CRED_IMDS &&
 		    (rc == -ECONNREFUSED || rc == -ETIMEDOUT ||
-		    rc == -EHOSTUNREACH || rc == -ECONNRESET)) {
+		    rc == -EHOSTUNREACH || rc == -ECONNRESET ||
+		    rc == -ENODEV)) {
 			cred_log(c, "azure: IMDS unavailable, trying Azure CLI");
 			c->kind = CRED_CLI;
 			rc = cred_fetch(c, err);
@@ -614,8 +737,21 @@ azure_cred_token(struct azure_cred *c, const char **token,
 	} else {
 		rc = cred_fetch(c, err);
 	}
+	if (rc < 0 && c->token != NULL && now < c->expires_at) {
+		/* get_token_mixin.py get_token: a refresh that fails while
+		 * the cached token is valid is ignored and the cached token
+		 * returned. */
+		cred_log(c, "azure: token refresh failed (%s); using the "
+		    "cached token, valid %llu s more, retrying in 30 s",
+		    err != NULL ? err->msg : "error",
+		    (unsigned long long)((c->expires_at - now) / 1000));
+		fd_error_clear(err);
+		*token = c->token;
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
+	c->refresh_tried = 0;
 	*token = c->token;
 	return 0;
 }

@@ -4,9 +4,18 @@
  * was on, when it became stable on the other one, how many probes were lost
  * and how long the longest outage was, plus a compressed timeline.
  *
- * Path classes need the TTL-limited probe (watch_req.ttl > 0): its
- * responder says which path is in use.  Without it every answered sample is
- * "other" and only loss is meaningful.
+ * A sample's path class comes from the signals a real network gives, in
+ * this order (struct converge_point records which one decided):
+ *  1. ttl_responder: the sparse, paced TTL-limited probe answered from an
+ *     address of the primary (or backup) hop set;
+ *  2. reply_ttl: the TTL of the end-to-end answer differs from the level of
+ *     the first samples (the return path's hop count moves with the path);
+ *     used only when a sustained new level appears, so an asymmetric return
+ *     path that does not move cannot pin every sample to the old class;
+ *  3. rtt: a sustained RTT level shift away from the first samples' level;
+ *  4. carried: the class of the previous answered sample.
+ * A sample is LOST only when its end-to-end probe got no answer; a silent
+ * TTL-limited probe (rate-limited by the router) never loses a sample.
  */
 #ifndef FD_CONVERGE_H
 #define FD_CONVERGE_H
@@ -29,6 +38,31 @@ enum converge_dir {
 	CONVERGE_LEAVE,
 	/* Failback: leave the other path and settle back on the set. */
 	CONVERGE_RETURN,
+};
+
+/* Which signal classified a sample. */
+enum converge_signal {
+	CONVERGE_SIG_NONE,		/* lost: no end-to-end answer */
+	CONVERGE_SIG_TTL_RESPONDER,
+	CONVERGE_SIG_REPLY_TTL,
+	CONVERGE_SIG_RTT,
+	CONVERGE_SIG_CARRIED,
+};
+#define CONVERGE_N_SIGNALS 5
+
+struct converge_point {
+	enum converge_class cls;
+	enum converge_signal sig;
+};
+
+/* What tells the paths apart.  backup may be NULL (then a TTL answer from
+ * outside primary means "other"). */
+struct converge_ref {
+	const struct hop_set *primary;
+	const struct hop_set *backup;
+	/* The watched target: its own answer to a TTL-limited probe means
+	 * the path is shorter than the old one at that TTL (may be NULL). */
+	const struct fd_addr *target;
 };
 
 struct converge_run {
@@ -55,6 +89,9 @@ struct converge_result {
 	unsigned lost;		/* of which the end-to-end probe was lost */
 	uint64_t longest_loss_ms;	/* longest end-to-end outage */
 	uint64_t longest_loss_start_ms;
+	unsigned by_signal[CONVERGE_N_SIGNALS];	/* samples per signal */
+	int from_reply_ttl;	/* reply TTL level of the old path, -1 */
+	int to_reply_ttl;	/* sustained new level, -1 none seen */
 	unsigned n_runs;
 	bool runs_truncated;	/* more than CONVERGE_MAX_RUNS changes */
 	struct converge_run runs[CONVERGE_MAX_RUNS];
@@ -82,6 +119,21 @@ int converge_analyse_dir(const struct watch_samples *s, uint64_t t0_ms,
     const struct hop_set *primary, enum converge_dir dir, unsigned stable_ms,
     struct converge_result *out);
 
+/*
+ * Classify samples v[first..n) (pure; out has n - first entries).  dir says
+ * which class the stream starts in (the watch starts at the change).
+ * from_ttl/to_ttl (may be NULL) receive the reply-TTL levels found, -1 none.
+ */
+int converge_classify_stream(const struct watch_samples *s, size_t first,
+    const struct converge_ref *ref, enum converge_dir dir,
+    struct converge_point *out, int *from_ttl, int *to_ttl);
+
+/* converge_analyse_dir() with every signal. */
+int converge_analyse_ref(const struct watch_samples *s, uint64_t t0_ms,
+    const struct converge_ref *ref, enum converge_dir dir, unsigned stable_ms,
+    struct converge_result *out);
+
 const char *converge_class_str(enum converge_class c);
+const char *converge_signal_str(enum converge_signal g);
 
 #endif

@@ -1,5 +1,7 @@
 /* The native probe provider: tracer.c and prober.c behind probe_ops. */
+#include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "prober.h"
@@ -62,6 +64,41 @@ native_watch_end(void *ctx, struct probe_watch *w, struct watch_samples *out,
 	return prober_stop((struct prober *)w, out, err);
 }
 
+/* Preflight: does the target answer this method at all?  count probes at
+ * 10 a second, each given the prober's reply window. */
+static int
+native_reach(void *ctx, const struct watch_req *req, unsigned count,
+    unsigned *answered, struct fd_error *err)
+{
+	struct native_ctx *c = ctx;
+	struct watch_req r = *req;
+	struct watch_samples s = { 0 };
+	struct prober *p;
+	struct timespec ts;
+	unsigned n = 0;
+	size_t i;
+	int rc;
+
+	if (count == 0 || count > 100)
+		return fd_error_set(err, -EINVAL, "reach: bad count");
+	r.rate_hz = 10;
+	r.ttl = 0;
+	r.max_ms = (uint64_t)count * 100;
+	if ((rc = prober_start(&r, &c->cfg, &p, err)) < 0)
+		return rc;
+	ts.tv_sec = (time_t)(r.max_ms / 1000);
+	ts.tv_nsec = (long)(r.max_ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	if ((rc = prober_stop(p, &s, err)) < 0)
+		return rc;
+	for (i = 0; i < s.n && i < count; i++)
+		n += s.v[i].e2e_reply;
+	watch_samples_done(&s);
+	*answered = n;
+	return 0;
+}
+
 static void
 native_close(void *ctx)
 {
@@ -74,5 +111,6 @@ const struct probe_ops native_probe_ops = {
 	.trace = native_trace,
 	.watch_begin = native_watch_begin,
 	.watch_end = native_watch_end,
+	.reach = native_reach,
 	.close = native_close,
 };

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/icmp6.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,6 +22,17 @@
 /* A reply later than this is counted as lost: at 20 probes a second a
  * path that answers after a second is not a working path. */
 #define PROBER_REPLY_MS 1000
+/* tcp: at most this many connects in flight (rate_hz x PROBER_REPLY_MS
+ * would be 1000 at the highest rate; older ones count as lost). */
+#define PROBER_CONN_MAX 256
+/* The TTL-limited probe's default pace: one every 2 s.  Linux answers
+ * ICMP errors to one peer with a token bucket of icmp_ratelimit (1000 ms)
+ * and a burst of 6 (net/ipv4/icmp.c icmpv4_xrlim_allow ->
+ * inet_peer_xrlim_allow, XRLIM_BURST_FACTOR 6); edge routers police
+ * time-exceeded harder (the lab's MSEEs: 2/s).  Half the router's refill
+ * is answered, and leaves the other half to the re-traces that run while
+ * the watch does (one a second would take every token). */
+#define PROBER_TTL_PERIOD_MS 2000
 
 struct pw_payload {
 	uint32_t magic;
@@ -42,6 +54,14 @@ struct prober {
 	struct watch_samples s;
 	uint64_t *sent_ns;	/* per sample and kind: [2 * seq + kind] */
 	size_t sent_cap;
+	unsigned ttl_every;	/* a TTL-limited probe every n-th slot */
+	/* tcp: connects in flight, closed when answered or too old */
+	struct pw_conn {
+		int fd;
+		uint32_t seq;
+		uint32_t kind;	/* 0 end-to-end, 1 TTL-limited */
+	} conn[PROBER_CONN_MAX];
+	unsigned n_conn;
 };
 
 static uint64_t
@@ -53,21 +73,65 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * A socket towards the target.  proto: IPPROTO_UDP (answered through the
+ * error queue), IPPROTO_ICMP (an unprivileged ping socket: the kernel
+ * keeps the echo id, we get the reply's TTL through IP_RECVTTL) or
+ * IPPROTO_TCP (one per probe, non-blocking connect).
+ */
 static int
-open_sock(const struct prober *p, unsigned port, int ttl, int *out,
-    struct fd_error *err)
+open_sock(const struct prober *p, int proto, unsigned port, int ttl,
+    int *out, struct fd_error *err)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	int fd, on = 1, rc;
 	bool v4 = p->req.target.family == AF_INET;
+	int type = proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
 
-	fd = socket(p->req.target.family,
-	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (proto == IPPROTO_ICMP && !v4)
+		proto = IPPROTO_ICMPV6;
+	fd = socket(p->req.target.family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    proto);
+	if (fd < 0 && (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) &&
+	    (errno == EACCES || errno == EPERM))
+		/* Ping sockets are allowed to the groups in
+		 * net.ipv4.ping_group_range (also for IPv6; see
+		 * Documentation/networking/ip-sysctl.rst); Debian's default
+		 * "1 0" allows nobody. */
+		return fd_error_set(err, -EACCES, "icmp probe: the kernel "
+		    "refuses an unprivileged ping socket (%s): allow this "
+		    "user's group with sysctl -w net.ipv4.ping_group_range="
+		    "\"0 2147483647\" (or a range holding gid %u), or use "
+		    "method tcp or udp", strerror(errno), (unsigned)getgid());
 	if (fd < 0)
 		return fd_error_set(err, -errno, "socket: %s", strerror(errno));
-	rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on)) :
-	    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof(on));
+	if (proto == IPPROTO_UDP || proto == IPPROTO_TCP)
+		/* TCP too: a time-exceeded for the SYN ends the connect
+		 * and is queued with its offender (net/ipv4/tcp_ipv4.c
+		 * tcp_v4_err -> ip_icmp_error in SYN_SENT). */
+		rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on)) :
+		    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof(on));
+	else {
+		rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVTTL, &on, sizeof(on)) :
+		    setsockopt(fd, SOL_IPV6, IPV6_RECVHOPLIMIT, &on,
+		    sizeof(on));
+		if (rc == 0)
+			rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVERR, &on,
+			    sizeof(on)) : setsockopt(fd, SOL_IPV6,
+			    IPV6_RECVERR, &on, sizeof(on));
+	}
+	if (rc == 0 && proto == IPPROTO_TCP) {
+		struct linger l = { 1, 0 };
+
+		/* Close sends RST: no connection is left half-open or in
+		 * TIME_WAIT on the target. */
+		rc = setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	if (0)
+		rc = v4 ? setsockopt(fd, SOL_IP, IP_RECVTTL, &on, sizeof(on)) :
+		    setsockopt(fd, SOL_IPV6, IPV6_RECVHOPLIMIT, &on,
+		    sizeof(on));
 	if (rc == 0)
 		rc = v4 ? setsockopt(fd, SOL_IP, IP_TTL, &ttl, sizeof(ttl)) :
 		    setsockopt(fd, SOL_IPV6, IPV6_UNICAST_HOPS, &ttl,
@@ -127,7 +191,8 @@ open_sock(const struct prober *p, unsigned port, int ttl, int *out,
 		memcpy(&s6->sin6_addr, p->req.target.b, 16);
 		sl = sizeof(*s6);
 	}
-	if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 &&
+	    !(proto == IPPROTO_TCP && errno == EINPROGRESS)) {
 		rc = fd_error_set(err, -errno, "connect: %s", strerror(errno));
 		close(fd);
 		return rc;
@@ -223,6 +288,298 @@ drain(struct prober *p, int fd)
 	}
 }
 
+/* Time-exceeded for the TTL-limited echoes: ping sockets queue ICMP
+ * errors with IP_RECVERR (net/ipv4/ping.c ping_err -> ip_icmp_error); the
+ * data is our echo from its ICMP header on. */
+static void
+drain_echo_err(struct prober *p, int fd)
+{
+	for (;;) {
+		struct {
+			struct icmphdr h;
+			struct pw_payload pl;
+		} r;
+		char ctl[512];
+		struct sockaddr_storage peer;
+		struct iovec iov = { &r, sizeof(r) };
+		struct msghdr msg;
+		struct cmsghdr *c;
+		struct sock_extended_err *ee = NULL;
+		const struct sockaddr *off;
+		struct watch_sample *w;
+		ssize_t n;
+
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_name = &peer;
+		msg.msg_namelen = sizeof(peer);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl;
+		msg.msg_controllen = sizeof(ctl);
+		n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
+		    c = CMSG_NXTHDR(&msg, c))
+			if ((c->cmsg_level == SOL_IP &&
+			    c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == SOL_IPV6 &&
+			    c->cmsg_type == IPV6_RECVERR))
+				ee = (struct sock_extended_err *)CMSG_DATA(c);
+		if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+		    ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
+		    (size_t)n < sizeof(r) || r.pl.magic != PROBER_MAGIC ||
+		    r.pl.nonce != p->nonce || r.pl.seq >= p->s.n ||
+		    r.pl.kind != 1)
+			continue;
+		w = &p->s.v[r.pl.seq];
+		if (w->ttl_reply || p->sent_ns[2 * r.pl.seq + 1] == 0)
+			continue;
+		off = SO_EE_OFFENDER(ee);
+		memset(&w->ttl_from, 0, sizeof(w->ttl_from));
+		if (off->sa_family == AF_INET) {
+			w->ttl_from.family = AF_INET;
+			memcpy(w->ttl_from.b,
+			    &((const struct sockaddr_in *)off)->sin_addr, 4);
+		} else if (off->sa_family == AF_INET6) {
+			w->ttl_from.family = AF_INET6;
+			memcpy(w->ttl_from.b,
+			    &((const struct sockaddr_in6 *)off)->sin6_addr,
+			    16);
+		} else {
+			continue;
+		}
+		w->ttl_reply = true;
+	}
+}
+
+/* Echo replies on the ping socket: the kernel matched the echo id; we
+ * match our nonce and sequence in the payload, and keep the reply's TTL
+ * (hop limit): the return path's length tells which path answered. */
+static void
+drain_echo(struct prober *p, int fd, uint32_t kind)
+{
+	if (kind == 1)
+		drain_echo_err(p, fd);
+	for (;;) {
+		struct {
+			struct icmphdr h;	/* same size as icmp6_hdr */
+			struct pw_payload pl;
+		} r;
+		char ctl[128];
+		struct iovec iov = { &r, sizeof(r) };
+		struct msghdr msg;
+		struct cmsghdr *c;
+		struct watch_sample *w;
+		uint64_t t, sent;
+		int ttl = -1;
+		ssize_t n;
+		bool v4 = p->req.target.family == AF_INET;
+
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl;
+		msg.msg_controllen = sizeof(ctl);
+		n = recvmsg(fd, &msg, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			/* An ICMP error for an echo (net unreachable ...):
+			 * reported through sk_err, read it off; no answer. */
+			continue;
+		}
+		t = now_ns();
+		if ((size_t)n < sizeof(r) ||
+		    r.h.type != (v4 ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY) ||
+		    r.pl.magic != PROBER_MAGIC || r.pl.nonce != p->nonce ||
+		    r.pl.seq >= p->s.n || r.pl.kind != kind)
+			continue;
+		w = &p->s.v[r.pl.seq];
+		if (kind == 1) {
+			/* The target itself answered the TTL-limited echo:
+			 * the path is no longer than that TTL.  Echo replies
+			 * are not rate-limited (icmp_ratemask), so this
+			 * leaves the target's error budget to the traces. */
+			if (!w->ttl_reply && p->sent_ns[2 * r.pl.seq + 1]) {
+				w->ttl_reply = true;
+				w->ttl_from = p->req.target;
+			}
+			continue;
+		}
+		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
+		    c = CMSG_NXTHDR(&msg, c))
+			if ((c->cmsg_level == SOL_IP &&
+			    c->cmsg_type == IP_TTL) ||
+			    (c->cmsg_level == SOL_IPV6 &&
+			    c->cmsg_type == IPV6_HOPLIMIT))
+				memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
+		sent = p->sent_ns[2 * r.pl.seq];
+		if (sent == 0 || t - sent > PROBER_REPLY_MS * 1000000ull ||
+		    w->e2e_reply)
+			continue;
+		w->e2e_reply = true;
+		w->rtt_ms = (double)(t - sent) / 1e6;
+		w->reply_ttl = ttl;
+	}
+}
+
+static void
+send_echo(struct prober *p, int fd, uint32_t seq, uint32_t kind)
+{
+	struct {
+		struct icmphdr h;
+		struct pw_payload pl;
+	} q;
+
+	memset(&q, 0, sizeof(q));
+	/* ICMP6_ECHO_REQUEST for IPv6; the ping socket sets the id and the
+	 * checksum (net/ipv4/ping.c ping_v4_sendmsg / ping_v6_sendmsg). */
+	q.h.type = p->req.target.family == AF_INET ? ICMP_ECHO :
+	    ICMP6_ECHO_REQUEST;
+	q.h.un.echo.sequence = htons((uint16_t)seq);
+	q.pl = (struct pw_payload){ PROBER_MAGIC, p->nonce, seq, kind };
+	p->sent_ns[2 * seq + kind] = now_ns();
+	if (send(fd, &q, sizeof(q), 0) != (ssize_t)sizeof(q)) {
+		p->sent_ns[2 * seq + kind] = 0;
+		drain_echo(p, fd, kind);
+	}
+}
+
+static void
+conn_close(struct prober *p, unsigned i)
+{
+	close(p->conn[i].fd);
+	p->conn[i] = p->conn[--p->n_conn];
+}
+
+/* A connect answered: SYN-ACK (connected) or RST (refused) both prove the
+ * target answers on this path. */
+static void
+conn_answered(struct prober *p, uint32_t seq)
+{
+	struct watch_sample *w = &p->s.v[seq];
+	uint64_t sent = p->sent_ns[2 * seq];
+
+	if (sent != 0 && !w->e2e_reply) {
+		w->e2e_reply = true;
+		w->rtt_ms = (double)(now_ns() - sent) / 1e6;
+	}
+}
+
+/* The TTL-limited connect was answered: by the target itself (the path
+ * is no longer than this TTL), or by the router whose time-exceeded is
+ * queued on the socket. */
+static void
+conn_ttl_answered(struct prober *p, int fd, uint32_t seq, bool target)
+{
+	struct watch_sample *w = &p->s.v[seq];
+	struct sock_extended_err *ee = NULL;
+	const struct sockaddr *off;
+	char ctl[512], buf[64];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr msg;
+	struct cmsghdr *c;
+
+	if (w->ttl_reply)
+		return;
+	if (target) {
+		w->ttl_reply = true;
+		w->ttl_from = p->req.target;
+		return;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl;
+	msg.msg_controllen = sizeof(ctl);
+	if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		return;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
+		if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+		    (c->cmsg_level == SOL_IPV6 &&
+		    c->cmsg_type == IPV6_RECVERR))
+			ee = (struct sock_extended_err *)CMSG_DATA(c);
+	if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+	    ee->ee_origin != SO_EE_ORIGIN_ICMP6))
+		return;
+	off = SO_EE_OFFENDER(ee);
+	memset(&w->ttl_from, 0, sizeof(w->ttl_from));
+	if (off->sa_family == AF_INET) {
+		w->ttl_from.family = AF_INET;
+		memcpy(w->ttl_from.b,
+		    &((const struct sockaddr_in *)off)->sin_addr, 4);
+	} else if (off->sa_family == AF_INET6) {
+		w->ttl_from.family = AF_INET6;
+		memcpy(w->ttl_from.b,
+		    &((const struct sockaddr_in6 *)off)->sin6_addr, 16);
+	} else {
+		return;
+	}
+	w->ttl_reply = true;
+}
+
+/* One connect probe; kind 1 goes with the path-revealing TTL. */
+static void
+send_tcp(struct prober *p, uint32_t seq, uint32_t kind)
+{
+	int fd = -1, rc;
+
+	if (p->n_conn == PROBER_CONN_MAX)
+		conn_close(p, 0);	/* the oldest: counted lost */
+	p->sent_ns[2 * seq + kind] = now_ns();
+	rc = open_sock(p, IPPROTO_TCP, p->req.port,
+	    kind ? (int)p->req.ttl : 64, &fd, NULL);
+	if (rc == 0 && fd >= 0) {
+		p->conn[p->n_conn].fd = fd;
+		p->conn[p->n_conn].seq = seq;
+		p->conn[p->n_conn].kind = kind;
+		p->n_conn++;
+	} else if (rc == -ECONNREFUSED) {
+		if (kind)
+			conn_ttl_answered(p, -1, seq, true);
+		else
+			conn_answered(p, seq);
+	}
+}
+
+static void
+check_conns(struct prober *p, uint64_t now)
+{
+	unsigned i = 0;
+
+	while (i < p->n_conn) {
+		struct pollfd pf = { p->conn[i].fd, POLLOUT, 0 };
+		uint32_t seq = p->conn[i].seq, kind = p->conn[i].kind;
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		if (poll(&pf, 1, 0) > 0) {
+			bool target;
+
+			getsockopt(pf.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+			target = soerr == 0 || soerr == ECONNREFUSED;
+			if (kind)
+				conn_ttl_answered(p, pf.fd, seq, target);
+			else if (target)
+				conn_answered(p, seq);
+			conn_close(p, i);
+			continue;
+		}
+		if (now - p->sent_ns[2 * seq + kind] >
+		    PROBER_REPLY_MS * 1000000ull) {
+			conn_close(p, i);
+			continue;
+		}
+		i++;
+	}
+}
+
 static void
 send_one(struct prober *p, int fd, uint32_t seq, uint32_t kind)
 {
@@ -241,6 +598,21 @@ send_one(struct prober *p, int fd, uint32_t seq, uint32_t kind)
 	p->sent_ns[2 * seq + kind] = 0;
 }
 
+static void
+drain_all(struct prober *p)
+{
+	if (p->req.method == PROBE_METHOD_ICMP) {
+		drain_echo(p, p->fd_e2e, 0);
+		if (p->fd_ttl >= 0)
+			drain_echo(p, p->fd_ttl, 1);
+		return;
+	}
+	if (p->req.method == PROBE_METHOD_UDP)
+		drain(p, p->fd_e2e);
+	if (p->fd_ttl >= 0)
+		drain(p, p->fd_ttl);
+}
+
 static void *
 thread_main(void *arg)
 {
@@ -253,7 +625,7 @@ thread_main(void *arg)
 	period = 1000000000ull / p->req.rate_hz;
 	end = start + p->req.max_ms * 1000000ull;
 	next = start;
-	pfd[0].fd = p->fd_e2e;
+	pfd[0].fd = p->fd_e2e;	/* -1 for tcp: poll ignores it */
 	pfd[0].events = POLLIN;
 	pfd[1].fd = p->fd_ttl;
 	pfd[1].events = POLLIN;
@@ -287,9 +659,22 @@ thread_main(void *arg)
 				break;
 			}
 			p->sent_ns[2 * seq] = p->sent_ns[2 * seq + 1] = 0;
-			send_one(p, p->fd_e2e, seq, 0);
-			if (p->fd_ttl >= 0)
-				send_one(p, p->fd_ttl, seq, 1);
+			p->s.v[seq].reply_ttl = -1;
+			if (p->req.method == PROBE_METHOD_ICMP)
+				send_echo(p, p->fd_e2e, seq, 0);
+			else if (p->req.method == PROBE_METHOD_TCP)
+				send_tcp(p, seq, 0);
+			else
+				send_one(p, p->fd_e2e, seq, 0);
+			if (p->req.ttl > 0 && seq % p->ttl_every == 0) {
+				p->s.v[seq].ttl_sent = true;
+				if (p->req.method == PROBE_METHOD_TCP)
+					send_tcp(p, seq, 1);
+				else if (p->req.method == PROBE_METHOD_ICMP)
+					send_echo(p, p->fd_ttl, seq, 1);
+				else
+					send_one(p, p->fd_ttl, seq, 1);
+			}
 			seq++;
 			/* Keep the schedule, but never burst to catch up. */
 			next += period;
@@ -300,23 +685,25 @@ thread_main(void *arg)
 		wait = next > now ? (int)((next - now) / 1000000u) : 0;
 		if (wait > 50)
 			wait = 50;	/* re-check the stop flag */
-		if (poll(pfd, nfd, wait) > 0) {
-			drain(p, p->fd_e2e);
-			if (p->fd_ttl >= 0)
-				drain(p, p->fd_ttl);
-		}
+		if (p->n_conn > 0 && wait > 1)
+			wait = 1;	/* connects are polled one by one */
+		if (poll(pfd, nfd, wait) > 0)
+			drain_all(p);
+		if (p->n_conn > 0)
+			check_conns(p, now_ns());
 	}
 	/* Give the last probes their chance to be answered. */
 	{
 		uint64_t grace = now_ns() + 200000000ull;
 
 		while (now_ns() < grace) {
-			if (poll(pfd, nfd, 20) > 0) {
-				drain(p, p->fd_e2e);
-				if (p->fd_ttl >= 0)
-					drain(p, p->fd_ttl);
-			}
+			if (poll(pfd, nfd, p->n_conn > 0 ? 1 : 20) > 0)
+				drain_all(p);
+			if (p->n_conn > 0)
+				check_conns(p, now_ns());
 		}
+		while (p->n_conn > 0)
+			conn_close(p, 0);
 	}
 	return NULL;
 }
@@ -347,9 +734,29 @@ prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
 	atomic_init(&p->stop, 0);
 	p->nonce = (uint32_t)(now_ns() ^ ((uint64_t)getpid() << 12));
 	port = p->cfg.port ? p->cfg.port : 33434;
-	rc = open_sock(p, port, 64, &p->fd_e2e, err);
-	if (rc == 0 && req->ttl > 0)
-		rc = open_sock(p, port + 1, (int)req->ttl, &p->fd_ttl, err);
+	if (req->method == PROBE_METHOD_UDP && req->port != 0)
+		port = req->port;
+	p->ttl_every = req->ttl_rate_hz ? req->rate_hz / req->ttl_rate_hz :
+	    req->rate_hz * PROBER_TTL_PERIOD_MS / 1000;
+	if (p->ttl_every == 0)
+		p->ttl_every = 1;
+	rc = 0;
+	if (req->method == PROBE_METHOD_ICMP)
+		rc = open_sock(p, IPPROTO_ICMP, 0, 64, &p->fd_e2e, err);
+	else if (req->method == PROBE_METHOD_UDP)
+		rc = open_sock(p, IPPROTO_UDP, port, 64, &p->fd_e2e, err);
+	else if (req->port == 0 || req->port > 65535)
+		rc = fd_error_set(err, -EINVAL, "watch: tcp needs a port");
+	/* The path-revealing probe is UDP (time-exceeded through the error
+	 * queue) but for tcp, whose targets drop UDP: there it is a
+	 * TTL-limited connect, so the target itself answers it where the
+	 * path got shorter. */
+	if (rc == 0 && req->ttl > 0 && req->method == PROBE_METHOD_UDP)
+		rc = open_sock(p, IPPROTO_UDP, port + 1, (int)req->ttl,
+		    &p->fd_ttl, err);
+	else if (rc == 0 && req->ttl > 0 && req->method == PROBE_METHOD_ICMP)
+		rc = open_sock(p, IPPROTO_ICMP, 0, (int)req->ttl, &p->fd_ttl,
+		    err);
 	if (rc == 0) {
 		rc = -pthread_create(&p->thread, NULL, thread_main, p);
 		if (rc < 0)

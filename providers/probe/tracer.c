@@ -602,6 +602,84 @@ reprobe_serially(struct tracer *t, struct fd_error *err)
 	return 0;
 }
 
+/*
+ * A router limits the ICMP errors it sends to one destination: Linux
+ * with a token bucket per peer, a burst of 6 and one a second after
+ * (net/ipv4/icmp.c icmpv4_xrlim_allow -> inet_peer_xrlim_allow), edge
+ * routers by policers.  Every probe of a trace is in flight at once, so a
+ * router whose bucket other traces (or the prober) emptied stays silent
+ * at its TTL although it forwarded the later probes.  Ask such a hop
+ * again, once, one probe, after a bucket's refill; it stays '*' when it
+ * is silent for good.  At most TRACER_REASK_HOPS hops, lowest first.
+ */
+#define TRACER_REFILL_MS 1050
+#define TRACER_REASK_HOPS 3
+
+static int
+reask_silent(struct tracer *t, uint64_t t_start, struct fd_error *err)
+{
+	unsigned ttl, i, last = 0, asked = 0;
+	bool slept = false;
+	int rc;
+
+	for (i = 0; i < t->n_probes; i++)
+		if (t->probes[i].state == TR_ANSWERED &&
+		    t->probes[i].ttl > last)
+			last = t->probes[i].ttl;
+	if (last > t->stop_ttl)
+		last = t->stop_ttl;
+	for (ttl = t->cfg->first_ttl; ttl < last &&
+	    asked < TRACER_REASK_HOPS; ttl++) {
+		struct tr_probe *p = NULL;
+		unsigned idx = 0;
+		bool answered = false;
+
+		for (i = 0; i < t->n_probes; i++) {
+			if (t->probes[i].ttl != ttl)
+				continue;
+			if (t->probes[i].state == TR_ANSWERED)
+				answered = true;
+			else if (t->probes[i].state == TR_TIMEDOUT &&
+			    p == NULL) {
+				p = &t->probes[i];
+				idx = i;
+			}
+		}
+		if (answered || p == NULL)
+			continue;
+		if (!slept) {
+			uint64_t due = t_start + TRACER_REFILL_MS * 1000000ull,
+			    now = now_ns();
+
+			if (due > now) {
+				struct timespec ts = {
+					(time_t)((due - now) / 1000000000u),
+					(long)((due - now) % 1000000000u) };
+
+				while (nanosleep(&ts, &ts) < 0 &&
+				    errno == EINTR)
+					;
+			}
+			slept = true;
+		}
+		asked++;
+		t->serial = (int)idx;
+		rc = send_probe(t, p, idx);
+		if (rc < 0) {
+			t->serial = -1;
+			return fd_error_set(err, rc, "send: %s",
+			    strerror(-rc));
+		}
+		rc = wait_probe_alone(t, p, err);
+		t->serial = -1;
+		if (rc < 0)
+			return rc;
+		if (p->state == TR_ANSWERED)
+			t->st.reasked++;
+	}
+	return 0;
+}
+
 static int
 build(const struct tracer *t, struct hop_list *merged,
     struct hop_list *per_flow)
@@ -699,6 +777,8 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 	rc = run(&t, err);
 	if (rc == 0 && t.st.unmatched > 0)
 		rc = reprobe_serially(&t, err);
+	if (rc == 0)
+		rc = reask_silent(&t, t_start, err);
 	if (rc < 0)
 		goto out;
 

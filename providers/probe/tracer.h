@@ -23,6 +23,7 @@ struct tracer_stats {
 	unsigned sent;		/* probes sent */
 	unsigned answered;	/* matched to a probe */
 	unsigned unmatched;	/* errors whose quote did not carry our id */
+	unsigned reasked;	/* silent hops answered when asked again */
 	uint64_t wall_ms;
 };
 

@@ -68,6 +68,7 @@ static char curl_load_err[FD_ERROR_MSG];	/* "" when loaded */
 struct curl_ctx {
 	CURL *easy;
 	char ca_bundle[4096];
+	char noproxy[2048];
 	unsigned connect_timeout_ms;
 	unsigned timeout_ms;
 	http_log_fn log;
@@ -492,8 +493,11 @@ curl_request(void *ctx, const struct http_request *req,
 	curl_fn.easy_setopt(c->easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_bundle[0] != '\0')
 		curl_fn.easy_setopt(c->easy, CURLOPT_CAINFO, c->ca_bundle);
-	/* IMDS must not go through a proxy (AZURE-REST.md §4.3). */
-	curl_fn.easy_setopt(c->easy, CURLOPT_NOPROXY, "169.254.169.254");
+	/* IMDS must not go through a proxy (AZURE-REST.md §4.3); the
+	 * option replaces NO_PROXY, so the user's list is kept in it. */
+	curl_fn.easy_setopt(c->easy, CURLOPT_NOPROXY, c->noproxy);
+	curl_fn.easy_setopt(c->easy, CURLOPT_USERAGENT,
+	    "failover-drill/" FD_VERSION);
 	curl_fn.easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)c->connect_timeout_ms);
 	curl_fn.easy_setopt(c->easy, CURLOPT_TIMEOUT_MS,
@@ -600,7 +604,17 @@ http_curl_open(const struct http_cfg *cfg, struct http *out,
 	}
 	c->connect_timeout_ms = cfg->connect_timeout_ms ?
 	    cfg->connect_timeout_ms : 10000;
-	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 60000;
+	/* ARM gives a resource provider 60 s before it answers 504 itself
+	 * (AZURE-REST.md): a client that gives up first never sees it. */
+	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 65000;
+	{
+		const char *np = getenv("NO_PROXY");
+
+		if (np == NULL || np[0] == '\0')
+			np = getenv("no_proxy");
+		snprintf(c->noproxy, sizeof(c->noproxy), "169.254.169.254%s%s",
+		    np != NULL && np[0] != '\0' ? "," : "", np ? np : "");
+	}
 	c->log = cfg->log;
 	c->log_arg = cfg->log_arg;
 	out->ops = &curl_ops;

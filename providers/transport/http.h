@@ -52,7 +52,7 @@ typedef void (*http_log_fn)(void *arg, const char *line);
 struct http_cfg {
 	const char *ca_bundle;		/* NULL or "": system CAs */
 	unsigned connect_timeout_ms;	/* 0: 10 s */
-	unsigned timeout_ms;		/* 0: 60 s */
+	unsigned timeout_ms;		/* 0: 65 s */
 	http_log_fn log;		/* NULL: quiet */
 	void *log_arg;
 };

@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 
 #include "azure/azure.h"
+#include "../testutil.h"
 #include "registry.h"
 
 #define MAXH 6
@@ -102,7 +103,8 @@ fake_request(void *ctx, const struct http_request *req,
 			    x->body_not[i], req->body);
 	/* Every ARM call: api-version, a fresh client request id, the
 	 * drill's correlation id, a bearer token. */
-	if (strncmp(req->url, "https://arm.test/", 17) == 0) {
+	if (strncmp(req->url, "https://arm.test/", 17) == 0 &&
+	    strncmp(req->url + 17, "metadata/", 9) != 0) {
 		const char *crid = NULL;
 
 		assert_non_null(strstr(req->url, "api-version="));
@@ -154,6 +156,7 @@ struct t {
 	int cli_rc;
 	unsigned cli_runs;
 	char log[8192];
+	bool discover;		/* custom cloud without azure.audience */
 	void *ctx;
 	struct fd_error err;
 };
@@ -222,6 +225,9 @@ t_open(struct t *t, const struct exchange *x, size_t n)
 	    "https://arm.test/");
 	snprintf(t->cfg.authority, sizeof(t->cfg.authority),
 	    "https://login.test");
+	if (!t->discover)
+		snprintf(t->cfg.audience, sizeof(t->cfg.audience),
+		    "https://arm.test/");
 	if (t->env == NULL)
 		t->env = env_secret;
 	d.http = &t->http;
@@ -353,6 +359,70 @@ test_token_flow_and_refresh(void **state)
 	t.vc.now += 3300 * 1000ULL;
 	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
 	assert_string_equal(c.peering_state, "Disabled");
+	t_done(&t);
+}
+
+#define CKT_OK "{\"name\":\"ckt\",\"etag\":\"W/\\\"c\\\"\"," \
+	"\"properties\":{\"provisioningState\":\"Succeeded\"," \
+	"\"circuitProvisioningState\":\"Enabled\"," \
+	"\"serviceProviderProvisioningState\":\"Provisioned\"," \
+	"\"peerings\":[" PEERING("Enabled", "Succeeded", "e1") "]}}"
+#define GET_CKT(tok) { "GET", CKT_URL, { "Authorization: Bearer " tok }, \
+	{ NULL }, { NULL }, { NULL }, 200, { NULL }, CKT_OK, 0 }
+#define TOKEN_503 { "POST", TOKEN_URL, { NULL }, { NULL }, { NULL }, \
+	{ NULL }, 503, { NULL }, "", 0 }
+
+/* A refresh that fails while the cached token is valid uses the cached
+ * token and is tried again no sooner than 30 s later (azure-identity
+ * get_token_mixin.py). */
+static void
+test_token_refresh_failure_uses_cache(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_CKT("tok1"),
+		/* The token endpoint is down: 4 tries (max_attempts). */
+		TOKEN_503, TOKEN_503, TOKEN_503, TOKEN_503,
+		GET_CKT("tok1"),
+		/* Within 30 s: no new token request. */
+		GET_CKT("tok1"),
+		TOKEN("tok2"),
+		GET_CKT("tok2"),
+	};
+	struct t t = { 0 };
+	struct cloud_circuit c;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	/* 3599 s token, 299 s left: a refresh is due. */
+	t.vc.now += 3300 * 1000ULL;
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_non_null(strstr(t.log, "using the cached token"));
+	t.vc.now += 20 * 1000ULL;
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	t.vc.now += 11 * 1000ULL;
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	t_done(&t);
+}
+
+/* Once the cached token has expired a failed refresh is an error. */
+static void
+test_token_refresh_failure_after_expiry(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_CKT("tok1"),
+		TOKEN_503, TOKEN_503, TOKEN_503, TOKEN_503,
+	};
+	struct t t = { 0 };
+	struct cloud_circuit c;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	t.vc.now += 3600 * 1000ULL;
+	assert_int_not_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
 	t_done(&t);
 }
 
@@ -592,6 +662,9 @@ test_lro_location_ipv6(void **state)
 	(void)state;
 	t.cfg.ipv6 = true;
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	/* The engine names the IPv6 state to put back (it was Enabled
+	 * before the drill, says preflight or the journal). */
+	azure_cloud_ops.ipv6_restore(t.ctx, "Enabled");
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
 	    false, &op, NULL, &t.err), 0);
 	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
@@ -629,6 +702,191 @@ test_lro_failed(void **state)
 	    "peerings/AzurePrivatePeering: operation Failed: "
 	    "InternalServerError: It broke. (request id rid-put)");
 	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+/* NRP reports a conflict as an operation that ends Failed
+ * (Azure/bicep#5132): transient.  A bad request that Failed is final. */
+static void
+test_lro_failed_kind(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Disabled", "Succeeded", "e1"),
+		PUT_PEER("Enabled", "e1", 200,
+		    "Azure-AsyncOperation: " ASYNC_URL, NULL),
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Failed\",\"error\":{\"code\":"
+		  "\"AnotherOperationInProgress\",\"message\":\"Another "
+		  "operation on this or dependent resource is in progress."
+		  "\"}}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e2"),
+		PUT_PEER("Enabled", "e2", 200,
+		    "Azure-AsyncOperation: " ASYNC_URL, NULL),
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Failed\",\"error\":{\"code\":"
+		  "\"InvalidRequestFormat\",\"message\":\"No.\"}}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e3"),
+		PUT_PEER("Enabled", "e3", 200,
+		    "Azure-AsyncOperation: " ASYNC_URL, NULL),
+		/* A status URL that is not there (yet) says nothing. */
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 404,
+		  { NULL }, ARM_ERR("NotFound", "gone"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), -EIO);
+	assert_int_equal(t.err.kind, FD_ERR_TRANSIENT);
+	assert_false(t.err.unchanged);
+	azure_cloud_ops.op_free(op);
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), -EIO);
+	assert_int_equal(t.err.kind, FD_ERR_FINAL);
+	azure_cloud_ops.op_free(op);
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err),
+	    -ENOENT);
+	assert_int_equal(t.err.kind, FD_ERR_TRANSIENT);
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+/* 403 on the disable PUT: final, and nothing changed. */
+static void
+test_put_403_unchanged(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 403, { "x-ms-request-id: rid-403" },
+		  ARM_ERR("AuthorizationFailed", "The client does not have "
+		  "authorization to perform action"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EACCES);
+	assert_int_equal(t.err.kind, FD_ERR_FINAL);
+	assert_true(t.err.unchanged);
+	assert_non_null(strstr(t.err.msg, "AuthorizationFailed"));
+	t_done(&t);
+}
+
+/* A PUT whose answer was lost may have been applied: a later refusal
+ * does not make the outcome known. */
+static void
+test_lost_answer_then_refused_is_unknown(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 0, { NULL }, NULL, -ECONNRESET },
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 400, { "x-ms-request-id: rid-400" },
+		  ARM_ERR("InvalidRequestFormat", "bad"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EINVAL);
+	assert_int_equal(t.err.kind, FD_ERR_FINAL);
+	assert_false(t.err.unchanged);
+	assert_int_equal(t.fake.i, t.fake.n);
+	/* 5xx after every retry: transient, outcome unknown. */
+	t.fake.i = 0;
+	{
+		static const struct exchange y[] = {
+			GET_PEER("Enabled", "Succeeded", "e1"),
+			{ "PUT", PEER_URL, { NULL }, { NULL }, { NULL },
+			  { NULL }, 503, { NULL }, "", 0 },
+			{ "PUT", PEER_URL, { NULL }, { NULL }, { NULL },
+			  { NULL }, 503, { NULL }, "", 0 },
+			{ "PUT", PEER_URL, { NULL }, { NULL }, { NULL },
+			  { NULL }, 503, { NULL }, "", 0 },
+			{ "PUT", PEER_URL, { NULL }, { NULL }, { NULL },
+			  { NULL }, 503, { NULL }, "", 0 },
+		};
+
+		t.fake.script = y;
+		t.fake.n = sizeof(y) / sizeof(y[0]);
+		assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx,
+		    false, false, &op, NULL, &t.err), -EIO);
+		assert_int_equal(t.err.kind, FD_ERR_TRANSIENT);
+		assert_false(t.err.unchanged);
+	}
+	t_done(&t);
+}
+
+/* The enable after a 412: a fresh GET still shows it Disabled, so it is
+ * PUT without If-Match (the peering PUT declares none); the disable
+ * keeps If-Match (test_412_twice_is_an_error). */
+static void
+test_enable_412_drops_if_match(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Disabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL }, { NULL },
+		  { NULL }, 412, { "x-ms-request-id: rid-a" },
+		  ARM_ERR("PreconditionFailed", "etag mismatch"), 0 },
+		GET_PEER("Disabled", "Succeeded", "e2"),
+		{ "PUT", PEER_URL, { "Content-Type: application/json" },
+		  { "If-Match" }, { "\"state\":\"Enabled\"" }, { NULL }, 200,
+		  { "x-ms-request-id: rid-put",
+		    "Azure-AsyncOperation: " ASYNC_URL },
+		  PEERING("Enabled", "Updating", "e9"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_op_info info;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, &info, &t.err), 0);
+	assert_string_equal(info.request_id, "rid-put");
+	assert_non_null(strstr(t.log, "without If-Match"));
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+/* A preview api-version is sent whole (a 16-byte buffer cut
+ * "2024-07-01-preview" to "2024-07-01-prev"). */
+static void
+test_preview_api_version(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", NET "expressRouteCircuits/ckt/peerings/"
+		  "AzurePrivatePeering?api-version=2024-07-01-preview",
+		  { NULL }, { NULL }, { NULL }, { NULL }, 200, { NULL },
+		  PEERING("Enabled", "Updating", "e1"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	snprintf(t.cfg.api_version, sizeof(t.cfg.api_version),
+	    "2024-07-01-preview");
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EBUSY);
 	t_done(&t);
 }
 
@@ -1140,12 +1398,491 @@ test_retry_after_parse(void **state)
 	http_response_done(&r);
 }
 
+/* --------------------------------------------- preflight (issue 11) */
+
+#define PEERING2(state, v6, prov, etag) "{\"name\":\"AzurePrivatePeering\"," \
+	"\"etag\":\"W/\\\"" etag "\\\"\"," \
+	"\"properties\":{\"provisioningState\":\"" prov "\"," \
+	"\"peeringType\":\"AzurePrivatePeering\",\"azureASN\":12076," \
+	"\"peerASN\":65020,\"primaryPeerAddressPrefix\":\"192.168.11.16/30\"," \
+	"\"secondaryPeerAddressPrefix\":\"192.168.11.20/30\"," \
+	"\"state\":\"" state "\",\"vlanId\":200,\"connections\":[]," \
+	"\"ipv6PeeringConfig\":{" \
+	"\"primaryPeerAddressPrefix\":\"3FFE:FFFF:0:CD30::/126\"," \
+	"\"secondaryPeerAddressPrefix\":\"3FFE:FFFF:0:CD30::4/126\"," \
+	"\"state\":\"" v6 "\"}}}"
+#define GET_PEER2(state, v6, prov, etag) { "GET", PEER_URL, { NULL }, \
+	{ NULL }, { NULL }, { NULL }, 200, { NULL }, \
+	PEERING2(state, v6, prov, etag), 0 }
+
+/* ipv6: true on a peering whose IPv6 is Disabled: the disable leaves it
+ * Disabled, and the enable puts back exactly that, never Enabled. */
+static void
+test_ipv6_off_stays_off(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER2("Enabled", "Disabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL },
+		  { "\"state\":\"Disabled\",\"vlanId\"",
+		    "::4/126\",\"state\":\"Disabled\"" }, { NULL }, 200,
+		  { NULL }, PEERING2("Disabled", "Disabled", "Succeeded", "e2"),
+		  0 },
+		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
+		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
+		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
+		{ "PUT", PEER_URL, { NULL }, { NULL },
+		  { "\"state\":\"Enabled\",\"vlanId\"",
+		    "::4/126\",\"state\":\"Disabled\"" },
+		  { "::4/126\",\"state\":\"Enabled\"" }, 200,
+		  { NULL }, PEERING2("Enabled", "Disabled", "Succeeded", "e3"),
+		  0 },
+		GET_PEER2("Enabled", "Disabled", "Succeeded", "e3"),
+		GET_PEER2("Enabled", "Disabled", "Succeeded", "e3"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+
+	(void)state;
+	t.cfg.ipv6 = true;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_true(p.done);
+	azure_cloud_ops.op_free(op);
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_true(p.done);
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+}
+
+/* A fresh provider (recover) told that IPv6 was Disabled: an enable
+ * that finds IPv4 Enabled and IPv6 Disabled has nothing to do. */
+static void
+test_ipv6_restore_named(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER2("Enabled", "Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.cfg.ipv6 = true;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	azure_cloud_ops.ipv6_restore(t.ctx, "Disabled");
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), -EALREADY);
+	t_done(&t);
+}
+
+static void
+test_action_match(void **state)
+{
+	(void)state;
+	assert_true(azure_action_match("*", "Microsoft.Network/x/read"));
+	assert_true(azure_action_match("Microsoft.Network/*",
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	/* '*' crosses '/' (MicrosoftDocs role-definitions.md). */
+	assert_true(azure_action_match("Microsoft.Network/*/read",
+	    "Microsoft.Network/expressRouteCircuits/peerings/read"));
+	assert_false(azure_action_match("Microsoft.Network/*/read",
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	/* Case-insensitive, as ARM's own lowercase operation names need. */
+	assert_true(azure_action_match(
+	    "microsoft.network/virtualnetworkgateways/getbgppeerstatus/action",
+	    "Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action"));
+	assert_true(azure_action_match("Microsoft.Network/*Circuits/*/write",
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	assert_false(azure_action_match("Microsoft.Network/expressRouteCircuits"
+	    "/read", "Microsoft.Network/expressRouteCircuits/peerings/read"));
+	assert_false(azure_action_match("Microsoft.Compute/*",
+	    "Microsoft.Network/expressRouteCircuits/read"));
+	assert_false(azure_action_match("", "x"));
+}
+
+static void
+test_perm_allows_not_actions(void **state)
+{
+	json_t *perms = json_loads("[{\"actions\":[\"Microsoft.Network/*\"],"
+	    "\"notActions\":[\"Microsoft.Network/expressRouteCircuits/"
+	    "peerings/write\"]},{\"actions\":[\"*/read\"],\"notActions\":[]}]",
+	    0, NULL);
+
+	(void)state;
+	assert_non_null(perms);
+	/* notActions take it away from their own role ... */
+	assert_false(azure_perm_allows(perms,
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	assert_true(azure_perm_allows(perms,
+	    "Microsoft.Network/virtualNetworkGateways/getLearnedRoutes/action"));
+	/* ... and another role may still grant it. */
+	json_array_append_new(perms, json_loads("{\"actions\":[\"Microsoft."
+	    "Network/expressRouteCircuits/peerings/write\"]}", 0, NULL));
+	assert_true(azure_perm_allows(perms,
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	json_decref(perms);
+}
+
+/* The role the repository ships grants exactly what the check needs. */
+static void
+test_shipped_role(void **state)
+{
+	char path[4096];
+	const char *need[16];
+	struct azure_cfg cfg;
+	json_error_t je;
+	json_t *role, *perms, *a;
+	size_t i, k, n;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.vpn_gateway, sizeof(cfg.vpn_gateway), "gw");
+	role = json_load_file(tu_source("drills/roles/azure-failover-drill.json",
+	    path, sizeof(path)), 0, &je);
+	if (role == NULL)
+		fail_msg("%s:%d: %s", path, je.line, je.text);
+	perms = json_pack("[{s:O, s:O}]", "actions",
+	    json_object_get(role, "Actions"), "notActions",
+	    json_object_get(role, "NotActions"));
+	n = azure_needed_actions(&cfg, need, 16);
+	assert_true(n >= 10);
+	for (i = 0; i < n; i++)
+		if (!azure_perm_allows(perms, need[i]))
+			fail_msg("the shipped role lacks %s", need[i]);
+	/* And nothing more: every action of the role is needed. */
+	json_array_foreach(json_object_get(role, "Actions"), k, a) {
+		for (i = 0; i < n; i++)
+			if (strcmp(json_string_value(a), need[i]) == 0)
+				break;
+		if (i == n)
+			fail_msg("the shipped role grants %s, which no check "
+			    "needs", json_string_value(a));
+	}
+	json_decref(perms);
+	json_decref(role);
+}
+
+#define PERM_URL "https://arm.test/subscriptions/sub/resourceGroups/rg/" \
+	"providers/Microsoft.Network/expressRouteCircuits/ckt/providers/" \
+	"Microsoft.Authorization/permissions?api-version=2022-04-01"
+
+#define GWPERM_URL "https://arm.test/subscriptions/sub/resourceGroups/rg/" \
+	"providers/Microsoft.Network/virtualNetworkGateways/gw/providers/" \
+	"Microsoft.Authorization/permissions?api-version=2022-04-01"
+
+/* Two pages at the circuit (Permissions_ListForResource is pageable),
+ * where the write is taken away by a notAction; the gateway's actions
+ * come from a role assigned on the gateway alone, so they are judged at
+ * the gateway's scope.  -EACCES naming only the write. */
+static void
+test_permissions_missing_write(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", PERM_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"actions\":[\"Microsoft.Network/"
+		  "*/read\"],\"notActions\":[]}],\"nextLink\":\"https://"
+		  "arm.test/perm2?api-version=2022-04-01&$skipToken=1\"}", 0 },
+		{ "GET", "https://arm.test/perm2?api-version=2022-04-01&"
+		  "$skipToken=1", { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"actions\":[\"Microsoft.Network/"
+		  "expressRouteCircuits/*\"],\"notActions\":[\"Microsoft."
+		  "Network/expressRouteCircuits/peerings/write\"]}],"
+		  "\"nextLink\":null}", 0 },
+		{ "GET", GWPERM_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"actions\":[\"Microsoft.Network/"
+		  "*/read\"]},{\"actions\":[\"microsoft.network/"
+		  "virtualnetworkgateways/*/action\"]}]}", 0 },
+	};
+	struct t t = { 0 };
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.permissions(t.ctx, &t.err), -EACCES);
+	assert_non_null(strstr(t.err.msg, "lacks 1 action(s) on circuit ckt "
+	    "and VPN gateway gw: "
+	    "Microsoft.Network/expressRouteCircuits/peerings/write"));
+	t_done(&t);
+}
+
+static void
+test_link_summary(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "expressRouteCircuits/ckt/peerings/"
+		  "AzurePrivatePeering/routeTablesSummary/Secondary?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Location: " LOC_URL, "Retry-After: 2" }, "", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"neighbor\":\"192.168.11.21\","
+		  "\"v\":4,\"as\":65020,\"upDown\":\"never\",\"statePfxRcd\":"
+		  "\"Idle\"},{\"neighbor\":\"10.17.11.68\",\"v\":4,\"as\":"
+		  "65515,\"upDown\":\"01:02:03\",\"statePfxRcd\":\"3\"}]}", 0 },
+	};
+	struct t t = { 0 };
+	struct bgp_summary s;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.link_summary(t.ctx, "Secondary", &s,
+	    &t.err), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.v[0].state, "Idle");
+	assert_int_equal(s.v[0].peer_as, 65020);
+	assert_string_equal(s.v[1].state, "Established");
+	assert_int_equal(s.v[1].received, 3);
+	bgp_summary_done(&s);
+	assert_int_equal(azure_cloud_ops.link_summary(t.ctx, "Tertiary", &s,
+	    &t.err), -EINVAL);
+	t_done(&t);
+}
+
+#define GW NET "virtualNetworkGateways/gw"
+#define CONN_ID "/subscriptions/sub/resourceGroups/rg/providers/" \
+	"Microsoft.Network/connections/c1"
+
+/* Connected connection, but the second active-active instance has no
+ * Connected BGP peer (only its iBGP session to the first). */
+static void
+test_vpn_connections(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", GW "/connections?" V, { NULL }, { NULL }, { NULL },
+		  { NULL }, 200, { NULL }, "{\"value\":[{\"name\":\"c1\","
+		  "\"id\":\"" CONN_ID "\",\"properties\":{}}]}", 0 },
+		{ "GET", "https://arm.test" CONN_ID "?" V, { NULL }, { NULL },
+		  { NULL }, { NULL }, 200, { NULL }, "{\"name\":\"c1\","
+		  "\"properties\":{\"connectionStatus\":\"Connected\","
+		  "\"tunnelConnectionStatus\":[{\"tunnel\":\"t1\","
+		  "\"connectionStatus\":\"Connected\"}]}}", 0 },
+		{ "GET", GW "?" V, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"properties\":{\"activeActive\":true,"
+		  "\"bgpSettings\":{\"asn\":65515,\"bgpPeeringAddresses\":["
+		  "{\"defaultBgpIpAddresses\":[\"10.0.0.4\"]},"
+		  "{\"defaultBgpIpAddresses\":[\"10.0.0.5\"]}]}}}", 0 },
+		{ "POST", GW "/getBgpPeerStatus?" V, { NULL }, { NULL },
+		  { NULL }, { NULL }, 200, { NULL }, "{\"value\":["
+		  "{\"localAddress\":\"10.0.0.4\",\"neighbor\":\"192.0.2.1\","
+		  "\"asn\":65020,\"state\":\"Connected\"},"
+		  "{\"localAddress\":\"10.0.0.5\",\"neighbor\":\"10.0.0.4\","
+		  "\"asn\":65515,\"state\":\"Connected\"},"
+		  "{\"localAddress\":\"10.0.0.5\",\"neighbor\":\"192.0.2.1\","
+		  "\"asn\":65020,\"state\":\"Connecting\"}]}", 0 },
+	};
+	struct t t = { 0 };
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.vpn_connections(t.ctx, &t.err),
+	    -EBADMSG);
+	assert_non_null(strstr(t.err.msg, "instance 10.0.0.5 has no "
+	    "Connected BGP peer"));
+	t_done(&t);
+}
+
+static void
+test_vpn_tunnel_down(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", GW "/connections?" V, { NULL }, { NULL }, { NULL },
+		  { NULL }, 200, { NULL }, "{\"value\":[{\"name\":\"c1\","
+		  "\"id\":\"" CONN_ID "\",\"properties\":{}}]}", 0 },
+		{ "GET", "https://arm.test" CONN_ID "?" V, { NULL }, { NULL },
+		  { NULL }, { NULL }, 200, { NULL }, "{\"name\":\"c1\","
+		  "\"properties\":{\"connectionStatus\":\"Connected\","
+		  "\"tunnelConnectionStatus\":[{\"tunnel\":\"t1\","
+		  "\"connectionStatus\":\"Connected\"},{\"tunnel\":\"t2\","
+		  "\"connectionStatus\":\"NotConnected\"}]}}", 0 },
+	};
+	struct t t = { 0 };
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.vpn_connections(t.ctx, &t.err),
+	    -EBADMSG);
+	assert_string_equal(t.err.msg, "VPN connection c1: tunnel t2 is "
+	    "NotConnected, not Connected");
+	t_done(&t);
+}
+
+#define LINKTEST_URL "https://arm.test/subscriptions/sub/resourceGroups/rg/" \
+	"providers/Microsoft.Network/expressRouteCircuits/ckt/" \
+	"getCircuitLinkFailoverAllTestsDetails?failoverTestType=All&" \
+	"fetchLatest=true&api-version=2025-07-01"
+
+/* A Microsoft link-failover test Running on the circuit: the result is
+ * an array (no "value"), behind a Location. */
+static void
+test_link_test_running(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", LINKTEST_URL, { NULL }, { NULL }, { NULL }, { NULL },
+		  202, { "Location: " LOC_URL, "Retry-After: 1" }, "", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "[{\"status\":\"Completed\",\"linkType\":"
+		  "\"Secondary\"},{\"status\":\"Running\",\"linkType\":"
+		  "\"Primary\",\"circuitTestCategory\":\"BgpDisconnect\","
+		  "\"testGuid\":\"g1\",\"startTime\":\"1/6/2026 9:23:21 AM\"}]",
+		  0 },
+	};
+	struct t t = { 0 };
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.link_test_idle(t.ctx, &t.err),
+	    -EBUSY);
+	assert_string_equal(t.err.msg, "a Microsoft link-failover test is "
+	    "Running on circuit ckt (Primary link, BgpDisconnect, test g1, "
+	    "started 1/6/2026 9:23:21 AM)");
+	t_done(&t);
+}
+
+/* Item 9: IMDS 400 means "no identity on this VM": the chain moves on to
+ * the Azure CLI (azure-identity imds.py), it is not a final error. */
+static void
+test_imds_400_falls_back_to_cli(void **state)
+{
+	static const struct env_kv env[] = { { NULL, NULL } };
+	static const struct exchange x[] = {
+		{ "GET", "http://169.254.169.254/metadata/identity/oauth2/token"
+		  "?api-version=2018-02-01&resource=https://arm.test/",
+		  { "Metadata: true" }, { NULL }, { NULL }, { NULL }, 400,
+		  { NULL }, "{\"error\":\"invalid_request\",\"error_"
+		  "description\":\"Identity not found\"}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.env = env;
+	t.cli_out = "{\"accessToken\":\"tok1\",\"expiresOn\":\"2030-01-01 "
+	    "00:00:00.000000\",\"expires_on\":4102444800,\"tokenType\":"
+	    "\"Bearer\"}";
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_int_equal(t.cli_runs, 1);
+	assert_string_equal(azure_credential_kind(t.ctx), "azure-cli");
+	t_done(&t);
+}
+
+/* Item 9: Service Fabric (IDENTITY_SERVER_THUMBPRINT) is refused by name
+ * and never sent the App Service protocol (no request at all). */
+static void
+test_service_fabric_refused(void **state)
+{
+	static const struct env_kv env[] = {
+		{ "IDENTITY_ENDPOINT", "https://127.0.0.1:2377/metadata/"
+		  "identity/oauth2/token" },
+		{ "IDENTITY_HEADER", "hdr-s3cr-value" },
+		{ "IDENTITY_SERVER_THUMBPRINT", "AB12" },
+		{ NULL, NULL },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.env = env;
+	t_open(&t, NULL, 0);
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -ENOTSUP);
+	assert_non_null(strstr(t.err.msg, "Service Fabric"));
+	assert_int_equal(t.cli_runs, 0);
+	t_done(&t);
+}
+
+/* Item 8: a custom cloud without azure.audience asks ARM's metadata
+ * endpoint (no token) and requests its token for audiences[0], not for
+ * the ARM URL (Azure Stack Hub: AADSTS500011 otherwise). */
+static void
+test_audience_discovered(void **state)
+{
+	static const struct exchange x[] = {
+		{ "GET", "https://arm.test/metadata/endpoints?api-version="
+		  "2022-09-01", { NULL }, { "Authorization" }, { NULL },
+		  { NULL }, 200, { NULL },
+		  "[{\"name\":\"Other\",\"resourceManager\":"
+		  "\"https://other.test/\",\"authentication\":{"
+		  "\"audiences\":[\"https://other.aud/\"]}},"
+		  "{\"name\":\"Stack\",\"resourceManager\":"
+		  "\"https://arm.test/\",\"authentication\":{"
+		  "\"loginEndpoint\":\"https://login.test/\",\"audiences\":"
+		  "[\"https://management.stack.test/5f7a\"]}}]", 0 },
+		{ "POST", TOKEN_URL, { NULL }, { "Authorization" },
+		  { "scope=https%3A%2F%2Fmanagement.stack.test%2F5f7a%2F"
+		    ".default" }, { NULL }, 200, { NULL },
+		  "{\"token_type\":\"Bearer\",\"expires_in\":3599,"
+		  "\"access_token\":\"tok1\"}", 0 },
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.discover = true;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_non_null(strstr(t.log, "token audience "
+	    "https://management.stack.test/5f7a"));
+	t_done(&t);
+}
+
+/* Item 8: azure.audience given wins over the ARM URL without asking;
+ * item 12: AZURE_AUTHORITY_HOST does not replace a named cloud's host. */
+static void
+test_audience_given(void **state)
+{
+	struct azure_cfg cfg;
+	struct azure_endpoints ep;
+	struct fd_error err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.cloud, sizeof(cfg.cloud), "custom");
+	snprintf(cfg.arm_endpoint, sizeof(cfg.arm_endpoint),
+	    "https://management.local.azurestack.external/");
+	snprintf(cfg.authority, sizeof(cfg.authority),
+	    "https://adfs.local.azurestack.external/adfs");
+	assert_int_equal(azure_endpoints(&cfg, NULL, &ep, &err), 0);
+	assert_string_equal(ep.audience, "");
+	snprintf(cfg.audience, sizeof(cfg.audience),
+	    "https://management.adfs.azurestack.local/4de1/");
+	assert_int_equal(azure_endpoints(&cfg, NULL, &ep, &err), 0);
+	assert_string_equal(ep.audience,
+	    "https://management.adfs.azurestack.local/4de1");
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.cloud, sizeof(cfg.cloud), "usgov");
+	assert_int_equal(azure_endpoints(&cfg, "https://login.other", &ep,
+	    &err), 0);
+	assert_string_equal(ep.authority, "https://login.microsoftonline.us");
+	assert_string_equal(ep.audience,
+	    "https://management.usgovcloudapi.net");
+	cfg.cloud[0] = '\0';
+	assert_int_equal(azure_endpoints(&cfg, "https://login.other", &ep,
+	    &err), 0);
+	assert_string_equal(ep.authority, "https://login.other");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_token_flow_and_refresh),
 		cmocka_unit_test(test_retry_429_retry_after),
+		cmocka_unit_test(test_token_refresh_failure_uses_cache),
+		cmocka_unit_test(test_token_refresh_failure_after_expiry),
 		cmocka_unit_test(test_backoff_5xx_and_drop),
 		cmocka_unit_test(test_retry_exhausted_error_body),
 		cmocka_unit_test(test_412_regets_and_retries_once),
@@ -1154,7 +1891,22 @@ main(void)
 		cmocka_unit_test(test_lro_async_operation),
 		cmocka_unit_test(test_lro_location_ipv6),
 		cmocka_unit_test(test_lro_failed),
+		cmocka_unit_test(test_ipv6_off_stays_off),
+		cmocka_unit_test(test_ipv6_restore_named),
+		cmocka_unit_test(test_action_match),
+		cmocka_unit_test(test_perm_allows_not_actions),
+		cmocka_unit_test(test_shipped_role),
+		cmocka_unit_test(test_permissions_missing_write),
+		cmocka_unit_test(test_link_summary),
+		cmocka_unit_test(test_vpn_connections),
+		cmocka_unit_test(test_vpn_tunnel_down),
+		cmocka_unit_test(test_link_test_running),
 		cmocka_unit_test(test_enable_repairs_failed),
+		cmocka_unit_test(test_lro_failed_kind),
+		cmocka_unit_test(test_put_403_unchanged),
+		cmocka_unit_test(test_lost_answer_then_refused_is_unknown),
+		cmocka_unit_test(test_enable_412_drops_if_match),
+		cmocka_unit_test(test_preview_api_version),
 		cmocka_unit_test(test_token_expired_refetch),
 		cmocka_unit_test(test_learned_routes_location),
 		cmocka_unit_test(test_circuit_routes_pagination),
@@ -1168,6 +1920,10 @@ main(void)
 		cmocka_unit_test(test_clouds),
 		cmocka_unit_test(test_redaction),
 		cmocka_unit_test(test_retry_after_parse),
+		cmocka_unit_test(test_imds_400_falls_back_to_cli),
+		cmocka_unit_test(test_service_fabric_refused),
+		cmocka_unit_test(test_audience_discovered),
+		cmocka_unit_test(test_audience_given),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,11 @@
 # SEA-Cust11-VNet01-gw-vpn whose learned/advertised routes and BGP peers
 # are read live from the gw namespace's bird (tests/lab/azure_routes.py).
 # A peering state change runs `lab.sh peering NAME STATE`, which shuts or
-# enables the MSEE-CE BGP sessions.  Faults: $S/arm/faults.json (re-read
+# enables the MSEE-CE BGP sessions.  The gateway's IPsec connection is
+# static and Connected (the lab's tunnels are plain links; break-vpn takes
+# only BGP down, as a real BGP failure over a live tunnel would), so the
+# vpn_connections check sees a broken VPN through the live BGP peer
+# status of each active-active instance.  Faults: $S/arm/faults.json (re-read
 # by the mock on every request); requests: $S/arm/requests.jsonl.
 
 ARM_TENANT=72f988bf-0000-4000-8000-00000000c011
@@ -25,6 +29,7 @@ arm_state() {
   "credentials": { "tenant": "$ARM_TENANT", "client_id": "$ARM_CLIENT_ID",
                    "client_secret": "$1" },
   "lro_seconds": ${LAB_LRO_SECONDS:-2},
+  "realistic": ${LAB_REALISTIC:-false},
   "action_sync": ${LAB_ACTION_SYNC:-true},
   "circuit": {
     "name": "SEA-Cust11-ER",
@@ -59,7 +64,22 @@ arm_state() {
       "lastModifiedBy": "Customer"
     }
   } ],
-  "gateway": { "name": "SEA-Cust11-VNet01-gw-vpn" }
+  "gateway": {
+    "name": "SEA-Cust11-VNet01-gw-vpn",
+    "active_active": true,
+    "instances": ["10.17.11.76", "10.17.11.77"],
+    "connections": [ {
+      "name": "SEA-Cust11-VNet01-gw-vpn-to-onprem",
+      "properties": {
+        "connectionType": "IPsec", "connectionProtocol": "IKEv2",
+        "enableBgp": true, "connectionStatus": "Connected",
+        "tunnelConnectionStatus": [
+          { "tunnel": "SEA-Cust11-VNet01-gw-vpn_10.17.11.76_192.168.11.88",
+            "connectionStatus": "Connected" },
+          { "tunnel": "SEA-Cust11-VNet01-gw-vpn_10.17.11.77_192.168.11.88",
+            "connectionStatus": "Connected" } ] }
+    } ]
+  }
 }
 EOF
 }

@@ -4,6 +4,7 @@ lab gateway's bird (Python 3 standard library only).
 
   azure_routes.py BIRD_SOCKET learned | advertised PEER | bgp-peers
                   | route-table PEERING Primary|Secondary
+                  | route-table-summary PEERING Primary|Secondary
 
 Prints {"value": [...]} in the shapes of ../shared/reference/AZURE-REST.md
 section 5 (GatewayRoute: localAddress, network, nextHop, sourcePeer, origin
@@ -135,6 +136,41 @@ def route_table(sock, device):
     return v
 
 
+# MSEE node -> its BGP neighbours as routeTablesSummary lists them: the
+# customer's CE (AS 65020) and the gateway (AS 65515).
+MSEE_NBRS = {
+    "msee1": (("ce1", "192.168.11.17", 65020), ("azgw", "172.31.11.2", 65515)),
+    "msee2": (("ce2", "192.168.11.21", 65020), ("azgw", "172.31.11.6", 65515)),
+}
+
+
+def route_table_summary(sock, device):
+    """routeTablesSummary of one link, from its MSEE's bird: neighbor, v,
+    as, upDown, statePfxRcd (a prefix count when Established, else the
+    BGP state, AZURE-REST.md 5.2)."""
+    node = "msee1" if device.lower() == "primary" else "msee2"
+    msock = os.path.join(os.path.dirname(os.path.dirname(sock)), node,
+                         "bird.ctl")
+    protos = {}
+    for line in birdc(msock, "show", "protocols").splitlines():
+        f = line.split()
+        if len(f) >= 4 and f[1] == "BGP":
+            protos[f[0]] = line
+    v = []
+    for proto, nbr, asn in MSEE_NBRS[node]:
+        line = protos.get(proto, "")
+        if "Established" in line:
+            st = str(sum(1 for _ in routes(msock, "protocol", proto)))
+            up = line.split()[4] if len(line.split()) > 4 else ""
+        else:
+            st = "Active" if "Active" in line or "Connect" in line \
+                else "Idle"
+            up = "never"
+        v.append({"neighbor": nbr, "v": 4, "as": asn, "upDown": up,
+                  "statePfxRcd": st})
+    return v
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -148,6 +184,8 @@ def main(argv):
         v = bgp_peers(sock)
     elif what == "route-table" and len(argv) == 5:
         v = route_table(sock, argv[4])
+    elif what == "route-table-summary" and len(argv) == 5:
+        v = route_table_summary(sock, argv[4])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -49,7 +49,7 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_ROOT=$(cd "$LAB_DIR/../.." && pwd)
 P=${LAB_PREFIX:-fdlab-}
 S=${LAB_STATE:-/run/${P%-}}
-NODES="srv fw ce1 ce2 msee1 msee2 gw vm branch"
+NODES="srv fw ce1 ce2 msee1 msee2 gw vm win branch"
 BIRD_NODES="fw ce1 ce2 msee1 msee2 gw"
 SSH_NODES="fw ce1 ce2"
 UP_TIMEOUT=${LAB_UP_TIMEOUT:-45}
@@ -84,13 +84,11 @@ make_namespaces() {
 	for n in $NODES; do
 		ip netns add "$(ns "$n")"
 		ip -n "$(ns "$n")" link set lo up
-		# Without icmp_ratelimit=0 traces show stars (lesson learned);
-		# the namespace-wide ICMP budget (1000/s, burst 50) also drops
-		# answers when a tracer has all TTLs of two targets in flight.
-		nsx "$n" sysctl -qw net.ipv4.icmp_ratelimit=0 \
-		    net.ipv4.icmp_msgs_per_sec=100000 \
-		    net.ipv4.icmp_msgs_burst=10000 \
-		    net.ipv4.ip_forward=1 \
+		# Strict as production (issue 9): the kernel's default ICMP
+		# limits stay (icmp_ratelimit 1000 ms per peer after a burst of
+		# 6 for unreachable and time-exceeded, icmp_msgs_per_sec 1000
+		# per namespace); the tool must cope, the lab never lifts them.
+		nsx "$n" sysctl -qw net.ipv4.ip_forward=1 \
 		    net.ipv4.conf.all.rp_filter=0 \
 		    net.ipv4.conf.default.rp_filter=0 \
 		    net.ipv6.conf.all.disable_ipv6=1 \
@@ -98,6 +96,7 @@ make_namespaces() {
 	done
 	nsx srv sysctl -qw net.ipv4.ip_forward=0 net.ipv4.ping_group_range="0 2147483647"
 	nsx vm sysctl -qw net.ipv4.ip_forward=0
+	nsx win sysctl -qw net.ipv4.ip_forward=0
 	nsx branch sysctl -qw net.ipv4.ip_forward=0
 }
 
@@ -132,12 +131,25 @@ make_links() {
 	# The Azure gateway's own hop is silent, as in the seed trace.
 	nsx gw iptables -w 5 -A OUTPUT -p icmp --icmp-type time-exceeded -j DROP
 
+	# Edge routers police the time-exceeded they generate (Junos
+	# ddos-protection / MX loopback policers; Azure MSEEs): about 2/s
+	# with a small burst per destination, dropped above that.
+	local m
+	for m in msee1 msee2; do
+		nsx "$m" iptables -w 5 -A OUTPUT -p icmp \
+		    --icmp-type time-exceeded -m hashlimit \
+		    --hashlimit-above 2/second --hashlimit-burst 2 \
+		    --hashlimit-mode dstip --hashlimit-name te-police -j DROP
+	done
+
+	make_win
+
 	# On-prem must not reach the branch VNet: the firewall rejects it by
 	# policy, as an SRX would.  A "no route" unreachable would come from
 	# ip_error(), rate-limited by a host-global token bucket
 	# (net.ipv4.route.error_cost, not per namespace) that silences it after
 	# a few traces; a REJECT goes through icmp_send() and the
-	# per-namespace limits lifted above.
+	# per-namespace default limits.
 	ip -n "$(ns fw)" link add blk0 type veth peer name blk1
 	ip -n "$(ns fw)" link set blk0 up
 	ip -n "$(ns fw)" link set blk1 up
@@ -148,6 +160,36 @@ make_links() {
 	mkdir -p "$S"
 	printf '%s\n' 'st0-0 st0.0' 'st0-1 st0.1' 'ge-0-0-0 ge-0/0/0.0' \
 	    'ge-0-0-1 ge-0/0/1.0' 'ge-0-0-2 ge-0/0/2.0' >"$S/ifmap"
+}
+
+# ------------------------------------------------------ Windows-like spoke VM
+
+# A second spoke target 10.17.11.133 that behaves like a Windows VM with its
+# default firewall: inbound ICMP echo and UDP dropped, closed TCP ports
+# dropped (no RST), RDP 3389 answered by a listener.  It hangs off gw on its
+# own veth with a host route (gw answers ARP for 10.17.11.129 on any
+# interface, Linux arp_ignore=0).
+make_win() {
+	link gw win0 "" win eth0 10.17.11.133/26
+	ip -n "$(ns gw)" route add 10.17.11.133/32 dev win0
+	ip -n "$(ns win)" route add default via 10.17.11.129 dev eth0 onlink
+	nsx win iptables -w 5 -A INPUT -p icmp --icmp-type echo-request -j DROP
+	nsx win iptables -w 5 -A INPUT -p udp -j DROP
+	nsx win iptables -w 5 -A INPUT -p tcp --dport 3389 -j ACCEPT
+	nsx win iptables -w 5 -A INPUT -p tcp --syn -j DROP
+	mkdir -p "$S/win"
+	# Accept and close at once; killed by PID (kill_ns_pids, win.pid).
+	nsx win python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.17.11.133", 3389))
+s.listen(128)
+while True:
+    c, _ = s.accept()
+    c.close()
+' >/dev/null 2>&1 &
+	echo $! >"$S/win/listener.pid"
 }
 
 # ------------------------------------------------------------------- bird

@@ -59,6 +59,23 @@ lab exec srv traceroute -n -q1 -w1 -m4 10.17.12.4 | grep -q '!N' ||
     fail "branch VNet reachable from on-prem"
 ok "branch VNet unreachable from on-prem"
 
+# The Windows-like spoke VM: echo and UDP dropped, closed TCP ports dropped,
+# RDP 3389 answered.
+lab exec srv ping -c 2 -W 1 10.17.11.133 >/dev/null 2>&1 &&
+    fail "10.17.11.133 answered ICMP echo"
+lab exec srv traceroute -n -q1 -w1 -m5 10.17.11.133 | tail -1 |
+    grep -q 10.17.11.133 && fail "10.17.11.133 answered UDP"
+lab exec srv python3 -c 'import socket
+socket.create_connection(("10.17.11.133", 3389), 2).close()' ||
+    fail "10.17.11.133 did not answer TCP 3389"
+lab exec srv python3 -c 'import socket
+try:
+    socket.create_connection(("10.17.11.133", 3390), 1)
+except socket.timeout:
+    raise SystemExit(0)
+raise SystemExit(1)' || fail "10.17.11.133 answered a closed TCP port"
+ok "Windows-like VM 10.17.11.133: drops echo, UDP, closed ports; answers TCP 3389"
+
 if [ -f "$LAB_STATE/ssh/known_hosts" ]; then
 	for n in fw ce1 ce2; do
 		lab ssh "$n" show version >/dev/null || fail "ssh $n"

@@ -10,7 +10,7 @@ Usage (stable; the lab and the lead start it this way):
   python3 tests/mock/arm_mock.py --state-dir DIR --state STATE.json
       [--faults FAULTS.json] [--port N | --port-file F] [--bind ADDR]
       [--san NAME]... [--on-change CMD] [--routes-cmd CMD] [--log LOG.jsonl]
-      [--lro-seconds S] [--retry-after S] [--token-lifetime S]
+      [--lro-seconds S] [--retry-after S] [--token-lifetime S] [--realistic]
 
   --state-dir DIR    where ca.pem, ca.key, server.pem, server.key are made;
                      the CA path is printed on stdout as "CA <path>" and
@@ -24,8 +24,13 @@ Usage (stable; the lab and the lead start it this way):
                        "path_re": "peerings"}, "times": 1,
                        "action": "429", "retry_after": 2}, ...]}
                      (a bare list works too).  match keys: method, path_re,
-                     query_re (regular expressions searched).  times:
-                     how often the rule fires (default 1, 0 = always).
+                     query_re (regular expressions searched),
+                     after_state ("Enabled"|"Disabled": the private
+                     peering's state at the request), if_match (true:
+                     only requests with If-Match, false: without).
+                     times: how often the rule fires (default 1, 0 =
+                     always); for_seconds: instead, every match for this
+                     long from the first (an outage).
                      actions: "429" (optional "code", e.g.
                      RetryableErrorDueToAnotherOperation), "500", "502",
                      "503", "504", "409", "412" (ARM error bodies,
@@ -33,8 +38,14 @@ Usage (stable; the lab and the lead start it this way):
                      connection without answering), "drop_after"
                      (process the request, then close the connection
                      instead of answering), "lro_failed" (the
-                     PUT is accepted, its operation ends Failed and the
+                     PUT is accepted, its operation ends Failed with
+                     "code" (default InternalServerError; NRP reports
+                     AnotherOperationInProgress this way) and the
                      peering reverts with provisioningState Failed),
+                     "put_reply" ("variant": how the PUT is answered:
+                     200-async, 201-async, 202-location, 202-both,
+                     200-sync, 201-sync; the state key "put_reply" sets
+                     the default, 200-async), "400", "403", "404",
                      "slow_lro" ("seconds": operation duration),
                      "token_expired" (401 ExpiredAuthenticationToken and
                      the presented token is revoked), "delay" ("seconds"
@@ -47,7 +58,8 @@ Usage (stable; the lab and the lead start it this way):
                      peering's effective state changes.
   --routes-cmd CMD   live routes: run as argv plus one of
                        learned | advertised <peer> | bgp-peers |
-                       route-table <peering> <Primary|Secondary>
+                       route-table <peering> <Primary|Secondary> |
+                       route-table-summary <peering> <Primary|Secondary>
                      printing {"value": [...]} (or a list) on stdout.
                      Without it (and without "routes_cmd" in the state)
                      the static lists of the state file are served.
@@ -61,17 +73,45 @@ Usage (stable; the lab and the lead start it this way):
                      duration), "action_seconds" (POST read actions: time
                      until their Location answers 200), "action_sync"
                      (true: read actions answer 200 with the result at
-                     once, which the spec allows; the lab uses it).
+                     once, which the spec allows; the lab uses it),
+                     "permissions" (the principal's
+                     Microsoft.Authorization/permissions entries; default:
+                     drills/roles/azure-failover-drill.json; every ARM call
+                     is authorized against them: 403 AuthorizationFailed),
+                     gateway "connections" (connection resources),
+                     "active_active", "instances" (BGP address per
+                     instance), "link_failover_tests"
+                     (getCircuitLinkFailoverAllTestsDetails entries),
+                     "link_bgp_seconds" (after an enable the static
+                     routeTablesSummary shows the CE neighbours Active
+                     this long; default 2).
   --lro-seconds S    peering PUT operation duration (default: the state's
                      "lro_seconds", else 2).
   --retry-after S    Retry-After sent with LROs (default 1).
+  --realistic        ARM's timing: peering operations take 30-60 s (drawn
+                     per operation unless --lro-seconds or the state's
+                     lro_seconds pins it) and LROs carry Retry-After 10
+                     (unless --retry-after).  The peering PUT must carry
+                     the whole peering in every mode: dropping
+                     connections, ipv6PeeringConfig,
+                     microsoftPeeringConfig or routeFilter is a 400.
   --token-lifetime S expires_in of issued tokens (default 3599).
+  --audience URI     the cloud's ARM token audience ("audience" in the
+                     state wins; default: the mock's own https URL).
+                     Tokens are issued only for it (else 400
+                     AADSTS500011) and ARM accepts only tokens for it
+                     (else 401 InvalidAuthenticationTokenAudience).
+                     GET /metadata/endpoints?api-version=2022-09-01
+                     serves it as authentication.audiences[0].
 
 Endpoints: POST /{tenant}/oauth2/v2.0/token (client_credentials with
 client_secret or client_assertion); GET/PUT circuit and peering (etag,
 If-Match -> 412); GET operation status; POST getLearnedRoutes,
 getAdvertisedRoutes?peer=, getBgpPeerStatus, routeTables/{path},
-routeTablesSummary/{path}, connectivityCheck (202 + Location).
+routeTablesSummary/{path}, connectivityCheck (202 + Location); GET
+{circuit}/providers/Microsoft.Authorization/permissions (paged); GET
+gateway, its connections and connections/{name};
+POST getCircuitLinkFailoverAllTestsDetails.
 """
 
 import argparse
@@ -79,6 +119,7 @@ import base64
 import copy
 import json
 import os
+import random
 import re
 import shlex
 import signal
@@ -94,6 +135,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 TERMINAL = ("Succeeded", "Failed", "Canceled")
+# Microsoft.Authorization api-versions that serve permissions.
+AUTHZ_API_VERSIONS = ("2015-07-01", "2018-01-01-preview", "2022-04-01",
+                      "2022-05-01-preview")
 PROV = "/providers/Microsoft.Network/"
 
 
@@ -107,6 +151,42 @@ def new_etag():
 
 def arm_error(code, message):
     return {"error": {"code": code, "message": message}}
+
+
+# The custom role the repository ships; the principal's default
+# permissions.
+ROLE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                         "..", "drills", "roles", "azure-failover-drill.json")
+
+
+def role_permissions(path):
+    """A role definition file (az role definition create format: Actions,
+    NotActions, ...) as Microsoft.Authorization/permissions entries."""
+    with open(path) as f:
+        r = json.load(f)
+    return [{"actions": r.get("Actions", []),
+             "notActions": r.get("NotActions", []),
+             "dataActions": r.get("DataActions", []),
+             "notDataActions": r.get("NotDataActions", [])}]
+
+
+def action_match(pattern, action):
+    """ARM RBAC matching: case-insensitive, '*' matches any run of
+    characters, '/' included ("Microsoft.Network/*/read")."""
+    rx = ".*".join(re.escape(x) for x in pattern.split("*"))
+    return re.fullmatch(rx, action, re.I) is not None
+
+
+def allowed(perms, action):
+    """An action is allowed when one Permission entry grants it and that
+    same entry's notActions do not take it away (Azure RBAC: NotActions
+    subtract from the Actions of their own role; roles add up)."""
+    for p in perms:
+        if any(action_match(a, action) for a in p.get("actions", [])) and \
+                not any(action_match(n, action)
+                        for n in p.get("notActions", [])):
+            return True
+    return False
 
 
 # ------------------------------------------------------------- certificates
@@ -176,22 +256,60 @@ class Mock:
         self.route_tables = st.get("route_tables", {})
         self.route_summaries = st.get("route_table_summaries", {})
         self.conncheck = st.get("connectivity", {})
+        # Microsoft.Authorization/permissions of the calling principal: a
+        # list of Permission {actions, notActions, dataActions,
+        # notDataActions}; default: the role the repository ships.
+        self.permissions = st.get("permissions")
+        if self.permissions is None:
+            self.permissions = role_permissions(ROLE_FILE)
+        # Microsoft link-failover tests of the circuit
+        # (getCircuitLinkFailoverAllTestsDetails result entries).
+        self.link_tests = st.get("link_failover_tests", [])
+        # BGP on the links comes back this long after the peering is
+        # enabled: until then the summaries show the CE neighbour Active.
+        self.link_bgp_seconds = float(st.get("link_bgp_seconds", 2))
+        self.enabled_at = {}      # peering (lower) -> when it was enabled
         self.routes_cmd = (shlex.split(args.routes_cmd) if args.routes_cmd
                            else st.get("routes_cmd"))
         self.lro_seconds = (args.lro_seconds if args.lro_seconds is not None
                             else float(st.get("lro_seconds", 2)))
+        # How peering PUTs are answered by default (see peering()).
+        self.put_reply = st.get("put_reply", "200-async")
+        # --realistic: peering operations take what ARM's do (30-60 s,
+        # drawn per operation; --lro-seconds pins one value) and LROs
+        # carry Retry-After 10.
+        self.realistic = bool(args.realistic or st.get("realistic"))
+        if self.realistic:
+            if args.retry_after_given is None:
+                args.retry_after = 10
+            if args.lro_seconds is None and "lro_seconds" not in st:
+                self.lro_seconds = None
         self.action_seconds = float(st.get("action_seconds", 0))
         self.action_sync = bool(st.get("action_sync", False))
         self.tokens = {}          # token -> expiry (epoch seconds)
+        self.token_aud = {}       # token -> audience it was issued for
+        # The cloud's ARM token audience ("audience" in the state, else
+        # --audience, else the ARM URL itself as for the public clouds);
+        # served by /metadata/endpoints and checked on every ARM call.
+        self.audience = st.get("audience") or args.audience
         self.ops = {}             # id -> operation dict
         self.results = {}         # id -> POST action result
         self.fault_used = {}      # rule key -> times fired
+        self.fault_first = {}     # rule key -> first firing (for_seconds)
         self.reads = 12000
         self.writes = 1200
         self.port = 0
         self.logf = open(args.log, "a") if args.log else None
 
     # ---- helpers
+    def op_seconds(self):
+        if self.lro_seconds is None:
+            return random.uniform(30, 60)
+        return self.lro_seconds
+
+    def expected_audience(self):
+        return (self.audience or self.base()).rstrip("/")
+
     def base(self):
         host = self.args.bind
         if ":" in host:
@@ -257,8 +375,10 @@ class Mock:
                 p = self.peerings.get(op["peering"])
                 if op["fail"]:
                     op["status"] = "Failed"
-                    op["error"] = {"code": "InternalServerError",
-                                   "message": "Injected LRO failure."}
+                    op["error"] = {"code": op.get("fail_code") or
+                                   "InternalServerError",
+                                   "message": op.get("fail_message") or
+                                   "Injected LRO failure."}
                     if p is not None:
                         old = p["properties"].get("state")
                         p["properties"]["state"] = op["old_state"]
@@ -281,7 +401,7 @@ class Mock:
             self.run_hook(name, state)
 
     # ---- faults
-    def fault_for(self, method, path, query):
+    def fault_for(self, method, path, query, headers=None):
         fp = self.args.faults
         if not fp or not os.path.exists(fp):
             return None
@@ -291,16 +411,32 @@ class Mock:
         except (OSError, ValueError):
             return None
         rules = doc.get("rules", []) if isinstance(doc, dict) else doc
+        state = "Enabled" if self.peering_enabled() else "Disabled"
+        has_im = headers is not None and "If-Match" in headers
         with self.lock:
             for i, rule in enumerate(rules):
                 m = rule.get("match", {})
                 if "method" in m and m["method"].upper() != method:
+                    continue
+                # The private peering's state now (e.g. "Disabled": only
+                # once the drill's disable was accepted).
+                if "after_state" in m and m["after_state"] != state:
+                    continue
+                if "if_match" in m and bool(m["if_match"]) != has_im:
                     continue
                 if "path_re" in m and not re.search(m["path_re"], path):
                     continue
                 if "query_re" in m and not re.search(m["query_re"], query):
                     continue
                 key = "%d:%s" % (i, json.dumps(rule, sort_keys=True))
+                if "for_seconds" in rule:
+                    # Every match for this long from the first one (an
+                    # outage), then never again.
+                    first = self.fault_first.setdefault(key, now())
+                    if now() - first > float(rule["for_seconds"]):
+                        continue
+                    self.fault_used[key] = self.fault_used.get(key, 0) + 1
+                    return rule
                 times = rule.get("times", 1)
                 used = self.fault_used.get(key, 0)
                 if times and used >= times:
@@ -411,11 +547,12 @@ class Handler(BaseHTTPRequestHandler):
             "headers": {k: self.headers[k] for k in (
                 "If-Match", "x-ms-client-request-id",
                 "x-ms-correlation-request-id", "Content-Type",
-                "x-ms-return-client-request-id") if k in self.headers},
+                "x-ms-return-client-request-id", "User-Agent")
+                if k in self.headers},
             "auth": "Authorization" in self.headers,
             "fault": None, "request_id": str(uuid.uuid4()),
         }
-        fault = m.fault_for(self.command, u.path, u.query)
+        fault = m.fault_for(self.command, u.path, u.query, self.headers)
         if fault is not None:
             self.rec["fault"] = fault.get("action")
             act = str(fault.get("action"))
@@ -437,7 +574,9 @@ class Handler(BaseHTTPRequestHandler):
                                  'Bearer error="invalid_token"'})
             elif act.isdigit():
                 st = int(act)
-                codes = {429: "TooManyRequests", 500: "InternalServerError",
+                codes = {400: "InvalidRequestFormat",
+                         403: "AuthorizationFailed", 404: "NotFound",
+                         429: "TooManyRequests", 500: "InternalServerError",
                          502: "BadGateway", 503: "ServiceUnavailable",
                          504: "GatewayTimeout", 409: "AnotherOperationInProgress",
                          412: "PreconditionFailed"}
@@ -450,6 +589,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if u.path.endswith("/oauth2/v2.0/token"):
                 return self.token(raw)
+            if u.path == "/metadata/endpoints":
+                return self.metadata()
             if not self.check_auth() or not self.check_api_version():
                 return
             self.route(raw, fault)
@@ -472,6 +613,17 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, {"error": "invalid_scope",
                                     "error_description": "AADSTS70011: The "
                                     "provided value for scope is not valid."})
+        # Entra issues tokens only for resources it knows: the cloud's ARM
+        # audience (and Microsoft Graph); any other is AADSTS500011
+        # invalid_resource, what a custom cloud that sends its ARM URL
+        # as the audience meets on Azure Stack Hub.
+        aud = form["scope"][:-len("/.default")].rstrip("/")
+        if aud not in (m.expected_audience(),
+                       "https://graph.microsoft.com"):
+            return self.reply(400, {"error": "invalid_resource",
+                                    "error_description": "AADSTS500011: "
+                                    "The resource principal named %s was "
+                                    "not found in the tenant." % aud})
         c = m.creds
         if c.get("tenant") and tenant != c["tenant"]:
             return self.reply(400, {"error": "invalid_request",
@@ -497,6 +649,7 @@ class Handler(BaseHTTPRequestHandler):
         life = int(m.args.token_lifetime)
         with m.lock:
             m.tokens[tok] = now() + life
+            m.token_aud[tok] = aud
         self.reply(200, {"token_type": "Bearer", "expires_in": life,
                          "ext_expires_in": life, "access_token": tok})
 
@@ -540,7 +693,37 @@ class Handler(BaseHTTPRequestHandler):
             self.err(401, "ExpiredAuthenticationToken", "The access token "
                      "expiry UTC time is earlier than current UTC time.", hdr)
             return False
+        with m.lock:
+            aud = m.token_aud.get(tok)
+        if aud != m.expected_audience():
+            self.err(401, "InvalidAuthenticationTokenAudience", "The access "
+                     "token has been obtained for wrong audience or "
+                     "resource '%s'. It should exactly match with one of "
+                     "the allowed audiences '%s/'." %
+                     (aud, m.expected_audience()), hdr)
+            return False
         return True
+
+    # ---- cloud metadata (no token), as hashicorp/go-azure-sdk
+    # sdk/internal/metadata/client.go reads it: one cloud object, as an
+    # Azure Stack Hub answers.
+    def metadata(self):
+        m = self.mock
+        if self.command != "GET":
+            return self.err(405, "MethodNotAllowed", "GET only.")
+        if self.query.get("api-version") not in (
+                "2015-01-01", "2019-05-01", "2020-06-01", "2022-09-01"):
+            return self.err(400, "InvalidApiVersionParameter", "The "
+                            "api-version '%s' is invalid." %
+                            self.query.get("api-version"))
+        self.reply(200, {
+            "name": "MockCloud", "portal": m.base(),
+            "resourceManager": m.base() + "/",
+            "authentication": {
+                "loginEndpoint": m.base() + "/",
+                "audiences": [m.expected_audience() + "/"],
+                "tenant": "common", "identityProvider": "AAD"},
+            "suffixes": {}})
 
     def check_api_version(self):
         v = self.query.get("api-version")
@@ -549,6 +732,11 @@ class Handler(BaseHTTPRequestHandler):
                      "query parameter (?api-version=) is required for all "
                      "requests.")
             return False
+        # Microsoft.Authorization has api-versions of its own, checked
+        # by permissions() against AUTHZ_API_VERSIONS; what follows is
+        # about Microsoft.Network.
+        if "/providers/microsoft.authorization/" in self.upath.lower():
+            return True
         if not API_VERSION_RE.match(v):
             self.err(400, "InvalidApiVersionParameter", "The api-version "
                      "'%s' is invalid." % v)
@@ -563,6 +751,9 @@ class Handler(BaseHTTPRequestHandler):
                        r"locations/[^/]+/(operations|operationResults)/"
                        r"([^/]+)$", p, re.I)
         if ops:
+            if not self.authorize("Microsoft.Network/locations/%s/read"
+                                  % ops.group(1), p):
+                return
             if ops.group(1).lower() == "operations":
                 return self.op_status(ops.group(2))
             return self.op_result(ops.group(2))
@@ -575,9 +766,22 @@ class Handler(BaseHTTPRequestHandler):
         rest = p[len(pre):].split("/")
         low = [x.lower() for x in rest]
         cname = m.circuit["name"].lower()
+        gname = m.gateway.get("name", "").lower()
+        if low[:2] in (["expressroutecircuits", cname],
+                       ["virtualnetworkgateways", gname]) and \
+                low[2:] == ["providers", "microsoft.authorization",
+                            "permissions"]:
+            return self.permissions()
+        act = self.rbac_action(low)
+        if act is not None and not self.authorize(act, p):
+            return
         if low[:2] == ["expressroutecircuits", cname]:
             if len(low) == 2:
                 return self.circuit(raw)
+            if len(low) == 3 and low[2] == \
+                    "getcircuitlinkfailoveralltestsdetails" and \
+                    self.command == "POST":
+                return self.link_tests()
             if len(low) >= 4 and low[2] == "peerings":
                 peer = m.peerings.get(low[3])
                 if peer is None:
@@ -598,11 +802,170 @@ class Handler(BaseHTTPRequestHandler):
         if low[:2] == ["virtualnetworkgateways", gname] and len(low) == 3 \
                 and self.command == "POST":
             return self.gateway_action(low[2])
+        if low[:2] == ["virtualnetworkgateways", gname] and \
+                self.command == "GET" and len(low) in (2, 3):
+            if len(low) == 2:
+                return self.gateway_get()
+            if low[2] == "connections":
+                return self.gateway_connections()
+        if low[0] == "connections" and len(low) == 2 and \
+                self.command == "GET":
+            return self.connection_get(rest[1])
         if low[0] == "networkwatchers" and len(low) == 3 and \
                 low[2] == "connectivitycheck" and self.command == "POST":
             return self.conncheck(rest[1], raw)
         self.err(404, "ResourceNotFound", "No such resource or action: %s"
                  % p)
+
+    # ---- RBAC: every call is authorized against the principal's
+    # permissions as ARM does (403 AuthorizationFailed).
+    def rbac_action(self, low):
+        """The Microsoft.Network operation a request needs (the names of
+        MicrosoftDocs resource-provider-operations.md), or None."""
+        meth = self.command
+        if low[0] == "expressroutecircuits" and len(low) >= 2:
+            if len(low) == 2:
+                return "Microsoft.Network/expressRouteCircuits/" + \
+                    ("read" if meth == "GET" else "write")
+            if len(low) == 3:
+                return "Microsoft.Network/expressRouteCircuits/%s/action" \
+                    % low[2]
+            if low[2] == "peerings" and len(low) == 4:
+                return "Microsoft.Network/expressRouteCircuits/peerings/" + \
+                    {"GET": "read", "PUT": "write", "DELETE": "delete"}.get(
+                        meth, "write")
+            if low[2] == "peerings" and len(low) == 6:
+                return ("Microsoft.Network/expressRouteCircuits/peerings/"
+                        "%s/read" % {"routetables": "routeTables",
+                                     "routetablessummary":
+                                     "routeTablesSummary",
+                                     "arptables": "arpTables"}.get(
+                                         low[4], low[4]))
+        if low[0] == "virtualnetworkgateways" and len(low) >= 2:
+            if len(low) == 2:
+                return "Microsoft.Network/virtualNetworkGateways/read"
+            if low[2] == "connections":
+                return "Microsoft.Network/virtualNetworkGateways/" \
+                    "connections/read"
+            return "Microsoft.Network/virtualNetworkGateways/%s/action" \
+                % low[2]
+        if low[0] == "connections" and len(low) == 2:
+            return "Microsoft.Network/connections/read"
+        if low[0] == "networkwatchers" and len(low) == 3:
+            return "Microsoft.Network/networkWatchers/%s/action" % low[2]
+        return None
+
+    def authorize(self, action, scope):
+        if allowed(self.mock.permissions, action):
+            return True
+        oid = self.mock.creds.get("client_id", "")
+        self.err(403, "AuthorizationFailed", "The client '%s' with object "
+                 "id '%s' does not have authorization to perform action "
+                 "'%s' over scope '%s' or the scope is invalid. If access "
+                 "was recently granted, please refresh your credentials."
+                 % (oid, oid, action, scope))
+        return False
+
+    def permissions(self):
+        """Permissions_ListForResource (azure-rest-api-specs
+        specification/authorization/resource-manager/Microsoft.Authorization/
+        stable/2022-04-01/authorization-RoleDefinitionsCalls.json):
+        PermissionGetResult {value: [Permission], nextLink}, pageable.
+        One entry per page, so a client must follow nextLink."""
+        m = self.mock
+        if self.command != "GET":
+            return self.err(405, "MethodNotAllowed", "Not supported.")
+        if self.query.get("api-version") not in AUTHZ_API_VERSIONS:
+            return self.err(400, "InvalidApiVersionParameter", "The "
+                            "api-version '%s' is invalid for "
+                            "Microsoft.Authorization/permissions."
+                            % self.query.get("api-version"))
+        page = int(self.query.get("$skipToken") or 0)
+        perms = m.permissions
+        body = {"value": perms[page:page + 1], "nextLink": None}
+        if page + 1 < len(perms):
+            body["nextLink"] = "%s%s?api-version=%s&$skipToken=%d" % (
+                m.base(), self.upath, self.query["api-version"], page + 1)
+        self.reply(200, body)
+
+    def gateway_get(self):
+        """VirtualNetworkGateway (virtualNetworkGateway.json): activeActive
+        and bgpSettings {asn, bgpPeeringAddresses[] per instance}."""
+        m = self.mock
+        g = m.gateway
+        insts = g.get("instances", ["10.17.11.76", "10.17.11.77"])
+        gid = "/subscriptions/%s/resourceGroups/%s%svirtualNetworkGateways/%s" \
+            % (m.sub, m.rg, PROV, g.get("name", ""))
+        self.reply(200, {
+            "name": g.get("name", ""), "id": gid,
+            "type": "Microsoft.Network/virtualNetworkGateways",
+            "location": m.location, "etag": new_etag(),
+            "properties": {
+                "provisioningState": "Succeeded", "gatewayType": "Vpn",
+                "vpnType": "RouteBased", "enableBgp": True,
+                "activeActive": bool(g.get("active_active", True)),
+                "bgpSettings": {
+                    "asn": 65515, "peerWeight": 0,
+                    "bgpPeeringAddresses": [
+                        {"ipconfigurationId": "%s/ipConfigurations/ip%d"
+                         % (gid, i), "defaultBgpIpAddresses": [a],
+                         "customBgpIpAddresses": [],
+                         "tunnelIpAddresses": []}
+                        for i, a in enumerate(insts)]}}})
+
+    def connection_body(self, c):
+        m = self.mock
+        b = copy.deepcopy(c)
+        b["id"] = "/subscriptions/%s/resourceGroups/%s%sconnections/%s" % (
+            m.sub, m.rg, PROV, c["name"])
+        b.setdefault("type", "Microsoft.Network/connections")
+        b.setdefault("location", m.location)
+        props = b.setdefault("properties", {})
+        props.setdefault("provisioningState", "Succeeded")
+        props.setdefault("connectionType", "IPsec")
+        props["virtualNetworkGateway1"] = {
+            "id": "/subscriptions/%s/resourceGroups/%s%svirtualNetworkGateways"
+                  "/%s" % (m.sub, m.rg, PROV, m.gateway.get("name", ""))}
+        return b
+
+    def gateway_connections(self):
+        """VirtualNetworkGateways_ListConnections: the list entities carry
+        no runtime status (connectionStatus is filled by the connection's
+        own GET), as on real ARM."""
+        v = []
+        for c in self.mock.gateway.get("connections", []):
+            b = self.connection_body(c)
+            for k in ("connectionStatus", "tunnelConnectionStatus",
+                      "ingressBytesTransferred", "egressBytesTransferred"):
+                b["properties"].pop(k, None)
+            v.append(b)
+        self.reply(200, {"value": v, "nextLink": None})
+
+    def connection_get(self, name):
+        for c in self.mock.gateway.get("connections", []):
+            if c["name"].lower() == name.lower():
+                return self.reply(200, self.connection_body(c))
+        self.err(404, "ResourceNotFound", "The Resource "
+                 "'Microsoft.Network/connections/%s' under resource group "
+                 "'%s' was not found." % (name, self.mock.rg))
+
+    def link_tests(self):
+        """getCircuitLinkFailoverAllTestsDetails (expressRouteCircuit.json
+        2025-07-01, AZURE-REST.md 5.5): POST, LRO final-state-via
+        location, result an array of test details with a status."""
+        q = self.query
+        if q.get("api-version", "") < "2025-07-01":
+            return self.err(400, "InvalidApiVersionParameter", "The "
+                            "api-version '%s' does not support "
+                            "getCircuitLinkFailoverAllTestsDetails."
+                            % q.get("api-version"))
+        if q.get("failoverTestType") not in ("SingleSiteFailover",
+                                             "MultiSiteFailover", "All",
+                                             "LinkFailover") or \
+                q.get("fetchLatest") not in ("true", "false"):
+            return self.err(400, "InvalidRequestFormat", "failoverTestType "
+                            "and fetchLatest are required.")
+        self.accept_action(copy.deepcopy(self.mock.link_tests))
 
     def circuit_body(self):
         m = self.mock
@@ -683,6 +1046,17 @@ class Handler(BaseHTTPRequestHandler):
                 return self.err(400, "InvalidRequestFormat", "Missing "
                                 "required properties: %s." % ", ".join(
                                     missing))
+            # Nor without these when the peering has them: the PUT would
+            # delete the IPv6 peering, the VNet connections, the
+            # Microsoft peering config or the route filter.
+            gone = [k for k in ("connections", "ipv6PeeringConfig",
+                                "microsoftPeeringConfig", "routeFilter")
+                    if cur.get(k) is not None and k not in props]
+            if gone:
+                return self.err(400, "InvalidRequestFormat", "The request "
+                                "would remove %s of peering %s: a PUT "
+                                "replaces the whole peering." % (
+                                    ", ".join(gone), peer["name"]))
             if props.get("state", "Enabled") not in ("Enabled", "Disabled"):
                 return self.err(400, "InvalidRequestFormat",
                                 "Invalid peering state.")
@@ -698,29 +1072,61 @@ class Handler(BaseHTTPRequestHandler):
             new["provisioningState"] = "Updating"
             peer["properties"] = new
             peer["etag"] = new_etag()
-            secs = m.lro_seconds
+            secs = m.op_seconds()
             fail = False
+            fail_code = None
             if fault is not None:
                 if fault.get("action") == "slow_lro":
                     secs = float(fault.get("seconds", 30))
                 elif fault.get("action") == "lro_failed":
                     fail = True
+                    fail_code = fault.get("code")
             op_id = str(uuid.uuid4())
             m.ops[op_id] = {"status": "InProgress", "end": now() + secs,
-                            "fail": fail, "peering": peer["name"].lower(),
+                            "fail": fail, "fail_code": fail_code,
+                            "fail_message": None if fail_code is None else
+                            "Another operation on this or dependent "
+                            "resource is in progress." if fail_code ==
+                            "AnotherOperationInProgress" else
+                            "Injected LRO failure.",
+                            "peering": peer["name"].lower(),
                             "peering_name": peer["name"], "old_state": old,
                             "old_v6": old_v6,
                             "startTime": time.strftime(
                                 "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
             if new["state"] != old:
                 changed.append((peer["name"], new["state"]))
+                if new["state"] == "Enabled":
+                    m.enabled_at[peer["name"].lower()] = now()
+            # How the PUT is answered (ARM allows each; AZURE-REST.md
+            # §2.1): "200-async" (default), "201-async", "202-location",
+            # "202-both", "200-sync", "201-sync".
+            variant = fault.get("variant", "200-async") if fault is not \
+                None and fault.get("action") == "put_reply" else \
+                m.put_reply
+            if variant.endswith("-sync") and not fail:
+                m.ops[op_id]["end"] = now()
+                m.ops[op_id]["status"] = "Succeeded"
+                peer["properties"]["provisioningState"] = "Succeeded"
             resp = self.peering_body(peer)
-        hdr = {"Azure-AsyncOperation": "%s/subscriptions/%s/providers/"
-               "Microsoft.Network/locations/%s/operations/%s?api-version=%s"
-               % (m.base(), m.sub, m.location, op_id,
-                  self.query["api-version"]),
-               "Retry-After": m.args.retry_after}
-        self.reply(200, resp, hdr)
+        q = "?api-version=%s" % self.query["api-version"]
+        aop = ("%s/subscriptions/%s/providers/Microsoft.Network/locations/"
+               "%s/operations/%s%s" % (m.base(), m.sub, m.location, op_id, q))
+        loc = ("%s/subscriptions/%s/providers/Microsoft.Network/locations/"
+               "%s/operationResults/%s%s" % (m.base(), m.sub, m.location,
+                                             op_id, q))
+        ra = {"Retry-After": m.args.retry_after}
+        if variant == "201-async":
+            self.reply(201, resp, dict(ra, **{"Azure-AsyncOperation": aop}))
+        elif variant == "202-location":
+            self.reply(202, None, dict(ra, Location=loc))
+        elif variant == "202-both":
+            self.reply(202, None, dict(ra, Location=loc,
+                                       **{"Azure-AsyncOperation": aop}))
+        elif variant in ("200-sync", "201-sync"):
+            self.reply(int(variant[:3]), resp)
+        else:
+            self.reply(200, resp, dict(ra, **{"Azure-AsyncOperation": aop}))
         for name, state in changed:
             m.run_hook(name, state)
 
@@ -761,6 +1167,21 @@ class Handler(BaseHTTPRequestHandler):
     def op_result(self, rid):
         m = self.mock
         with m.lock:
+            op = m.ops.get(rid)
+            if op is not None:
+                # A peering PUT's Location: 202 while it runs, then the
+                # peering (200), or the operation's error.
+                if op["status"] not in TERMINAL:
+                    return self.reply(202, None,
+                                      {"Retry-After": m.args.retry_after})
+                if op["status"] != "Succeeded":
+                    e = op.get("error") or {}
+                    return self.err(400 if e.get("code") ==
+                                    "InvalidRequestFormat" else 409,
+                                    e.get("code", "Canceled"),
+                                    e.get("message", "Operation failed."))
+                peer = m.peerings.get(op["peering"])
+                return self.reply(200, self.peering_body(peer))
             r = m.results.get(rid)
         if r is None:
             return self.err(404, "NotFound", "Operation not found.")
@@ -801,12 +1222,27 @@ class Handler(BaseHTTPRequestHandler):
             return self.err(400, "InvalidRequestFormat", "devicePath must "
                             "be Primary or Secondary.")
         src = m.route_tables if kind == "routetables" else m.route_summaries
-        v = m.routes("route-table", peer["name"], dev) \
-            if kind == "routetables" else None
+        v = m.routes("route-table" if kind == "routetables" else
+                     "route-table-summary", peer["name"], dev)
         if v is None:
             v = (src.get(peer["name"]) or {}).get(dev)
-            v = m.by_state(v) if peer["properties"].get("state") == \
-                "Enabled" or isinstance(v, dict) else []
+            if isinstance(v, dict):
+                v = m.by_state(v)
+            elif kind != "routetables" and \
+                    peer["properties"].get("state") == "Enabled" and \
+                    now() - m.enabled_at.get(peer["name"].lower(), 0) < \
+                    m.link_bgp_seconds:
+                # Enabled, but BGP to the CE is not up yet.
+                v = [dict(x, upDown="never", statePfxRcd="Active")
+                     for x in (v or [])]
+            elif peer["properties"].get("state") != "Enabled":
+                # A disabled peering: no routes; the summary still lists
+                # the neighbours, in a BGP state instead of a prefix
+                # count (as ExpressRouteCircuitRouteTableSummaryList.json
+                # shows: upDown "never", statePfxRcd "Idle").
+                v = [dict(x, upDown="never", statePfxRcd="Idle")
+                     for x in (v or [])] if kind != "routetables" else []
+            v = v or []
         self.accept_action({"value": v, "nextLink": None})
 
     def conncheck(self, watcher, raw):
@@ -844,9 +1280,14 @@ def main():
     ap.add_argument("--routes-cmd")
     ap.add_argument("--log")
     ap.add_argument("--lro-seconds", type=float)
-    ap.add_argument("--retry-after", type=int, default=1)
+    ap.add_argument("--retry-after", type=int, default=None,
+                    dest="retry_after_given")
+    ap.add_argument("--realistic", action="store_true")
     ap.add_argument("--token-lifetime", type=int, default=3599)
+    ap.add_argument("--audience")
     args = ap.parse_args()
+    args.retry_after = (args.retry_after_given
+                        if args.retry_after_given is not None else 1)
 
     sans = ["127.0.0.1", "::1", "localhost"] + args.san
     if args.bind not in sans:

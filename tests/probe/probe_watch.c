@@ -55,6 +55,13 @@ main(int argc, char **argv)
 		return fail("target", &err);
 	req.ttl = (unsigned)strtoul(argv[2], NULL, 10);
 	req.rate_hz = (unsigned)strtoul(argv[3], NULL, 10);
+	/* This helper times the switch by the TTL responder alone, on the
+	 * probe topology whose routers answer at any rate (topo.sh says
+	 * why): UDP with a TTL probe in every slot, the pre-issue-9 prober.
+	 * The paced icmp/tcp prober is timed by the lab (scenarios a, k) and
+	 * bench/drill.sh. */
+	req.method = PROBE_METHOD_UDP;
+	req.ttl_rate_hz = req.rate_hz;
 	dur = strtoull(argv[4], NULL, 10);
 	req.max_ms = dur + 5000;
 	set.n = 1;

@@ -219,6 +219,217 @@ test_classify(void **state)
 	assert_string_equal(converge_class_str(CONVERGE_LOST), "lost");
 }
 
+/*
+ * Streams as a 100/s prober records them on a network with production ICMP
+ * limits.  The FIB changes at SWITCH_MS; before it the answer's reply TTL
+ * is 61 (return path over ExpressRoute), after it 60 (over the VPN).  The
+ * paced TTL-limited probe goes with every sample but its router answers
+ * one per second (Linux icmp_ratelimit 1000 ms after the burst; the MSEE
+ * polices time-exceeded), so 99 of 100 samples carry no responder.
+ */
+#define SWITCH_MS 3005
+#define PERIOD 10
+
+struct rec {
+	bool ttl_probes;	/* TTL-limited probe sent at all */
+	int ttl_before, ttl_after;	/* reply TTL; -1 unknown */
+	double rtt_before, rtt_after;
+	uint64_t loss_from, loss_to;	/* e2e lost in [from, to) */
+	uint64_t switch_ms;		/* 0: SWITCH_MS */
+	bool burst;			/* first 3 TTL probes answered (full
+					 * token bucket) */
+};
+
+static void
+record(struct watch_samples *s, const struct rec *r, uint64_t end,
+    bool returning)
+{
+	uint64_t t, sw = r->switch_ms ? r->switch_ms : SWITCH_MS;
+
+	for (t = 0; t < end; t += PERIOD) {
+		struct watch_sample w;
+		bool after = t >= sw;
+		bool on_msee = returning ? after : !after;
+
+		memset(&w, 0, sizeof(w));
+		w.t_ms = t;
+		w.e2e_reply = !(t >= r->loss_from && t < r->loss_to);
+		w.rtt_ms = w.e2e_reply ? (after ? r->rtt_after :
+		    r->rtt_before) + (double)(t % 30) / 100.0 : -1;
+		w.reply_ttl = w.e2e_reply ? (after ? r->ttl_after :
+		    r->ttl_before) : -1;
+		w.ttl_sent = r->ttl_probes;
+		/* One TTL-exceeded a second, at t = 500, 1500, ... */
+		if (r->ttl_probes && (t % 1000 == 500 || (r->burst &&
+		    t < 3 * PERIOD)) && w.e2e_reply) {
+			w.ttl_reply = true;
+			assert_int_equal(addr_parse(on_msee ? MSEE : VPN,
+			    &w.ttl_from, NULL), 0);
+		}
+		assert_int_equal(watch_samples_add(s, &w), 0);
+	}
+}
+
+static void
+assert_near_switch(uint64_t t)
+{
+	assert_true(t + 10 >= SWITCH_MS);
+	assert_true(t <= SWITCH_MS + 10);
+}
+
+static void
+test_rate_limited_ttl_exceeded(void **state)
+{
+	struct rec rc = { true, 61, 60, 1.0, 1.0, 0, 0 };
+	struct watch_samples s = { 0 };
+	struct converge_result r;
+
+	(void)state;
+	record(&s, &rc, 8000, false);
+	assert_int_equal(converge_analyse(&s, 0, &msee, 2000, &r), 0);
+	assert_int_equal(r.lost, 0);
+	assert_true(r.left);
+	assert_near_switch(r.left_mid_ms);
+	assert_true(r.stable);
+	assert_near_switch(r.stable_ms);
+	assert_int_equal(r.from_reply_ttl, 61);
+	assert_int_equal(r.to_reply_ttl, 60);
+	assert_int_equal(r.by_signal[CONVERGE_SIG_TTL_RESPONDER], 8);
+	assert_int_equal(r.by_signal[CONVERGE_SIG_REPLY_TTL], 800 - 8);
+	assert_int_equal(r.by_signal[CONVERGE_SIG_NONE], 0);
+	watch_samples_done(&s);
+}
+
+static void
+test_rate_limited_failback(void **state)
+{
+	struct rec rc = { true, 60, 61, 1.0, 1.0, 0, 0 };
+	struct watch_samples s = { 0 };
+	struct converge_result r;
+
+	(void)state;
+	record(&s, &rc, 8000, true);
+	assert_int_equal(converge_analyse_dir(&s, 0, &msee, CONVERGE_RETURN,
+	    2000, &r), 0);
+	assert_int_equal(r.lost, 0);
+	assert_near_switch(r.left_mid_ms);
+	assert_true(r.stable);
+	assert_near_switch(r.stable_ms);
+	watch_samples_done(&s);
+}
+
+/* The return path does not move (reply TTL 61 on both paths) and RTT is
+ * the same: only the once-a-second responder tells, so the change is seen
+ * at the first responder after it (t = 3500), never at the start. */
+static void
+test_asymmetric_return_path(void **state)
+{
+	struct rec rc = { true, 61, 61, 1.0, 1.0, 0, 0 };
+	struct watch_samples s = { 0 };
+	struct converge_result r;
+	struct converge_ref ref = { &msee, NULL };
+	struct converge_point pts[800];
+
+	(void)state;
+	record(&s, &rc, 8000, false);
+	assert_int_equal(converge_analyse(&s, 0, &msee, 2000, &r), 0);
+	assert_int_equal(r.lost, 0);
+	assert_true(r.left);
+	assert_int_equal(r.left_ms, 3500);
+	assert_true(r.stable);
+	assert_int_equal(r.to_reply_ttl, -1);
+	assert_int_equal(r.by_signal[CONVERGE_SIG_REPLY_TTL], 0);
+	assert_int_equal(converge_classify_stream(&s, 0, &ref,
+	    CONVERGE_LEAVE, pts, NULL, NULL), 0);
+	assert_int_equal(pts[350].sig, CONVERGE_SIG_TTL_RESPONDER);
+	assert_int_equal(pts[351].sig, CONVERGE_SIG_CARRIED);
+	assert_int_equal(pts[351].cls, CONVERGE_OTHER);
+	assert_int_equal(pts[349].cls, CONVERGE_PRIMARY);
+	watch_samples_done(&s);
+}
+
+/* 200 ms of real loss across the switch: exactly those 20 probes lost. */
+static void
+test_real_loss_in_the_middle(void **state)
+{
+	struct rec rc = { true, 61, 60, 1.0, 1.0, 2900, 3100 };
+	struct watch_samples s = { 0 };
+	struct converge_result r;
+
+	(void)state;
+	record(&s, &rc, 8000, false);
+	assert_int_equal(converge_analyse(&s, 0, &msee, 2000, &r), 0);
+	assert_int_equal(r.lost, 20);
+	assert_int_equal(r.by_signal[CONVERGE_SIG_NONE], 20);
+	assert_int_equal(r.longest_loss_start_ms, 2900);
+	assert_int_equal(r.longest_loss_ms, 200);
+	assert_int_equal(r.left_ms, 2900);
+	assert_true(r.stable);
+	assert_int_equal(r.stable_ms, 3100);
+	watch_samples_done(&s);
+}
+
+/* The change 15 ms after the write (the lab's ARM mock acts at once): only
+ * two samples on the old path, too few for a level of its own; the TTL
+ * probes of the first samples (answered from a full token bucket) anchor
+ * the old level, so the switch is still placed within 10 ms. */
+static void
+test_switch_right_after_write(void **state)
+{
+	struct rec rc = { true, 61, 60, 1.0, 1.0, 0, 0, 15, true };
+	struct watch_samples s = { 0 };
+	struct converge_result r;
+
+	(void)state;
+	record(&s, &rc, 5000, false);
+	assert_int_equal(converge_analyse(&s, 0, &msee, 2000, &r), 0);
+	assert_int_equal(r.lost, 0);
+	assert_true(r.left);
+	assert_true(r.left_mid_ms >= 5 && r.left_mid_ms <= 25);
+	assert_true(r.stable);
+	assert_int_equal(r.stable_ms, 20);
+	assert_int_equal(r.from_reply_ttl, 61);
+	assert_int_equal(r.to_reply_ttl, 60);
+	watch_samples_done(&s);
+}
+
+/* No TTL-limited probe at all (watch_req.ttl 0): the reply TTL alone. */
+static void
+test_no_ttl_probes(void **state)
+{
+	struct rec rc = { false, 61, 60, 1.0, 1.0, 0, 0 };
+	struct watch_samples s = { 0 };
+	struct converge_result r;
+
+	(void)state;
+	record(&s, &rc, 8000, false);
+	assert_int_equal(converge_analyse(&s, 0, &msee, 2000, &r), 0);
+	assert_int_equal(r.lost, 0);
+	assert_near_switch(r.left_mid_ms);
+	assert_int_equal(r.by_signal[CONVERGE_SIG_TTL_RESPONDER], 0);
+	assert_int_equal(r.by_signal[CONVERGE_SIG_REPLY_TTL], 800);
+	watch_samples_done(&s);
+}
+
+/* Neither TTL probe nor reply TTL (unknown): an RTT level shift of 1 ms ->
+ * 9 ms still places the switch. */
+static void
+test_rtt_level_shift(void **state)
+{
+	struct rec rc = { false, -1, -1, 1.0, 9.0, 0, 0 };
+	struct watch_samples s = { 0 };
+	struct converge_result r;
+
+	(void)state;
+	record(&s, &rc, 8000, false);
+	assert_int_equal(converge_analyse(&s, 0, &msee, 2000, &r), 0);
+	assert_near_switch(r.left_mid_ms);
+	assert_true(r.stable);
+	assert_int_equal(r.by_signal[CONVERGE_SIG_RTT], 800);
+	assert_string_equal(converge_signal_str(CONVERGE_SIG_RTT), "rtt");
+	watch_samples_done(&s);
+}
+
 int
 main(void)
 {
@@ -229,6 +440,13 @@ main(void)
 		cmocka_unit_test(test_no_change_and_edges),
 		cmocka_unit_test(test_run_limit),
 		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_rate_limited_ttl_exceeded),
+		cmocka_unit_test(test_rate_limited_failback),
+		cmocka_unit_test(test_asymmetric_return_path),
+		cmocka_unit_test(test_real_loss_in_the_middle),
+		cmocka_unit_test(test_switch_right_after_write),
+		cmocka_unit_test(test_no_ttl_probes),
+		cmocka_unit_test(test_rtt_level_shift),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -3,6 +3,9 @@
  * ::1): the destination answers the first probe with port unreachable, so
  * the trace is reached at hop 1.
  */
+#include <errno.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -204,8 +207,10 @@ test_prober_loopback(void **state)
 	assert_int_equal(ops->open(&cfg, &ctx, &err), 0);
 	memset(&req, 0, sizeof(req));
 	addr_parse("127.0.0.1", &req.target, NULL);
+	req.method = PROBE_METHOD_UDP;
 	req.rate_hz = 50;
 	req.ttl = 1;
+	req.ttl_rate_hz = 50;	/* a TTL probe in every slot */
 	req.max_ms = 10000;
 	t0 = mono_ms();
 	assert_int_equal(ops->watch_begin(ctx, &req, &w, &err), 0);
@@ -229,6 +234,8 @@ test_prober_loopback(void **state)
 	}
 	assert_int_equal(e2e, s.n);
 	assert_int_equal(ttl, s.n);
+	for (i = 0; i < s.n; i++)
+		assert_true(s.v[i].ttl_sent);
 	watch_samples_done(&s);
 
 	/* It stops by itself after max_ms. */
@@ -244,6 +251,107 @@ test_prober_loopback(void **state)
 	ops->close(ctx);
 }
 
+
+/* Echo over an unprivileged ping socket: every probe answered with the
+ * reply's TTL (64 on loopback), the TTL-limited echo paced to one every
+ * 2 s by default.  Where the host's net.ipv4.ping_group_range excludes us, the
+ * error must name the sysctl (never a silent fall-back to UDP). */
+static void
+test_prober_icmp_loopback(void **state)
+{
+	const struct probe_ops *ops = provider_probe("native");
+	struct watch_req req;
+	struct probe_watch *w = NULL;
+	struct watch_samples s = { 0 };
+	struct fd_error err = { 0 };
+	struct probe_cfg cfg;
+	struct timespec ts = { 1, 200 * 1000000L };
+	void *ctx = NULL;
+	size_t i, sent_ttl = 0;
+	int rc;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(ops->open(&cfg, &ctx, &err), 0);
+	memset(&req, 0, sizeof(req));
+	addr_parse("127.0.0.1", &req.target, NULL);
+	req.method = PROBE_METHOD_ICMP;
+	req.rate_hz = 20;
+	req.ttl = 1;
+	req.max_ms = 10000;
+	rc = ops->watch_begin(ctx, &req, &w, &err);
+	if (rc == -EACCES) {
+		assert_non_null(strstr(err.msg, "net.ipv4.ping_group_range"));
+		ops->close(ctx);
+		return;
+	}
+	assert_int_equal(rc, 0);
+	nanosleep(&ts, NULL);
+	assert_int_equal(ops->watch_end(ctx, w, &s, &err), 0);
+	assert_in_range(s.n, 5, 30);
+	for (i = 0; i < s.n; i++) {
+		assert_true(s.v[i].e2e_reply);
+		assert_int_equal(s.v[i].reply_ttl, 64);
+		sent_ttl += s.v[i].ttl_sent;
+	}
+	/* One every 2 s over 1.2 s: the first slot only. */
+	assert_int_equal(sent_ttl, 1);
+	assert_true(s.v[0].ttl_sent && s.v[0].ttl_reply);
+	watch_samples_done(&s);
+	ops->close(ctx);
+}
+
+/* TCP connect probes: a listening port (SYN-ACK) and a closed one (RST)
+ * both count as answers; nothing is left connected. */
+static void
+test_prober_tcp_loopback(void **state)
+{
+	const struct probe_ops *ops = provider_probe("native");
+	struct watch_req req;
+	struct fd_error err = { 0 };
+	struct probe_cfg cfg;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	unsigned answered = 0, port;
+	void *ctx = NULL;
+	int lfd, closed;
+
+	(void)state;
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 64), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	/* A port nobody listens on: bound, never listening. */
+	closed = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_port = 0;
+	assert_int_equal(bind(closed, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	sl = sizeof(sa);
+	assert_int_equal(getsockname(closed, (struct sockaddr *)&sa, &sl), 0);
+
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(ops->open(&cfg, &ctx, &err), 0);
+	memset(&req, 0, sizeof(req));
+	addr_parse("127.0.0.1", &req.target, NULL);
+	req.method = PROBE_METHOD_TCP;
+	req.port = port;
+	assert_int_equal(ops->reach(ctx, &req, 5, &answered, &err), 0);
+	assert_int_equal(answered, 5);
+	req.port = ntohs(sa.sin_port);
+	answered = 0;
+	assert_int_equal(ops->reach(ctx, &req, 5, &answered, &err), 0);
+	assert_int_equal(answered, 5);
+	req.port = 0;
+	assert_int_equal(ops->reach(ctx, &req, 5, &answered, &err), -EINVAL);
+	close(closed);
+	close(lfd);
+	ops->close(ctx);
+}
+
 int
 main(void)
 {
@@ -254,6 +362,8 @@ main(void)
 		cmocka_unit_test(test_cfg_errors),
 		cmocka_unit_test(test_ops_table),
 		cmocka_unit_test(test_prober_loopback),
+		cmocka_unit_test(test_prober_icmp_loopback),
+		cmocka_unit_test(test_prober_tcp_loopback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

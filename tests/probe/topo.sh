@@ -55,7 +55,15 @@ up() {
 		ip netns add "$(ns "$n")"
 		ip -n "$(ns "$n")" link set lo up
 		x "$n" sysctl -qw net.ipv4.ip_forward=1
+		# Limits lifted on purpose, in this topology only: its tests
+		# count every answer of a trace or of the prober's per-slot
+		# TTL probe (deterministic counts, and probe_watch times a
+		# route swap by those answers).  The lab (tests/lab) keeps the
+		# kernel's defaults and is where rate limits are tested.
 		x "$n" sysctl -qw net.ipv4.icmp_ratelimit=0
+		# As systemd's sysctl.d/50-default.conf does on a real host:
+		# unprivileged ping sockets for everyone.
+		x "$n" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 		x "$n" sysctl -qw net.ipv4.icmp_msgs_per_sec=100000
 		x "$n" sysctl -qw net.ipv4.icmp_msgs_burst=100000
 		x "$n" sysctl -qw net.ipv6.conf.all.forwarding=1

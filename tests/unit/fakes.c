@@ -77,12 +77,26 @@ c_open(const struct azure_cfg *cfg, const struct fd_clock *clock,
 
 static struct fake_world *cur;	/* the ctx pointers below point at it */
 
+/* ARM down (arm_down_ms): what arm_call reports after its retries. */
+static int
+arm_down(struct fake_world *w, struct fd_error *err)
+{
+	if (w->arm_down_until == 0 || w->vc.now >= w->arm_down_until)
+		return 0;
+	w->arm_down_calls++;
+	fd_error_set(err, -EIO, "ARM GET peering: HTTP 503: no ARM error "
+	    "body (request id none)");
+	return fd_error_kind_set(err, FD_ERR_TRANSIENT);
+}
+
 static int
 c_circuit(void *ctx, struct cloud_circuit *out, struct fd_error *err)
 {
 	struct fake_world *w = ctx;
 	int rc = step(w, "cloud circuit", err);
 
+	if (rc == 0)
+		rc = arm_down(w, err);
 	if (rc < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
@@ -110,8 +124,20 @@ c_set_begin(void *ctx, bool enabled, bool force, struct cloud_op **out,
 	(void)force;
 	if (w->first_write_step == 0)
 		w->first_write_step = w->steps;
+	if (enabled && w->arm_down_ms > 0 && w->arm_down_until == 0)
+		w->arm_down_until = w->vc.now + w->arm_down_ms;
+	if (rc == 0)
+		rc = arm_down(w, err);
 	if (rc < 0)
 		return rc;
+	if (!enabled && w->disable_refused) {
+		/* As arm_call: a 4xx on the only attempt. */
+		fd_error_set(err, -EACCES, "ARM PUT peering: "
+		    "AuthorizationFailed: no write permission (request id "
+		    "req-403)");
+		err->unchanged = true;
+		return fd_error_kind_set(err, FD_ERR_FINAL);
+	}
 	if (w->enabled == enabled)
 		return fd_error_set(err, -EALREADY, "already in that state");
 	w->writes++;
@@ -132,6 +158,8 @@ c_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 	struct fake_world *w = ctx;
 	int rc = step(w, "cloud poll", err);
 
+	if (rc == 0)
+		rc = arm_down(w, err);
 	if (rc < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
@@ -141,9 +169,11 @@ c_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 		snprintf(out->status, sizeof(out->status), "InProgress");
 		return 0;
 	}
-	if (op->enable && w->enable_always_fails)
-		return fd_error_set(err, -EIO, "ARM PUT peering: operation "
-		    "Failed: InternalServerError (request id req-x)");
+	if (op->enable && w->enable_always_fails) {
+		fd_error_set(err, -EIO, "ARM PUT peering: operation "
+		    "Failed: InvalidRequestFormat (request id req-x)");
+		return fd_error_kind_set(err, FD_ERR_FINAL);
+	}
 	if (w->enabled != op->enable) {
 		w->was_enabled = w->enabled;
 		w->enabled = op->enable;
@@ -464,6 +494,17 @@ p_watch_end(void *ctx, struct probe_watch *pw, struct watch_samples *out,
 }
 
 static int
+p_reach(void *ctx, const struct watch_req *req, unsigned count,
+    unsigned *answered, struct fd_error *err)
+{
+	struct fake_world *w = ctx;
+
+	(void)req; (void)err;
+	*answered = w->target_silent ? 0 : count;
+	return 0;
+}
+
+static int
 p_open(const struct probe_cfg *cfg, void **ctx, struct fd_error *err)
 {
 	(void)cfg; (void)ctx; (void)err;
@@ -476,6 +517,7 @@ static const struct probe_ops fake_probe_ops = {
 	.trace = p_trace,
 	.watch_begin = p_watch_begin,
 	.watch_end = p_watch_end,
+	.reach = p_reach,
 	.close = c_close,
 };
 

@@ -30,8 +30,18 @@ struct fake_world {
 	unsigned writes;		/* peering PUTs */
 	unsigned fail_at;		/* inject at this step (0: never) */
 	enum fake_fault fault;
-	bool enable_always_fails;	/* restore's LRO ends Failed */
+	bool enable_always_fails;	/* restore's LRO ends Failed (final) */
+	/* From the first enable on, every cloud call fails for this long
+	 * (virtual ms) as ARM answering 503 after its retries: -EIO,
+	 * FD_ERR_TRANSIENT. */
+	uint64_t arm_down_ms;
+	uint64_t arm_down_until;
+	unsigned arm_down_calls;	/* calls answered "503" */
+	/* The disable PUT is refused with 403 AuthorizationFailed. */
+	bool disable_refused;
 	bool vpn_broken;		/* backup route missing */
+	bool target_silent;		/* watched target answers no probe
+					 * (reach is not a scripted step) */
 	char last_step[64];
 	/* device idle() calls: how many, when the last one was (vclock ms),
 	 * and whether any came from another thread than the test's. */

@@ -57,10 +57,14 @@ test_lifecycle(void **st)
 	assert_int_equal(journal_open(dir, &az, "seed", "", &j2, &err),
 	    -EEXIST);
 	assert_non_null(strstr(err.msg, "unfinished"));
+	/* What restore and recover put back: IPv4 and IPv6 as they were. */
+	assert_int_equal(journal_before(j, "Enabled", "Disabled", &err), 0);
 	assert_int_equal(journal_append(j, "intent", "disable", NULL, NULL,
 	    &err), 0);
 	journal_path(dir, &az, path, sizeof(path));
 	assert_int_equal(journal_read(path, &js, &err), 0);
+	assert_string_equal(js.state_before, "Enabled");
+	assert_string_equal(js.ipv6_before, "Disabled");
 	assert_true(js.disable_intent);
 	assert_false(js.enable_done);
 	assert_false(js.ended);

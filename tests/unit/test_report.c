@@ -264,6 +264,16 @@ test_text_marks(void **state)
 	assert_non_null(strstr(s, "192.168.11.18|192.168.11.22"));
 	assert_non_null(strstr(s, "left ExpressRoute   0.84 s"));
 	assert_non_null(strstr(s, "request id b1e4d0a2-7c55-4f0e-9a1d"));
+	assert_null(strstr(s, "classified by"));
+	free(s);
+	/* Issue 9: which signal classified the samples. */
+	json_object_set_new(json_object_get(json_object_get(doc,
+	    "convergence"), "failover"), "signals", json_pack("{s:i, s:i, "
+	    "s:i, s:i, s:i}", "none", 0, "ttl_responder", 3, "reply_ttl",
+	    420, "rtt", 0, "carried", 1));
+	s = render_ok(doc, "text");
+	assert_non_null(strstr(s, "    classified by       ttl_responder 3 "
+	    "reply_ttl 420 rtt 0 carried 1\n"));
 	/* An 80+ column terminal: no line of the seed drill's report is
 	 * wider than 100 (only long check names pass 80). */
 	for (line = s; line != NULL && *line; ) {

@@ -71,7 +71,9 @@ test_defaults(void **state)
 	spec_defaults(s);
 	assert_string_equal(s->azure.peering, "AzurePrivatePeering");
 	assert_string_equal(s->azure.api_version, "2024-05-01");
-	assert_string_equal(s->azure.cloud, "public");
+	/* Unnamed: public, or AZURE_AUTHORITY_HOST's (issue 11 item 12). */
+	assert_string_equal(s->azure.cloud, "");
+	assert_int_equal(s->azure.request_timeout_ms, 65000);
 	assert_int_equal(s->probe.probes_per_hop, 3);
 	assert_int_equal(s->probe.first_ttl, 1);
 	assert_int_equal(s->probe.max_ttl, 30);
@@ -85,7 +87,7 @@ test_defaults(void **state)
 	assert_int_equal(s->timeouts.settle_s, 5);
 	assert_int_equal(s->timeouts.restore_s, 1800);
 	assert_int_equal(s->timeouts.drill_s, 3600);
-	assert_int_equal(s->converge.rate_hz, 20);
+	assert_int_equal(s->converge.rate_hz, 100);
 	assert_int_equal(s->converge.stable_ms, 3000);
 	assert_int_equal(s->n_devices, 0);
 	assert_int_equal(s->n_probes, 0);
@@ -137,7 +139,7 @@ test_seed_drill(void **state)
 	assert_string_equal(s->azure.peering, "AzurePrivatePeering");
 	assert_string_equal(s->azure.vpn_gateway, "SEA-Cust11-VNet01-gw-vpn");
 	assert_string_equal(s->azure.api_version, "2024-05-01");
-	assert_string_equal(s->azure.cloud, "public");
+	assert_string_equal(s->azure.cloud, "");
 	assert_false(s->azure.ipv6);
 
 	assert_int_equal(s->n_devices, 3);
@@ -174,25 +176,28 @@ test_seed_drill(void **state)
 	assert_int_equal(s->probes[0].line, 22);
 	assert_ptr_equal(spec_probe(s, "onprem-to-spoke"), &s->probes[0]);
 
-	assert_int_equal(s->n_preflight, 10);
+	assert_int_equal(s->n_preflight, 13);
 	assert_int_equal(s->preflight[0].kind, CHECK_AZ_CIRCUIT);
-	assert_int_equal(s->preflight[1].kind, CHECK_DEV_BGP);
-	assert_int_equal(s->preflight[1].n_peers, 2);
-	assert_addr(&s->preflight[1].peers[1], "10.17.11.77");
-	k = &s->preflight[4];
+	assert_int_equal(s->preflight[1].kind, CHECK_AZ_PERMISSIONS);
+	assert_int_equal(s->preflight[2].kind, CHECK_AZ_LINKS);
+	assert_int_equal(s->preflight[3].kind, CHECK_AZ_VPN);
+	assert_int_equal(s->preflight[4].kind, CHECK_DEV_BGP);
+	assert_int_equal(s->preflight[4].n_peers, 2);
+	assert_addr(&s->preflight[4].peers[1], "10.17.11.77");
+	k = &s->preflight[7];
 	assert_int_equal(k->kind, CHECK_DEV_RECEIVED);
 	assert_string_equal(k->device, "fw");
 	assert_addr(&k->peer, "10.17.11.76");
 	assert_int_equal(k->prefixes.n_includes, 2);
 	assert_prefix(&k->prefixes.includes[1], "10.17.11.128/26");
-	k = &s->preflight[6];
+	k = &s->preflight[9];
 	assert_int_equal(k->kind, CHECK_AZ_LEARNED);
 	assert_prefix(&k->route.prefix, "10.1.11.0/25");
 	assert_true(k->route.has_nh_addr);
 	assert_prefix(&k->route.nh_addr, "192.168.11.88/32");
-	assert_int_equal(s->preflight[7].kind, CHECK_AZ_ADVERTISED);
-	assert_int_equal(s->preflight[8].kind, CHECK_AZ_BGP);
-	k = &s->preflight[9];
+	assert_int_equal(s->preflight[10].kind, CHECK_AZ_ADVERTISED);
+	assert_int_equal(s->preflight[11].kind, CHECK_AZ_BGP);
+	k = &s->preflight[12];
 	assert_int_equal(k->kind, CHECK_DEV_ROUTE);
 	assert_true(k->route.present);
 	assert_true(k->route.backup);
@@ -209,7 +214,7 @@ test_seed_drill(void **state)
 	assert_int_equal(s->baseline.paths[0].path.pats[3].kind,
 	    HOP_PAT_SILENT);
 	assert_true(s->baseline.paths[0].path.reach);
-	assert_int_equal(s->baseline.n_checks, 1);
+	assert_int_equal(s->baseline.n_checks, 2);
 	assert_string_equal(s->baseline.checks[0].route.as_path, "12076 I");
 	assert_int_equal(s->baseline.checks[0].route.local_pref, 150);
 	assert_string_equal(s->baseline.checks[0].route.protocol, "BGP");
@@ -229,7 +234,8 @@ test_seed_drill(void **state)
 	/* restored "baseline" is a copy of the baseline. */
 	assert_true(s->restored.set);
 	assert_int_equal(s->restored.n_paths, 1);
-	assert_int_equal(s->restored.n_checks, 1);
+	assert_int_equal(s->restored.n_checks, 2);
+	assert_int_equal(s->restored.checks[1].kind, CHECK_AZ_LINKS);
 	assert_memory_equal(&s->restored.paths[0], &s->baseline.paths[0],
 	    sizeof(s->baseline.paths[0]));
 
@@ -269,7 +275,8 @@ test_every_optional_key(void **state)
 	    "\"hops\": {\"v6\": [\"2001:db8::/64\"]},"
 	    "\"probes\": [{\"name\": \"a\", \"to\": \"2001:db8::1\", \"from\":"
 	    " \"r1\"}, {\"name\": \"b\", \"to\": \"10.0.0.1\", \"watch\": false"
-	    "}, {\"name\": \"c\", \"to\": \"10.0.0.2\", \"watch\": true}],"
+	    "}, {\"name\": \"c\", \"to\": \"10.0.0.2\", \"watch\": true,"
+	    " \"method\": \"tcp\", \"port\": 3389}],"
 	    "\"trace\": {\"probes_per_hop\": 5, \"first_ttl\": 2, \"max_ttl\":"
 	    " 40, \"flows\": 4, \"wait_max_ms\": 500, \"wait_here\": 2,"
 	    " \"wait_near\": 5.5, \"port\": 40000, \"source\": \"10.0.0.9\","
@@ -282,7 +289,7 @@ test_every_optional_key(void **state)
 	    " \"failover\": {\"checks\": [{\"device\": \"r1\","
 	    " \"received_from\": \"10.0.0.7\", \"table\": \"RI.inet.0\","
 	    " \"excludes\": [\"0.0.0.0/0\"], \"as_path\": \"65515 I\"}],"
-	    " \"max_loss\": 40},"
+	    " \"max_loss\": 40, \"c\": {\"avoid\": [\"192.168.11.18\"]}},"
 	    " \"restored\": {\"routes\": [{\"device\": \"r1\", \"prefix\":"
 	    " \"10.9.0.0/16\", \"absent\": true}]}}}";
 	struct spec *s;
@@ -317,6 +324,9 @@ test_every_optional_key(void **state)
 	assert_false(s->probes[0].watch);
 	assert_false(s->probes[1].watch);
 	assert_true(s->probes[2].watch);
+	assert_int_equal(s->probes[2].method, PROBE_METHOD_TCP);
+	assert_int_equal(s->probes[2].port, 3389);
+	assert_int_equal(s->probes[1].method, PROBE_METHOD_ICMP);
 	assert_int_equal(s->probe.probes_per_hop, 5);
 	assert_int_equal(s->probe.first_ttl, 2);
 	assert_int_equal(s->probe.max_ttl, 40);
@@ -351,6 +361,96 @@ test_every_optional_key(void **state)
 	spec_free(s);
 }
 
+/* Load text expecting errors; returns the first diag's "line: msg". */
+static void
+load_bad(const char *text, unsigned n, unsigned line, const char *has)
+{
+	struct spec_diags *d = calloc(1, sizeof(*d));
+	struct spec *s = NULL;
+	unsigned i;
+
+	assert_non_null(d);
+	assert_int_equal(spec_load_buffer(text, strlen(text), "x.json", &s,
+	    d), -EINVAL);
+	for (i = 0; i < d->n && i < SPEC_MAX_DIAGS; i++)
+		print_message("# %u:%u: %s\n", d->v[i].line, d->v[i].column,
+		    d->v[i].msg);
+	assert_int_equal(d->n, n);
+	assert_int_equal(d->v[0].line, line);
+	assert_non_null(strstr(d->v[0].msg, has));
+	free(d);
+}
+
+#define AZ "{\"name\": \"w\", \"azure\": {\"subscription\": " \
+	"\"00000000-0000-0000-0000-000000000000\", \"resource_group\": " \
+	"\"rg\", \"circuit\": \"c\"},\n"
+
+/* Paths that both read "..." (or name the same hops) leave nothing to
+ * classify by: validate names the watched probe's line. */
+static void
+test_watch_vacuous(void **state)
+{
+	(void)state;
+	load_bad(AZ "\"probes\": [\n{\"name\": \"x\", \"to\": \"10.0.0.1\"}],\n"
+	    "\"expect\": {\"baseline\": {\"x\": {\"path\": [\"10.1.1.1\", "
+	    "\"...\"]}},\n \"failover\": {\"x\": {\"path\": [\"10.1.1.1\", "
+	    "\"...\"]}}}}", 1, 3, "watched probe 'x' has nothing to tell");
+	/* A hop only the baseline path names is enough (primary class). */
+	spec_free(load_ok(AZ "\"probes\": [{\"name\": \"x\", \"to\": "
+	    "\"10.0.0.1\"}], \"expect\": {\"baseline\": {\"x\": {\"path\":"
+	    " [\"10.1.1.1\", \"192.168.11.18\", \"...\"]}}, \"failover\": "
+	    "{\"x\": {\"path\": [\"10.1.1.1\", \"...\"]}}}}"));
+	/* Not watched: nothing to check. */
+	spec_free(load_ok(AZ "\"probes\": [{\"name\": \"x\", \"to\": "
+	    "\"10.0.0.1\", \"watch\": false}], \"expect\": {\"baseline\": "
+	    "{\"x\": {\"path\": [\"...\"]}}, \"failover\": {\"x\": "
+	    "{\"path\": [\"...\"]}}}}"));
+}
+
+static void
+test_watch_classes(void **state)
+{
+	struct hop_set pri, bak;
+	struct spec *s;
+	char buf[FD_PREFIX_STRLEN];
+
+	(void)state;
+	s = load_ok(AZ "\"hops\": {\"msee\": [\"192.168.11.16/30\"]},"
+	    "\"probes\": [{\"name\": \"x\", \"to\": \"10.0.0.1\"}],"
+	    " \"expect\": {\"baseline\": {\"x\": {\"path\": [\"10.1.1.1\","
+	    " \"192.168.11.0\", \"@msee\", \"*\", \"10.0.0.1\"]}},"
+	    " \"failover\": {\"x\": {\"path\": [\"10.1.1.1\", \"10.5.5.5\","
+	    " \"10.0.0.1\"]}}}}");
+	assert_int_equal(spec_watch_classes(s, "x", &pri, &bak), 3);
+	assert_int_equal(pri.n, 2);
+	assert_string_equal(prefix_str(&pri.prefixes[0], buf, sizeof(buf)),
+	    "192.168.11.0/32");
+	assert_string_equal(prefix_str(&pri.prefixes[1], buf, sizeof(buf)),
+	    "192.168.11.16/30");
+	assert_int_equal(bak.n, 1);
+	assert_string_equal(prefix_str(&bak.prefixes[0], buf, sizeof(buf)),
+	    "10.5.5.5/32");
+	spec_free(s);
+}
+
+static void
+test_probe_method(void **state)
+{
+	(void)state;
+#define P(x) AZ "\"probes\": [\n{\"name\": \"x\", \"to\": \"10.0.0.1\"" x \
+	"}],\n\"expect\": {\"baseline\": {\"x\": {}}, \"failover\": {\"x\": " \
+	"{\"avoid\": [\"10.9.9.9\"]}}}}"
+	load_bad(P(", \"method\": \"tcp\""), 1, 3, "method tcp needs 'port'");
+	load_bad(P(", \"method\": \"sctp\""), 1, 3, "unknown method 'sctp'");
+	load_bad(P(", \"method\": \"udp\", \"port\": 53"), 1, 3,
+	    "'port' is only for method tcp");
+	load_bad(P(", \"method\": \"tcp\", \"port\": 0"), 1, 3,
+	    "out of range");
+	load_bad(P(", \"method\": 6"), 1, 3, "method");
+	spec_free(load_ok(P(", \"method\": \"udp\"")));
+#undef P
+}
+
 /* Far more problems than SPEC_MAX_DIAGS: all counted, the first kept in
  * file order, *out untouched. */
 /* "watch": false on one probe does not turn the default off for the
@@ -364,7 +464,9 @@ test_watch_default(void **state)
 	    " \"probes\": [{\"name\": \"far\", \"to\": \"10.0.0.9\","
 	    " \"watch\": false}, {\"name\": \"near\", \"to\": \"10.0.0.1\"}],"
 	    " \"expect\": {\"baseline\": {\"near\": {\"path\": [\"...\"]}},"
-	    " \"failover\": {\"near\": {\"path\": [\"...\"]}}}}";
+	    " \"failover\": {\"near\": {\"path\": [\"...\"],"
+	    " \"avoid\": [\"@msee\"]}}}, \"hops\": {\"msee\":"
+	    " [\"192.168.11.16/30\"]}}";
 	struct spec *s;
 
 	(void)state;
@@ -372,6 +474,48 @@ test_watch_default(void **state)
 	assert_false(s->probes[0].watch);
 	assert_true(s->probes[1].watch);
 	spec_free(s);
+}
+
+/* The preflight check kinds of issue 11: parsed, and as strict as the
+ * others (no stray keys; vpn_connections needs a gateway). */
+static void
+test_preflight_kinds(void **state)
+{
+	static const char ok[] =
+	    "{\"name\": \"p\", \"azure\": {\"subscription\": \"00000000-0000-0000-0000-000000000000\","
+	    " \"resource_group\": \"rg\", \"circuit\": \"c\", \"vpn_gateway\": \"g\"},"
+	    " \"preflight\": [{\"azure\": \"permissions\"}, {\"azure\": \"links\"},"
+	    " {\"azure\": \"vpn_connections\"}, {\"azure\": \"no_link_failover_test\"}],"
+	    " \"expect\": {\"baseline\": {\"checks\": [{\"azure\": \"links\"}]},"
+	    " \"failover\": {\"checks\": [{\"azure\": \"circuit\"}]}}}";
+	static const char bad[] =
+	    "{\"name\": \"p\", \"azure\": {\"subscription\": \"00000000-0000-0000-0000-000000000000\","
+	    " \"resource_group\": \"rg\", \"circuit\": \"c\"},\n"
+	    " \"preflight\": [{\"azure\": \"links\", \"link\": \"Primary\"},\n"
+	    " {\"azure\": \"vpn_connections\"}],\n"
+	    " \"expect\": {\"baseline\": {\"checks\": [{\"azure\": \"links\"}]},"
+	    " \"failover\": {\"checks\": [{\"azure\": \"circuit\"}]}}}";
+	struct spec_diags *d = calloc(1, sizeof(*d));
+	struct spec *s;
+
+	(void)state;
+	s = load_ok(ok);
+	assert_int_equal(s->n_preflight, 4);
+	assert_int_equal(s->preflight[0].kind, CHECK_AZ_PERMISSIONS);
+	assert_int_equal(s->preflight[1].kind, CHECK_AZ_LINKS);
+	assert_int_equal(s->preflight[2].kind, CHECK_AZ_VPN);
+	assert_int_equal(s->preflight[3].kind, CHECK_AZ_LINK_TEST);
+	assert_int_equal(s->baseline.checks[0].kind, CHECK_AZ_LINKS);
+	spec_free(s);
+
+	assert_non_null(d);
+	assert_int_equal(spec_load_buffer(bad, strlen(bad), "bad", &s, d),
+	    -EINVAL);
+	assert_int_equal(d->n, 2);
+	assert_string_equal(d->v[0].msg, "preflight[0].link: unknown key");
+	assert_string_equal(d->v[1].msg, "preflight[1].azure: "
+	    "vpn_connections checks need azure.vpn_gateway");
+	free(d);
 }
 
 static void
@@ -462,6 +606,10 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_seed_drill),
 		cmocka_unit_test(test_every_optional_key),
+		cmocka_unit_test(test_preflight_kinds),
+		cmocka_unit_test(test_watch_vacuous),
+		cmocka_unit_test(test_watch_classes),
+		cmocka_unit_test(test_probe_method),
 		cmocka_unit_test(test_watch_default),
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_missing_file),
