@@ -1179,7 +1179,7 @@ ssh_read_all(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, struct ssh_buf *o,
 
 static int
 ssh_exec_once(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
-    struct fd_error *err)
+    bool partial, struct fd_error *err)
 {
 	LIBSSH2_CHANNEL *ch = NULL;
 	struct ssh_buf o = { 0 }, e = { 0 };
@@ -1209,6 +1209,14 @@ ssh_exec_once(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 			break;
 	if (rc == 0)
 		rc = ssh_read_all(c, ch, &o, &e, deadline);
+	if (rc == LIBSSH2_ERROR_TIMEOUT && partial) {
+		/* What the command printed before its time ran out (a device
+		 * traceroute still waiting on silent hops): the caller keeps
+		 * it.  The channel is mid-command: drop the session. */
+		broken = true;
+		rc = 0;
+		goto done;
+	}
 	if (rc == 0)
 		while ((rc = libssh2_channel_close(ch)) ==
 		    LIBSSH2_ERROR_EAGAIN)
@@ -1225,19 +1233,25 @@ ssh_exec_once(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 		broken = ret == -ETIMEDOUT || ret == -ECONNRESET;
 		goto out;
 	}
+done:
 	if (ssh_buf_add(&o, "", 0) < 0 || ssh_buf_add(&e, "", 0) < 0) {
 		ret = fd_error_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
 	memset(out, 0, sizeof(*out));
-	out->exit_status = libssh2_channel_get_exit_status(ch);
-	if (libssh2_channel_get_exit_signal(ch, &sig, &siglen, NULL, NULL,
-	    NULL, NULL) == 0 && sig != NULL) {
-		snprintf(out->exit_signal, sizeof(out->exit_signal), "%s",
-		    sig);
+	if (broken) {
+		out->timed_out = true;
 		out->exit_status = -1;
+	} else {
+		out->exit_status = libssh2_channel_get_exit_status(ch);
+		if (libssh2_channel_get_exit_signal(ch, &sig, &siglen, NULL,
+		    NULL, NULL, NULL) == 0 && sig != NULL) {
+			snprintf(out->exit_signal, sizeof(out->exit_signal),
+			    "%s", sig);
+			out->exit_status = -1;
+		}
+		free(sig);
 	}
-	free(sig);
 	out->out = o.p;
 	out->out_len = o.n;
 	out->errout = e.p;
@@ -1272,16 +1286,16 @@ out:
  * naming the device.  A timeout is not retried: the command itself is
  * slow, and running it again would double the wait.
  */
-int
-ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
-    struct fd_error *err)
+static int
+ssh_exec_mode(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
+    bool partial, struct fd_error *err)
 {
 	char first[FD_ERROR_MSG], who[320];
 	int rc;
 
 	if (c == NULL)
 		return fd_error_set(err, -ENOTCONN, "not connected");
-	rc = c->session != NULL ? ssh_exec_once(c, cmd, out, err) :
+	rc = c->session != NULL ? ssh_exec_once(c, cmd, out, partial, err) :
 	    fd_error_set(err, -ENOTCONN, "the previous command dropped the "
 	    "connection");
 	if (rc != -ECONNRESET && rc != -ENOTCONN)
@@ -1298,11 +1312,25 @@ ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 	if (rc < 0)
 		return fd_error_prefix(err, "%s: reconnecting after \"%.60s\"",
 		    who, first);
-	rc = ssh_exec_once(c, cmd, out, err);
+	rc = ssh_exec_once(c, cmd, out, partial, err);
 	if (rc == -ECONNRESET || rc == -ENOTCONN)
 		return fd_error_prefix(err, "%s: connection dropped again after "
 		    "one reconnect", who);
 	return rc;
+}
+
+int
+ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
+    struct fd_error *err)
+{
+	return ssh_exec_mode(c, cmd, out, false, err);
+}
+
+int
+ssh_exec_partial(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
+    struct fd_error *err)
+{
+	return ssh_exec_mode(c, cmd, out, true, err);
 }
 
 /*

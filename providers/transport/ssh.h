@@ -7,6 +7,7 @@
 #ifndef FD_SSH_H
 #define FD_SSH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -20,6 +21,7 @@ struct ssh_result {
 	size_t err_len;
 	int exit_status;	/* -1 when the server sent none */
 	char exit_signal[32];	/* "" or "KILL", "TERM", ... */
+	bool timed_out;		/* ssh_exec_partial: cut off at the timeout */
 };
 
 struct ssh_conn;
@@ -49,6 +51,15 @@ int ssh_open(const struct device_cfg *cfg, struct ssh_conn **out,
  */
 int ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
     struct fd_error *err);
+
+/*
+ * ssh_exec for a command that may outlast its timeout with useful output
+ * (a device traceroute over silent hops): at the timeout it returns 0 with
+ * what the command printed so far, out->timed_out set and exit_status -1;
+ * the session is dropped (the next command reconnects).
+ */
+int ssh_exec_partial(struct ssh_conn *c, const char *cmd,
+    struct ssh_result *out, struct fd_error *err);
 
 void ssh_result_done(struct ssh_result *r);
 /* Set the time one command may take (a device traceroute's comes from
