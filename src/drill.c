@@ -361,6 +361,8 @@ learned_check(const struct spec_check *c, const struct route_set *rs,
 			nh_ok = prefix_contains(&e->nh_addr, &r->nh[k].addr);
 		if (!nh_ok)
 			continue;
+		if (e->as_path[0] && r->as_path_cut)
+			continue;
 		if (e->as_path[0]) {
 			as_path_normalise(e->as_path, want, sizeof(want));
 			as_path_normalise(r->as_path, got, sizeof(got));
