@@ -378,12 +378,15 @@ ssh_check_host_key(struct ssh_conn *c, const struct device_cfg *cfg,
 		ret = 0;
 		break;
 	case KH_REVOKED_KEY:
-		ret = fd_error_set(err, -EACCES, "host key of %s port %u "
+		/* Typed for the core: a revoked (-EKEYREVOKED) or changed
+		 * (-EKEYREJECTED) key is a finding about the device; an
+		 * unknown one (-ENOKEY) means it could not be checked. */
+		ret = fd_error_set(err, -EKEYREVOKED, "host key of %s port %u "
 		    "(%s %s) is marked @revoked in %s line %u - refusing",
 		    c->host, c->port, type, fp, path, e->line);
 		break;
 	case KH_CHANGED:
-		ret = fd_error_set(err, -EACCES, "host key of %s port %u "
+		ret = fd_error_set(err, -EKEYREJECTED, "host key of %s port %u "
 		    "CHANGED (now %s %s): %s line %u has another %s key - "
 		    "refusing%s", c->host, c->port, type, fp, path, e->line,
 		    type, ca);
@@ -392,7 +395,7 @@ ssh_check_host_key(struct ssh_conn *c, const struct device_cfg *cfg,
 	default:
 		ssh_known_types(known, others, sizeof(others));
 		if (!cfg->accept_new_host_key) {
-			ret = fd_error_set(err, -EACCES, "host key of %s port "
+			ret = fd_error_set(err, -ENOKEY, "host key of %s port "
 			    "%u unknown (%s %s)%s%s; add it to %s or allow "
 			    "new host keys%s", c->host, c->port, type, fp,
 			    others[0] ? ": known_hosts has only " : "",

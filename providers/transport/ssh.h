@@ -29,8 +29,9 @@ struct ssh_conn;
 /*
  * Connect to cfg->host:cfg->port, proposing first the host-key algorithms
  * whose key types cfg->known_hosts holds for the host, verify the host key
- * as OpenSSH does (knownhosts.h: unknown, changed or @revoked key: -EACCES
- * naming the SHA256 fingerprint, unless cfg->accept_new_host_key and no
+ * as OpenSSH does (knownhosts.h; unknown key -ENOKEY, changed
+ * -EKEYREJECTED, @revoked -EKEYREVOKED, each naming the SHA256
+ * fingerprint), unless cfg->accept_new_host_key and no
  * key of that type is known, in which case one line is appended), then
  * authenticate: ssh-agent (cfg->agent), key file (passphrase from
  * cfg->passphrase_file), password from cfg->password_file or the

@@ -354,7 +354,7 @@ test_changed_host_key_refused(void **state)
 	snprintf(cfg.known_hosts, sizeof(cfg.known_hosts),
 	    "%s/known_hosts_changed", T.dir);
 	assert_int_equal(ops()->open(&cfg, &ctx, &err), 0);
-	assert_int_equal(ops()->info(ctx, &info, &err), -EACCES);
+	assert_int_equal(ops()->info(ctx, &info, &err), -EKEYREJECTED);
 	assert_non_null(strstr(err.msg, "fw: show version"));
 	assert_non_null(strstr(err.msg, T.host_fp));
 	ops()->close(ctx);

@@ -155,7 +155,7 @@ test_unknown_host_key(void **state)
 	snprintf(cfg.known_hosts, sizeof(cfg.known_hosts),
 	    "%s/known_hosts_empty", T.dir);
 	unlink(cfg.known_hosts);
-	assert_int_equal(ssh_open(&cfg, &c, &err), -EACCES);
+	assert_int_equal(ssh_open(&cfg, &c, &err), -ENOKEY);
 	assert_null(c);
 	assert_non_null(strstr(err.msg, "unknown"));
 	/* The same fingerprint ssh-keygen -l prints. */
@@ -190,7 +190,7 @@ test_changed_host_key(void **state)
 	    "%s/known_hosts_changed", T.dir);
 	/* Accepting new keys never overrides a changed one. */
 	cfg.accept_new_host_key = true;
-	assert_int_equal(ssh_open(&cfg, &c, &err), -EACCES);
+	assert_int_equal(ssh_open(&cfg, &c, &err), -EKEYREJECTED);
 	assert_null(c);
 	assert_non_null(strstr(err.msg, "CHANGED"));
 	assert_non_null(strstr(err.msg, T.host_fp));
@@ -300,7 +300,7 @@ test_known_ed25519_of_three_host_keys(void **state)
 	snprintf(line, sizeof(line), "![127.0.0.1]*,[127.0.0.*]:%u %s\n",
 	    T.port, key);
 	write_file(path, line);
-	assert_int_equal(ssh_open(&cfg, &c, &err), -EACCES);
+	assert_int_equal(ssh_open(&cfg, &c, &err), -ENOKEY);
 	assert_non_null(strstr(err.msg, "unknown"));
 	unlink(path);
 }
@@ -332,7 +332,7 @@ test_other_key_type_is_not_changed(void **state)
 		unlink(path);
 		return;
 	}
-	assert_int_equal(err.code, -EACCES);
+	assert_int_equal(err.code, -ENOKEY);
 	assert_null(strstr(err.msg, "CHANGED"));
 	assert_non_null(strstr(err.msg, "unknown"));
 	assert_non_null(strstr(err.msg, "known_hosts has only ssh-rsa"));
@@ -369,7 +369,7 @@ test_revoked_host_key(void **state)
 	write_file(path, line);
 	snprintf(cfg.known_hosts, sizeof(cfg.known_hosts), "%s", path);
 	cfg.accept_new_host_key = true;
-	assert_int_equal(ssh_open(&cfg, &c, &err), -EACCES);
+	assert_int_equal(ssh_open(&cfg, &c, &err), -EKEYREVOKED);
 	assert_null(c);
 	assert_non_null(strstr(err.msg, "@revoked"));
 	assert_non_null(strstr(err.msg, "line 2"));
@@ -396,7 +396,7 @@ test_cert_authority_said(void **state)
 	    "@cert-authority [127.0.0.1]:%u %s\n", key, T.port, key);
 	write_file(path, line);
 	snprintf(cfg.known_hosts, sizeof(cfg.known_hosts), "%s", path);
-	assert_int_equal(ssh_open(&cfg, &c, &err), -EACCES);
+	assert_int_equal(ssh_open(&cfg, &c, &err), -ENOKEY);
 	assert_non_null(strstr(err.msg, "unknown"));
 	assert_non_null(strstr(err.msg, "@cert-authority"));
 	assert_non_null(strstr(err.msg, "not supported"));
