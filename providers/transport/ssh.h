@@ -32,7 +32,7 @@ struct ssh_conn;
  * as OpenSSH does (knownhosts.h; unknown key -ENOKEY, changed
  * -EKEYREJECTED, @revoked -EKEYREVOKED, each naming the SHA256
  * fingerprint), unless cfg->accept_new_host_key and no
- * key of that type is known, in which case one line is appended), then
+ * key of that type is known, in which case one line is appended; then
  * authenticate: ssh-agent (cfg->agent), key file (passphrase from
  * cfg->passphrase_file), password from cfg->password_file or the
  * environment variable cfg->password_env, given to "password" or to a
