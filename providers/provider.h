@@ -195,6 +195,11 @@ struct device_ops {
 	    struct bgp_summary *out, struct fd_error *err);
 	int (*traceroute)(void *ctx, const struct fd_addr *to,
 	    const char *instance, struct hop_list *out, struct fd_error *err);
+	/* Optional.  Called by the core about once a second while it waits
+	 * (settle, converge, the ARM operation, backoff), from the drill's
+	 * thread and never while a query of this device runs: keep the
+	 * session alive (an SSH keepalive).  Never connects, never blocks. */
+	void (*idle)(void *ctx);
 	void (*close)(void *ctx);
 };
 

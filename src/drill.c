@@ -45,6 +45,61 @@ struct drill {
 
 /* ------------------------------------------------------------ helpers */
 
+/*
+ * Device sessions idle while the drill waits (settle, converge, the ARM
+ * operation, restore's backoff), and idle SSH sessions get dropped (sshd's
+ * ClientAliveInterval, stateful firewalls).  Every wait of the drill goes
+ * through this clock, which gives each device's idle() a turn about once
+ * a second.  Only on the drill's own thread: collector threads use the
+ * devices while the Azure checks run on another thread.
+ */
+struct idle_clock {
+	struct fd_clock clock;
+	const struct fd_clock *inner;
+	const struct drill_providers *p;
+	uint64_t last;
+	pthread_t owner;
+};
+
+static uint64_t
+idle_now(void *ctx)
+{
+	struct idle_clock *ic = ctx;
+
+	return clock_now(ic->inner);
+}
+
+static void
+idle_sleep(void *ctx, uint64_t ms)
+{
+	struct idle_clock *ic = ctx;
+	uint64_t now;
+	unsigned i;
+
+	ic->inner->sleep_ms(ic->inner->ctx, ms);
+	now = clock_now(ic->inner);
+	if (now - ic->last < 1000 || !pthread_equal(pthread_self(), ic->owner))
+		return;
+	ic->last = now;
+	for (i = 0; i < SPEC_MAX_DEVICES; i++)
+		if (ic->p->dev[i] != NULL && ic->p->dev[i]->idle != NULL)
+			ic->p->dev[i]->idle(ic->p->dev_ctx[i]);
+}
+
+static void
+idle_clock_init(struct idle_clock *ic, const struct fd_clock *inner,
+    const struct drill_providers *p)
+{
+	ic->inner = inner;
+	ic->p = p;
+	ic->last = clock_now(inner);
+	ic->owner = pthread_self();
+	ic->clock.now_ms = idle_now;
+	ic->clock.sleep_ms = idle_sleep;
+	ic->clock.ctx = ic;
+	ic->clock.cancel = inner->cancel;
+}
+
 static void
 iso_time(double t, char *buf, size_t len)
 {
@@ -328,6 +383,8 @@ learned_check(const struct spec_check *c, const struct route_set *rs,
 		for (k = 0; k < r->n_nh && !nh_ok; k++)
 			nh_ok = prefix_contains(&e->nh_addr, &r->nh[k].addr);
 		if (!nh_ok)
+			continue;
+		if (e->as_path[0] && r->as_path_cut)
 			continue;
 		if (e->as_path[0]) {
 			as_path_normalise(e->as_path, want, sizeof(want));
@@ -1546,6 +1603,8 @@ drill_run(const struct spec *s, struct drill_providers *p,
     const struct drill_opts *o, json_t **result, struct fd_error *err)
 {
 	struct drill d;
+	struct drill_opts oo = *o;
+	struct idle_clock ic, ric;
 	struct fd_error e = { 0 };
 	char jpath[PATH_MAX];
 	double t_start = clock_wall();
@@ -1556,7 +1615,12 @@ drill_run(const struct spec *s, struct drill_providers *p,
 	memset(&d, 0, sizeof(d));
 	d.s = s;
 	d.p = p;
-	d.o = o;
+	/* Every wait keeps the device sessions alive. */
+	idle_clock_init(&ic, o->clock, p);
+	idle_clock_init(&ric, o->restore_clock, p);
+	oo.clock = &ic.clock;
+	oo.restore_clock = &ric.clock;
+	d.o = &oo;
 	d.doc = doc_new(&d);
 	d.phases = json_object_get(d.doc, "phases");
 	d.checks = json_object_get(d.doc, "checks");

@@ -16,7 +16,9 @@
 #define ROUTE_MAX_NH 8
 #define ROUTE_TABLE_MAX 64
 #define ROUTE_PROTO_MAX 24
-#define ROUTE_ASPATH_MAX 256
+/* A path of 200 four-byte ASNs fits; longer ones are flagged, never
+ * compared (struct route as_path_cut). */
+#define ROUTE_ASPATH_MAX 2048
 #define ROUTE_IFACE_MAX 32
 
 struct route_nh {
@@ -39,6 +41,9 @@ struct route {
 	 * "65515 I", "12076 65020 ?", "I" for a local route.  Azure's
 	 * "65515-65020" style is converted to "65515 65020" (no origin). */
 	char as_path[ROUTE_ASPATH_MAX];
+	/* The device's AS path did not fit as_path (or its line was cut):
+	 * as_path holds the start of it and no AS-path check passes. */
+	bool as_path_cut;
 	struct fd_addr from;		/* BGP peer the path was learned from */
 	long long age_s;
 	unsigned n_nh;
@@ -135,7 +140,8 @@ int prefixes_check(const struct prefix_expect *e, const struct route_set *s,
 /* Normalise an AS path for comparison: fold whitespace, strip Junos'
  * "AS path: " prefix and aggregator/atomic noise, map Azure's "a-b-c" to
  * "a b c".  Writes to out. */
-void as_path_normalise(const char *in, char *out, size_t len);
+/* False when in did not fit out (out then holds its start). */
+bool as_path_normalise(const char *in, char *out, size_t len);
 
 /* fnmatch(3)-style glob for interface names. */
 bool iface_glob_match(const char *glob, const char *name);

@@ -148,8 +148,8 @@ azure_gateway_routes(const json_t *values, struct route_set *out,
 		/* origin: EBgp, IBgp, Igp, Network (AZURE-REST.md §5.1). */
 		snprintf(r.protocol, sizeof(r.protocol), "%s", jstr(v,
 		    "origin"));
-		as_path_normalise(jstr(v, "asPath"), r.as_path,
-		    sizeof(r.as_path));
+		r.as_path_cut = !as_path_normalise(jstr(v, "asPath"),
+		    r.as_path, sizeof(r.as_path));
 		addr_from(v, "sourcePeer", &r.from);
 		snprintf(r.table, sizeof(r.table), "%s", jstr(v,
 		    "localAddress"));
@@ -189,8 +189,8 @@ azure_table_routes(const json_t *values, struct route_set *out,
 			return fd_error_prefix(err, "route table entry %zu", i);
 		}
 		snprintf(r.protocol, sizeof(r.protocol), "BGP");
-		as_path_normalise(jstr(v, "path"), r.as_path,
-		    sizeof(r.as_path));
+		r.as_path_cut = !as_path_normalise(jstr(v, "path"),
+		    r.as_path, sizeof(r.as_path));
 		if (lp[0] != '\0')
 			r.local_pref = strtoll(lp, NULL, 10);
 		r.active = true;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "junos.h"
+#include "log.h"
 #include "junos_parse.h"
 #include "transport/ssh.h"
 
@@ -202,6 +203,16 @@ junos_close(void *ctx)
 	ssh_close(c->ssh);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
+}
+
+/* The core is waiting: keep the session alive (transport/ssh.h). */
+static void
+junos_idle(void *ctx)
+{
+	struct junos_ctx *c = ctx;
+
+	if (c != NULL)
+		ssh_idle(c->ssh);
 }
 
 /* Run one command; connects on first use and after a dropped session. */
@@ -624,7 +635,65 @@ p_text_trace(const char *b, size_t n, void *o, struct fd_error *e)
 	return rc;
 }
 
-static const struct junos_parsers parse_trace = { NULL, NULL, p_text_trace };
+/*
+ * Run the traceroute and parse it.  A trace that outlives its command
+ * timeout (the device waits longer than the spec says, or the path has
+ * more silent hops than ttl allows for) keeps the hops it printed: the
+ * output so far is parsed, the cut-off line dropped, and the trace ends
+ * there, not reached.  Only a trace with no hop at all is an error.
+ */
+static int
+junos_trace_exec(struct junos_ctx *c, const char *cmd, struct trace_out *t,
+    struct fd_error *err)
+{
+	struct ssh_result res;
+	char first[160];
+	const char *nl;
+	size_t n;
+	int rc;
+
+	if (c->ssh == NULL && (rc = ssh_open(&c->cfg, &c->ssh, err)) < 0)
+		return rc;
+	rc = ssh_exec_partial(c->ssh, cmd, &res, err);
+	if (rc == -ECONNRESET || rc == -ENOTCONN) {
+		ssh_close(c->ssh);
+		c->ssh = NULL;
+	}
+	if (rc < 0)
+		return rc;
+	if (res.timed_out) {
+		/* The session was dropped mid-command; the next command
+		 * opens a new one.  The last line may be cut mid-hop. */
+		ssh_close(c->ssh);
+		c->ssh = NULL;
+		nl = memrchr(res.out, '\n', res.out_len);
+		n = nl != NULL ? (size_t)(nl - res.out) + 1 : 0;
+		res.out[n] = '\0';
+		res.out_len = n;
+		rc = p_text_trace(res.out, res.out_len, t, err);
+		if (rc == 0)
+			t->out->truncated = true;
+		if (rc == 0 && t->out->n == 0)
+			rc = fd_error_set(err, -ETIMEDOUT, "timed out before "
+			    "the first hop");
+		else if (rc == 0)
+			log_warn("%s: %s: timed out after %u hops; kept the "
+			    "hops answered so far", c->cfg.name, cmd,
+			    t->out->n);
+		ssh_result_done(&res);
+		return rc;
+	}
+	if (res.exit_status != 0 || junos_rejected(&res)) {
+		junos_first_words(res.out[0] ? res.out : res.errout, first,
+		    sizeof(first));
+		ssh_result_done(&res);
+		return fd_error_set(err, -EPROTO, "device rejected the command "
+		    "(exit %d): %s", res.exit_status, first);
+	}
+	rc = p_text_trace(res.out, res.out_len, t, err);
+	ssh_result_done(&res);
+	return rc;
+}
 
 static int
 junos_traceroute(void *ctx, const struct fd_addr *to, const char *instance,
@@ -648,7 +717,7 @@ junos_traceroute(void *ctx, const struct fd_addr *to, const char *instance,
 	    c->cfg.trace_max_ttl);
 	old = ssh_set_command_timeout(c->ssh, want > c->cfg.command_timeout_ms ?
 	    want : c->cfg.command_timeout_ms);
-	rc = junos_ask(c, cmd, &parse_trace, &t, err);
+	rc = junos_trace_exec(c, cmd, &t, err);
 	if (c->ssh != NULL)
 		ssh_set_command_timeout(c->ssh, old);
 	return rc < 0 ? junos_fail(c, cmd, rc, err) : 0;
@@ -664,5 +733,6 @@ const struct device_ops junos_device_ops = {
 	.received = junos_received,
 	.bgp_summary = junos_bgp_summary,
 	.traceroute = junos_traceroute,
+	.idle = junos_idle,
 	.close = junos_close,
 };

@@ -163,7 +163,7 @@ static int
 json_rt(json_t *rt, const char *table, struct route_set *tmp, size_t *skipped,
     struct fd_error *err)
 {
-	char dest[128], tag[8], buf[ROUTE_ASPATH_MAX], from[64];
+	char dest[128], tag[8], from[64];
 	struct fd_prefix pfx;
 	json_t *e, *nh, *age;
 	size_t i, j;
@@ -194,10 +194,9 @@ json_rt(json_t *rt, const char *table, struct route_set *tmp, size_t *skipped,
 		r.preference = (long)jnum(e, "preference");
 		r.local_pref = jnum(e, "local-preference");
 		r.med = jnum(e, "med");
-		if (jtext(e, "as-path") != NULL) {
-			jcopy(e, "as-path", buf, sizeof(buf));
-			junos_as_path_clean(buf, r.as_path, sizeof(r.as_path));
-		}
+		if (jtext(e, "as-path") != NULL)
+			r.as_path_cut = !junos_as_path_clean(jtext(e,
+			    "as-path"), r.as_path, sizeof(r.as_path));
 		jcopy(e, "learned-from", from, sizeof(from));
 		if (from[0] == '\0')
 			jcopy(e, "gateway", from, sizeof(from));

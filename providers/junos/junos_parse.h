@@ -79,7 +79,8 @@ int junos_text_traceroute_monitor(const char *buf, size_t len,
 long long junos_age_parse(const char *s);
 /* "AS path: (65151 65000) I, validation-state: unverified" ->
  * "(65151 65000) I". */
-void junos_as_path_clean(const char *in, char *out, size_t len);
+/* False when the path did not fit out (out then holds its start). */
+bool junos_as_path_clean(const char *in, char *out, size_t len);
 /* Does a reply say the CLI did not accept the command ("syntax error",
  * "unknown command", "invalid argument")? */
 bool junos_reply_rejected(const char *buf);

@@ -5,7 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define JUNOS_LINE_MAX 1024
+/* Longer than any line Junos prints but an AS path of 200 four-byte ASNs
+ * in "show route ... detail" (ROUTE_ASPATH_MAX); longer lines are cut and
+ * flagged. */
+#define JUNOS_LINE_MAX 4096
 
 /* Iterate over the lines of a buffer that need not be NUL-terminated.
  * Copies each line (without "\r\n", cut at JUNOS_LINE_MAX - 1) into
@@ -14,6 +17,7 @@ struct junos_lines {
 	const char *p, *end;
 	char line[JUNOS_LINE_MAX];
 	size_t len;			/* of line */
+	bool cut;			/* line was longer than JUNOS_LINE_MAX-1 */
 };
 
 void junos_lines_init(struct junos_lines *it, const char *buf, size_t len);

@@ -261,8 +261,8 @@ junos_text_routes(const char *buf, size_t len, struct route_set *out,
 		if (!st.have_route)
 			continue;
 		if (junos_starts(s, "AS path:")) {
-			junos_as_path_clean(s, st.cur.as_path,
-			    sizeof(st.cur.as_path));
+			st.cur.as_path_cut = !junos_as_path_clean(s,
+			    st.cur.as_path, sizeof(st.cur.as_path)) || it.cut;
 			continue;
 		}
 		if (rt_is_nh_keyword(s))
@@ -291,15 +291,18 @@ struct bgpcols {
 	size_t lp_width;	/* Lclpref column minus MED column */
 };
 
+/* Columns of one row: next hop, MED, local-pref, the AS path's ASNs. */
+#define BGPRT_TOK_MAX 512
+
 static int
 bgprt_row(struct bgpcols *cols, const char *table, const struct fd_prefix *pfx,
     bool active, char *line, size_t base, struct route *r)
 {
-	char *tok[64];
-	size_t col[64], n, i, group_start, nh_end, medcol, lpcol;
+	char *tok[BGPRT_TOK_MAX];
+	size_t col[BGPRT_TOK_MAX], n, i, o, group_start, nh_end, medcol, lpcol;
 	long long v;
 
-	n = junos_split(line, tok, col, 64);
+	n = junos_split(line, tok, col, BGPRT_TOK_MAX);
 	if (n < 2)
 		return -1;
 	route_init(r);
@@ -321,10 +324,16 @@ bgprt_row(struct bgpcols *cols, const char *table, const struct fd_prefix *pfx,
 		group_start--;
 	if (group_start < 1)
 		return -1;
-	for (i = group_start; i < n; i++)
-		snprintf(r->as_path + strlen(r->as_path),
-		    sizeof(r->as_path) - strlen(r->as_path), "%s%s",
-		    i > group_start ? " " : "", tok[i]);
+	/* A row with more tokens than fit was cut: so is its AS path. */
+	r->as_path_cut = n == BGPRT_TOK_MAX;
+	for (i = group_start, o = 0; i < n && !r->as_path_cut; i++) {
+		o += (size_t)snprintf(r->as_path + o, sizeof(r->as_path) - o,
+		    "%s%s", i > group_start ? " " : "", tok[i]);
+		if (o >= sizeof(r->as_path)) {
+			r->as_path[sizeof(r->as_path) - 1] = '\0';
+			r->as_path_cut = true;
+		}
+	}
 	/* Numbers between the next hop and the AS path: MED and Lclpref,
 	 * either may be blank.  Give a lone number to the nearer column. */
 	nh_end = base + col[0] + strlen(tok[0]);
@@ -449,6 +458,8 @@ junos_text_bgp_routes(const char *buf, size_t len, struct route_set *out,
 			    nlines);
 			break;
 		}
+		if (it.cut)
+			r.as_path_cut = true;
 		rc = route_set_add(&tmp, &r);
 	}
 	if (rc == 0 && !have_header)

@@ -29,7 +29,8 @@ junos_lines_next(struct junos_lines *it)
 	if (nl == NULL)
 		nl = it->end;
 	n = (size_t)(nl - it->p);
-	if (n >= JUNOS_LINE_MAX)
+	it->cut = n >= JUNOS_LINE_MAX;
+	if (it->cut)
 		n = JUNOS_LINE_MAX - 1;
 	memcpy(it->line, it->p, n);
 	/* FORMATS.md rule 0.1: strip CR; NUL bytes end the line. */
@@ -149,39 +150,53 @@ junos_is_origin(const char *t)
 	    strcmp(t, "?") == 0 || strcmp(t, "Incomplete") == 0;
 }
 
-void
+/* One whitespace-separated token of [p, end): sets *t past it. */
+static size_t
+as_tok(const char **p, const char *end, const char **t)
+{
+	while (*p < end && isspace((unsigned char)**p))
+		(*p)++;
+	*t = *p;
+	while (*t < end && !isspace((unsigned char)**t))
+		(*t)++;
+	return (size_t)(*t - *p);
+}
+
+bool
 junos_as_path_clean(const char *in, char *out, size_t len)
 {
-	char tmp[ROUTE_ASPATH_MAX], *tok[64], *c;
-	size_t n, i, last = 0, o = 0;
-	bool have = false;
+	const char *p, *t, *end, *stop = NULL;
+	char one[16];
+	size_t n, o = 0;
 
 	if (len == 0)
-		return;
+		return false;
 	out[0] = '\0';
 	in = junos_skip_ws(in ? in : "");
 	if (junos_starts(in, "AS path:"))
 		in += 8;
-	snprintf(tmp, sizeof(tmp), "%s", in);
 	/* Detail output runs on over several lines (Aggregator, Recorded);
 	 * brief text appends ", validation-state: ...". */
-	tmp[strcspn(tmp, "\n,")] = '\0';
-	n = junos_split(tmp, tok, NULL, 64);
-	for (i = 0; i < n; i++)
-		if (junos_is_origin(tok[i])) {
-			last = i;
-			have = true;
-		}
-	/* Drop notes after the origin: "I  (Originator)", "(Atomic)". */
-	if (have)
-		n = last + 1;
-	for (i = 0; i < n; i++) {
-		c = tok[i];
-		o += (size_t)snprintf(out + o, o < len ? len - o : 0, "%s%s",
-		    i ? " " : "", c);
-		if (o >= len)
-			break;
+	end = in + strcspn(in, "\n,");
+	/* The last origin ends the path: notes after it ("I  (Originator)",
+	 * "(Atomic)") are dropped. */
+	for (p = in; (n = as_tok(&p, end, &t)) > 0; p = t) {
+		snprintf(one, sizeof(one), "%.*s", (int)n, p);
+		if (n < sizeof(one) && junos_is_origin(one))
+			stop = t;
 	}
+	if (stop != NULL)
+		end = stop;
+	for (p = in; (n = as_tok(&p, end, &t)) > 0; p = t) {
+		if (o + (o ? 1 : 0) + n >= len)
+			return false;
+		if (o)
+			out[o++] = ' ';
+		memcpy(out + o, p, n);
+		o += n;
+		out[o] = '\0';
+	}
+	return true;
 }
 
 bool

@@ -3,6 +3,7 @@
  * bounds every blocking call).  The overall command deadline is enforced by
  * lowering that timeout to the time left before each read.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -20,7 +21,9 @@
 #include <unistd.h>
 
 #include <libssh2.h>
+#include <openssl/evp.h>
 
+#include "knownhosts.h"
 #include "ssh.h"
 
 /* A runaway command must not eat the host's memory. */
@@ -37,6 +40,10 @@ struct ssh_conn {
 	unsigned command_timeout_ms;
 	unsigned keepalive_s;
 	struct ssh_jump *jump;		/* NULL: direct TCP */
+	/* What ssh_open() was given, for the one reconnect of ssh_exec()
+	 * (file names and variable names only: no secret is kept). */
+	struct device_cfg cfg;
+	unsigned reconnects;
 };
 
 /*
@@ -237,27 +244,6 @@ ssh_tcp_connect(const struct device_cfg *cfg, unsigned port, int *out,
 	return 0;
 }
 
-static int
-ssh_knownhost_keytype(int type)
-{
-	switch (type) {
-	case LIBSSH2_HOSTKEY_TYPE_RSA:
-		return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
-	case LIBSSH2_HOSTKEY_TYPE_DSS:
-		return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
-		return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
-		return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
-		return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
-	case LIBSSH2_HOSTKEY_TYPE_ED25519:
-		return LIBSSH2_KNOWNHOST_KEY_ED25519;
-	default:
-		return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
-	}
-}
-
 static void
 ssh_known_hosts_path(const struct device_cfg *cfg, char *buf, size_t len)
 {
@@ -271,82 +257,155 @@ ssh_known_hosts_path(const struct device_cfg *cfg, char *buf, size_t len)
 	snprintf(buf, len, "%s/.ssh/known_hosts", home ? home : "");
 }
 
+/*
+ * The host-key algorithms to propose before the handshake, as OpenSSH
+ * does (sshconnect2.c order_hostkeyalgs()): those whose key type
+ * known_hosts holds for this host first.  Without this libssh2 1.10
+ * proposes ECDSA first (hostkey.c hostkey_methods[]), the server presents
+ * its ECDSA key, and a host recorded with its ed25519 key (what ssh(1) and
+ * "ssh-keyscan -t ed25519" record) looks unknown.  The base order is
+ * OpenSSH 9.2's default (myproposal.h KEX_DEFAULT_PK_ALG, certificates
+ * left out), then whatever else this libssh2 supports (ssh-rsa, ssh-dss).
+ */
+static void
+ssh_hostkey_prefs(LIBSSH2_SESSION *s, const struct kh_set *known)
+{
+	static const char *const openssh[] = {
+		"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+		"ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256",
+	};
+	const char **algs = NULL;
+	char avail[1024], pref[1024];
+	size_t o = 0, i;
+	int n, j;
+
+	n = libssh2_session_supported_algs(s, LIBSSH2_METHOD_HOSTKEY, &algs);
+	if (n <= 0)
+		return;
+	avail[0] = '\0';
+	for (i = 0; i < sizeof(openssh) / sizeof(openssh[0]); i++)
+		for (j = 0; j < n; j++)
+			if (strcmp(algs[j], openssh[i]) == 0 &&
+			    o + strlen(algs[j]) + 2 < sizeof(avail))
+				o += (size_t)snprintf(avail + o,
+				    sizeof(avail) - o, ",%s", algs[j]);
+	for (j = 0; j < n; j++) {
+		bool seen = false;
+
+		for (i = 0; i < sizeof(openssh) / sizeof(openssh[0]); i++)
+			seen = seen || strcmp(algs[j], openssh[i]) == 0;
+		if (!seen && o + strlen(algs[j]) + 2 < sizeof(avail))
+			o += (size_t)snprintf(avail + o, sizeof(avail) - o,
+			    ",%s", algs[j]);
+	}
+	libssh2_free(s, algs);
+	if (o > 0 && kh_order_algs(known, avail + 1, pref, sizeof(pref)) > 0)
+		libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, pref);
+}
+
+/* The key type a host-key blob names (RFC 4253 6.6: string type, ...). */
+static void
+ssh_blob_type(const char *blob, size_t len, char *buf, size_t buflen)
+{
+	const unsigned char *b = (const unsigned char *)blob;
+	uint32_t n;
+
+	snprintf(buf, buflen, "unknown");
+	if (len < 4)
+		return;
+	n = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+	if (n == 0 || n > len - 4 || n >= buflen)
+		return;
+	memcpy(buf, blob + 4, n);
+	buf[n] = '\0';
+}
+
+/* The other key types known_hosts holds for the host: "ssh-ed25519". */
+static void
+ssh_known_types(const struct kh_set *k, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < k->n; i++) {
+		if (k->v[i].marker != KH_PLAIN || strstr(buf, k->v[i].type))
+			continue;
+		if (o + strlen(k->v[i].type) + 2 >= len)
+			break;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "",
+		    k->v[i].type);
+	}
+}
+
+/*
+ * Judge the key the server presented against the entries known_hosts
+ * holds for the host (loaded before the handshake), as sshconnect.c
+ * check_host_key() does with StrictHostKeyChecking yes, or accept-new
+ * when cfg->accept_new_host_key.
+ */
 static int
 ssh_check_host_key(struct ssh_conn *c, const struct device_cfg *cfg,
-    struct fd_error *err)
+    const struct kh_set *known, const char *name, struct fd_error *err)
 {
-	LIBSSH2_KNOWNHOSTS *kh = NULL;
-	struct libssh2_knownhost *found = NULL;
+	const struct kh_entry *e = NULL;
 	const char *key, *hash;
-	char path[PATH_MAX], fp[64], name[300];
+	char path[PATH_MAX], fp[64], type[64], others[128], ca[80];
+	char *b64 = NULL;
 	size_t keylen;
-	int type, rc, ret;
+	int ktype, ret;
 
-	key = libssh2_session_hostkey(c->session, &keylen, &type);
+	key = libssh2_session_hostkey(c->session, &keylen, &ktype);
 	hash = libssh2_hostkey_hash(c->session, LIBSSH2_HOSTKEY_HASH_SHA256);
 	if (key == NULL || hash == NULL)
 		return ssh_error(c->session, LIBSSH2_ERROR_HOSTKEY_INIT,
 		    "host key", err);
 	ssh_fingerprint_str((const unsigned char *)hash, fp, sizeof(fp));
-
-	kh = libssh2_knownhost_init(c->session);
-	if (kh == NULL)
-		return fd_error_set(err, -ENOMEM, "known_hosts: out of memory");
+	ssh_blob_type(key, keylen, type, sizeof(type));
 	ssh_known_hosts_path(cfg, path, sizeof(path));
-	rc = libssh2_knownhost_readfile(kh, path,
-	    LIBSSH2_KNOWNHOST_FILE_OPENSSH);
-	if (rc < 0 && access(path, F_OK) == 0) {
-		ret = fd_error_set(err, -EIO, "known_hosts %s: unreadable",
-		    path);
-		goto out;
-	}
+	b64 = malloc(4 * ((keylen + 2) / 3) + 1);
+	if (b64 == NULL)
+		return fd_error_set(err, -ENOMEM, "host key: out of memory");
+	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)key,
+	    (int)keylen);
+	ca[0] = '\0';
+	if (kh_count_ca(known) > 0)
+		snprintf(ca, sizeof(ca), "; its @cert-authority lines are "
+		    "not supported (host certificates)");
 
-	rc = libssh2_knownhost_checkp(kh, c->host, (int)c->port, key, keylen,
-	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW,
-	    &found);
-	switch (rc) {
-	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+	switch (kh_check(known, type, b64, &e)) {
+	case KH_OK:
 		ret = 0;
 		break;
-	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
-		ret = fd_error_set(err, -EACCES,
-		    "host key of %s port %u CHANGED (now %s); not in %s - "
-		    "refusing", c->host, c->port, fp, path);
+	case KH_REVOKED_KEY:
+		/* Typed for the core: a revoked (-EKEYREVOKED) or changed
+		 * (-EKEYREJECTED) key is a finding about the device; an
+		 * unknown one (-ENOKEY) means it could not be checked. */
+		ret = fd_error_set(err, -EKEYREVOKED, "host key of %s port %u "
+		    "(%s %s) is marked @revoked in %s line %u - refusing",
+		    c->host, c->port, type, fp, path, e->line);
 		break;
-	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+	case KH_CHANGED:
+		ret = fd_error_set(err, -EKEYREJECTED, "host key of %s port %u "
+		    "CHANGED (now %s %s): %s line %u has another %s key - "
+		    "refusing%s", c->host, c->port, type, fp, path, e->line,
+		    type, ca);
+		break;
+	case KH_NEW:
+	default:
+		ssh_known_types(known, others, sizeof(others));
 		if (!cfg->accept_new_host_key) {
-			ret = fd_error_set(err, -EACCES,
-			    "host key of %s port %u unknown (%s); add it to "
-			    "%s or allow new host keys", c->host, c->port, fp,
-			    path);
+			ret = fd_error_set(err, -ENOKEY, "host key of %s port "
+			    "%u unknown (%s %s)%s%s; add it to %s or allow "
+			    "new host keys%s", c->host, c->port, type, fp,
+			    others[0] ? ": known_hosts has only " : "",
+			    others, path, ca);
 			break;
 		}
-		/* OpenSSH writes "[host]:port" for a non-default port. */
-		if (c->port == 22)
-			snprintf(name, sizeof(name), "%s", c->host);
-		else
-			snprintf(name, sizeof(name), "[%s]:%u", c->host,
-			    c->port);
-		rc = libssh2_knownhost_addc(kh, name, NULL, key, keylen,
-		    NULL, 0, LIBSSH2_KNOWNHOST_TYPE_PLAIN |
-		    LIBSSH2_KNOWNHOST_KEYENC_RAW | ssh_knownhost_keytype(type),
-		    NULL);
-		if (rc == 0)
-			rc = libssh2_knownhost_writefile(kh, path,
-			    LIBSSH2_KNOWNHOST_FILE_OPENSSH);
-		if (rc != 0)
-			ret = fd_error_set(err, -EIO,
-			    "known_hosts %s: cannot add %s", path, fp);
-		else
-			ret = 0;
-		break;
-	default:
-		ret = fd_error_set(err, -EIO, "known_hosts %s: check failed",
-		    path);
+		ret = kh_append(path, name, type, b64, err);
 		break;
 	}
-out:
-	libssh2_knownhost_free(kh);
+	free(b64);
 	return ret;
 }
 
@@ -368,8 +427,116 @@ ssh_read_secret(const char *path, char *buf, size_t len, struct fd_error *err)
 	return 0;
 }
 
+/* Read the big-endian length-prefixed string at *p (RFC 4251 5). */
+static bool
+ssh_get_string(const unsigned char **p, const unsigned char *end,
+    const unsigned char **s, uint32_t *n)
+{
+	if (end - *p < 4)
+		return false;
+	*n = (uint32_t)(*p)[0] << 24 | (uint32_t)(*p)[1] << 16 |
+	    (uint32_t)(*p)[2] << 8 | (*p)[3];
+	*p += 4;
+	if ((size_t)(end - *p) < *n)
+		return false;
+	*s = *p;
+	*p += *n;
+	return true;
+}
+
+/*
+ * The key type of a private key file, without its passphrase: the .pub
+ * next to it, the PEM header, or the public key that an OpenSSH-format
+ * file keeps unencrypted (PROTOCOL.key: "openssh-key-v1\0", cipher, kdf,
+ * kdf options, number of keys, public key).  "" when unknown.
+ */
+static void
+ssh_keyfile_type(const char *path, char *buf, size_t len)
+{
+	static const char begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
+	char pub[PATH_MAX + 8], *text = NULL, *b64 = NULL, *p;
+	unsigned char *bin = NULL;
+	const unsigned char *q, *end, *s;
+	uint32_t n;
+	FILE *f;
+	size_t tn = 0, bn = 0;
+	int dn, i;
+
+	buf[0] = '\0';
+	snprintf(pub, sizeof(pub), "%s.pub", path);
+	if ((f = fopen(pub, "re")) != NULL) {
+		char word[64];
+
+		if (fscanf(f, "%63s", word) == 1)
+			snprintf(buf, len, "%s", word);
+		fclose(f);
+		if (buf[0] != '\0')
+			return;
+	}
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	text = calloc(1, 65536);
+	if (text != NULL)
+		tn = fread(text, 1, 65535, f);
+	fclose(f);
+	if (text == NULL)
+		return;
+	text[tn] = '\0';
+	if (strstr(text, "-----BEGIN RSA PRIVATE KEY-----") != NULL)
+		snprintf(buf, len, "ssh-rsa");
+	else if (strstr(text, "-----BEGIN EC PRIVATE KEY-----") != NULL)
+		snprintf(buf, len, "ecdsa");
+	else if (strstr(text, "-----BEGIN DSA PRIVATE KEY-----") != NULL)
+		snprintf(buf, len, "ssh-dss");
+	if (buf[0] != '\0' || (p = strstr(text, begin)) == NULL)
+		goto out;
+	b64 = malloc(tn + 1);
+	if (b64 == NULL)
+		goto out;
+	for (p += sizeof(begin) - 1; *p != '\0' && *p != '-'; p++)
+		if (!isspace((unsigned char)*p))
+			b64[bn++] = *p;
+	bn -= bn % 4;
+	bin = malloc(bn / 4 * 3 + 1);
+	if (bin == NULL || bn == 0)
+		goto out;
+	dn = EVP_DecodeBlock(bin, (unsigned char *)b64, (int)bn);
+	if (dn < 15 || memcmp(bin, "openssh-key-v1", 15) != 0)
+		goto out;
+	q = bin + 15;
+	end = bin + dn;
+	for (i = 0; i < 3; i++)		/* cipher, kdf, kdf options */
+		if (!ssh_get_string(&q, end, &s, &n))
+			goto out;
+	if (end - q < 4)
+		goto out;
+	q += 4;				/* number of keys */
+	if (ssh_get_string(&q, end, &s, &n))
+		ssh_blob_type((const char *)s, n, buf, len);
+	if (strcmp(buf, "unknown") == 0)
+		buf[0] = '\0';
+out:
+	free(text);
+	free(b64);
+	free(bin);
+}
+
+/*
+ * libssh2 before 1.11 signs with RSA keys only as "ssh-rsa" (SHA-1,
+ * RFC 4253): 1.11 added rsa-sha2-256/512 for user authentication
+ * (userauth.c _libssh2_key_sign_algorithm()).  OpenSSH 8.8 and later
+ * refuse ssh-rsa signatures by default (PubkeyAcceptedAlgorithms,
+ * release notes of 8.8), so an authorised RSA key is refused without a
+ * word.
+ */
+static bool
+ssh_rsa_sha1_only(void)
+{
+	return libssh2_version(0x010b00) == NULL;
+}
+
 static int
-ssh_auth_agent(struct ssh_conn *c, const char *user)
+ssh_auth_agent(struct ssh_conn *c, const char *user, bool *rsa)
 {
 	LIBSSH2_AGENT *agent;
 	struct libssh2_agent_publickey *id = NULL, *prev = NULL;
@@ -382,9 +549,15 @@ ssh_auth_agent(struct ssh_conn *c, const char *user)
 	    libssh2_agent_list_identities(agent) != 0)
 		goto out;
 	while (libssh2_agent_get_identity(agent, &id, prev) == 0) {
+		char type[64];
+
 		rc = libssh2_agent_userauth(agent, user, id);
 		if (rc == 0)
 			break;
+		ssh_blob_type((const char *)id->blob, id->blob_len, type,
+		    sizeof(type));
+		if (strcmp(type, "ssh-rsa") == 0)
+			*rsa = true;
 		prev = id;
 	}
 out:
@@ -393,15 +566,113 @@ out:
 	return rc;
 }
 
+/*
+ * keyboard-interactive (RFC 4256), as FreeBSD-derived sshd offers it for
+ * PAM, RADIUS and TACACS+ logins: every round of prompts calls back here.
+ * Exactly one password is given: to the first round with a single
+ * echo-off prompt (OpenSSH's PAM glue asks one prompt per round,
+ * auth-pam.c sshpam_query()).  A round with several prompts, an echoed
+ * prompt or a second prompting round after the password is a challenge
+ * (one-time password, second factor) that a batch tool cannot answer: it
+ * gets empty answers and the caller reports the prompts.  Rounds with no
+ * prompt (messages only) are acknowledged.
+ */
+struct ssh_kbd {
+	const char *password;
+	bool used;		/* the password was sent */
+	bool challenge;		/* a prompt we would not answer */
+	unsigned prompts;	/* prompts seen in all rounds */
+	char shown[96];		/* their texts, for the error */
+};
+
+static void
+ssh_kbd_cb(const char *name, int name_len, const char *instruction,
+    int instruction_len, int num_prompts,
+    const LIBSSH2_USERAUTH_KBDINT_PROMPT *prompts,
+    LIBSSH2_USERAUTH_KBDINT_RESPONSE *responses, void **abstract)
+{
+	struct ssh_kbd *k = *abstract;
+	int i;
+
+	(void)name;
+	(void)name_len;
+	(void)instruction;
+	(void)instruction_len;
+	for (i = 0; i < num_prompts; i++) {
+		size_t o = strlen(k->shown);
+
+		if (o + 8 < sizeof(k->shown))
+			snprintf(k->shown + o, sizeof(k->shown) - o, "%s\"%.*s\"",
+			    o ? ", " : "", (int)(prompts[i].length > 32 ? 32 :
+			    prompts[i].length), (const char *)prompts[i].text);
+	}
+	k->prompts += (unsigned)(num_prompts > 0 ? num_prompts : 0);
+	if (num_prompts == 1 && !prompts[0].echo && !k->used &&
+	    !k->challenge) {
+		responses[0].text = strdup(k->password);
+		responses[0].length = responses[0].text != NULL ?
+		    (unsigned)strlen(k->password) : 0;
+		k->used = true;
+		return;
+	}
+	if (num_prompts > 0)
+		k->challenge = true;
+	for (i = 0; i < num_prompts; i++) {
+		/* libssh2 frees the answers with its allocator (free()). */
+		responses[i].text = strdup("");
+		responses[i].length = 0;
+	}
+}
+
+static int
+ssh_auth_kbdint(struct ssh_conn *c, const char *user, const char *password,
+    struct ssh_kbd *k)
+{
+	void **abstract = libssh2_session_abstract(c->session);
+	void *old = *abstract;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	k->password = password;
+	*abstract = k;
+	rc = libssh2_userauth_keyboard_interactive_ex(c->session, user,
+	    (unsigned)strlen(user), ssh_kbd_cb);
+	*abstract = old;
+	k->password = NULL;
+	return rc;
+}
+
+static int
+ssh_password(const struct device_cfg *cfg, char *secret, size_t len,
+    struct fd_error *err)
+{
+	const char *v;
+
+	if (cfg->password_file[0] != '\0')
+		return ssh_read_secret(cfg->password_file, secret, len, err);
+	v = getenv(cfg->password_env);
+	if (v == NULL)
+		return fd_error_set(err, -ENOKEY, "password variable %s is "
+		    "not set", cfg->password_env);
+	snprintf(secret, len, "%s", v);
+	return 0;
+}
+
+/*
+ * Methods in this order, each only when the server offers it: ssh-agent,
+ * the key file, then the password, given to "password" or, when the
+ * server offers only "keyboard-interactive", to its password prompt.
+ */
 static int
 ssh_authenticate(struct ssh_conn *c, const struct device_cfg *cfg,
     struct fd_error *err)
 {
-	char secret[SSH_SECRET_MAX];
+	char secret[SSH_SECRET_MAX], ktype[64] = "";
 	const char *user = cfg->user[0] ? cfg->user : getenv("USER");
 	const char *methods;
+	struct ssh_kbd kbd = { 0 };
 	int rc = LIBSSH2_ERROR_AUTHENTICATION_FAILED, ret;
-	bool tried = false;
+	bool tried = false, rsa = false, pw_tried = false, have_pw;
 
 	if (user == NULL || *user == '\0')
 		user = "root";
@@ -416,7 +687,7 @@ ssh_authenticate(struct ssh_conn *c, const struct device_cfg *cfg,
 
 	if (cfg->agent && strstr(methods, "publickey") != NULL) {
 		tried = true;
-		rc = ssh_auth_agent(c, user);
+		rc = ssh_auth_agent(c, user, &rsa);
 		if (rc == 0)
 			return 0;
 	}
@@ -441,35 +712,47 @@ ssh_authenticate(struct ssh_conn *c, const struct device_cfg *cfg,
 			return 0;
 		if (rc == LIBSSH2_ERROR_FILE)
 			return ssh_error(c->session, rc, "key file", err);
+		ssh_keyfile_type(cfg->identity_file, ktype, sizeof(ktype));
+		if (strcmp(ktype, "ssh-rsa") == 0)
+			rsa = true;
 	}
-	if ((cfg->password_file[0] != '\0' || cfg->password_env[0] != '\0') &&
-	    strstr(methods, "password") != NULL) {
-		tried = true;
-		if (cfg->password_file[0] != '\0') {
-			ret = ssh_read_secret(cfg->password_file, secret,
-			    sizeof(secret), err);
-			if (ret < 0)
-				return ret;
-		} else {
-			const char *v = getenv(cfg->password_env);
-
-			if (v == NULL)
-				return fd_error_set(err, -ENOKEY,
-				    "password variable %s is not set",
-				    cfg->password_env);
-			snprintf(secret, sizeof(secret), "%s", v);
-		}
-		rc = libssh2_userauth_password_ex(c->session, user,
-		    (unsigned)strlen(user), secret,
-		    (unsigned)strlen(secret), NULL);
+	have_pw = cfg->password_file[0] != '\0' || cfg->password_env[0] != '\0';
+	if (have_pw && (strstr(methods, "password") != NULL ||
+	    strstr(methods, "keyboard-interactive") != NULL)) {
+		tried = pw_tried = true;
+		ret = ssh_password(cfg, secret, sizeof(secret), err);
+		if (ret < 0)
+			return ret;
+		if (strstr(methods, "password") != NULL)
+			rc = libssh2_userauth_password_ex(c->session, user,
+			    (unsigned)strlen(user), secret,
+			    (unsigned)strlen(secret), NULL);
+		else
+			rc = ssh_auth_kbdint(c, user, secret, &kbd);
 		explicit_bzero(secret, sizeof(secret));
-		if (rc == 0)
+		if (rc == 0 && !kbd.challenge)
 			return 0;
+		if (kbd.challenge) {
+			ret = fd_error_set(err, -EACCES, "%s@%s: keyboard-"
+			    "interactive asked more than one password (%u "
+			    "prompts: %s): one-time passwords and second "
+			    "factors cannot be answered by a batch tool; use "
+			    "a key or a password-only login", user, c->host,
+			    kbd.prompts, kbd.shown);
+			return ret;
+		}
 	}
 	if (!tried)
 		return fd_error_set(err, -EACCES,
 		    "no usable authentication for %s@%s (server offers %s)",
 		    user, c->host, methods);
+	if (rsa && !pw_tried && ssh_rsa_sha1_only() && rc != 0 &&
+	    rc != LIBSSH2_ERROR_SOCKET_RECV && rc != LIBSSH2_ERROR_TIMEOUT &&
+	    rc != LIBSSH2_ERROR_SOCKET_DISCONNECT)
+		return fd_error_set(err, -EACCES, "%s@%s: the RSA key was "
+		    "refused: libssh2 %s signs RSA keys with SHA-1 (ssh-rsa), "
+		    "which OpenSSH 8.8 and later refuse; use an ed25519 or "
+		    "ECDSA key", user, c->host, libssh2_version(0));
 	ret = ssh_error(c->session, rc, "authentication", err);
 	fd_error_prefix(err, "%s@%s", user, c->host);
 	return ret;
@@ -527,6 +810,13 @@ ssh_jump_pump(void *arg)
 			} else if (n < 0 && n != LIBSSH2_ERROR_EAGAIN) {
 				break;
 			}
+		}
+		/* The jump session idles as long as the device session
+		 * does: keep it alive too (sent only when due). */
+		{
+			int next;
+
+			libssh2_keepalive_send(j->conn->session, &next);
 		}
 		/* Us -> device. */
 		pfd[0].fd = j->sock;
@@ -669,6 +959,82 @@ ssh_jump_free(struct ssh_jump *j)
 	free(j);
 }
 
+/* Drop the transport of c (session, socket, jump host) without a word
+ * to the server: it is gone or in an unknown state. */
+static void
+ssh_drop(struct ssh_conn *c)
+{
+	if (c->session != NULL) {
+		/* Shut the socket first: libssh2_session_free() then fails
+		 * its goodbye messages at once and frees everything (in
+		 * non-blocking mode it would return EAGAIN and free
+		 * nothing). */
+		if (c->fd >= 0)
+			shutdown(c->fd, SHUT_RDWR);
+		libssh2_session_set_blocking(c->session, 1);
+		libssh2_session_set_timeout(c->session, 500);
+		libssh2_session_free(c->session);
+		c->session = NULL;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	ssh_jump_free(c->jump);
+	c->jump = NULL;
+}
+
+/* Connect, check the host key, authenticate: everything ssh_open() and
+ * the reconnect of ssh_exec() do. */
+static int
+ssh_connect(struct ssh_conn *c, struct fd_error *err)
+{
+	const struct device_cfg *cfg = &c->cfg;
+	struct kh_set known = { 0 };
+	char path[PATH_MAX], name[300];
+	int rc;
+
+	/* The known keys are read before the handshake: they decide which
+	 * host-key algorithms to propose. */
+	ssh_known_hosts_path(cfg, path, sizeof(path));
+	kh_name(c->host, c->port, name, sizeof(name));
+	rc = kh_load(path, name, &known, err);
+	if (rc < 0)
+		return rc;
+	if (cfg->jump_host[0] != '\0')
+		rc = ssh_jump_open(cfg, c->port, &c->jump, &c->fd, err);
+	else
+		rc = ssh_tcp_connect(cfg, c->port, &c->fd, err);
+	if (rc < 0)
+		goto out;
+	c->session = libssh2_session_init();
+	if (c->session == NULL) {
+		rc = fd_error_set(err, -ENOMEM, "libssh2 session: no memory");
+		goto out;
+	}
+	libssh2_session_set_blocking(c->session, 1);
+	libssh2_session_set_timeout(c->session,
+	    cfg->connect_timeout_ms ? cfg->connect_timeout_ms : 10000);
+	ssh_hostkey_prefs(c->session, &known);
+	rc = libssh2_session_handshake(c->session, c->fd);
+	if (rc != 0) {
+		rc = ssh_error(c->session, rc, "SSH handshake", err);
+		goto out;
+	}
+	rc = ssh_check_host_key(c, cfg, &known, name, err);
+	if (rc < 0)
+		goto out;
+	rc = ssh_authenticate(c, cfg, err);
+	if (rc < 0)
+		goto out;
+	if (c->keepalive_s > 0)
+		libssh2_keepalive_config(c->session, 1, c->keepalive_s);
+out:
+	kh_set_done(&known);
+	if (rc < 0)
+		ssh_drop(c);
+	return rc;
+}
+
 int
 ssh_open(const struct device_cfg *cfg, struct ssh_conn **out,
     struct fd_error *err)
@@ -684,44 +1050,19 @@ ssh_open(const struct device_cfg *cfg, struct ssh_conn **out,
 	if (c == NULL)
 		return fd_error_set(err, -ENOMEM, "out of memory");
 	c->fd = -1;
+	c->cfg = *cfg;
 	snprintf(c->host, sizeof(c->host), "%s", cfg->host);
 	c->port = cfg->port ? cfg->port : 22;
 	c->command_timeout_ms = cfg->command_timeout_ms ?
 	    cfg->command_timeout_ms : 60000;
 	c->keepalive_s = cfg->keepalive_s;
-
-	if (cfg->jump_host[0] != '\0')
-		rc = ssh_jump_open(cfg, c->port, &c->jump, &c->fd, err);
-	else
-		rc = ssh_tcp_connect(cfg, c->port, &c->fd, err);
-	if (rc < 0)
-		goto fail;
-	c->session = libssh2_session_init();
-	if (c->session == NULL) {
-		rc = fd_error_set(err, -ENOMEM, "libssh2 session: no memory");
-		goto fail;
+	rc = ssh_connect(c, err);
+	if (rc < 0) {
+		ssh_close(c);
+		return rc;
 	}
-	libssh2_session_set_blocking(c->session, 1);
-	libssh2_session_set_timeout(c->session,
-	    cfg->connect_timeout_ms ? cfg->connect_timeout_ms : 10000);
-	rc = libssh2_session_handshake(c->session, c->fd);
-	if (rc != 0) {
-		rc = ssh_error(c->session, rc, "SSH handshake", err);
-		goto fail;
-	}
-	rc = ssh_check_host_key(c, cfg, err);
-	if (rc < 0)
-		goto fail;
-	rc = ssh_authenticate(c, cfg, err);
-	if (rc < 0)
-		goto fail;
-	if (c->keepalive_s > 0)
-		libssh2_keepalive_config(c->session, 1, c->keepalive_s);
 	*out = c;
 	return 0;
-fail:
-	ssh_close(c);
-	return rc;
 }
 
 struct ssh_buf {
@@ -839,9 +1180,9 @@ ssh_read_all(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, struct ssh_buf *o,
 	}
 }
 
-int
-ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
-    struct fd_error *err)
+static int
+ssh_exec_once(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
+    bool partial, struct fd_error *err)
 {
 	LIBSSH2_CHANNEL *ch = NULL;
 	struct ssh_buf o = { 0 }, e = { 0 };
@@ -871,6 +1212,14 @@ ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 			break;
 	if (rc == 0)
 		rc = ssh_read_all(c, ch, &o, &e, deadline);
+	if (rc == LIBSSH2_ERROR_TIMEOUT && partial) {
+		/* What the command printed before its time ran out (a device
+		 * traceroute still waiting on silent hops): the caller keeps
+		 * it.  The channel is mid-command: drop the session. */
+		broken = true;
+		rc = 0;
+		goto done;
+	}
 	if (rc == 0)
 		while ((rc = libssh2_channel_close(ch)) ==
 		    LIBSSH2_ERROR_EAGAIN)
@@ -887,19 +1236,25 @@ ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 		broken = ret == -ETIMEDOUT || ret == -ECONNRESET;
 		goto out;
 	}
+done:
 	if (ssh_buf_add(&o, "", 0) < 0 || ssh_buf_add(&e, "", 0) < 0) {
 		ret = fd_error_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
 	memset(out, 0, sizeof(*out));
-	out->exit_status = libssh2_channel_get_exit_status(ch);
-	if (libssh2_channel_get_exit_signal(ch, &sig, &siglen, NULL, NULL,
-	    NULL, NULL) == 0 && sig != NULL) {
-		snprintf(out->exit_signal, sizeof(out->exit_signal), "%s",
-		    sig);
+	if (broken) {
+		out->timed_out = true;
 		out->exit_status = -1;
+	} else {
+		out->exit_status = libssh2_channel_get_exit_status(ch);
+		if (libssh2_channel_get_exit_signal(ch, &sig, &siglen, NULL,
+		    NULL, NULL, NULL) == 0 && sig != NULL) {
+			snprintf(out->exit_signal, sizeof(out->exit_signal),
+			    "%s", sig);
+			out->exit_status = -1;
+		}
+		free(sig);
 	}
-	free(sig);
 	out->out = o.p;
 	out->out_len = o.n;
 	out->errout = e.p;
@@ -911,18 +1266,8 @@ out:
 		/* Timed out or dropped: the session is in an unknown state
 		 * and closing the channel politely could block.  Drop it all
 		 * (libssh2_session_free frees the channel too); the next
-		 * exec fails fast with -ENOTCONN. */
-		/* Shut the socket first: libssh2_session_free() then fails
-		 * its goodbye messages at once and frees everything (in
-		 * non-blocking mode it would return EAGAIN and free
-		 * nothing). */
-		shutdown(c->fd, SHUT_RDWR);
-		libssh2_session_set_blocking(c->session, 1);
-		libssh2_session_set_timeout(c->session, 500);
-		libssh2_session_free(c->session);
-		c->session = NULL;
-		close(c->fd);
-		c->fd = -1;
+		 * exec reconnects. */
+		ssh_drop(c);
 	} else {
 		if (ch != NULL)
 			while (libssh2_channel_free(ch) ==
@@ -934,6 +1279,92 @@ out:
 	free(o.p);
 	free(e.p);
 	return ret;
+}
+
+/*
+ * Every command this transport runs is read-only ("show ...",
+ * "traceroute ..."), so a command whose connection dropped (device
+ * rebooted its sshd, a firewall forgot an idle flow) is run again once on
+ * a new connection, host key checked again.  A second drop is an error
+ * naming the device.  A timeout is not retried: the command itself is
+ * slow, and running it again would double the wait.
+ */
+static int
+ssh_exec_mode(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
+    bool partial, struct fd_error *err)
+{
+	char first[FD_ERROR_MSG], who[320];
+	int rc;
+
+	if (c == NULL)
+		return fd_error_set(err, -ENOTCONN, "not connected");
+	rc = c->session != NULL ? ssh_exec_once(c, cmd, out, partial, err) :
+	    fd_error_set(err, -ENOTCONN, "the previous command dropped the "
+	    "connection");
+	if (rc != -ECONNRESET && rc != -ENOTCONN)
+		return rc;
+	snprintf(first, sizeof(first), "%s", err->msg);
+	if (c->cfg.name[0] != '\0')
+		snprintf(who, sizeof(who), "device %s (%s port %u)",
+		    c->cfg.name, c->host, c->port);
+	else
+		snprintf(who, sizeof(who), "%s port %u", c->host, c->port);
+	ssh_drop(c);
+	c->reconnects++;
+	rc = ssh_connect(c, err);
+	if (rc < 0)
+		return fd_error_prefix(err, "%s: reconnecting after \"%.60s\"",
+		    who, first);
+	rc = ssh_exec_once(c, cmd, out, partial, err);
+	if (rc == -ECONNRESET || rc == -ENOTCONN)
+		return fd_error_prefix(err, "%s: connection dropped again after "
+		    "one reconnect", who);
+	return rc;
+}
+
+int
+ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
+    struct fd_error *err)
+{
+	return ssh_exec_mode(c, cmd, out, false, err);
+}
+
+int
+ssh_exec_partial(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
+    struct fd_error *err)
+{
+	return ssh_exec_mode(c, cmd, out, true, err);
+}
+
+/*
+ * Between commands nothing reads or writes the session, and an idle
+ * session dies: sshd counts a client that sent nothing for
+ * ClientAliveInterval as not responding and closes the connection after
+ * ClientAliveCountMax probes (openssh-portable serverloop.c
+ * client_alive_check(); any packet from the client resets the count,
+ * packet.c ssh_packet_read_poll_seqnr()), and stateful firewalls forget
+ * idle flows.  The core calls this during its long waits.  Never blocks:
+ * the keepalive is sent non-blocking; a connection found dead is dropped
+ * here so that the next command reconnects at once.
+ */
+void
+ssh_idle(struct ssh_conn *c)
+{
+	int next = 0, rc;
+
+	if (c == NULL || c->session == NULL || c->keepalive_s == 0)
+		return;
+	libssh2_session_set_blocking(c->session, 0);
+	rc = libssh2_keepalive_send(c->session, &next);
+	libssh2_session_set_blocking(c->session, 1);
+	if (rc < 0 && rc != LIBSSH2_ERROR_EAGAIN)
+		ssh_drop(c);
+}
+
+unsigned
+ssh_reconnects(const struct ssh_conn *c)
+{
+	return c != NULL ? c->reconnects : 0;
 }
 
 void

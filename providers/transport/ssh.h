@@ -7,6 +7,7 @@
 #ifndef FD_SSH_H
 #define FD_SSH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -20,35 +21,58 @@ struct ssh_result {
 	size_t err_len;
 	int exit_status;	/* -1 when the server sent none */
 	char exit_signal[32];	/* "" or "KILL", "TERM", ... */
+	bool timed_out;		/* ssh_exec_partial: cut off at the timeout */
 };
 
 struct ssh_conn;
 
 /*
- * Connect to cfg->host:cfg->port, verify the host key against
- * cfg->known_hosts (unknown or changed key: -EACCES naming the SHA256
- * fingerprint, unless cfg->accept_new_host_key and the key is unknown, in
- * which case it is appended), then authenticate: ssh-agent (cfg->agent),
- * key file (passphrase from cfg->passphrase_file), password from
- * cfg->password_file or the environment variable cfg->password_env.
+ * Connect to cfg->host:cfg->port, proposing first the host-key algorithms
+ * whose key types cfg->known_hosts holds for the host, verify the host key
+ * as OpenSSH does (knownhosts.h; unknown key -ENOKEY, changed
+ * -EKEYREJECTED, @revoked -EKEYREVOKED, each naming the SHA256
+ * fingerprint), unless cfg->accept_new_host_key and no
+ * key of that type is known, in which case one line is appended; then
+ * authenticate: ssh-agent (cfg->agent), key file (passphrase from
+ * cfg->passphrase_file), password from cfg->password_file or the
+ * environment variable cfg->password_env, given to "password" or to a
+ * single keyboard-interactive password prompt.
  */
 int ssh_open(const struct device_cfg *cfg, struct ssh_conn **out,
     struct fd_error *err);
 
 /*
- * Run cmd on a new exec channel and collect stdout, stderr and the exit
- * status.  The whole call is bounded by cfg->command_timeout_ms:
- * -ETIMEDOUT when it runs longer, -ECONNRESET when the connection drops.
- * A non-zero exit status is not an error here; the caller judges it.
+ * Run cmd (read-only: it may run twice) on a new exec channel and collect
+ * stdout, stderr and the exit status.  Each try is bounded by
+ * cfg->command_timeout_ms (-ETIMEDOUT).  When the connection dropped
+ * (before or during the command) it reconnects once, host key checked
+ * again, and runs cmd again; a second drop is -ECONNRESET naming the
+ * device.  A non-zero exit status is not an error here; the caller judges
+ * it.
  */
 int ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
     struct fd_error *err);
+
+/*
+ * ssh_exec for a command that may outlast its timeout with useful output
+ * (a device traceroute over silent hops): at the timeout it returns 0 with
+ * what the command printed so far, out->timed_out set and exit_status -1;
+ * the session is dropped (the next command reconnects).
+ */
+int ssh_exec_partial(struct ssh_conn *c, const char *cmd,
+    struct ssh_result *out, struct fd_error *err);
 
 void ssh_result_done(struct ssh_result *r);
 /* Set the time one command may take (a device traceroute's comes from
  * its wait and ttl); returns the previous value. */
 unsigned ssh_set_command_timeout(struct ssh_conn *c, unsigned ms);
 void ssh_close(struct ssh_conn *c);
+/* During long waits between commands: send an SSH keepalive when one is
+ * due (cfg->keepalive_s), without blocking.  A dead connection is dropped
+ * so the next command reconnects at once.  c may be NULL. */
+void ssh_idle(struct ssh_conn *c);
+/* How many times ssh_exec() reconnected (for tests and logs). */
+unsigned ssh_reconnects(const struct ssh_conn *c);
 
 /* "SHA256:<base64>" of a raw 32-byte digest, as ssh-keygen -l prints it. */
 void ssh_fingerprint_str(const unsigned char *sha256, char *buf, size_t len);

@@ -20,7 +20,8 @@ Mode A, --fixtures MAPFILE: serve saved outputs.  MAPFILE lines are
   separately.  FILE is relative to the map file's directory (or absolute).
   "FILE" may also be "@sleep SECONDS" (a hung command, for timeout tests),
   "@slow SECONDS FILE" (FILE after SECONDS, as a traceroute over silent
-  hops prints its last lines late)
+  hops prints its last lines late), "@hang SECONDS FILE" (FILE, then
+  SECONDS of silence: a trace still waiting on a hop)
   or "@exit N TEXT" (print TEXT, exit N).
 
 Mode B, --bird SOCKET: render bird2's live state through
@@ -164,6 +165,10 @@ def fixtures_mode(args, cmd):
     if target.startswith("@slow"):
         _, secs, target = target.split(None, 2)
         time.sleep(float(secs))
+    hang = 0.0
+    if target.startswith("@hang"):
+        _, secs, target = target.split(None, 2)
+        hang = float(secs)
     if target.startswith("@sleep"):
         time.sleep(float(target.split()[1]))
         return 0
@@ -176,6 +181,11 @@ def fixtures_mode(args, cmd):
     with open(path, "rb") as f:
         sys.stdout.buffer.write(f.read())
     sys.stdout.flush()
+    # Hang until SECONDS pass or the session that started us is gone
+    # (the client dropped the connection): no process left behind.
+    parent, end = os.getppid(), time.monotonic() + hang
+    while time.monotonic() < end and os.getppid() == parent:
+        time.sleep(0.1)
     return 0
 
 

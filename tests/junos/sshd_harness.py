@@ -3,24 +3,39 @@
 tests (root needed, as in CI).  Python 3 standard library only.
 
   sshd_harness.py start DIR [--force-command CMD] [--fixtures-map TEMPLATE]
+                  [--kbdint | --otp] [--client-alive SECONDS]
   sshd_harness.py stop DIR
 
 start creates DIR and in it:
-  host_ed25519{,.pub}      the server's host key
+  host_ed25519{,.pub}      the server's host keys: it offers all three, as
+  host_ecdsa{,.pub}        Junos and OpenSSH do (sshd_config HostKey x3)
+  host_rsa{,.pub}
   other_host_ed25519.pub   a different host key (for "changed key" tests)
   id_ed25519               the authorised user key (no passphrase)
   id_wrong                 a key that is NOT authorised
-  id_pass, id_pass.pass    an authorised RSA key with a passphrase, and the
-                           passphrase file
+  id_pass, id_pass.pass    an authorised ECDSA key with a passphrase, and
+                           the passphrase file
+  id_rsa                   an authorised RSA key (libssh2 < 1.11 signs it
+                           with SHA-1, which this sshd refuses)
   password                 root's password in the sshd's private view
-  known_hosts              "[127.0.0.1]:PORT" with the right host key
+  known_hosts              "[127.0.0.1]:PORT" with the ed25519 host key
+                           only, as ssh(1) records a first connection
+  known_hosts_hashed       the same, hashed by "ssh-keygen -H"
   known_hosts_changed      the same name with other_host_ed25519
-  host_fp                  SHA256 fingerprint of the host key
+  host_fp                  SHA256 fingerprint of the ed25519 host key
+  host_fp_ecdsa            ... and of the ECDSA one
   port, pid                where sshd listens and its PID
-then runs "/usr/sbin/sshd -D" in its own mount namespace in which a copy
-of /etc/shadow (root's password replaced) and of /etc/passwd (root's shell
-/bin/sh) are bind-mounted, so password authentication can be tested
-without touching the host's accounts.
+sshd listens on 127.0.0.1 to 127.0.0.6 (six names for one server), then
+runs "/usr/sbin/sshd -D" in its own mount namespace in which a copy of
+/etc/shadow (root's password replaced), of /etc/passwd (root's shell
+/bin/sh) and, with --kbdint/--otp, of /etc/pam.d/sshd are bind-mounted, so
+password and PAM logins can be tested without touching the host.
+--kbdint: PasswordAuthentication and PubkeyAuthentication no,
+KbdInteractiveAuthentication yes through PAM (pam_unix: one "Password:"
+prompt), as a FreeBSD-derived Junos with RADIUS/TACACS+ logins offers.
+--otp: the same with two prompting PAM modules (a second factor).
+--client-alive N: ClientAliveInterval N with ClientAliveCountMax 1: a
+client that sends nothing for about 2N seconds is disconnected.
 --fixtures-map copies TEMPLATE to DIR/fixtures.map with @REF@ replaced by
 $FD_REFERENCE and @SRC@ by the source root (for junos_cli.py --fixtures).
 stop kills that sshd by PID (and its session children) and waits.
@@ -41,12 +56,27 @@ def run(*cmd, **kw):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, **kw)
 
 
+ADDRS = ["127.0.0.%d" % i for i in range(1, 7)]
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port free on every address sshd listens on (bounded tries)."""
+    for _ in range(50):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        try:
+            for a in ADDRS[1:]:
+                t = socket.socket()
+                try:
+                    t.bind((a, port))
+                finally:
+                    t.close()
+        except OSError:
+            continue
+        return port
+    sys.exit("no port free on " + ", ".join(ADDRS))
 
 
 def keygen(path, kind="ed25519", passphrase=""):
@@ -58,7 +88,26 @@ def keygen(path, kind="ed25519", passphrase=""):
     if kind == "ecdsa":
         # PEM: what every libssh2 backend reads for an encrypted key.
         args += ["-b", "256", "-m", "PEM"]
+    if kind == "rsa":
+        args += ["-b", "3072"]
     run(*args)
+
+
+# PAM stacks for the keyboard-interactive sshd: pam_unix asks "Password:"
+# (one echo-off prompt per round: auth-pam.c sshpam_query()).  For the
+# second factor, pam_stress (Linux-PAM's test module) prompts once more in
+# a second round: pam_unix would reuse the first answer (pam_get_authtok).
+PAM_KBDINT = """auth required pam_unix.so
+account required pam_permit.so
+session required pam_permit.so
+password required pam_deny.so
+"""
+PAM_OTP = """auth required pam_unix.so
+auth required pam_stress.so
+account required pam_permit.so
+session required pam_permit.so
+password required pam_deny.so
+"""
 
 
 def start(args):
@@ -67,7 +116,10 @@ def start(args):
     os.chmod(d, 0o700)
     os.makedirs("/run/sshd", exist_ok=True)
     keygen(d + "/host_ed25519")
+    keygen(d + "/host_ecdsa", "ecdsa")
+    keygen(d + "/host_rsa", "rsa")
     keygen(d + "/other_host_ed25519")
+    keygen(d + "/id_rsa", "rsa")
     keygen(d + "/id_ed25519")
     keygen(d + "/id_wrong")
     keygen(d + "/id_pass", "ecdsa", "fd-key-passphrase")
@@ -76,7 +128,7 @@ def start(args):
     with open(d + "/password", "w") as f:
         f.write(PASSWORD + "\n")
     with open(d + "/authorized_keys", "w") as f:
-        for k in ("id_ed25519", "id_pass"):
+        for k in ("id_ed25519", "id_pass", "id_rsa"):
             f.write(open(d + "/" + k + ".pub").read())
     port = free_port()
 
@@ -85,13 +137,20 @@ def start(args):
         return "[127.0.0.1]:%d %s %s\n" % (port, kt, key)
     with open(d + "/known_hosts", "w") as f:
         f.write(hostline(d + "/host_ed25519.pub"))
+    with open(d + "/known_hosts_hashed", "w") as f:
+        f.write(hostline(d + "/host_ed25519.pub"))
+    run("ssh-keygen", "-q", "-H", "-f", d + "/known_hosts_hashed",
+        stderr=subprocess.DEVNULL)
+    os.unlink(d + "/known_hosts_hashed.old")
     with open(d + "/known_hosts_changed", "w") as f:
         f.write(hostline(d + "/other_host_ed25519.pub"))
-    fp = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f",
-                         d + "/host_ed25519.pub"], check=True,
-                        capture_output=True, text=True).stdout.split()[1]
-    with open(d + "/host_fp", "w") as f:
-        f.write(fp + "\n")
+    for kind, out in (("ed25519", "host_fp"), ("ecdsa", "host_fp_ecdsa")):
+        fp = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f",
+                             d + "/host_%s.pub" % kind], check=True,
+                            capture_output=True,
+                            text=True).stdout.split()[1]
+        with open(d + "/" + out, "w") as f:
+            f.write(fp + "\n")
 
     # Root's password only inside sshd's mount namespace.
     hashed = subprocess.run(["openssl", "passwd", "-6", PASSWORD],
@@ -128,17 +187,24 @@ def start(args):
         with open(d + "/fixtures.map", "w") as f:
             f.write(text.replace("@REF@", ref).replace("@SRC@", src))
 
-    conf = [
-        "ListenAddress 127.0.0.1",
+    kbd = args.kbdint or args.otp
+    if kbd:
+        with open(d + "/pam_sshd", "w") as f:
+            f.write(PAM_OTP if args.otp else PAM_KBDINT)
+    conf = ["ListenAddress %s" % a for a in ADDRS] + [
         "Port %d" % port,
+        # All three key types, ECDSA before ed25519 (what libssh2 1.10
+        # proposes first wins unless the client says otherwise).
+        "HostKey %s/host_ecdsa" % d,
         "HostKey %s/host_ed25519" % d,
+        "HostKey %s/host_rsa" % d,
         "PidFile %s/sshd.pid" % d,
         "AuthorizedKeysFile %s/authorized_keys" % d,
         "PermitRootLogin yes",
-        "PasswordAuthentication yes",
-        "KbdInteractiveAuthentication no",
-        "PubkeyAuthentication yes",
-        "UsePAM no",
+        "PasswordAuthentication %s" % ("no" if kbd else "yes"),
+        "KbdInteractiveAuthentication %s" % ("yes" if kbd else "no"),
+        "PubkeyAuthentication %s" % ("no" if kbd else "yes"),
+        "UsePAM %s" % ("yes" if kbd else "no"),
         "StrictModes no",
         "X11Forwarding no",
         "PermitTTY no",
@@ -147,6 +213,9 @@ def start(args):
         "MaxSessions 50",
         "LogLevel ERROR",
     ]
+    if args.client_alive:
+        conf += ["ClientAliveInterval %d" % args.client_alive,
+                 "ClientAliveCountMax 1"]
     if args.force_command:
         conf.append("ForceCommand " + args.force_command)
     with open(d + "/sshd_config", "w") as f:
@@ -158,6 +227,8 @@ def start(args):
         ["unshare", "-m", "sh", "-c",
          'mount --bind "$1/shadow" /etc/shadow && '
          'mount --bind "$1/passwd" /etc/passwd && '
+         '{ [ ! -f "$1/pam_sshd" ] || '
+         'mount --bind "$1/pam_sshd" /etc/pam.d/sshd; } && '
          'exec /usr/sbin/sshd -D -e -f "$1/sshd_config"', "sh", d],
         stdout=log, stderr=log, stdin=subprocess.DEVNULL,
         start_new_session=True)
@@ -217,6 +288,9 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--force-command")
     ap.add_argument("--fixtures-map")
+    ap.add_argument("--kbdint", action="store_true")
+    ap.add_argument("--otp", action="store_true")
+    ap.add_argument("--client-alive", type=int, default=0)
     args = ap.parse_args()
     return start(args) if args.action == "start" else stop(args)
 

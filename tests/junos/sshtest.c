@@ -72,13 +72,32 @@ closed_port(void)
 	return port;
 }
 
+static int sshtest_start_argv(struct sshtest *t, const char *name,
+    const char *force_command, const char *fixtures_map,
+    const char *const extra[]);
+
 int
 sshtest_start(struct sshtest *t, const char *name, const char *force_command,
     const char *fixtures_map)
 {
+	return sshtest_start_argv(t, name, force_command, fixtures_map, NULL);
+}
+
+int
+sshtest_start_ex(struct sshtest *t, const char *name,
+    const char *const extra[])
+{
+	return sshtest_start_argv(t, name, NULL, NULL, extra);
+}
+
+static int
+sshtest_start_argv(struct sshtest *t, const char *name,
+    const char *force_command, const char *fixtures_map,
+    const char *const extra[])
+{
 	const char *src = getenv("FD_SOURCE_ROOT");
 	char harness[512], tmpl[512], *s;
-	char *argv[10];
+	char *argv[24];
 	int n = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -103,6 +122,8 @@ sshtest_start(struct sshtest *t, const char *name, const char *force_command,
 		argv[n++] = "--fixtures-map";
 		argv[n++] = tmpl;
 	}
+	for (; extra != NULL && *extra != NULL && n < 23; extra++)
+		argv[n++] = (char *)*extra;
 	argv[n] = NULL;
 	if (sshtest_run(argv) != 0) {
 		fprintf(stderr, "sshtest: harness start failed\n");
@@ -117,6 +138,12 @@ sshtest_start(struct sshtest *t, const char *name, const char *force_command,
 	if (s != NULL) {
 		s[strcspn(s, "\n")] = '\0';
 		snprintf(t->host_fp, sizeof(t->host_fp), "%s", s);
+	}
+	free(s);
+	s = sshtest_slurp_path(t, "host_fp_ecdsa");
+	if (s != NULL) {
+		s[strcspn(s, "\n")] = '\0';
+		snprintf(t->host_fp_ecdsa, sizeof(t->host_fp_ecdsa), "%s", s);
 	}
 	free(s);
 	t->closed_port = closed_port();

@@ -8,7 +8,8 @@ struct sshtest {
 	char dir[256];
 	unsigned port;
 	unsigned closed_port;		/* nothing listens there */
-	char host_fp[128];		/* "SHA256:..." */
+	char host_fp[128];		/* "SHA256:..." of the ed25519 key */
+	char host_fp_ecdsa[128];	/* ... of the ECDSA host key */
 	bool started;
 };
 
@@ -17,6 +18,10 @@ struct sshtest {
  * Returns 0 or -1 (message on stderr). */
 int sshtest_start(struct sshtest *t, const char *name,
     const char *force_command, const char *fixtures_map);
+/* The same with more harness options (NULL-terminated), e.g.
+ * { "--kbdint", NULL }. */
+int sshtest_start_ex(struct sshtest *t, const char *name,
+    const char *const extra[]);
 void sshtest_stop(struct sshtest *t);
 /* A device_cfg for root with the good key and known_hosts. */
 void sshtest_cfg(const struct sshtest *t, struct device_cfg *cfg);

@@ -243,6 +243,42 @@ test_traceroute_silent_tail(void **state)
 	ops()->close(ctx);
 }
 
+/* Issue 10: a trace cut off by its command timeout keeps the hops the
+ * device printed before it (the cut-off line dropped), marked truncated;
+ * the next command gets a new session. */
+static void
+test_traceroute_cut_off(void **state)
+{
+	struct hop_list *l = hop_list_new();
+	struct bgp_summary bs;
+	struct fd_error err = { 0 };
+	struct device_cfg cfg;
+	struct fd_addr a;
+	char buf[256];
+	void *ctx = NULL;
+
+	(void)state;
+	assert_non_null(l);
+	sshtest_cfg(&T, &cfg);
+	snprintf(cfg.name, sizeof(cfg.name), "fw");
+	cfg.command_timeout_ms = 1000;
+	cfg.trace_wait_s = 1;
+	cfg.trace_max_ttl = 1;
+	assert_int_equal(ops()->open(&cfg, &ctx, &err), 0);
+	assert_int_equal(addr_parse("10.135.0.7", &a, NULL), 0);
+	assert_int_equal(ops()->traceroute(ctx, &a, "", l, &err), 0);
+	assert_string_equal(hop_list_str(l, buf, sizeof(buf)),
+	    "10.145.0.2, 10.135.0.1");
+	assert_false(l->reached);
+	assert_true(l->truncated);
+	hop_list_free(l);
+	bgp_summary_init(&bs);
+	assert_int_equal(ops()->bgp_summary(ctx, "", &bs, &err), 0);
+	assert_true(bs.n > 0);
+	bgp_summary_done(&bs);
+	ops()->close(ctx);
+}
+
 static void
 test_injection_refused_before_io(void **state)
 {
@@ -318,7 +354,7 @@ test_changed_host_key_refused(void **state)
 	snprintf(cfg.known_hosts, sizeof(cfg.known_hosts),
 	    "%s/known_hosts_changed", T.dir);
 	assert_int_equal(ops()->open(&cfg, &ctx, &err), 0);
-	assert_int_equal(ops()->info(ctx, &info, &err), -EACCES);
+	assert_int_equal(ops()->info(ctx, &info, &err), -EKEYREJECTED);
 	assert_non_null(strstr(err.msg, "fw: show version"));
 	assert_non_null(strstr(err.msg, T.host_fp));
 	ops()->close(ctx);
@@ -471,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_bgp),
 		cmocka_unit_test(test_traceroute),
 		cmocka_unit_test(test_traceroute_silent_tail),
+		cmocka_unit_test(test_traceroute_cut_off),
 		cmocka_unit_test(test_injection_refused_before_io),
 		cmocka_unit_test(test_errors_name_device_and_command),
 		cmocka_unit_test(test_changed_host_key_refused),

@@ -267,6 +267,103 @@ test_age_and_as_path(void **state)
 	assert_string_equal(out, "65515 I");
 }
 
+/* "n" ASNs "4200000001 4200000002 ..." followed by " I". */
+static char *
+long_path(unsigned n)
+{
+	char *p = malloc((size_t)n * 12 + 8);
+	size_t o = 0;
+	unsigned i;
+
+	assert_non_null(p);
+	for (i = 0; i < n; i++)
+		o += (size_t)sprintf(p + o, "%s%u", i ? " " : "",
+		    4200000001u + i);
+	strcpy(p + o, " I");
+	return p;
+}
+
+/*
+ * Issue 10 item 8: long lines.  An AS path of 150 four-byte ASNs (1.6 kB)
+ * is kept whole by every parser (it was cut at 64 tokens / 1023 bytes
+ * without a word); one too long to keep is flagged and never compared.
+ */
+static void
+test_long_as_paths(void **state)
+{
+	struct route_set s;
+	struct route_expect e;
+	struct fd_error err = { 0 };
+	char *text, *path = long_path(150), *huge = long_path(400);
+	size_t n;
+
+	(void)state;
+	text = malloc(16384);
+	assert_non_null(text);
+
+	/* show route ... (detail lines under the destination) */
+	n = (size_t)snprintf(text, 16384, "\ninet.0: 1 destinations, 1 routes "
+	    "(1 active, 0 holddown, 0 hidden)\n+ = Active Route, - = Last "
+	    "Active, * = Both\n\n10.220.0.0/16      *[BGP/170] 3w3d 03:12:24, "
+	    "localpref 120, from 10.169.14.240\n                    AS path: "
+	    "%s, validation-state: unverified\n                    >  to "
+	    "10.169.14.121 via ge-0/0/1.0\n", path);
+	route_set_init(&s);
+	assert_int_equal(junos_text_routes(text, n, &s, &err), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.v[0].as_path, path);
+	assert_false(s.v[0].as_path_cut);
+	route_set_done(&s);
+
+	/* The same with 400 ASNs: a 4.4 kB line, longer than any kept. */
+	n = (size_t)snprintf(text, 16384, "\ninet.0: 1 destinations, 1 routes "
+	    "(1 active, 0 holddown, 0 hidden)\n\n10.220.0.0/16      "
+	    "*[BGP/170] 3w3d 03:12:24, localpref 120, from 10.169.14.240\n"
+	    "                    AS path: %s\n                    >  to "
+	    "10.169.14.121 via ge-0/0/1.0\n", huge);
+	route_set_init(&s);
+	assert_int_equal(junos_text_routes(text, n, &s, &err), 0);
+	assert_int_equal(s.n, 1);
+	assert_true(s.v[0].as_path_cut);
+	route_expect_init(&e);
+	assert_int_equal(prefix_parse("10.220.0.0/16", &e.prefix, NULL), 0);
+	snprintf(e.as_path, sizeof(e.as_path), "%s", "4200000001 I");
+	assert_int_equal(routes_check(&e, &s, &err), -EBADMSG);
+	assert_non_null(strstr(err.msg, "longer than"));
+	route_set_done(&s);
+
+	/* show route receive-protocol bgp: the AS path is the last column. */
+	n = (size_t)snprintf(text, 16384, "\ninet.0: 1 destinations, 1 routes "
+	    "(1 active, 0 holddown, 0 hidden)\n"
+	    "  Prefix                  Nexthop              MED     Lclpref    "
+	    "AS path\n"
+	    "* 10.220.0.0/16           10.169.14.240                100        "
+	    "%s\n", path);
+	route_set_init(&s);
+	assert_int_equal(junos_text_bgp_routes(text, n, &s, &err), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.v[0].as_path, path);
+	assert_false(s.v[0].as_path_cut);
+	route_set_done(&s);
+
+	/* JSON: the as-path string as Junos prints it. */
+	n = (size_t)snprintf(text, 16384, "{\"route-information\":[{"
+	    "\"route-table\":[{\"table-name\":[{\"data\":\"inet.0\"}],"
+	    "\"rt\":[{\"rt-destination\":[{\"data\":\"10.220.0.0/16\"}],"
+	    "\"rt-entry\":[{\"active-tag\":[{\"data\":\"*\"}],"
+	    "\"protocol-name\":[{\"data\":\"BGP\"}],"
+	    "\"as-path\":[{\"data\":\"AS path: %s\\n\"}]}]}]}]}]}", path);
+	route_set_init(&s);
+	assert_int_equal(junos_json_routes(text, n, &s, &err), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.v[0].as_path, path);
+	route_set_done(&s);
+
+	free(text);
+	free(path);
+	free(huge);
+}
+
 static void
 test_command_builders(void **state)
 {
@@ -571,6 +668,7 @@ main(void)
 		cmocka_unit_test(test_summary_inline_counts),
 		cmocka_unit_test(test_malformed_inputs),
 		cmocka_unit_test(test_age_and_as_path),
+		cmocka_unit_test(test_long_as_paths),
 		cmocka_unit_test(test_command_builders),
 		cmocka_unit_test(test_prompt_after_text),
 		cmocka_unit_test(test_fuzz_regressions),

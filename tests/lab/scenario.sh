@@ -126,6 +126,11 @@ st = {p["name"]: p["status"] for p in r["phases"]}
 for ph in ("preflight", "baseline", "failover", "converge", "verify",
            "restore", "verify-restored"):
     assert st.get(ph) == "ok", (ph, st.get(ph))
+# Every sshd offers ed25519, ECDSA and RSA host keys with known_hosts
+# holding ed25519 only, and ce2 takes keyboard-interactive only (issue 10).
+ok = {c["name"]: c["ok"] for c in r["checks"]}
+for dev in ("fw", "ce1", "ce2"):
+    assert ok.get(dev + ": reachable over SSH") is True, (dev, ok)
 # Issue 9, with production ICMP limits: no probe lost (the lab drops
 # none), both directions classified, and the article's three paths.
 for d in ("failover", "failback"):
@@ -277,16 +282,26 @@ EOF
 	;;
 i)
 	# The firewall was rebuilt (or someone is in the middle): its sshd
-	# now presents a key that known_hosts does not have for 10.1.11.1.
-	k=$LAB_STATE/ssh/fw_host_ed25519
-	ssh-keygen -q -t ed25519 -N '' -C fw-new -f "$k.new"
-	mv -f "$k.new" "$k"; mv -f "$k.new.pub" "$k.pub"
+	# now presents an ed25519 key that known_hosts does not have for
+	# 10.1.11.1 (its ECDSA and RSA keys are new too, and known_hosts
+	# never had those: only the ed25519 change may be reported).
+	for t in ed25519 ecdsa rsa; do
+		k=$LAB_STATE/ssh/fw_host_$t
+		ssh-keygen -q -t "$t" -N '' -C fw-new -f "$k.new"
+		mv -f "$k.new" "$k"; mv -f "$k.new.pub" "$k.pub"
+	done
 	kill -HUP "$(cat "$LAB_STATE/fw/sshd.pid")"	# sshd re-execs, new key
 	sleep 1
-	fp=$(ssh-keygen -l -f "$k.pub" | awk '{ print $2 }')
+	kh_sum=$(sha256sum <"$LAB_STATE/ssh/known_hosts")
+	fp=$(ssh-keygen -l -f "$LAB_STATE/ssh/fw_host_ed25519.pub" |
+	    awk '{ print $2 }')
 	expect_rc 3 -- fd run --yes --out "$OUT" "$SPEC" 2>"$LAB_STATE/err"
 	grep -q "$fp" "$OUT/report.txt" "$LAB_STATE/err" ||
 	    fail "fingerprint $fp not shown"
+	grep -q "CHANGED (now ssh-ed25519 $fp)" "$LAB_STATE/err" ||
+	    fail "the ed25519 key change is not what was reported"
+	[ "$(sha256sum <"$LAB_STATE/ssh/known_hosts")" = "$kh_sum" ] ||
+	    fail "known_hosts was written"
 	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
 	ok "changed host key refused in preflight (fingerprint $fp), no PUT"
 	;;

@@ -17,6 +17,7 @@ fake_world_init(struct fake_world *w)
 	clock_init_virtual(&w->rclock, &w->vc, NULL);
 	w->enabled = true;
 	w->was_enabled = true;
+	w->thread = pthread_self();
 }
 
 static int step_locked(struct fake_world *w, const char *name,
@@ -398,6 +399,18 @@ d_open(const struct device_cfg *cfg, void **ctx, struct fd_error *err)
 	return 0;
 }
 
+/* Not a provider step: no fault is injected here. */
+static void
+d_idle(void *ctx)
+{
+	struct fake_world *w = ctx;
+
+	w->idle_calls++;
+	w->idle_last = w->vc.now;
+	if (!pthread_equal(pthread_self(), w->thread))
+		w->idle_off_thread = true;
+}
+
 static const struct device_ops fake_device_ops = {
 	.kind = "junos",
 	.open = d_open,
@@ -407,6 +420,7 @@ static const struct device_ops fake_device_ops = {
 	.received = d_rcv,
 	.bgp_summary = d_bgp,
 	.traceroute = d_trace,
+	.idle = d_idle,
 	.close = c_close,
 };
 

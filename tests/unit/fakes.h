@@ -8,6 +8,9 @@
 #ifndef FD_FAKES_H
 #define FD_FAKES_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include "clock.h"
 #include "drill.h"
 #include "spec.h"
@@ -41,6 +44,12 @@ struct fake_world {
 	bool target_silent;		/* watched target answers no probe
 					 * (reach is not a scripted step) */
 	char last_step[64];
+	/* device idle() calls: how many, when the last one was (vclock ms),
+	 * and whether any came from another thread than the test's. */
+	unsigned idle_calls;
+	uint64_t idle_last;
+	bool idle_off_thread;
+	pthread_t thread;
 };
 
 void fake_world_init(struct fake_world *w);

@@ -136,6 +136,35 @@ test_full_pass(void **st)
 	json_decref(doc);
 }
 
+/*
+ * Issue 10 item 9: device sessions are kept alive while the drill waits.
+ * Every second of waiting (settle, converge, ARM operations, restore)
+ * gives the devices an idle() call, from the drill's own thread.
+ */
+static void
+test_devices_kept_alive_while_waiting(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	unsigned ticks;
+	int code;
+
+	(void)st;
+	fake_world_init(&w);
+	code = run(&w, false, &doc, &err);
+	if (code != 0)
+		fail_msg("exit %d: %s", code, err.msg);
+	json_decref(doc);
+	/* Settle alone is 5 s twice. */
+	assert_true(w.vc.slept_total >= 10000);
+	ticks = w.idle_calls / spec.n_devices;
+	assert_int_equal(w.idle_calls % spec.n_devices, 0);
+	assert_true(ticks + 1 >= w.vc.slept_total / 1000);
+	assert_true(ticks <= w.vc.slept_total / 1000);
+	assert_false(w.idle_off_thread);
+}
+
 static void
 test_dry_run_writes_nothing(void **st)
 {
@@ -703,6 +732,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_pass),
+		cmocka_unit_test(test_devices_kept_alive_while_waiting),
 		cmocka_unit_test(test_dry_run_writes_nothing),
 		cmocka_unit_test(test_dry_run_permission_missing),
 		cmocka_unit_test(test_ipv6_checked_after_restore),
