@@ -69,6 +69,10 @@ ok() { echo "ok ($SC): $*"; }
 lab() { "$LAB_DIR/lab.sh" "$@"; }
 mocklog() { python3 "$LAB_DIR/mocklog.py" "$LAB_STATE/arm/requests.jsonl" "$@"; }
 
+# fd_stderr FILE ARGS...: fd with its stderr in FILE (expect_rc's own
+# message stays on the scenario's stderr).
+fd_stderr() { local f=$1; shift; fd "$@" 2>"$f"; }
+
 # expect_rc WANT... -- CMD: run CMD, fail unless its exit status is one of
 # WANT.
 expect_rc() {
@@ -240,20 +244,13 @@ g)
 	expect_rc 0 -- fd run --dry-run --metrics "$M" --out "$OUT" "$SPEC"
 	grep -Eq '^failover_drill_backup_healthy(\{[^}]*\})? 1$' "$M" ||
 	    fail "metrics do not say backup healthy 1: $(grep -i healthy "$M")"
-	# The secondary link down (its MSEE's session to ce2): the links
-	# check (routeTablesSummary, read live from the MSEE) names it.
-	lab birdc msee2 disable ce2 >/dev/null
-	expect_rc 3 -- fd run --dry-run --out "$OUT.link" "$SPEC" 2>"$LAB_STATE/link.err"
-	grep -q "Secondary link: CE neighbour 192.168.11.21 (AS 65020) is" \
-	    "$LAB_STATE/link.err" ||
-	    fail "the links check did not name the Secondary link: $(cat "$LAB_STATE/link.err")"
-	lab birdc msee2 enable ce2 >/dev/null
 	# Issue 13: the client secret expired: Entra refuses the token
 	# (AADSTS7000215), nothing could be read from Azure and nothing was
 	# found wrong: exit 5, could not check, not 3; the metrics say so
 	# and keep the last success.
-	LAB_AZURE_CLIENT_SECRET=expired-secret expect_rc 5 -- fd run --dry-run \
-	    --metrics "$M" --out "$OUT.5" "$SPEC" 2>"$LAB_STATE/five.err"
+	FD_AZURE_CLIENT_SECRET=expired-secret expect_rc 5 -- fd_stderr \
+	    "$LAB_STATE/five.err" run --dry-run --metrics "$M" --out "$OUT.5" \
+	    "$SPEC"
 	grep -q "AADSTS7000215" "$LAB_STATE/five.err" ||
 	    fail "exit 5 without the token error: $(cat "$LAB_STATE/five.err")"
 	grep -Eq '^failover_drill_could_check\{[^}]*\} 0$' "$M" ||
@@ -263,6 +260,14 @@ g)
 	! grep -q '^failover_drill_backup_healthy' "$M" ||
 	    fail "backup health claimed although nothing could be checked"
 	ok "credentials refused: exit 5, could_check 0, last success kept"
+	# The secondary link down (its MSEE's session to ce2): the links
+	# check (routeTablesSummary, read live from the MSEE) names it.
+	lab birdc msee2 disable ce2 >/dev/null
+	expect_rc 3 -- fd run --dry-run --out "$OUT.link" "$SPEC" 2>"$LAB_STATE/link.err"
+	grep -q "Secondary link: CE neighbour 192.168.11.21 (AS 65020) is" \
+	    "$LAB_STATE/link.err" ||
+	    fail "the links check did not name the Secondary link: $(cat "$LAB_STATE/link.err")"
+	lab birdc msee2 enable ce2 >/dev/null
 	lab break-vpn
 	expect_rc 3 -- fd run --dry-run --metrics "$M" --out "$OUT.2" "$SPEC"
 	grep -Eq '^failover_drill_backup_healthy(\{[^}]*\})? 0$' "$M" ||

@@ -27,7 +27,8 @@ fd_spec_for_state() {
 }
 
 # fd ARGS...: failover-drill in the srv namespace, stdin not a terminal,
-# with the mock's credentials and a per-lab state dir (journal, lock).
+# with the mock's credentials (FD_AZURE_CLIENT_SECRET replaces the secret:
+# a refused one) and a per-lab state dir (journal, lock).
 fd() {
 	( fd_exec "$@" )
 }
@@ -41,7 +42,7 @@ fd_exec() {
 	exec ip netns exec "$LAB_SRV_NS" env \
 	    AZURE_TENANT_ID="${LAB_AZURE_TENANT_ID:-}" \
 	    AZURE_CLIENT_ID="${LAB_AZURE_CLIENT_ID:-}" \
-	    AZURE_CLIENT_SECRET="${LAB_AZURE_CLIENT_SECRET:-}" \
+	    AZURE_CLIENT_SECRET="${FD_AZURE_CLIENT_SECRET:-${LAB_AZURE_CLIENT_SECRET:-}}" \
 	    AZURE_AUTHORITY_HOST="${LAB_AZURE_AUTHORITY_HOST:-}" \
 	    FAILOVER_DRILL_STATE_DIR="$LAB_STATE/fdstate" \
 	    "$FD_BIN" "$@" </dev/null
