@@ -507,7 +507,7 @@ links_up(struct drill *d, struct fd_error *err)
 		struct bgp_summary sum;
 		struct fd_error e = { 0 };
 		const struct bgp_peer *ce = NULL;
-		char why[200] = "";
+		char why[FD_ERROR_MSG] = "";
 		size_t k;
 
 		bgp_summary_init(&sum);

@@ -10,7 +10,12 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
-#define FD_ERROR_MSG 256
+/*
+ * Room for a whole message: ARM's error messages run to several hundred
+ * characters and the headline of an exit 4 is what the operator acts on,
+ * so it must never be cut (issue 13).  Bounded, as everything is.
+ */
+#define FD_ERROR_MSG 2048
 
 /*
  * What a retry of the same request can expect, decided by the provider

@@ -164,10 +164,16 @@ arm_error_body(const char *body, long status, char *code, size_t clen,
 		snprintf(code, clen, "%s", c);
 	else
 		snprintf(code, clen, "HTTP %ld", status);
-	if (m != NULL)
-		/* One line: the message may carry newlines. */
-		snprintf(msg, mlen, "%.*s", (int)strcspn(m, "\r\n"), m);
-	else
+	if (m != NULL) {
+		/* One line, all of it: newlines in the message become
+		 * spaces. */
+		size_t i;
+
+		snprintf(msg, mlen, "%s", m);
+		for (i = 0; msg[i] != '\0'; i++)
+			if (msg[i] == '\r' || msg[i] == '\n')
+				msg[i] = ' ';
+	} else
 		snprintf(msg, mlen, "no ARM error body");
 	json_decref(j);
 }
@@ -288,7 +294,7 @@ arm_call(struct arm *a, const char *method, const char *target,
 {
 	char url[AZURE_URL_MAX + 64], res[256], crid[37];
 	char h_crid[80], h_corr[100], h_match[200], *h_auth = NULL;
-	char code[128], msg[200];
+	char code[128], msg[1024];
 	const char *hdrs[10];
 	char *payload = NULL;
 	bool refreshed = false;

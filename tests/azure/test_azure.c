@@ -495,9 +495,10 @@ test_retry_exhausted_error_body(void **state)
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
 	    false, &op, NULL, &t.err), -ENOENT);
+	/* The whole message, its newline folded (issue 13: never cut). */
 	assert_string_equal(t.err.msg, "ARM GET expressRouteCircuits/ckt/"
 	    "peerings/AzurePrivatePeering: NotFound: Peering "
-	    "AzurePrivatePeering not found. (request id rid-404)");
+	    "AzurePrivatePeering not found. More text. (request id rid-404)");
 	assert_int_equal(t.vc.slept_total, 0);
 	t_done(&t);
 }

@@ -47,8 +47,9 @@ step_locked(struct fake_world *w, const char *name, struct fd_error *err)
 		return 0;
 	switch (w->fault) {
 	case FAULT_ERROR:
-		return fd_error_set(err, -EIO, "injected error at step %u (%s)",
-		    w->steps, name);
+		return fd_error_set(err, -EIO, "injected error at step %u (%s)%s%s",
+		    w->steps, name, w->fault_msg ? ": " : "",
+		    w->fault_msg ? w->fault_msg : "");
 	case FAULT_TIMEOUT:
 		return fd_error_set(err, -ETIMEDOUT,
 		    "injected timeout at step %u (%s)", w->steps, name);
@@ -171,7 +172,8 @@ c_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 	}
 	if (op->enable && w->enable_always_fails) {
 		fd_error_set(err, -EIO, "ARM PUT peering: operation "
-		    "Failed: InvalidRequestFormat (request id req-x)");
+		    "Failed: InvalidRequestFormat%s%s (request id req-x)",
+		    w->fault_msg ? ": " : "", w->fault_msg ? w->fault_msg : "");
 		return fd_error_kind_set(err, FD_ERR_FINAL);
 	}
 	if (w->enabled != op->enable) {

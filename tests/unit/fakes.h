@@ -28,6 +28,7 @@ struct fake_world {
 	unsigned steps;			/* provider calls so far */
 	unsigned first_write_step;	/* step of the first peering write */
 	unsigned watch_step;		/* step of the first watch begin */
+	const char *fault_msg;		/* appended to an injected error */
 	unsigned writes;		/* peering PUTs */
 	unsigned fail_at;		/* inject at this step (0: never) */
 	enum fake_fault fault;

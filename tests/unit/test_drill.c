@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "drill.h"
+#include "report.h"
 #include "fakes.h"
 #include "journal.h"
 #include "log.h"
@@ -471,6 +472,43 @@ test_fault_at_every_step(void **st)
 	    runs, total, first);
 }
 
+/* Issue 13: an ARM message of several hundred characters reaches the
+ * exit-4 headline, result.json and the text report whole. */
+static void
+test_whole_error_messages(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	char msg[1300], *text = NULL, path[PATH_MAX];
+	size_t len = 0, i;
+	FILE *m;
+
+	(void)st;
+	for (i = 0; i < sizeof(msg) - 1; i++)
+		msg[i] = "An error occurred while processing the request. "[i %
+		    48];
+	memcpy(msg + sizeof(msg) - 16, "END-OF-MESSAGE.", 16);
+	fake_world_init(&w);
+	w.enable_always_fails = true;
+	w.fault_msg = msg;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_RESTORE_FAILED);
+	assert_non_null(strstr(err.msg, "END-OF-MESSAGE. (request id req-x)"));
+	assert_non_null(strstr(json_string_value(json_object_get(doc,
+	    "error")), "END-OF-MESSAGE. (request id req-x)"));
+	m = open_memstream(&text, &len);
+	assert_non_null(m);
+	assert_int_equal(report_render(doc, "text", m, &err), 0);
+	fclose(m);
+	assert_non_null(strstr(text, "END-OF-MESSAGE. (request id req-x)"));
+	free(text);
+	json_decref(doc);
+	/* Leave no journal for the next test. */
+	assert_true(journal_pending());
+	journal_path(state, &spec.azure, path, sizeof(path));
+	unlink(path);
+}
+
 static void
 test_restore_fails_then_recover(void **st)
 {
@@ -742,6 +780,7 @@ main(void)
 		cmocka_unit_test(test_failed_expectation),
 		cmocka_unit_test(test_drill_deadline),
 		cmocka_unit_test(test_fault_at_every_step),
+		cmocka_unit_test(test_whole_error_messages),
 		cmocka_unit_test(test_restore_fails_then_recover),
 		cmocka_unit_test(test_restore_outlasts_arm_outage),
 		cmocka_unit_test(test_restore_gives_up_at_deadline),
