@@ -44,6 +44,36 @@ usage(FILE *f)
 	fputs(usage_text, f);
 }
 
+/*
+ * "failover-drill VERB --help": that verb's lines of the usage, on
+ * stdout, exit 0 (as git and systemctl answer VERB --help).
+ */
+static bool
+verb_help(int argc, char **argv)
+{
+	char want[64];
+	const char *p, *nl, *cmd;
+	bool first = true;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			break;
+	if (i >= argc || strcmp(argv[i], "--") == 0)
+		return false;
+	snprintf(want, sizeof(want), "failover-drill %s ", argv[0]);
+	for (p = usage_text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		cmd = strstr(p, want);
+		if (cmd == NULL || cmd > nl)
+			continue;
+		printf("%s%.*s\n", first ? "usage: " : "       ",
+		    (int)(nl - cmd), cmd);
+		first = false;
+	}
+	printf("See failover-drill(1).\n");
+	return true;
+}
+
 static int
 usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -620,9 +650,15 @@ main(int argc, char **argv)
 		return usage_error("%s", "no verb given");
 	log_init((enum log_level)level, tty);
 	default_state_dir();
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(argv[optind], verbs[i].name) == 0)
-			return verbs[i].fn(argc - optind, argv + optind);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(argv[optind], verbs[i].name) != 0)
+			continue;
+		/* trace has its own, longer --help. */
+		if (verbs[i].fn != cmd_trace &&
+		    verb_help(argc - optind, argv + optind))
+			return 0;
+		return verbs[i].fn(argc - optind, argv + optind);
+	}
 	return usage_error("unknown verb '%s' (verbs are matched exactly)",
 	    argv[optind]);
 }

@@ -52,6 +52,13 @@ else
 	n=$((n + 1)); echo "ok $n - # SKIP not root or no unshare/libcurl path"
 	n=$((n + 1)); echo "ok $n - # SKIP not root or no unshare/libcurl path"
 fi
+# Issue 13: every verb answers --help with its own usage, exit 0.
+for v in validate plan run recover report trace; do
+	want=0 ok "$v --help exits 0" "$FD" "$v" --help
+	grep_ok "$v --help prints its usage on stdout" "^usage: failover-drill $v " "$tmp/out"
+done
+want=0 ok "--help after other options" "$FD" run --dry-run --help
+grep_ok "run --dry-run --help is run's usage" "^usage: failover-drill run " "$tmp/out"
 want=2 ok "no verb is a usage error" "$FD"
 want=2 ok "unknown verb" "$FD" frobnicate
 want=2 ok "verbs are not prefix-matched" "$FD" val "$SRC/drills/s2s-vpn-backup.json"
