@@ -1079,6 +1079,7 @@ peering_write(struct drill *d, bool enable, const struct fd_clock *clock,
 	struct lro_policy pol;
 	struct cloud_poll last;
 	struct cloud_op *op = NULL;
+	char what[128];
 	int rc;
 
 	memset(info, 0, sizeof(*info));
@@ -1088,6 +1089,9 @@ peering_write(struct drill *d, bool enable, const struct fd_clock *clock,
 		return rc;
 	lro_policy_default(&pol);
 	pol.deadline = deadline;
+	snprintf(what, sizeof(what), "%s (request id %s)", enable ? "enable" :
+	    "disable", info->request_id[0] ? info->request_id : "none");
+	pol.what = what;
 	memset(&last, 0, sizeof(last));
 	rc = lro_wait(d->p->cloud, d->p->cloud_ctx, op, clock, &pol, &last,
 	    NULL, err);

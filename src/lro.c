@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "log.h"
 #include "lro.h"
 
 void
@@ -17,6 +18,7 @@ lro_wait(const struct cloud_ops *ops, void *ctx, struct cloud_op *op,
     struct cloud_poll *last, unsigned *polls, struct fd_error *err)
 {
 	struct cloud_poll st;
+	uint64_t t0 = clock_now(clock);
 	unsigned n = 0;
 	int rc;
 
@@ -34,6 +36,11 @@ lro_wait(const struct cloud_ops *ops, void *ctx, struct cloud_op *op,
 			return rc;
 		if (st.done)
 			return 0;
+		if (policy->what != NULL)
+			log_info("%s: %s %llu s", policy->what,
+			    st.status[0] ? st.status : "running",
+			    (unsigned long long)((clock_now(clock) - t0) /
+			    1000));
 		wait = st.retry_after_ms ? st.retry_after_ms :
 		    policy->default_ms;
 		if (wait < policy->min_ms)

@@ -17,6 +17,10 @@ struct lro_policy {
 	uint64_t min_ms;	/* never poll faster than this: 1000 */
 	uint64_t max_ms;	/* cap a server hint at this: 60000 */
 	uint64_t deadline;	/* absolute clock_now(); 0 = none */
+	/* When set, each poll of a running operation is logged at info
+	 * level (shown on a terminal) as "WHAT: InProgress 45 s", a
+	 * heartbeat for the operator; e.g. "disable (request id X)". */
+	const char *what;
 };
 
 void lro_policy_default(struct lro_policy *p);

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
+#include "log.h"
 #include "lro.h"
 
 struct cloud_op {
@@ -133,6 +136,47 @@ test_retry_delay(void **st)
 	assert_int_equal(retry_delay(&r, &c, 2, 0), -1);	/* deadline */
 }
 
+/* Issue 13: a heartbeat per poll while the operation runs, at info
+ * level (what a terminal shows), naming the operation and its age. */
+static void
+test_heartbeat(void **st)
+{
+	struct vclock v = { 0 };
+	struct fd_clock c;
+	struct lro_policy p;
+	struct cloud_op op = { 0, 4, 10000, 0, NULL };
+	struct fd_error err = { 0 };
+	char buf[4096] = "";
+	FILE *f = tmpfile();
+	int saved = dup(2);
+	size_t n;
+
+	(void)st;
+	assert_non_null(f);
+	clock_init_virtual(&c, &v, NULL);
+	lro_policy_default(&p);
+	p.what = "disable (request id rid-1)";
+	log_init(LOG_INFO, false);
+	fflush(stderr);
+	assert_true(dup2(fileno(f), 2) >= 0);
+	assert_int_equal(lro_wait(&ops, NULL, &op, &c, &p, NULL, NULL, &err),
+	    0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "disable (request id rid-1): InProgress "
+	    "0 s\n"));
+	assert_non_null(strstr(buf, "disable (request id rid-1): InProgress "
+	    "20 s\n"));
+	/* Not after Succeeded: three running polls, three lines. */
+	assert_null(strstr(buf, "InProgress 30 s"));
+	assert_null(strstr(buf, "Succeeded"));
+}
+
 int
 main(void)
 {
@@ -141,6 +185,7 @@ main(void)
 		cmocka_unit_test(test_deadline_and_failure),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_retry_delay),
+		cmocka_unit_test(test_heartbeat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
