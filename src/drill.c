@@ -31,6 +31,7 @@ struct drill {
 	bool interrupted;
 	bool attempted;			/* the disable was attempted */
 	bool restoring;			/* the drill deadline no longer applies */
+	bool judging;			/* verify-restored after a signal */
 	uint64_t deadline;		/* timeouts.drill_s, on o->clock */
 	bool dev_down[SPEC_MAX_DEVICES];
 	struct journal *journal;
@@ -178,6 +179,14 @@ probe_index(const struct spec *s, const char *name)
 	return -1;
 }
 
+/* Stop reading and judging: cancelled, unless verify-restored runs on
+ * after a signal to show whether traffic came back. */
+static bool
+stopped(struct drill *d)
+{
+	return cancelled(d) && !d->judging;
+}
+
 /* ------------------------------------------------------------ phases */
 
 static void
@@ -219,7 +228,9 @@ phase_end(struct drill *d)
 		status = "failed";
 		snprintf(msg, sizeof(msg), "%u check(s) failed",
 		    d->phase_failed);
-	} else if (d->interrupted) {
+	} else if (d->interrupted && !d->restoring) {
+		/* Restore and verify-restored run on after a signal and are
+		 * judged on what they did. */
 		status = "error";
 		snprintf(msg, sizeof(msg), "interrupted");
 	}
@@ -629,7 +640,7 @@ azure_batch_run(void *arg)
 
 	for (i = 0; i < b->n && i < SPEC_MAX_CHECKS; i++)
 		if (!is_device_check(&b->v[i]) &&
-		    !clock_cancelled(b->d->o->clock))
+		    (b->d->judging || !clock_cancelled(b->d->o->clock)))
 			b->rc[i] = azure_verdict(b->d, &b->v[i], &b->err[i]);
 	return NULL;
 }
@@ -651,7 +662,7 @@ run_checks(struct drill *d, const struct spec_check *v, unsigned n)
 	pthread_t th;
 	bool threaded;
 
-	if (n == 0 || cancelled(d))
+	if (n == 0 || stopped(d))
 		return;
 	jobs = calloc(n, sizeof(*jobs));
 	az = calloc(1, sizeof(*az));
@@ -684,7 +695,7 @@ run_checks(struct drill *d, const struct spec_check *v, unsigned n)
 		pthread_join(th, NULL);
 	else
 		azure_batch_run(az);
-	for (i = 0; i < n && i < SPEC_MAX_CHECKS && !cancelled(d); i++) {
+	for (i = 0; i < n && i < SPEC_MAX_CHECKS && !stopped(d); i++) {
 		int rc, di;
 
 		fd_error_clear(&err);
@@ -781,7 +792,7 @@ check_paths(struct drill *d, const struct spec_expect *e, const char *key,
 	unsigned i;
 	int bad = 0;
 
-	for (i = 0; i < e->n_paths && !cancelled(d); i++) {
+	for (i = 0; i < e->n_paths && !stopped(d); i++) {
 		const struct spec_path *sp = &e->paths[i];
 		struct fd_error err = { 0 };
 		int pi = probe_index(d->s, sp->probe);
@@ -1212,8 +1223,8 @@ failover(struct drill *d)
 		phase_error(d, &err);
 		return phase_end(d);
 	}
-	record_op(d, "disable", &info, rc == 0 ? "Succeeded" : "Failed", t0,
-	    1);
+	record_op(d, "disable", &info, rc == 0 ? "Succeeded" :
+	    rc == -ECANCELED ? "Interrupted" : "Failed", t0, 1);
 	if (journal_append(d->journal, "done", "disable", rc == 0 ? "ok" :
 	    "error", rc == 0 ? info.request_id : err.msg, NULL) < 0)
 		log_warn("journal: could not record the disable outcome");
@@ -1476,31 +1487,42 @@ verify_restored(struct drill *d)
 {
 	const struct spec_expect *e = d->s->restored.set ? &d->s->restored :
 	    &d->s->baseline;
-	uint64_t deadline = clock_now(d->o->clock) +
-	    (uint64_t)d->s->timeouts.converge_s * 1000, settle;
+	/* After a signal the report must still show whether traffic came
+	 * back: wait on the restore clock (signals do not cut it short),
+	 * at most a minute. */
+	bool after_signal = d->interrupted;
+	const struct fd_clock *clk = after_signal ? d->o->restore_clock :
+	    d->o->clock;
+	uint64_t wait_ms = (uint64_t)d->s->timeouts.converge_s * 1000, deadline,
+	    settle;
 	unsigned i;
 	int rc;
 
+	if (after_signal && wait_ms > 60000)
+		wait_ms = 60000;
+	d->judging = after_signal;
+	deadline = clock_now(clk) + wait_ms;
 	phase_begin(d, "verify-restored");
 	/* Wait (bounded) for the paths to come back before judging. */
-	while (!cancelled(d) && check_paths(d, e, "restored", false) < 0 &&
-	    clock_now(d->o->clock) < deadline)
-		if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
+	while ((after_signal || !cancelled(d)) &&
+	    check_paths(d, e, "restored", false) < 0 &&
+	    clock_now(clk) < deadline)
+		if (clock_sleep(clk, retrace_wait_ms(d)) < 0)
 			break;
 	/* And for BGP on both links, which comes back some time after the
 	 * enable (the MSEE's routeTablesSummary), when it is judged. */
 	for (i = 0; i < e->n_checks; i++)
 		if (e->checks[i].kind == CHECK_AZ_LINKS)
 			break;
-	while (i < e->n_checks && !cancelled(d) &&
-	    clock_now(d->o->clock) < deadline) {
+	while (i < e->n_checks && (after_signal || !cancelled(d)) &&
+	    clock_now(clk) < deadline) {
 		struct fd_error err = { 0 };
 
 		if (links_up(d, &err) == 0)
 			break;
 		log_info("verify-restored: waiting for the links: %s",
 		    err.msg);
-		if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
+		if (clock_sleep(clk, retrace_wait_ms(d)) < 0)
 			break;
 	}
 	/* Settle; with the failback watch running, long enough for it to
@@ -1510,8 +1532,13 @@ verify_restored(struct drill *d)
 	if (d->watch.failback.w != NULL &&
 	    settle < (uint64_t)d->s->converge.stable_ms + 2000)
 		settle = (uint64_t)d->s->converge.stable_ms + 2000;
-	if (!cancelled(d) && clock_sleep(d->o->clock, settle) < 0)
+	if (after_signal) {
+		if (settle > wait_ms)
+			settle = wait_ms;
+		clock_sleep(clk, settle);
+	} else if (!cancelled(d) && clock_sleep(clk, settle) < 0) {
 		cancelled(d);
+	}
 	check_paths(d, e, "restored", true);
 	run_checks(d, e->checks, e->n_checks);
 	watch_stop(d, &d->watch.failback, "failback", true);
@@ -1679,8 +1706,9 @@ drill_run(const struct spec *s, struct drill_providers *p,
 		code = DRILL_RESTORE_FAILED;
 		goto out;
 	}
-	if (!cancelled(&d))
-		verify_restored(&d);
+	/* Also after a signal: bounded, so the report proves (or not)
+	 * that traffic is back. */
+	verify_restored(&d);
 	watch_stop(&d, &d.watch.failback, "failback", true);
 	/* A signal during the last step still makes the run unfinished:
 	 * never exit 0 after one. */

@@ -455,6 +455,26 @@ cmd_run(int argc, char **argv)
 
 /* ------------------------------------------------------------ recover */
 
+/*
+ * Where a recovered journal is kept: PATH.<UTC time>.recovered, with -N
+ * added when that exists, so a circuit recovered twice keeps both
+ * records.
+ */
+static void
+recovered_name(const char *path, char *out, size_t len)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	unsigned n;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(out, len, "%s.%s.recovered", path, ts);
+	for (n = 2; access(out, F_OK) == 0 && n < 1000; n++)
+		snprintf(out, len, "%s.%s-%u.recovered", path, ts, n);
+}
+
 static int
 recover_one(const char *path)
 {
@@ -498,7 +518,7 @@ recover_one(const char *path)
 		journal_append(j, "done", "enable", rc == 0 ? "ok" : "error",
 		    rc == 0 ? "recovered" : err.msg, NULL);
 		if (rc == 0) {
-			snprintf(done, sizeof(done), "%s.recovered", path);
+			recovered_name(path, done, sizeof(done));
 			journal_finish(j, "recovered", done, NULL);
 		} else {
 			journal_free(j);

@@ -474,6 +474,63 @@ test_fault_at_every_step(void **st)
 
 /* Issue 13: an ARM message of several hundred characters reaches the
  * exit-4 headline, result.json and the text report whole. */
+/* The status of phase name in doc, or NULL. */
+static const char *
+phase_status(json_t *doc, const char *name)
+{
+	json_t *ph;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "phases"), i, ph)
+		if (strcmp(json_string_value(json_object_get(ph, "name")),
+		    name) == 0)
+			return json_string_value(json_object_get(ph,
+			    "status"));
+	return NULL;
+}
+
+/*
+ * Issue 13 item 9: Ctrl-C while the disable runs.  The operation is
+ * recorded Interrupted (not Failed), restore succeeds and is not marked
+ * an error, and verify-restored still runs and judges the paths, so the
+ * report shows whether traffic is back; the exit is 1.
+ */
+static void
+test_signal_during_disable(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *op;
+	unsigned first;
+
+	(void)st;
+	fake_world_init(&w);
+	assert_int_equal(run(&w, false, &doc, &err), 0);
+	first = w.first_write_step;
+	json_decref(doc);
+
+	fake_world_init(&w);
+	w.fail_at = first + 1;		/* the disable's first poll */
+	w.fault = FAULT_SIGNAL;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_FAILED);
+	assert_true(w.enabled);
+	op = json_array_get(json_object_get(json_object_get(doc, "azure"),
+	    "operations"), 0);
+	assert_string_equal(json_string_value(json_object_get(op, "action")),
+	    "disable");
+	assert_string_equal(json_string_value(json_object_get(op, "status")),
+	    "Interrupted");
+	assert_string_equal(phase_status(doc, "restore"), "ok");
+	assert_non_null(phase_status(doc, "verify-restored"));
+	assert_string_equal(phase_status(doc, "verify-restored"), "ok");
+	assert_non_null(json_object_get(json_array_get(json_object_get(doc,
+	    "paths"), 0), "traces"));
+	assert_false(json_is_null(json_object_get(json_object_get(
+	    json_array_get(json_object_get(doc, "paths"), 0), "traces"),
+	    "restored")));
+	json_decref(doc);
+}
+
 static void
 test_whole_error_messages(void **st)
 {
@@ -780,6 +837,7 @@ main(void)
 		cmocka_unit_test(test_failed_expectation),
 		cmocka_unit_test(test_drill_deadline),
 		cmocka_unit_test(test_fault_at_every_step),
+		cmocka_unit_test(test_signal_during_disable),
 		cmocka_unit_test(test_whole_error_messages),
 		cmocka_unit_test(test_restore_fails_then_recover),
 		cmocka_unit_test(test_restore_outlasts_arm_outage),
