@@ -34,6 +34,17 @@ setup(void **st)
 	return 0;
 }
 
+/* Before each test: the seed spec afresh, so a test that changes it
+ * (timeouts, an expectation) cannot leak into the next, even when it
+ * fails before putting it back. */
+static int
+reset_spec(void **st)
+{
+	(void)st;
+	fake_seed_spec(&spec);
+	return 0;
+}
+
 static int
 teardown(void **st)
 {
@@ -825,28 +836,29 @@ test_plan_warns_ipv6(void **st)
 int
 main(void)
 {
+#define T(f) cmocka_unit_test_setup(f, reset_spec)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_pass),
-		cmocka_unit_test(test_devices_kept_alive_while_waiting),
-		cmocka_unit_test(test_dry_run_writes_nothing),
-		cmocka_unit_test(test_dry_run_permission_missing),
-		cmocka_unit_test(test_ipv6_checked_after_restore),
-		cmocka_unit_test(test_preflight_refuses),
-		cmocka_unit_test(test_silent_target_refused),
-		cmocka_unit_test(test_already_disabled_refused),
-		cmocka_unit_test(test_failed_expectation),
-		cmocka_unit_test(test_drill_deadline),
-		cmocka_unit_test(test_fault_at_every_step),
-		cmocka_unit_test(test_signal_during_disable),
-		cmocka_unit_test(test_whole_error_messages),
-		cmocka_unit_test(test_restore_fails_then_recover),
-		cmocka_unit_test(test_restore_outlasts_arm_outage),
-		cmocka_unit_test(test_restore_gives_up_at_deadline),
-		cmocka_unit_test(test_disable_refused_aborts),
-		cmocka_unit_test(test_recover_transient_and_final),
-		cmocka_unit_test(test_lock_busy),
-		cmocka_unit_test(test_plan_lists_two_writes),
-		cmocka_unit_test(test_plan_warns_ipv6),
+		T(test_full_pass),
+		T(test_devices_kept_alive_while_waiting),
+		T(test_dry_run_writes_nothing),
+		T(test_dry_run_permission_missing),
+		T(test_ipv6_checked_after_restore),
+		T(test_preflight_refuses),
+		T(test_silent_target_refused),
+		T(test_already_disabled_refused),
+		T(test_failed_expectation),
+		T(test_drill_deadline),
+		T(test_fault_at_every_step),
+		T(test_signal_during_disable),
+		T(test_whole_error_messages),
+		T(test_restore_fails_then_recover),
+		T(test_restore_outlasts_arm_outage),
+		T(test_restore_gives_up_at_deadline),
+		T(test_disable_refused_aborts),
+		T(test_recover_transient_and_final),
+		T(test_lock_busy),
+		T(test_plan_lists_two_writes),
+		T(test_plan_warns_ipv6),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
