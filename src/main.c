@@ -3,8 +3,10 @@
  * exit codes (failover-drill(1), EXIT STATUS).  Verbs are matched exactly:
  * no prefix matching for a tool that takes production paths down.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +15,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "cmd_trace.h"
 #include "drill.h"
@@ -31,7 +35,7 @@ static const char usage_text[] =
 "       failover-drill validate SPEC ...\n"
 "       failover-drill plan [--dry-run] SPEC\n"
 "       failover-drill run [--dry-run] [--yes] [--out DIR] [--metrics FILE] "
-"SPEC\n"
+"[--change ID] SPEC\n"
 "       failover-drill recover [--journal DIR]\n"
 "       failover-drill report [--format FORMAT] RESULT.json\n"
 "       failover-drill trace [--json | --model] [TRACE-OPTIONS] TARGET\n"
@@ -320,6 +324,80 @@ open_providers(const struct spec *s, const struct fd_clock *clock,
 	return p->probe->open(&s->probe, &p->probe_ctx, err);
 }
 
+static bool
+change_id_ok(const char *id)
+{
+	size_t n = strlen(id), i;
+
+	if (n == 0 || n > 128)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isprint((unsigned char)id[i]))
+			return false;
+	return true;
+}
+
+/*
+ * The evidence a change review asks for (issue 13): who ran the drill
+ * and where, under which change, and from exactly which spec: its
+ * SHA-256, and a copy next to the results (out/spec.json).
+ */
+static int
+evidence(json_t *doc, const struct spec *s, const char *change,
+    const char *out, struct fd_error *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char hex[2 * EVP_MAX_MD_SIZE + 1], who[320], host[256], copy[PATH_MAX];
+	const struct passwd *pw = getpwuid(geteuid());
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = 0;
+
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(who, sizeof(who), "%s@%s", pw != NULL ? pw->pw_name :
+	    "unknown", host);
+	if ((f = fopen(s->file, "rb")) != NULL) {
+		char buf[8192];
+		size_t n;
+		FILE *m = open_memstream(&text, &len);
+
+		while (m != NULL && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, m);
+		if (m != NULL)
+			fclose(m);
+		fclose(f);
+	}
+	if (text == NULL)
+		return fd_error_set(err, -errno, "%s: cannot read it again",
+		    s->file);
+	if (EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		rc = fd_error_set(err, -EIO, "SHA-256 of %s failed", s->file);
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[2 * mdlen] = '\0';
+	snprintf(copy, sizeof(copy), "%s/spec.json", out);
+	f = fopen(copy, "wb");
+	if (f != NULL && fwrite(text, 1, len, f) != len) {
+		fclose(f);
+		f = NULL;
+	}
+	if (f == NULL || fclose(f) != 0) {
+		rc = fd_error_set(err, -EIO, "%s: cannot write the spec copy",
+		    copy);
+		copy[0] = '\0';
+	}
+	free(text);
+	json_object_set_new(doc, "evidence", json_pack("{s:s, s:o, s:s, s:o}",
+	    "operator", who, "change_id", change ? json_string(change) :
+	    json_null(), "spec_sha256", hex, "spec_copy", copy[0] ?
+	    json_string("spec.json") : json_null()));
+	return rc;
+}
+
 static void
 default_out_dir(const struct spec *s, char *buf, size_t len)
 {
@@ -340,6 +418,7 @@ cmd_run(int argc, char **argv)
 		{ "yes", no_argument, NULL, 'y' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "metrics", required_argument, NULL, 'm' },
+		{ "change", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct drill_providers prov;
@@ -347,14 +426,14 @@ cmd_run(int argc, char **argv)
 	struct fd_clock clock, rclock;
 	struct fd_error err = { 0 };
 	struct spec *s = NULL;
-	const char *metrics = NULL;
+	const char *metrics = NULL, *change = NULL;
 	char out[PATH_MAX] = "", corr[40];
 	bool dry = false, yes = false, tty;
 	json_t *doc = NULL;
 	int c, code;
 
 	optind = 0;	/* 0: re-read the optstring (the global parse used "+") */
-	while ((c = getopt_long(argc, argv, "nyo:m:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nyo:m:c:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			dry = true;
@@ -368,6 +447,13 @@ cmd_run(int argc, char **argv)
 		case 'm':
 			metrics = optarg;
 			break;
+		case 'c':
+			if (!change_id_ok(optarg))
+				return usage_error("run: --change: 1 to 128 "
+				    "printable characters, got '%.40s'",
+				    optarg);
+			change = optarg;
+			break;
 		default:
 			return usage_error("run: %s", "bad option");
 		}
@@ -376,6 +462,12 @@ cmd_run(int argc, char **argv)
 		return usage_error("run: %s", "exactly one SPEC");
 	if (load_spec(argv[optind], &s) < 0)
 		return DRILL_USAGE;
+	if (!dry && s->change_required && change == NULL) {
+		fprintf(stderr, "failover-drill: run: %s requires a change id "
+		    "(change_required): give --change ID\n", s->file);
+		spec_free(s);
+		return DRILL_USAGE;
+	}
 	tty = isatty(STDIN_FILENO);
 	if (!dry && !yes) {
 		if (!tty) {
@@ -423,6 +515,8 @@ cmd_run(int argc, char **argv)
 	    dry ? "dry run (no writes)" : "run", out);
 	code = drill_run(s, &prov, &o, &doc, &err);
 	close_providers(s, &prov);
+	if (evidence(doc, s, change, out, &err) < 0)
+		log_warn("evidence: %s", err.msg);
 	/* Results or metrics that could not be written leave a scheduled
 	 * run unobserved: never exit 0 then. */
 	if (result_write_all(doc, out, &err) < 0) {

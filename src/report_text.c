@@ -77,6 +77,15 @@ text_header(const json_t *doc, FILE *out)
 	fprintf(out, "  Group     %s\n", rp_str(drill, "resource_group"));
 	fprintf(out, "  Subscr.   %s\n", rp_str(drill, "subscription"));
 	fprintf(out, "  Spec      %s\n", rp_str(drill, "spec"));
+	if (json_object_get(doc, "evidence") != NULL) {
+		const json_t *ev = json_object_get(doc, "evidence");
+
+		fprintf(out, "  SHA-256   %s\n", rp_str(ev, "spec_sha256"));
+		fprintf(out, "  Operator  %s\n", rp_str(ev, "operator"));
+		if (!rp_null(ev, "change_id"))
+			fprintf(out, "  Change    %s\n",
+			    rp_str(ev, "change_id"));
+	}
 	fprintf(out, "  Started   %s\n", rp_str(doc, "started"));
 	fprintf(out, "  Finished  %s (%.1f s)\n", rp_str(doc, "finished"),
 	    rp_num(doc, "duration_s"));

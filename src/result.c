@@ -571,6 +571,15 @@ static const struct rfield f_azure[] = {
 	{ NULL }
 };
 
+/* Who ran it, where, under which change, from which spec (issue 13). */
+static const struct rfield f_evidence[] = {
+	{ "operator", T_STR },
+	{ "change_id", T_STR | T_NULL },
+	{ "spec_sha256", T_STR },
+	{ "spec_copy", T_STR | T_NULL },
+	{ NULL }
+};
+
 static const struct rfield f_result[] = {
 	{ "schema", T_STR, .check = check_schema },
 	{ "tool", T_OBJ, .members = f_tool },
@@ -590,6 +599,7 @@ static const struct rfield f_result[] = {
 	{ "convergence", T_OBJ, .members = f_convergence },
 	{ "azure", T_OBJ, .members = f_azure },
 	{ "journal", T_STR | T_NULL, .optional = true },
+	{ "evidence", T_OBJ, .optional = true, .members = f_evidence },
 	{ NULL }
 };
 

@@ -1615,6 +1615,7 @@ static const struct field converge_fields[] = {
 static const struct field top_fields[] = {
 	FSTR("name", struct spec, name, true),
 	FSTR("description", struct spec, description, false),
+	FBOOL("change_required", struct spec, change_required),
 	FCUSTOM("azure", F_OBJ, true),
 	FCUSTOM("devices", F_OBJ, false),
 	FCUSTOM("hops", F_OBJ, false),

@@ -112,6 +112,7 @@ struct spec {
 	char file[PATH_MAX];
 	char name[SPEC_NAME_MAX];
 	char description[256];
+	bool change_required;		/* run needs --change ID */
 	struct azure_cfg azure;
 	unsigned n_devices;
 	struct device_cfg devices[SPEC_MAX_DEVICES];

@@ -59,6 +59,14 @@ for v in validate plan run recover report trace; do
 done
 want=0 ok "--help after other options" "$FD" run --dry-run --help
 grep_ok "run --dry-run --help is run's usage" "^usage: failover-drill run " "$tmp/out"
+# Issue 13: a spec may require a change id for a real run; refused
+# before anything is opened (no network).
+sed 's/"description":/"change_required": true, "description":/' \
+    "$SRC/drills/s2s-vpn-backup.json" >"$tmp/change.json"
+want=0 ok "change_required validates" "$FD" validate "$tmp/change.json"
+want=2 ok "run without --change refused" "$FD" run --yes "$tmp/change.json"
+grep_ok "names the spec and the option" "change.json requires a change id.*--change ID" "$tmp/err"
+want=2 ok "an empty change id is a usage error" "$FD" run --yes --change "" "$tmp/change.json"
 want=2 ok "no verb is a usage error" "$FD"
 want=2 ok "unknown verb" "$FD" frobnicate
 want=2 ok "verbs are not prefix-matched" "$FD" val "$SRC/drills/s2s-vpn-backup.json"

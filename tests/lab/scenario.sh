@@ -118,14 +118,22 @@ T0=$SECONDS
 
 case $SC in
 a)
-	expect_rc 0 -- fd run --yes --out "$OUT" "$SPEC"
-	for f in result.json report.txt junit.xml metrics.prom report.html; do
+	expect_rc 0 -- fd run --yes --change CHG0042 --out "$OUT" "$SPEC"
+	for f in result.json report.txt junit.xml metrics.prom report.html spec.json; do
 		[ -s "$OUT/$f" ] || fail "report $f missing or empty (have: $(ls "$OUT"))"
 	done
 	python3 - "$OUT/result.json" <<'EOF' || fail "result.json"
-import json, sys
+import hashlib, json, os, sys
 r = json.load(open(sys.argv[1]))
 assert r["outcome"] == "passed", r["outcome"]
+# Issue 13: the evidence of who, where, which change and which spec.
+ev = r["evidence"]
+assert ev["operator"].startswith("root@"), ev
+assert ev["change_id"] == "CHG0042", ev
+copy = os.path.join(os.path.dirname(sys.argv[1]), ev["spec_copy"])
+spec = open(copy, "rb").read()
+assert open(r["drill"]["spec"], "rb").read() == spec
+assert ev["spec_sha256"] == hashlib.sha256(spec).hexdigest(), ev
 st = {p["name"]: p["status"] for p in r["phases"]}
 for ph in ("preflight", "baseline", "failover", "converge", "verify",
            "restore", "verify-restored"):
