@@ -16,8 +16,9 @@
 #  c  429 then 500 injected on the disable PUT: drill still passes
 #  d  LRO Failed on the enable PUT: exit 4, then `recover` restores
 #  e  SIGTERM during converge: peering restored, exit 1, journal closed
-#  f  kill -9 during converge: run refuses while the journal is open,
-#     `recover` restores
+#  f  kill -9 during converge: run refuses while the journal is open
+#     (exit 5, metrics unfinished_journal 1), `recover` restores and keeps
+#     the journal
 #  g  --dry-run without a TTY: no write, metrics say backup healthy 1; the
 #     secondary link down fails preflight naming it (exit 3); a refused
 #     client secret is exit 5, could not check; metrics say healthy 0
@@ -236,8 +237,13 @@ f)
 	wait "$BG" 2>/dev/null || true
 	BG=""
 	rc=0
-	fd run --yes --out "$OUT.again" "$SPEC" 2>"$LAB_STATE/refused.err" || rc=$?
-	[ "$rc" = 3 ] || fail "run with an open journal exited $rc, want 3: $(cat "$LAB_STATE/refused.err")"
+	fd run --yes --out "$OUT.again" --metrics "$LAB_STATE/f.prom" "$SPEC" \
+	    2>"$LAB_STATE/refused.err" || rc=$?
+	# Issue 13: could not check (5), and the metrics say the peering
+	# may be disabled now.
+	[ "$rc" = 5 ] || fail "run with an open journal exited $rc, want 5: $(cat "$LAB_STATE/refused.err")"
+	grep -Eq '^failover_drill_unfinished_journal\{[^}]*\} 1$' "$LAB_STATE/f.prom" ||
+	    fail "metrics do not say unfinished_journal 1: $(cat "$LAB_STATE/f.prom")"
 	grep -q 'failover-drill recover' "$LAB_STATE/refused.err" ||
 	    fail "the refusal does not say how to recover: $(cat "$LAB_STATE/refused.err")"
 	n=$(mocklog --count PUT peerings)
@@ -246,6 +252,8 @@ f)
 	expect_rc 0 -- fd recover
 	assert_restored
 	expect_rc 0 -- fd recover
+	ls "$LAB_STATE"/fdstate/*.journal.*.recovered >/dev/null 2>&1 ||
+	    fail "the recovered journal was not kept: $(ls "$LAB_STATE/fdstate")"
 	;;
 g)
 	M=$LAB_STATE/metrics.prom
