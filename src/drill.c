@@ -265,8 +265,9 @@ rc_unchecked(int rc)
 	    rc != -EKEYREJECTED && rc != -EKEYREVOKED;
 }
 
-/* rc: 0 passed; <0 failed, rc_unchecked() telling why. */
-static void
+/* rc: 0 passed; <0 failed, rc_unchecked() telling why.  Returns the
+ * record (owned by the document) for the caller to add its timing. */
+static json_t *
 record_check(struct drill *d, const char *name, int rc, const char *msg,
     unsigned line)
 {
@@ -290,6 +291,15 @@ record_check(struct drill *d, const char *name, int rc, const char *msg,
 		log_info("%s: ok   %s", d->phase, name);
 	}
 	json_array_append_new(d->checks, c);
+	return c;
+}
+
+/* How long reading a check's state took (JUnit testcase time). */
+static void
+check_time(json_t *c, double secs)
+{
+	if (c != NULL && secs >= 0)
+		json_object_set_new(c, "duration_s", json_real(secs));
 }
 
 /* ------------------------------------------------------------ checks */
@@ -633,6 +643,7 @@ struct azure_batch {
 	unsigned n;
 	int rc[SPEC_MAX_CHECKS];
 	struct fd_error err[SPEC_MAX_CHECKS];
+	double secs[SPEC_MAX_CHECKS];
 };
 
 static void *
@@ -641,10 +652,16 @@ azure_batch_run(void *arg)
 	struct azure_batch *b = arg;
 	unsigned i;
 
-	for (i = 0; i < b->n && i < SPEC_MAX_CHECKS; i++)
-		if (!is_device_check(&b->v[i]) &&
-		    (b->d->judging || !clock_cancelled(b->d->o->clock)))
-			b->rc[i] = azure_verdict(b->d, &b->v[i], &b->err[i]);
+	for (i = 0; i < b->n && i < SPEC_MAX_CHECKS; i++) {
+		double t0 = clock_wall();
+
+		b->secs[i] = -1;
+		if (is_device_check(&b->v[i]) ||
+		    (!b->d->judging && clock_cancelled(b->d->o->clock)))
+			continue;
+		b->rc[i] = azure_verdict(b->d, &b->v[i], &b->err[i]);
+		b->secs[i] = clock_wall() - t0;
+	}
 	return NULL;
 }
 
@@ -713,7 +730,9 @@ run_checks(struct drill *d, const struct spec_check *v, unsigned n)
 			rc = fd_error_set(&err, -EHOSTUNREACH, "%s",
 			    di < 0 ? "no such device" : "device unreachable");
 		}
-		record_check(d, name, rc, err.msg, v[i].line);
+		check_time(record_check(d, name, rc, err.msg, v[i].line),
+		    !is_device_check(&v[i]) ? az->secs[i] : ji[i] >= 0 ?
+		    (double)jobs[ji[i]].elapsed_ms / 1000 : -1);
 	}
 	for (i = 0; i < nj; i++)
 		collect_job_done(&jobs[i]);
@@ -1032,7 +1051,9 @@ preflight(struct drill *d)
 			snprintf(name, sizeof(name), "%s: reachable over SSH",
 			    d->s->devices[i].name);
 			d->dev_down[i] = jobs[i].rc < 0;
-			record_check(d, name, jobs[i].rc, jobs[i].err.msg, 0);
+			check_time(record_check(d, name, jobs[i].rc,
+			    jobs[i].err.msg, 0),
+			    (double)jobs[i].elapsed_ms / 1000);
 			if (jobs[i].rc == 0)
 				log_info("%s: %s %s%s%s%s",
 				    d->s->devices[i].name, jobs[i].info.model,

@@ -1,10 +1,16 @@
 /*
  * JUnit XML: one testsuite for the drill, one testcase per check
- * (classname = phase), plus one testcase per phase that ended in an error,
- * so an aborted drill fails the CI job even when no check failed.  The
- * element and attribute names are the ones Jenkins and GitLab read
- * (testsuites/testsuite/testcase/failure/error/properties).
+ * (classname = phase, time = how long reading its state took), plus one
+ * testcase per phase that ended in an error, so an aborted drill fails the
+ * CI job even when no check failed.  A check whose state was read and is
+ * not as expected is a <failure>; one that could not be read (a device or
+ * ARM unreachable) an <error>, as JUnit tells a failed assertion from a
+ * broken test.  The testsuite carries the host that ran it and the text
+ * report as <system-out>.  The element and attribute names are the ones
+ * Jenkins and GitLab read (testsuites/testsuite/testcase/failure/error/
+ * properties/system-out).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -38,16 +44,23 @@ junit_render(const json_t *doc, FILE *out, struct fd_error *err)
 	const json_t *drill = json_object_get(doc, "drill");
 	const json_t *checks = json_object_get(doc, "checks");
 	const json_t *phases = json_object_get(doc, "phases"), *c, *p;
-	size_t i, tests, failures = 0, errors = 0;
+	size_t i, tests, failures = 0, errors = 0, phase_errors = 0;
+	const char *op = rp_str(json_object_get(doc, "evidence"), "operator");
 	char num[32], ts[32];
 
-	json_array_foreach(checks, i, c)
-		if (!rp_bool(c, "ok"))
+	json_array_foreach(checks, i, c) {
+		if (rp_bool(c, "ok"))
+			continue;
+		if (rp_bool(c, "could_not_check"))
+			errors++;
+		else
 			failures++;
+	}
 	json_array_foreach(phases, i, p)
 		if (phase_error(p))
-			errors++;
-	tests = json_array_size(checks) + errors;
+			phase_errors++;
+	errors += phase_errors;
+	tests = json_array_size(checks) + phase_errors;
 	/* The timestamp attribute is ISO 8601 without a zone in the JUnit
 	 * XSD; started is UTC with milliseconds. */
 	snprintf(ts, sizeof(ts), "%.19s", rp_str(doc, "started"));
@@ -62,6 +75,8 @@ junit_render(const json_t *doc, FILE *out, struct fd_error *err)
 	    "skipped=\"0\" time=\"%.3f\"", tests, failures, errors,
 	    rp_num(doc, "duration_s"));
 	attr(out, "timestamp", ts);
+	if (strchr(op, '@') != NULL)
+		attr(out, "hostname", strchr(op, '@') + 1);
 	fputs(">\n    <properties>\n", out);
 	property(out, "mode", rp_str(doc, "mode"));
 	property(out, "outcome", rp_str(doc, "outcome"));
@@ -78,22 +93,26 @@ junit_render(const json_t *doc, FILE *out, struct fd_error *err)
 		const char *msg = rp_str(c, "message");
 		int line = (int)rp_num(c, "line");
 
+		const char *el = rp_bool(c, "could_not_check") ? "error" :
+		    "failure";
+
 		fputs("    <testcase", out);
 		attr(out, "classname", rp_str(c, "phase"));
 		attr(out, "name", rp_str(c, "name"));
-		fputs(" time=\"0\"", out);
+		fprintf(out, " time=\"%.3f\"", rp_num(c, "duration_s"));
 		if (rp_bool(c, "ok")) {
 			fputs("/>\n", out);
 			continue;
 		}
-		fputs(">\n      <failure", out);
+		fprintf(out, ">\n      <%s", el);
 		attr(out, "message", *msg ? msg : "check failed");
-		attr(out, "type", "expectation");
+		attr(out, "type", *el == 'e' ? "could-not-check" :
+		    "expectation");
 		fputc('>', out);
 		rp_xml_escape(out, *msg ? msg : "check failed");
 		if (line > 0)
 			fprintf(out, " (spec line %d)", line);
-		fputs("</failure>\n    </testcase>\n", out);
+		fprintf(out, "</%s>\n    </testcase>\n", el);
 	}
 	json_array_foreach(phases, i, p) {
 		const char *msg = rp_str(p, "message");
@@ -113,6 +132,21 @@ junit_render(const json_t *doc, FILE *out, struct fd_error *err)
 		fputc('>', out);
 		rp_xml_escape(out, msg);
 		fputs("</error>\n    </testcase>\n", out);
+	}
+	/* The report for people, as the CI job's output of this suite. */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+
+		int rc = m != NULL ? report_render(doc, "text", m, err) : -1;
+
+		if (m != NULL && fclose(m) == 0 && rc == 0 && text != NULL) {
+			fputs("    <system-out>", out);
+			rp_xml_escape(out, text);
+			fputs("</system-out>\n", out);
+		}
+		free(text);
 	}
 	fputs("  </testsuite>\n</testsuites>\n", out);
 	if (ferror(out))

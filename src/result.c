@@ -492,6 +492,7 @@ static const struct rfield f_check[] = {
 	{ "message", T_STR, .optional = true },
 	{ "line", T_INT, .optional = true, .check = check_nonneg },
 	{ "could_not_check", T_BOOL, .optional = true },
+	{ "duration_s", T_NUM, .optional = true },
 	{ NULL }
 };
 
