@@ -26,7 +26,8 @@ static const char css[] =
     ".badge{display:inline-block;padding:.2em .7em;border-radius:.3em;"
     "color:#fff;font-weight:bold}\n"
     ".passed{background:#2e7d32}.failed{background:#c62828}"
-    ".aborted{background:#ef6c00}.restore-failed{background:#6a1b9a}\n"
+    ".aborted{background:#ef6c00}.restore-failed{background:#6a1b9a}"
+    ".unchecked{background:#546e7a}\n"
     ".ok{color:#2e7d32;font-weight:bold}.fail{color:#c62828;"
     "font-weight:bold}.muted{color:#777}\n"
     "svg text{font:11px monospace;fill:#222}svg .lbl{font:bold 11px "
@@ -40,7 +41,14 @@ static const char css[] =
     "svg .primary{fill:#1565c0}svg .backup{fill:#2e7d32}svg .lost{"
     "fill:#c62828}svg .mark{stroke:#222;stroke-dasharray:2 2}\n"
     ".scroll{overflow-x:auto}.legend span{display:inline-block;width:1em;height:1em;"
-    "vertical-align:middle;margin:0 .3em 0 1em}\n";
+    "vertical-align:middle;margin:0 .3em 0 1em}\n"
+    /* Phones: no page margin to waste; the path diagrams scroll. */
+    "@media (max-width:40em){body{margin:.5em}td,th{padding:.2em .3em}}\n"
+    /* Paper for the change record: black on white, nothing cut by a
+     * scroll box, a section never split from its heading. */
+    "@media print{body{margin:0;max-width:none;color:#000}.scroll{"
+    "overflow:visible}.badge{border:1px solid #000;color:#000;"
+    "background:none}h2,h3{break-after:avoid}svg{break-inside:avoid}}\n";
 
 static void
 esc(FILE *out, const char *s)
@@ -101,6 +109,21 @@ html_summary(const json_t *doc, FILE *out)
 	    rp_null(doc, "backup_healthy") ? "not determined" :
 	    rp_bool(doc, "backup_healthy") ? "<span class=\"ok\">healthy"
 	    "</span>" : "<span class=\"fail\">not healthy</span>");
+	if (json_object_get(doc, "evidence") != NULL) {
+		const json_t *ev = json_object_get(doc, "evidence");
+
+		fputs("<tr><th>Operator</th><td>", out);
+		esc(out, rp_str(ev, "operator"));
+		fputs("</td></tr>\n", out);
+		if (!rp_null(ev, "change_id")) {
+			fputs("<tr><th>Change</th><td>", out);
+			esc(out, rp_str(ev, "change_id"));
+			fputs("</td></tr>\n", out);
+		}
+		fputs("<tr><th>Spec SHA-256</th><td><code>", out);
+		esc(out, rp_str(ev, "spec_sha256"));
+		fputs("</code></td></tr>\n", out);
+	}
 	if (!rp_null(doc, "journal")) {
 		fputs("<tr><th>Journal</th><td>", out);
 		esc(out, rp_str(doc, "journal"));
@@ -446,7 +469,9 @@ html_render(const json_t *doc, FILE *out, struct fd_error *err)
 	const json_t *conv = json_object_get(doc, "convergence");
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-	    "<meta charset=\"utf-8\">\n<title>failover-drill: ", out);
+	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\">\n"
+	    "<title>failover-drill: ", out);
 	esc(out, rp_str(json_object_get(doc, "drill"), "name"));
 	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
 	html_summary(doc, out);

@@ -383,6 +383,12 @@ test_markup(void **state)
 		assert_null(strstr(h, "src="));
 		assert_null(strstr(h, "<script"));
 		assert_null(strstr(h, "<link"));
+		/* Phone width and paper (issue 13). */
+		assert_non_null(strstr(h, "<meta name=\"viewport\" content=\""
+		    "width=device-width"));
+		assert_non_null(strstr(h, "@media print{"));
+		/* Every outcome has its badge colour. */
+		assert_non_null(strstr(h, ".unchecked{background:"));
 		/* One testcase per check plus one per phase in error. */
 		assert_int_equal(count(x, "<testcase "),
 		    json_array_size(json_object_get(doc, "checks")) +
