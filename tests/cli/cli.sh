@@ -98,6 +98,17 @@ printf '{ "name": "x",\n  "name": "y" }\n' > "$tmp/dup.json"
 want=2 ok "duplicate key is a spec error" "$FD" validate "$tmp/dup.json"
 grep_ok "duplicate key with its line" "dup.json:2:" "$tmp/err"
 want=2 ok "missing file" "$FD" validate "$tmp/nope.json"
+# validate --json: one object per spec, errors with line and column.
+want=2 ok "validate --json with a bad spec exits 2" "$FD" validate --json \
+    "$SRC/drills/lab.json" "$tmp/line7.json"
+python3 - "$tmp/out" <<'PY' && { n=$((n + 1)); echo "ok $n - validate --json names file, line and message"; } || { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - validate --json output"; }
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert [x["ok"] for x in v] == [True, False], v
+assert v[0]["drill"] and v[0]["errors"] == [], v[0]
+e = v[1]["errors"][0]
+assert v[1]["drill"] is None and e["line"] == 7 and "colour" in e["message"], v[1]
+PY
 
 # An Azure-side probe needs the Network Watcher coordinates.
 sed 's/"colour": "blue",/"_x": 0,/; s/"to": "10.17.11.132" }/"to": "10.1.11.10", "from": "azure" }/' \
