@@ -36,7 +36,7 @@ static const char usage_text[] =
 "       failover-drill plan [--dry-run] SPEC\n"
 "       failover-drill run [--dry-run] [--yes] [--out DIR] [--metrics FILE] "
 "[--change ID] SPEC\n"
-"       failover-drill recover [--journal DIR]\n"
+"       failover-drill recover [--json] [--journal DIR]\n"
 "       failover-drill report [--format FORMAT] RESULT.json\n"
 "       failover-drill trace [--json | --model] [TRACE-OPTIONS] TARGET\n"
 "       failover-drill trace [--json | --model] --import FILE "
@@ -622,8 +622,13 @@ recovered_name(const char *path, char *out, size_t len)
 		snprintf(out, len, "%s.%s-%u.recovered", path, ts, n);
 }
 
+/*
+ * Finish one journal.  out (may be NULL: text on stdout) gets
+ * {"journal", "drill", "circuit", "peering", "result": "enabled" |
+ * "nothing to restore" | "failed", "kept_as", "error"} for --json.
+ */
 static int
-recover_one(const char *path)
+recover_one(const char *path, json_t *out)
 {
 	struct journal_state js;
 	struct fd_error err = { 0 };
@@ -631,20 +636,26 @@ recover_one(const char *path)
 	struct journal *j = NULL;
 	const struct cloud_ops *cloud = provider_cloud("azure");
 	void *ctx = NULL;
-	char corr[40], done[PATH_MAX + 64];
+	char corr[40], done[PATH_MAX + 64] = "";
+	const char *result = "enabled";
 	int lockfd = -1, rc;
 
-	if (journal_read(path, &js, &err) < 0) {
-		fprintf(stderr, "failover-drill: %s\n", err.msg);
-		return DRILL_RESTORE_FAILED;
+	if (out != NULL)
+		json_object_set_new(out, "journal", json_string(path));
+	if ((rc = journal_read(path, &js, &err)) < 0)
+		goto report;
+	if ((rc = journal_lock(state_dir, &js.azure, &lockfd, &err)) < 0) {
+		fd_error_prefix(&err, "%s", "not touching it");
+		goto report;
 	}
-	if (journal_lock(state_dir, &js.azure, &lockfd, &err) < 0) {
-		fprintf(stderr, "failover-drill: %s; not touching it\n",
-		    err.msg);
-		return DRILL_RESTORE_FAILED;
-	}
-	printf("journal %s: drill %s (pid %ld), circuit %s peering %s\n",
-	    path, js.drill, (long)js.pid, js.azure.circuit, js.azure.peering);
+	if (out != NULL)
+		json_object_update_new(out, json_pack("{s:s, s:s, s:s}",
+		    "drill", js.drill, "circuit", js.azure.circuit,
+		    "peering", js.azure.peering));
+	else
+		printf("journal %s: drill %s (pid %ld), circuit %s peering "
+		    "%s\n", path, js.drill, (long)js.pid, js.azure.circuit,
+		    js.azure.peering);
 	clock_init_real(&clock, NULL);
 	rc = 0;
 	if (js.disable_intent && !js.enable_done) {
@@ -658,8 +669,10 @@ recover_one(const char *path)
 		if (ctx != NULL)
 			cloud->close(ctx);
 	} else {
-		printf("  no disable without a later enable: nothing to "
-		    "restore\n");
+		result = "nothing to restore";
+		if (out == NULL)
+			printf("  no disable without a later enable: nothing "
+			    "to restore\n");
 	}
 	if (journal_reopen(path, &j, &err) == 0) {
 		journal_append(j, "done", "enable", rc == 0 ? "ok" : "error",
@@ -672,12 +685,22 @@ recover_one(const char *path)
 		}
 	}
 	journal_unlock(lockfd);
+report:
+	if (out != NULL) {
+		json_object_set_new(out, "result", json_string(rc < 0 ?
+		    "failed" : result));
+		json_object_set_new(out, "kept_as", done[0] ?
+		    json_string(done) : json_null());
+		json_object_set_new(out, "error", rc < 0 ?
+		    json_string(err.msg) : json_null());
+	}
 	if (rc < 0) {
 		fprintf(stderr, "failover-drill: %s\n", err.msg);
 		return DRILL_RESTORE_FAILED;
 	}
-	printf("  peering %s of circuit %s is Enabled; journal closed\n",
-	    js.azure.peering, js.azure.circuit);
+	if (out == NULL)
+		printf("  peering %s of circuit %s is Enabled; journal "
+		    "closed\n", js.azure.peering, js.azure.circuit);
 	return 0;
 }
 
@@ -686,17 +709,25 @@ cmd_recover(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "journal", required_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char (*paths)[PATH_MAX] = NULL;
 	struct fd_error err = { 0 };
+	json_t *all = NULL;
 	size_t n = 0, i;
 	int c, code = 0;
 
 	optind = 0;	/* 0: re-read the optstring (the global parse used "+") */
 	while ((c = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
-		if (c != 'j')
+		if (c == 'J') {
+			all = all ? all : json_array();
+			continue;
+		}
+		if (c != 'j') {
+			json_decref(all);
 			return usage_error("recover: %s", "bad option");
+		}
 		snprintf(state_dir, sizeof(state_dir), "%s", optarg);
 	}
 	if (optind != argc)
@@ -709,12 +740,22 @@ cmd_recover(int argc, char **argv)
 		free(paths);
 		return DRILL_RESTORE_FAILED;
 	}
-	if (n == 0)
+	if (n == 0 && all == NULL)
 		printf("no unfinished drill journal in %s\n", state_dir);
-	for (i = 0; i < n && i < 64; i++)
-		if (recover_one(paths[i]) != 0)
+	for (i = 0; i < n && i < 64; i++) {
+		json_t *one = all != NULL ? json_object() : NULL;
+
+		if (recover_one(paths[i], one) != 0)
 			code = DRILL_RESTORE_FAILED;
+		if (one != NULL)
+			json_array_append_new(all, one);
+	}
 	free(paths);
+	if (all != NULL) {
+		json_dumpf(all, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(all);
+	}
 	return code;
 }
 

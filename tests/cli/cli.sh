@@ -144,6 +144,22 @@ grep_ok "the refusal names the circuit" "SEA-Cust11-ER" "$tmp/err"
 
 want=0 ok "recover with nothing to do" "$FD" recover --journal "$tmp/empty"
 grep_ok "recover says so" "no unfinished drill" "$tmp/out"
+# recover --json: a journal that never reached the disable needs no Azure
+# call; it is closed and kept, and said so as JSON (issue 13).
+mkdir -p "$tmp/rj"
+printf '%s\n' '{"event": "begin", "pid": 1, "drill": "d1", "spec": "x.json", "azure": {"subscription": "s", "resource_group": "rg", "circuit": "c1", "peering": "AzurePrivatePeering"}}' \
+    >"$tmp/rj/s_rg_c1_AzurePrivatePeering.journal"
+want=0 ok "recover --json" "$FD" recover --json --journal "$tmp/rj"
+python3 - "$tmp/out" <<'PY' && { n=$((n + 1)); echo "ok $n - recover --json says what it did"; } || { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - recover --json output"; }
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert len(v) == 1, v
+r = v[0]
+assert r["circuit"] == "c1" and r["result"] == "nothing to restore", r
+assert r["kept_as"].endswith(".recovered") and r["error"] is None, r
+import os
+assert os.path.exists(r["kept_as"]) and not os.path.exists(r["journal"]), r
+PY
 
 want=2 ok "report of a missing file" "$FD" report "$tmp/none.json"
 want=2 ok "report with an unknown format" "$FD" report --format pdf "$tmp/none.json"
