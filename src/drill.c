@@ -273,9 +273,30 @@ record_check(struct drill *d, const char *name, int rc, const char *msg,
 {
 	bool ok = rc == 0;
 	json_t *c = json_pack("{s:s, s:s, s:b, s:i}", "phase", d->phase,
-	    "name", name, "ok", ok, "line", (int)line);
+	    "name", name, "ok", ok, "line", (int)line), *prev;
+	char same[FD_ERROR_MSG];
+	size_t i;
 
 	if (!ok) {
+		/* A cause shared with an earlier check (the token refused,
+		 * a device down) is said in full once; later checks point
+		 * to it. */
+		json_array_foreach(d->checks, i, prev) {
+			const char *pm = json_string_value(
+			    json_object_get(prev, "message"));
+
+			if (pm != NULL && strcmp(pm, msg) == 0 &&
+			    json_object_get(prev, "same_as") == NULL) {
+				snprintf(same, sizeof(same), "same cause as "
+				    "'%s'", json_string_value(
+				    json_object_get(prev, "name")));
+				json_object_set_new(c, "same_as", json_string(
+				    json_string_value(json_object_get(prev,
+				    "name"))));
+				msg = same;
+				break;
+			}
+		}
 		json_object_set_new(c, "message", json_string(msg));
 		if (rc_unchecked(rc)) {
 			json_object_set_new(c, "could_not_check", json_true());

@@ -493,6 +493,7 @@ static const struct rfield f_check[] = {
 	{ "line", T_INT, .optional = true, .check = check_nonneg },
 	{ "could_not_check", T_BOOL, .optional = true },
 	{ "duration_s", T_NUM, .optional = true },
+	{ "same_as", T_STR, .optional = true },
 	{ NULL }
 };
 

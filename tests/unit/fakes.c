@@ -43,6 +43,9 @@ step_locked(struct fake_world *w, const char *name, struct fd_error *err)
 {
 	w->steps++;
 	snprintf(w->last_step, sizeof(w->last_step), "%s", name);
+	if (w->down_prefix != NULL &&
+	    strncmp(name, w->down_prefix, strlen(w->down_prefix)) == 0)
+		return fd_error_set(err, -EHOSTUNREACH, "%s", w->down_msg);
 	if (w->fail_at == 0 || w->steps != w->fail_at)
 		return 0;
 	switch (w->fault) {

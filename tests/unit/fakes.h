@@ -29,6 +29,9 @@ struct fake_world {
 	unsigned first_write_step;	/* step of the first peering write */
 	unsigned watch_step;		/* step of the first watch begin */
 	const char *fault_msg;		/* appended to an injected error */
+	/* Every step whose name starts with this fails with down_msg
+	 * (-EHOSTUNREACH): a provider that is down. */
+	const char *down_prefix, *down_msg;
 	unsigned writes;		/* peering PUTs */
 	unsigned fail_at;		/* inject at this step (0: never) */
 	enum fake_fault fault;

@@ -542,6 +542,46 @@ test_signal_during_disable(void **st)
 	json_decref(doc);
 }
 
+/* Issue 13: a cause shared by several checks (Azure unreachable) is
+ * said in full once; the others point to that check.  Nothing could be
+ * checked: exit 5. */
+static void
+test_shared_cause_once(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *c;
+	size_t i, full = 0, same = 0;
+	const char *first = NULL;
+
+	(void)st;
+	fake_world_init(&w);
+	w.down_prefix = "cloud";
+	w.down_msg = "ARM GET expressRouteCircuits/SEA-Cust11-ER: connect to "
+	    "management.azure.com port 443: Connection timed out after 10000 "
+	    "ms";
+	assert_int_equal(run(&w, true, &doc, &err), DRILL_UNCHECKED);
+	json_array_foreach(json_object_get(doc, "checks"), i, c) {
+		const char *m = json_string_value(json_object_get(c,
+		    "message"));
+
+		if (m == NULL)
+			continue;
+		if (strcmp(m, w.down_msg) == 0) {
+			full++;
+			first = json_string_value(json_object_get(c, "name"));
+		} else if (strncmp(m, "same cause as '", 15) == 0) {
+			same++;
+			assert_non_null(first);
+			assert_string_equal(json_string_value(
+			    json_object_get(c, "same_as")), first);
+		}
+	}
+	assert_int_equal(full, 1);
+	assert_true(same >= 1);
+	json_decref(doc);
+}
+
 static void
 test_whole_error_messages(void **st)
 {
@@ -850,6 +890,7 @@ main(void)
 		T(test_drill_deadline),
 		T(test_fault_at_every_step),
 		T(test_signal_during_disable),
+		T(test_shared_cause_once),
 		T(test_whole_error_messages),
 		T(test_restore_fails_then_recover),
 		T(test_restore_outlasts_arm_outage),
