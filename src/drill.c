@@ -497,6 +497,56 @@ device_verdict(const struct spec_check *c, struct collect_job *j,
 	}
 }
 
+/*
+ * What a device check saw, for the record (issue 13: evidence): the
+ * paths of the prefix (active first marked), the BGP peers named with
+ * their states, or how many routes were exchanged and which.
+ */
+static json_t *
+device_observed(const struct spec_check *c, const struct collect_job *j)
+{
+	char buf[FD_ERROR_MSG], a[FD_ADDR_STRLEN], p[FD_PREFIX_STRLEN];
+	json_t *o;
+	size_t idx[32], n, i;
+
+	if (j->rc < 0)
+		return NULL;
+	switch (c->kind) {
+	case CHECK_DEV_ROUTE:
+		o = json_array();
+		n = route_set_find(&j->routes, &c->route.prefix, idx, 32);
+		for (i = 0; i < n && i < 32; i++) {
+			const struct route *r = &j->routes.v[idx[i]];
+
+			route_desc(r, buf, sizeof(buf));
+			json_array_append_new(o, json_pack("{s:b, s:s}",
+			    "active", r->active, "route", buf));
+		}
+		return o;
+	case CHECK_DEV_BGP:
+		o = json_object();
+		for (i = 0; i < c->n_peers; i++) {
+			const struct bgp_peer *bp = bgp_summary_find(&j->bgp,
+			    &c->peers[i]);
+
+			json_object_set_new(o, addr_str(&c->peers[i], a,
+			    sizeof(a)), bp != NULL ? json_string(bp->state[0] ?
+			    bp->state : "unknown") : json_null());
+		}
+		return o;
+	case CHECK_DEV_ADVERTISED:
+	case CHECK_DEV_RECEIVED:
+		o = json_array();
+		for (i = 0; i < j->routes.n && i < 64; i++)
+			json_array_append_new(o, json_string(prefix_str(
+			    &j->routes.v[i].prefix, p, sizeof(p))));
+		return json_pack("{s:I, s:o}", "routes",
+		    (json_int_t)j->routes.n, "prefixes", o);
+	default:
+		return NULL;
+	}
+}
+
 /* ARM's view: circuit Provisioned (provider) and Enabled, peering Enabled
  * and Succeeded (AZURE-REST.md §5.3). */
 static int
@@ -737,6 +787,7 @@ run_checks(struct drill *d, const struct spec_check *v, unsigned n)
 	else
 		azure_batch_run(az);
 	for (i = 0; i < n && i < SPEC_MAX_CHECKS && !stopped(d); i++) {
+		json_t *rec, *obs;
 		int rc, di;
 
 		fd_error_clear(&err);
@@ -751,9 +802,12 @@ run_checks(struct drill *d, const struct spec_check *v, unsigned n)
 			rc = fd_error_set(&err, -EHOSTUNREACH, "%s",
 			    di < 0 ? "no such device" : "device unreachable");
 		}
-		check_time(record_check(d, name, rc, err.msg, v[i].line),
-		    !is_device_check(&v[i]) ? az->secs[i] : ji[i] >= 0 ?
-		    (double)jobs[ji[i]].elapsed_ms / 1000 : -1);
+		rec = record_check(d, name, rc, err.msg, v[i].line);
+		check_time(rec, !is_device_check(&v[i]) ? az->secs[i] :
+		    ji[i] >= 0 ? (double)jobs[ji[i]].elapsed_ms / 1000 : -1);
+		if (ji[i] >= 0 && (obs = device_observed(&v[i],
+		    &jobs[ji[i]])) != NULL)
+			json_object_set_new(rec, "observed", obs);
 	}
 	for (i = 0; i < nj; i++)
 		collect_job_done(&jobs[i]);

@@ -494,6 +494,7 @@ static const struct rfield f_check[] = {
 	{ "could_not_check", T_BOOL, .optional = true },
 	{ "duration_s", T_NUM, .optional = true },
 	{ "same_as", T_STR, .optional = true },
+	{ "observed", T_ARR | T_OBJ, .optional = true },
 	{ NULL }
 };
 

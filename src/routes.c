@@ -218,7 +218,7 @@ nh_addr_match(const struct route *r, const struct fd_prefix *p)
 	return false;
 }
 
-static void
+void
 route_desc(const struct route *r, char *buf, size_t len)
 {
 	char nh[FD_ADDR_STRLEN] = "";

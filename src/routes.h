@@ -56,6 +56,8 @@ struct route_set {
 };
 
 void route_init(struct route *r);	/* numbers -1, strings "" */
+/* "BGP AS path '65515 I' localpref 100 via 10.17.11.76 st0.0" */
+void route_desc(const struct route *r, char *buf, size_t len);
 void route_set_init(struct route_set *s);
 void route_set_done(struct route_set *s);
 /* Append a copy of r. */

@@ -582,6 +582,40 @@ test_shared_cause_once(void **st)
 	json_decref(doc);
 }
 
+/* Issue 13: every device check records what it saw. */
+static void
+test_checks_record_observed(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *c, *o;
+	size_t i, routes = 0, bgp = 0;
+
+	(void)st;
+	fake_world_init(&w);
+	assert_int_equal(run(&w, true, &doc, &err), 0);
+	json_array_foreach(json_object_get(doc, "checks"), i, c) {
+		o = json_object_get(c, "observed");
+		if (json_is_array(o) && json_array_size(o) > 0 &&
+		    json_object_get(json_array_get(o, 0), "route") != NULL) {
+			routes++;
+			assert_non_null(strstr(json_string_value(
+			    json_object_get(json_array_get(o, 0), "route")),
+			    "AS path"));
+		}
+		if (json_is_object(o) && json_object_size(o) > 0 &&
+		    json_object_get(o, "routes") == NULL) {
+			bgp++;
+			assert_string_equal(json_string_value(
+			    json_object_iter_value(json_object_iter(o))),
+			    "Established");
+		}
+	}
+	assert_true(routes > 0);
+	assert_true(bgp > 0);
+	json_decref(doc);
+}
+
 static void
 test_whole_error_messages(void **st)
 {
@@ -891,6 +925,7 @@ main(void)
 		T(test_fault_at_every_step),
 		T(test_signal_during_disable),
 		T(test_shared_cause_once),
+		T(test_checks_record_observed),
 		T(test_whole_error_messages),
 		T(test_restore_fails_then_recover),
 		T(test_restore_outlasts_arm_outage),
