@@ -31,7 +31,7 @@ static const char css[] =
     ".ok{color:#2e7d32;font-weight:bold}.fail{color:#c62828;"
     "font-weight:bold}.muted{color:#777}\n"
     "svg text{font:11px monospace;fill:#222}svg .lbl{font:bold 11px "
-    "system-ui,sans-serif}\n"
+    "system-ui,sans-serif}svg text.rtt{fill:#555}\n"
     "svg .hop rect{fill:#e3f2fd;stroke:#1565c0}svg .hop.silent rect{"
     "fill:#fafafa;stroke:#999;stroke-dasharray:3 2}\n"
     "svg .hop.diff rect{fill:#ffebee;stroke:#c62828;stroke-width:2}"
@@ -169,7 +169,9 @@ html_checks(const json_t *doc, FILE *out)
 		int line = (int)rp_num(c, "line");
 
 		fprintf(out, "<tr><td class=\"%s\">%s</td><td>",
-		    ok ? "ok" : "fail", ok ? "PASS" : "FAIL");
+		    ok ? "ok" : "fail", ok ? "PASS" :
+		    rp_bool(c, "could_not_check") ? "NOT CHECKED" :
+		    "FAIL");
 		esc(out, rp_str(c, "phase"));
 		fputs("</td><td>", out);
 		esc(out, rp_str(c, "name"));
@@ -219,9 +221,15 @@ static void
 hop_box(FILE *out, const struct hop *h, bool differs, double x, double y)
 {
 	char s[HOP_MAX_ANSWERS * (FD_ADDR_STRLEN + 1)];
+	double best = -1;
 	size_t len;
+	unsigned i;
 
 	rp_hop_str(h, s, sizeof(s));
+	for (i = 0; i < h->n_probes; i++)
+		if (h->probes[i].rtt_ms >= 0 &&
+		    (best < 0 || h->probes[i].rtt_ms < best))
+			best = h->probes[i].rtt_ms;
 	/* A box holds about 17 monospace characters; the tooltip has it
 	 * all. */
 	len = strlen(s);
@@ -231,9 +239,14 @@ hop_box(FILE *out, const struct hop *h, bool differs, double x, double y)
 	    " silent" : "", differs ? " diff" : "");
 	hop_tooltip(out, h);
 	fprintf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" "
-	    "rx=\"4\"/><text x=\"%.0f\" y=\"%.0f\">%u</text>"
-	    "<text x=\"%.0f\" y=\"%.0f\">", x, y, BOX_W, BOX_H, x + 5, y + 13,
-	    h->ttl, x + 5, y + 27);
+	    "rx=\"4\"/><text x=\"%.0f\" y=\"%.0f\">%u</text>", x, y, BOX_W,
+	    BOX_H, x + 5, y + 13, h->ttl);
+	/* The best RTT on the box itself, no hovering needed. */
+	if (best >= 0)
+		fprintf(out, "<text class=\"rtt\" x=\"%.0f\" y=\"%.0f\" "
+		    "text-anchor=\"end\">%.*f ms</text>", x + BOX_W - 5,
+		    y + 13, best < 10 ? 2 : 1, best);
+	fprintf(out, "<text x=\"%.0f\" y=\"%.0f\">", x + 5, y + 27);
 	esc(out, s);
 	fputs("</text></g>\n", out);
 }
