@@ -146,6 +146,9 @@ bool azure_status_is(const char *s, const char *want);
 /* An ARM/NRP error code that passes by itself (another operation on the
  * resource, throttling, an internal error): retry later. */
 bool azure_transient_code(const char *code);
+/* The details[] of an ARM error object, "code: message; ..." ("" when
+ * none). */
+void azure_error_details(const json_t *error, char *out, size_t len);
 /* Zero and free a string holding a secret. */
 void azure_free_secret(char *s);
 

@@ -625,6 +625,12 @@ test_lro_async_operation(void **state)
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
 	    false, &op, NULL, &t.err), 0);
+	/* The PUT's Retry-After 10 comes first: this poll sends nothing
+	 * (azcore PollUntilDone's initial Retry-After delay). */
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_false(p.done);
+	assert_int_equal(p.retry_after_ms, 10000);
+	assert_int_equal(t.fake.i, 3);
 	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
 	assert_false(p.done);
 	assert_int_equal(p.retry_after_ms, 5000);
@@ -667,6 +673,8 @@ test_lro_location_ipv6(void **state)
 	azure_cloud_ops.ipv6_restore(t.ctx, "Enabled");
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
 	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_int_equal(p.retry_after_ms, 3000);
 	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
 	assert_false(p.done);
 	assert_int_equal(p.retry_after_ms, 4000);
@@ -1875,6 +1883,114 @@ test_audience_given(void **state)
 	assert_string_equal(ep.authority, "https://login.other");
 }
 
+/* A status URL or nextLink that is not https never gets the token: no
+ * request is sent and the error names the URL. */
+static void
+test_non_https_poll_refused(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		PUT_PEER("Disabled", "e1", 201, "Azure-AsyncOperation: "
+		    "http://arm.test/subscriptions/sub/providers/"
+		    "Microsoft.Network/locations/westus2/operations/op1", NULL),
+		{ "POST", NET "virtualNetworkGateways/gw/getLearnedRoutes?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 200, { NULL },
+		  "{\"value\":[],\"nextLink\":\"http://arm.test/next?x=1\"}",
+		  0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+	struct route_set s;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err),
+	    -EPROTO);
+	assert_non_null(strstr(t.err.msg, "not https: http://arm.test/"
+	    "subscriptions/sub/providers/Microsoft.Network/locations/"));
+	azure_cloud_ops.op_free(op);
+	assert_int_equal(azure_cloud_ops.learned_routes(t.ctx, &s, &t.err),
+	    -EPROTO);
+	assert_non_null(strstr(t.err.msg, "not https: http://arm.test/next"));
+	t_done(&t);
+}
+
+/* Read-only fields of the peering stay out of the PUT body:
+ * expressRouteConnection.id and connections[].properties.
+ * ipv6CircuitConnectionConfig.circuitConnectionStatus. */
+static void
+test_put_strips_read_only(void **state)
+{
+#define GR_PEERING "{\"name\":\"AzurePrivatePeering\",\"etag\":" \
+	"\"W/\\\"e1\\\"\",\"properties\":{\"provisioningState\":" \
+	"\"Succeeded\",\"state\":\"Enabled\",\"peerASN\":65020," \
+	"\"vlanId\":200,\"expressRouteConnection\":{\"id\":\"/sub/erc1\"}," \
+	"\"connections\":[{\"name\":\"gr1\",\"etag\":\"W/\\\"g\\\"\"," \
+	"\"properties\":{\"addressPrefix\":\"10.9.0.0/29\"," \
+	"\"provisioningState\":\"Succeeded\"," \
+	"\"ipv6CircuitConnectionConfig\":{\"addressPrefix\":" \
+	"\"aa:bb::/125\",\"circuitConnectionStatus\":\"Connected\"}}}]}}"
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", PEER_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { "x-ms-request-id: rid-get" }, GR_PEERING, 0 },
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL },
+		  { "\"state\":\"Disabled\"", "\"addressPrefix\":\"aa:bb::/125\"",
+		    "\"addressPrefix\":\"10.9.0.0/29\"" },
+		  { "expressRouteConnection", "/sub/erc1",
+		    "circuitConnectionStatus", "provisioningState" },
+		  200, { NULL }, NULL, 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), 0);
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+#undef GR_PEERING
+}
+
+/* A refused request logs ARM's details[] and the ids support asks for. */
+static void
+test_failure_details_logged(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { NULL }, { NULL }, { NULL }, { NULL }, 400,
+		  { "x-ms-request-id: rid-400",
+		    "x-ms-correlation-request-id: corr-1",
+		    "x-ms-routing-request-id: WESTUS2:20261129T010203Z:abc" },
+		  "{\"error\":{\"code\":\"InvalidRequestFormat\",\"message\":"
+		  "\"Cannot parse the request.\",\"details\":[{\"code\":"
+		  "\"MissingJsonReferenceId\",\"message\":\"Value for "
+		  "reference id is missing.\",\"target\":\"properties.routeFilter\""
+		  "}]}}", 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EINVAL);
+	assert_non_null(strstr(t.log, "ARM PUT expressRouteCircuits/ckt/"
+	    "peerings/AzurePrivatePeering failed: HTTP 400 "
+	    "InvalidRequestFormat: Cannot parse the request.; details: "
+	    "MissingJsonReferenceId: Value for reference id is missing. "
+	    "(target properties.routeFilter) (request id rid-400, "
+	    "correlation id corr-1, routing request id "
+	    "WESTUS2:20261129T010203Z:abc)"));
+	t_done(&t);
+}
+
 int
 main(void)
 {
@@ -1924,6 +2040,9 @@ main(void)
 		cmocka_unit_test(test_service_fabric_refused),
 		cmocka_unit_test(test_audience_discovered),
 		cmocka_unit_test(test_audience_given),
+		cmocka_unit_test(test_non_https_poll_refused),
+		cmocka_unit_test(test_put_strips_read_only),
+		cmocka_unit_test(test_failure_details_logged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
