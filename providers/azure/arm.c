@@ -573,7 +573,7 @@ arm_action(struct arm *a, const char *path, const char *query,
     const json_t *body, json_t **out, struct fd_error *err)
 {
 	char target[2048], res[256], code[128], msg[200];
-	char *poll = NULL;
+	char *poll = NULL, *final = NULL;
 	json_t *result = NULL;
 	struct arm_resp r;
 	uint64_t deadline, wait;
@@ -592,19 +592,29 @@ arm_action(struct arm *a, const char *path, const char *query,
 		arm_resp_done(&r);
 		goto done;
 	}
-	/* final-state-via: location for these actions: poll Location when
-	 * given, else the Azure-AsyncOperation status (AZURE-REST.md §2.4). */
-	by_location = r.location != NULL;
+	/* As azcore picks its poller (sdk/azcore/runtime/poller.go
+	 * NewPoller: the Azure-AsyncOperation poller first, "as it can also
+	 * have a location header", then Location): with Azure-
+	 * AsyncOperation, poll its status until it is terminal, then, for a
+	 * POST, GET the Location once for the result (internal/pollers/
+	 * async/async.go Result: final-state-via location, or no hint and a
+	 * Location given); without a Location the status body is the
+	 * result.  With Location only, poll it until it stops answering
+	 * 202 (internal/pollers/loc/loc.go). */
+	by_location = r.async_op == NULL;
 	poll = by_location ? r.location : r.async_op;
 	if (poll == NULL) {
 		arm_resp_done(&r);
 		return fd_error_set(err, -EPROTO, "ARM POST %s: 202 without "
 		    "Location or Azure-AsyncOperation", res);
 	}
-	if (by_location)
+	if (by_location) {
 		r.location = NULL;
-	else
+	} else {
 		r.async_op = NULL;
+		final = r.location;
+		r.location = NULL;
+	}
 	wait = r.retry_after_ms ? r.retry_after_ms : a->poll_default_ms;
 	arm_resp_done(&r);
 	deadline = clock_now(a->clock) + a->poll_limit_ms;
@@ -640,10 +650,24 @@ arm_action(struct arm *a, const char *path, const char *query,
 			arm_resp_done(&p);
 			break;
 		}
+		/* The operation status: {"status": ..., "error": ...}
+		 * (AZURE-REST.md §2.2); a status body without one is not
+		 * an answer (azcore: "the response did not contain a
+		 * status"). */
 		st = json_string_value(json_object_get(p.json, "status"));
+		if (st == NULL || st[0] == '\0') {
+			rc = fd_error_set(err, -EPROTO, "ARM POST %s: the "
+			    "operation status has no status (HTTP %ld, request "
+			    "id %s)", res, p.status,
+			    p.request_id[0] ? p.request_id : "none");
+			arm_resp_done(&p);
+			goto fail;
+		}
 		if (azure_status_is(st, "Succeeded")) {
-			result = json_object_get(p.json, "properties");
-			result = json_incref(result ? result : p.json);
+			if (final == NULL) {
+				result = json_object_get(p.json, "properties");
+				result = json_incref(result ? result : p.json);
+			}
 			arm_resp_done(&p);
 			break;
 		}
@@ -670,9 +694,21 @@ arm_action(struct arm *a, const char *path, const char *query,
 		}
 		arm_resp_done(&p);
 	}
+	if (final != NULL) {
+		struct arm_resp f;
+
+		/* The result, once, from the Location (no further polling:
+		 * the operation has Succeeded). */
+		if ((rc = arm_call(a, "GET", final, NULL, NULL, &f, err)) < 0)
+			goto fail;
+		result = f.json;
+		f.json = NULL;
+		arm_resp_done(&f);
+	}
 done:
 	free(poll);
-	poll = NULL;
+	free(final);
+	poll = final = NULL;
 	if (result == NULL)
 		result = json_object();
 	/* An array is a whole result too (getCircuitLinkFailover-
@@ -688,6 +724,7 @@ done:
 	return 0;
 fail:
 	free(poll);
+	free(final);
 	json_decref(result);
 	return rc;
 }

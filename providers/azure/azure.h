@@ -124,8 +124,9 @@ int arm_call(struct arm *a, const char *method, const char *target,
     const json_t *body, const char *if_match, struct arm_resp *out,
     struct fd_error *err);
 
-/* POST an action and follow its LRO to the result (Location, else
- * Azure-AsyncOperation), sleeping Retry-After on the clock; then follow
+/* POST an action and follow its LRO to the result (the Azure-
+ * AsyncOperation status, then one GET of Location; else Location, as
+ * azcore), sleeping Retry-After on the clock; then follow
  * nextLink.  *out: the result object (its "value" holds every page), or
  * the array the action answered. */
 int arm_action(struct arm *a, const char *path, const char *query,

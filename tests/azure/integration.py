@@ -423,6 +423,19 @@ def fd_link_test(run):
         "2025-07-01" and reqs[0]["status"] == 202,
         "link-test: POST api-version 2025-07-01, followed to its Location",
         str(reqs))
+    # The mock answers read actions with Azure-AsyncOperation and
+    # Location, as NRP does: the status is polled to its end, then the
+    # Location is read once (azcore's async poller).
+    seq = {}
+    for r in run.requests():
+        m = re.search(r"/(operations|operationResults)/([^/]+)$", r["path"])
+        if m:
+            seq.setdefault(m.group(2), []).append(m.group(1))
+    tap(seq and all(k[-1] == "operationResults" and
+                    k.count("operationResults") == 1 and
+                    k[0] == "operations" for k in seq.values()),
+        "link-test: action status polled, then its Location read once",
+        str(seq))
 
 
 def fd_ipv6(run):

@@ -1991,6 +1991,77 @@ test_failure_details_logged(void **state)
 	t_done(&t);
 }
 
+/* A read action answered with Azure-AsyncOperation and Location: the
+ * status URL is polled until it is terminal, then the Location is read
+ * once for the result (azcore's async poller). */
+static void
+test_read_action_async_then_location(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "virtualNetworkGateways/gw/getLearnedRoutes?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Azure-AsyncOperation: " ASYNC_URL, "Location: " LOC_URL,
+		    "Retry-After: 2" }, "", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { "Retry-After: 1" }, "{\"status\":\"InProgress\"}", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Succeeded\"}", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"network\":\"10.1.11.0/25\","
+		  "\"origin\":\"EBgp\",\"nextHop\":\"192.168.11.88\"}]}", 0 },
+	};
+	struct t t = { 0 };
+	struct route_set s;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.learned_routes(t.ctx, &s, &t.err), 0);
+	/* Retry-After 2, 1, then the Location at once. */
+	assert_int_equal(t.vc.slept_total, 2000 + 1000);
+	assert_int_equal(s.n, 1);
+	route_set_done(&s);
+	t_done(&t);
+}
+
+/* The status URL's answer must say the status; a Failed one is the
+ * operation's error with its code. */
+static void
+test_read_action_async_status_shape(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "virtualNetworkGateways/gw/getLearnedRoutes?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Azure-AsyncOperation: " ASYNC_URL, "Location: " LOC_URL },
+		  "", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { "x-ms-request-id: rid-st" }, "{\"value\":[]}", 0 },
+		{ "POST", NET "virtualNetworkGateways/gw/getBgpPeerStatus?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Azure-AsyncOperation: " ASYNC_URL, "Location: " LOC_URL },
+		  "", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Failed\",\"error\":{\"code\":"
+		  "\"GatewayNotReady\",\"message\":\"Try later.\"}}", 0 },
+	};
+	struct t t = { 0 };
+	struct route_set s;
+	struct bgp_summary b;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.learned_routes(t.ctx, &s, &t.err),
+	    -EPROTO);
+	assert_string_equal(t.err.msg, "ARM POST virtualNetworkGateways/gw/"
+	    "getLearnedRoutes: the operation status has no status (HTTP 200, "
+	    "request id rid-st)");
+	assert_int_equal(azure_cloud_ops.bgp_peers(t.ctx, &b, &t.err), -EIO);
+	assert_non_null(strstr(t.err.msg, "operation Failed: GatewayNotReady: "
+	    "Try later."));
+	t_done(&t);
+}
+
 int
 main(void)
 {
@@ -2043,6 +2114,8 @@ main(void)
 		cmocka_unit_test(test_non_https_poll_refused),
 		cmocka_unit_test(test_put_strips_read_only),
 		cmocka_unit_test(test_failure_details_logged),
+		cmocka_unit_test(test_read_action_async_then_location),
+		cmocka_unit_test(test_read_action_async_status_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

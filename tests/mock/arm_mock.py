@@ -74,6 +74,14 @@ Usage (stable; the lab and the lead start it this way):
                      until their Location answers 200), "action_sync"
                      (true: read actions answer 200 with the result at
                      once, which the spec allows; the lab uses it),
+                     "action_reply" (how read actions answer otherwise:
+                     "both" (default) 202 with Azure-AsyncOperation,
+                     whose status body is {"status": ...}, and Location,
+                     which serves the result; "async" the status body
+                     alone, with the result in its "properties";
+                     "location" Location alone; a fault rule
+                     {"action": "action_reply", "variant": V} picks one
+                     for a request),
                      "permissions" (the principal's
                      Microsoft.Authorization/permissions entries; default:
                      drills/roles/azure-failover-drill.json; every ARM call
@@ -108,7 +116,8 @@ Endpoints: POST /{tenant}/oauth2/v2.0/token (client_credentials with
 client_secret or client_assertion); GET/PUT circuit and peering (etag,
 If-Match -> 412); GET operation status; POST getLearnedRoutes,
 getAdvertisedRoutes?peer=, getBgpPeerStatus, routeTables/{path},
-routeTablesSummary/{path}, connectivityCheck (202 + Location); GET
+routeTablesSummary/{path}, connectivityCheck (202 + Azure-AsyncOperation
+and/or Location, see action_reply); GET
 {circuit}/providers/Microsoft.Authorization/permissions (paged); GET
 gateway, its connections and connections/{name};
 POST getCircuitLinkFailoverAllTestsDetails.
@@ -286,6 +295,11 @@ class Mock:
                 self.lro_seconds = None
         self.action_seconds = float(st.get("action_seconds", 0))
         self.action_sync = bool(st.get("action_sync", False))
+        # How read actions answer (unless action_sync): "both" (202 with
+        # Azure-AsyncOperation and Location, as NRP does), "async"
+        # (Azure-AsyncOperation only: the result in the status body's
+        # "properties") or "location" (Location only).
+        self.action_reply = st.get("action_reply", "both")
         self.tokens = {}          # token -> expiry (epoch seconds)
         self.token_aud = {}       # token -> audience it was issued for
         # The cloud's ARM token audience ("audience" in the state, else
@@ -553,6 +567,7 @@ class Handler(BaseHTTPRequestHandler):
             "fault": None, "request_id": str(uuid.uuid4()),
         }
         fault = m.fault_for(self.command, u.path, u.query, self.headers)
+        self.fault = fault
         if fault is not None:
             self.rec["fault"] = fault.get("action")
             act = str(fault.get("action"))
@@ -1134,6 +1149,9 @@ class Handler(BaseHTTPRequestHandler):
         m = self.mock
         with m.lock:
             op = m.ops.get(op_id)
+            r = m.results.get(op_id)
+            if op is None and r is not None:
+                return self.action_status(op_id, r)
             if op is None:
                 return self.err(404, "NotFound", "Operation not found.")
             body = {"id": self.upath, "name": op_id, "status": op["status"],
@@ -1146,7 +1164,7 @@ class Handler(BaseHTTPRequestHandler):
             {"Retry-After": m.args.retry_after}
         self.reply(200, body, hdr)
 
-    # ---- POST actions: 202 + Location, then the result
+    # ---- POST actions: 202 + Azure-AsyncOperation and/or Location
     def accept_action(self, result):
         m = self.mock
         if m.action_sync:
@@ -1154,15 +1172,43 @@ class Handler(BaseHTTPRequestHandler):
             # (AZURE-REST.md §5); the lab uses it so the drill benchmark
             # measures the tool, not the mock's Retry-After.
             return self.reply(200, result)
+        f = self.fault or {}
+        variant = f.get("variant") if f.get("action") == "action_reply" \
+            else m.action_reply
         rid = str(uuid.uuid4())
         with m.lock:
             m.results[rid] = {"ready": now() + m.action_seconds,
-                              "body": result}
-        loc = ("%s/subscriptions/%s/providers/Microsoft.Network/locations/"
-               "%s/operationResults/%s?api-version=%s"
-               % (m.base(), m.sub, m.location, rid, self.query["api-version"]))
-        self.reply(202, None, {"Location": loc,
-                               "Retry-After": m.args.retry_after})
+                              "body": result, "start": now(),
+                              "variant": variant}
+        base = ("%s/subscriptions/%s/providers/Microsoft.Network/locations/"
+                "%s/" % (m.base(), m.sub, m.location))
+        q = "?api-version=%s" % self.query["api-version"]
+        hdr = {"Retry-After": m.args.retry_after}
+        if variant in ("both", "async"):
+            hdr["Azure-AsyncOperation"] = base + "operations/" + rid + q
+        if variant in ("both", "location"):
+            hdr["Location"] = base + "operationResults/" + rid + q
+        self.reply(202, None, hdr)
+
+    def action_status(self, rid, r):
+        """The Azure-AsyncOperation status of a read action: ARM's
+        operation resource {id, name, status, startTime, endTime}, no
+        result in it when a Location carries the result; with
+        Azure-AsyncOperation alone the result is its "properties" (ARM
+        RPC, async operation resource)."""
+        m = self.mock
+        done = now() >= r["ready"]
+        body = {"id": self.upath, "name": rid,
+                "status": "Succeeded" if done else "InProgress",
+                "startTime": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                           time.gmtime(r["start"]))}
+        if done:
+            body["endTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                            time.gmtime(r["ready"]))
+            if r.get("variant") == "async":
+                body["properties"] = r["body"]
+        self.reply(200, body, {} if done else
+                   {"Retry-After": m.args.retry_after})
 
     def op_result(self, rid):
         m = self.mock
