@@ -45,6 +45,9 @@ struct azure_deps {
 	 * 10 min (AZURE-REST.md §2.5). */
 	uint64_t poll_default_ms;
 	uint64_t poll_limit_ms;
+	/* Directory Azure Arc's key file must be in; NULL: the agent's
+	 * /var/opt/azcmagent/tokens. */
+	const char *arc_key_dir;
 };
 
 /* ------------------------------------------------------------- clouds */

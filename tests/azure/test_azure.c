@@ -35,6 +35,7 @@ struct exchange {
 	const char *resp_headers[MAXH];	/* "Name: value" */
 	const char *resp_body;
 	int rc;				/* transport error instead */
+	int timeout;			/* 0: any; -1: the default; else ms */
 };
 
 struct fake {
@@ -120,6 +121,9 @@ fake_request(void *ctx, const struct http_request *req,
 		assert_string_not_equal(crid, f->last_crid);
 		snprintf(f->last_crid, sizeof(f->last_crid), "%s", crid);
 	}
+	if (x->timeout != 0)
+		assert_int_equal(req->timeout_ms, x->timeout < 0 ? 0 :
+		    (unsigned)x->timeout);
 	if (x->rc != 0)
 		return fd_error_set(err, x->rc, "scripted transport error");
 	http_response_init(out);
@@ -157,6 +161,7 @@ struct t {
 	unsigned cli_runs;
 	char log[8192];
 	bool discover;		/* custom cloud without azure.audience */
+	const char *arc_dir;	/* Azure Arc key directory */
 	void *ctx;
 	struct fd_error err;
 };
@@ -242,6 +247,7 @@ t_open(struct t *t, const struct exchange *x, size_t n)
 	d.retry.max_ms = 8000;
 	d.poll_default_ms = 10000;
 	d.poll_limit_ms = 600000;
+	d.arc_key_dir = t->arc_dir;
 	assert_int_equal(azure_open_with(&t->cfg, &t->clock, "corr-1", &d,
 	    &t->ctx, &t->err), 0);
 }
@@ -2062,6 +2068,197 @@ test_read_action_async_status_shape(void **state)
 	t_done(&t);
 }
 
+#define IMDS_TOKEN_URL "http://169.254.169.254/metadata/identity/oauth2/" \
+	"token?api-version=2018-02-01&resource=https://arm.test/"
+#define IMDS(status, timeout) { "GET", IMDS_TOKEN_URL, { "Metadata: true" }, \
+	{ NULL }, { NULL }, { NULL }, status, { NULL }, \
+	"{\"error\":\"unavailable\"}", 0, timeout }
+#define IMDS_OK { "GET", IMDS_TOKEN_URL, { "Metadata: true" }, { NULL }, \
+	{ NULL }, { NULL }, 200, { NULL }, "{\"access_token\":\"tok1\"," \
+	"\"expires_in\":\"86399\",\"resource\":\"https://arm.test/\"}", 0, -1 }
+
+/* IMDS updating (410), throttling (429), missing (404), failing (5xx):
+ * retried, the first request alone with the probe's short timeout. */
+static void
+test_imds_retries(void **state)
+{
+	static const struct env_kv env[] = { { NULL, NULL } };
+	static const struct exchange x[] = {
+		IMDS(410, 3000),
+		IMDS(410, -1),
+		IMDS(429, -1),
+		IMDS(404, -1),
+		IMDS(503, -1),
+		IMDS_OK,
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.env = env;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_string_equal(azure_credential_kind(t.ctx), "managed-identity");
+	assert_int_equal(t.cli_runs, 0);
+	/* 1, 2, 4, 8, then at most 10 s after the five failures. */
+	assert_int_equal(t.vc.slept_total, 25000);
+	assert_non_null(strstr(t.log, "IMDS answered 410; retry 1 in 1000 ms"));
+	t_done(&t);
+}
+
+/* An IMDS that keeps answering 410 is given 70 s, not more, then its
+ * error is final (no fall-through: IMDS is there). */
+static void
+test_imds_gives_up_after_70s(void **state)
+{
+	static const struct env_kv env[] = { { NULL, NULL } };
+	/* Waits 1, 2, 4, 8, 10, 10, 10, 10, 10: 65 s; the next 10 s would
+	 * pass 70. */
+	static const struct exchange x[] = {
+		IMDS(410, 3000), IMDS(410, -1), IMDS(410, -1), IMDS(410, -1),
+		IMDS(410, -1), IMDS(410, -1), IMDS(410, -1), IMDS(410, -1),
+		IMDS(410, -1), IMDS(410, -1),
+	};
+	struct t t = { 0 };
+	struct cloud_circuit c;
+
+	(void)state;
+	t.env = env;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), -EIO);
+	assert_int_equal(t.vc.slept_total, 65000);
+	assert_non_null(strstr(t.err.msg, "managed identity: HTTP 410"));
+	assert_int_equal(t.cli_runs, 0);
+	t_done(&t);
+}
+
+static char arc_dir[64];
+
+static void
+arc_write(const char *name, const char *content, size_t n)
+{
+	char p[128];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", arc_dir, name);
+	assert_non_null(f = fopen(p, "w"));
+	assert_int_equal(fwrite(content, 1, n, f), n);
+	fclose(f);
+}
+
+#define ARC_URL "http://localhost:40342/metadata/identity/oauth2/token" \
+	"?api-version=2020-06-01&resource=https://arm.test/"
+
+/* Azure Arc: the 401 names a key file in the agent's directory, whose
+ * content is the Basic credential of the retried request. */
+static void
+test_azure_arc(void **state)
+{
+	static const struct env_kv env[] = {
+		{ "IDENTITY_ENDPOINT", "http://localhost:40342/metadata/"
+		  "identity/oauth2/token" },
+		{ "IMDS_ENDPOINT", "http://localhost:40342" },
+		{ NULL, NULL },
+	};
+	char realm[160];
+	const char *hdr[MAXH] = { NULL };
+	struct exchange x[] = {
+		{ "GET", ARC_URL, { "Metadata: true" }, { "Authorization" },
+		  { NULL }, { NULL }, 401, { NULL }, "", 0, 0 },
+		{ "GET", ARC_URL, { "Metadata: true",
+		  "Authorization: Basic arcs3cr3t" }, { NULL }, { NULL },
+		  { NULL }, 200, { NULL }, "{\"access_token\":\"tok1\","
+		  "\"expires_in\":\"86399\"}", 0, 0 },
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	snprintf(arc_dir, sizeof(arc_dir), "/tmp/fd-arc-XXXXXX");
+	assert_non_null(mkdtemp(arc_dir));
+	arc_write("m.key", "arcs3cr3t\n", 10);
+	snprintf(realm, sizeof(realm), "WWW-Authenticate: Basic realm=%s/m.key",
+	    arc_dir);
+	hdr[0] = realm;
+	memcpy((void *)x[0].resp_headers, hdr, sizeof(hdr));
+	t.env = env;
+	t.arc_dir = arc_dir;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_string_equal(azure_credential_kind(t.ctx), "azure-arc");
+	assert_null(strstr(t.log, "arcs3cr3t"));
+	t_done(&t);
+	snprintf(realm, sizeof(realm), "%s/m.key", arc_dir);
+	unlink(realm);
+	rmdir(arc_dir);
+}
+
+/* The key file must be a .key file of at most 4096 bytes directly in the
+ * agent's directory (azure_arc.py _validate_key_file). */
+static void
+test_azure_arc_key_checked(void **state)
+{
+	static const struct env_kv env[] = {
+		{ "IDENTITY_ENDPOINT", "http://localhost:40342/metadata/"
+		  "identity/oauth2/token" },
+		{ "IMDS_ENDPOINT", "http://localhost:40342" },
+		{ NULL, NULL },
+	};
+	static char big[4097];
+	/* A path in arc_dir unless it starts with '/'. */
+	const char *bad[][2] = {
+		{ "/etc/passwd", "is not in" },
+		{ "../x.key", "is not in" },
+		{ "m.txt", "no .key extension" },
+		{ "big.key", "at most 4096 bytes" },
+	};
+	size_t i;
+
+	(void)state;
+	snprintf(arc_dir, sizeof(arc_dir), "/tmp/fd-arc-XXXXXX");
+	assert_non_null(mkdtemp(arc_dir));
+	memset(big, 'k', sizeof(big));
+	arc_write("big.key", big, sizeof(big));
+	arc_write("m.txt", "k", 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char path[160], realm[200];
+		const char *hdr[MAXH] = { NULL };
+		struct exchange x[] = {
+			{ "GET", ARC_URL, { "Metadata: true" }, { NULL },
+			  { NULL }, { NULL }, 401, { NULL }, "", 0, 0 },
+		};
+		struct t t = { 0 };
+		struct cloud_circuit c;
+
+		if (bad[i][0][0] == '/')
+			snprintf(path, sizeof(path), "%s", bad[i][0]);
+		else
+			snprintf(path, sizeof(path), "%s/%s", arc_dir,
+			    bad[i][0]);
+		snprintf(realm, sizeof(realm), "WWW-Authenticate: Basic "
+		    "realm=%s", path);
+		hdr[0] = realm;
+		memcpy((void *)x[0].resp_headers, hdr, sizeof(hdr));
+		t.env = env;
+		t.arc_dir = arc_dir;
+		t_open(&t, x, 1);
+		assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err),
+		    -EPERM);
+		if (strstr(t.err.msg, bad[i][1]) == NULL)
+			fail_msg("%s: %s", path, t.err.msg);
+		t_done(&t);
+	}
+	snprintf(big, sizeof(big), "%s/big.key", arc_dir);
+	unlink(big);
+	snprintf(big, sizeof(big), "%s/m.txt", arc_dir);
+	unlink(big);
+	rmdir(arc_dir);
+}
+
 int
 main(void)
 {
@@ -2116,6 +2313,10 @@ main(void)
 		cmocka_unit_test(test_failure_details_logged),
 		cmocka_unit_test(test_read_action_async_then_location),
 		cmocka_unit_test(test_read_action_async_status_shape),
+		cmocka_unit_test(test_imds_retries),
+		cmocka_unit_test(test_imds_gives_up_after_70s),
+		cmocka_unit_test(test_azure_arc),
+		cmocka_unit_test(test_azure_arc_key_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
