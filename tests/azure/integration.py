@@ -99,7 +99,10 @@ class Run:
             self.port = f.read().strip()
         self.ca = os.path.join(self.dir, "state", "ca.pem")
 
-    def drive(self):
+    def drive(self, identity=None):
+        """identity: None for the client secret, else the managed
+        identity environment to use instead (values may hold @URL@, the
+        mock's https URL, and @DIR@)."""
         env = dict(os.environ)
         env.update({
             "FD_MOCK_PORT": self.port, "FD_MOCK_CA": self.ca,
@@ -109,8 +112,18 @@ class Run:
             "AZURE_CLIENT_SECRET": CREDS["client_secret"],
         })
         for k in ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE",
-                  "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT"):
+                  "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT",
+                  "IDENTITY_HEADER", "IMDS_ENDPOINT",
+                  "IDENTITY_SERVER_THUMBPRINT",
+                  "AZURE_POD_IDENTITY_AUTHORITY_HOST"):
             env.pop(k, None)
+        if identity is not None:
+            for k in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID",
+                      "AZURE_CLIENT_SECRET"):
+                env.pop(k)
+            url = "https://127.0.0.1:%s" % self.port
+            env.update({k: v.replace("@URL@", url).replace("@DIR@", self.dir)
+                        for k, v in identity.items()})
         r = subprocess.run([DRIVE], env=env, capture_output=True, text=True,
                            timeout=120)
         self.rc = r.returncode
@@ -336,6 +349,38 @@ ROUTES_CMD = ("python3 -c \"import sys, json; print(json.dumps({'value': "
               "[{'network': '10.9.9.0/24', 'origin': 'EBgp', 'asPath': "
               "'65020', 'sourcePeer': '192.168.11.88'}] if sys.argv[1] == "
               "'learned' else []}))\"")
+
+
+def identity_scenarios():
+    """Managed identities against the mock's endpoints: IMDS answering
+    410 and 404 before a token (retried, not a fall-through to the CLI),
+    App Service, and Azure Arc's key-file challenge."""
+    cases = [
+        ("imds", {"imds": [410, 404]},
+         {"AZURE_POD_IDENTITY_AUTHORITY_HOST": "@URL@"},
+         "/metadata/identity/oauth2/token", [410, 404, 200]),
+        ("app-service", {"app_service_header": "hdr-value-1"},
+         {"IDENTITY_ENDPOINT": "@URL@/msi/token",
+          "IDENTITY_HEADER": "hdr-value-1"}, "/msi/token", [200]),
+        ("arc", {}, {"IDENTITY_ENDPOINT": "@URL@/arc/token",
+                     "IMDS_ENDPOINT": "@URL@",
+                     "FD_ARC_KEY_DIR": "@DIR@/arc"}, "/arc/token",
+         [401, 200]),
+    ]
+    for name, ident, env, path, want in cases:
+        run = Run("mi-" + name, [], ["--arc-key-dir", "@DIR@/arc"],
+                  st=state(identity=ident))
+        try:
+            run.drive(identity=env)
+        finally:
+            run.stop()
+        got = [r["status"] for r in run.requests() if r["path"] == path]
+        tap(run.rc == 0 and "final: peering Enabled Succeeded" in run.out
+            and got[:len(want)] == want,
+            "mi-%s: managed identity token, drill restored" % name,
+            "rc %d statuses %s: %s" % (run.rc, got, run.out[-300:]))
+        tap(not run.secrets_absent(), "mi-%s: no token in logs" % name)
+        run.cleanup()
 
 
 def check_restore_failed(run):
@@ -699,6 +744,7 @@ def main():
     ], check_lost_answer)
     scenario("hooks", [], check_hooks,
              ["--on-change", ON_CHANGE, "--routes-cmd", ROUTES_CMD])
+    identity_scenarios()
     # The restore's own operation fails (twice: the tool must not claim
     # success): exit 4.  Not counted in the Enabled check.
     run = Run("restore-failed", [

@@ -11,6 +11,7 @@ Usage (stable; the lab and the lead start it this way):
       [--faults FAULTS.json] [--port N | --port-file F] [--bind ADDR]
       [--san NAME]... [--on-change CMD] [--routes-cmd CMD] [--log LOG.jsonl]
       [--lro-seconds S] [--retry-after S] [--token-lifetime S] [--realistic]
+      [--arc-key-dir DIR]
 
   --state-dir DIR    where ca.pem, ca.key, server.pem, server.key are made;
                      the CA path is printed on stdout as "CA <path>" and
@@ -104,6 +105,8 @@ Usage (stable; the lab and the lead start it this way):
                      connections, ipv6PeeringConfig,
                      microsoftPeeringConfig or routeFilter is a 400.
   --token-lifetime S expires_in of issued tokens (default 3599).
+  --arc-key-dir DIR  where the Azure Arc endpoint writes its challenge's
+                     key files.
   --audience URI     the cloud's ARM token audience ("audience" in the
                      state wins; default: the mock's own https URL).
                      Tokens are issued only for it (else 400
@@ -113,7 +116,14 @@ Usage (stable; the lab and the lead start it this way):
                      serves it as authentication.audiences[0].
 
 Endpoints: POST /{tenant}/oauth2/v2.0/token (client_credentials with
-client_secret or client_assertion); GET/PUT circuit and peering (etag,
+client_secret or client_assertion); managed identity tokens: GET
+/metadata/identity/oauth2/token (IMDS: Metadata: true, api-version
+2018-02-01; the state's "identity" {"imds": [410, 404, ...]} answers
+first, "imds_no_identity": true is a 400), /msi/token (App Service:
+X-IDENTITY-HEADER = identity.app_service_header, 2019-08-01) and
+/arc/token (Azure Arc, 2020-06-01: 401 with WWW-Authenticate: Basic
+realm=<a key file written in --arc-key-dir>, then its content as the
+Basic credential); GET/PUT circuit and peering (etag,
 If-Match -> 412); GET operation status; POST getLearnedRoutes,
 getAdvertisedRoutes?peer=, getBgpPeerStatus, routeTables/{path},
 routeTablesSummary/{path}, connectivityCheck (202 + Azure-AsyncOperation
@@ -144,6 +154,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 TERMINAL = ("Succeeded", "Failed", "Canceled")
+# Managed identity token endpoints and their api-versions
+# (AZURE-REST.md §4.3; azure-identity imds.py, app_service.py,
+# azure_arc.py).
+IDENTITY_PATHS = {"/metadata/identity/oauth2/token": "imds",
+                  "/msi/token": "app_service", "/arc/token": "arc"}
+IDENTITY_API = {"imds": "2018-02-01", "app_service": "2019-08-01",
+                "arc": "2020-06-01"}
 # Microsoft.Authorization api-versions that serve permissions.
 AUTHZ_API_VERSIONS = ("2015-07-01", "2018-01-01-preview", "2022-04-01",
                       "2022-05-01-preview")
@@ -300,6 +317,11 @@ class Mock:
         # (Azure-AsyncOperation only: the result in the status body's
         # "properties") or "location" (Location only).
         self.action_reply = st.get("action_reply", "both")
+        # Managed identity endpoints: "imds" (statuses IMDS answers, in
+        # order, before a token), "imds_no_identity" (400),
+        # "app_service_header" (the X-IDENTITY-HEADER secret).
+        self.identity = st.get("identity", {})
+        self.arc_keys = set()
         self.tokens = {}          # token -> expiry (epoch seconds)
         self.token_aud = {}       # token -> audience it was issued for
         # The cloud's ARM token audience ("audience" in the state, else
@@ -602,6 +624,8 @@ class Handler(BaseHTTPRequestHandler):
                                 fault.get("message",
                                           "Injected fault %d." % st), hdr)
         try:
+            if u.path in IDENTITY_PATHS:
+                return self.identity(u.path)
             if u.path.endswith("/oauth2/v2.0/token"):
                 return self.token(raw)
             if u.path == "/metadata/endpoints":
@@ -667,6 +691,88 @@ class Handler(BaseHTTPRequestHandler):
             m.token_aud[tok] = aud
         self.reply(200, {"token_type": "Bearer", "expires_in": life,
                          "ext_expires_in": life, "access_token": tok})
+
+    # ---- Managed identity endpoints
+    def identity(self, path):
+        """IMDS (/metadata/identity/oauth2/token), App Service
+        (/msi/token) and Azure Arc (/arc/token) token endpoints, with
+        their own api-versions, headers and answer shapes."""
+        m = self.mock
+        ident = m.identity
+        q = self.query
+        kind = IDENTITY_PATHS[path]
+        if self.command != "GET":
+            return self.reply(405, {"error": "invalid_request"})
+        if q.get("api-version") != IDENTITY_API[kind]:
+            return self.reply(400, {"error": "invalid_request",
+                                    "error_description": "Invalid "
+                                    "api-version %s" % q.get("api-version")})
+        if kind in ("imds", "arc") and self.headers.get("Metadata") != "true":
+            return self.reply(400, {"error": "invalid_request",
+                                    "error_description": "Required metadata "
+                                    "header not specified"})
+        if kind == "imds":
+            if ident.get("imds_no_identity"):
+                # What IMDS answers on a VM without a (matching) identity.
+                return self.reply(400, {"error": "invalid_request",
+                                        "error_description": "Identity not "
+                                        "found"})
+            with m.lock:
+                script = ident.setdefault("imds", [])
+                st = script.pop(0) if script else 200
+            if st != 200:
+                # 410 while IMDS is updated, 404 while it starts, 429
+                # throttled, 5xx (how-to-use-vm-token.md, Error handling).
+                return self.reply(st, {"error": "unavailable",
+                                       "error_description": "IMDS answered "
+                                       "%d" % st})
+        elif kind == "app_service":
+            want = ident.get("app_service_header")
+            if not want or self.headers.get("X-IDENTITY-HEADER") != want:
+                return self.reply(401, {"error": "unauthorized",
+                                        "error_description": "Missing or "
+                                        "wrong X-IDENTITY-HEADER"})
+        else:
+            auth = self.headers.get("Authorization")
+            if auth is None:
+                # Azure Arc's challenge: a fresh key in a file only the
+                # himds group may read, named by the realm.
+                key = base64.b64encode(os.urandom(24)).decode()
+                kd = m.args.arc_key_dir
+                if not kd:
+                    return self.reply(500, {"error": "no --arc-key-dir"})
+                os.makedirs(kd, exist_ok=True)
+                kp = os.path.join(kd, "%s.key" % uuid.uuid4())
+                with open(kp, "w") as f:
+                    f.write(key)
+                with m.lock:
+                    m.arc_keys.add(key)
+                return self.reply(401, {"error": "unauthorized"},
+                                  {"WWW-Authenticate": "Basic realm=%s" % kp})
+            with m.lock:
+                ok = auth.startswith("Basic ") and \
+                    auth[len("Basic "):] in m.arc_keys
+            if not ok:
+                return self.reply(401, {"error": "unauthorized",
+                                        "error_description": "Invalid key"})
+        aud = q.get("resource", "").rstrip("/")
+        if aud != m.expected_audience():
+            return self.reply(400, {"error": "invalid_resource",
+                                    "error_description": "AADSTS500011: The "
+                                    "resource principal named %s was not "
+                                    "found in the tenant." % aud})
+        tok = "mock." + base64.urlsafe_b64encode(os.urandom(24)).decode()
+        life = int(m.args.token_lifetime)
+        with m.lock:
+            m.tokens[tok] = now() + life
+            m.token_aud[tok] = aud
+        # Managed identity endpoints answer numbers as strings.
+        body = {"access_token": tok, "expires_on": str(int(now() + life)),
+                "resource": q.get("resource"), "token_type": "Bearer"}
+        if kind != "app_service":
+            body.update({"expires_in": str(life), "refresh_token": "",
+                         "not_before": str(int(now()))})
+        self.reply(200, body)
 
     def assertion_ok(self, jwt, client_id):
         parts = jwt.split(".")
@@ -1331,6 +1437,7 @@ def main():
     ap.add_argument("--realistic", action="store_true")
     ap.add_argument("--token-lifetime", type=int, default=3599)
     ap.add_argument("--audience")
+    ap.add_argument("--arc-key-dir")
     args = ap.parse_args()
     args.retry_after = (args.retry_after_given
                         if args.retry_after_given is not None else 1)
