@@ -17,7 +17,10 @@ Usage (stable; the lab and the lead start it this way):
                      the CA path is printed on stdout as "CA <path>" and
                      "PORT <n>" follows once listening.
   --state FILE       initial state (see tests/mock/seed-state.json): the
-                     subscription, resource group, accepted credentials,
+                     subscription, resource group, accepted credentials
+                     (tenant, client_id, client_secret, and "certificate":
+                     the PEM file of the app's registered certificate,
+                     against which client assertions are verified),
                      circuit, peerings, gateway routes/BGP peers, circuit
                      route tables, connectivity-check results.
   --faults FILE      fault rules, re-read on every request:
@@ -161,10 +164,34 @@ IDENTITY_PATHS = {"/metadata/identity/oauth2/token": "imds",
                   "/msi/token": "app_service", "/arc/token": "arc"}
 IDENTITY_API = {"imds": "2018-02-01", "app_service": "2019-08-01",
                 "arc": "2020-06-01"}
+# Microsoft.Network api-versions: the stable folders of azure-rest-api-specs
+# specification/network/resource-manager/Microsoft.Network/stable/ that
+# hold the ExpressRoute, gateway and watcher specs (2016-03-30: network.json
+# alone; 2025-09-01: consolidated files, AZURE-REST.md).  ARM refuses any
+# other with 400 NoRegisteredProviderFound, naming the supported versions
+# (MicrosoftDocs resource-manager-common-deployment-errors.md: "No
+# registered resource provider found for location '<location>' and API
+# version '<api-version>' for type '<resource-type>'").
+NETWORK_API_VERSIONS = (
+    "2015-06-15", "2016-03-30", "2016-09-01", "2016-12-01", "2017-03-01",
+    "2017-06-01", "2017-08-01", "2017-09-01", "2017-10-01", "2017-11-01",
+    "2018-01-01", "2018-02-01", "2018-04-01", "2018-06-01", "2018-07-01",
+    "2018-08-01", "2018-10-01", "2018-11-01", "2018-12-01", "2019-02-01",
+    "2019-04-01", "2019-06-01", "2019-07-01", "2019-08-01", "2019-09-01",
+    "2019-11-01", "2019-12-01", "2020-03-01", "2020-04-01", "2020-05-01",
+    "2020-06-01", "2020-07-01", "2020-08-01", "2020-11-01", "2021-03-01",
+    "2021-05-01", "2021-08-01", "2022-01-01", "2022-05-01", "2022-09-01",
+    "2022-11-01", "2023-04-01", "2023-05-01", "2023-06-01", "2023-11-01",
+    "2024-01-01", "2024-03-01", "2024-05-01", "2024-07-01", "2024-10-01",
+    "2025-01-01", "2025-03-01", "2025-05-01", "2025-07-01", "2025-09-01")
 # Microsoft.Authorization api-versions that serve permissions.
 AUTHZ_API_VERSIONS = ("2015-07-01", "2018-01-01-preview", "2022-04-01",
                       "2022-05-01-preview")
 PROV = "/providers/Microsoft.Network/"
+
+
+def b64url_decode(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
 def now():
@@ -338,6 +365,16 @@ class Mock:
         self.logf = open(args.log, "a") if args.log else None
 
     # ---- helpers
+    def client_cert(self):
+        """The certificate registered for the app (credentials.
+        certificate: a PEM file), or None."""
+        path = self.creds.get("certificate")
+        if not path:
+            return None
+        from cryptography import x509
+        with open(path, "rb") as f:
+            return x509.load_pem_x509_certificate(f.read())
+
     def op_seconds(self):
         if self.lro_seconds is None:
             return random.uniform(30, 60)
@@ -678,8 +715,12 @@ class Handler(BaseHTTPRequestHandler):
                 form["client_secret"] == c["client_secret"]
         elif form.get("client_assertion_type") == \
                 "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
-            ok = self.assertion_ok(form.get("client_assertion", ""),
-                                   form.get("client_id", ""))
+            why = self.assertion_error(form.get("client_assertion", ""),
+                                       form.get("client_id", ""), tenant)
+            if why is not None:
+                return self.reply(401, {"error": "invalid_client",
+                                        "error_description": why})
+            ok = True
         if not ok:
             return self.reply(401, {"error": "invalid_client",
                                     "error_description": "AADSTS7000215: "
@@ -774,21 +815,69 @@ class Handler(BaseHTTPRequestHandler):
                          "not_before": str(int(now()))})
         self.reply(200, body)
 
-    def assertion_ok(self, jwt, client_id):
+    def assertion_error(self, jwt, client_id, tenant):
+        """Why Entra would refuse a client assertion, or None.  A
+        certificate assertion (header x5t) is checked as Entra does
+        (Microsoft identity platform "certificate credentials"): RS256
+        signed by the key of the certificate registered for the app
+        (credentials.certificate, a PEM file), x5t its base64url SHA-1
+        thumbprint, aud the token endpoint, iss = sub = client id, exp in
+        the future and nbf not in it.  Without x5t it is a federated
+        token (workload identity), whose issuer's keys the mock does not
+        know: it must name a subject and be unexpired."""
         parts = jwt.split(".")
         if len(parts) != 3:
-            return False
+            return "AADSTS50027: JWT token is invalid or malformed."
         try:
-            pad = parts[1] + "=" * (-len(parts[1]) % 4)
-            claims = json.loads(base64.urlsafe_b64decode(pad))
+            hdr = json.loads(b64url_decode(parts[0]))
+            claims = json.loads(b64url_decode(parts[1]))
+            sig = b64url_decode(parts[2])
         except ValueError:
-            return False
-        # Signatures are not verified; federated tokens from the tests are
-        # accepted when they name the client (sub) and are unexpired.
-        if claims.get("exp", 0) < now():
-            return False
-        return claims.get("sub") == client_id or \
-            claims.get("iss") == client_id or bool(claims.get("sub"))
+            return "AADSTS50027: JWT token is invalid or malformed."
+        t = now()
+        if "x5t" not in hdr and "x5t#S256" not in hdr:
+            if claims.get("exp", 0) < t or not claims.get("sub"):
+                return ("AADSTS700024: Client assertion is not within its "
+                        "valid time range.")
+            return None
+        cert = self.mock.client_cert()
+        if cert is None:
+            return ("AADSTS700027: Client assertion contains an invalid "
+                    "signature. [Reason - The key was not found.]")
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        from cryptography.exceptions import InvalidSignature
+        x5t = base64.urlsafe_b64encode(cert.fingerprint(hashes.SHA1())) \
+            .decode().rstrip("=")
+        if hdr.get("x5t") != x5t:
+            return ("AADSTS700027: Client assertion contains an invalid "
+                    "signature. [Reason - The key was not found., "
+                    "Thumbprint of key used by client: '%s']"
+                    % hdr.get("x5t"))
+        if hdr.get("alg") != "RS256":
+            return ("AADSTS700027: Client assertion contains an invalid "
+                    "signature. [Reason - alg %s]" % hdr.get("alg"))
+        try:
+            cert.public_key().verify(
+                sig, (parts[0] + "." + parts[1]).encode(),
+                padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            return ("AADSTS700027: Client assertion contains an invalid "
+                    "signature. [Reason - The signature does not verify "
+                    "with the registered certificate.]")
+        want = "%s/%s/oauth2/v2.0/token" % (self.mock.base(), tenant)
+        if claims.get("aud") != want:
+            return ("Client assertion audience %r is not the token "
+                    "endpoint %s." % (claims.get("aud"), want))
+        if claims.get("iss") != client_id or claims.get("sub") != client_id:
+            return ("Client assertion iss/sub %r/%r is not the client id "
+                    "%s." % (claims.get("iss"), claims.get("sub"),
+                             client_id))
+        if not isinstance(claims.get("exp"), int) or claims["exp"] <= t or \
+                claims.get("nbf", 0) > t + 300:
+            return ("AADSTS700024: Client assertion is not within its "
+                    "valid time range.")
+        return None
 
     # ---- ARM checks
     def bearer(self):
@@ -860,7 +949,20 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if not API_VERSION_RE.match(v):
             self.err(400, "InvalidApiVersionParameter", "The api-version "
-                     "'%s' is invalid." % v)
+                     "'%s' is invalid. The supported versions are '%s'."
+                     % (v, ",".join(reversed(NETWORK_API_VERSIONS))))
+            return False
+        if v not in NETWORK_API_VERSIONS:
+            m = re.search(r"/providers/Microsoft\.Network/([^/]+)",
+                          self.upath, re.I)
+            rtype = m.group(1) if m else "unknown"
+            self.err(400, "NoRegisteredProviderFound", "No registered "
+                     "resource provider found for location '%s' and API "
+                     "version '%s' for type '%s'. The supported "
+                     "api-versions are '%s'. The supported locations are "
+                     "'%s'." % (self.mock.location, v, rtype,
+                                ", ".join(NETWORK_API_VERSIONS),
+                                self.mock.location))
             return False
         return True
 
