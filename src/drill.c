@@ -1357,8 +1357,8 @@ retrace_wait_ms(const struct drill *d)
 static int
 converge(struct drill *d)
 {
-	uint64_t deadline = clock_now(d->o->clock) +
-	    (uint64_t)d->s->timeouts.converge_s * 1000;
+	uint64_t t0 = clock_now(d->o->clock), last_beat = t0,
+	    deadline = t0 + (uint64_t)d->s->timeouts.converge_s * 1000;
 	unsigned tries = 0;
 	int rc;
 
@@ -1368,6 +1368,15 @@ converge(struct drill *d)
 		rc = check_paths(d, &d->s->failover, "failover", false);
 		if (rc == 0 || cancelled(d))
 			break;
+		/* A heartbeat for the operator, every 5 s (info: shown on
+		 * a terminal). */
+		if (clock_now(d->o->clock) - last_beat >= 5000) {
+			last_beat = clock_now(d->o->clock);
+			log_info("converge: waiting for the failover path: "
+			    "%llu s of %u s, %u traces",
+			    (unsigned long long)((last_beat - t0) / 1000),
+			    d->s->timeouts.converge_s, tries);
+		}
 		if (clock_now(d->o->clock) >= deadline) {
 			struct fd_error err;
 

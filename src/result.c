@@ -568,9 +568,16 @@ static const struct rfield i_phase = { NULL, T_OBJ, .members = f_phase };
 static const struct rfield i_check = { NULL, T_OBJ, .members = f_check };
 static const struct rfield i_path = { NULL, T_OBJ, .members = f_path };
 
+static const struct rfield f_before[] = {
+	{ "state", T_STR },
+	{ "ipv6_state", T_STR },
+	{ NULL }
+};
+
 static const struct rfield f_azure[] = {
 	{ "correlation_id", T_STR },
 	{ "operations", T_ARR, .item = &i_operation },
+	{ "peering_before", T_OBJ, .optional = true, .members = f_before },
 	{ NULL }
 };
 

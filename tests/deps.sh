@@ -10,6 +10,7 @@ pkgs=(
 	# tests
 	libcmocka-dev mandoc python3 openssl valgrind procps systemd
 	prometheus	# promtool check metrics; its service is never started
+	python3-jsonschema	# schema/result.schema.json checked in the doc suite
 	# the lab: namespaces, BGP, sshd "Junos" devices, tracing
 	iproute2 iptables bird2 openssh-server openssh-client
 	traceroute mtr-tiny scamper iputils-tracepath iputils-ping

@@ -18,6 +18,7 @@ find "$W/root" -type f | sed "s#^$W/root##" | sort >"$W/files"
 for want in /bin/failover-drill /man1/failover-drill.1 \
     /man5/failover-drill.json.5 /failover-drill/drills/s2s-vpn-backup.json \
     /failover-drill/roles/azure-failover-drill.json \
+    /failover-drill/result.schema.json \
     /bash-completion/completions/failover-drill \
     /failover-drill-dryrun@.service /failover-drill-dryrun@.timer \
     /failover-drill-recover.service /sysusers.d/failover-drill.conf; do

@@ -165,6 +165,10 @@ for d in ("failover", "failback"):
     print("ok (a): %s left %.3f s stable %.3f s, %d sent, 0 lost, signals %s"
           % (d, c["left_s"], c["stable_s"], c["sent"], c.get("signals")))
 EOF
+	# The real document against schema/result.schema.json (issue 13).
+	/usr/bin/python3 "$SRC_ROOT/tests/doc/schema_test.py" "$SRC_ROOT" \
+	    "$OUT/result.json" >"$LAB_STATE/schema.tap" ||
+	    fail "result.json does not match the schema: $(grep 'not ok' "$LAB_STATE/schema.tap")"
 	[ "$(mocklog --count PUT peerings)" = 2 ] || fail "want 2 peering PUTs, got $(mocklog --count PUT peerings)"
 	assert_restored
 	;;
@@ -275,6 +279,9 @@ g)
 	    fail "the last dry-run success was not kept"
 	! grep -q '^failover_drill_backup_healthy' "$M" ||
 	    fail "backup health claimed although nothing could be checked"
+	/usr/bin/python3 "$SRC_ROOT/tests/doc/schema_test.py" "$SRC_ROOT" \
+	    "$OUT/result.json" "$OUT.5/result.json" >"$LAB_STATE/schema.tap" ||
+	    fail "a dry run's result.json does not match the schema: $(grep 'not ok' "$LAB_STATE/schema.tap")"
 	ok "credentials refused: exit 5, could_check 0, last success kept"
 	# The secondary link down (its MSEE's session to ce2): the links
 	# check (routeTablesSummary, read live from the MSEE) names it.

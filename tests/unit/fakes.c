@@ -443,10 +443,14 @@ p_trace(void *ctx, const struct fd_addr *to, struct hop_list *out,
 	struct fake_world *w = ctx;
 	int rc = step(w, "probe trace", err);
 
+	bool en = w->enabled;
+
 	(void)to;
 	if (rc < 0)
 		return rc;
-	return hop_list_parse(w->enabled ? BASELINE : FAILOVER, out, err);
+	if (w->vc.now < w->changed_at + w->trace_lag_ms)
+		en = w->was_enabled;
+	return hop_list_parse(en ? BASELINE : FAILOVER, out, err);
 }
 
 static int

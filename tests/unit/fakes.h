@@ -24,6 +24,7 @@ struct fake_world {
 	volatile sig_atomic_t cancel;
 	bool enabled;			/* the peering */
 	uint64_t changed_at;		/* vclock ms of the last change */
+	uint64_t trace_lag_ms;		/* traces show a change this late */
 	bool was_enabled;		/* before changed_at */
 	unsigned steps;			/* provider calls so far */
 	unsigned first_write_step;	/* step of the first peering write */

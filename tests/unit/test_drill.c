@@ -616,6 +616,43 @@ test_checks_record_observed(void **st)
 	json_decref(doc);
 }
 
+/* Issue 13: while the path takes its time to move, a heartbeat every
+ * 5 s says how long the drill has waited (info level: a terminal). */
+static void
+test_converge_heartbeat(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	char buf[16384] = "";
+	FILE *f = tmpfile();
+	int saved = dup(2);
+	size_t n;
+
+	(void)st;
+	assert_non_null(f);
+	fake_world_init(&w);
+	w.trace_lag_ms = 12000;
+	log_init(LOG_INFO, false);
+	fflush(stderr);
+	assert_true(dup2(fileno(f), 2) >= 0);
+	assert_int_equal(run(&w, false, &doc, &err), 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	log_init(LOG_ERROR, false);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "converge: waiting for the failover "
+	    "path: 5 s of "));
+	assert_non_null(strstr(buf, "converge: waiting for the failover "
+	    "path: 10 s of "));
+	assert_null(strstr(buf, "path: 15 s of "));
+	json_decref(doc);
+}
+
 static void
 test_whole_error_messages(void **st)
 {
@@ -926,6 +963,7 @@ main(void)
 		T(test_signal_during_disable),
 		T(test_shared_cause_once),
 		T(test_checks_record_observed),
+		T(test_converge_heartbeat),
 		T(test_whole_error_messages),
 		T(test_restore_fails_then_recover),
 		T(test_restore_outlasts_arm_outage),
