@@ -503,6 +503,21 @@ def identity_scenarios():
             "rc %d statuses %s: %s" % (run.rc, got, run.out[-300:]))
         tap(not run.secrets_absent(), "mi-%s: no token in logs" % name)
         run.cleanup()
+    # A VM without an identity: IMDS answers 400, asked once, and the
+    # chain moves on to the Azure CLI (DefaultAzureCredential).
+    run = Run("mi-imds-400", [], st=state(identity={"imds_no_identity":
+                                                     True}))
+    try:
+        run.drive(identity={"AZURE_POD_IDENTITY_AUTHORITY_HOST": "@URL@",
+                            "PATH": "/nonexistent"})
+    finally:
+        run.stop()
+    got = [r["status"] for r in run.requests()
+           if r["path"] == "/metadata/identity/oauth2/token"]
+    tap(run.rc == 3 and got == [400] and "az not found" in run.out,
+        "mi-imds-400: no identity on the VM moves on to the Azure CLI",
+        "rc %d statuses %s: %s" % (run.rc, got, run.out[-300:]))
+    run.cleanup()
 
 
 def check_restore_failed(run):
