@@ -187,6 +187,14 @@ stopped(struct drill *d)
 	return cancelled(d) && !d->judging;
 }
 
+/* The clock the cloud provider's own waits run on from now. */
+static void
+cloud_clock(struct drill *d, const struct fd_clock *clock)
+{
+	if (d->p->cloud->set_clock != NULL)
+		d->p->cloud->set_clock(d->p->cloud_ctx, clock);
+}
+
 /* ------------------------------------------------------------ phases */
 
 static void
@@ -1522,6 +1530,8 @@ restore(struct drill *d)
 
 	phase_begin(d, "restore");
 	d->restoring = true;
+	/* From here on no signal cuts a wait of the provider short. */
+	cloud_clock(d, clk);
 	retry.deadline = clock_now(clk) +
 	    (uint64_t)d->s->timeouts.restore_s * 1000;
 	if (d->journal != NULL && journal_append(d->journal, "intent",
@@ -1790,6 +1800,8 @@ drill_run(const struct spec *s, struct drill_providers *p,
 		goto out;
 	}
 
+	/* The reads before any change stop at once on a signal. */
+	cloud_clock(&d, o->clock);
 	if (preflight(&d) < 0 || cancelled(&d) || baseline(&d) < 0 ||
 	    cancelled(&d)) {
 		code = DRILL_ABORTED;
