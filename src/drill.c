@@ -987,6 +987,7 @@ watch_start(struct drill *d, struct drill_watch_run *run,
 	req.max_ms = (uint64_t)(d->s->timeouts.operation_s +
 	    d->s->timeouts.converge_s + d->s->timeouts.settle_s + 60) * 1000;
 	run->t0 = clock_now(d->o->restore_clock);
+	run->t0_wall = clock_wall();
 	if (d->p->probe->watch_begin(d->p->probe_ctx, &req, &run->w,
 	    err) < 0) {
 		run->w = NULL;
@@ -1022,8 +1023,16 @@ watch_stop(struct drill *d, struct drill_watch_run *run, const char *key,
 
 		json_object_set_new(conv, "target", json_string(addr_str(
 		    &d->s->probes[d->watch.probe].to, a, sizeof(a))));
+		const struct spec_expect *e = !returning ? &d->s->failover :
+		    d->s->restored.set ? &d->s->restored : &d->s->baseline;
+
 		json_object_set_new(conv, "probe",
 		    json_string(d->s->probes[d->watch.probe].name));
+		/* When the ARM write was sent (the timeline's 0) and the
+		 * spec's limit, for the report to draw. */
+		json_object_set_new(conv, "t0", json_time(run->t0_wall));
+		json_object_set_new(conv, "limit_s", e->converge_within_s ?
+		    json_integer(e->converge_within_s) : json_null());
 		json_object_set_new(json_object_get(d->doc, "convergence"),
 		    key, conv);
 	}

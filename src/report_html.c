@@ -5,8 +5,10 @@
  */
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "report.h"
+#include "result.h"
 
 #define HOP_W 132	/* column pitch of a hop box */
 #define BOX_W 122
@@ -39,7 +41,9 @@ static const char css[] =
     "svg .gap rect{fill:#fff;stroke:#c62828;stroke-dasharray:4 3}"
     "svg .gap text{fill:#c62828}\n"
     "svg .primary{fill:#1565c0}svg .backup{fill:#2e7d32}svg .lost{"
-    "fill:#c62828}svg .mark{stroke:#222;stroke-dasharray:2 2}\n"
+    "fill:#c62828}svg .mark{stroke:#222;stroke-dasharray:2 2}"
+    "svg line.limit{stroke:#ef6c00;stroke-width:2;stroke-dasharray:5 3}"
+    "svg text.limit{fill:#ef6c00;font-weight:bold}\n"
     ".scroll{overflow-x:auto}.legend span{display:inline-block;width:1em;height:1em;"
     "vertical-align:middle;margin:0 .3em 0 1em}\n"
     /* Phones: no page margin to waste; the path diagrams scroll. */
@@ -368,7 +372,7 @@ static void
 html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 {
 	const json_t *timeline = json_object_get(c, "timeline"), *seg;
-	double end = 0, step, v, scale;
+	double end = 0, step, v, scale, t0 = 0, limit = -1;
 	size_t i;
 
 	fprintf(out, "<h3>%s</h3>\n", title);
@@ -381,6 +385,18 @@ html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 	fputs(" &#8594; ", out);
 	esc(out, rp_str(c, "target"));
 	fprintf(out, " at %g probes/s</td></tr>\n", rp_num(c, "rate_hz"));
+	if (result_time_parse(rp_str(c, "t0"), &t0) == 0) {
+		fputs("<tr><th>ARM write sent</th><td>", out);
+		esc(out, rp_str(c, "t0"));
+		fputs(" (the timeline's 0)</td></tr>\n", out);
+	} else {
+		t0 = 0;
+	}
+	if (json_is_number(json_object_get(c, "limit_s"))) {
+		limit = rp_num(c, "limit_s");
+		fprintf(out, "<tr><th>Limit</th><td>%g s (converge_within_s)"
+		    "</td></tr>\n", limit);
+	}
 	fprintf(out, "<tr><th>%s</th><td>", failover ? "Left ExpressRoute" :
 	    "Left the backup");
 	if (rp_null(c, "left_s"))
@@ -404,6 +420,8 @@ html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 			end = rp_num(seg, "to_s");
 	if (end <= 0)
 		return;
+	if (limit > end)
+		end = limit;
 	scale = BAR_W / end;
 	fprintf(out, "<svg role=\"img\" width=\"%d\" height=\"96\" "
 	    "viewBox=\"0 0 %d 96\">\n", BAR_X * 2 + BAR_W + 60,
@@ -425,6 +443,26 @@ html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 		    "x2=\"%.1f\" y2=\"62\"/><text x=\"%.1f\" y=\"76\">%g s"
 		    "</text>\n", BAR_X + v * scale, BAR_X + v * scale,
 		    BAR_X + v * scale - 6, v);
+	/* The UTC clock at both ends, to line up with logs and ARM. */
+	if (t0 > 0) {
+		char a[16], b[16];
+		time_t s0 = (time_t)t0, s1 = (time_t)(t0 + end);
+		struct tm tm;
+
+		gmtime_r(&s0, &tm);
+		strftime(a, sizeof(a), "%H:%M:%S", &tm);
+		gmtime_r(&s1, &tm);
+		strftime(b, sizeof(b), "%H:%M:%S", &tm);
+		fprintf(out, "<text x=\"%d\" y=\"20\">%s UTC</text>"
+		    "<text x=\"%.1f\" y=\"20\" text-anchor=\"end\">%s UTC"
+		    "</text>\n", BAR_X, a, BAR_X + end * scale, b);
+	}
+	if (limit >= 0)
+		fprintf(out, "<line class=\"limit\" x1=\"%.1f\" y1=\"24\" "
+		    "x2=\"%.1f\" y2=\"60\"/><text class=\"limit\" "
+		    "x=\"%.1f\" y=\"20\" text-anchor=\"middle\">limit %g s"
+		    "</text>\n", BAR_X + limit * scale, BAR_X + limit * scale,
+		    BAR_X + limit * scale, limit);
 	if (!rp_null(c, "left_s"))
 		marker(out, BAR_X + rp_num(c, "left_s") * scale, "left",
 		    rp_num(c, "left_s"));
