@@ -47,7 +47,8 @@ static const char css[] =
     ".scroll{overflow-x:auto}.legend span{display:inline-block;width:1em;height:1em;"
     "vertical-align:middle;margin:0 .3em 0 1em}\n"
     /* Phones: no page margin to waste; the path diagrams scroll. */
-    "@media (max-width:40em){body{margin:.5em}td,th{padding:.2em .3em}}\n"
+    "@media (max-width:40em){body{margin:.5em}td,th{padding:.2em .3em;"
+    "overflow-wrap:break-word;word-break:break-word}}\n"
     /* Paper for the change record: black on white, nothing cut by a
      * scroll box, a section never split from its heading. */
     "@media print{body{margin:0;max-width:none;color:#000}.scroll{"
@@ -423,8 +424,8 @@ html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 	if (limit > end)
 		end = limit;
 	scale = BAR_W / end;
-	fprintf(out, "<svg role=\"img\" width=\"%d\" height=\"96\" "
-	    "viewBox=\"0 0 %d 96\">\n", BAR_X * 2 + BAR_W + 60,
+	fprintf(out, "<div class=\"scroll\"><svg role=\"img\" width=\"%d\" "
+	    "height=\"112\" viewBox=\"0 0 %d 112\">\n", BAR_X * 2 + BAR_W + 60,
 	    BAR_X * 2 + BAR_W + 60);
 	json_array_foreach(timeline, i, seg) {
 		double f = rp_num(seg, "from_s"), to = rp_num(seg, "to_s");
@@ -453,14 +454,14 @@ html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 		strftime(a, sizeof(a), "%H:%M:%S", &tm);
 		gmtime_r(&s1, &tm);
 		strftime(b, sizeof(b), "%H:%M:%S", &tm);
-		fprintf(out, "<text x=\"%d\" y=\"20\">%s UTC</text>"
-		    "<text x=\"%.1f\" y=\"20\" text-anchor=\"end\">%s UTC"
+		fprintf(out, "<text x=\"%d\" y=\"108\">%s UTC</text>"
+		    "<text x=\"%.1f\" y=\"108\" text-anchor=\"end\">%s UTC"
 		    "</text>\n", BAR_X, a, BAR_X + end * scale, b);
 	}
 	if (limit >= 0)
-		fprintf(out, "<line class=\"limit\" x1=\"%.1f\" y1=\"24\" "
+		fprintf(out, "<line class=\"limit\" x1=\"%.1f\" y1=\"12\" "
 		    "x2=\"%.1f\" y2=\"60\"/><text class=\"limit\" "
-		    "x=\"%.1f\" y=\"20\" text-anchor=\"middle\">limit %g s"
+		    "x=\"%.1f\" y=\"9\" text-anchor=\"middle\">limit %g s"
 		    "</text>\n", BAR_X + limit * scale, BAR_X + limit * scale,
 		    BAR_X + limit * scale, limit);
 	if (!rp_null(c, "left_s"))
@@ -473,7 +474,7 @@ html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 		    BAR_X + rp_num(c, "stable_s") * scale,
 		    BAR_X + rp_num(c, "stable_s") * scale + 2,
 		    rp_num(c, "stable_s"));
-	fputs("</svg>\n<p class=\"legend\"><span "
+	fputs("</svg></div>\n<p class=\"legend\"><span "
 	    "style=\"background:#1565c0\"></span>primary (ExpressRoute)"
 	    "<span style=\"background:#2e7d32\"></span>backup (VPN)"
 	    "<span style=\"background:#c62828\"></span>lost</p>\n", out);
