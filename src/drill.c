@@ -1677,7 +1677,7 @@ static json_t *
 doc_new(struct drill *d)
 {
 	const struct spec *s = d->s;
-	json_t *paths = json_array();
+	json_t *paths = json_array(), *sets = json_object(), *doc;
 	unsigned i;
 	char a[FD_ADDR_STRLEN];
 
@@ -1687,7 +1687,18 @@ doc_new(struct drill *d)
 		    s->probes[i].name, "target", addr_str(&s->probes[i].to, a,
 		    sizeof(a)), "from", s->probes[i].from, "traces",
 		    "baseline", "failover", "restored"));
-	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, "
+	/* The spec's hop sets, so a report can name a hop's role. */
+	for (i = 0; i < s->sets.n; i++) {
+		json_t *pfx = json_array();
+		char p[FD_PREFIX_STRLEN];
+		unsigned k;
+
+		for (k = 0; k < s->sets.sets[i].n; k++)
+			json_array_append_new(pfx, json_string(prefix_str(
+			    &s->sets.sets[i].prefixes[k], p, sizeof(p))));
+		json_object_set_new(sets, s->sets.sets[i].name, pfx);
+	}
+	doc = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, "
 	    "s:s}, s:s, s:o, s:[], s:[], s:o, s:{s:n, s:n}, "
 	    "s:{s:s, s:[]}, s:n}",
 	    "schema", RESULT_SCHEMA,
@@ -1703,6 +1714,8 @@ doc_new(struct drill *d)
 	    "azure", "correlation_id", d->o->correlation_id ?
 	    d->o->correlation_id : "", "operations",
 	    "journal");
+	json_object_set_new(json_object_get(doc, "drill"), "hop_sets", sets);
+	return doc;
 }
 
 /* result.json "outcome" (and the journal's end record) per exit status. */

@@ -33,7 +33,8 @@ static const char css[] =
     ".ok{color:#2e7d32;font-weight:bold}.fail{color:#c62828;"
     "font-weight:bold}.muted{color:#777}\n"
     "svg text{font:11px monospace;fill:#222}svg .lbl{font:bold 11px "
-    "system-ui,sans-serif}svg text.rtt{fill:#555}\n"
+    "system-ui,sans-serif}svg text.rtt{fill:#555}svg text.role{"
+    "fill:#1565c0;font-weight:bold}\n"
     "svg .hop rect{fill:#e3f2fd;stroke:#1565c0}svg .hop.silent rect{"
     "fill:#fafafa;stroke:#999;stroke-dasharray:3 2}\n"
     "svg .hop.diff rect{fill:#ffebee;stroke:#c62828;stroke-width:2}"
@@ -222,8 +223,33 @@ hop_tooltip(FILE *out, const struct hop *h)
 	fputs(" ms</title>", out);
 }
 
+/*
+ * The role of a hop: the name of the spec's hop set (drill.hop_sets:
+ * "msee", "ce", ...) that holds one of its addresses, or NULL.
+ */
+static const char *
+hop_role(const json_t *sets, const struct hop *h)
+{
+	const char *name;
+	const json_t *pfxs, *v;
+	struct fd_prefix p;
+	unsigned a;
+	size_t i;
+
+	json_object_foreach((json_t *)sets, name, pfxs)
+		json_array_foreach(pfxs, i, v)
+			for (a = 0; a < h->n_answers; a++)
+				if (addr_is_set(&h->answers[a].addr) &&
+				    prefix_parse(json_string_value(v), &p,
+				    NULL) == 0 && prefix_contains(&p,
+				    &h->answers[a].addr))
+					return name;
+	return NULL;
+}
+
 static void
-hop_box(FILE *out, const struct hop *h, bool differs, double x, double y)
+hop_box(FILE *out, const struct hop *h, const char *role, bool differs,
+    double x, double y)
 {
 	char s[HOP_MAX_ANSWERS * (FD_ADDR_STRLEN + 1)];
 	double best = -1;
@@ -246,6 +272,13 @@ hop_box(FILE *out, const struct hop *h, bool differs, double x, double y)
 	fprintf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" "
 	    "rx=\"4\"/><text x=\"%.0f\" y=\"%.0f\">%u</text>", x, y, BOX_W,
 	    BOX_H, x + 5, y + 13, h->ttl);
+	/* Its role in the spec (@msee, @ce), on the box. */
+	if (role != NULL) {
+		fprintf(out, "<text class=\"role\" x=\"%.0f\" y=\"%.0f\">@",
+		    x + 24, y + 13);
+		esc(out, role);
+		fputs("</text>", out);
+	}
 	/* The best RTT on the box itself, no hovering needed. */
 	if (best >= 0)
 		fprintf(out, "<text class=\"rtt\" x=\"%.0f\" y=\"%.0f\" "
@@ -257,7 +290,7 @@ hop_box(FILE *out, const struct hop *h, bool differs, double x, double y)
 }
 
 static void
-html_path(const json_t *path, FILE *out)
+html_path(const json_t *path, const json_t *sets, FILE *out)
 {
 	static const char *const titles[RP_TRACES] = { "before", "during",
 		"after" };
@@ -318,7 +351,9 @@ html_path(const json_t *path, FILE *out)
 
 			if (p.rows[r].idx[t] >= 0)
 				hop_box(out, &p.l[t]->hops[p.rows[r].idx[t]],
-				    p.rows[r].differs[t], x, y);
+				    hop_role(sets, &p.l[t]->hops[
+				    p.rows[r].idx[t]]), p.rows[r].differs[t],
+				    x, y);
 			else if (p.rows[r].differs[t])
 				/* The reference has a hop here, this trace
 				 * none: show the hole. */
@@ -344,7 +379,8 @@ html_paths(const json_t *doc, FILE *out)
 	fputs("<h2>Paths</h2>\n<p class=\"muted\">Hops in red differ from the "
 	    "first trace; hover a hop for its addresses and RTTs.</p>\n", out);
 	json_array_foreach(paths, i, path)
-		html_path(path, out);
+		html_path(path, json_object_get(json_object_get(doc, "drill"),
+		    "hop_sets"), out);
 }
 
 /* 1, 2 or 5 times a power of ten, giving at most 10 ticks. */

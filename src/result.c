@@ -473,6 +473,7 @@ static const struct rfield f_drill[] = {
 	{ "resource_group", T_STR },
 	{ "circuit", T_STR },
 	{ "peering", T_STR },
+	{ "hop_sets", T_OBJ, .optional = true },
 	{ NULL }
 };
 
