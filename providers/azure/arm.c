@@ -693,9 +693,10 @@ arm_action(struct arm *a, const char *path, const char *query,
 			free(s);
 			azure_error_details(json_object_get(p.json, "error"),
 			    details, sizeof(details));
-			arm_log(a, "ARM POST %s failed: operation %s: %s: %s%s%s "
-			    "(request id %s, correlation id %s)", res, st, code,
-			    msg, details[0] ? "; details: " : "", details,
+			arm_log(a, "ARM POST %s failed: operation %s: %s: "
+			    "%s%s%s (request id %s, correlation id %s)", res,
+			    st, code, msg, details[0] ? "; details: " : "",
+			    details,
 			    p.request_id[0] ? p.request_id : "none",
 			    a->correlation_id);
 			rc = fd_error_set(err, -EIO, "ARM POST %s: operation %s: "
