@@ -811,6 +811,14 @@ def check_put_variant(v):
     return check
 
 
+def check_http_status_url(run):
+    m = re.search(r"disable error: (.*)", run.out)
+    tap(m is not None and "refusing to send the token to a URL that is "
+        "not https: http://127.0.0.1:" in m.group(1),
+        "http-status: an http:// status URL is refused by name",
+        run.out[-300:])
+
+
 def main():
     print("TAP version 13", flush=True)
     put = {"method": "PUT", "path_re": "peerings/AzurePrivatePeering$"}
@@ -881,6 +889,10 @@ def main():
     ], check_lost_answer)
     scenario("hooks", [], check_hooks,
              ["--on-change", ON_CHANGE, "--routes-cmd", ROUTES_CMD])
+    scenario("http-status", [{"match": put, "times": 1,
+                              "action": "put_reply",
+                              "variant": "200-async-http"}],
+             check_http_status_url)
     identity_scenarios()
     cert_scenarios()
     fd_scenario("api-version", state(), fd_api_version)
