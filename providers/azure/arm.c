@@ -178,6 +178,63 @@ arm_error_body(const char *body, long status, char *code, size_t clen,
 	json_decref(j);
 }
 
+/* The "details" of an ARM/NRP error object (ARM's ErrorResponse: code,
+ * message, target, details[] of the same shape; azure-rest-api-specs
+ * common-types resource-management v5 types.json ErrorDetail) as
+ * "code: message[ (target)]; ..." into out; "" when there are none. */
+void
+azure_error_details(const json_t *error, char *out, size_t len)
+{
+	const json_t *d;
+	size_t i, off = 0;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(error, "details"), i, d) {
+		const char *c = json_string_value(json_object_get(d, "code"));
+		const char *m = json_string_value(json_object_get(d,
+		    "message"));
+		const char *t = json_string_value(json_object_get(d,
+		    "target"));
+		int n;
+
+		if (off >= len)
+			break;
+		n = snprintf(out + off, len - off, "%s%s: %.*s%s%s%s",
+		    off ? "; " : "", c ? c : "no code",
+		    m ? (int)strcspn(m, "\r\n") : 10, m ? m : "no message",
+		    t ? " (target " : "", t ? t : "", t ? ")" : "");
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+/* A refused or failed request, with what ARM support asks for to find it:
+ * the error's details[], x-ms-request-id, x-ms-correlation-request-id and
+ * x-ms-routing-request-id ("region:time:subscription" of the ARM instance
+ * that routed it; ARM's request-tracing headers, AZURE-REST.md §3.4). */
+static void
+arm_log_failure(const struct arm *a, const char *method, const char *res,
+    const struct http_response *r, const char *code, const char *msg)
+{
+	json_t *j = r->body_len > 0 ? json_loadb(r->body, r->body_len, 0,
+	    NULL) : NULL;
+	const char *corr = http_response_header(r,
+	    "x-ms-correlation-request-id");
+	const char *route = http_response_header(r,
+	    "x-ms-routing-request-id");
+	char details[600];
+
+	azure_error_details(json_object_get(j, "error"), details,
+	    sizeof(details));
+	json_decref(j);
+	arm_log(a, "ARM %s %s failed: HTTP %ld %s: %s%s%s (request id %s, "
+	    "correlation id %s, routing request id %s)", method, res,
+	    r->status, code, msg, details[0] ? "; details: " : "", details,
+	    a->last_request_id[0] ? a->last_request_id : "none",
+	    corr ? corr : a->correlation_id, route ? route : "none");
+}
+
 bool
 azure_transient_code(const char *code)
 {
@@ -305,8 +362,18 @@ arm_call(struct arm *a, const char *method, const char *target,
 	int rc;
 
 	arm_resource(target, res, sizeof(res));
-	if (strncmp(target, "https://", 8) == 0 ||
-	    strncmp(target, "http://", 7) == 0)
+	if (strstr(target, "://") != NULL && strncasecmp(target, "https://",
+	    8) != 0)
+		/* A Location, Azure-AsyncOperation or nextLink from the
+		 * service that is not https would carry the bearer token in
+		 * clear text; azcore's bearer token policy refuses any such
+		 * request (runtime/policy_bearer_token.go: "authenticated
+		 * requests are not permitted for non TLS protected (https)
+		 * endpoints"). */
+		return fd_error_set(err, -EPROTO, "ARM %s %s: refusing to "
+		    "send the token to a URL that is not https: %.120s",
+		    method, res, target);
+	if (strncasecmp(target, "https://", 8) == 0)
 		rc = snprintf(url, sizeof(url), "%s", target);
 	else
 		rc = snprintf(url, sizeof(url), "%s%s%capi-version=%s",
@@ -424,6 +491,7 @@ arm_call(struct arm *a, const char *method, const char *target,
 			}
 			continue;
 		}
+		arm_log_failure(a, method, res, &r, code, msg);
 		rc = fd_error_set(err, arm_errno(r.status),
 		    "ARM %s %s: %s: %s (request id %s)", method, res, code, msg,
 		    a->last_request_id[0] ? a->last_request_id : "none");
@@ -511,7 +579,7 @@ arm_action(struct arm *a, const char *path, const char *query,
     const json_t *body, json_t **out, struct fd_error *err)
 {
 	char target[2048], res[256], code[128], msg[200];
-	char *poll = NULL;
+	char *poll = NULL, *final = NULL;
 	json_t *result = NULL;
 	struct arm_resp r;
 	uint64_t deadline, wait;
@@ -530,19 +598,30 @@ arm_action(struct arm *a, const char *path, const char *query,
 		arm_resp_done(&r);
 		goto done;
 	}
-	/* final-state-via: location for these actions: poll Location when
-	 * given, else the Azure-AsyncOperation status (AZURE-REST.md §2.4). */
-	by_location = r.location != NULL;
+	/* As azcore picks its poller (sdk/azcore/runtime/poller.go
+	 * NewPoller: the Azure-AsyncOperation poller first, "as it can also
+	 * have a location header", then Location): with Azure-
+	 * AsyncOperation, poll its status until it is terminal, then, for a
+	 * POST, GET the Location once for the result (internal/pollers/
+	 * async/async.go Result: final-state-via location, or no hint and a
+	 * Location given; should it still answer 202, it is polled on, never
+	 * taken as an empty result); without a Location the status body is
+	 * the result.  With Location only, poll it until it stops answering
+	 * 202 (internal/pollers/loc/loc.go). */
+	by_location = r.async_op == NULL;
 	poll = by_location ? r.location : r.async_op;
 	if (poll == NULL) {
 		arm_resp_done(&r);
 		return fd_error_set(err, -EPROTO, "ARM POST %s: 202 without "
 		    "Location or Azure-AsyncOperation", res);
 	}
-	if (by_location)
+	if (by_location) {
 		r.location = NULL;
-	else
+	} else {
 		r.async_op = NULL;
+		final = r.location;
+		r.location = NULL;
+	}
 	wait = r.retry_after_ms ? r.retry_after_ms : a->poll_default_ms;
 	arm_resp_done(&r);
 	deadline = clock_now(a->clock) + a->poll_limit_ms;
@@ -556,7 +635,7 @@ arm_action(struct arm *a, const char *path, const char *query,
 			    (unsigned long long)(a->poll_limit_ms / 1000));
 			goto fail;
 		}
-		if ((rc = clock_sleep(a->clock, wait)) < 0) {
+		if (wait > 0 && (rc = clock_sleep(a->clock, wait)) < 0) {
 			fd_error_set(err, rc, "ARM POST %s: cancelled", res);
 			goto fail;
 		}
@@ -578,7 +657,32 @@ arm_action(struct arm *a, const char *path, const char *query,
 			arm_resp_done(&p);
 			break;
 		}
+		/* The operation status: {"status": ..., "error": ...}
+		 * (AZURE-REST.md §2.2); a status body without one is not
+		 * an answer (azcore: "the response did not contain a
+		 * status"). */
 		st = json_string_value(json_object_get(p.json, "status"));
+		if (st == NULL || st[0] == '\0') {
+			rc = fd_error_set(err, -EPROTO, "ARM POST %s: the "
+			    "operation status has no status (HTTP %ld, request "
+			    "id %s)", res, p.status,
+			    p.request_id[0] ? p.request_id : "none");
+			arm_resp_done(&p);
+			goto fail;
+		}
+		if (azure_status_is(st, "Succeeded") && final != NULL) {
+			/* The result is behind the Location: read it now.
+			 * Should it still answer 202 (not replicated yet),
+			 * it is polled like a Location-only operation rather
+			 * than taken as an empty result. */
+			arm_resp_done(&p);
+			free(poll);
+			poll = final;
+			final = NULL;
+			by_location = true;
+			wait = 0;
+			continue;
+		}
 		if (azure_status_is(st, "Succeeded")) {
 			result = json_object_get(p.json, "properties");
 			result = json_incref(result ? result : p.json);
@@ -588,10 +692,19 @@ arm_action(struct arm *a, const char *path, const char *query,
 		if (azure_status_is(st, "Failed") ||
 		    azure_status_is(st, "Canceled")) {
 			char *s = json_dumps(p.json, JSON_COMPACT);
+			char details[600];
 
 			arm_error_body(s, 200, code, sizeof(code), msg,
 			    sizeof(msg));
 			free(s);
+			azure_error_details(json_object_get(p.json, "error"),
+			    details, sizeof(details));
+			arm_log(a, "ARM POST %s failed: operation %s: %s: "
+			    "%s%s%s (request id %s, correlation id %s)", res,
+			    st, code, msg, details[0] ? "; details: " : "",
+			    details,
+			    p.request_id[0] ? p.request_id : "none",
+			    a->correlation_id);
 			rc = fd_error_set(err, -EIO, "ARM POST %s: operation %s: "
 			    "%s: %s (request id %s)", res, st, code, msg,
 			    p.request_id[0] ? p.request_id : "none");
@@ -602,7 +715,8 @@ arm_action(struct arm *a, const char *path, const char *query,
 	}
 done:
 	free(poll);
-	poll = NULL;
+	free(final);
+	poll = final = NULL;
 	if (result == NULL)
 		result = json_object();
 	/* An array is a whole result too (getCircuitLinkFailover-
@@ -618,6 +732,7 @@ done:
 	return 0;
 fail:
 	free(poll);
+	free(final);
 	json_decref(result);
 	return rc;
 }

@@ -39,7 +39,10 @@ struct cloud_op {
 	bool ipv6;
 	char v6_want[16];		/* IPv6 state to confirm when ipv6 */
 	bool finished;
+	/* The PUT's Retry-After, handed to the engine as the wait before
+	 * the first poll, once (initial_done). */
 	uint64_t retry_after_ms;
+	bool initial_done;
 	struct cloud_op_info info;
 };
 
@@ -89,7 +92,7 @@ azure_peering_writable(const json_t *peering)
 	static const char *const ro_conn[] = {
 		"provisioningState", "circuitConnectionStatus", NULL,
 	};
-	json_t *w, *props, *mpc, *v6, *conns, *c;
+	json_t *w, *props, *mpc, *v6, *conns, *c, *erc;
 	size_t i, k;
 
 	w = json_deep_copy(peering);
@@ -105,6 +108,13 @@ azure_peering_writable(const json_t *peering)
 	v6 = json_object_get(props, "ipv6PeeringConfig");
 	mpc = json_object_get(v6, "microsoftPeeringConfig");
 	json_object_del(mpc, "advertisedPublicPrefixesState");
+	/* expressRouteConnection is an ExpressRouteConnectionId whose only
+	 * member, id, is readOnly (virtualWan.json); nothing of it is
+	 * written back. */
+	erc = json_object_get(props, "expressRouteConnection");
+	json_object_del(erc, "id");
+	if (json_is_object(erc) && json_object_size(erc) == 0)
+		json_object_del(props, "expressRouteConnection");
 	conns = json_object_get(props, "connections");
 	json_array_foreach(conns, i, c) {
 		json_t *cp = json_object_get(c, "properties");
@@ -113,6 +123,10 @@ azure_peering_writable(const json_t *peering)
 		json_object_del(c, "type");
 		for (k = 0; ro_conn[k] != NULL; k++)
 			json_object_del(cp, ro_conn[k]);
+		/* Ipv6CircuitConnectionConfig.circuitConnectionStatus is
+		 * readOnly (expressRouteCircuit.json 2024-05-01). */
+		json_object_del(json_object_get(cp,
+		    "ipv6CircuitConnectionConfig"), "circuitConnectionStatus");
 	}
 	return w;
 }
@@ -609,7 +623,14 @@ op_failed(struct azure *az, struct cloud_op *op, const char *status,
     const json_t *body, struct fd_error *err)
 {
 	const json_t *e = json_object_get(body, "error");
+	char details[600];
 
+	azure_error_details(e, details, sizeof(details));
+	log_line(az, "azure: operation on peering %s failed: %s: %s%s%s "
+	    "(request id %s, correlation id %s)", az->cfg.peering, status,
+	    jstr(e, "code")[0] ? jstr(e, "code") : "no code",
+	    details[0] ? "; details: " : "", details, op->info.request_id,
+	    op->info.correlation_id);
 	fd_error_set(err, -EIO, "ARM PUT expressRouteCircuits/%s/"
 	    "peerings/%s: operation %s: %s: %s (request id %s)",
 	    az->cfg.circuit, az->cfg.peering, status,
@@ -643,6 +664,21 @@ az_op_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 		*out = poll;
 		return 0;
 	}
+	if (!op->initial_done && op->retry_after_ms > 0) {
+		/* The PUT's own Retry-After comes before the first poll, as
+		 * azcore's PollUntilDone waits it out ("initial Retry-After
+		 * delay", sdk/azcore/runtime/poller.go).  The engine sleeps
+		 * it: this poll sends nothing. */
+		op->initial_done = true;
+		poll.retry_after_ms = op->retry_after_ms;
+		snprintf(poll.status, sizeof(poll.status), "InProgress");
+		log_line(az, "azure: operation on peering %s: waiting the "
+		    "PUT's Retry-After of %llu ms before the first poll",
+		    az->cfg.peering, (unsigned long long)op->retry_after_ms);
+		*out = poll;
+		return 0;
+	}
+	op->initial_done = true;
 	if ((rc = arm_call(&az->arm, "GET", op->poll_url, NULL, NULL, &r,
 	    err)) < 0) {
 		/* A status URL that fails (5xx, or 404 before it replicated)
@@ -1382,10 +1418,11 @@ static void
 az_log(void *arg, const char *line)
 {
 	(void)arg;
-	/* Retries and an enable sent without If-Match are shown by
-	 * default; the rest is debug. */
+	/* Retries, an enable sent without If-Match and a failed request's
+	 * details and ids are shown by default; the rest is debug. */
 	if (strstr(line, "; retry ") != NULL ||
-	    strstr(line, "without If-Match") != NULL)
+	    strstr(line, "without If-Match") != NULL ||
+	    strstr(line, " failed: ") != NULL)
 		log_warn("%s", line);
 	else
 		log_debug("%s", line);

@@ -45,6 +45,9 @@ struct azure_deps {
 	 * 10 min (AZURE-REST.md §2.5). */
 	uint64_t poll_default_ms;
 	uint64_t poll_limit_ms;
+	/* Directory Azure Arc's key file must be in; NULL: the agent's
+	 * /var/opt/azcmagent/tokens. */
+	const char *arc_key_dir;
 };
 
 /* ------------------------------------------------------------- clouds */
@@ -124,8 +127,9 @@ int arm_call(struct arm *a, const char *method, const char *target,
     const json_t *body, const char *if_match, struct arm_resp *out,
     struct fd_error *err);
 
-/* POST an action and follow its LRO to the result (Location, else
- * Azure-AsyncOperation), sleeping Retry-After on the clock; then follow
+/* POST an action and follow its LRO to the result (the Azure-
+ * AsyncOperation status, then one GET of Location; else Location, as
+ * azcore), sleeping Retry-After on the clock; then follow
  * nextLink.  *out: the result object (its "value" holds every page), or
  * the array the action answered. */
 int arm_action(struct arm *a, const char *path, const char *query,
@@ -146,6 +150,9 @@ bool azure_status_is(const char *s, const char *want);
 /* An ARM/NRP error code that passes by itself (another operation on the
  * resource, throttling, an internal error): retry later. */
 bool azure_transient_code(const char *code);
+/* The details[] of an ARM error object, "code: message; ..." ("" when
+ * none). */
+void azure_error_details(const json_t *error, char *out, size_t len);
 /* Zero and free a string holding a secret. */
 void azure_free_secret(char *s);
 

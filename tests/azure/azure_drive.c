@@ -5,8 +5,9 @@
  * restore (enable, unforced as the engine does) and confirm.  Started by
  * integration.py, which owns the mock and asserts on its request log.
  *
- * Environment: FD_MOCK_PORT, FD_MOCK_CA, FD_AZURE_LOG (log file), and the
- * AZURE_* credentials.  Output: "key: value" lines on stdout.
+ * Environment: FD_MOCK_PORT, FD_MOCK_CA, FD_AZURE_LOG (log file),
+ * FD_ARC_KEY_DIR (Azure Arc key directory), and the AZURE_* or managed
+ * identity credentials.  Output: "key: value" lines on stdout.
  * Exit: 0 restored; 3 a read failed; 4 restore failed.
  */
 #include <stdio.h>
@@ -108,6 +109,9 @@ main(void)
 	memset(&deps, 0, sizeof(deps));
 	deps.log = log_file;
 	deps.log_arg = lf;
+	/* Where the mock's Azure Arc endpoint writes its key files (the
+	 * agent's own directory needs root). */
+	deps.arc_key_dir = getenv("FD_ARC_KEY_DIR");
 	clock_init_real(&clock, NULL);
 
 	if ((rc = azure_open_with(&cfg, &clock, "11111111-2222-3333-4444-"

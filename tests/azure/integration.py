@@ -9,6 +9,7 @@ Each scenario starts its own mock (stopped by PID), runs azure_drive
 request log and on everything the tool wrote.
 """
 
+import base64
 import json
 import os
 import re
@@ -99,7 +100,10 @@ class Run:
             self.port = f.read().strip()
         self.ca = os.path.join(self.dir, "state", "ca.pem")
 
-    def drive(self):
+    def drive(self, identity=None):
+        """identity: None for the client secret, else the managed
+        identity environment to use instead (values may hold @URL@, the
+        mock's https URL, and @DIR@)."""
         env = dict(os.environ)
         env.update({
             "FD_MOCK_PORT": self.port, "FD_MOCK_CA": self.ca,
@@ -109,8 +113,18 @@ class Run:
             "AZURE_CLIENT_SECRET": CREDS["client_secret"],
         })
         for k in ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE",
-                  "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT"):
+                  "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT",
+                  "IDENTITY_HEADER", "IMDS_ENDPOINT",
+                  "IDENTITY_SERVER_THUMBPRINT",
+                  "AZURE_POD_IDENTITY_AUTHORITY_HOST"):
             env.pop(k, None)
+        if identity is not None:
+            for k in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID",
+                      "AZURE_CLIENT_SECRET"):
+                env.pop(k, None)
+            url = "https://127.0.0.1:%s" % self.port
+            env.update({k: v.replace("@URL@", url).replace("@DIR@", self.dir)
+                        for k, v in identity.items()})
         r = subprocess.run([DRIVE], env=env, capture_output=True, text=True,
                            timeout=120)
         self.rc = r.returncode
@@ -338,6 +352,174 @@ ROUTES_CMD = ("python3 -c \"import sys, json; print(json.dumps({'value': "
               "'learned' else []}))\"")
 
 
+def make_cert(path_key_cert, path_cert):
+    """A self-signed RSA certificate: key and certificate into
+    path_key_cert (what AZURE_CLIENT_CERTIFICATE_PATH holds), the
+    certificate alone into path_cert (what the app registers)."""
+    import datetime
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fd-app")])
+    t = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(t - datetime.timedelta(minutes=5))
+            .not_valid_after(t + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    cpem = cert.public_bytes(serialization.Encoding.PEM)
+    with open(path_key_cert, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()) + cpem)
+    if path_cert:
+        with open(path_cert, "wb") as f:
+            f.write(cpem)
+    return key, cert
+
+
+def assertion(key, cert, claims, x5t=None, alg="RS256"):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def enc(b):
+        return base64.urlsafe_b64encode(b).decode().rstrip("=")
+    if x5t is None:
+        x5t = enc(cert.fingerprint(hashes.SHA1()))
+    h = enc(json.dumps({"alg": alg, "typ": "JWT", "x5t": x5t}).encode())
+    c = enc(json.dumps(claims).encode())
+    sig = key.sign((h + "." + c).encode(), padding.PKCS1v15(),
+                   hashes.SHA256())
+    return h + "." + c + "." + enc(sig)
+
+
+def cert_scenarios():
+    """Client assertions: the mock verifies them as Entra does (signature
+    with the registered certificate's key, x5t, aud = token endpoint,
+    exp), and the tool's own assertion passes."""
+    d = tempfile.mkdtemp(prefix="fd-azure-cert-")
+    key, cert = make_cert(os.path.join(d, "app.pem"),
+                          os.path.join(d, "registered.pem"))
+    other, ocert = make_cert(os.path.join(d, "other.pem"), None)
+    st = state()
+    st["credentials"] = dict(st["credentials"],
+                             certificate=os.path.join(d, "registered.pem"))
+    run = Run("cert", [], st=st)
+    try:
+        url = "https://127.0.0.1:%s/%s/oauth2/v2.0/token" % (
+            run.port, CREDS["tenant"])
+        ctx = ssl.create_default_context(cafile=run.ca)
+        cid = CREDS["client_id"]
+        t = int(time.time())
+        good = {"aud": url, "iss": cid, "sub": cid, "jti": "j1",
+                "nbf": t, "iat": t, "exp": t + 600}
+
+        def ask(jwt):
+            form = urllib.parse.urlencode({
+                "grant_type": "client_credentials", "client_id": cid,
+                "scope": "https://127.0.0.1:%s/.default" % run.port,
+                "client_assertion_type": "urn:ietf:params:oauth:"
+                "client-assertion-type:jwt-bearer",
+                "client_assertion": jwt}).encode()
+            try:
+                with urllib.request.urlopen(url, form, context=ctx,
+                                            timeout=20) as r:
+                    return r.status, json.load(r)
+            except urllib.error.HTTPError as e:
+                return e.code, json.load(e)
+        cases = [
+            ("signed by the registered key", assertion(key, cert, good),
+             200),
+            ("signed by another key", assertion(other, cert, good), 401),
+            ("x5t of another certificate", assertion(other, ocert, good),
+             401),
+            ("aud not the token endpoint", assertion(key, cert, dict(
+                good, aud="https://127.0.0.1:%s/" % run.port)), 401),
+            ("expired", assertion(key, cert, dict(good, exp=t - 60)), 401),
+            ("iss not the client", assertion(key, cert, dict(
+                good, iss="someone")), 401),
+        ]
+        for name, jwt, want in cases:
+            st_, body = ask(jwt)
+            tap(st_ == want, "mock assertion %s: %d" % (name, want),
+                "%d %s" % (st_, body))
+        # The tool's own assertion, through the whole driver.
+        run.drive(identity={
+            "AZURE_TENANT_ID": CREDS["tenant"], "AZURE_CLIENT_ID": cid,
+            "AZURE_CLIENT_CERTIFICATE_PATH": os.path.join(d, "app.pem")})
+        tap(run.rc == 0 and "final: peering Enabled Succeeded" in run.out,
+            "cert: the tool's client assertion is accepted",
+            run.out[-300:])
+        run.drive(identity={
+            "AZURE_TENANT_ID": CREDS["tenant"], "AZURE_CLIENT_ID": cid,
+            "AZURE_CLIENT_CERTIFICATE_PATH": os.path.join(d, "other.pem")})
+        tap(run.rc == 3 and "AADSTS700027" in run.out,
+            "cert: an unregistered certificate is refused", run.out[-300:])
+    finally:
+        run.stop()
+        run.cleanup()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def fd_api_version(run):
+    """An api-version Microsoft.Network does not have: ARM's 400
+    NoRegisteredProviderFound, named in the error."""
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
+           run.spec(api_version="2024-05-02"))
+    tap(run.rc != 0 and "NoRegisteredProviderFound" in run.out,
+        "api-version: one Microsoft.Network lacks is refused by name",
+        "rc %d %s" % (run.rc, run.out[-300:]))
+
+
+def identity_scenarios():
+    """Managed identities against the mock's endpoints: IMDS answering
+    410 and 404 before a token (retried, not a fall-through to the CLI),
+    App Service, and Azure Arc's key-file challenge."""
+    cases = [
+        ("imds", {"imds": [410, 404]},
+         {"AZURE_POD_IDENTITY_AUTHORITY_HOST": "@URL@"},
+         "/metadata/identity/oauth2/token", [410, 404, 200]),
+        ("app-service", {"app_service_header": "hdr-value-1"},
+         {"IDENTITY_ENDPOINT": "@URL@/msi/token",
+          "IDENTITY_HEADER": "hdr-value-1"}, "/msi/token", [200]),
+        ("arc", {}, {"IDENTITY_ENDPOINT": "@URL@/arc/token",
+                     "IMDS_ENDPOINT": "@URL@",
+                     "FD_ARC_KEY_DIR": "@DIR@/arc"}, "/arc/token",
+         [401, 200]),
+    ]
+    for name, ident, env, path, want in cases:
+        run = Run("mi-" + name, [], ["--arc-key-dir", "@DIR@/arc"],
+                  st=state(identity=ident))
+        try:
+            run.drive(identity=env)
+        finally:
+            run.stop()
+        got = [r["status"] for r in run.requests() if r["path"] == path]
+        tap(run.rc == 0 and "final: peering Enabled Succeeded" in run.out
+            and got[:len(want)] == want,
+            "mi-%s: managed identity token, drill restored" % name,
+            "rc %d statuses %s: %s" % (run.rc, got, run.out[-300:]))
+        tap(not run.secrets_absent(), "mi-%s: no token in logs" % name)
+        run.cleanup()
+    # A VM without an identity: IMDS answers 400, asked once, and the
+    # chain moves on to the Azure CLI (DefaultAzureCredential).
+    run = Run("mi-imds-400", [], st=state(identity={"imds_no_identity":
+                                                     True}))
+    try:
+        run.drive(identity={"AZURE_POD_IDENTITY_AUTHORITY_HOST": "@URL@",
+                            "PATH": "/nonexistent"})
+    finally:
+        run.stop()
+    got = [r["status"] for r in run.requests()
+           if r["path"] == "/metadata/identity/oauth2/token"]
+    tap(run.rc == 3 and got == [400] and "az not found" in run.out,
+        "mi-imds-400: no identity on the VM moves on to the Azure CLI",
+        "rc %d statuses %s: %s" % (run.rc, got, run.out[-300:]))
+    run.cleanup()
+
+
 def check_restore_failed(run):
     tap(run.rc == 4 and re.search(
         r"restore error: .*SEA-Cust11-ER.*AzurePrivatePeering.*operation "
@@ -423,6 +605,19 @@ def fd_link_test(run):
         "2025-07-01" and reqs[0]["status"] == 202,
         "link-test: POST api-version 2025-07-01, followed to its Location",
         str(reqs))
+    # The mock answers read actions with Azure-AsyncOperation and
+    # Location, as NRP does: the status is polled to its end, then the
+    # Location is read once (azcore's async poller).
+    seq = {}
+    for r in run.requests():
+        m = re.search(r"/(operations|operationResults)/([^/]+)$", r["path"])
+        if m:
+            seq.setdefault(m.group(2), []).append(m.group(1))
+    tap(seq and all(k[-1] == "operationResults" and
+                    k.count("operationResults") == 1 and
+                    k[0] == "operations" for k in seq.values()),
+        "link-test: action status polled, then its Location read once",
+        str(seq))
 
 
 def fd_ipv6(run):
@@ -666,6 +861,14 @@ def check_put_variant(v):
     return check
 
 
+def check_http_status_url(run):
+    m = re.search(r"disable error: (.*)", run.out)
+    tap(m is not None and "refusing to send the token to a URL that is "
+        "not https: http://127.0.0.1:" in m.group(1),
+        "http-status: an http:// status URL is refused by name",
+        run.out[-300:])
+
+
 def main():
     print("TAP version 13", flush=True)
     put = {"method": "PUT", "path_re": "peerings/AzurePrivatePeering$"}
@@ -737,6 +940,13 @@ def main():
     ], check_lost_answer)
     scenario("hooks", [], check_hooks,
              ["--on-change", ON_CHANGE, "--routes-cmd", ROUTES_CMD])
+    scenario("http-status", [{"match": put, "times": 1,
+                              "action": "put_reply",
+                              "variant": "200-async-http"}],
+             check_http_status_url)
+    identity_scenarios()
+    cert_scenarios()
+    fd_scenario("api-version", state(), fd_api_version)
     # The restore's own operation fails (twice: the tool must not claim
     # success): exit 4.  Not counted in the Enabled check.
     run = Run("restore-failed", [

@@ -35,6 +35,7 @@ struct exchange {
 	const char *resp_headers[MAXH];	/* "Name: value" */
 	const char *resp_body;
 	int rc;				/* transport error instead */
+	int timeout;			/* 0: any; -1: the default; else ms */
 };
 
 struct fake {
@@ -120,6 +121,9 @@ fake_request(void *ctx, const struct http_request *req,
 		assert_string_not_equal(crid, f->last_crid);
 		snprintf(f->last_crid, sizeof(f->last_crid), "%s", crid);
 	}
+	if (x->timeout != 0)
+		assert_int_equal(req->timeout_ms, x->timeout < 0 ? 0 :
+		    (unsigned)x->timeout);
 	if (x->rc != 0)
 		return fd_error_set(err, x->rc, "scripted transport error");
 	http_response_init(out);
@@ -157,6 +161,7 @@ struct t {
 	unsigned cli_runs;
 	char log[8192];
 	bool discover;		/* custom cloud without azure.audience */
+	const char *arc_dir;	/* Azure Arc key directory */
 	void *ctx;
 	struct fd_error err;
 };
@@ -242,6 +247,7 @@ t_open(struct t *t, const struct exchange *x, size_t n)
 	d.retry.max_ms = 8000;
 	d.poll_default_ms = 10000;
 	d.poll_limit_ms = 600000;
+	d.arc_key_dir = t->arc_dir;
 	assert_int_equal(azure_open_with(&t->cfg, &t->clock, "corr-1", &d,
 	    &t->ctx, &t->err), 0);
 }
@@ -626,6 +632,12 @@ test_lro_async_operation(void **state)
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
 	    false, &op, NULL, &t.err), 0);
+	/* The PUT's Retry-After 10 comes first: this poll sends nothing
+	 * (azcore PollUntilDone's initial Retry-After delay). */
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_false(p.done);
+	assert_int_equal(p.retry_after_ms, 10000);
+	assert_int_equal(t.fake.i, 3);
 	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
 	assert_false(p.done);
 	assert_int_equal(p.retry_after_ms, 5000);
@@ -668,6 +680,8 @@ test_lro_location_ipv6(void **state)
 	azure_cloud_ops.ipv6_restore(t.ctx, "Enabled");
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
 	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_int_equal(p.retry_after_ms, 3000);
 	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
 	assert_false(p.done);
 	assert_int_equal(p.retry_after_ms, 4000);
@@ -1876,6 +1890,408 @@ test_audience_given(void **state)
 	assert_string_equal(ep.authority, "https://login.other");
 }
 
+/* A status URL or nextLink that is not https never gets the token: no
+ * request is sent and the error names the URL. */
+static void
+test_non_https_poll_refused(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		PUT_PEER("Disabled", "e1", 201, "Azure-AsyncOperation: "
+		    "http://arm.test/subscriptions/sub/providers/"
+		    "Microsoft.Network/locations/westus2/operations/op1", NULL),
+		{ "POST", NET "virtualNetworkGateways/gw/getLearnedRoutes?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 200, { NULL },
+		  "{\"value\":[],\"nextLink\":\"http://arm.test/next?x=1\"}",
+		  0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+	struct route_set s;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err),
+	    -EPROTO);
+	assert_non_null(strstr(t.err.msg, "not https: http://arm.test/"
+	    "subscriptions/sub/providers/Microsoft.Network/locations/"));
+	azure_cloud_ops.op_free(op);
+	assert_int_equal(azure_cloud_ops.learned_routes(t.ctx, &s, &t.err),
+	    -EPROTO);
+	assert_non_null(strstr(t.err.msg, "not https: http://arm.test/next"));
+	t_done(&t);
+}
+
+/* Read-only fields of the peering stay out of the PUT body:
+ * expressRouteConnection.id and connections[].properties.
+ * ipv6CircuitConnectionConfig.circuitConnectionStatus. */
+static void
+test_put_strips_read_only(void **state)
+{
+#define GR_PEERING "{\"name\":\"AzurePrivatePeering\",\"etag\":" \
+	"\"W/\\\"e1\\\"\",\"properties\":{\"provisioningState\":" \
+	"\"Succeeded\",\"state\":\"Enabled\",\"peerASN\":65020," \
+	"\"vlanId\":200,\"expressRouteConnection\":{\"id\":\"/sub/erc1\"}," \
+	"\"connections\":[{\"name\":\"gr1\",\"etag\":\"W/\\\"g\\\"\"," \
+	"\"properties\":{\"addressPrefix\":\"10.9.0.0/29\"," \
+	"\"provisioningState\":\"Succeeded\"," \
+	"\"ipv6CircuitConnectionConfig\":{\"addressPrefix\":" \
+	"\"aa:bb::/125\",\"circuitConnectionStatus\":\"Connected\"}}}]}}"
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "GET", PEER_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { "x-ms-request-id: rid-get" }, GR_PEERING, 0 },
+		{ "PUT", PEER_URL, { "If-Match: W/\"e1\"" }, { NULL },
+		  { "\"state\":\"Disabled\"", "\"addressPrefix\":\"aa:bb::/125\"",
+		    "\"addressPrefix\":\"10.9.0.0/29\"" },
+		  { "expressRouteConnection", "/sub/erc1",
+		    "circuitConnectionStatus", "provisioningState" },
+		  200, { NULL }, NULL, 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), 0);
+	azure_cloud_ops.op_free(op);
+	t_done(&t);
+#undef GR_PEERING
+}
+
+/* A refused request logs ARM's details[] and the ids support asks for. */
+static void
+test_failure_details_logged(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		{ "PUT", PEER_URL, { NULL }, { NULL }, { NULL }, { NULL }, 400,
+		  { "x-ms-request-id: rid-400",
+		    "x-ms-correlation-request-id: corr-1",
+		    "x-ms-routing-request-id: WESTUS2:20261129T010203Z:abc" },
+		  "{\"error\":{\"code\":\"InvalidRequestFormat\",\"message\":"
+		  "\"Cannot parse the request.\",\"details\":[{\"code\":"
+		  "\"MissingJsonReferenceId\",\"message\":\"Value for "
+		  "reference id is missing.\",\"target\":\"properties.routeFilter\""
+		  "}]}}", 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EINVAL);
+	assert_non_null(strstr(t.log, "ARM PUT expressRouteCircuits/ckt/"
+	    "peerings/AzurePrivatePeering failed: HTTP 400 "
+	    "InvalidRequestFormat: Cannot parse the request.; details: "
+	    "MissingJsonReferenceId: Value for reference id is missing. "
+	    "(target properties.routeFilter) (request id rid-400, "
+	    "correlation id corr-1, routing request id "
+	    "WESTUS2:20261129T010203Z:abc)"));
+	t_done(&t);
+}
+
+/* A read action answered with Azure-AsyncOperation and Location: the
+ * status URL is polled until it is terminal, then the Location is read
+ * once for the result (azcore's async poller). */
+static void
+test_read_action_async_then_location(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "virtualNetworkGateways/gw/getLearnedRoutes?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Azure-AsyncOperation: " ASYNC_URL, "Location: " LOC_URL,
+		    "Retry-After: 2" }, "", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { "Retry-After: 1" }, "{\"status\":\"InProgress\"}", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Succeeded\"}", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"network\":\"10.1.11.0/25\","
+		  "\"origin\":\"EBgp\",\"nextHop\":\"192.168.11.88\"}]}", 0 },
+	};
+	struct t t = { 0 };
+	struct route_set s;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.learned_routes(t.ctx, &s, &t.err), 0);
+	/* Retry-After 2, 1, then the Location at once. */
+	assert_int_equal(t.vc.slept_total, 2000 + 1000);
+	assert_int_equal(s.n, 1);
+	route_set_done(&s);
+	t_done(&t);
+}
+
+/* A Location that still answers 202 after the status said Succeeded is
+ * polled on: never an empty result. */
+static void
+test_read_action_location_late(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "virtualNetworkGateways/gw/getLearnedRoutes?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Azure-AsyncOperation: " ASYNC_URL, "Location: " LOC_URL },
+		  "", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Succeeded\"}", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Retry-After: 2" }, "", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"network\":\"10.1.11.0/25\","
+		  "\"origin\":\"EBgp\"}]}", 0 },
+	};
+	struct t t = { 0 };
+	struct route_set s;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.learned_routes(t.ctx, &s, &t.err), 0);
+	/* The 10 s default before the status, then Retry-After 2. */
+	assert_int_equal(t.vc.slept_total, 10000 + 2000);
+	assert_int_equal(s.n, 1);
+	route_set_done(&s);
+	t_done(&t);
+}
+
+/* The status URL's answer must say the status; a Failed one is the
+ * operation's error with its code. */
+static void
+test_read_action_async_status_shape(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "virtualNetworkGateways/gw/getLearnedRoutes?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Azure-AsyncOperation: " ASYNC_URL, "Location: " LOC_URL },
+		  "", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { "x-ms-request-id: rid-st" }, "{\"value\":[]}", 0 },
+		{ "POST", NET "virtualNetworkGateways/gw/getBgpPeerStatus?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Azure-AsyncOperation: " ASYNC_URL, "Location: " LOC_URL },
+		  "", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Failed\",\"error\":{\"code\":"
+		  "\"GatewayNotReady\",\"message\":\"Try later.\"}}", 0 },
+	};
+	struct t t = { 0 };
+	struct route_set s;
+	struct bgp_summary b;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.learned_routes(t.ctx, &s, &t.err),
+	    -EPROTO);
+	assert_string_equal(t.err.msg, "ARM POST virtualNetworkGateways/gw/"
+	    "getLearnedRoutes: the operation status has no status (HTTP 200, "
+	    "request id rid-st)");
+	assert_int_equal(azure_cloud_ops.bgp_peers(t.ctx, &b, &t.err), -EIO);
+	assert_non_null(strstr(t.err.msg, "operation Failed: GatewayNotReady: "
+	    "Try later."));
+	t_done(&t);
+}
+
+#define IMDS_TOKEN_URL "http://169.254.169.254/metadata/identity/oauth2/" \
+	"token?api-version=2018-02-01&resource=https://arm.test/"
+#define IMDS(status, timeout) { "GET", IMDS_TOKEN_URL, { "Metadata: true" }, \
+	{ NULL }, { NULL }, { NULL }, status, { NULL }, \
+	"{\"error\":\"unavailable\"}", 0, timeout }
+#define IMDS_OK { "GET", IMDS_TOKEN_URL, { "Metadata: true" }, { NULL }, \
+	{ NULL }, { NULL }, 200, { NULL }, "{\"access_token\":\"tok1\"," \
+	"\"expires_in\":\"86399\",\"resource\":\"https://arm.test/\"}", 0, -1 }
+
+/* IMDS updating (410), throttling (429), missing (404), failing (5xx):
+ * retried, the first request alone with the probe's short timeout. */
+static void
+test_imds_retries(void **state)
+{
+	static const struct env_kv env[] = { { NULL, NULL } };
+	static const struct exchange x[] = {
+		IMDS(410, 3000),
+		IMDS(410, -1),
+		IMDS(429, -1),
+		IMDS(404, -1),
+		IMDS(503, -1),
+		IMDS_OK,
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	t.env = env;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_string_equal(azure_credential_kind(t.ctx), "managed-identity");
+	assert_int_equal(t.cli_runs, 0);
+	/* 1, 2, 4, 8, then at most 10 s after the five failures. */
+	assert_int_equal(t.vc.slept_total, 25000);
+	assert_non_null(strstr(t.log, "IMDS answered 410; retry 1 in 1000 ms"));
+	t_done(&t);
+}
+
+/* An IMDS that keeps answering 410 is given 70 s, not more, then its
+ * error is final (no fall-through: IMDS is there). */
+static void
+test_imds_gives_up_after_70s(void **state)
+{
+	static const struct env_kv env[] = { { NULL, NULL } };
+	/* Waits 1, 2, 4, 8, 10, 10, 10, 10, 10: 65 s; the next 10 s would
+	 * pass 70. */
+	static const struct exchange x[] = {
+		IMDS(410, 3000), IMDS(410, -1), IMDS(410, -1), IMDS(410, -1),
+		IMDS(410, -1), IMDS(410, -1), IMDS(410, -1), IMDS(410, -1),
+		IMDS(410, -1), IMDS(410, -1),
+	};
+	struct t t = { 0 };
+	struct cloud_circuit c;
+
+	(void)state;
+	t.env = env;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), -EIO);
+	assert_int_equal(t.vc.slept_total, 65000);
+	assert_non_null(strstr(t.err.msg, "managed identity: HTTP 410"));
+	assert_int_equal(t.cli_runs, 0);
+	t_done(&t);
+}
+
+static char arc_dir[64];
+
+static void
+arc_write(const char *name, const char *content, size_t n)
+{
+	char p[128];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", arc_dir, name);
+	assert_non_null(f = fopen(p, "w"));
+	assert_int_equal(fwrite(content, 1, n, f), n);
+	fclose(f);
+}
+
+#define ARC_URL "http://localhost:40342/metadata/identity/oauth2/token" \
+	"?api-version=2020-06-01&resource=https://arm.test/"
+
+/* Azure Arc: the 401 names a key file in the agent's directory, whose
+ * content is the Basic credential of the retried request. */
+static void
+test_azure_arc(void **state)
+{
+	static const struct env_kv env[] = {
+		{ "IDENTITY_ENDPOINT", "http://localhost:40342/metadata/"
+		  "identity/oauth2/token" },
+		{ "IMDS_ENDPOINT", "http://localhost:40342" },
+		{ NULL, NULL },
+	};
+	char realm[160];
+	const char *hdr[MAXH] = { NULL };
+	struct exchange x[] = {
+		{ "GET", ARC_URL, { "Metadata: true" }, { "Authorization" },
+		  { NULL }, { NULL }, 401, { NULL }, "", 0, 0 },
+		{ "GET", ARC_URL, { "Metadata: true",
+		  "Authorization: Basic arcs3cr3t" }, { NULL }, { NULL },
+		  { NULL }, 200, { NULL }, "{\"access_token\":\"tok1\","
+		  "\"expires_in\":\"86399\"}", 0, 0 },
+		GET_PEER("Disabled", "Succeeded", "e1"),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+
+	(void)state;
+	snprintf(arc_dir, sizeof(arc_dir), "/tmp/fd-arc-XXXXXX");
+	assert_non_null(mkdtemp(arc_dir));
+	arc_write("m.key", "arcs3cr3t\n", 10);
+	snprintf(realm, sizeof(realm), "WWW-Authenticate: Basic realm=%s/m.key",
+	    arc_dir);
+	hdr[0] = realm;
+	memcpy((void *)x[0].resp_headers, hdr, sizeof(hdr));
+	t.env = env;
+	t.arc_dir = arc_dir;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), -EALREADY);
+	assert_string_equal(azure_credential_kind(t.ctx), "azure-arc");
+	assert_null(strstr(t.log, "arcs3cr3t"));
+	t_done(&t);
+	snprintf(realm, sizeof(realm), "%s/m.key", arc_dir);
+	unlink(realm);
+	rmdir(arc_dir);
+}
+
+/* The key file must be a .key file of at most 4096 bytes directly in the
+ * agent's directory (azure_arc.py _validate_key_file). */
+static void
+test_azure_arc_key_checked(void **state)
+{
+	static const struct env_kv env[] = {
+		{ "IDENTITY_ENDPOINT", "http://localhost:40342/metadata/"
+		  "identity/oauth2/token" },
+		{ "IMDS_ENDPOINT", "http://localhost:40342" },
+		{ NULL, NULL },
+	};
+	static char big[4097];
+	/* A path in arc_dir unless it starts with '/'. */
+	const char *bad[][2] = {
+		{ "/etc/passwd", "is not in" },
+		{ "../x.key", "is not in" },
+		{ "m.txt", "no .key extension" },
+		{ "big.key", "at most 4096 bytes" },
+	};
+	size_t i;
+
+	(void)state;
+	snprintf(arc_dir, sizeof(arc_dir), "/tmp/fd-arc-XXXXXX");
+	assert_non_null(mkdtemp(arc_dir));
+	memset(big, 'k', sizeof(big));
+	arc_write("big.key", big, sizeof(big));
+	arc_write("m.txt", "k", 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char path[160], realm[200];
+		const char *hdr[MAXH] = { NULL };
+		struct exchange x[] = {
+			{ "GET", ARC_URL, { "Metadata: true" }, { NULL },
+			  { NULL }, { NULL }, 401, { NULL }, "", 0, 0 },
+		};
+		struct t t = { 0 };
+		struct cloud_circuit c;
+
+		if (bad[i][0][0] == '/')
+			snprintf(path, sizeof(path), "%s", bad[i][0]);
+		else
+			snprintf(path, sizeof(path), "%s/%s", arc_dir,
+			    bad[i][0]);
+		snprintf(realm, sizeof(realm), "WWW-Authenticate: Basic "
+		    "realm=%s", path);
+		hdr[0] = realm;
+		memcpy((void *)x[0].resp_headers, hdr, sizeof(hdr));
+		t.env = env;
+		t.arc_dir = arc_dir;
+		t_open(&t, x, 1);
+		assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err),
+		    -EPERM);
+		if (strstr(t.err.msg, bad[i][1]) == NULL)
+			fail_msg("%s: %s", path, t.err.msg);
+		t_done(&t);
+	}
+	snprintf(big, sizeof(big), "%s/big.key", arc_dir);
+	unlink(big);
+	snprintf(big, sizeof(big), "%s/m.txt", arc_dir);
+	unlink(big);
+	rmdir(arc_dir);
+}
+
 int
 main(void)
 {
@@ -1925,6 +2341,16 @@ main(void)
 		cmocka_unit_test(test_service_fabric_refused),
 		cmocka_unit_test(test_audience_discovered),
 		cmocka_unit_test(test_audience_given),
+		cmocka_unit_test(test_non_https_poll_refused),
+		cmocka_unit_test(test_put_strips_read_only),
+		cmocka_unit_test(test_failure_details_logged),
+		cmocka_unit_test(test_read_action_async_then_location),
+		cmocka_unit_test(test_read_action_async_status_shape),
+		cmocka_unit_test(test_read_action_location_late),
+		cmocka_unit_test(test_imds_retries),
+		cmocka_unit_test(test_imds_gives_up_after_70s),
+		cmocka_unit_test(test_azure_arc),
+		cmocka_unit_test(test_azure_arc_key_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,12 +11,16 @@ Usage (stable; the lab and the lead start it this way):
       [--faults FAULTS.json] [--port N | --port-file F] [--bind ADDR]
       [--san NAME]... [--on-change CMD] [--routes-cmd CMD] [--log LOG.jsonl]
       [--lro-seconds S] [--retry-after S] [--token-lifetime S] [--realistic]
+      [--arc-key-dir DIR]
 
   --state-dir DIR    where ca.pem, ca.key, server.pem, server.key are made;
                      the CA path is printed on stdout as "CA <path>" and
                      "PORT <n>" follows once listening.
   --state FILE       initial state (see tests/mock/seed-state.json): the
-                     subscription, resource group, accepted credentials,
+                     subscription, resource group, accepted credentials
+                     (tenant, client_id, client_secret, and "certificate":
+                     the PEM file of the app's registered certificate,
+                     against which client assertions are verified),
                      circuit, peerings, gateway routes/BGP peers, circuit
                      route tables, connectivity-check results.
   --faults FILE      fault rules, re-read on every request:
@@ -44,7 +48,8 @@ Usage (stable; the lab and the lead start it this way):
                      peering reverts with provisioningState Failed),
                      "put_reply" ("variant": how the PUT is answered:
                      200-async, 201-async, 202-location, 202-both,
-                     200-sync, 201-sync; the state key "put_reply" sets
+                     200-sync, 201-sync, 200-async-http (its status URL
+                     is http://); the state key "put_reply" sets
                      the default, 200-async), "400", "403", "404",
                      "slow_lro" ("seconds": operation duration),
                      "token_expired" (401 ExpiredAuthenticationToken and
@@ -74,6 +79,14 @@ Usage (stable; the lab and the lead start it this way):
                      until their Location answers 200), "action_sync"
                      (true: read actions answer 200 with the result at
                      once, which the spec allows; the lab uses it),
+                     "action_reply" (how read actions answer otherwise:
+                     "both" (default) 202 with Azure-AsyncOperation,
+                     whose status body is {"status": ...}, and Location,
+                     which serves the result; "async" the status body
+                     alone, with the result in its "properties";
+                     "location" Location alone; a fault rule
+                     {"action": "action_reply", "variant": V} picks one
+                     for a request),
                      "permissions" (the principal's
                      Microsoft.Authorization/permissions entries; default:
                      drills/roles/azure-failover-drill.json; every ARM call
@@ -96,6 +109,8 @@ Usage (stable; the lab and the lead start it this way):
                      connections, ipv6PeeringConfig,
                      microsoftPeeringConfig or routeFilter is a 400.
   --token-lifetime S expires_in of issued tokens (default 3599).
+  --arc-key-dir DIR  where the Azure Arc endpoint writes its challenge's
+                     key files.
   --audience URI     the cloud's ARM token audience ("audience" in the
                      state wins; default: the mock's own https URL).
                      Tokens are issued only for it (else 400
@@ -105,10 +120,18 @@ Usage (stable; the lab and the lead start it this way):
                      serves it as authentication.audiences[0].
 
 Endpoints: POST /{tenant}/oauth2/v2.0/token (client_credentials with
-client_secret or client_assertion); GET/PUT circuit and peering (etag,
+client_secret or client_assertion); managed identity tokens: GET
+/metadata/identity/oauth2/token (IMDS: Metadata: true, api-version
+2018-02-01; the state's "identity" {"imds": [410, 404, ...]} answers
+first, "imds_no_identity": true is a 400), /msi/token (App Service:
+X-IDENTITY-HEADER = identity.app_service_header, 2019-08-01) and
+/arc/token (Azure Arc, 2020-06-01: 401 with WWW-Authenticate: Basic
+realm=<a key file written in --arc-key-dir>, then its content as the
+Basic credential); GET/PUT circuit and peering (etag,
 If-Match -> 412); GET operation status; POST getLearnedRoutes,
 getAdvertisedRoutes?peer=, getBgpPeerStatus, routeTables/{path},
-routeTablesSummary/{path}, connectivityCheck (202 + Location); GET
+routeTablesSummary/{path}, connectivityCheck (202 + Azure-AsyncOperation
+and/or Location, see action_reply); GET
 {circuit}/providers/Microsoft.Authorization/permissions (paged); GET
 gateway, its connections and connections/{name};
 POST getCircuitLinkFailoverAllTestsDetails.
@@ -135,10 +158,41 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 TERMINAL = ("Succeeded", "Failed", "Canceled")
+# Managed identity token endpoints and their api-versions
+# (AZURE-REST.md §4.3; azure-identity imds.py, app_service.py,
+# azure_arc.py).
+IDENTITY_PATHS = {"/metadata/identity/oauth2/token": "imds",
+                  "/msi/token": "app_service", "/arc/token": "arc"}
+IDENTITY_API = {"imds": "2018-02-01", "app_service": "2019-08-01",
+                "arc": "2020-06-01"}
+# Microsoft.Network api-versions: the stable folders of azure-rest-api-specs
+# specification/network/resource-manager/Microsoft.Network/stable/ that
+# hold the ExpressRoute, gateway and watcher specs (2016-03-30: network.json
+# alone; 2025-09-01: consolidated files, AZURE-REST.md).  ARM refuses any
+# other with 400 NoRegisteredProviderFound, naming the supported versions
+# (MicrosoftDocs resource-manager-common-deployment-errors.md: "No
+# registered resource provider found for location '<location>' and API
+# version '<api-version>' for type '<resource-type>'").
+NETWORK_API_VERSIONS = (
+    "2015-06-15", "2016-03-30", "2016-09-01", "2016-12-01", "2017-03-01",
+    "2017-06-01", "2017-08-01", "2017-09-01", "2017-10-01", "2017-11-01",
+    "2018-01-01", "2018-02-01", "2018-04-01", "2018-06-01", "2018-07-01",
+    "2018-08-01", "2018-10-01", "2018-11-01", "2018-12-01", "2019-02-01",
+    "2019-04-01", "2019-06-01", "2019-07-01", "2019-08-01", "2019-09-01",
+    "2019-11-01", "2019-12-01", "2020-03-01", "2020-04-01", "2020-05-01",
+    "2020-06-01", "2020-07-01", "2020-08-01", "2020-11-01", "2021-03-01",
+    "2021-05-01", "2021-08-01", "2022-01-01", "2022-05-01", "2022-09-01",
+    "2022-11-01", "2023-04-01", "2023-05-01", "2023-06-01", "2023-11-01",
+    "2024-01-01", "2024-03-01", "2024-05-01", "2024-07-01", "2024-10-01",
+    "2025-01-01", "2025-03-01", "2025-05-01", "2025-07-01", "2025-09-01")
 # Microsoft.Authorization api-versions that serve permissions.
 AUTHZ_API_VERSIONS = ("2015-07-01", "2018-01-01-preview", "2022-04-01",
                       "2022-05-01-preview")
 PROV = "/providers/Microsoft.Network/"
+
+
+def b64url_decode(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
 def now():
@@ -286,6 +340,16 @@ class Mock:
                 self.lro_seconds = None
         self.action_seconds = float(st.get("action_seconds", 0))
         self.action_sync = bool(st.get("action_sync", False))
+        # How read actions answer (unless action_sync): "both" (202 with
+        # Azure-AsyncOperation and Location, as NRP does), "async"
+        # (Azure-AsyncOperation only: the result in the status body's
+        # "properties") or "location" (Location only).
+        self.action_reply = st.get("action_reply", "both")
+        # Managed identity endpoints: "imds" (statuses IMDS answers, in
+        # order, before a token), "imds_no_identity" (400),
+        # "app_service_header" (the X-IDENTITY-HEADER secret).
+        self.identity = st.get("identity", {})
+        self.arc_keys = set()
         self.tokens = {}          # token -> expiry (epoch seconds)
         self.token_aud = {}       # token -> audience it was issued for
         # The cloud's ARM token audience ("audience" in the state, else
@@ -302,6 +366,16 @@ class Mock:
         self.logf = open(args.log, "a") if args.log else None
 
     # ---- helpers
+    def client_cert(self):
+        """The certificate registered for the app (credentials.
+        certificate: a PEM file), or None."""
+        path = self.creds.get("certificate")
+        if not path:
+            return None
+        from cryptography import x509
+        with open(path, "rb") as f:
+            return x509.load_pem_x509_certificate(f.read())
+
     def op_seconds(self):
         if self.lro_seconds is None:
             return random.uniform(30, 60)
@@ -553,6 +627,7 @@ class Handler(BaseHTTPRequestHandler):
             "fault": None, "request_id": str(uuid.uuid4()),
         }
         fault = m.fault_for(self.command, u.path, u.query, self.headers)
+        self.fault = fault
         if fault is not None:
             self.rec["fault"] = fault.get("action")
             act = str(fault.get("action"))
@@ -587,6 +662,8 @@ class Handler(BaseHTTPRequestHandler):
                                 fault.get("message",
                                           "Injected fault %d." % st), hdr)
         try:
+            if u.path in IDENTITY_PATHS:
+                return self.identity(u.path)
             if u.path.endswith("/oauth2/v2.0/token"):
                 return self.token(raw)
             if u.path == "/metadata/endpoints":
@@ -639,8 +716,12 @@ class Handler(BaseHTTPRequestHandler):
                 form["client_secret"] == c["client_secret"]
         elif form.get("client_assertion_type") == \
                 "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
-            ok = self.assertion_ok(form.get("client_assertion", ""),
-                                   form.get("client_id", ""))
+            why = self.assertion_error(form.get("client_assertion", ""),
+                                       form.get("client_id", ""), tenant)
+            if why is not None:
+                return self.reply(401, {"error": "invalid_client",
+                                        "error_description": why})
+            ok = True
         if not ok:
             return self.reply(401, {"error": "invalid_client",
                                     "error_description": "AADSTS7000215: "
@@ -653,21 +734,151 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {"token_type": "Bearer", "expires_in": life,
                          "ext_expires_in": life, "access_token": tok})
 
-    def assertion_ok(self, jwt, client_id):
+    # ---- Managed identity endpoints
+    def identity(self, path):
+        """IMDS (/metadata/identity/oauth2/token), App Service
+        (/msi/token) and Azure Arc (/arc/token) token endpoints, with
+        their own api-versions, headers and answer shapes."""
+        m = self.mock
+        ident = m.identity
+        q = self.query
+        kind = IDENTITY_PATHS[path]
+        if self.command != "GET":
+            return self.reply(405, {"error": "invalid_request"})
+        if q.get("api-version") != IDENTITY_API[kind]:
+            return self.reply(400, {"error": "invalid_request",
+                                    "error_description": "Invalid "
+                                    "api-version %s" % q.get("api-version")})
+        if kind in ("imds", "arc") and self.headers.get("Metadata") != "true":
+            return self.reply(400, {"error": "invalid_request",
+                                    "error_description": "Required metadata "
+                                    "header not specified"})
+        if kind == "imds":
+            if ident.get("imds_no_identity"):
+                # What IMDS answers on a VM without a (matching) identity.
+                return self.reply(400, {"error": "invalid_request",
+                                        "error_description": "Identity not "
+                                        "found"})
+            with m.lock:
+                script = ident.setdefault("imds", [])
+                st = script.pop(0) if script else 200
+            if st != 200:
+                # 410 while IMDS is updated, 404 while it starts, 429
+                # throttled, 5xx (how-to-use-vm-token.md, Error handling).
+                return self.reply(st, {"error": "unavailable",
+                                       "error_description": "IMDS answered "
+                                       "%d" % st})
+        elif kind == "app_service":
+            want = ident.get("app_service_header")
+            if not want or self.headers.get("X-IDENTITY-HEADER") != want:
+                return self.reply(401, {"error": "unauthorized",
+                                        "error_description": "Missing or "
+                                        "wrong X-IDENTITY-HEADER"})
+        else:
+            auth = self.headers.get("Authorization")
+            if auth is None:
+                # Azure Arc's challenge: a fresh key in a file only the
+                # himds group may read, named by the realm.
+                key = base64.b64encode(os.urandom(24)).decode()
+                kd = m.args.arc_key_dir
+                if not kd:
+                    return self.reply(500, {"error": "no --arc-key-dir"})
+                os.makedirs(kd, exist_ok=True)
+                kp = os.path.join(kd, "%s.key" % uuid.uuid4())
+                with open(kp, "w") as f:
+                    f.write(key)
+                with m.lock:
+                    m.arc_keys.add(key)
+                return self.reply(401, {"error": "unauthorized"},
+                                  {"WWW-Authenticate": "Basic realm=%s" % kp})
+            with m.lock:
+                ok = auth.startswith("Basic ") and \
+                    auth[len("Basic "):] in m.arc_keys
+            if not ok:
+                return self.reply(401, {"error": "unauthorized",
+                                        "error_description": "Invalid key"})
+        aud = q.get("resource", "").rstrip("/")
+        if aud != m.expected_audience():
+            return self.reply(400, {"error": "invalid_resource",
+                                    "error_description": "AADSTS500011: The "
+                                    "resource principal named %s was not "
+                                    "found in the tenant." % aud})
+        tok = "mock." + base64.urlsafe_b64encode(os.urandom(24)).decode()
+        life = int(m.args.token_lifetime)
+        with m.lock:
+            m.tokens[tok] = now() + life
+            m.token_aud[tok] = aud
+        # Managed identity endpoints answer numbers as strings.
+        body = {"access_token": tok, "expires_on": str(int(now() + life)),
+                "resource": q.get("resource"), "token_type": "Bearer"}
+        if kind != "app_service":
+            body.update({"expires_in": str(life), "refresh_token": "",
+                         "not_before": str(int(now()))})
+        self.reply(200, body)
+
+    def assertion_error(self, jwt, client_id, tenant):
+        """Why Entra would refuse a client assertion, or None.  A
+        certificate assertion (header x5t) is checked as Entra does
+        (Microsoft identity platform "certificate credentials"): RS256
+        signed by the key of the certificate registered for the app
+        (credentials.certificate, a PEM file), x5t its base64url SHA-1
+        thumbprint, aud the token endpoint, iss = sub = client id, exp in
+        the future and nbf not in it.  Without x5t it is a federated
+        token (workload identity), whose issuer's keys the mock does not
+        know: it must name a subject and be unexpired."""
         parts = jwt.split(".")
         if len(parts) != 3:
-            return False
+            return "AADSTS50027: JWT token is invalid or malformed."
         try:
-            pad = parts[1] + "=" * (-len(parts[1]) % 4)
-            claims = json.loads(base64.urlsafe_b64decode(pad))
+            hdr = json.loads(b64url_decode(parts[0]))
+            claims = json.loads(b64url_decode(parts[1]))
+            sig = b64url_decode(parts[2])
         except ValueError:
-            return False
-        # Signatures are not verified; federated tokens from the tests are
-        # accepted when they name the client (sub) and are unexpired.
-        if claims.get("exp", 0) < now():
-            return False
-        return claims.get("sub") == client_id or \
-            claims.get("iss") == client_id or bool(claims.get("sub"))
+            return "AADSTS50027: JWT token is invalid or malformed."
+        t = now()
+        if "x5t" not in hdr and "x5t#S256" not in hdr:
+            if claims.get("exp", 0) < t or not claims.get("sub"):
+                return ("AADSTS700024: Client assertion is not within its "
+                        "valid time range.")
+            return None
+        cert = self.mock.client_cert()
+        if cert is None:
+            return ("AADSTS700027: Client assertion contains an invalid "
+                    "signature. [Reason - The key was not found.]")
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        from cryptography.exceptions import InvalidSignature
+        x5t = base64.urlsafe_b64encode(cert.fingerprint(hashes.SHA1())) \
+            .decode().rstrip("=")
+        if hdr.get("x5t") != x5t:
+            return ("AADSTS700027: Client assertion contains an invalid "
+                    "signature. [Reason - The key was not found., "
+                    "Thumbprint of key used by client: '%s']"
+                    % hdr.get("x5t"))
+        if hdr.get("alg") != "RS256":
+            return ("AADSTS700027: Client assertion contains an invalid "
+                    "signature. [Reason - alg %s]" % hdr.get("alg"))
+        try:
+            cert.public_key().verify(
+                sig, (parts[0] + "." + parts[1]).encode(),
+                padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            return ("AADSTS700027: Client assertion contains an invalid "
+                    "signature. [Reason - The signature does not verify "
+                    "with the registered certificate.]")
+        want = "%s/%s/oauth2/v2.0/token" % (self.mock.base(), tenant)
+        if claims.get("aud") != want:
+            return ("Client assertion audience %r is not the token "
+                    "endpoint %s." % (claims.get("aud"), want))
+        if claims.get("iss") != client_id or claims.get("sub") != client_id:
+            return ("Client assertion iss/sub %r/%r is not the client id "
+                    "%s." % (claims.get("iss"), claims.get("sub"),
+                             client_id))
+        if not isinstance(claims.get("exp"), int) or claims["exp"] <= t or \
+                claims.get("nbf", 0) > t + 300:
+            return ("AADSTS700024: Client assertion is not within its "
+                    "valid time range.")
+        return None
 
     # ---- ARM checks
     def bearer(self):
@@ -739,7 +950,20 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if not API_VERSION_RE.match(v):
             self.err(400, "InvalidApiVersionParameter", "The api-version "
-                     "'%s' is invalid." % v)
+                     "'%s' is invalid. The supported versions are '%s'."
+                     % (v, ",".join(reversed(NETWORK_API_VERSIONS))))
+            return False
+        if v not in NETWORK_API_VERSIONS:
+            m = re.search(r"/providers/Microsoft\.Network/([^/]+)",
+                          self.upath, re.I)
+            rtype = m.group(1) if m else "unknown"
+            self.err(400, "NoRegisteredProviderFound", "No registered "
+                     "resource provider found for location '%s' and API "
+                     "version '%s' for type '%s'. The supported "
+                     "api-versions are '%s'. The supported locations are "
+                     "'%s'." % (self.mock.location, v, rtype,
+                                ", ".join(NETWORK_API_VERSIONS),
+                                self.mock.location))
             return False
         return True
 
@@ -1100,7 +1324,8 @@ class Handler(BaseHTTPRequestHandler):
                     m.enabled_at[peer["name"].lower()] = now()
             # How the PUT is answered (ARM allows each; AZURE-REST.md
             # §2.1): "200-async" (default), "201-async", "202-location",
-            # "202-both", "200-sync", "201-sync".
+            # "202-both", "200-sync", "201-sync"; "200-async-http" hands
+            # out an http:// status URL (a client must refuse it).
             variant = fault.get("variant", "200-async") if fault is not \
                 None and fault.get("action") == "put_reply" else \
                 m.put_reply
@@ -1116,6 +1341,11 @@ class Handler(BaseHTTPRequestHandler):
                "%s/operationResults/%s%s" % (m.base(), m.sub, m.location,
                                              op_id, q))
         ra = {"Retry-After": m.args.retry_after}
+        if variant == "200-async-http":
+            # A status URL that is not https: a client must not send its
+            # token there (the mock logs whether one arrives).
+            aop = aop.replace("https://", "http://", 1)
+            variant = "200-async"
         if variant == "201-async":
             self.reply(201, resp, dict(ra, **{"Azure-AsyncOperation": aop}))
         elif variant == "202-location":
@@ -1134,6 +1364,9 @@ class Handler(BaseHTTPRequestHandler):
         m = self.mock
         with m.lock:
             op = m.ops.get(op_id)
+            r = m.results.get(op_id)
+            if op is None and r is not None:
+                return self.action_status(op_id, r)
             if op is None:
                 return self.err(404, "NotFound", "Operation not found.")
             body = {"id": self.upath, "name": op_id, "status": op["status"],
@@ -1146,7 +1379,7 @@ class Handler(BaseHTTPRequestHandler):
             {"Retry-After": m.args.retry_after}
         self.reply(200, body, hdr)
 
-    # ---- POST actions: 202 + Location, then the result
+    # ---- POST actions: 202 + Azure-AsyncOperation and/or Location
     def accept_action(self, result):
         m = self.mock
         if m.action_sync:
@@ -1154,15 +1387,43 @@ class Handler(BaseHTTPRequestHandler):
             # (AZURE-REST.md §5); the lab uses it so the drill benchmark
             # measures the tool, not the mock's Retry-After.
             return self.reply(200, result)
+        f = self.fault or {}
+        variant = f.get("variant") if f.get("action") == "action_reply" \
+            else m.action_reply
         rid = str(uuid.uuid4())
         with m.lock:
             m.results[rid] = {"ready": now() + m.action_seconds,
-                              "body": result}
-        loc = ("%s/subscriptions/%s/providers/Microsoft.Network/locations/"
-               "%s/operationResults/%s?api-version=%s"
-               % (m.base(), m.sub, m.location, rid, self.query["api-version"]))
-        self.reply(202, None, {"Location": loc,
-                               "Retry-After": m.args.retry_after})
+                              "body": result, "start": now(),
+                              "variant": variant}
+        base = ("%s/subscriptions/%s/providers/Microsoft.Network/locations/"
+                "%s/" % (m.base(), m.sub, m.location))
+        q = "?api-version=%s" % self.query["api-version"]
+        hdr = {"Retry-After": m.args.retry_after}
+        if variant in ("both", "async"):
+            hdr["Azure-AsyncOperation"] = base + "operations/" + rid + q
+        if variant in ("both", "location"):
+            hdr["Location"] = base + "operationResults/" + rid + q
+        self.reply(202, None, hdr)
+
+    def action_status(self, rid, r):
+        """The Azure-AsyncOperation status of a read action: ARM's
+        operation resource {id, name, status, startTime, endTime}, no
+        result in it when a Location carries the result; with
+        Azure-AsyncOperation alone the result is its "properties" (ARM
+        RPC, async operation resource)."""
+        m = self.mock
+        done = now() >= r["ready"]
+        body = {"id": self.upath, "name": rid,
+                "status": "Succeeded" if done else "InProgress",
+                "startTime": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                           time.gmtime(r["start"]))}
+        if done:
+            body["endTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                            time.gmtime(r["ready"]))
+            if r.get("variant") == "async":
+                body["properties"] = r["body"]
+        self.reply(200, body, {} if done else
+                   {"Retry-After": m.args.retry_after})
 
     def op_result(self, rid):
         m = self.mock
@@ -1285,6 +1546,7 @@ def main():
     ap.add_argument("--realistic", action="store_true")
     ap.add_argument("--token-lifetime", type=int, default=3599)
     ap.add_argument("--audience")
+    ap.add_argument("--arc-key-dir")
     args = ap.parse_args()
     args.retry_after = (args.retry_after_given
                         if args.retry_after_given is not None else 1)
