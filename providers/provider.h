@@ -136,6 +136,12 @@ struct cloud_ops {
 	 * an IPv6 peering that was off.  NULL/"": what the provider saw
 	 * before its own disable, else unchanged. */
 	void (*ipv6_restore)(void *ctx, const char *state);
+	/* Optional: the clock every later wait of the provider runs on
+	 * (Retry-After, retries, read-action polling).  The drill gives it
+	 * its own clock for the reads of preflight, baseline and verify, so
+	 * a signal cuts them short, and the restore clock, which no signal
+	 * cuts, for restore.  Never called while another call runs. */
+	void (*set_clock)(void *ctx, const struct fd_clock *clock);
 	void (*close)(void *ctx);
 };
 

@@ -23,6 +23,7 @@ struct drill_watch_result {
 struct drill_watch_run {
 	struct probe_watch *w;	/* NULL when not running */
 	uint64_t t0;		/* clock_now() when the write was sent */
+	double t0_wall;		/* clock_wall() then, for UTC times */
 	bool analysed;
 	struct drill_watch_result result;
 };

@@ -187,6 +187,14 @@ stopped(struct drill *d)
 	return cancelled(d) && !d->judging;
 }
 
+/* The clock the cloud provider's own waits run on from now. */
+static void
+cloud_clock(struct drill *d, const struct fd_clock *clock)
+{
+	if (d->p->cloud->set_clock != NULL)
+		d->p->cloud->set_clock(d->p->cloud_ctx, clock);
+}
+
 /* ------------------------------------------------------------ phases */
 
 static void
@@ -979,6 +987,7 @@ watch_start(struct drill *d, struct drill_watch_run *run,
 	req.max_ms = (uint64_t)(d->s->timeouts.operation_s +
 	    d->s->timeouts.converge_s + d->s->timeouts.settle_s + 60) * 1000;
 	run->t0 = clock_now(d->o->restore_clock);
+	run->t0_wall = clock_wall();
 	if (d->p->probe->watch_begin(d->p->probe_ctx, &req, &run->w,
 	    err) < 0) {
 		run->w = NULL;
@@ -1014,8 +1023,16 @@ watch_stop(struct drill *d, struct drill_watch_run *run, const char *key,
 
 		json_object_set_new(conv, "target", json_string(addr_str(
 		    &d->s->probes[d->watch.probe].to, a, sizeof(a))));
+		const struct spec_expect *e = !returning ? &d->s->failover :
+		    d->s->restored.set ? &d->s->restored : &d->s->baseline;
+
 		json_object_set_new(conv, "probe",
 		    json_string(d->s->probes[d->watch.probe].name));
+		/* When the ARM write was sent (the timeline's 0) and the
+		 * spec's limit, for the report to draw. */
+		json_object_set_new(conv, "t0", json_time(run->t0_wall));
+		json_object_set_new(conv, "limit_s", e->converge_within_s ?
+		    json_integer(e->converge_within_s) : json_null());
 		json_object_set_new(json_object_get(d->doc, "convergence"),
 		    key, conv);
 	}
@@ -1522,6 +1539,8 @@ restore(struct drill *d)
 
 	phase_begin(d, "restore");
 	d->restoring = true;
+	/* From here on no signal cuts a wait of the provider short. */
+	cloud_clock(d, clk);
 	retry.deadline = clock_now(clk) +
 	    (uint64_t)d->s->timeouts.restore_s * 1000;
 	if (d->journal != NULL && journal_append(d->journal, "intent",
@@ -1658,7 +1677,7 @@ static json_t *
 doc_new(struct drill *d)
 {
 	const struct spec *s = d->s;
-	json_t *paths = json_array();
+	json_t *paths = json_array(), *sets = json_object(), *doc;
 	unsigned i;
 	char a[FD_ADDR_STRLEN];
 
@@ -1668,7 +1687,18 @@ doc_new(struct drill *d)
 		    s->probes[i].name, "target", addr_str(&s->probes[i].to, a,
 		    sizeof(a)), "from", s->probes[i].from, "traces",
 		    "baseline", "failover", "restored"));
-	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, "
+	/* The spec's hop sets, so a report can name a hop's role. */
+	for (i = 0; i < s->sets.n; i++) {
+		json_t *pfx = json_array();
+		char p[FD_PREFIX_STRLEN];
+		unsigned k;
+
+		for (k = 0; k < s->sets.sets[i].n; k++)
+			json_array_append_new(pfx, json_string(prefix_str(
+			    &s->sets.sets[i].prefixes[k], p, sizeof(p))));
+		json_object_set_new(sets, s->sets.sets[i].name, pfx);
+	}
+	doc = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, "
 	    "s:s}, s:s, s:o, s:[], s:[], s:o, s:{s:n, s:n}, "
 	    "s:{s:s, s:[]}, s:n}",
 	    "schema", RESULT_SCHEMA,
@@ -1684,6 +1714,8 @@ doc_new(struct drill *d)
 	    "azure", "correlation_id", d->o->correlation_id ?
 	    d->o->correlation_id : "", "operations",
 	    "journal");
+	json_object_set_new(json_object_get(doc, "drill"), "hop_sets", sets);
+	return doc;
 }
 
 /* result.json "outcome" (and the journal's end record) per exit status. */
@@ -1790,6 +1822,8 @@ drill_run(const struct spec *s, struct drill_providers *p,
 		goto out;
 	}
 
+	/* The reads before any change stop at once on a signal. */
+	cloud_clock(&d, o->clock);
 	if (preflight(&d) < 0 || cancelled(&d) || baseline(&d) < 0 ||
 	    cancelled(&d)) {
 		code = DRILL_ABORTED;

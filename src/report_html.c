@@ -5,8 +5,10 @@
  */
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "report.h"
+#include "result.h"
 
 #define HOP_W 132	/* column pitch of a hop box */
 #define BOX_W 122
@@ -31,7 +33,8 @@ static const char css[] =
     ".ok{color:#2e7d32;font-weight:bold}.fail{color:#c62828;"
     "font-weight:bold}.muted{color:#777}\n"
     "svg text{font:11px monospace;fill:#222}svg .lbl{font:bold 11px "
-    "system-ui,sans-serif}svg text.rtt{fill:#555}\n"
+    "system-ui,sans-serif}svg text.rtt{fill:#555}svg text.role{"
+    "fill:#1565c0;font-weight:bold}\n"
     "svg .hop rect{fill:#e3f2fd;stroke:#1565c0}svg .hop.silent rect{"
     "fill:#fafafa;stroke:#999;stroke-dasharray:3 2}\n"
     "svg .hop.diff rect{fill:#ffebee;stroke:#c62828;stroke-width:2}"
@@ -39,11 +42,14 @@ static const char css[] =
     "svg .gap rect{fill:#fff;stroke:#c62828;stroke-dasharray:4 3}"
     "svg .gap text{fill:#c62828}\n"
     "svg .primary{fill:#1565c0}svg .backup{fill:#2e7d32}svg .lost{"
-    "fill:#c62828}svg .mark{stroke:#222;stroke-dasharray:2 2}\n"
+    "fill:#c62828}svg .mark{stroke:#222;stroke-dasharray:2 2}"
+    "svg line.limit{stroke:#ef6c00;stroke-width:2;stroke-dasharray:5 3}"
+    "svg text.limit{fill:#ef6c00;font-weight:bold}\n"
     ".scroll{overflow-x:auto}.legend span{display:inline-block;width:1em;height:1em;"
     "vertical-align:middle;margin:0 .3em 0 1em}\n"
     /* Phones: no page margin to waste; the path diagrams scroll. */
-    "@media (max-width:40em){body{margin:.5em}td,th{padding:.2em .3em}}\n"
+    "@media (max-width:40em){body{margin:.5em}td,th{padding:.2em .3em;"
+    "overflow-wrap:break-word;word-break:break-word}}\n"
     /* Paper for the change record: black on white, nothing cut by a
      * scroll box, a section never split from its heading. */
     "@media print{body{margin:0;max-width:none;color:#000}.scroll{"
@@ -217,8 +223,33 @@ hop_tooltip(FILE *out, const struct hop *h)
 	fputs(" ms</title>", out);
 }
 
+/*
+ * The role of a hop: the name of the spec's hop set (drill.hop_sets:
+ * "msee", "ce", ...) that holds one of its addresses, or NULL.
+ */
+static const char *
+hop_role(const json_t *sets, const struct hop *h)
+{
+	const char *name;
+	const json_t *pfxs, *v;
+	struct fd_prefix p;
+	unsigned a;
+	size_t i;
+
+	json_object_foreach((json_t *)sets, name, pfxs)
+		json_array_foreach(pfxs, i, v)
+			for (a = 0; a < h->n_answers; a++)
+				if (addr_is_set(&h->answers[a].addr) &&
+				    prefix_parse(json_string_value(v), &p,
+				    NULL) == 0 && prefix_contains(&p,
+				    &h->answers[a].addr))
+					return name;
+	return NULL;
+}
+
 static void
-hop_box(FILE *out, const struct hop *h, bool differs, double x, double y)
+hop_box(FILE *out, const struct hop *h, const char *role, bool differs,
+    double x, double y)
 {
 	char s[HOP_MAX_ANSWERS * (FD_ADDR_STRLEN + 1)];
 	double best = -1;
@@ -241,6 +272,13 @@ hop_box(FILE *out, const struct hop *h, bool differs, double x, double y)
 	fprintf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" "
 	    "rx=\"4\"/><text x=\"%.0f\" y=\"%.0f\">%u</text>", x, y, BOX_W,
 	    BOX_H, x + 5, y + 13, h->ttl);
+	/* Its role in the spec (@msee, @ce), on the box. */
+	if (role != NULL) {
+		fprintf(out, "<text class=\"role\" x=\"%.0f\" y=\"%.0f\">@",
+		    x + 24, y + 13);
+		esc(out, role);
+		fputs("</text>", out);
+	}
 	/* The best RTT on the box itself, no hovering needed. */
 	if (best >= 0)
 		fprintf(out, "<text class=\"rtt\" x=\"%.0f\" y=\"%.0f\" "
@@ -252,7 +290,7 @@ hop_box(FILE *out, const struct hop *h, bool differs, double x, double y)
 }
 
 static void
-html_path(const json_t *path, FILE *out)
+html_path(const json_t *path, const json_t *sets, FILE *out)
 {
 	static const char *const titles[RP_TRACES] = { "before", "during",
 		"after" };
@@ -313,7 +351,9 @@ html_path(const json_t *path, FILE *out)
 
 			if (p.rows[r].idx[t] >= 0)
 				hop_box(out, &p.l[t]->hops[p.rows[r].idx[t]],
-				    p.rows[r].differs[t], x, y);
+				    hop_role(sets, &p.l[t]->hops[
+				    p.rows[r].idx[t]]), p.rows[r].differs[t],
+				    x, y);
 			else if (p.rows[r].differs[t])
 				/* The reference has a hop here, this trace
 				 * none: show the hole. */
@@ -339,7 +379,8 @@ html_paths(const json_t *doc, FILE *out)
 	fputs("<h2>Paths</h2>\n<p class=\"muted\">Hops in red differ from the "
 	    "first trace; hover a hop for its addresses and RTTs.</p>\n", out);
 	json_array_foreach(paths, i, path)
-		html_path(path, out);
+		html_path(path, json_object_get(json_object_get(doc, "drill"),
+		    "hop_sets"), out);
 }
 
 /* 1, 2 or 5 times a power of ten, giving at most 10 ticks. */
@@ -368,7 +409,7 @@ static void
 html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 {
 	const json_t *timeline = json_object_get(c, "timeline"), *seg;
-	double end = 0, step, v, scale;
+	double end = 0, step, v, scale, t0 = 0, limit = -1;
 	size_t i;
 
 	fprintf(out, "<h3>%s</h3>\n", title);
@@ -381,6 +422,18 @@ html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 	fputs(" &#8594; ", out);
 	esc(out, rp_str(c, "target"));
 	fprintf(out, " at %g probes/s</td></tr>\n", rp_num(c, "rate_hz"));
+	if (result_time_parse(rp_str(c, "t0"), &t0) == 0) {
+		fputs("<tr><th>ARM write sent</th><td>", out);
+		esc(out, rp_str(c, "t0"));
+		fputs(" (the timeline's 0)</td></tr>\n", out);
+	} else {
+		t0 = 0;
+	}
+	if (json_is_number(json_object_get(c, "limit_s"))) {
+		limit = rp_num(c, "limit_s");
+		fprintf(out, "<tr><th>Limit</th><td>%g s (converge_within_s)"
+		    "</td></tr>\n", limit);
+	}
 	fprintf(out, "<tr><th>%s</th><td>", failover ? "Left ExpressRoute" :
 	    "Left the backup");
 	if (rp_null(c, "left_s"))
@@ -404,9 +457,11 @@ html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 			end = rp_num(seg, "to_s");
 	if (end <= 0)
 		return;
+	if (limit > end)
+		end = limit;
 	scale = BAR_W / end;
-	fprintf(out, "<svg role=\"img\" width=\"%d\" height=\"96\" "
-	    "viewBox=\"0 0 %d 96\">\n", BAR_X * 2 + BAR_W + 60,
+	fprintf(out, "<div class=\"scroll\"><svg role=\"img\" width=\"%d\" "
+	    "height=\"112\" viewBox=\"0 0 %d 112\">\n", BAR_X * 2 + BAR_W + 60,
 	    BAR_X * 2 + BAR_W + 60);
 	json_array_foreach(timeline, i, seg) {
 		double f = rp_num(seg, "from_s"), to = rp_num(seg, "to_s");
@@ -425,6 +480,26 @@ html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 		    "x2=\"%.1f\" y2=\"62\"/><text x=\"%.1f\" y=\"76\">%g s"
 		    "</text>\n", BAR_X + v * scale, BAR_X + v * scale,
 		    BAR_X + v * scale - 6, v);
+	/* The UTC clock at both ends, to line up with logs and ARM. */
+	if (t0 > 0) {
+		char a[16], b[16];
+		time_t s0 = (time_t)t0, s1 = (time_t)(t0 + end);
+		struct tm tm;
+
+		gmtime_r(&s0, &tm);
+		strftime(a, sizeof(a), "%H:%M:%S", &tm);
+		gmtime_r(&s1, &tm);
+		strftime(b, sizeof(b), "%H:%M:%S", &tm);
+		fprintf(out, "<text x=\"%d\" y=\"108\">%s UTC</text>"
+		    "<text x=\"%.1f\" y=\"108\" text-anchor=\"end\">%s UTC"
+		    "</text>\n", BAR_X, a, BAR_X + end * scale, b);
+	}
+	if (limit >= 0)
+		fprintf(out, "<line class=\"limit\" x1=\"%.1f\" y1=\"12\" "
+		    "x2=\"%.1f\" y2=\"60\"/><text class=\"limit\" "
+		    "x=\"%.1f\" y=\"9\" text-anchor=\"middle\">limit %g s"
+		    "</text>\n", BAR_X + limit * scale, BAR_X + limit * scale,
+		    BAR_X + limit * scale, limit);
 	if (!rp_null(c, "left_s"))
 		marker(out, BAR_X + rp_num(c, "left_s") * scale, "left",
 		    rp_num(c, "left_s"));
@@ -435,7 +510,7 @@ html_conv(const json_t *c, const char *title, bool failover, FILE *out)
 		    BAR_X + rp_num(c, "stable_s") * scale,
 		    BAR_X + rp_num(c, "stable_s") * scale + 2,
 		    rp_num(c, "stable_s"));
-	fputs("</svg>\n<p class=\"legend\"><span "
+	fputs("</svg></div>\n<p class=\"legend\"><span "
 	    "style=\"background:#1565c0\"></span>primary (ExpressRoute)"
 	    "<span style=\"background:#2e7d32\"></span>backup (VPN)"
 	    "<span style=\"background:#c62828\"></span>lost</p>\n", out);

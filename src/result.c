@@ -473,6 +473,7 @@ static const struct rfield f_drill[] = {
 	{ "resource_group", T_STR },
 	{ "circuit", T_STR },
 	{ "peering", T_STR },
+	{ "hop_sets", T_OBJ, .optional = true },
 	{ NULL }
 };
 
@@ -542,6 +543,9 @@ static const struct rfield f_conv[] = {
 	{ "longest_loss_s", T_NUM, .check = check_nonneg },
 	{ "converged", T_BOOL },
 	{ "timeline", T_ARR, .optional = true, .item = &i_segment },
+	{ "t0", T_STR, .optional = true, .check = check_time },
+	{ "limit_s", T_NUM | T_NULL, .optional = true,
+	  .check = check_nonneg },
 	{ "signals", T_OBJ, .optional = true, .members = f_signals },
 	{ NULL }
 };

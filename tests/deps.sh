@@ -11,6 +11,7 @@ pkgs=(
 	libcmocka-dev mandoc python3 openssl valgrind procps systemd
 	prometheus	# promtool check metrics; its service is never started
 	python3-jsonschema	# schema/result.schema.json checked in the doc suite
+	chromium	# the HTML report rendered headless, in an offline netns
 	# the lab: namespaces, BGP, sshd "Junos" devices, tracing
 	iproute2 iptables bird2 openssh-server openssh-client
 	traceroute mtr-tiny scamper iputils-tracepath iputils-ping

@@ -604,8 +604,9 @@ arm_action(struct arm *a, const char *path, const char *query,
 	 * AsyncOperation, poll its status until it is terminal, then, for a
 	 * POST, GET the Location once for the result (internal/pollers/
 	 * async/async.go Result: final-state-via location, or no hint and a
-	 * Location given); without a Location the status body is the
-	 * result.  With Location only, poll it until it stops answering
+	 * Location given; should it still answer 202, it is polled on, never
+	 * taken as an empty result); without a Location the status body is
+	 * the result.  With Location only, poll it until it stops answering
 	 * 202 (internal/pollers/loc/loc.go). */
 	by_location = r.async_op == NULL;
 	poll = by_location ? r.location : r.async_op;
@@ -634,7 +635,7 @@ arm_action(struct arm *a, const char *path, const char *query,
 			    (unsigned long long)(a->poll_limit_ms / 1000));
 			goto fail;
 		}
-		if ((rc = clock_sleep(a->clock, wait)) < 0) {
+		if (wait > 0 && (rc = clock_sleep(a->clock, wait)) < 0) {
 			fd_error_set(err, rc, "ARM POST %s: cancelled", res);
 			goto fail;
 		}
@@ -669,11 +670,22 @@ arm_action(struct arm *a, const char *path, const char *query,
 			arm_resp_done(&p);
 			goto fail;
 		}
+		if (azure_status_is(st, "Succeeded") && final != NULL) {
+			/* The result is behind the Location: read it now.
+			 * Should it still answer 202 (not replicated yet),
+			 * it is polled like a Location-only operation rather
+			 * than taken as an empty result. */
+			arm_resp_done(&p);
+			free(poll);
+			poll = final;
+			final = NULL;
+			by_location = true;
+			wait = 0;
+			continue;
+		}
 		if (azure_status_is(st, "Succeeded")) {
-			if (final == NULL) {
-				result = json_object_get(p.json, "properties");
-				result = json_incref(result ? result : p.json);
-			}
+			result = json_object_get(p.json, "properties");
+			result = json_incref(result ? result : p.json);
 			arm_resp_done(&p);
 			break;
 		}
@@ -687,9 +699,10 @@ arm_action(struct arm *a, const char *path, const char *query,
 			free(s);
 			azure_error_details(json_object_get(p.json, "error"),
 			    details, sizeof(details));
-			arm_log(a, "ARM POST %s failed: operation %s: %s: %s%s%s "
-			    "(request id %s, correlation id %s)", res, st, code,
-			    msg, details[0] ? "; details: " : "", details,
+			arm_log(a, "ARM POST %s failed: operation %s: %s: "
+			    "%s%s%s (request id %s, correlation id %s)", res,
+			    st, code, msg, details[0] ? "; details: " : "",
+			    details,
 			    p.request_id[0] ? p.request_id : "none",
 			    a->correlation_id);
 			rc = fd_error_set(err, -EIO, "ARM POST %s: operation %s: "
@@ -699,17 +712,6 @@ arm_action(struct arm *a, const char *path, const char *query,
 			goto fail;
 		}
 		arm_resp_done(&p);
-	}
-	if (final != NULL) {
-		struct arm_resp f;
-
-		/* The result, once, from the Location (no further polling:
-		 * the operation has Succeeded). */
-		if ((rc = arm_call(a, "GET", final, NULL, NULL, &f, err)) < 0)
-			goto fail;
-		result = f.json;
-		f.json = NULL;
-		arm_resp_done(&f);
 	}
 done:
 	free(poll);

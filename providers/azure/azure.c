@@ -1288,6 +1288,17 @@ az_link_test_idle(void *ctx, struct fd_error *err)
 	return rc;
 }
 
+/* Every wait of the provider runs on az->clock (arm and cred hold a
+ * pointer to it): switching it is one copy. */
+static void
+az_set_clock(void *ctx, const struct fd_clock *clock)
+{
+	struct azure *az = ctx;
+
+	if (az != NULL && clock != NULL)
+		az->clock = *clock;
+}
+
 static void
 az_ipv6_restore(void *ctx, const char *state)
 {
@@ -1470,5 +1481,6 @@ const struct cloud_ops azure_cloud_ops = {
 	.vpn_connections = az_vpn_connections,
 	.link_test_idle = az_link_test_idle,
 	.ipv6_restore = az_ipv6_restore,
+	.set_clock = az_set_clock,
 	.close = az_close,
 };

@@ -72,7 +72,7 @@ struct azure_cred {
 	char *token;
 	uint64_t expires_at;	/* clock ms */
 	uint64_t refresh_tried;	/* clock ms of the last refresh, 0 none */
-	bool imds_seen;		/* IMDS has answered once: no more probing */
+	bool imds_seen;		/* IMDS answered once: no more probing */
 };
 
 extern char **environ;

@@ -658,6 +658,56 @@ def fd_ipv6(run):
         "rc %d %s" % (run.rc, before))
 
 
+def fd_sigint_preflight():
+    """Issue 12 item 4: Ctrl-C while preflight waits on a read action's
+    Retry-After (10 s, as ARM answers) ends the drill at once, exit 3,
+    nothing written.  Restore ignoring signals: lab scenario e."""
+    if not FD_BIN:
+        tap(True, "sigint-preflight # SKIP no FD_BIN")
+        return
+    run = Run("sigint-preflight", [], extra=["--retry-after", "10"])
+    try:
+        env = dict(os.environ, AZURE_TENANT_ID=CREDS["tenant"],
+                   AZURE_CLIENT_ID=CREDS["client_id"],
+                   AZURE_CLIENT_SECRET=CREDS["client_secret"])
+        for k in ("AZURE_CLIENT_CERTIFICATE_PATH",
+                  "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
+                  "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT"):
+            env.pop(k, None)
+        p = subprocess.Popen([FD_BIN, "--state-dir",
+                              os.path.join(run.dir, "fdstate"), "run",
+                              "--dry-run", "--out",
+                              os.path.join(run.dir, "o"), run.spec()],
+                             env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        waiting = False
+        while time.monotonic() < deadline and p.poll() is None:
+            if [r for r in run.requests() if r["method"] == "POST" and
+                    r["status"] == 202 and "/subscriptions/" in r["path"]]:
+                waiting = True
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)		# well inside the 10 s Retry-After
+        t0 = time.monotonic()
+        p.send_signal(2)	# SIGINT
+        try:
+            rc = p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = p.wait()
+        dt = time.monotonic() - t0
+        tap(waiting and rc == 3 and dt < 5,
+            "sigint-preflight: Ctrl-C during a read action's 10 s "
+            "Retry-After ends the dry run at once, exit 3",
+            "waiting %s rc %d after %.1f s" % (waiting, rc, dt))
+        tap(not run.puts(), "sigint-preflight: nothing written", "")
+    finally:
+        run.stop()
+        run.cleanup()
+
+
 def spec_timeouts(path, **t):
     with open(path) as f:
         sp = json.load(f)
@@ -811,6 +861,14 @@ def check_put_variant(v):
     return check
 
 
+def check_http_status_url(run):
+    m = re.search(r"disable error: (.*)", run.out)
+    tap(m is not None and "refusing to send the token to a URL that is "
+        "not https: http://127.0.0.1:" in m.group(1),
+        "http-status: an http:// status URL is refused by name",
+        run.out[-300:])
+
+
 def main():
     print("TAP version 13", flush=True)
     put = {"method": "PUT", "path_re": "peerings/AzurePrivatePeering$"}
@@ -836,6 +894,7 @@ def main():
         print("1..%d" % n_test)
         return 1 if failed else 0
     fd_scenario("mock-put-whole", state(), mock_put_whole)
+    fd_sigint_preflight()
     for v in ("201-async", "202-location", "202-both", "200-sync",
               "201-sync"):
         scenario("put-" + v, [{"match": put, "times": 0,
@@ -881,6 +940,10 @@ def main():
     ], check_lost_answer)
     scenario("hooks", [], check_hooks,
              ["--on-change", ON_CHANGE, "--routes-cmd", ROUTES_CMD])
+    scenario("http-status", [{"match": put, "times": 1,
+                              "action": "put_reply",
+                              "variant": "200-async-http"}],
+             check_http_status_url)
     identity_scenarios()
     cert_scenarios()
     fd_scenario("api-version", state(), fd_api_version)

@@ -2031,6 +2031,38 @@ test_read_action_async_then_location(void **state)
 	t_done(&t);
 }
 
+/* A Location that still answers 202 after the status said Succeeded is
+ * polled on: never an empty result. */
+static void
+test_read_action_location_late(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "POST", NET "virtualNetworkGateways/gw/getLearnedRoutes?" V,
+		  { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Azure-AsyncOperation: " ASYNC_URL, "Location: " LOC_URL },
+		  "", 0 },
+		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"status\":\"Succeeded\"}", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 202,
+		  { "Retry-After: 2" }, "", 0 },
+		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"value\":[{\"network\":\"10.1.11.0/25\","
+		  "\"origin\":\"EBgp\"}]}", 0 },
+	};
+	struct t t = { 0 };
+	struct route_set s;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.learned_routes(t.ctx, &s, &t.err), 0);
+	/* The 10 s default before the status, then Retry-After 2. */
+	assert_int_equal(t.vc.slept_total, 10000 + 2000);
+	assert_int_equal(s.n, 1);
+	route_set_done(&s);
+	t_done(&t);
+}
+
 /* The status URL's answer must say the status; a Failed one is the
  * operation's error with its code. */
 static void
@@ -2314,6 +2346,7 @@ main(void)
 		cmocka_unit_test(test_failure_details_logged),
 		cmocka_unit_test(test_read_action_async_then_location),
 		cmocka_unit_test(test_read_action_async_status_shape),
+		cmocka_unit_test(test_read_action_location_late),
 		cmocka_unit_test(test_imds_retries),
 		cmocka_unit_test(test_imds_gives_up_after_70s),
 		cmocka_unit_test(test_azure_arc),

@@ -48,7 +48,8 @@ Usage (stable; the lab and the lead start it this way):
                      peering reverts with provisioningState Failed),
                      "put_reply" ("variant": how the PUT is answered:
                      200-async, 201-async, 202-location, 202-both,
-                     200-sync, 201-sync; the state key "put_reply" sets
+                     200-sync, 201-sync, 200-async-http (its status URL
+                     is http://); the state key "put_reply" sets
                      the default, 200-async), "400", "403", "404",
                      "slow_lro" ("seconds": operation duration),
                      "token_expired" (401 ExpiredAuthenticationToken and
@@ -1323,7 +1324,8 @@ class Handler(BaseHTTPRequestHandler):
                     m.enabled_at[peer["name"].lower()] = now()
             # How the PUT is answered (ARM allows each; AZURE-REST.md
             # §2.1): "200-async" (default), "201-async", "202-location",
-            # "202-both", "200-sync", "201-sync".
+            # "202-both", "200-sync", "201-sync"; "200-async-http" hands
+            # out an http:// status URL (a client must refuse it).
             variant = fault.get("variant", "200-async") if fault is not \
                 None and fault.get("action") == "put_reply" else \
                 m.put_reply
@@ -1339,6 +1341,11 @@ class Handler(BaseHTTPRequestHandler):
                "%s/operationResults/%s%s" % (m.base(), m.sub, m.location,
                                              op_id, q))
         ra = {"Retry-After": m.args.retry_after}
+        if variant == "200-async-http":
+            # A status URL that is not https: a client must not send its
+            # token there (the mock logs whether one arrives).
+            aop = aop.replace("https://", "http://", 1)
+            variant = "200-async"
         if variant == "201-async":
             self.reply(201, resp, dict(ra, **{"Azure-AsyncOperation": aop}))
         elif variant == "202-location":
