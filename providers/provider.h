@@ -82,6 +82,11 @@ struct conncheck_req {
 
 struct cloud_ops {
 	const char *name;
+	/* open() may be called again for more contexts, each used by one
+	 * thread at a time: the engine then makes independent reads (the
+	 * preflight checks, both links' summaries) concurrently, each on a
+	 * context of its own. */
+	bool parallel_reads;
 	/* Optional: the library this provider loads at run time, as
 	 * provider_libraries() reports it. */
 	int (*library)(char *buf, size_t len);

@@ -32,6 +32,7 @@ struct drill {
 	bool attempted;			/* the disable was attempted */
 	bool restoring;			/* the drill deadline no longer applies */
 	bool judging;			/* verify-restored after a signal */
+	const struct fd_clock *cloud_clk;	/* the provider's, cloud_clock() */
 	uint64_t deadline;		/* timeouts.drill_s, on o->clock */
 	bool dev_down[SPEC_MAX_DEVICES];
 	struct journal *journal;
@@ -191,8 +192,31 @@ stopped(struct drill *d)
 static void
 cloud_clock(struct drill *d, const struct fd_clock *clock)
 {
+	d->cloud_clk = clock;
 	if (d->p->cloud->set_clock != NULL)
 		d->p->cloud->set_clock(d->p->cloud_ctx, clock);
+}
+
+/*
+ * One more provider context for a concurrent read (cloud_ops
+ * parallel_reads), on the provider's current clock; NULL when the
+ * provider has none to give or it cannot be opened: the caller reads on
+ * the main context, one read after the other.
+ */
+static void *
+cloud_ctx_more(struct drill *d)
+{
+	struct fd_error err = { 0 };
+	void *ctx = NULL;
+
+	if (!d->p->cloud->parallel_reads)
+		return NULL;
+	if (d->p->cloud->open(&d->s->azure, d->cloud_clk ? d->cloud_clk :
+	    d->o->restore_clock, d->o->correlation_id, &ctx, &err) < 0) {
+		log_debug("azure: reading serially: %s", err.msg);
+		return NULL;
+	}
+	return ctx;
 }
 
 /* ------------------------------------------------------------ phases */
@@ -587,41 +611,82 @@ circuit_healthy(struct drill *d, const struct cloud_circuit *cc,
 /* The CE neighbour of each link, as its MSEE sees it (routeTablesSummary:
  * the neighbour whose AS is the peering's peerASN), is Established and
  * sends prefixes.  Names every link that is not. */
+/* One link's routeTablesSummary, on its own context (a thread's). */
+struct link_read {
+	const struct cloud_ops *c;
+	void *ctx;
+	const char *link;
+	struct bgp_summary sum;
+	struct fd_error err;
+	int rc;
+};
+
+static void *
+link_read_run(void *arg)
+{
+	struct link_read *r = arg;
+
+	r->rc = r->c->link_summary(r->ctx, r->link, &r->sum, &r->err);
+	return NULL;
+}
+
 static int
-links_up(struct drill *d, struct fd_error *err)
+links_up(struct drill *d, void *ctx, struct fd_error *err)
 {
 	static const char *const links[] = { "Primary", "Secondary" };
 	const struct cloud_ops *c = d->p->cloud;
 	struct cloud_circuit cc;
+	struct link_read r[2];
 	char bad[FD_ERROR_MSG] = "", a[FD_ADDR_STRLEN];
+	void *more;
 	size_t off = 0;
 	unsigned i;
+	pthread_t th;
+	bool threaded = false;
 	int rc;
 
 	if (c->link_summary == NULL)
 		return fd_error_set(err, -ENOSYS, "the cloud provider cannot "
 		    "read the links' route table summaries");
-	if ((rc = c->circuit(d->p->cloud_ctx, &cc, err)) < 0)
+	if ((rc = c->circuit(ctx, &cc, err)) < 0)
 		return rc;
+	/* Both links' summaries are operations of their own (each waits
+	 * ARM's Retry-After): read them at the same time. */
+	more = cloud_ctx_more(d);
 	for (i = 0; i < 2; i++) {
-		struct bgp_summary sum;
-		struct fd_error e = { 0 };
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].c = c;
+		r[i].ctx = i == 1 && more != NULL ? more : ctx;
+		r[i].link = links[i];
+		bgp_summary_init(&r[i].sum);
+	}
+	if (more != NULL)
+		threaded = pthread_create(&th, NULL, link_read_run,
+		    &r[1]) == 0;
+	link_read_run(&r[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		link_read_run(&r[1]);
+	if (more != NULL)
+		c->close(more);
+	for (i = 0; i < 2; i++) {
+		const struct bgp_summary *sum = &r[i].sum;
 		const struct bgp_peer *ce = NULL;
 		char why[FD_ERROR_MSG] = "";
 		size_t k;
 
-		bgp_summary_init(&sum);
-		rc = c->link_summary(d->p->cloud_ctx, links[i], &sum, &e);
-		for (k = 0; rc == 0 && k < sum.n && ce == NULL; k++)
-			if (cc.peer_asn >= 0 ? sum.v[k].peer_as == cc.peer_asn :
-			    sum.v[k].peer_as != 65515)
-				ce = &sum.v[k];
+		rc = r[i].rc;
+		for (k = 0; rc == 0 && k < sum->n && ce == NULL; k++)
+			if (cc.peer_asn >= 0 ? sum->v[k].peer_as ==
+			    cc.peer_asn : sum->v[k].peer_as != 65515)
+				ce = &sum->v[k];
 		if (rc < 0)
-			snprintf(why, sizeof(why), "%s", e.msg);
+			snprintf(why, sizeof(why), "%s", r[i].err.msg);
 		else if (ce == NULL)
 			snprintf(why, sizeof(why), "no CE neighbour (AS %lld) "
 			    "among its %zu BGP neighbour(s)", cc.peer_asn,
-			    sum.n);
+			    sum->n);
 		else if (!bgp_peer_established(ce))
 			snprintf(why, sizeof(why), "CE neighbour %s (AS %lld) "
 			    "is %s", addr_str(&ce->addr, a, sizeof(a)),
@@ -630,7 +695,7 @@ links_up(struct drill *d, struct fd_error *err)
 			snprintf(why, sizeof(why), "CE neighbour %s (AS %lld) "
 			    "sends no prefixes", addr_str(&ce->addr, a,
 			    sizeof(a)), ce->peer_as);
-		bgp_summary_done(&sum);
+		bgp_summary_done(&r[i].sum);
 		if (why[0] != '\0' && off < sizeof(bad))
 			off += (size_t)snprintf(bad + off, sizeof(bad) - off,
 			    "%s%s link: %s", off ? "; " : "", links[i], why);
@@ -643,7 +708,7 @@ links_up(struct drill *d, struct fd_error *err)
 /* An Azure-side check; provider errors fail the check (a check that
  * could not be made never passes). */
 static int
-azure_verdict(struct drill *d, const struct spec_check *c,
+azure_verdict_on(struct drill *d, void *ctx, const struct spec_check *c,
     struct fd_error *err)
 {
 	struct route_set rs;
@@ -655,23 +720,23 @@ azure_verdict(struct drill *d, const struct spec_check *c,
 	bgp_summary_init(&sum);
 	switch (c->kind) {
 	case CHECK_AZ_LEARNED:
-		rc = d->p->cloud->learned_routes(d->p->cloud_ctx, &rs, err);
+		rc = d->p->cloud->learned_routes(ctx, &rs, err);
 		if (rc == 0)
 			rc = learned_check(c, &rs, err);
 		break;
 	case CHECK_AZ_ADVERTISED:
-		rc = d->p->cloud->advertised_routes(d->p->cloud_ctx, &c->peer,
+		rc = d->p->cloud->advertised_routes(ctx, &c->peer,
 		    &rs, err);
 		if (rc == 0)
 			rc = prefixes_check(&c->prefixes, &rs, err);
 		break;
 	case CHECK_AZ_BGP:
-		rc = d->p->cloud->bgp_peers(d->p->cloud_ctx, &sum, err);
+		rc = d->p->cloud->bgp_peers(ctx, &sum, err);
 		if (rc == 0)
 			rc = peers_established(c, &sum, err);
 		break;
 	case CHECK_AZ_CIRCUIT:
-		rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, err);
+		rc = d->p->cloud->circuit(ctx, &cc, err);
 		if (rc == 0 && strcmp(d->phase, "preflight") == 0) {
 			d->before = cc;
 			d->have_before = true;
@@ -682,26 +747,26 @@ azure_verdict(struct drill *d, const struct spec_check *c,
 	case CHECK_AZ_PERMISSIONS:
 		rc = d->p->cloud->permissions == NULL ? fd_error_set(err,
 		    -ENOSYS, "the cloud provider cannot check permissions") :
-		    d->p->cloud->permissions(d->p->cloud_ctx, err);
+		    d->p->cloud->permissions(ctx, err);
 		/* Missing actions (-EPERM) are what this check finds, not a
 		 * failure to check. */
 		if (rc == -EPERM)
 			rc = -EBADMSG;
 		break;
 	case CHECK_AZ_LINKS:
-		rc = links_up(d, err);
+		rc = links_up(d, ctx, err);
 		break;
 	case CHECK_AZ_VPN:
 		rc = d->p->cloud->vpn_connections == NULL ? fd_error_set(err,
 		    -ENOSYS, "the cloud provider cannot read VPN "
 		    "connections") :
-		    d->p->cloud->vpn_connections(d->p->cloud_ctx, err);
+		    d->p->cloud->vpn_connections(ctx, err);
 		break;
 	case CHECK_AZ_LINK_TEST:
 		rc = d->p->cloud->link_test_idle == NULL ? fd_error_set(err,
 		    -ENOSYS, "the cloud provider cannot read link-failover "
 		    "tests") :
-		    d->p->cloud->link_test_idle(d->p->cloud_ctx, err);
+		    d->p->cloud->link_test_idle(ctx, err);
 		/* A test running (-EBUSY) is what this check finds. */
 		if (rc == -EBUSY)
 			rc = -EBADMSG;
@@ -712,6 +777,13 @@ azure_verdict(struct drill *d, const struct spec_check *c,
 	route_set_done(&rs);
 	bgp_summary_done(&sum);
 	return rc;
+}
+
+static int
+azure_verdict(struct drill *d, const struct spec_check *c,
+    struct fd_error *err)
+{
+	return azure_verdict_on(d, d->p->cloud_ctx, c, err);
 }
 
 /* The Azure checks of one run_checks() call, made on their own thread
@@ -725,22 +797,70 @@ struct azure_batch {
 	double secs[SPEC_MAX_CHECKS];
 };
 
+/* One Azure check on a context of its own (parallel_reads). */
+struct azure_one {
+	struct azure_batch *b;
+	unsigned i;
+	void *ctx;
+	pthread_t th;
+	bool threaded;
+};
+
+static void *
+azure_one_run(void *arg)
+{
+	struct azure_one *o = arg;
+	struct azure_batch *b = o->b;
+	double t0 = clock_wall();
+
+	b->rc[o->i] = azure_verdict_on(b->d, o->ctx, &b->v[o->i],
+	    &b->err[o->i]);
+	b->secs[o->i] = clock_wall() - t0;
+	return NULL;
+}
+
+/*
+ * The Azure checks of a batch.  Each read action is an operation that
+ * waits ARM's Retry-After (10 s), so with a provider that allows it
+ * (parallel_reads) every check runs at once on a context of its own: a
+ * preflight costs its slowest read, not the sum (issue 11).  Otherwise
+ * one after the other.  Results land in spec order either way.
+ */
 static void *
 azure_batch_run(void *arg)
 {
 	struct azure_batch *b = arg;
-	unsigned i;
+	struct azure_one one[SPEC_MAX_CHECKS];
+	unsigned i, n = 0;
 
 	for (i = 0; i < b->n && i < SPEC_MAX_CHECKS; i++) {
-		double t0 = clock_wall();
-
 		b->secs[i] = -1;
 		if (is_device_check(&b->v[i]) ||
 		    (!b->d->judging && clock_cancelled(b->d->o->clock)))
 			continue;
-		b->rc[i] = azure_verdict(b->d, &b->v[i], &b->err[i]);
-		b->secs[i] = clock_wall() - t0;
+		one[n].b = b;
+		one[n].i = i;
+		one[n].threaded = false;
+		/* The first check reads on the main context. */
+		one[n].ctx = n == 0 ? NULL : cloud_ctx_more(b->d);
+		if (one[n].ctx != NULL)
+			one[n].threaded = pthread_create(&one[n].th, NULL,
+			    azure_one_run, &one[n]) == 0;
+		n++;
 	}
+	for (i = 0; i < n; i++) {
+		if (one[i].threaded)
+			continue;
+		if (one[i].ctx != NULL)
+			b->d->p->cloud->close(one[i].ctx);
+		one[i].ctx = b->d->p->cloud_ctx;
+		azure_one_run(&one[i]);
+	}
+	for (i = 0; i < n; i++)
+		if (one[i].threaded) {
+			pthread_join(one[i].th, NULL);
+			b->d->p->cloud->close(one[i].ctx);
+		}
 	return NULL;
 }
 
@@ -1645,7 +1765,7 @@ verify_restored(struct drill *d)
 	    clock_now(clk) < deadline) {
 		struct fd_error err = { 0 };
 
-		if (links_up(d, &err) == 0)
+		if (links_up(d, d->p->cloud_ctx, &err) == 0)
 			break;
 		log_info("verify-restored: waiting for the links: %s",
 		    err.msg);

@@ -1465,6 +1465,7 @@ azure_credential_kind(void *ctx)
 
 const struct cloud_ops azure_cloud_ops = {
 	.name = "azure",
+	.parallel_reads = true,
 	.library = http_library,
 	.open = az_open,
 	.circuit = az_circuit,

@@ -658,6 +658,40 @@ def fd_ipv6(run):
         "rc %d %s" % (run.rc, before))
 
 
+def fd_parallel_reads(run):
+    """Issue 11 item 13: the read actions of one preflight (both links'
+    routeTablesSummary and the gateway's three) are started together,
+    not each after the previous one's Retry-After (1 s here)."""
+    spec = run.spec(preflight=[
+        {"azure": "learned_routes", "prefix": "10.1.11.0/25",
+         "next_hop": "192.168.11.88"},
+        {"azure": "advertised_routes", "peer": "192.168.11.88",
+         "includes": ["10.17.11.0/25"]},
+        {"azure": "bgp_peers", "established": ["192.168.11.88"]}])
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"), spec)
+    # The read actions started before the first one's result was
+    # fetched: serially that is one, in parallel all five kinds.
+    started = set()
+    for r in run.requests():
+        if "/operationResults/" in r["path"]:
+            break
+        m = re.search(r"/(routeTablesSummary/\w+|getLearnedRoutes|"
+                      r"getAdvertisedRoutes|getBgpPeerStatus)$", r["path"])
+        if r["method"] == "POST" and m:
+            started.add(m.group(1))
+    tap(run.rc == 0 and len(started) == 5,
+        "parallel-reads: all five read actions of the preflight started "
+        "before the first one's result was fetched",
+        "rc %d, started %s" % (run.rc, sorted(started)))
+    res = run.result("o")
+    tap([c["name"] for c in res["checks"]][:3] ==
+        ["azure: principal may run the drill",
+         "azure: circuit and peering healthy",
+         "azure: Primary and Secondary links up"] if len(res["checks"]) > 3
+        else False, "parallel-reads: checks recorded in spec order",
+        str([c["name"] for c in res["checks"]]))
+
+
 def fd_sigint_preflight():
     """Issue 12 item 4: Ctrl-C while preflight waits on a read action's
     Retry-After (10 s, as ARM answers) ends the drill at once, exit 3,
@@ -895,6 +929,7 @@ def main():
         return 1 if failed else 0
     fd_scenario("mock-put-whole", state(), mock_put_whole)
     fd_sigint_preflight()
+    fd_scenario("parallel-reads", state(), fd_parallel_reads)
     for v in ("201-async", "202-location", "202-both", "200-sync",
               "201-sync"):
         scenario("put-" + v, [{"match": put, "times": 0,
