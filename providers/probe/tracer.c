@@ -36,6 +36,22 @@
 #define TRACER_WINDOW 64
 /* Floor of an adaptive wait: replies are scheduled, not instant. */
 #define TRACER_MIN_WAIT_MS 5.0
+/*
+ * A Linux router answers the ICMP errors it sends to one peer from a
+ * token bucket: a burst of XRLIM_BURST_FACTOR (6) messages, then one per
+ * net.ipv4.icmp_ratelimit (1000 ms by default) for the types of
+ * icmp_ratemask, which include time-exceeded and unreachable
+ * (net/ipv4/icmp.c icmpv4_xrlim_allow -> net/ipv4/inetpeer.c
+ * inet_peer_xrlim_allow; IPv6 the same via icmpv6_xrlim_allow).  On top,
+ * icmp_global_allow() caps a host's ICMP errors at icmp_msgs_per_sec (1000)
+ * after a burst of icmp_msgs_burst (50).  Each flow meets one router per
+ * TTL, so the tracer models one such bucket per TTL and sends no probe to
+ * a TTL whose bucket is empty: 3 probes of 2 flows fit the burst, more
+ * are paced at one a second instead of asking a router that cannot
+ * answer.
+ */
+#define TRACER_PEER_BURST 6
+#define TRACER_PEER_MS 1000
 
 struct tr_payload {
 	uint32_t magic;
@@ -55,6 +71,7 @@ enum tr_state {
 struct tr_probe {
 	unsigned ttl, flow;
 	enum tr_state state;
+	bool paced;		/* held back once for its hop's bucket */
 	uint64_t sent_ns;
 	double rtt_ms;
 	struct fd_addr from;
@@ -73,6 +90,13 @@ struct tracer {
 	unsigned stop_ttl;	/* no probe above this TTL (reached/!N) */
 	uint32_t nonce;
 	int serial;		/* the one probe in flight, or -1 */
+	/* The modelled bucket of the router at each TTL (see
+	 * TRACER_PEER_BURST): tokens, and when they were counted. */
+	double tokens[HOPS_MAX + 1];
+	uint64_t tokens_ns[HOPS_MAX + 1];
+	/* Per TTL and flow: the router went silent after answering (or
+	 * answered only when asked again): a rate limit, not an absence. */
+	bool limited[HOPS_MAX + 1][TRACER_MAX_FLOWS];
 	struct tracer_stats st;
 };
 
@@ -462,7 +486,7 @@ expire(struct tracer *t)
 	double next = -1;
 	unsigned i;
 
-	for (i = 0; i < t->next; i++) {
+	for (i = 0; i < t->n_probes; i++) {
 		struct tr_probe *p = &t->probes[i];
 		double left;
 
@@ -488,6 +512,24 @@ expire(struct tracer *t)
 	return (int)next + 1;
 }
 
+/* Take a token of the bucket modelled for ttl: 0 when one was there,
+ * else the ms until there is one (nothing taken). */
+static int
+bucket_take(struct tracer *t, unsigned ttl, uint64_t now)
+{
+	double *tok = &t->tokens[ttl];
+
+	*tok += (double)(now - t->tokens_ns[ttl]) / 1e6 / TRACER_PEER_MS;
+	t->tokens_ns[ttl] = now;
+	if (*tok > TRACER_PEER_BURST)
+		*tok = TRACER_PEER_BURST;
+	if (*tok >= 1.0) {
+		*tok -= 1.0;
+		return 0;
+	}
+	return (int)((1.0 - *tok) * TRACER_PEER_MS) + 1;
+}
+
 static int
 run(struct tracer *t, struct fd_error *err)
 {
@@ -500,22 +542,41 @@ run(struct tracer *t, struct fd_error *err)
 		pfd[i].events = POLLIN;
 	}
 	for (;;) {
-		while (t->next < t->n_probes && t->inflight < TRACER_WINDOW) {
-			struct tr_probe *p = &t->probes[t->next];
+		int pace = -1;
 
-			if (p->ttl > t->stop_ttl) {
-				t->next = t->n_probes;
-				break;
+		/* Send in order, passing over the probes whose hop's bucket
+		 * is empty (they go when it refills). */
+		for (i = t->next; i < t->n_probes &&
+		    t->inflight < TRACER_WINDOW; i++) {
+			struct tr_probe *p = &t->probes[i];
+			int w;
+
+			if (p->state != TR_PENDING || p->ttl > t->stop_ttl)
+				continue;
+			w = bucket_take(t, p->ttl, now_ns());
+			if (w > 0) {
+				if (pace < 0 || w < pace)
+					pace = w;
+				if (!p->paced) {
+					p->paced = true;
+					t->st.paced++;
+				}
+				continue;
 			}
-			rc = send_probe(t, p, t->next);
+			rc = send_probe(t, p, i);
 			if (rc < 0)
 				return fd_error_set(err, rc, "send: %s",
 				    strerror(-rc));
-			t->next++;
 		}
-		wait = expire(t);
-		if (wait < 0 && (t->next >= t->n_probes ||
+		while (t->next < t->n_probes &&
+		    (t->probes[t->next].state != TR_PENDING ||
 		    t->probes[t->next].ttl > t->stop_ttl))
+			t->next++;
+		wait = expire(t);
+		if (pace >= 0 && t->next < t->n_probes &&
+		    (wait < 0 || pace < wait))
+			wait = pace;
+		if (wait < 0 && t->next >= t->n_probes)
 			return 0;
 		if (wait < 0)
 			continue;	/* window room again */
@@ -674,10 +735,70 @@ reask_silent(struct tracer *t, uint64_t t_start, struct fd_error *err)
 		t->serial = -1;
 		if (rc < 0)
 			return rc;
-		if (p->state == TR_ANSWERED)
+		if (p->state == TR_ANSWERED) {
+			/* Silent in the burst, answering after a refill. */
 			t->st.reasked++;
+			t->limited[ttl][p->flow] = true;
+		}
 	}
 	return 0;
+}
+
+/*
+ * A router that limits its ICMP answers the first probes of a burst and
+ * then goes silent: a probe left unanswered after an earlier probe of the
+ * same flow (the same 5-tuple, so the same router) and TTL was answered
+ * marks the hop rate-limited.  A hop with no answer at all is not marked:
+ * nothing tells a limit from a router that never answers.
+ */
+static void
+mark_limited(struct tracer *t)
+{
+	bool seen[HOPS_MAX + 1][TRACER_MAX_FLOWS];
+	unsigned i;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < t->n_probes; i++) {
+		const struct tr_probe *p = &t->probes[i];
+
+		if (p->ttl > t->stop_ttl)
+			continue;
+		if (p->state == TR_ANSWERED)
+			seen[p->ttl][p->flow] = true;
+		else if (p->state == TR_TIMEDOUT && seen[p->ttl][p->flow])
+			t->limited[p->ttl][p->flow] = true;
+	}
+}
+
+/* Copy the marks into the hop lists built by build(). */
+static void
+apply_limited(struct tracer *t, struct hop_list *merged,
+    struct hop_list *per_flow)
+{
+	unsigned ttl, f;
+
+	for (ttl = t->cfg->first_ttl; ttl <= t->cfg->max_ttl; ttl++) {
+		bool any = false;
+
+		for (f = 0; f < t->n_flows; f++) {
+			struct hop *h;
+
+			if (!t->limited[ttl][f])
+				continue;
+			any = true;
+			if (per_flow != NULL &&
+			    (h = hop_list_get(&per_flow[f], ttl)) != NULL)
+				h->rate_limited = true;
+		}
+		if (any) {
+			struct hop *h = hop_list_get(merged, ttl);
+
+			if (h != NULL) {
+				h->rate_limited = true;
+				t->st.rate_limited++;
+			}
+		}
+	}
 }
 
 static int
@@ -750,6 +871,10 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 	t.n_probes = (cfg.max_ttl - cfg.first_ttl + 1) * cfg.probes_per_hop *
 	    cfg.flows;
 	t.probes = calloc(t.n_probes, sizeof(*t.probes));
+	for (ttl = 0; ttl <= HOPS_MAX; ttl++) {
+		t.tokens[ttl] = TRACER_PEER_BURST;
+		t.tokens_ns[ttl] = t_start;
+	}
 	merged = hop_list_new();
 	if (per_flow != NULL)
 		flows = calloc(cfg.flows, sizeof(*flows));
@@ -790,6 +915,8 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 		rc = fd_error_set(err, rc, "hop list full");
 		goto out;
 	}
+	mark_limited(&t);
+	apply_limited(&t, merged, flows);
 	hop_list_finish(merged);
 	for (f = 0; flows != NULL && f < cfg.flows; f++)
 		hop_list_finish(&flows[f]);

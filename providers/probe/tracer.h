@@ -24,6 +24,8 @@ struct tracer_stats {
 	unsigned answered;	/* matched to a probe */
 	unsigned unmatched;	/* errors whose quote did not carry our id */
 	unsigned reasked;	/* silent hops answered when asked again */
+	unsigned paced;		/* probes held back for a hop's bucket */
+	unsigned rate_limited;	/* hops marked rate-limited */
 	uint64_t wall_ms;
 };
 

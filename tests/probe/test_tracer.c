@@ -87,6 +87,40 @@ test_loopback_v6(void **state)
 	check_loopback("::1");
 }
 
+/* More probes to one hop than a Linux router's burst (6): the tracer
+ * holds the rest back and sends them a second apart, as the router's
+ * bucket refills, instead of asking while it cannot answer.  Loopback
+ * does not limit (icmpv4_xrlim_allow), so every probe is answered. */
+static void
+test_paced_per_hop(void **state)
+{
+	struct probe_cfg cfg;
+	struct hop_list *l = hop_list_new();
+	struct tracer_stats st;
+	struct fd_error err = { 0 };
+	struct fd_addr to;
+	unsigned k;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.probes_per_hop = 8;
+	cfg.max_ttl = 1;
+	assert_int_equal(addr_parse("127.0.0.1", &to, NULL), 0);
+	if (tracer_run(&cfg, &to, l, NULL, &st, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(st.sent, 8);
+	assert_int_equal(st.paced, 2);
+	assert_int_equal(st.answered, 8);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->hops[0].n_probes, 8);
+	for (k = 0; k < 8; k++)
+		assert_int_equal(l->hops[0].probes[k].answer, 0);
+	/* Every probe answered: nothing to mark. */
+	assert_false(l->hops[0].rate_limited);
+	assert_int_equal(st.rate_limited, 0);
+	hop_list_free(l);
+}
+
 static void
 test_flows_and_first_ttl(void **state)
 {
@@ -358,6 +392,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loopback_v4),
 		cmocka_unit_test(test_loopback_v6),
+		cmocka_unit_test(test_paced_per_hop),
 		cmocka_unit_test(test_flows_and_first_ttl),
 		cmocka_unit_test(test_cfg_errors),
 		cmocka_unit_test(test_ops_table),
