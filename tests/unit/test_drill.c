@@ -136,6 +136,43 @@ test_full_pass(void **st)
 	json_decref(doc);
 }
 
+/* Issue 9: the MSEE limits its ICMP during the baseline's traces (silent,
+ * marked rate-limited).  The judged check traces again after a refill
+ * instead of failing the drill; the recorded trace is the one that
+ * matched, with the MSEE seen. */
+static void
+test_rate_limited_hop_retraced(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	char *s;
+	int code;
+
+	(void)st;
+	fake_world_init(&w);
+	w.limited_traces = 2;
+	code = run(&w, false, &doc, &err);
+	if (code != 0)
+		fail_msg("exit %d: %s", code, err.msg);
+	assert_int_equal(w.limited_traces, 0);
+	s = json_dumps(json_object_get(json_object_get(json_array_get(
+	    json_object_get(doc, "paths"), 0), "traces"), "baseline"), 0);
+	assert_non_null(strstr(s, "192.168.11.18"));
+	assert_null(strstr(s, "rate_limited"));
+	free(s);
+	json_decref(doc);
+
+	/* Limited for longer than the re-traces: the path fails, never
+	 * passes on the hop it did not see. */
+	fake_world_init(&w);
+	w.limited_traces = 10;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_ABORTED);
+	assert_int_equal(w.first_write_step, 0);
+	assert_non_null(strstr(err.msg, "baseline"));
+	json_decref(doc);
+}
+
 static void
 test_dry_run_writes_nothing(void **st)
 {
@@ -685,6 +722,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_pass),
+		cmocka_unit_test(test_rate_limited_hop_retraced),
 		cmocka_unit_test(test_dry_run_writes_nothing),
 		cmocka_unit_test(test_dry_run_permission_missing),
 		cmocka_unit_test(test_ipv6_checked_after_restore),
