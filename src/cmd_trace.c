@@ -15,7 +15,7 @@ enum { TRACE_OK = 0, TRACE_FAILED = 1, TRACE_USAGE = 2 };
 static const char trace_usage[] =
 "usage: failover-drill trace [--json | --model] [-q N] [-f FIRST] [-m MAX]\n"
 "           [--flows N] [--per-flow] [-w MAX[,HERE,NEAR]] [-p PORT]\n"
-"           [-s SOURCE] [-i IFACE] TARGET\n"
+"           [--hop-burst N] [-s SOURCE] [-i IFACE] TARGET\n"
 "       failover-drill trace [--json | --model] --import FILE "
 "[--format NAME]\n"
 "       failover-drill trace --format help\n";
@@ -241,6 +241,7 @@ cmd_trace(int argc, char **argv)
 		{ "per-flow", no_argument, NULL, 'P' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "hop-burst", required_argument, NULL, 'B' },
 		{ "source", required_argument, NULL, 's' },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
@@ -309,6 +310,12 @@ cmd_trace(int argc, char **argv)
 			if (!parse_uint(optarg, 1, 65535, &v))
 				return trace_usage_error("bad -p", optarg);
 			cfg.port = v;
+			break;
+		case 'B':
+			if (!parse_uint(optarg, 1, TRACER_MAX_HOP_BURST, &v))
+				return trace_usage_error("bad --hop-burst",
+				    optarg);
+			cfg.hop_burst = v;
 			break;
 		case 's':
 			snprintf(cfg.source, sizeof(cfg.source), "%s", optarg);

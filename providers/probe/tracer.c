@@ -128,6 +128,8 @@ tracer_cfg_defaults(struct probe_cfg *cfg)
 		cfg->wait_near = 10.0;
 	if (cfg->port == 0)
 		cfg->port = 33434;
+	if (cfg->hop_burst == 0)
+		cfg->hop_burst = TRACER_PEER_BURST;
 }
 
 int
@@ -148,6 +150,9 @@ tracer_cfg_check(const struct probe_cfg *cfg, struct fd_error *err)
 	if (cfg->wait_max_ms < 1 || cfg->wait_max_ms > 60000)
 		return fd_error_set(err, -EINVAL,
 		    "wait must be 1..60000 ms");
+	if (cfg->hop_burst < 1 || cfg->hop_burst > TRACER_MAX_HOP_BURST)
+		return fd_error_set(err, -EINVAL, "hop burst must be 1..%d",
+		    TRACER_MAX_HOP_BURST);
 	if (cfg->port < 1 || cfg->port + cfg->flows - 1 > 65535)
 		return fd_error_set(err, -EINVAL, "port %u out of range",
 		    cfg->port);
@@ -521,8 +526,8 @@ bucket_take(struct tracer *t, unsigned ttl, uint64_t now)
 
 	*tok += (double)(now - t->tokens_ns[ttl]) / 1e6 / TRACER_PEER_MS;
 	t->tokens_ns[ttl] = now;
-	if (*tok > TRACER_PEER_BURST)
-		*tok = TRACER_PEER_BURST;
+	if (*tok > t->cfg->hop_burst)
+		*tok = t->cfg->hop_burst;
 	if (*tok >= 1.0) {
 		*tok -= 1.0;
 		return 0;
@@ -872,7 +877,7 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 	    cfg.flows;
 	t.probes = calloc(t.n_probes, sizeof(*t.probes));
 	for (ttl = 0; ttl <= HOPS_MAX; ttl++) {
-		t.tokens[ttl] = TRACER_PEER_BURST;
+		t.tokens[ttl] = cfg.hop_burst;
 		t.tokens_ns[ttl] = t_start;
 	}
 	merged = hop_list_new();

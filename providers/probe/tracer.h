@@ -13,6 +13,8 @@
 
 #define TRACER_MAX_FLOWS 16
 #define TRACER_MAX_PROBES 10
+/* TRACER_MAX_FLOWS * TRACER_MAX_PROBES: every probe to a hop at once */
+#define TRACER_MAX_HOP_BURST 160
 
 /* Fill zero fields of cfg with the documented defaults. */
 void tracer_cfg_defaults(struct probe_cfg *cfg);

@@ -118,6 +118,15 @@ test_paced_per_hop(void **state)
 	/* Every probe answered: nothing to mark. */
 	assert_false(l->hops[0].rate_limited);
 	assert_int_equal(st.rate_limited, 0);
+	/* A hop known to answer more at once (--hop-burst): none held. */
+	cfg.hop_burst = 8;
+	if (tracer_run(&cfg, &to, l, NULL, &st, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(st.paced, 0);
+	assert_int_equal(st.answered, 8);
+	cfg.hop_burst = TRACER_MAX_HOP_BURST + 1;
+	assert_int_equal(tracer_run(&cfg, &to, l, NULL, &st, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "hop burst"));
 	hop_list_free(l);
 }
 
