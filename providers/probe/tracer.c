@@ -729,6 +729,7 @@ reask_silent(struct tracer *t, uint64_t t_start, struct fd_error *err)
 			slept = true;
 		}
 		asked++;
+		t->st.asked_again++;
 		t->serial = (int)idx;
 		rc = send_probe(t, p, idx);
 		if (rc < 0) {
@@ -907,7 +908,7 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 	rc = run(&t, err);
 	if (rc == 0 && t.st.unmatched > 0)
 		rc = reprobe_serially(&t, err);
-	if (rc == 0)
+	if (rc == 0 && !cfg.no_reask)
 		rc = reask_silent(&t, t_start, err);
 	if (rc < 0)
 		goto out;

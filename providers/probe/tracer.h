@@ -25,6 +25,7 @@ struct tracer_stats {
 	unsigned sent;		/* probes sent */
 	unsigned answered;	/* matched to a probe */
 	unsigned unmatched;	/* errors whose quote did not carry our id */
+	unsigned asked_again;	/* silent hops asked again after a refill */
 	unsigned reasked;	/* silent hops answered when asked again */
 	unsigned paced;		/* probes held back for a hop's bucket */
 	unsigned rate_limited;	/* hops marked rate-limited */
