@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errq.h"
 #include "prober.h"
 
 #define PROBER_MAGIC 0x66647077u	/* "fdpw" */
@@ -210,80 +211,31 @@ drain(struct prober *p, int fd)
 		;
 	for (;;) {
 		struct pw_payload pl;
-		char ctl[512];
-		struct sockaddr_storage peer;
-		struct iovec iov = { &pl, sizeof(pl) };
-		struct msghdr msg;
-		struct cmsghdr *c;
-		struct sock_extended_err *ee = NULL;
+		struct errq_msg m;
 		struct watch_sample *w;
-		const struct sockaddr *off;
 		uint64_t t, sent;
-		ssize_t n;
 
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_name = &peer;
-		msg.msg_namelen = sizeof(peer);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = ctl;
-		msg.msg_controllen = sizeof(ctl);
-		n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (errq_read(fd, &pl, sizeof(pl), &m) <= 0)
 			return;
-		}
 		t = now_ns();
-		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
-		    c = CMSG_NXTHDR(&msg, c))
-			if ((c->cmsg_level == SOL_IP &&
-			    c->cmsg_type == IP_RECVERR) ||
-			    (c->cmsg_level == SOL_IPV6 &&
-			    c->cmsg_type == IPV6_RECVERR))
-				ee = (struct sock_extended_err *)CMSG_DATA(c);
-		if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
-		    ee->ee_origin != SO_EE_ORIGIN_ICMP6))
-			continue;
-		if ((size_t)n < sizeof(pl) || pl.magic != PROBER_MAGIC ||
+		if (m.len < sizeof(pl) || pl.magic != PROBER_MAGIC ||
 		    pl.nonce != p->nonce || pl.seq >= p->s.n || pl.kind > 1)
 			continue;
 		w = &p->s.v[pl.seq];
 		sent = p->sent_ns[2 * pl.seq + pl.kind];
 		if (sent == 0 || t - sent > PROBER_REPLY_MS * 1000000ull)
 			continue;
-		off = SO_EE_OFFENDER(ee);
 		if (pl.kind == 0) {
 			/* Only the target's own answer proves the path
 			 * works; a router's unreachable is a loss. */
-			struct fd_addr a;
-
-			memset(&a, 0, sizeof(a));
-			if (off->sa_family == AF_INET) {
-				a.family = AF_INET;
-				memcpy(a.b, &((const struct sockaddr_in *)
-				    off)->sin_addr, 4);
-			} else if (off->sa_family == AF_INET6) {
-				a.family = AF_INET6;
-				memcpy(a.b, &((const struct sockaddr_in6 *)
-				    off)->sin6_addr, 16);
-			}
-			if (addr_equal(&a, &p->req.target) && !w->e2e_reply) {
+			if (addr_equal(&m.offender, &p->req.target) &&
+			    !w->e2e_reply) {
 				w->e2e_reply = true;
 				w->rtt_ms = (double)(t - sent) / 1e6;
 			}
 		} else if (!w->ttl_reply) {
 			w->ttl_reply = true;
-			memset(&w->ttl_from, 0, sizeof(w->ttl_from));
-			if (off->sa_family == AF_INET) {
-				w->ttl_from.family = AF_INET;
-				memcpy(w->ttl_from.b, &((const struct
-				    sockaddr_in *)off)->sin_addr, 4);
-			} else if (off->sa_family == AF_INET6) {
-				w->ttl_from.family = AF_INET6;
-				memcpy(w->ttl_from.b, &((const struct
-				    sockaddr_in6 *)off)->sin6_addr, 16);
-			}
+			w->ttl_from = m.offender;
 		}
 	}
 }
@@ -299,59 +251,20 @@ drain_echo_err(struct prober *p, int fd)
 			struct icmphdr h;
 			struct pw_payload pl;
 		} r;
-		char ctl[512];
-		struct sockaddr_storage peer;
-		struct iovec iov = { &r, sizeof(r) };
-		struct msghdr msg;
-		struct cmsghdr *c;
-		struct sock_extended_err *ee = NULL;
-		const struct sockaddr *off;
+		struct errq_msg m;
 		struct watch_sample *w;
-		ssize_t n;
 
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_name = &peer;
-		msg.msg_namelen = sizeof(peer);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = ctl;
-		msg.msg_controllen = sizeof(ctl);
-		n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (errq_read(fd, &r, sizeof(r), &m) <= 0)
 			return;
-		}
-		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
-		    c = CMSG_NXTHDR(&msg, c))
-			if ((c->cmsg_level == SOL_IP &&
-			    c->cmsg_type == IP_RECVERR) ||
-			    (c->cmsg_level == SOL_IPV6 &&
-			    c->cmsg_type == IPV6_RECVERR))
-				ee = (struct sock_extended_err *)CMSG_DATA(c);
-		if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
-		    ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
-		    (size_t)n < sizeof(r) || r.pl.magic != PROBER_MAGIC ||
+		if (m.len < sizeof(r) || r.pl.magic != PROBER_MAGIC ||
 		    r.pl.nonce != p->nonce || r.pl.seq >= p->s.n ||
 		    r.pl.kind != 1)
 			continue;
 		w = &p->s.v[r.pl.seq];
-		if (w->ttl_reply || p->sent_ns[2 * r.pl.seq + 1] == 0)
+		if (w->ttl_reply || p->sent_ns[2 * r.pl.seq + 1] == 0 ||
+		    !addr_is_set(&m.offender))
 			continue;
-		off = SO_EE_OFFENDER(ee);
-		memset(&w->ttl_from, 0, sizeof(w->ttl_from));
-		if (off->sa_family == AF_INET) {
-			w->ttl_from.family = AF_INET;
-			memcpy(w->ttl_from.b,
-			    &((const struct sockaddr_in *)off)->sin_addr, 4);
-		} else if (off->sa_family == AF_INET6) {
-			w->ttl_from.family = AF_INET6;
-			memcpy(w->ttl_from.b,
-			    &((const struct sockaddr_in6 *)off)->sin6_addr,
-			    16);
-		} else {
-			continue;
-		}
+		w->ttl_from = m.offender;
 		w->ttl_reply = true;
 	}
 }
@@ -479,12 +392,8 @@ static void
 conn_ttl_answered(struct prober *p, int fd, uint32_t seq, bool target)
 {
 	struct watch_sample *w = &p->s.v[seq];
-	struct sock_extended_err *ee = NULL;
-	const struct sockaddr *off;
-	char ctl[512], buf[64];
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr msg;
-	struct cmsghdr *c;
+	struct errq_msg m;
+	char buf[64];
 
 	if (w->ttl_reply)
 		return;
@@ -493,34 +402,10 @@ conn_ttl_answered(struct prober *p, int fd, uint32_t seq, bool target)
 		w->ttl_from = p->req.target;
 		return;
 	}
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl;
-	msg.msg_controllen = sizeof(ctl);
-	if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+	if (errq_read(fd, buf, sizeof(buf), &m) <= 0 ||
+	    !addr_is_set(&m.offender))
 		return;
-	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
-		if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
-		    (c->cmsg_level == SOL_IPV6 &&
-		    c->cmsg_type == IPV6_RECVERR))
-			ee = (struct sock_extended_err *)CMSG_DATA(c);
-	if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
-	    ee->ee_origin != SO_EE_ORIGIN_ICMP6))
-		return;
-	off = SO_EE_OFFENDER(ee);
-	memset(&w->ttl_from, 0, sizeof(w->ttl_from));
-	if (off->sa_family == AF_INET) {
-		w->ttl_from.family = AF_INET;
-		memcpy(w->ttl_from.b,
-		    &((const struct sockaddr_in *)off)->sin_addr, 4);
-	} else if (off->sa_family == AF_INET6) {
-		w->ttl_from.family = AF_INET6;
-		memcpy(w->ttl_from.b,
-		    &((const struct sockaddr_in6 *)off)->sin6_addr, 16);
-	} else {
-		return;
-	}
+	w->ttl_from = m.offender;
 	w->ttl_reply = true;
 }
 

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errq.h"
 #include "tracer.h"
 
 #define TRACER_MAGIC 0x66647472u	/* "fdtr" */
@@ -180,20 +181,6 @@ sockaddr_of(const struct fd_addr *a, unsigned port,
 	return sizeof(*s6);
 }
 
-static void
-addr_of_sockaddr(const struct sockaddr *sa, struct fd_addr *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (sa->sa_family == AF_INET) {
-		out->family = AF_INET;
-		memcpy(out->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		out->family = AF_INET6;
-		memcpy(out->b, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-		    16);
-	}
-}
-
 static int
 open_flow(struct tracer *t, unsigned flow, struct fd_error *err)
 {
@@ -315,52 +302,24 @@ drain_errors(struct tracer *t, int fd)
 {
 	for (;;) {
 		struct tr_payload pl;
-		char ctl[512];
-		struct sockaddr_storage peer;
-		struct iovec iov = { &pl, sizeof(pl) };
-		struct msghdr msg;
-		struct cmsghdr *c;
-		struct sock_extended_err *ee = NULL;
+		struct errq_msg m;
 		struct tr_probe *p;
 		uint64_t t_ns;
-		ssize_t n;
+		size_t n;
+		int rc = errq_read(fd, &pl, sizeof(pl), &m);
 
-		memset(&msg, 0, sizeof(msg));
-		memset(&pl, 0, sizeof(pl));
-		msg.msg_name = &peer;
-		msg.msg_namelen = sizeof(peer);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = ctl;
-		msg.msg_controllen = sizeof(ctl);
-		n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (rc <= 0)
+			return rc;
 		t_ns = now_ns();
-		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
-		    c = CMSG_NXTHDR(&msg, c)) {
-			if ((c->cmsg_level == SOL_IP &&
-			    c->cmsg_type == IP_RECVERR) ||
-			    (c->cmsg_level == SOL_IPV6 &&
-			    c->cmsg_type == IPV6_RECVERR))
-				ee = (struct sock_extended_err *)CMSG_DATA(c);
-		}
-		if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
-		    ee->ee_origin != SO_EE_ORIGIN_ICMP6))
-			continue;	/* local errors (EMSGSIZE ...) */
+		n = m.len;
 		/* Routers that quote only the first 8 bytes of UDP (RFC 792
 		 * minimum) give us no payload: such a reply can only be
 		 * matched when its probe is alone in flight (see
 		 * reprobe_serially()). */
-		if ((size_t)n < offsetof(struct tr_payload, pad) ||
+		if (n < offsetof(struct tr_payload, pad) ||
 		    pl.magic != TRACER_MAGIC || pl.nonce != t->nonce ||
 		    pl.index >= t->n_probes) {
-			if (t->serial >= 0 && (size_t)n <
+			if (t->serial >= 0 && n <
 			    offsetof(struct tr_payload, ttl) &&
 			    fd == t->fds[t->probes[t->serial].flow]) {
 				pl.index = (uint32_t)t->serial;
@@ -372,18 +331,18 @@ drain_errors(struct tracer *t, int fd)
 		p = &t->probes[pl.index];
 		if (p->state == TR_ANSWERED || p->state == TR_PENDING)
 			continue;	/* duplicate */
-		if (!is_time_exceeded(t->to.family, ee->ee_type) &&
-		    !is_unreach(t->to.family, ee->ee_type))
+		if (!is_time_exceeded(t->to.family, m.type) &&
+		    !is_unreach(t->to.family, m.type))
 			continue;
 		if (p->state == TR_INFLIGHT)
 			t->inflight--;
 		p->state = TR_ANSWERED;
 		p->rtt_ms = (double)(t_ns - p->sent_ns) / 1e6;
-		addr_of_sockaddr(SO_EE_OFFENDER(ee), &p->from);
+		p->from = m.offender;
 		t->st.answered++;
-		if (is_unreach(t->to.family, ee->ee_type)) {
+		if (is_unreach(t->to.family, m.type)) {
 			set_flag(p->flag, sizeof(p->flag), t->to.family,
-			    ee->ee_type, ee->ee_code);
+			    m.type, m.code);
 			/* The destination (port unreachable) or a router
 			 * refusing it: nothing is learnt further out. */
 			if (p->ttl < t->stop_ttl)
