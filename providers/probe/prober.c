@@ -56,6 +56,10 @@ struct prober {
 	uint64_t *sent_ns;	/* per sample and kind: [2 * seq + kind] */
 	size_t sent_cap;
 	unsigned ttl_every;	/* a TTL-limited probe every n-th slot */
+	bool ttl_adaptive;	/* default pace: adapt (ttl_pace) */
+	struct ttl_pace pace;
+	uint32_t ttl_next;	/* slot of the next TTL probe */
+	int64_t ttl_last;	/* slot of the last one, -1: none yet */
 	/* tcp: connects in flight, closed when answered or too old */
 	struct pw_conn {
 		int fd;
@@ -551,7 +555,18 @@ thread_main(void *arg)
 				send_tcp(p, seq, 0);
 			else
 				send_one(p, p->fd_e2e, seq, 0);
-			if (p->req.ttl > 0 && seq % p->ttl_every == 0) {
+			if (p->req.ttl > 0 && seq >= p->ttl_next) {
+				unsigned every = p->ttl_every;
+
+				if (p->ttl_adaptive && p->ttl_last >= 0) {
+					const struct watch_sample *l =
+					    &p->s.v[p->ttl_last];
+
+					every = ttl_pace_update(&p->pace,
+					    l->ttl_reply, l->e2e_reply);
+				}
+				p->ttl_last = seq;
+				p->ttl_next = seq + every;
 				p->s.v[seq].ttl_sent = true;
 				if (p->req.method == PROBE_METHOD_TCP)
 					send_tcp(p, seq, 1);
@@ -593,6 +608,38 @@ thread_main(void *arg)
 	return NULL;
 }
 
+void
+ttl_pace_init(struct ttl_pace *tp, unsigned base_every)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->base = tp->every = base_every ? base_every : 1;
+}
+
+unsigned
+ttl_pace_update(struct ttl_pace *tp, bool ttl_answered, bool e2e_answered)
+{
+	if (ttl_answered) {
+		tp->seen = true;
+		tp->silent = 0;
+		if (++tp->answered >= 3 && tp->every > tp->base) {
+			tp->every /= 2;
+			if (tp->every < tp->base)
+				tp->every = tp->base;
+			tp->answered = 0;
+		}
+	} else if (e2e_answered && tp->seen) {
+		tp->answered = 0;
+		if (++tp->silent >= 2) {
+			if (tp->every < tp->base * TTL_PACE_MAX_FACTOR)
+				tp->every *= 2;
+			if (tp->every > tp->base * TTL_PACE_MAX_FACTOR)
+				tp->every = tp->base * TTL_PACE_MAX_FACTOR;
+			tp->silent = 0;
+		}
+	}
+	return tp->every;
+}
+
 int
 prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
     struct prober **out, struct fd_error *err)
@@ -625,6 +672,9 @@ prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
 	    req->rate_hz * PROBER_TTL_PERIOD_MS / 1000;
 	if (p->ttl_every == 0)
 		p->ttl_every = 1;
+	p->ttl_adaptive = req->ttl_rate_hz == 0;
+	ttl_pace_init(&p->pace, p->ttl_every);
+	p->ttl_last = -1;
 	rc = 0;
 	if (req->method == PROBE_METHOD_ICMP)
 		rc = open_sock(p, IPPROTO_ICMP, 0, 64, &p->fd_e2e, err);

@@ -344,6 +344,43 @@ test_prober_icmp_loopback(void **state)
 	ops->close(ctx);
 }
 
+/* The TTL probe's adaptive pace over a recorded stream (issue 9 item 2):
+ * a router that answered and then stops while the end-to-end probe gets
+ * through is backed off, two silences at a time, to at most 8x; lost
+ * slots (the path down) change nothing; answers step it back. */
+static void
+test_ttl_pace(void **state)
+{
+	struct ttl_pace tp;
+	unsigned i;
+
+	(void)state;
+	ttl_pace_init(&tp, 200);	/* 100/s, one every 2 s */
+	/* Silent from the start: a router that never answers, not a
+	 * limit; the pace stays. */
+	assert_int_equal(ttl_pace_update(&tp, false, true), 200);
+	assert_int_equal(ttl_pace_update(&tp, false, true), 200);
+	/* Answers, then the burst pattern: silence, e2e answered. */
+	assert_int_equal(ttl_pace_update(&tp, true, true), 200);
+	assert_int_equal(ttl_pace_update(&tp, false, true), 200);
+	assert_int_equal(ttl_pace_update(&tp, false, true), 400);
+	/* Lost end to end: the path is down, not the router limiting. */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(ttl_pace_update(&tp, false, false), 400);
+	assert_int_equal(ttl_pace_update(&tp, false, true), 400);
+	assert_int_equal(ttl_pace_update(&tp, false, true), 800);
+	for (i = 0; i < 10; i++)
+		ttl_pace_update(&tp, false, true);
+	assert_int_equal(tp.every, 200 * TTL_PACE_MAX_FACTOR);
+	/* Three answers in a row: twice as often again, never above base. */
+	assert_int_equal(ttl_pace_update(&tp, true, true), 1600);
+	assert_int_equal(ttl_pace_update(&tp, true, true), 1600);
+	assert_int_equal(ttl_pace_update(&tp, true, true), 800);
+	for (i = 0; i < 20; i++)
+		ttl_pace_update(&tp, true, true);
+	assert_int_equal(tp.every, 200);
+}
+
 /* TCP connect probes: a listening port (SYN-ACK) and a closed one (RST)
  * both count as answers; nothing is left connected. */
 static void
@@ -408,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_prober_loopback),
 		cmocka_unit_test(test_prober_icmp_loopback),
 		cmocka_unit_test(test_prober_tcp_loopback),
+		cmocka_unit_test(test_ttl_pace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
