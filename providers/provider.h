@@ -206,8 +206,8 @@ struct probe_cfg {
 	unsigned port;			/* base destination port, 33434 */
 	unsigned hop_burst;		/* probes to one hop at once, then one
 					 * a second; default 6 (Linux) */
-	bool no_reask;			/* never ask a silent hop again (the
-					 * trace verb without --reask) */
+	bool reask;			/* ask a silent hop again after a
+					 * refill (trace --reask) */
 	char source[FD_ADDR_STRLEN];	/* "" = kernel's choice */
 	char iface[32];
 };

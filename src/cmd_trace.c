@@ -361,9 +361,10 @@ cmd_trace(int argc, char **argv)
 		return trace_usage_error("TARGET must be an IPv4 or IPv6 "
 		    "address", argv[optind]);
 	/* One trace, as traceroute: a silent hop is not asked again after
-	 * a refill unless --reask (the drill does: its own re-traces and
-	 * TTL probe drain the routers' buckets). */
-	cfg.no_reask = !reask;
+	 * a refill unless --reask.  (The drill does not either: it traces a
+	 * judged path again, whole, when a silent hop fails it; see
+	 * drill.c check_paths().) */
+	cfg.reask = reask;
 	tracer_cfg_defaults(&cfg);
 	if (tracer_cfg_check(&cfg, &err) < 0)
 		return trace_usage_error(err.msg, NULL);

@@ -867,7 +867,7 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 	rc = run(&t, err);
 	if (rc == 0 && t.st.unmatched > 0)
 		rc = reprobe_serially(&t, err);
-	if (rc == 0 && !cfg.no_reask)
+	if (rc == 0 && cfg.reask)
 		rc = reask_silent(&t, t_start, err);
 	if (rc < 0)
 		goto out;
