@@ -1454,12 +1454,18 @@ verify_restored(struct drill *d)
 			break;
 	}
 	/* Settle; with the failback watch running, long enough for it to
-	 * see the primary path stable: stable_ms plus one period of the
-	 * paced TTL probe, which is the only path signal of a tcp probe. */
+	 * see the primary path stable: stable_ms, plus one period of the
+	 * paced TTL probe when that is the only path signal (tcp, udp);
+	 * an icmp echo's every answer carries its reply TTL. */
 	settle = (uint64_t)d->s->timeouts.settle_s * 1000;
-	if (d->watch.failback.w != NULL &&
-	    settle < (uint64_t)d->s->converge.stable_ms + 2000)
-		settle = (uint64_t)d->s->converge.stable_ms + 2000;
+	if (d->watch.failback.w != NULL) {
+		uint64_t need = (uint64_t)d->s->converge.stable_ms;
+
+		if (d->s->probes[d->watch.probe].method != PROBE_METHOD_ICMP)
+			need += 2000;
+		if (settle < need)
+			settle = need;
+	}
 	if (!cancelled(d) && clock_sleep(d->o->clock, settle) < 0)
 		cancelled(d);
 	check_paths(d, e, "restored", true);

@@ -173,6 +173,49 @@ test_rate_limited_hop_retraced(void **st)
 	json_decref(doc);
 }
 
+/* verify-restored settles stable_ms for an icmp watch (every answer
+ * carries its reply TTL); tcp and udp one TTL-probe period (2 s) more.
+ * Returns the drill's virtual duration in ms. */
+static uint64_t
+drill_virtual_ms(enum probe_method m)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	unsigned settle = spec.timeouts.settle_s;
+	enum probe_method old = spec.probes[0].method;
+	unsigned old_port = spec.probes[0].port;
+	int code;
+
+	fake_world_init(&w);
+	spec.timeouts.settle_s = 4;	/* under stable_ms + 2 s (5 s) */
+	spec.probes[0].method = m;
+	if (m == PROBE_METHOD_TCP)
+		spec.probes[0].port = 3389;
+	code = run(&w, false, &doc, &err);
+	spec.timeouts.settle_s = settle;
+	spec.probes[0].method = old;
+	spec.probes[0].port = old_port;
+	json_decref(doc);
+	if (code != 0)
+		fail_msg("exit %d: %s", code, err.msg);
+	return w.vc.now - 1000000;
+}
+
+static void
+test_restored_settle_by_method(void **st)
+{
+	uint64_t icmp, tcp;
+
+	(void)st;
+	icmp = drill_virtual_ms(PROBE_METHOD_ICMP);
+	tcp = drill_virtual_ms(PROBE_METHOD_TCP);
+	/* The same drill, virtual time: tcp settles 5 s, icmp 4 s. */
+	if (tcp != icmp + 1000)
+		fail_msg("icmp %llu ms, tcp %llu ms", (unsigned long long)icmp,
+		    (unsigned long long)tcp);
+}
+
 static void
 test_dry_run_writes_nothing(void **st)
 {
@@ -723,6 +766,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_pass),
 		cmocka_unit_test(test_rate_limited_hop_retraced),
+		cmocka_unit_test(test_restored_settle_by_method),
 		cmocka_unit_test(test_dry_run_writes_nothing),
 		cmocka_unit_test(test_dry_run_permission_missing),
 		cmocka_unit_test(test_ipv6_checked_after_restore),
