@@ -42,6 +42,7 @@ while [ "$i" -le "$RUNS" ]; do
 	python3 "$ROOT/bench/drill_truth.py" --wall "$t0" "$t1" \
 	    --result "$OUT/result.json" --spec "$SPEC" \
 	    --bird-log "$LAB_STATE/fw/bird.log" \
+	    --gw-bird-log "$LAB_STATE/gw/bird.log" \
 	    --mock-log "$LAB_STATE/arm/requests.jsonl" \
 	    --summary "$LAB_STATE/bench.jsonl" || true
 	# Let BGP settle fully before the next run.

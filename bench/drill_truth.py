@@ -99,6 +99,42 @@ def bird_changes(path, t_from, t_to):
     return ev
 
 
+# The return path: the gateway's route to on-premises, over the MSEEs
+# (ExpressRoute, preferred) or the tunnels (tests/lab/lab.sh bird_conf_gw).
+GW_PFX = "10.1.11.0/25"
+GW_ER, GW_VPN = ("msee1", "msee2"), ("tun0", "tun1")
+
+
+def gw_class_changes(path, t_from, t_to):
+    """Times at which gw's route class (ER/VPN) to GW_PFX changed.
+
+    The end-to-end answer comes back over this path, so its reply TTL
+    moves when gw's route does, not when fw's does."""
+    have, cls, ev = set(), None, []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = LINE.match(line)
+            if not m or m.group(5) != GW_PFX or m.group(3) != ">":
+                continue
+            proto = m.group(2)
+            if proto not in GW_ER + GW_VPN:
+                continue
+            if m.group(4) == "added":
+                have.add(proto)
+            elif m.group(4) == "removed":
+                have.discard(proto)
+            now = ("ER" if have & set(GW_ER) else
+                   "VPN" if have & set(GW_VPN) else None)
+            if now == cls:
+                continue
+            cls = now
+            t = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f")
+            t = t.astimezone().timestamp()
+            if t_from <= t <= t_to:
+                ev.append((t, proto, now))
+    return ev
+
+
 def one_run(a):
     res = json.load(open(a.result, encoding="utf-8"))
     spec = json.load(open(a.spec, encoding="utf-8"))
@@ -171,6 +207,17 @@ def one_run(a):
                       f"{mv * 1000:.0f} ms, error {d:+.0f} ms "
                       f"[ratio {abs(d) / TARGET_ERR_MS:.2f} of "
                       f"+-{TARGET_ERR_MS:g} ms]")
+            # Diagnostic, not the issue's metric: the return path (gw's
+            # bird), which the reply TTL follows.
+            gev = gw_class_changes(a.gw_bird_log, lo, hi) if \
+                a.gw_bird_log else []
+            if gev and c.get("left_s") is not None:
+                g = gev[0][0] - lo
+                both = max(g, true_left)
+                d = (c["left_s"] - both) * 1000
+                row[key]["left_err_both_ms"] = d
+                print(f"  {key} return path: gw bird {g * 1000:.0f} ms; "
+                      f"tool vs the later of fw and gw {d:+.0f} ms")
     else:
         print(f"  only {len(puts)} successful peering PUT(s) in the mock log")
     with open(a.summary, "a", encoding="utf-8") as f:
@@ -202,6 +249,13 @@ def report(path):
     if serrs:
         print(f"stable time vs bird's last change: worst |error| "
               f"{max(serrs):.0f} ms, ratio {max(serrs) / TARGET_ERR_MS:.2f}")
+    berrs = [abs(r[k]["left_err_both_ms"]) for r in rows
+             for k in ("failover", "failback")
+             if k in r and "left_err_both_ms" in r[k]]
+    if berrs:
+        print(f"(diagnostic) time vs the later of fw's and gw's bird (both "
+              f"directions moved): worst |error| {max(berrs):.0f} ms, "
+              f"ratio {max(berrs) / TARGET_ERR_MS:.2f}")
     lost = sum(r.get("lost", 0) for r in rows)
     sent = sum(r.get("sent", 0) for r in rows)
     print(f"probes lost: {lost} of {sent} (target 0)")
@@ -216,6 +270,7 @@ def main():
     p.add_argument("--result")
     p.add_argument("--spec")
     p.add_argument("--bird-log")
+    p.add_argument("--gw-bird-log")
     p.add_argument("--mock-log")
     p.add_argument("--summary")
     p.add_argument("--report")

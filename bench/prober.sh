@@ -35,6 +35,9 @@ cleanup() {
 trap cleanup EXIT
 trap "exit 1" INT TERM HUP
 bash "$root/tests/probe/topo.sh" up "$pfx"
+# This bench times the switch by the TTL responder's answer in every slot
+# (probe_watch's pre-issue-9 prober): hop 2 and d answer at any rate here.
+bash "$root/tests/probe/topo.sh" lift "$pfx" r2a r2b d
 ip -n "$pfx-r1" route replace default via "$r2a"
 
 echo "prober at $rate/s, TTL-2 probe; route r1 -> r2a swapped to r2b" \

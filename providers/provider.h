@@ -225,6 +225,10 @@ struct probe_cfg {
 	double wait_here;		/* x RTT of this hop's replies, 3.0 */
 	double wait_near;		/* x RTT of later hops' replies, 10.0 */
 	unsigned port;			/* base destination port, 33434 */
+	unsigned hop_burst;		/* probes to one hop at once, then one
+					 * a second; default 6 (Linux) */
+	bool reask;			/* ask a silent hop again after a
+					 * refill (trace --reask) */
 	char source[FD_ADDR_STRLEN];	/* "" = kernel's choice */
 	char iface[32];
 };

@@ -15,7 +15,7 @@ enum { TRACE_OK = 0, TRACE_FAILED = 1, TRACE_USAGE = 2 };
 static const char trace_usage[] =
 "usage: failover-drill trace [--json | --model] [-q N] [-f FIRST] [-m MAX]\n"
 "           [--flows N] [--per-flow] [-w MAX[,HERE,NEAR]] [-p PORT]\n"
-"           [-s SOURCE] [-i IFACE] TARGET\n"
+"           [--hop-burst N] [--reask] [-s SOURCE] [-i IFACE] TARGET\n"
 "       failover-drill trace [--json | --model] --import FILE "
 "[--format NAME]\n"
 "       failover-drill trace --format help\n";
@@ -210,10 +210,13 @@ do_trace(const struct probe_cfg *cfg, const struct fd_addr *to,
 		}
 	}
 	if (j != NULL) {
-		json_object_set_new(j, "stats", json_pack("{s:i,s:i,s:i,s:i}",
+		json_object_set_new(j, "stats", json_pack(
+		    "{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
 		    "sent", (int)st.sent, "answered", (int)st.answered,
-		    "unmatched", (int)st.unmatched, "wall_ms",
-		    (int)st.wall_ms));
+		    "unmatched", (int)st.unmatched, "asked_again",
+		    (int)st.asked_again, "reasked", (int)st.reasked,
+		    "paced", (int)st.paced, "rate_limited",
+		    (int)st.rate_limited, "wall_ms", (int)st.wall_ms));
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 		    JSON_REAL_PRECISION(6));
 		fputc('\n', stdout);
@@ -241,6 +244,8 @@ cmd_trace(int argc, char **argv)
 		{ "per-flow", no_argument, NULL, 'P' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "hop-burst", required_argument, NULL, 'B' },
+		{ "reask", no_argument, NULL, 'R' },
 		{ "source", required_argument, NULL, 's' },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
@@ -251,7 +256,7 @@ cmd_trace(int argc, char **argv)
 	struct fd_addr to;
 	enum out_form form = OUT_TEXT;
 	const char *import = NULL, *format = NULL;
-	bool per_flow = false, trace_opts = false;
+	bool per_flow = false, trace_opts = false, reask = false;
 	unsigned v;
 	int c;
 
@@ -310,6 +315,15 @@ cmd_trace(int argc, char **argv)
 				return trace_usage_error("bad -p", optarg);
 			cfg.port = v;
 			break;
+		case 'B':
+			if (!parse_uint(optarg, 1, TRACER_MAX_HOP_BURST, &v))
+				return trace_usage_error("bad --hop-burst",
+				    optarg);
+			cfg.hop_burst = v;
+			break;
+		case 'R':
+			reask = true;
+			break;
 		case 's':
 			snprintf(cfg.source, sizeof(cfg.source), "%s", optarg);
 			break;
@@ -346,6 +360,11 @@ cmd_trace(int argc, char **argv)
 	if (addr_parse(argv[optind], &to, &err) < 0)
 		return trace_usage_error("TARGET must be an IPv4 or IPv6 "
 		    "address", argv[optind]);
+	/* One trace, as traceroute: a silent hop is not asked again after
+	 * a refill unless --reask.  (The drill does not either: it traces a
+	 * judged path again, whole, when a silent hop fails it; see
+	 * drill.c check_paths().) */
+	cfg.reask = reask;
 	tracer_cfg_defaults(&cfg);
 	if (tracer_cfg_check(&cfg, &err) < 0)
 		return trace_usage_error(err.msg, NULL);

@@ -36,6 +36,11 @@ struct hop {
 	struct hop_answer answers[HOP_MAX_ANSWERS];
 	unsigned n_probes;
 	struct hop_probe probes[HOP_MAX_PROBES];
+	/* The router limited its ICMP errors: some probes of one flow went
+	 * unanswered although it answered others of that flow (in the burst
+	 * or when asked again after a refill).  Its stars are a rate limit,
+	 * not a missing hop; only its answers count for expectations. */
+	bool rate_limited;
 };
 
 struct hop_list {

@@ -152,8 +152,9 @@ cell_text(const struct rp_paths *p, unsigned t, int idx, char *buf,
 		snprintf(buf, len, "    -");
 	} else {
 		h = &p->l[t]->hops[idx];
-		snprintf(buf, len, "%3u %s", h->ttl,
-		    rp_hop_str(h, hop, sizeof(hop)));
+		snprintf(buf, len, "%3u %s%s", h->ttl,
+		    rp_hop_str(h, hop, sizeof(hop)),
+		    h->rate_limited ? " (rate-limited)" : "");
 	}
 }
 

@@ -36,6 +36,11 @@ hop_to_json(const struct hop *h)
 	}
 	if (answers == NULL || probes == NULL)
 		goto fail;
+	/* rate_limited only when set: documents without it stay as they
+	 * were. */
+	if (h->rate_limited)
+		return json_pack("{s:i, s:o, s:o, s:b}", "ttl", (int)h->ttl,
+		    "answers", answers, "probes", probes, "rate_limited", 1);
 	return json_pack("{s:i, s:o, s:o}", "ttl", (int)h->ttl,
 	    "answers", answers, "probes", probes);
 fail:
@@ -187,7 +192,7 @@ hop_from_json(const json_t *j, struct hop *h, const char *path,
     struct fd_error *err)
 {
 	static const char *const hop_keys[] = { "ttl", "answers", "probes",
-		NULL };
+		"rate_limited", NULL };
 	static const char *const ans_keys[] = { "addr", "name", NULL };
 	static const char *const probe_keys[] = { "answer", "rtt_ms", "flag",
 		NULL };
@@ -210,6 +215,11 @@ hop_from_json(const json_t *j, struct hop *h, const char *path,
 		return fd_error_set(err, -EINVAL, "%s.ttl: %lld not in 1..255",
 		    path, (long long)ttl);
 	h->ttl = (unsigned)ttl;
+	v = json_object_get(j, "rate_limited");
+	if (v != NULL && !json_is_boolean(v))
+		return fd_error_set(err, -EINVAL, "%s.rate_limited: expected "
+		    "true or false, got %s", path, json_type_name(v));
+	h->rate_limited = v != NULL && json_is_true(v);
 	if (json_array_size(answers) > HOP_MAX_ANSWERS)
 		return fd_error_set(err, -E2BIG, "%s.answers: more than %d",
 		    path, HOP_MAX_ANSWERS);

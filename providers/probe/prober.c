@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errq.h"
 #include "prober.h"
 
 #define PROBER_MAGIC 0x66647077u	/* "fdpw" */
@@ -55,6 +56,10 @@ struct prober {
 	uint64_t *sent_ns;	/* per sample and kind: [2 * seq + kind] */
 	size_t sent_cap;
 	unsigned ttl_every;	/* a TTL-limited probe every n-th slot */
+	bool ttl_adaptive;	/* default pace: adapt (ttl_pace) */
+	struct ttl_pace pace;
+	uint32_t ttl_next;	/* slot of the next TTL probe */
+	int64_t ttl_last;	/* slot of the last one, -1: none yet */
 	/* tcp: connects in flight, closed when answered or too old */
 	struct pw_conn {
 		int fd;
@@ -210,80 +215,31 @@ drain(struct prober *p, int fd)
 		;
 	for (;;) {
 		struct pw_payload pl;
-		char ctl[512];
-		struct sockaddr_storage peer;
-		struct iovec iov = { &pl, sizeof(pl) };
-		struct msghdr msg;
-		struct cmsghdr *c;
-		struct sock_extended_err *ee = NULL;
+		struct errq_msg m;
 		struct watch_sample *w;
-		const struct sockaddr *off;
 		uint64_t t, sent;
-		ssize_t n;
 
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_name = &peer;
-		msg.msg_namelen = sizeof(peer);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = ctl;
-		msg.msg_controllen = sizeof(ctl);
-		n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (errq_read(fd, &pl, sizeof(pl), &m) <= 0)
 			return;
-		}
 		t = now_ns();
-		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
-		    c = CMSG_NXTHDR(&msg, c))
-			if ((c->cmsg_level == SOL_IP &&
-			    c->cmsg_type == IP_RECVERR) ||
-			    (c->cmsg_level == SOL_IPV6 &&
-			    c->cmsg_type == IPV6_RECVERR))
-				ee = (struct sock_extended_err *)CMSG_DATA(c);
-		if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
-		    ee->ee_origin != SO_EE_ORIGIN_ICMP6))
-			continue;
-		if ((size_t)n < sizeof(pl) || pl.magic != PROBER_MAGIC ||
+		if (m.len < sizeof(pl) || pl.magic != PROBER_MAGIC ||
 		    pl.nonce != p->nonce || pl.seq >= p->s.n || pl.kind > 1)
 			continue;
 		w = &p->s.v[pl.seq];
 		sent = p->sent_ns[2 * pl.seq + pl.kind];
 		if (sent == 0 || t - sent > PROBER_REPLY_MS * 1000000ull)
 			continue;
-		off = SO_EE_OFFENDER(ee);
 		if (pl.kind == 0) {
 			/* Only the target's own answer proves the path
 			 * works; a router's unreachable is a loss. */
-			struct fd_addr a;
-
-			memset(&a, 0, sizeof(a));
-			if (off->sa_family == AF_INET) {
-				a.family = AF_INET;
-				memcpy(a.b, &((const struct sockaddr_in *)
-				    off)->sin_addr, 4);
-			} else if (off->sa_family == AF_INET6) {
-				a.family = AF_INET6;
-				memcpy(a.b, &((const struct sockaddr_in6 *)
-				    off)->sin6_addr, 16);
-			}
-			if (addr_equal(&a, &p->req.target) && !w->e2e_reply) {
+			if (addr_equal(&m.offender, &p->req.target) &&
+			    !w->e2e_reply) {
 				w->e2e_reply = true;
 				w->rtt_ms = (double)(t - sent) / 1e6;
 			}
 		} else if (!w->ttl_reply) {
 			w->ttl_reply = true;
-			memset(&w->ttl_from, 0, sizeof(w->ttl_from));
-			if (off->sa_family == AF_INET) {
-				w->ttl_from.family = AF_INET;
-				memcpy(w->ttl_from.b, &((const struct
-				    sockaddr_in *)off)->sin_addr, 4);
-			} else if (off->sa_family == AF_INET6) {
-				w->ttl_from.family = AF_INET6;
-				memcpy(w->ttl_from.b, &((const struct
-				    sockaddr_in6 *)off)->sin6_addr, 16);
-			}
+			w->ttl_from = m.offender;
 		}
 	}
 }
@@ -299,59 +255,20 @@ drain_echo_err(struct prober *p, int fd)
 			struct icmphdr h;
 			struct pw_payload pl;
 		} r;
-		char ctl[512];
-		struct sockaddr_storage peer;
-		struct iovec iov = { &r, sizeof(r) };
-		struct msghdr msg;
-		struct cmsghdr *c;
-		struct sock_extended_err *ee = NULL;
-		const struct sockaddr *off;
+		struct errq_msg m;
 		struct watch_sample *w;
-		ssize_t n;
 
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_name = &peer;
-		msg.msg_namelen = sizeof(peer);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = ctl;
-		msg.msg_controllen = sizeof(ctl);
-		n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (errq_read(fd, &r, sizeof(r), &m) <= 0)
 			return;
-		}
-		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
-		    c = CMSG_NXTHDR(&msg, c))
-			if ((c->cmsg_level == SOL_IP &&
-			    c->cmsg_type == IP_RECVERR) ||
-			    (c->cmsg_level == SOL_IPV6 &&
-			    c->cmsg_type == IPV6_RECVERR))
-				ee = (struct sock_extended_err *)CMSG_DATA(c);
-		if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
-		    ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
-		    (size_t)n < sizeof(r) || r.pl.magic != PROBER_MAGIC ||
+		if (m.len < sizeof(r) || r.pl.magic != PROBER_MAGIC ||
 		    r.pl.nonce != p->nonce || r.pl.seq >= p->s.n ||
 		    r.pl.kind != 1)
 			continue;
 		w = &p->s.v[r.pl.seq];
-		if (w->ttl_reply || p->sent_ns[2 * r.pl.seq + 1] == 0)
+		if (w->ttl_reply || p->sent_ns[2 * r.pl.seq + 1] == 0 ||
+		    !addr_is_set(&m.offender))
 			continue;
-		off = SO_EE_OFFENDER(ee);
-		memset(&w->ttl_from, 0, sizeof(w->ttl_from));
-		if (off->sa_family == AF_INET) {
-			w->ttl_from.family = AF_INET;
-			memcpy(w->ttl_from.b,
-			    &((const struct sockaddr_in *)off)->sin_addr, 4);
-		} else if (off->sa_family == AF_INET6) {
-			w->ttl_from.family = AF_INET6;
-			memcpy(w->ttl_from.b,
-			    &((const struct sockaddr_in6 *)off)->sin6_addr,
-			    16);
-		} else {
-			continue;
-		}
+		w->ttl_from = m.offender;
 		w->ttl_reply = true;
 	}
 }
@@ -479,12 +396,8 @@ static void
 conn_ttl_answered(struct prober *p, int fd, uint32_t seq, bool target)
 {
 	struct watch_sample *w = &p->s.v[seq];
-	struct sock_extended_err *ee = NULL;
-	const struct sockaddr *off;
-	char ctl[512], buf[64];
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr msg;
-	struct cmsghdr *c;
+	struct errq_msg m;
+	char buf[64];
 
 	if (w->ttl_reply)
 		return;
@@ -493,34 +406,10 @@ conn_ttl_answered(struct prober *p, int fd, uint32_t seq, bool target)
 		w->ttl_from = p->req.target;
 		return;
 	}
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl;
-	msg.msg_controllen = sizeof(ctl);
-	if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+	if (errq_read(fd, buf, sizeof(buf), &m) <= 0 ||
+	    !addr_is_set(&m.offender))
 		return;
-	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
-		if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
-		    (c->cmsg_level == SOL_IPV6 &&
-		    c->cmsg_type == IPV6_RECVERR))
-			ee = (struct sock_extended_err *)CMSG_DATA(c);
-	if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
-	    ee->ee_origin != SO_EE_ORIGIN_ICMP6))
-		return;
-	off = SO_EE_OFFENDER(ee);
-	memset(&w->ttl_from, 0, sizeof(w->ttl_from));
-	if (off->sa_family == AF_INET) {
-		w->ttl_from.family = AF_INET;
-		memcpy(w->ttl_from.b,
-		    &((const struct sockaddr_in *)off)->sin_addr, 4);
-	} else if (off->sa_family == AF_INET6) {
-		w->ttl_from.family = AF_INET6;
-		memcpy(w->ttl_from.b,
-		    &((const struct sockaddr_in6 *)off)->sin6_addr, 16);
-	} else {
-		return;
-	}
+	w->ttl_from = m.offender;
 	w->ttl_reply = true;
 }
 
@@ -666,7 +555,18 @@ thread_main(void *arg)
 				send_tcp(p, seq, 0);
 			else
 				send_one(p, p->fd_e2e, seq, 0);
-			if (p->req.ttl > 0 && seq % p->ttl_every == 0) {
+			if (p->req.ttl > 0 && seq >= p->ttl_next) {
+				unsigned every = p->ttl_every;
+
+				if (p->ttl_adaptive && p->ttl_last >= 0) {
+					const struct watch_sample *l =
+					    &p->s.v[p->ttl_last];
+
+					every = ttl_pace_update(&p->pace,
+					    l->ttl_reply, l->e2e_reply);
+				}
+				p->ttl_last = seq;
+				p->ttl_next = seq + every;
 				p->s.v[seq].ttl_sent = true;
 				if (p->req.method == PROBE_METHOD_TCP)
 					send_tcp(p, seq, 1);
@@ -708,6 +608,38 @@ thread_main(void *arg)
 	return NULL;
 }
 
+void
+ttl_pace_init(struct ttl_pace *tp, unsigned base_every)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->base = tp->every = base_every ? base_every : 1;
+}
+
+unsigned
+ttl_pace_update(struct ttl_pace *tp, bool ttl_answered, bool e2e_answered)
+{
+	if (ttl_answered) {
+		tp->seen = true;
+		tp->silent = 0;
+		if (++tp->answered >= 3 && tp->every > tp->base) {
+			tp->every /= 2;
+			if (tp->every < tp->base)
+				tp->every = tp->base;
+			tp->answered = 0;
+		}
+	} else if (e2e_answered && tp->seen) {
+		tp->answered = 0;
+		if (++tp->silent >= 2) {
+			if (tp->every < tp->base * TTL_PACE_MAX_FACTOR)
+				tp->every *= 2;
+			if (tp->every > tp->base * TTL_PACE_MAX_FACTOR)
+				tp->every = tp->base * TTL_PACE_MAX_FACTOR;
+			tp->silent = 0;
+		}
+	}
+	return tp->every;
+}
+
 int
 prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
     struct prober **out, struct fd_error *err)
@@ -740,6 +672,9 @@ prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
 	    req->rate_hz * PROBER_TTL_PERIOD_MS / 1000;
 	if (p->ttl_every == 0)
 		p->ttl_every = 1;
+	p->ttl_adaptive = req->ttl_rate_hz == 0;
+	ttl_pace_init(&p->pace, p->ttl_every);
+	p->ttl_last = -1;
 	rc = 0;
 	if (req->method == PROBE_METHOD_ICMP)
 		rc = open_sock(p, IPPROTO_ICMP, 0, 64, &p->fd_e2e, err);

@@ -21,4 +21,28 @@ int prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
 int prober_stop(struct prober *p, struct watch_samples *out,
     struct fd_error *err);
 
+/*
+ * The adaptive pace of the TTL-limited probe at its default rate: a
+ * router that answered and then leaves two TTL probes in a row
+ * unanswered while the end-to-end probe still gets through is limiting
+ * its ICMP (its bucket is shared with the re-traces): the probe goes half
+ * as often, down to an eighth of the base pace.  Three answers in a row
+ * step it back up.  A slot whose end-to-end probe was lost too says
+ * nothing about the router (the path is down), and changes nothing.
+ */
+#define TTL_PACE_MAX_FACTOR 8
+
+struct ttl_pace {
+	unsigned base;		/* slots between TTL probes at the base pace */
+	unsigned every;		/* now */
+	unsigned silent;	/* unanswered in a row, e2e answered */
+	unsigned answered;	/* answered in a row */
+	bool seen;		/* the router has answered once */
+};
+
+void ttl_pace_init(struct ttl_pace *tp, unsigned base_every);
+/* The outcome of the last TTL probe; returns the slots to the next. */
+unsigned ttl_pace_update(struct ttl_pace *tp, bool ttl_answered,
+    bool e2e_answered);
+
 #endif

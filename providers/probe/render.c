@@ -104,7 +104,7 @@ trace_render_model(const struct hop_list *l)
 		sb_printf(&b, "  |");
 		for (k = 0; k < h->n_probes; k++)
 			model_probe(&b, &h->probes[k]);
-		sb_printf(&b, "\n");
+		sb_printf(&b, h->rate_limited ? "  rate-limited\n" : "\n");
 	}
 	return sb_done(&b);
 }
@@ -150,7 +150,9 @@ trace_render_text(const struct hop_list *l)
 			if (p->flag[0] != '\0')
 				sb_printf(&b, " %s", p->flag);
 		}
-		sb_printf(&b, "\n");
+		/* Its stars are the router's ICMP rate limit (tracer.c
+		 * mark_limited()), not lost probes. */
+		sb_printf(&b, h->rate_limited ? "  (rate-limited)\n" : "\n");
 	}
 	return sb_done(&b);
 }
@@ -202,6 +204,8 @@ trace_render_json(const struct hop_list *l)
 		json_object_set_new(ho, "ttl", json_integer(h->ttl));
 		json_object_set_new(ho, "answers", ans);
 		json_object_set_new(ho, "probes", pr);
+		if (h->rate_limited)
+			json_object_set_new(ho, "rate_limited", json_true());
 		json_array_append_new(hops, ho);
 	}
 	json_object_set_new(o, "hops", hops);

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errq.h"
 #include "tracer.h"
 
 #define TRACER_MAGIC 0x66647472u	/* "fdtr" */
@@ -36,6 +37,22 @@
 #define TRACER_WINDOW 64
 /* Floor of an adaptive wait: replies are scheduled, not instant. */
 #define TRACER_MIN_WAIT_MS 5.0
+/*
+ * A Linux router answers the ICMP errors it sends to one peer from a
+ * token bucket: a burst of XRLIM_BURST_FACTOR (6) messages, then one per
+ * net.ipv4.icmp_ratelimit (1000 ms by default) for the types of
+ * icmp_ratemask, which include time-exceeded and unreachable
+ * (net/ipv4/icmp.c icmpv4_xrlim_allow -> net/ipv4/inetpeer.c
+ * inet_peer_xrlim_allow; IPv6 the same via icmpv6_xrlim_allow).  On top,
+ * icmp_global_allow() caps a host's ICMP errors at icmp_msgs_per_sec (1000)
+ * after a burst of icmp_msgs_burst (50).  Each flow meets one router per
+ * TTL, so the tracer models one such bucket per TTL and sends no probe to
+ * a TTL whose bucket is empty: 3 probes of 2 flows fit the burst, more
+ * are paced at one a second instead of asking a router that cannot
+ * answer.
+ */
+#define TRACER_PEER_BURST 6
+#define TRACER_PEER_MS 1000
 
 struct tr_payload {
 	uint32_t magic;
@@ -55,6 +72,7 @@ enum tr_state {
 struct tr_probe {
 	unsigned ttl, flow;
 	enum tr_state state;
+	bool paced;		/* held back once for its hop's bucket */
 	uint64_t sent_ns;
 	double rtt_ms;
 	struct fd_addr from;
@@ -73,6 +91,13 @@ struct tracer {
 	unsigned stop_ttl;	/* no probe above this TTL (reached/!N) */
 	uint32_t nonce;
 	int serial;		/* the one probe in flight, or -1 */
+	/* The modelled bucket of the router at each TTL (see
+	 * TRACER_PEER_BURST): tokens, and when they were counted. */
+	double tokens[HOPS_MAX + 1];
+	uint64_t tokens_ns[HOPS_MAX + 1];
+	/* Per TTL and flow: the router went silent after answering (or
+	 * answered only when asked again): a rate limit, not an absence. */
+	bool limited[HOPS_MAX + 1][TRACER_MAX_FLOWS];
 	struct tracer_stats st;
 };
 
@@ -104,6 +129,8 @@ tracer_cfg_defaults(struct probe_cfg *cfg)
 		cfg->wait_near = 10.0;
 	if (cfg->port == 0)
 		cfg->port = 33434;
+	if (cfg->hop_burst == 0)
+		cfg->hop_burst = TRACER_PEER_BURST;
 }
 
 int
@@ -124,6 +151,9 @@ tracer_cfg_check(const struct probe_cfg *cfg, struct fd_error *err)
 	if (cfg->wait_max_ms < 1 || cfg->wait_max_ms > 60000)
 		return fd_error_set(err, -EINVAL,
 		    "wait must be 1..60000 ms");
+	if (cfg->hop_burst < 1 || cfg->hop_burst > TRACER_MAX_HOP_BURST)
+		return fd_error_set(err, -EINVAL, "hop burst must be 1..%d",
+		    TRACER_MAX_HOP_BURST);
 	if (cfg->port < 1 || cfg->port + cfg->flows - 1 > 65535)
 		return fd_error_set(err, -EINVAL, "port %u out of range",
 		    cfg->port);
@@ -149,20 +179,6 @@ sockaddr_of(const struct fd_addr *a, unsigned port,
 	s6->sin6_port = htons((uint16_t)port);
 	memcpy(&s6->sin6_addr, a->b, 16);
 	return sizeof(*s6);
-}
-
-static void
-addr_of_sockaddr(const struct sockaddr *sa, struct fd_addr *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (sa->sa_family == AF_INET) {
-		out->family = AF_INET;
-		memcpy(out->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		out->family = AF_INET6;
-		memcpy(out->b, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-		    16);
-	}
 }
 
 static int
@@ -286,52 +302,24 @@ drain_errors(struct tracer *t, int fd)
 {
 	for (;;) {
 		struct tr_payload pl;
-		char ctl[512];
-		struct sockaddr_storage peer;
-		struct iovec iov = { &pl, sizeof(pl) };
-		struct msghdr msg;
-		struct cmsghdr *c;
-		struct sock_extended_err *ee = NULL;
+		struct errq_msg m;
 		struct tr_probe *p;
 		uint64_t t_ns;
-		ssize_t n;
+		size_t n;
+		int rc = errq_read(fd, &pl, sizeof(pl), &m);
 
-		memset(&msg, 0, sizeof(msg));
-		memset(&pl, 0, sizeof(pl));
-		msg.msg_name = &peer;
-		msg.msg_namelen = sizeof(peer);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = ctl;
-		msg.msg_controllen = sizeof(ctl);
-		n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (rc <= 0)
+			return rc;
 		t_ns = now_ns();
-		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
-		    c = CMSG_NXTHDR(&msg, c)) {
-			if ((c->cmsg_level == SOL_IP &&
-			    c->cmsg_type == IP_RECVERR) ||
-			    (c->cmsg_level == SOL_IPV6 &&
-			    c->cmsg_type == IPV6_RECVERR))
-				ee = (struct sock_extended_err *)CMSG_DATA(c);
-		}
-		if (ee == NULL || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
-		    ee->ee_origin != SO_EE_ORIGIN_ICMP6))
-			continue;	/* local errors (EMSGSIZE ...) */
+		n = m.len;
 		/* Routers that quote only the first 8 bytes of UDP (RFC 792
 		 * minimum) give us no payload: such a reply can only be
 		 * matched when its probe is alone in flight (see
 		 * reprobe_serially()). */
-		if ((size_t)n < offsetof(struct tr_payload, pad) ||
+		if (n < offsetof(struct tr_payload, pad) ||
 		    pl.magic != TRACER_MAGIC || pl.nonce != t->nonce ||
 		    pl.index >= t->n_probes) {
-			if (t->serial >= 0 && (size_t)n <
+			if (t->serial >= 0 && n <
 			    offsetof(struct tr_payload, ttl) &&
 			    fd == t->fds[t->probes[t->serial].flow]) {
 				pl.index = (uint32_t)t->serial;
@@ -343,18 +331,18 @@ drain_errors(struct tracer *t, int fd)
 		p = &t->probes[pl.index];
 		if (p->state == TR_ANSWERED || p->state == TR_PENDING)
 			continue;	/* duplicate */
-		if (!is_time_exceeded(t->to.family, ee->ee_type) &&
-		    !is_unreach(t->to.family, ee->ee_type))
+		if (!is_time_exceeded(t->to.family, m.type) &&
+		    !is_unreach(t->to.family, m.type))
 			continue;
 		if (p->state == TR_INFLIGHT)
 			t->inflight--;
 		p->state = TR_ANSWERED;
 		p->rtt_ms = (double)(t_ns - p->sent_ns) / 1e6;
-		addr_of_sockaddr(SO_EE_OFFENDER(ee), &p->from);
+		p->from = m.offender;
 		t->st.answered++;
-		if (is_unreach(t->to.family, ee->ee_type)) {
+		if (is_unreach(t->to.family, m.type)) {
 			set_flag(p->flag, sizeof(p->flag), t->to.family,
-			    ee->ee_type, ee->ee_code);
+			    m.type, m.code);
 			/* The destination (port unreachable) or a router
 			 * refusing it: nothing is learnt further out. */
 			if (p->ttl < t->stop_ttl)
@@ -462,7 +450,7 @@ expire(struct tracer *t)
 	double next = -1;
 	unsigned i;
 
-	for (i = 0; i < t->next; i++) {
+	for (i = 0; i < t->n_probes; i++) {
 		struct tr_probe *p = &t->probes[i];
 		double left;
 
@@ -488,6 +476,24 @@ expire(struct tracer *t)
 	return (int)next + 1;
 }
 
+/* Take a token of the bucket modelled for ttl: 0 when one was there,
+ * else the ms until there is one (nothing taken). */
+static int
+bucket_take(struct tracer *t, unsigned ttl, uint64_t now)
+{
+	double *tok = &t->tokens[ttl];
+
+	*tok += (double)(now - t->tokens_ns[ttl]) / 1e6 / TRACER_PEER_MS;
+	t->tokens_ns[ttl] = now;
+	if (*tok > t->cfg->hop_burst)
+		*tok = t->cfg->hop_burst;
+	if (*tok >= 1.0) {
+		*tok -= 1.0;
+		return 0;
+	}
+	return (int)((1.0 - *tok) * TRACER_PEER_MS) + 1;
+}
+
 static int
 run(struct tracer *t, struct fd_error *err)
 {
@@ -500,22 +506,41 @@ run(struct tracer *t, struct fd_error *err)
 		pfd[i].events = POLLIN;
 	}
 	for (;;) {
-		while (t->next < t->n_probes && t->inflight < TRACER_WINDOW) {
-			struct tr_probe *p = &t->probes[t->next];
+		int pace = -1;
 
-			if (p->ttl > t->stop_ttl) {
-				t->next = t->n_probes;
-				break;
+		/* Send in order, passing over the probes whose hop's bucket
+		 * is empty (they go when it refills). */
+		for (i = t->next; i < t->n_probes &&
+		    t->inflight < TRACER_WINDOW; i++) {
+			struct tr_probe *p = &t->probes[i];
+			int w;
+
+			if (p->state != TR_PENDING || p->ttl > t->stop_ttl)
+				continue;
+			w = bucket_take(t, p->ttl, now_ns());
+			if (w > 0) {
+				if (pace < 0 || w < pace)
+					pace = w;
+				if (!p->paced) {
+					p->paced = true;
+					t->st.paced++;
+				}
+				continue;
 			}
-			rc = send_probe(t, p, t->next);
+			rc = send_probe(t, p, i);
 			if (rc < 0)
 				return fd_error_set(err, rc, "send: %s",
 				    strerror(-rc));
-			t->next++;
 		}
-		wait = expire(t);
-		if (wait < 0 && (t->next >= t->n_probes ||
+		while (t->next < t->n_probes &&
+		    (t->probes[t->next].state != TR_PENDING ||
 		    t->probes[t->next].ttl > t->stop_ttl))
+			t->next++;
+		wait = expire(t);
+		if (pace >= 0 && t->next < t->n_probes &&
+		    (wait < 0 || pace < wait))
+			wait = pace;
+		if (wait < 0 && t->next >= t->n_probes)
 			return 0;
 		if (wait < 0)
 			continue;	/* window room again */
@@ -663,6 +688,7 @@ reask_silent(struct tracer *t, uint64_t t_start, struct fd_error *err)
 			slept = true;
 		}
 		asked++;
+		t->st.asked_again++;
 		t->serial = (int)idx;
 		rc = send_probe(t, p, idx);
 		if (rc < 0) {
@@ -674,10 +700,70 @@ reask_silent(struct tracer *t, uint64_t t_start, struct fd_error *err)
 		t->serial = -1;
 		if (rc < 0)
 			return rc;
-		if (p->state == TR_ANSWERED)
+		if (p->state == TR_ANSWERED) {
+			/* Silent in the burst, answering after a refill. */
 			t->st.reasked++;
+			t->limited[ttl][p->flow] = true;
+		}
 	}
 	return 0;
+}
+
+/*
+ * A router that limits its ICMP answers the first probes of a burst and
+ * then goes silent: a probe left unanswered after an earlier probe of the
+ * same flow (the same 5-tuple, so the same router) and TTL was answered
+ * marks the hop rate-limited.  A hop with no answer at all is not marked:
+ * nothing tells a limit from a router that never answers.
+ */
+static void
+mark_limited(struct tracer *t)
+{
+	bool seen[HOPS_MAX + 1][TRACER_MAX_FLOWS];
+	unsigned i;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < t->n_probes; i++) {
+		const struct tr_probe *p = &t->probes[i];
+
+		if (p->ttl > t->stop_ttl)
+			continue;
+		if (p->state == TR_ANSWERED)
+			seen[p->ttl][p->flow] = true;
+		else if (p->state == TR_TIMEDOUT && seen[p->ttl][p->flow])
+			t->limited[p->ttl][p->flow] = true;
+	}
+}
+
+/* Copy the marks into the hop lists built by build(). */
+static void
+apply_limited(struct tracer *t, struct hop_list *merged,
+    struct hop_list *per_flow)
+{
+	unsigned ttl, f;
+
+	for (ttl = t->cfg->first_ttl; ttl <= t->cfg->max_ttl; ttl++) {
+		bool any = false;
+
+		for (f = 0; f < t->n_flows; f++) {
+			struct hop *h;
+
+			if (!t->limited[ttl][f])
+				continue;
+			any = true;
+			if (per_flow != NULL &&
+			    (h = hop_list_get(&per_flow[f], ttl)) != NULL)
+				h->rate_limited = true;
+		}
+		if (any) {
+			struct hop *h = hop_list_get(merged, ttl);
+
+			if (h != NULL) {
+				h->rate_limited = true;
+				t->st.rate_limited++;
+			}
+		}
+	}
 }
 
 static int
@@ -750,6 +836,10 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 	t.n_probes = (cfg.max_ttl - cfg.first_ttl + 1) * cfg.probes_per_hop *
 	    cfg.flows;
 	t.probes = calloc(t.n_probes, sizeof(*t.probes));
+	for (ttl = 0; ttl <= HOPS_MAX; ttl++) {
+		t.tokens[ttl] = cfg.hop_burst;
+		t.tokens_ns[ttl] = t_start;
+	}
 	merged = hop_list_new();
 	if (per_flow != NULL)
 		flows = calloc(cfg.flows, sizeof(*flows));
@@ -777,7 +867,7 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 	rc = run(&t, err);
 	if (rc == 0 && t.st.unmatched > 0)
 		rc = reprobe_serially(&t, err);
-	if (rc == 0)
+	if (rc == 0 && cfg.reask)
 		rc = reask_silent(&t, t_start, err);
 	if (rc < 0)
 		goto out;
@@ -790,6 +880,8 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 		rc = fd_error_set(err, rc, "hop list full");
 		goto out;
 	}
+	mark_limited(&t);
+	apply_limited(&t, merged, flows);
 	hop_list_finish(merged);
 	for (f = 0; flows != NULL && f < cfg.flows; f++)
 		hop_list_finish(&flows[f]);

@@ -13,6 +13,8 @@
 
 #define TRACER_MAX_FLOWS 16
 #define TRACER_MAX_PROBES 10
+/* TRACER_MAX_FLOWS * TRACER_MAX_PROBES: every probe to a hop at once */
+#define TRACER_MAX_HOP_BURST 160
 
 /* Fill zero fields of cfg with the documented defaults. */
 void tracer_cfg_defaults(struct probe_cfg *cfg);
@@ -23,7 +25,10 @@ struct tracer_stats {
 	unsigned sent;		/* probes sent */
 	unsigned answered;	/* matched to a probe */
 	unsigned unmatched;	/* errors whose quote did not carry our id */
+	unsigned asked_again;	/* silent hops asked again after a refill */
 	unsigned reasked;	/* silent hops answered when asked again */
+	unsigned paced;		/* probes held back for a hop's bucket */
+	unsigned rate_limited;	/* hops marked rate-limited */
 	uint64_t wall_ms;
 };
 

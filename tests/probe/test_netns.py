@@ -2,9 +2,12 @@
 """Namespace tests of the native tracer and prober (needs root; TAP).
 
 Builds tests/probe/topo.sh's topology in namespaces named
-fdt-probe-<pid>-*, runs `failover-drill trace` and the probe_watch helper
-INSIDE the source namespace, and deletes every namespace on every path.
-Probes go only to addresses that exist in those namespaces.
+fdt-probe-<pid>-*, runs `failover-drill trace` and the probe_watch and
+probe_once helpers INSIDE the source namespace, and deletes every namespace
+on every path.  Probes go only to addresses that exist in those namespaces.
+Every namespace keeps the kernel's default ICMP rate limits; a test that
+needs a deterministic count lifts them on the nodes it counts (lift()) and
+says why.
 """
 import atexit
 import json
@@ -20,6 +23,7 @@ TOPO = os.path.join(HERE, "topo.sh")
 PFX = "fdt-probe-%d" % os.getpid()
 FD_BIN = os.environ.get("FD_BIN", "")
 WATCH = os.environ.get("PROBE_WATCH", "")
+ONCE = os.environ.get("PROBE_ONCE", "")
 DST = "10.201.7.2"
 R2A, R2B, R4 = "10.201.2.2", "10.201.3.2", "10.201.6.2"
 
@@ -43,6 +47,16 @@ def note(msg):
 
 def topo(cmd):
     subprocess.run(["bash", TOPO, cmd, PFX], check=True, timeout=60)
+
+
+def lift(*nodes):
+    subprocess.run(["bash", TOPO, "lift", PFX] + list(nodes), check=True,
+                   timeout=60)
+
+
+def limit(*nodes):
+    subprocess.run(["bash", TOPO, "limit", PFX] + list(nodes), check=True,
+                   timeout=60)
 
 
 def cleanup(*_):
@@ -92,12 +106,29 @@ def test_trace():
        "adaptive wait: silent hop does not cost the full timeout",
        t["stats"])
     note("native trace wall time %d ms" % t["stats"]["wall_ms"])
+    # One trace, as traceroute: the silent hop is not asked again...
+    ok(t["stats"]["asked_again"] == 0, "trace verb: no second ask",
+       t["stats"])
+    # ... unless --reask (as the drill's traces do): r3 once, still '*'.
+    t = trace("-q", "3", "--reask")
+    ok(t["stats"]["asked_again"] == 1 and t["stats"]["reasked"] == 0 and
+       hop_by_ttl(t, 3)["answers"] == [],
+       "--reask asks the silent hop once more; it stays silent",
+       t["stats"])
 
 
 def test_flows():
     # 16 flows x 10 probes per hop: every probe of one flow takes the same
     # branch (Paris), and the flows together reveal both branches.
-    t = trace("--flows", "16", "--per-flow", "-q", "10")
+    # Counts every answer of hop 2 and needs d to answer every flow: 160
+    # probes a hop, so r2a, r2b and d answer at any rate here (lifted),
+    # and the tracer is told so (--hop-burst).
+    lift("r2a", "r2b", "d")
+    try:
+        t = trace("--flows", "16", "--per-flow", "-q", "10",
+                  "--hop-burst", "160")
+    finally:
+        limit("r2a", "r2b", "d")
     stable = True
     seen = set()
     for f in t["flows"]:
@@ -128,7 +159,14 @@ def test_flows():
 def test_ipv6():
     dst6 = "fd00:201:7::2"
     trace("-q", "1", dst=dst6)  # neighbour discovery on the way
-    t = trace("--flows", "16", "--per-flow", "-q", "3", dst=dst6)
+    # 48 probes a hop, both branches and d counted: lifted as in
+    # test_flows.
+    lift("r2a", "r2b", "d")
+    try:
+        t = trace("--flows", "16", "--per-flow", "-q", "3",
+                  "--hop-burst", "48", dst=dst6)
+    finally:
+        limit("r2a", "r2b", "d")
     ok(t["reached"], "IPv6: trace reaches the destination")
     ok([h["ttl"] for h in t["hops"]] == [1, 2, 3, 4, 5], "IPv6: five hops",
        json.dumps(t["hops"]))
@@ -145,14 +183,18 @@ def test_ipv6():
 def test_unreachable():
     # IPv4: r4's REJECT rules sit in FORWARD, after the TTL check, so the
     # refusal comes with TTL 5; IPv6: route types refuse at TTL 4.
+    # r4 keeps the default limits: one probe a trace, at the TTL of the
+    # refusal (-q 1 -f TTL -m TTL), after test_rate_limited_hop took 3.
     for dst, flag, ttl in (("10.201.9.9", "!X", 5), ("10.201.8.8", "!H", 5),
                            ("fd00:201:9::9", "!X", 4),
                            ("fd00:201:8::8", "!N", 4)):
-        t = trace("-w", "1", dst=dst)
+        t = trace("-w", "1", "-q", "1", "-f", str(ttl), "-m", str(ttl),
+                  dst=dst)
         h = hop_by_ttl(t, ttl)
         flags = set(p["flag"] for p in h["probes"]
                     if p["answer"] is not None) if h else set()
-        ok(h is not None and not t["reached"] and len(t["hops"]) == ttl and
+        ok(h is not None and not t["reached"] and
+           t["hops"][-1]["ttl"] == ttl and
            answers(h) in (["10.201.6.2"], ["fd00:201:6::2"]) and
            flags == {flag},
            "%s: %s from r4 ends the trace at hop %d" % (dst, flag, ttl),
@@ -163,6 +205,9 @@ def test_prober():
     if not WATCH or not os.path.exists(WATCH):
         ok(True, "# SKIP prober: probe_watch not built")
         return
+    # probe_watch times the swap by the TTL-2 answer of every slot at
+    # 50/s and counts d's answers: lifted there.
+    lift("r2a", "r2b", "d")
     subprocess.run(["ip", "-n", PFX + "-r1", "route", "replace", "default",
                     "via", R2A], check=True)
     with tempfile.NamedTemporaryFile("w", delete=False) as tf:
@@ -204,6 +249,7 @@ def test_prober():
         subprocess.run(["ip", "-n", PFX + "-r1", "route", "replace",
                         "default", "nexthop", "via", R2A, "nexthop", "via",
                         R2B])
+        limit("r2a", "r2b", "d")
 
 
 def test_short_quote():
@@ -230,6 +276,92 @@ def test_short_quote():
         q.wait()
 
 
+def refill():
+    # Every router here answers 6 errors at once, then one a second (the
+    # kernel's defaults): let the earlier tests' traces be forgotten.
+    time.sleep(6.5)
+
+
+def test_rate_limited_hop():
+    # r4 polices the time-exceeded it sends as an edge router does
+    # (hashlimit 2/s, burst 2; its kernel bucket is full after refill()):
+    # of 3 probes to hop 4 two are answered, the third is not.  The hop is
+    # seen (r4 answered) and marked rate-limited, not reported absent.
+    # -m 4: d's bucket is left for the tests after this one.
+    rule = ["OUTPUT", "-p", "icmp", "--icmp-type", "time-exceeded", "-m",
+            "hashlimit", "--hashlimit-above", "2/second",
+            "--hashlimit-burst", "2", "--hashlimit-mode", "dstip",
+            "--hashlimit-name", "fdt-te", "-j", "DROP"]
+    p = in_ns("r4", ["iptables", "-w", "-A"] + rule)
+    ok(p.returncode == 0, "r4 polices time-exceeded (hashlimit)", p.stderr)
+    try:
+        t = trace("-q", "3", "-m", "4")
+        h4 = hop_by_ttl(t, 4)
+        got = [p["answer"] for p in h4["probes"]] if h4 else []
+        ok(h4 is not None and answers(h4) == [R4] and
+           got.count(None) >= 1 and got.count(0) >= 1,
+           "hop 4 answered, then went silent", json.dumps(h4))
+        ok(h4 is not None and h4.get("rate_limited") is True,
+           "hop 4 marked rate-limited", json.dumps(h4))
+        h3 = hop_by_ttl(t, 3)
+        ok(h3 is not None and h3["answers"] == [] and
+           "rate_limited" not in h3,
+           "the silent hop stays silent, not marked", json.dumps(h3))
+    finally:
+        in_ns("r4", ["iptables", "-w", "-D"] + rule)
+
+
+def probe_once(dst, method, port, rate=20, ms=1000):
+    return in_ns("s", [ONCE, dst, method, str(port), str(rate), str(ms)])
+
+
+def test_icmp_reply_ttl():
+    # Echo replies are not rate limited (icmp_ratemask): every echo is
+    # answered; d sends with TTL 64 and 4 routers forward the reply.
+    for dst in (DST, "fd00:201:7::2"):
+        p = probe_once(dst, "icmp", 0)
+        r = json.loads(p.stdout) if p.returncode == 0 else {}
+        ok(p.returncode == 0 and r["samples"] >= 10 and r["lost"] == 0,
+           "icmp %s: every echo answered" % dst, p.stdout + p.stderr)
+        ok(r.get("reply_ttl") == [60],
+           "icmp %s: reply TTL 60 (64 less 4 hops)" % dst, p.stdout)
+
+
+def test_tcp_drop():
+    # A port that DROPs (a firewall) gets no answer: every probe is lost;
+    # a closed port's RST is an answer.
+    rule = ["INPUT", "-p", "tcp", "--dport", "3389", "-j", "DROP"]
+    p = in_ns("d", ["iptables", "-w", "-A"] + rule)
+    ok(p.returncode == 0, "d drops TCP 3389", p.stderr)
+    try:
+        p = probe_once(DST, "tcp", 3389)
+        r = json.loads(p.stdout) if p.returncode == 0 else {}
+        ok(p.returncode == 0 and r["samples"] >= 10 and r["answered"] == 0
+           and r["lost"] == r["samples"],
+           "tcp to a DROPping port: every probe lost", p.stdout + p.stderr)
+        p = probe_once(DST, "tcp", 3390)
+        r = json.loads(p.stdout) if p.returncode == 0 else {}
+        ok(p.returncode == 0 and r["samples"] >= 10 and r["lost"] == 0,
+           "tcp to a closed port: every RST an answer", p.stdout + p.stderr)
+    finally:
+        in_ns("d", ["iptables", "-w", "-D"] + rule)
+
+
+def test_ping_refused():
+    # A host whose ping_group_range excludes us (the kernel's own default
+    # "1 0"): the icmp method fails with the sysctl named, no fall-back.
+    key = "net.ipv4.ping_group_range"
+    in_ns("s", ["sysctl", "-qw", key + "=1 0"])
+    try:
+        p = probe_once(DST, "icmp", 0, ms=300)
+        ok(p.returncode == 1 and key in p.stderr and not p.stdout,
+           "icmp refused by ping_group_range names the sysctl",
+           p.stdout + p.stderr)
+        note("refusal: " + p.stderr.strip())
+    finally:
+        in_ns("s", ["sysctl", "-qw", key + "=0 2147483647"])
+
+
 def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root (network namespaces)")
@@ -244,9 +376,17 @@ def main():
         test_trace()
         test_flows()
         test_ipv6()
+        refill()
+        test_rate_limited_hop()
         test_unreachable()
-        test_prober()
         test_short_quote()
+        if ONCE and os.path.exists(ONCE):
+            test_icmp_reply_ttl()
+            test_tcp_drop()
+            test_ping_refused()
+        else:
+            ok(True, "# SKIP probe_once not built")
+        test_prober()
     except Exception as e:  # report, then clean up
         ok(False, "exception: %s" % e)
     finally:

@@ -87,6 +87,49 @@ test_loopback_v6(void **state)
 	check_loopback("::1");
 }
 
+/* More probes to one hop than a Linux router's burst (6): the tracer
+ * holds the rest back and sends them a second apart, as the router's
+ * bucket refills, instead of asking while it cannot answer.  Loopback
+ * does not limit (icmpv4_xrlim_allow), so every probe is answered. */
+static void
+test_paced_per_hop(void **state)
+{
+	struct probe_cfg cfg;
+	struct hop_list *l = hop_list_new();
+	struct tracer_stats st;
+	struct fd_error err = { 0 };
+	struct fd_addr to;
+	unsigned k;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.probes_per_hop = 8;
+	cfg.max_ttl = 1;
+	assert_int_equal(addr_parse("127.0.0.1", &to, NULL), 0);
+	if (tracer_run(&cfg, &to, l, NULL, &st, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(st.sent, 8);
+	assert_int_equal(st.paced, 2);
+	assert_int_equal(st.answered, 8);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->hops[0].n_probes, 8);
+	for (k = 0; k < 8; k++)
+		assert_int_equal(l->hops[0].probes[k].answer, 0);
+	/* Every probe answered: nothing to mark. */
+	assert_false(l->hops[0].rate_limited);
+	assert_int_equal(st.rate_limited, 0);
+	/* A hop known to answer more at once (--hop-burst): none held. */
+	cfg.hop_burst = 8;
+	if (tracer_run(&cfg, &to, l, NULL, &st, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(st.paced, 0);
+	assert_int_equal(st.answered, 8);
+	cfg.hop_burst = TRACER_MAX_HOP_BURST + 1;
+	assert_int_equal(tracer_run(&cfg, &to, l, NULL, &st, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "hop burst"));
+	hop_list_free(l);
+}
+
 static void
 test_flows_and_first_ttl(void **state)
 {
@@ -301,6 +344,43 @@ test_prober_icmp_loopback(void **state)
 	ops->close(ctx);
 }
 
+/* The TTL probe's adaptive pace over a recorded stream (issue 9 item 2):
+ * a router that answered and then stops while the end-to-end probe gets
+ * through is backed off, two silences at a time, to at most 8x; lost
+ * slots (the path down) change nothing; answers step it back. */
+static void
+test_ttl_pace(void **state)
+{
+	struct ttl_pace tp;
+	unsigned i;
+
+	(void)state;
+	ttl_pace_init(&tp, 200);	/* 100/s, one every 2 s */
+	/* Silent from the start: a router that never answers, not a
+	 * limit; the pace stays. */
+	assert_int_equal(ttl_pace_update(&tp, false, true), 200);
+	assert_int_equal(ttl_pace_update(&tp, false, true), 200);
+	/* Answers, then the burst pattern: silence, e2e answered. */
+	assert_int_equal(ttl_pace_update(&tp, true, true), 200);
+	assert_int_equal(ttl_pace_update(&tp, false, true), 200);
+	assert_int_equal(ttl_pace_update(&tp, false, true), 400);
+	/* Lost end to end: the path is down, not the router limiting. */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(ttl_pace_update(&tp, false, false), 400);
+	assert_int_equal(ttl_pace_update(&tp, false, true), 400);
+	assert_int_equal(ttl_pace_update(&tp, false, true), 800);
+	for (i = 0; i < 10; i++)
+		ttl_pace_update(&tp, false, true);
+	assert_int_equal(tp.every, 200 * TTL_PACE_MAX_FACTOR);
+	/* Three answers in a row: twice as often again, never above base. */
+	assert_int_equal(ttl_pace_update(&tp, true, true), 1600);
+	assert_int_equal(ttl_pace_update(&tp, true, true), 1600);
+	assert_int_equal(ttl_pace_update(&tp, true, true), 800);
+	for (i = 0; i < 20; i++)
+		ttl_pace_update(&tp, true, true);
+	assert_int_equal(tp.every, 200);
+}
+
 /* TCP connect probes: a listening port (SYN-ACK) and a closed one (RST)
  * both count as answers; nothing is left connected. */
 static void
@@ -358,12 +438,14 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loopback_v4),
 		cmocka_unit_test(test_loopback_v6),
+		cmocka_unit_test(test_paced_per_hop),
 		cmocka_unit_test(test_flows_and_first_ttl),
 		cmocka_unit_test(test_cfg_errors),
 		cmocka_unit_test(test_ops_table),
 		cmocka_unit_test(test_prober_loopback),
 		cmocka_unit_test(test_prober_icmp_loopback),
 		cmocka_unit_test(test_prober_tcp_loopback),
+		cmocka_unit_test(test_ttl_pace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,8 @@
 #
 #   topo.sh up PREFIX     create PREFIX-{s,r1,r2a,r2b,r3,r4,d}
 #   topo.sh down PREFIX   delete them (and nothing else)
+#   topo.sh lift PREFIX NODE...     lift the ICMP rate limits of NODEs
+#   topo.sh limit PREFIX NODE...    give NODEs the kernel defaults again
 #
 #   s 10.201.1.2 -- r1 =={ r2a 10.201.2.2 | r2b 10.201.3.2 }== r3 (silent)
 #     -- r4 10.201.6.2 -- d 10.201.7.2
@@ -11,8 +13,10 @@
 # From s, d is 5 hops away: r1, r2a or r2b (equal-cost multipath at r1,
 # hashed on L4 with fib_multipath_hash_policy=1), r3 (drops the ICMP time
 # exceeded it sends: a silent hop), r4, d.  Every address exists only in
-# these namespaces.  ICMP rate limits are off everywhere (without that,
-# traces show stars).
+# these namespaces.  Every namespace keeps the kernel's default ICMP
+# rate limits (a burst of 6 errors per peer, then one a second: as real
+# routers), unless a test lifts them with `topo.sh lift` where it needs
+# a deterministic count, and says why next to it.
 set -eu
 
 cmd=${1:?usage: topo.sh up|down PREFIX}
@@ -55,19 +59,10 @@ up() {
 		ip netns add "$(ns "$n")"
 		ip -n "$(ns "$n")" link set lo up
 		x "$n" sysctl -qw net.ipv4.ip_forward=1
-		# Limits lifted on purpose, in this topology only: its tests
-		# count every answer of a trace or of the prober's per-slot
-		# TTL probe (deterministic counts, and probe_watch times a
-		# route swap by those answers).  The lab (tests/lab) keeps the
-		# kernel's defaults and is where rate limits are tested.
-		x "$n" sysctl -qw net.ipv4.icmp_ratelimit=0
 		# As systemd's sysctl.d/50-default.conf does on a real host:
 		# unprivileged ping sockets for everyone.
 		x "$n" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
-		x "$n" sysctl -qw net.ipv4.icmp_msgs_per_sec=100000
-		x "$n" sysctl -qw net.ipv4.icmp_msgs_burst=100000
 		x "$n" sysctl -qw net.ipv6.conf.all.forwarding=1
-		x "$n" sysctl -qw net.ipv6.icmp.ratelimit=0
 	done
 	link s e0 10.201.1.2 r1 e0 10.201.1.1
 	link r1 e1 10.201.2.1 r2a e0 10.201.2.2
@@ -120,8 +115,33 @@ up() {
 	    -j DROP
 }
 
+# The ICMP error limits: per peer (icmp_ratelimit, IPv6 icmp.ratelimit)
+# and per host (icmp_msgs_per_sec, icmp_msgs_burst).
+limit_keys="net.ipv4.icmp_ratelimit net.ipv4.icmp_msgs_per_sec
+    net.ipv4.icmp_msgs_burst net.ipv6.icmp.ratelimit"
+
+lift() {
+	local n
+	for n in "$@"; do
+		x "$n" sysctl -qw net.ipv4.icmp_ratelimit=0 \
+		    net.ipv4.icmp_msgs_per_sec=100000 \
+		    net.ipv4.icmp_msgs_burst=100000 net.ipv6.icmp.ratelimit=0
+	done
+}
+
+limit() {	# back to the values of s, which is never lifted
+	local n k
+	for n in "$@"; do
+		for k in $limit_keys; do
+			x "$n" sysctl -qw "$k=$(x s sysctl -n "$k")"
+		done
+	done
+}
+
 case $cmd in
 up) up ;;
 down) down ;;
-*) echo "usage: topo.sh up|down PREFIX" >&2; exit 2 ;;
+lift) shift 2; lift "$@" ;;
+limit) shift 2; limit "$@" ;;
+*) echo "usage: topo.sh up|down|lift|limit PREFIX [NODE...]" >&2; exit 2 ;;
 esac

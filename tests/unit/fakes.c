@@ -450,6 +450,14 @@ p_trace(void *ctx, const struct fd_addr *to, struct hop_list *out,
 		return rc;
 	if (w->vc.now < w->changed_at + w->trace_lag_ms)
 		en = w->was_enabled;
+	if (en && w->limited_traces > 0) {
+		w->limited_traces--;
+		rc = hop_list_parse("10.1.11.1, 192.168.11.0, *, *, "
+		    "10.17.11.132", out, err);
+		if (rc == 0)
+			out->hops[2].rate_limited = true;
+		return rc;
+	}
 	return hop_list_parse(en ? BASELINE : FAILOVER, out, err);
 }
 

@@ -48,6 +48,9 @@ struct fake_world {
 	bool vpn_broken;		/* backup route missing */
 	bool target_silent;		/* watched target answers no probe
 					 * (reach is not a scripted step) */
+	/* The next this many probe traces find the MSEE hop limiting its
+	 * ICMP: silent, marked rate-limited (issue 9). */
+	unsigned limited_traces;
 	char last_step[64];
 	/* device idle() calls: how many, when the last one was (vclock ms),
 	 * and whether any came from another thread than the test's. */

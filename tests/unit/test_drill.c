@@ -177,6 +177,86 @@ test_devices_kept_alive_while_waiting(void **st)
 	assert_false(w.idle_off_thread);
 }
 
+/* Issue 9: the MSEE limits its ICMP during the baseline's traces (silent,
+ * marked rate-limited).  The judged check traces again after a refill
+ * instead of failing the drill; the recorded trace is the one that
+ * matched, with the MSEE seen. */
+static void
+test_rate_limited_hop_retraced(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	char *s;
+	int code;
+
+	(void)st;
+	fake_world_init(&w);
+	w.limited_traces = 2;
+	code = run(&w, false, &doc, &err);
+	if (code != 0)
+		fail_msg("exit %d: %s", code, err.msg);
+	assert_int_equal(w.limited_traces, 0);
+	s = json_dumps(json_object_get(json_object_get(json_array_get(
+	    json_object_get(doc, "paths"), 0), "traces"), "baseline"), 0);
+	assert_non_null(strstr(s, "192.168.11.18"));
+	assert_null(strstr(s, "rate_limited"));
+	free(s);
+	json_decref(doc);
+
+	/* Limited for longer than the re-traces: the path fails, never
+	 * passes on the hop it did not see. */
+	fake_world_init(&w);
+	w.limited_traces = 10;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_ABORTED);
+	assert_int_equal(w.first_write_step, 0);
+	assert_non_null(strstr(err.msg, "baseline"));
+	json_decref(doc);
+}
+
+/* verify-restored settles stable_ms for an icmp watch (every answer
+ * carries its reply TTL); tcp and udp one TTL-probe period (2 s) more.
+ * Returns the drill's virtual duration in ms. */
+static uint64_t
+drill_virtual_ms(enum probe_method m)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	unsigned settle = spec.timeouts.settle_s;
+	enum probe_method old = spec.probes[0].method;
+	unsigned old_port = spec.probes[0].port;
+	int code;
+
+	fake_world_init(&w);
+	spec.timeouts.settle_s = 4;	/* under stable_ms + 2 s (5 s) */
+	spec.probes[0].method = m;
+	if (m == PROBE_METHOD_TCP)
+		spec.probes[0].port = 3389;
+	code = run(&w, false, &doc, &err);
+	spec.timeouts.settle_s = settle;
+	spec.probes[0].method = old;
+	spec.probes[0].port = old_port;
+	json_decref(doc);
+	if (code != 0)
+		fail_msg("exit %d: %s", code, err.msg);
+	return w.vc.now - 1000000;
+}
+
+static void
+test_restored_settle_by_method(void **st)
+{
+	uint64_t icmp, tcp;
+
+	(void)st;
+	icmp = drill_virtual_ms(PROBE_METHOD_ICMP);
+	tcp = drill_virtual_ms(PROBE_METHOD_TCP);
+	/* The same drill, virtual time: tcp settles 5 s, icmp 4 s. */
+	if (tcp != icmp + 1000)
+		fail_msg("icmp %llu ms, tcp %llu ms", (unsigned long long)icmp,
+		    (unsigned long long)tcp);
+}
+
 static void
 test_dry_run_writes_nothing(void **st)
 {
@@ -951,6 +1031,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_full_pass),
 		T(test_devices_kept_alive_while_waiting),
+		T(test_rate_limited_hop_retraced),
+		T(test_restored_settle_by_method),
 		T(test_dry_run_writes_nothing),
 		T(test_dry_run_permission_missing),
 		T(test_ipv6_checked_after_restore),

@@ -265,6 +265,15 @@ test_text_marks(void **state)
 	assert_non_null(strstr(s, "left ExpressRoute   0.84 s"));
 	assert_non_null(strstr(s, "request id b1e4d0a2-7c55-4f0e-9a1d"));
 	assert_null(strstr(s, "classified by"));
+	assert_null(strstr(s, "rate-limited"));
+	free(s);
+	/* Issue 9: a hop the tracer marked rate-limited says so. */
+	json_object_set_new(json_array_get(json_object_get(json_object_get(
+	    json_object_get(json_array_get(json_object_get(doc, "paths"), 0),
+	    "traces"), "failover"), "hops"), 0), "rate_limited",
+	    json_true());
+	s = render_ok(doc, "text");
+	assert_non_null(strstr(s, "1 10.1.11.1 (rate-limited)"));
 	free(s);
 	/* Issue 9: which signal classified the samples. */
 	json_object_set_new(json_object_get(json_object_get(doc,

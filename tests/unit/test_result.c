@@ -54,6 +54,7 @@ rich_list(void)
 	add(l, 1, "10.1.11.1", "fw.cust11.example", 0.213, "");
 	add(l, 1, "10.1.11.1", "fw.cust11.example", 0.187, "");
 	add(l, 1, NULL, NULL, -1, NULL);
+	l->hops[0].rate_limited = true;	/* issue 9: answered, then not */
 	add(l, 2, "192.168.11.18", "", 1.9, "");
 	add(l, 2, "192.168.11.22", "", 2.1000000000000001, "");
 	add(l, 2, "192.168.11.18", "", 1.95, "!H");
@@ -96,6 +97,11 @@ test_hops_round_trip(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(
 	    json_object_get(json_array_get(json_object_get(j, "hops"), 0),
 	    "probes"), 2), "answer")), -1);
+	/* rate_limited is written where set, left out elsewhere. */
+	assert_true(json_is_true(json_object_get(json_array_get(
+	    json_object_get(j, "hops"), 0), "rate_limited")));
+	assert_null(json_object_get(json_array_get(json_object_get(j,
+	    "hops"), 1), "rate_limited"));
 	free(text);
 	json_decref(j);
 	json_decref(j2);
@@ -165,6 +171,9 @@ static const struct bad_case bad_traces[] = {
 	    "{\"addr\":\"1.1.1.7\",\"name\":\"\"},{\"addr\":\"1.1.1.8\","
 	    "\"name\":\"\"},{\"addr\":\"1.1.1.9\",\"name\":\"\"}],"
 	    "\"probes\":[]}"), "trace.hops[0].answers: more than 8" },
+	{ TR("{\"ttl\":1,\"answers\":[],\"probes\":[],"
+	    "\"rate_limited\":1}"),
+	    "trace.hops[0].rate_limited: expected true or false, got a number" },
 	{ TR("{\"ttl\":1,\"answers\":[],\"probes\":[{\"answer\":-1,"
 	    "\"rtt_ms\":null,\"flag\":\"!toolongflag\"}]}"),
 	    "trace.hops[0].probes[0].flag: longer than 7 bytes" },
