@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -47,5 +48,38 @@ tu_slurp(const char *path, size_t *len)
 		}
 	}
 	fclose(f);
+	return buf;
+}
+
+int
+tu_stderr_begin(struct tu_capture *c)
+{
+	fflush(stderr);
+	c->f = tmpfile();
+	c->saved = dup(2);
+	if (c->f == NULL || c->saved < 0 || dup2(fileno(c->f), 2) < 0)
+		return -1;
+	return 0;
+}
+
+char *
+tu_stderr_end(struct tu_capture *c)
+{
+	char *buf = NULL;
+	long n;
+
+	fflush(stderr);
+	if (c->saved >= 0) {
+		dup2(c->saved, 2);
+		close(c->saved);
+	}
+	if (c->f == NULL)
+		return NULL;
+	if (fseek(c->f, 0, SEEK_END) == 0 && (n = ftell(c->f)) >= 0 &&
+	    (buf = malloc((size_t)n + 1)) != NULL) {
+		rewind(c->f);
+		buf[fread(buf, 1, (size_t)n, c->f)] = '\0';
+	}
+	fclose(c->f);
 	return buf;
 }

@@ -17,6 +17,7 @@
 #include "drill.h"
 #include "report.h"
 #include "fakes.h"
+#include "testutil.h"
 #include "journal.h"
 #include "log.h"
 
@@ -703,33 +704,25 @@ test_converge_heartbeat(void **st)
 {
 	struct fake_world w;
 	struct fd_error err = { 0 };
+	struct tu_capture cap;
 	json_t *doc = NULL;
-	char buf[16384] = "";
-	FILE *f = tmpfile();
-	int saved = dup(2);
-	size_t n;
+	char *buf;
 
 	(void)st;
-	assert_non_null(f);
 	fake_world_init(&w);
 	w.trace_lag_ms = 12000;
 	log_init(LOG_INFO, false);
-	fflush(stderr);
-	assert_true(dup2(fileno(f), 2) >= 0);
+	assert_int_equal(tu_stderr_begin(&cap), 0);
 	assert_int_equal(run(&w, false, &doc, &err), 0);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
+	buf = tu_stderr_end(&cap);
 	log_init(LOG_ERROR, false);
-	rewind(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	assert_non_null(buf);
 	assert_non_null(strstr(buf, "converge: waiting for the failover "
 	    "path: 5 s of "));
 	assert_non_null(strstr(buf, "converge: waiting for the failover "
 	    "path: 10 s of "));
 	assert_null(strstr(buf, "path: 15 s of "));
+	free(buf);
 	json_decref(doc);
 }
 

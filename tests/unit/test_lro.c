@@ -6,10 +6,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <unistd.h>
+#include <stdlib.h>
 
 #include "log.h"
 #include "lro.h"
+#include "testutil.h"
 
 struct cloud_op {
 	unsigned polls, done_after;
@@ -146,28 +147,19 @@ test_heartbeat(void **st)
 	struct lro_policy p;
 	struct cloud_op op = { 0, 4, 10000, 0, NULL };
 	struct fd_error err = { 0 };
-	char buf[4096] = "";
-	FILE *f = tmpfile();
-	int saved = dup(2);
-	size_t n;
+	struct tu_capture cap;
+	char *buf;
 
 	(void)st;
-	assert_non_null(f);
 	clock_init_virtual(&c, &v, NULL);
 	lro_policy_default(&p);
 	p.what = "disable (request id rid-1)";
 	log_init(LOG_INFO, false);
-	fflush(stderr);
-	assert_true(dup2(fileno(f), 2) >= 0);
+	assert_int_equal(tu_stderr_begin(&cap), 0);
 	assert_int_equal(lro_wait(&ops, NULL, &op, &c, &p, NULL, NULL, &err),
 	    0);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	buf = tu_stderr_end(&cap);
+	assert_non_null(buf);
 	assert_non_null(strstr(buf, "disable (request id rid-1): InProgress "
 	    "0 s\n"));
 	assert_non_null(strstr(buf, "disable (request id rid-1): InProgress "
@@ -175,6 +167,7 @@ test_heartbeat(void **st)
 	/* Not after Succeeded: three running polls, three lines. */
 	assert_null(strstr(buf, "InProgress 30 s"));
 	assert_null(strstr(buf, "Succeeded"));
+	free(buf);
 }
 
 int
