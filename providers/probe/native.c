@@ -23,6 +23,13 @@ native_open(const struct probe_cfg *cfg, void **ctx, struct fd_error *err)
 		return fd_error_set(err, -ENOMEM, "out of memory");
 	if (cfg != NULL)
 		c->cfg = *cfg;
+	/* The drill's traces ask a hop that went silent below an answered
+	 * one again after a refill: its back-to-back traces (the converge
+	 * loop re-traces every second or so) drain a router's ICMP bucket,
+	 * and only the judged checks re-trace a whole path.  Without it the
+	 * converge loop of a two-probe drill never saw the first hop (lab
+	 * scenario h).  The trace verb, one trace as traceroute, does not. */
+	c->cfg.reask = true;
 	tracer_cfg_defaults(&c->cfg);
 	rc = tracer_cfg_check(&c->cfg, err);
 	if (rc < 0) {
