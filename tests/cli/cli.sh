@@ -12,7 +12,9 @@ n=0 bad=0
 ok() {	# description, command... ; expects exit status $want
 	n=$((n + 1))
 	if "${@:2}" >"$tmp/out" 2>"$tmp/err"; then rc=0; else rc=$?; fi
-	if [ "$rc" = "$want" ]; then
+	if [ "$2" = offline ] && [ "$rc" = 77 ]; then
+		echo "ok $n - $1 # SKIP no unshare -n"
+	elif [ "$rc" = "$want" ]; then
 		echo "ok $n - $1"
 	else
 		echo "not ok $n - $1 (exit $rc, want $want)"
@@ -31,6 +33,16 @@ grep_ok() {	# description, pattern, file
 		bad=$((bad + 1))
 	fi
 }
+
+# Commands that must refuse before any I/O, or need none, still run
+# without a network (unshare -n): were the refusal broken, the run would
+# reach for the spec's devices and ARM, and those addresses exist in no
+# namespace of ours.  Not root: those tests are skipped.
+if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+	offline() { unshare -n "$@"; }
+else
+	offline() { echo "skipped: needs root for unshare -n" >&2; return 77; }
+fi
 
 want=0 ok "--help exits 0" "$FD" --help
 grep_ok "--help prints usage on stdout" "usage: failover-drill" "$tmp/out"
@@ -64,9 +76,9 @@ grep_ok "run --dry-run --help is run's usage" "^usage: failover-drill run " "$tm
 sed 's/"description":/"change_required": true, "description":/' \
     "$SRC/drills/s2s-vpn-backup.json" >"$tmp/change.json"
 want=0 ok "change_required validates" "$FD" validate "$tmp/change.json"
-want=2 ok "run without --change refused" "$FD" run --yes "$tmp/change.json"
+want=2 ok "run without --change refused" offline "$FD" run --yes "$tmp/change.json"
 grep_ok "names the spec and the option" "change.json requires a change id.*--change ID" "$tmp/err"
-want=2 ok "an empty change id is a usage error" "$FD" run --yes --change "" "$tmp/change.json"
+want=2 ok "an empty change id is a usage error" offline "$FD" run --yes --change "" "$tmp/change.json"
 want=2 ok "no verb is a usage error" "$FD"
 want=2 ok "unknown verb" "$FD" frobnicate
 want=2 ok "verbs are not prefix-matched" "$FD" val "$SRC/drills/s2s-vpn-backup.json"
@@ -149,7 +161,7 @@ grep_ok "recover says so" "no unfinished drill" "$tmp/out"
 mkdir -p "$tmp/rj"
 printf '%s\n' '{"event": "begin", "pid": 1, "drill": "d1", "spec": "x.json", "azure": {"subscription": "s", "resource_group": "rg", "circuit": "c1", "peering": "AzurePrivatePeering"}}' \
     >"$tmp/rj/s_rg_c1_AzurePrivatePeering.journal"
-want=0 ok "recover --json" "$FD" recover --json --journal "$tmp/rj"
+want=0 ok "recover --json" offline "$FD" recover --json --journal "$tmp/rj"
 python3 - "$tmp/out" <<'PY' && { n=$((n + 1)); echo "ok $n - recover --json says what it did"; } || { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - recover --json output"; }
 import json, sys
 v = json.load(open(sys.argv[1]))
