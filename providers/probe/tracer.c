@@ -588,6 +588,25 @@ wait_probe_alone(struct tracer *t, struct tr_probe *p, struct fd_error *err)
 	return 0;
 }
 
+/* Send probe idx on its own and wait for it alone (t->serial): the
+ * answer of a router that quotes too little to be matched in a crowd. */
+static int
+ask_alone(struct tracer *t, struct tr_probe *p, unsigned idx,
+    struct fd_error *err)
+{
+	int rc;
+
+	t->serial = (int)idx;
+	rc = send_probe(t, p, idx);
+	if (rc < 0) {
+		t->serial = -1;
+		return fd_error_set(err, rc, "send: %s", strerror(-rc));
+	}
+	rc = wait_probe_alone(t, p, err);
+	t->serial = -1;
+	return rc;
+}
+
 /*
  * Some routers answered with a quote too short to carry our probe id.
  * Send the probes that got no matched answer again, one at a time, so
@@ -612,16 +631,7 @@ reprobe_serially(struct tracer *t, struct fd_error *err)
 		if (p->state != TR_TIMEDOUT || p->ttl > limit ||
 		    p->ttl > t->stop_ttl)
 			continue;
-		t->serial = (int)i;
-		rc = send_probe(t, p, i);
-		if (rc < 0) {
-			t->serial = -1;
-			return fd_error_set(err, rc, "send: %s",
-			    strerror(-rc));
-		}
-		rc = wait_probe_alone(t, p, err);
-		t->serial = -1;
-		if (rc < 0)
+		if ((rc = ask_alone(t, p, i, err)) < 0)
 			return rc;
 	}
 	return 0;
@@ -689,16 +699,7 @@ reask_silent(struct tracer *t, uint64_t t_start, struct fd_error *err)
 		}
 		asked++;
 		t->st.asked_again++;
-		t->serial = (int)idx;
-		rc = send_probe(t, p, idx);
-		if (rc < 0) {
-			t->serial = -1;
-			return fd_error_set(err, rc, "send: %s",
-			    strerror(-rc));
-		}
-		rc = wait_probe_alone(t, p, err);
-		t->serial = -1;
-		if (rc < 0)
+		if ((rc = ask_alone(t, p, idx, err)) < 0)
 			return rc;
 		if (p->state == TR_ANSWERED) {
 			/* Silent in the burst, answering after a refill. */
