@@ -14,7 +14,9 @@ import sys
 def load(path):
     try:
         with open(path, encoding="utf-8") as f:
-            return [json.loads(l) for l in f if l.strip()]
+            # a last line without its newline is still being written
+            return [json.loads(l) for l in f
+                    if l.endswith("\n") and l.strip()]
     except FileNotFoundError:
         return []
 

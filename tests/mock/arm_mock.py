@@ -363,7 +363,12 @@ class Mock:
         self.reads = 12000
         self.writes = 1200
         self.port = 0
-        self.logf = open(args.log, "a") if args.log else None
+        # One os.write per record on an O_APPEND descriptor: a reader
+        # polling the log while the mock runs (tests/azure/integration.py)
+        # never sees half a record, which a buffered file's chunked
+        # writes of a record longer than its buffer could show.
+        self.logfd = (os.open(args.log, os.O_WRONLY | os.O_APPEND
+                              | os.O_CREAT, 0o644) if args.log else None)
 
     # ---- helpers
     def client_cert(self):
@@ -395,11 +400,12 @@ class Mock:
                 % (self.sub, self.rg, PROV, self.circuit["name"]))
 
     def log(self, rec):
-        if self.logf is None:
+        if self.logfd is None:
             return
+        data = (json.dumps(rec, sort_keys=True) + "\n").encode()
         with self.lock:
-            self.logf.write(json.dumps(rec, sort_keys=True) + "\n")
-            self.logf.flush()
+            while data:
+                data = data[os.write(self.logfd, data):]
 
     def run_hook(self, peering, state):
         if not self.args.on_change:
