@@ -233,6 +233,24 @@ struct probe_cfg {
 	char iface[32];
 };
 
+/* Upper bounds of probe_cfg for any probe provider (the trace verb's
+ * option ranges). */
+#define PROBE_MAX_PROBES 10		/* probes_per_hop */
+#define PROBE_MAX_FLOWS 16		/* flows */
+#define PROBE_MAX_HOP_BURST 160		/* hop_burst: every probe to a hop */
+
+/* What one trace did (the trace verb's --json "stats"). */
+struct probe_trace_stats {
+	unsigned sent;		/* probes sent */
+	unsigned answered;	/* matched to a probe */
+	unsigned unmatched;	/* errors whose quote did not carry our id */
+	unsigned asked_again;	/* silent hops asked again after a refill */
+	unsigned reasked;	/* silent hops answered when asked again */
+	unsigned paced;		/* probes held back for a hop's bucket */
+	unsigned rate_limited;	/* hops marked rate-limited */
+	uint64_t wall_ms;
+};
+
 enum probe_method { PROBE_METHOD_ICMP = 0, PROBE_METHOD_TCP, PROBE_METHOD_UDP };
 
 const char *probe_method_str(enum probe_method m);
@@ -279,6 +297,16 @@ struct probe_ops {
 	    struct fd_error *err);
 	int (*trace)(void *ctx, const struct fd_addr *to, struct hop_list *out,
 	    struct fd_error *err);
+	/* The trace verb, one trace as traceroute(8) (both may be NULL).
+	 * cfg_check fills cfg's zero fields with the provider's defaults and
+	 * checks it (-EINVAL: out of range).  trace_once runs with cfg as
+	 * given (reask too): out gets every flow's probes merged; per_flow,
+	 * when not NULL, holds cfg->flows lists, one flow each; stats may be
+	 * NULL. */
+	int (*cfg_check)(struct probe_cfg *cfg, struct fd_error *err);
+	int (*trace_once)(const struct probe_cfg *cfg, const struct fd_addr *to,
+	    struct hop_list *out, struct hop_list *per_flow,
+	    struct probe_trace_stats *stats, struct fd_error *err);
 	/* Start probing in the background (a thread); returns at once. */
 	int (*watch_begin)(void *ctx, const struct watch_req *req,
 	    struct probe_watch **out, struct fd_error *err);

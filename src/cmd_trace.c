@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "cmd_trace.h"
-#include "probe/import.h"
-#include "probe/render.h"
-#include "probe/tracer.h"
+#include "import.h"
+#include "provider.h"
+#include "render.h"
 
 enum { TRACE_OK = 0, TRACE_FAILED = 1, TRACE_USAGE = 2 };
 
@@ -170,12 +170,12 @@ do_import(const char *file, const char *format, enum out_form form)
 }
 
 static int
-do_trace(const struct probe_cfg *cfg, const struct fd_addr *to,
-    enum out_form form, bool per_flow)
+do_trace(const struct probe_ops *ops, const struct probe_cfg *cfg,
+    const struct fd_addr *to, enum out_form form, bool per_flow)
 {
 	struct hop_list *l = hop_list_new(), *flows = NULL;
 	struct fd_error err = { 0 };
-	struct tracer_stats st;
+	struct probe_trace_stats st;
 	json_t *j = NULL;
 	unsigned f;
 	int rc;
@@ -187,7 +187,7 @@ do_trace(const struct probe_cfg *cfg, const struct fd_addr *to,
 		rc = TRACE_FAILED;
 		goto out;
 	}
-	rc = tracer_run(cfg, to, l, flows, &st, &err);
+	rc = ops->trace_once(cfg, to, l, flows, &st, &err);
 	if (rc < 0) {
 		fprintf(stderr, "failover-drill: trace: %s\n", err.msg);
 		rc = TRACE_FAILED;
@@ -251,6 +251,8 @@ cmd_trace(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* The native tracer, as the drill's probes (main.c). */
+	const struct probe_ops *ops = provider_probe("native");
 	struct probe_cfg cfg;
 	struct fd_error err = { 0 };
 	struct fd_addr to;
@@ -283,7 +285,7 @@ cmd_trace(int argc, char **argv)
 			format = optarg;
 			break;
 		case 'q':
-			if (!parse_uint(optarg, 1, TRACER_MAX_PROBES, &v))
+			if (!parse_uint(optarg, 1, PROBE_MAX_PROBES, &v))
 				return trace_usage_error("bad -q", optarg);
 			cfg.probes_per_hop = v;
 			break;
@@ -298,7 +300,7 @@ cmd_trace(int argc, char **argv)
 			cfg.max_ttl = v;
 			break;
 		case 'n':
-			if (!parse_uint(optarg, 1, TRACER_MAX_FLOWS, &v))
+			if (!parse_uint(optarg, 1, PROBE_MAX_FLOWS, &v))
 				return trace_usage_error("bad --flows",
 				    optarg);
 			cfg.flows = v;
@@ -316,7 +318,7 @@ cmd_trace(int argc, char **argv)
 			cfg.port = v;
 			break;
 		case 'B':
-			if (!parse_uint(optarg, 1, TRACER_MAX_HOP_BURST, &v))
+			if (!parse_uint(optarg, 1, PROBE_MAX_HOP_BURST, &v))
 				return trace_usage_error("bad --hop-burst",
 				    optarg);
 			cfg.hop_burst = v;
@@ -365,8 +367,7 @@ cmd_trace(int argc, char **argv)
 	 * judged path again, whole, when a silent hop fails it; see
 	 * drill.c check_paths().) */
 	cfg.reask = reask;
-	tracer_cfg_defaults(&cfg);
-	if (tracer_cfg_check(&cfg, &err) < 0)
+	if (ops->cfg_check(&cfg, &err) < 0)
 		return trace_usage_error(err.msg, NULL);
-	return do_trace(&cfg, &to, form, per_flow);
+	return do_trace(ops, &cfg, &to, form, per_flow);
 }

@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "conv.h"
-#include "probe/converge.h"
+#include "converge.h"
 
 static const char *
 state_name(enum converge_class c)

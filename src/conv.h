@@ -1,7 +1,7 @@
 /*
  * The engine's side of convergence timing: which probe is watched, what
- * "still on ExpressRoute" means, and the analysis (providers/probe/
- * converge.h) turned into the result document's CONV object.
+ * "still on ExpressRoute" means, and the analysis (converge.h)
+ * turned into the result document's CONV object.
  */
 #ifndef FD_CONV_H
 #define FD_CONV_H

@@ -12,7 +12,7 @@
 #include "lro.h"
 #include "result.h"
 #include "conv.h"
-#include "junos/collect.h"
+#include "collect.h"
 
 struct drill {
 	const struct spec *s;

@@ -106,6 +106,41 @@ native_reach(void *ctx, const struct watch_req *req, unsigned count,
 	return 0;
 }
 
+/* The trace verb's limits are tracer.h's. */
+_Static_assert(PROBE_MAX_PROBES == TRACER_MAX_PROBES, "probes per hop");
+_Static_assert(PROBE_MAX_FLOWS == TRACER_MAX_FLOWS, "flows");
+_Static_assert(PROBE_MAX_HOP_BURST == TRACER_MAX_HOP_BURST, "hop burst");
+
+static int
+native_cfg_check(struct probe_cfg *cfg, struct fd_error *err)
+{
+	tracer_cfg_defaults(cfg);
+	return tracer_cfg_check(cfg, err);
+}
+
+static int
+native_trace_once(const struct probe_cfg *cfg, const struct fd_addr *to,
+    struct hop_list *out, struct hop_list *per_flow,
+    struct probe_trace_stats *stats, struct fd_error *err)
+{
+	struct tracer_stats st;
+	int rc;
+
+	rc = tracer_run(cfg, to, out, per_flow, stats != NULL ? &st : NULL,
+	    err);
+	if (rc == 0 && stats != NULL) {
+		stats->sent = st.sent;
+		stats->answered = st.answered;
+		stats->unmatched = st.unmatched;
+		stats->asked_again = st.asked_again;
+		stats->reasked = st.reasked;
+		stats->paced = st.paced;
+		stats->rate_limited = st.rate_limited;
+		stats->wall_ms = st.wall_ms;
+	}
+	return rc;
+}
+
 static void
 native_close(void *ctx)
 {
@@ -116,6 +151,8 @@ const struct probe_ops native_probe_ops = {
 	.name = "native",
 	.open = native_open,
 	.trace = native_trace,
+	.cfg_check = native_cfg_check,
+	.trace_once = native_trace_once,
 	.watch_begin = native_watch_begin,
 	.watch_end = native_watch_end,
 	.reach = native_reach,

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "junos/collect.h"
+#include "collect.h"
 #include "junos/junos.h"
 
 #define ROUNDS 3

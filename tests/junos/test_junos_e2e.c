@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "junos/collect.h"
+#include "collect.h"
 #include "junos/junos.h"
 #include "sshtest.h"
 

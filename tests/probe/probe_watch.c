@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "probe/converge.h"
+#include "converge.h"
 #include "registry.h"
 
 static int

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "probe/converge.h"
+#include "converge.h"
 
 #define MSEE "192.168.11.18"
 #define VPN "10.17.11.132"

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "probe/import.h"
-#include "probe/render.h"
+#include "import.h"
+#include "render.h"
 #include "testutil.h"
 
 static const struct {

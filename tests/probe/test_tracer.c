@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "probe/converge.h"
+#include "converge.h"
 #include "probe/prober.h"
 #include "probe/tracer.h"
 #include "registry.h"
