@@ -17,7 +17,7 @@
 #include "log.h"
 #include "provider.h"
 #include "report.h"
-#include "result.h"
+#include "result_write.h"
 
 static volatile sig_atomic_t got_signal;
 

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hops_json.h"
 #include "report.h"
 #include "result.h"
 

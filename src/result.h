@@ -1,9 +1,9 @@
 /*
  * The result document of one drill run and the hop-list JSON it embeds.
  *
- * The engine builds the document (a json_t) as the drill runs; this module
- * serialises hop lists into it, checks documents read back from disk and
- * writes the result directory.  Rendering is in report.h.
+ * The engine builds the document (a json_t) as the drill runs, its traces
+ * with hops_json.h; this module checks documents read back from disk.
+ * Rendering is in report.h, the result directory in result_write.h.
  *
  * Result document schema "failover-drill/result/1"
  * ------------------------------------------------
@@ -66,22 +66,9 @@
 
 #include "error.h"
 #include "hops.h"
+#include "hops_json.h"	/* TRACE; kept here for the engine's callers */
 
 #define RESULT_SCHEMA "failover-drill/result/1"
-
-/* File names inside a result directory. */
-#define RESULT_JSON "result.json"
-#define RESULT_TEXT "report.txt"
-#define RESULT_JUNIT "junit.xml"
-#define RESULT_PROM "metrics.prom"
-#define RESULT_HTML "report.html"
-
-/* A new reference (NULL on allocation failure). */
-json_t *hop_list_to_json(const struct hop_list *l);
-/* The exact inverse; strict: unknown members, wrong types, bad addresses,
- * out-of-range indexes and the fixed limits of hops.h are errors. */
-int hop_list_from_json(const json_t *j, struct hop_list *out,
-    struct fd_error *err);
 
 /* Validate a result document; the message names the member
  * ("phases[2].duration_s: expected a number, got a string"). */
@@ -93,20 +80,5 @@ int result_load(const char *path, json_t **out, struct fd_error *err);
 /* Parse a TIME as above ('Z' or a +hh:mm offset) to seconds since the
  * epoch. */
 int result_time_parse(const char *s, double *out);
-
-/*
- * Write result.json, report.txt, junit.xml, metrics.prom and report.html
- * into dir (created 0755 when missing).  Each file is written atomically:
- * a temporary file in dir, fsync, rename, then the directory is fsynced.
- * An existing metrics.prom in dir is the previous run's for
- * last_success_timestamp carry-over.
- */
-int result_write_all(const json_t *doc, const char *dir,
-    struct fd_error *err);
-/* Write Prometheus metrics atomically to path (e.g. a node_exporter
- * textfile directory), carrying over the last success from the file
- * already there. */
-int result_write_metrics(const json_t *doc, const char *path,
-    struct fd_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "result.h"
+#include "result_write.h"
 #include "../testutil.h"
 
 static json_t *
