@@ -16,6 +16,7 @@
 #include "hops.h"
 #include "provider.h"
 #include "routes.h"
+#include "spec_diag.h"
 
 #define SPEC_NAME_MAX 64
 #define SPEC_MAX_DEVICES 16
@@ -125,20 +126,6 @@ struct spec {
 	struct spec_expect baseline, failover, restored;
 	struct spec_timeouts timeouts;
 	struct spec_converge converge;
-};
-
-/* Diagnostics: every error found, each with its position. */
-struct spec_diag {
-	unsigned line, column;
-	char msg[200];
-};
-
-#define SPEC_MAX_DIAGS 64
-
-struct spec_diags {
-	char file[PATH_MAX];
-	unsigned n;			/* may exceed SPEC_MAX_DIAGS: count */
-	struct spec_diag v[SPEC_MAX_DIAGS];
 };
 
 /* 0, or -EINVAL with every problem in diags (printed by the front end as
