@@ -21,7 +21,6 @@ MAX_LINES = 1000
 # split lands; drop a name when it does (the test says so).
 KNOWN_LONG = {
     'src/drill.c': 'issue 12 item 2, phases/checks/plan split',
-    'src/import.c': 'issue 12, one importer per input format',
     'providers/azure/azure.c': 'issue 12 item 3, typed cloud interface',
     'providers/azure/cred.c': 'issue 12 item 1, azure_util.c',
     'providers/transport/ssh.c': 'issue 12 item 5, SSH behind an ops table',
