@@ -74,6 +74,16 @@ struct cloud_op_info {
 	char correlation_id[64];
 };
 
+/* Who the provider acts as (the access token's claims); each field ""
+ * when the token does not say. */
+struct cloud_identity {
+	char app_id[64];		/* appid (v2.0: azp) */
+	char object_id[64];		/* oid of the principal */
+	char tenant_id[64];
+	char type[16];			/* idtyp: "app" | "user" | "" */
+	char name[128];			/* a user's upn */
+};
+
 struct conncheck_req {
 	struct fd_addr dest;
 	unsigned port;			/* 0 with protocol "Icmp" */
@@ -123,6 +133,10 @@ struct cloud_ops {
 	 * actions, the peering write)?  -EPERM naming every missing
 	 * action. */
 	int (*permissions)(void *ctx, struct fd_error *err);
+	/* Optional: who the provider acts as, from its credential (never
+	 * the secret itself); -EBADMSG when the credential does not say. */
+	int (*identity)(void *ctx, struct cloud_identity *out,
+	    struct fd_error *err);
 	/* The BGP neighbours of one link ("Primary" | "Secondary") of the
 	 * peering, as its MSEE sees them (routeTablesSummary): state
 	 * "Established" with received = the prefix count, or the BGP state

@@ -147,6 +147,7 @@ evidence(json_t *doc, const struct spec *s, const char *change,
 	const struct passwd *pw = getpwuid(geteuid());
 	char *text = NULL;
 	size_t len = 0;
+	json_t *id;
 	FILE *f;
 	int rc = 0;
 
@@ -186,10 +187,12 @@ evidence(json_t *doc, const struct spec *s, const char *change,
 		copy[0] = '\0';
 	}
 	free(text);
-	json_object_set_new(doc, "evidence", json_pack("{s:s, s:o, s:s, s:o}",
-	    "operator", who, "change_id", change ? json_string(change) :
-	    json_null(), "spec_sha256", hex, "spec_copy", copy[0] ?
-	    json_string("spec.json") : json_null()));
+	id = json_object_get(json_object_get(doc, "azure"), "identity");
+	json_object_set_new(doc, "evidence", json_pack("{s:s, s:o, s:s, s:o, "
+	    "s:O*}", "operator", who, "change_id", change ?
+	    json_string(change) : json_null(), "spec_sha256", hex,
+	    "spec_copy", copy[0] ? json_string("spec.json") : json_null(),
+	    "azure_identity", id));
 	return rc;
 }
 

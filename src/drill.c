@@ -943,6 +943,34 @@ run_checks(struct drill *d, const struct spec_check *v, unsigned n)
 	free(az);
 }
 
+/*
+ * Who the drill acts as in Azure, for the change record (result.json
+ * azure.identity): the provider's answer, or why it has none.  Never the
+ * credential itself.
+ */
+static void
+record_identity(struct drill *d)
+{
+	struct cloud_identity id;
+	struct fd_error err = { 0 };
+	json_t *o;
+
+	if (d->p->cloud->identity == NULL)
+		return;
+	if (d->p->cloud->identity(d->p->cloud_ctx, &id, &err) < 0) {
+		log_info("azure: identity unknown: %s", err.msg);
+		o = json_pack("{s:s}", "unknown", err.msg);
+	} else {
+		o = json_pack("{s:s*, s:s*, s:s*, s:s*, s:s*}",
+		    "app_id", id.app_id[0] ? id.app_id : NULL,
+		    "object_id", id.object_id[0] ? id.object_id : NULL,
+		    "tenant_id", id.tenant_id[0] ? id.tenant_id : NULL,
+		    "type", id.type[0] ? id.type : NULL,
+		    "name", id.name[0] ? id.name : NULL);
+	}
+	json_object_set_new(json_object_get(d->doc, "azure"), "identity", o);
+}
+
 /* ------------------------------------------------------------ traces */
 
 static json_t *
@@ -1288,6 +1316,8 @@ preflight(struct drill *d)
 		record_check(d, name, azure_verdict(d, &implicit, &err),
 		    err.msg, 0);
 	}
+	if (!cancelled(d))
+		record_identity(d);
 	if (d->s->n_devices > 0 && !cancelled(d)) {
 		struct collect_job jobs[SPEC_MAX_DEVICES];
 		struct fd_error err = { 0 };

@@ -116,7 +116,7 @@ html_summary(const json_t *doc, FILE *out)
 	    rp_bool(doc, "backup_healthy") ? "<span class=\"ok\">healthy"
 	    "</span>" : "<span class=\"fail\">not healthy</span>");
 	if (json_object_get(doc, "evidence") != NULL) {
-		const json_t *ev = json_object_get(doc, "evidence");
+		const json_t *ev = json_object_get(doc, "evidence"), *id;
 
 		fputs("<tr><th>Operator</th><td>", out);
 		esc(out, rp_str(ev, "operator"));
@@ -124,6 +124,23 @@ html_summary(const json_t *doc, FILE *out)
 		if (!rp_null(ev, "change_id")) {
 			fputs("<tr><th>Change</th><td>", out);
 			esc(out, rp_str(ev, "change_id"));
+			fputs("</td></tr>\n", out);
+		}
+		if ((id = json_object_get(ev, "azure_identity")) != NULL) {
+			fputs("<tr><th>Azure identity</th><td>", out);
+			if (json_object_get(id, "unknown") != NULL) {
+				fputs("unknown: ", out);
+				esc(out, rp_str(id, "unknown"));
+			} else {
+				esc(out, rp_null(id, "type") ? "principal" :
+				    rp_str(id, "type"));
+				fputs(" <code>", out);
+				esc(out, !rp_null(id, "name") ? rp_str(id,
+				    "name") : rp_str(id, "app_id"));
+				fputs("</code>, object <code>", out);
+				esc(out, rp_str(id, "object_id"));
+				fputs("</code>", out);
+			}
 			fputs("</td></tr>\n", out);
 		}
 		fputs("<tr><th>Spec SHA-256</th><td><code>", out);

@@ -45,6 +45,26 @@ put_cell(FILE *out, const char *s, size_t width)
 	fputc('~', out);
 }
 
+/*
+ * "  Identity  app 1b2c3d4e-..." and "  Object    5e1f0c3a-... (tenant
+ * 72f988bf-...)": who the drill acted as in Azure.
+ */
+static void
+text_identity(const json_t *id, FILE *out)
+{
+	if (id == NULL)
+		return;
+	if (json_object_get(id, "unknown") != NULL) {
+		fprintf(out, "  Identity  unknown: %s\n", rp_str(id, "unknown"));
+		return;
+	}
+	fprintf(out, "  Identity  %s %s\n", rp_null(id, "type") ?
+	    "principal" : rp_str(id, "type"), !rp_null(id, "name") ?
+	    rp_str(id, "name") : rp_str(id, "app_id"));
+	fprintf(out, "  Object    %s (tenant %s)\n", rp_str(id, "object_id"),
+	    rp_str(id, "tenant_id"));
+}
+
 static void
 text_header(const json_t *doc, FILE *out)
 {
@@ -85,6 +105,7 @@ text_header(const json_t *doc, FILE *out)
 		if (!rp_null(ev, "change_id"))
 			fprintf(out, "  Change    %s\n",
 			    rp_str(ev, "change_id"));
+		text_identity(json_object_get(ev, "azure_identity"), out);
 	}
 	fprintf(out, "  Started   %s\n", rp_str(doc, "started"));
 	fprintf(out, "  Finished  %s (%.1f s)\n", rp_str(doc, "finished"),

@@ -1439,6 +1439,18 @@ az_open(const struct azure_cfg *cfg, const struct fd_clock *clock,
 	return azure_open_with(cfg, clock, correlation_id, &d, ctx, err);
 }
 
+static int
+az_identity(void *ctx, struct cloud_identity *out, struct fd_error *err)
+{
+	struct azure *az = ctx;
+	const char *tok;
+	int rc;
+
+	if ((rc = azure_cred_token(az->cred, &tok, err)) < 0)
+		return rc;
+	return azure_token_identity(tok, out, err);
+}
+
 static void
 az_close(void *ctx)
 {
@@ -1478,6 +1490,7 @@ const struct cloud_ops azure_cloud_ops = {
 	.circuit_routes = az_circuit_routes,
 	.connectivity = az_connectivity,
 	.permissions = az_permissions,
+	.identity = az_identity,
 	.link_summary = az_link_summary,
 	.vpn_connections = az_vpn_connections,
 	.link_test_idle = az_link_test_idle,

@@ -79,6 +79,10 @@ void azure_cred_invalidate(struct azure_cred *c);
 const char *azure_cred_kind(const struct azure_cred *c);
 void azure_cred_free(struct azure_cred *c);
 
+/* The caller an access token names (its JWT claims; claims.c). */
+int azure_token_identity(const char *token, struct cloud_identity *out,
+    struct fd_error *err);
+
 /* RS256 client assertion (Entra "certificate credentials") from a PEM file
  * with the private key and the certificate.  Needs libcrypto. */
 int azure_jwt_assertion(const char *pem_path, const char *password,

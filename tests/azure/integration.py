@@ -33,6 +33,7 @@ with open(SEED) as f:
     SEED_STATE = json.load(f)
 CREDS = SEED_STATE["credentials"]
 ROLE = os.path.join(SRC, "drills", "roles", "azure-failover-drill.json")
+OBJECT_ID = "5e1f0c3a-7b2d-4c8e-9a6f-0d3b2e1c4a5f"	# the principal's
 FD_BIN = os.environ.get("FD_BIN", "")
 
 
@@ -56,7 +57,10 @@ def state(**changes):
     st.update(changes)
     return st
 
-TOKEN_RE = re.compile(r"mock\.[A-Za-z0-9_=-]{16,}")
+# An issued access token (a JWT, as Entra's: tests/mock/arm_mock.py
+# access_token) or a client assertion: base64url JSON header and payload.
+TOKEN_RE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\."
+                      r"[A-Za-z0-9_-]{16,}")
 n_test = 0
 failed = 0
 
@@ -567,6 +571,13 @@ def fd_role(run):
     tap(not [r for r in reqs if r["status"] == 403],
         "role: ARM refused no call of the drill", str(
             [(r["method"], r["path"]) for r in reqs if r["status"] == 403]))
+    # The change record names the principal from the token's claims
+    # (the mock's: appid = the client id, oid = credentials.object_id).
+    ev = run.result("o").get("evidence", {}).get("azure_identity", {})
+    want = {"app_id": CREDS["client_id"], "object_id": OBJECT_ID,
+            "tenant_id": CREDS["tenant"], "type": "app"}
+    tap(ev == want, "role: evidence names the Azure identity from the "
+        "token's claims", json.dumps(ev))
 
 
 def fd_no_write(run):
@@ -938,7 +949,9 @@ def main():
         scenario("put-" + v, [{"match": put, "times": 0,
                                "action": "put_reply", "variant": v}],
                  check_put_variant(v))
-    fd_scenario("role", state(permissions=[role_perms()]), fd_role)
+    fd_scenario("role", state(permissions=[role_perms()],
+                              credentials=dict(CREDS, object_id=OBJECT_ID)),
+                fd_role)
     fd_scenario("no-write", state(permissions=[role_perms(drop=(WRITE,))]),
                 fd_no_write)
     st = state()

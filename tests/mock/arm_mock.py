@@ -20,7 +20,9 @@ Usage (stable; the lab and the lead start it this way):
                      subscription, resource group, accepted credentials
                      (tenant, client_id, client_secret, and "certificate":
                      the PEM file of the app's registered certificate,
-                     against which client assertions are verified),
+                     against which client assertions are verified, and
+                     "object_id", the principal's oid in the issued
+                     tokens, which are JWTs as Entra's),
                      circuit, peerings, gateway routes/BGP peers, circuit
                      route tables, connectivity-check results.
   --faults FILE      fault rules, re-read on every request:
@@ -386,6 +388,38 @@ class Mock:
             return random.uniform(30, 60)
         return self.lro_seconds
 
+    def object_id(self, app_id):
+        """The service principal's object id: credentials.object_id, or
+        one derived from the app id -- never equal to it, as in Entra,
+        where the app (client) id and the principal's object id are two
+        GUIDs."""
+        return self.creds.get("object_id") or str(
+            uuid.uuid5(uuid.NAMESPACE_URL, "sp:" + app_id))
+
+    def access_token(self, aud, tenant, app_id, appidacr, life):
+        """An access token as Entra issues one for ARM: a v1.0 JWT
+        (header.payload.signature, base64url) whose claims name the
+        caller -- appid, oid, tid, idtyp (Microsoft identity platform,
+        "Access token claims reference",
+        learn.microsoft.com/entra/identity-platform/
+        access-token-claims-reference).  The signature is random bytes:
+        only this mock checks its tokens, by lookup."""
+        def b64(obj):
+            raw = obj if isinstance(obj, bytes) else \
+                json.dumps(obj, separators=(",", ":")).encode()
+            return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        t = int(now())
+        claims = {"aud": aud + "/", "iss": "https://sts.windows.net/%s/"
+                  % tenant, "iat": t, "nbf": t, "exp": t + life,
+                  "appid": app_id, "appidacr": appidacr, "idp":
+                  "https://sts.windows.net/%s/" % tenant, "idtyp": "app",
+                  "oid": self.object_id(app_id), "sub":
+                  self.object_id(app_id), "tid": tenant, "ver": "1.0",
+                  "uti": b64(os.urandom(16))}
+        return "%s.%s.%s" % (b64({"typ": "JWT", "alg": "RS256",
+                                  "x5t": "mock", "kid": "mock"}),
+                             b64(claims), b64(os.urandom(256)))
+
     def expected_audience(self):
         return (self.audience or self.base()).rstrip("/")
 
@@ -732,8 +766,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(401, {"error": "invalid_client",
                                     "error_description": "AADSTS7000215: "
                                     "Invalid client secret provided."})
-        tok = "mock." + base64.urlsafe_b64encode(os.urandom(24)).decode()
         life = int(m.args.token_lifetime)
+        tok = m.access_token(aud, tenant, form.get("client_id", ""),
+                             "2" if "client_assertion" in form else "1",
+                             life)
         with m.lock:
             m.tokens[tok] = now() + life
             m.token_aud[tok] = aud
@@ -809,8 +845,10 @@ class Handler(BaseHTTPRequestHandler):
                                     "error_description": "AADSTS500011: The "
                                     "resource principal named %s was not "
                                     "found in the tenant." % aud})
-        tok = "mock." + base64.urlsafe_b64encode(os.urandom(24)).decode()
         life = int(m.args.token_lifetime)
+        tok = m.access_token(aud, m.creds.get("tenant") or "mock-tenant",
+                             q.get("client_id") or ident.get("client_id")
+                             or "mock-managed-identity", "2", life)
         with m.lock:
             m.tokens[tok] = now() + life
             m.token_aud[tok] = aud
@@ -1088,7 +1126,8 @@ class Handler(BaseHTTPRequestHandler):
     def authorize(self, action, scope):
         if allowed(self.mock.permissions, action):
             return True
-        oid = self.mock.creds.get("client_id", "")
+        # Real ARM names the principal's object id twice here.
+        oid = self.mock.object_id(self.mock.creds.get("client_id", ""))
         self.err(403, "AuthorizationFailed", "The client '%s' with object "
                  "id '%s' does not have authorization to perform action "
                  "'%s' over scope '%s' or the scope is invalid. If access "
