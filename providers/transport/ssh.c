@@ -32,18 +32,16 @@
 
 struct ssh_jump;
 
-struct ssh_conn {
+struct ssh_lib {
 	int fd;
 	LIBSSH2_SESSION *session;
 	char host[256];
 	unsigned port;
-	unsigned command_timeout_ms;
 	unsigned keepalive_s;
 	struct ssh_jump *jump;		/* NULL: direct TCP */
-	/* What ssh_open() was given, for the one reconnect of ssh_exec()
-	 * (file names and variable names only: no secret is kept). */
+	/* What ssh_lib_open() was given (file names and variable names
+	 * only: no secret is kept). */
 	struct device_cfg cfg;
-	unsigned reconnects;
 };
 
 /*
@@ -54,7 +52,7 @@ struct ssh_conn {
  * session.
  */
 struct ssh_jump {
-	struct ssh_conn *conn;
+	struct ssh_lib *conn;
 	LIBSSH2_CHANNEL *ch;
 	int sock;			/* our end of the socketpair */
 	int stop[2];			/* pipe: wake and stop the pump */
@@ -345,7 +343,7 @@ ssh_known_types(const struct kh_set *k, char *buf, size_t len)
  * when cfg->accept_new_host_key.
  */
 static int
-ssh_check_host_key(struct ssh_conn *c, const struct device_cfg *cfg,
+ssh_check_host_key(struct ssh_lib *c, const struct device_cfg *cfg,
     const struct kh_set *known, const char *name, struct fd_error *err)
 {
 	const struct kh_entry *e = NULL;
@@ -536,7 +534,7 @@ ssh_rsa_sha1_only(void)
 }
 
 static int
-ssh_auth_agent(struct ssh_conn *c, const char *user, bool *rsa)
+ssh_auth_agent(struct ssh_lib *c, const char *user, bool *rsa)
 {
 	LIBSSH2_AGENT *agent;
 	struct libssh2_agent_publickey *id = NULL, *prev = NULL;
@@ -625,7 +623,7 @@ ssh_kbd_cb(const char *name, int name_len, const char *instruction,
 }
 
 static int
-ssh_auth_kbdint(struct ssh_conn *c, const char *user, const char *password,
+ssh_auth_kbdint(struct ssh_lib *c, const char *user, const char *password,
     struct ssh_kbd *k)
 {
 	void **abstract = libssh2_session_abstract(c->session);
@@ -664,7 +662,7 @@ ssh_password(const struct device_cfg *cfg, char *secret, size_t len,
  * server offers only "keyboard-interactive", to its password prompt.
  */
 static int
-ssh_authenticate(struct ssh_conn *c, const struct device_cfg *cfg,
+ssh_authenticate(struct ssh_lib *c, const struct device_cfg *cfg,
     struct fd_error *err)
 {
 	char secret[SSH_SECRET_MAX], ktype[64] = "";
@@ -759,6 +757,9 @@ ssh_authenticate(struct ssh_conn *c, const struct device_cfg *cfg,
 }
 
 static void ssh_jump_free(struct ssh_jump *j);
+static int ssh_lib_open(const struct device_cfg *cfg, struct ssh_lib **out,
+    struct fd_error *err);
+static void ssh_lib_free(struct ssh_lib *c);
 
 /* Write all of buf to the channel (non-blocking session). */
 static int
@@ -893,7 +894,7 @@ ssh_jump_open(const struct device_cfg *cfg, unsigned port,
 	if (j == NULL)
 		return fd_error_set(err, -ENOMEM, "out of memory");
 	j->sock = j->stop[0] = j->stop[1] = -1;
-	rc = ssh_open(&jc, &j->conn, err);
+	rc = ssh_lib_open(&jc, &j->conn, err);
 	if (rc < 0) {
 		fd_error_prefix(err, "jump host %s", jc.host);
 		free(j);
@@ -949,7 +950,7 @@ ssh_jump_free(struct ssh_jump *j)
 		libssh2_session_set_timeout(j->conn->session, 1000);
 		libssh2_channel_free(j->ch);
 	}
-	ssh_close(j->conn);
+	ssh_lib_free(j->conn);
 	if (j->sock >= 0)
 		close(j->sock);
 	if (j->stop[0] >= 0)
@@ -962,7 +963,7 @@ ssh_jump_free(struct ssh_jump *j)
 /* Drop the transport of c (session, socket, jump host) without a word
  * to the server: it is gone or in an unknown state. */
 static void
-ssh_drop(struct ssh_conn *c)
+ssh_drop(struct ssh_lib *c)
 {
 	if (c->session != NULL) {
 		/* Shut the socket first: libssh2_session_free() then fails
@@ -983,10 +984,9 @@ ssh_drop(struct ssh_conn *c)
 	c->jump = NULL;
 }
 
-/* Connect, check the host key, authenticate: everything ssh_open() and
- * the reconnect of ssh_exec() do. */
+/* Connect, check the host key, authenticate. */
 static int
-ssh_connect(struct ssh_conn *c, struct fd_error *err)
+ssh_connect(struct ssh_lib *c, struct fd_error *err)
 {
 	const struct device_cfg *cfg = &c->cfg;
 	struct kh_set known = { 0 };
@@ -1035,11 +1035,11 @@ out:
 	return rc;
 }
 
-int
-ssh_open(const struct device_cfg *cfg, struct ssh_conn **out,
+static int
+ssh_lib_open(const struct device_cfg *cfg, struct ssh_lib **out,
     struct fd_error *err)
 {
-	struct ssh_conn *c;
+	struct ssh_lib *c;
 	int rc;
 
 	pthread_once(&ssh_once, ssh_global_init);
@@ -1053,12 +1053,10 @@ ssh_open(const struct device_cfg *cfg, struct ssh_conn **out,
 	c->cfg = *cfg;
 	snprintf(c->host, sizeof(c->host), "%s", cfg->host);
 	c->port = cfg->port ? cfg->port : 22;
-	c->command_timeout_ms = cfg->command_timeout_ms ?
-	    cfg->command_timeout_ms : 60000;
 	c->keepalive_s = cfg->keepalive_s;
 	rc = ssh_connect(c, err);
 	if (rc < 0) {
-		ssh_close(c);
+		ssh_lib_free(c);
 		return rc;
 	}
 	*out = c;
@@ -1105,7 +1103,7 @@ ssh_left(uint64_t deadline)
 /* Wait until the socket is ready in the direction libssh2 is blocked on,
  * or the deadline passes (then LIBSSH2_ERROR_TIMEOUT). */
 static int
-ssh_wait(struct ssh_conn *c, uint64_t deadline)
+ssh_wait(struct ssh_lib *c, uint64_t deadline)
 {
 	struct pollfd pfd;
 	int dir = libssh2_session_block_directions(c->session);
@@ -1140,7 +1138,7 @@ ssh_wait(struct ssh_conn *c, uint64_t deadline)
  * is easier to keep exactly with poll().
  */
 static int
-ssh_read_all(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, struct ssh_buf *o,
+ssh_read_all(struct ssh_lib *c, LIBSSH2_CHANNEL *ch, struct ssh_buf *o,
     struct ssh_buf *e, uint64_t deadline)
 {
 	char buf[16384];
@@ -1181,8 +1179,8 @@ ssh_read_all(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, struct ssh_buf *o,
 }
 
 static int
-ssh_exec_once(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
-    bool partial, struct fd_error *err)
+ssh_exec_once(struct ssh_lib *c, const char *cmd, unsigned timeout_ms,
+    bool partial, struct ssh_result *out, struct fd_error *err)
 {
 	LIBSSH2_CHANNEL *ch = NULL;
 	struct ssh_buf o = { 0 }, e = { 0 };
@@ -1192,9 +1190,10 @@ ssh_exec_once(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 	int rc, ret;
 	bool broken = false;
 
-	if (c == NULL || c->session == NULL)
-		return fd_error_set(err, -ENOTCONN, "not connected");
-	deadline = ssh_now_ms() + c->command_timeout_ms;
+	if (c->session == NULL)
+		return fd_error_set(err, -ENOTCONN, "the previous command "
+		    "dropped the connection");
+	deadline = ssh_now_ms() + timeout_ms;
 	libssh2_session_set_blocking(c->session, 0);
 
 	while ((ch = libssh2_channel_open_session(c->session)) == NULL) {
@@ -1282,6 +1281,129 @@ out:
 }
 
 /*
+ * Between commands nothing reads or writes the session, and an idle
+ * session dies: sshd counts a client that sent nothing for
+ * ClientAliveInterval as not responding and closes the connection after
+ * ClientAliveCountMax probes (openssh-portable serverloop.c
+ * client_alive_check(); any packet from the client resets the count,
+ * packet.c ssh_packet_read_poll_seqnr()), and stateful firewalls forget
+ * idle flows.  The core calls this during its long waits.  Never blocks:
+ * the keepalive is sent non-blocking; a connection found dead is dropped
+ * here so that the next command reconnects at once.
+ */
+static void
+ssh_lib_idle(struct ssh_lib *c)
+{
+	int next = 0, rc;
+
+	if (c->session == NULL || c->keepalive_s == 0)
+		return;
+	libssh2_session_set_blocking(c->session, 0);
+	rc = libssh2_keepalive_send(c->session, &next);
+	libssh2_session_set_blocking(c->session, 1);
+	if (rc < 0 && rc != LIBSSH2_ERROR_EAGAIN)
+		ssh_drop(c);
+}
+
+static void
+ssh_lib_free(struct ssh_lib *c)
+{
+	if (c == NULL)
+		return;
+	if (c->session != NULL) {
+		libssh2_session_set_timeout(c->session, 1000);
+		libssh2_session_disconnect(c->session, "bye");
+		libssh2_session_free(c->session);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	ssh_jump_free(c->jump);
+	free(c);
+}
+
+/* ssh_libssh2_ops: the libssh2 session behind the void * of struct
+ * ssh_ops. */
+static int
+lib_open(const struct device_cfg *cfg, void **ctx, struct fd_error *err)
+{
+	struct ssh_lib *c = NULL;
+	int rc;
+
+	rc = ssh_lib_open(cfg, &c, err);
+	if (rc == 0)
+		*ctx = c;
+	return rc;
+}
+
+static int
+lib_exec(void *ctx, const char *cmd, unsigned timeout_ms, bool partial,
+    struct ssh_result *out, struct fd_error *err)
+{
+	return ssh_exec_once(ctx, cmd, timeout_ms, partial, out, err);
+}
+
+static void
+lib_idle(void *ctx)
+{
+	ssh_lib_idle(ctx);
+}
+
+static void
+lib_close(void *ctx)
+{
+	ssh_lib_free(ctx);
+}
+
+const struct ssh_ops ssh_libssh2_ops = {
+	.open = lib_open,
+	.exec = lib_exec,
+	.idle = lib_idle,
+	.close = lib_close,
+};
+
+/* ------------------------------------------- the transport-neutral layer */
+
+struct ssh_conn {
+	const struct ssh_ops *ops;
+	void *ctx;			/* NULL: not connected */
+	/* What ssh_open() was given, for the one reconnect of ssh_exec()
+	 * (file names and variable names only: no secret is kept). */
+	struct device_cfg cfg;
+	unsigned command_timeout_ms;
+	unsigned reconnects;
+};
+
+int
+ssh_open_with(const struct ssh_ops *ops, const struct device_cfg *cfg,
+    struct ssh_conn **out, struct fd_error *err)
+{
+	struct ssh_conn *c;
+	int rc;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	c->ops = ops;
+	c->cfg = *cfg;
+	c->command_timeout_ms = cfg->command_timeout_ms ?
+	    cfg->command_timeout_ms : 60000;
+	rc = ops->open(cfg, &c->ctx, err);
+	if (rc < 0) {
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int
+ssh_open(const struct device_cfg *cfg, struct ssh_conn **out,
+    struct fd_error *err)
+{
+	return ssh_open_with(&ssh_libssh2_ops, cfg, out, err);
+}
+
+/*
  * Every command this transport runs is read-only ("show ...",
  * "traceroute ..."), so a command whose connection dropped (device
  * rebooted its sshd, a firewall forgot an idle flow) is run again once on
@@ -1294,28 +1416,35 @@ ssh_exec_mode(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
     bool partial, struct fd_error *err)
 {
 	char first[FD_ERROR_MSG], who[320];
+	unsigned port;
 	int rc;
 
 	if (c == NULL)
 		return fd_error_set(err, -ENOTCONN, "not connected");
-	rc = c->session != NULL ? ssh_exec_once(c, cmd, out, partial, err) :
-	    fd_error_set(err, -ENOTCONN, "the previous command dropped the "
-	    "connection");
+	rc = c->ctx != NULL ? c->ops->exec(c->ctx, cmd, c->command_timeout_ms,
+	    partial, out, err) : fd_error_set(err, -ENOTCONN, "the previous "
+	    "command dropped the connection");
 	if (rc != -ECONNRESET && rc != -ENOTCONN)
 		return rc;
 	snprintf(first, sizeof(first), "%s", err->msg);
+	port = c->cfg.port ? c->cfg.port : 22;
 	if (c->cfg.name[0] != '\0')
 		snprintf(who, sizeof(who), "device %s (%s port %u)",
-		    c->cfg.name, c->host, c->port);
+		    c->cfg.name, c->cfg.host, port);
 	else
-		snprintf(who, sizeof(who), "%s port %u", c->host, c->port);
-	ssh_drop(c);
+		snprintf(who, sizeof(who), "%s port %u", c->cfg.host, port);
+	if (c->ctx != NULL)
+		c->ops->close(c->ctx);
+	c->ctx = NULL;
 	c->reconnects++;
-	rc = ssh_connect(c, err);
-	if (rc < 0)
+	rc = c->ops->open(&c->cfg, &c->ctx, err);
+	if (rc < 0) {
+		c->ctx = NULL;
 		return fd_error_prefix(err, "%s: reconnecting after \"%.60s\"",
 		    who, first);
-	rc = ssh_exec_once(c, cmd, out, partial, err);
+	}
+	rc = c->ops->exec(c->ctx, cmd, c->command_timeout_ms, partial, out,
+	    err);
 	if (rc == -ECONNRESET || rc == -ENOTCONN)
 		return fd_error_prefix(err, "%s: connection dropped again after "
 		    "one reconnect", who);
@@ -1336,29 +1465,11 @@ ssh_exec_partial(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 	return ssh_exec_mode(c, cmd, out, true, err);
 }
 
-/*
- * Between commands nothing reads or writes the session, and an idle
- * session dies: sshd counts a client that sent nothing for
- * ClientAliveInterval as not responding and closes the connection after
- * ClientAliveCountMax probes (openssh-portable serverloop.c
- * client_alive_check(); any packet from the client resets the count,
- * packet.c ssh_packet_read_poll_seqnr()), and stateful firewalls forget
- * idle flows.  The core calls this during its long waits.  Never blocks:
- * the keepalive is sent non-blocking; a connection found dead is dropped
- * here so that the next command reconnects at once.
- */
 void
 ssh_idle(struct ssh_conn *c)
 {
-	int next = 0, rc;
-
-	if (c == NULL || c->session == NULL || c->keepalive_s == 0)
-		return;
-	libssh2_session_set_blocking(c->session, 0);
-	rc = libssh2_keepalive_send(c->session, &next);
-	libssh2_session_set_blocking(c->session, 1);
-	if (rc < 0 && rc != LIBSSH2_ERROR_EAGAIN)
-		ssh_drop(c);
+	if (c != NULL && c->ctx != NULL && c->ops->idle != NULL)
+		c->ops->idle(c->ctx);
 }
 
 unsigned
@@ -1383,14 +1494,8 @@ ssh_close(struct ssh_conn *c)
 {
 	if (c == NULL)
 		return;
-	if (c->session != NULL) {
-		libssh2_session_set_timeout(c->session, 1000);
-		libssh2_session_disconnect(c->session, "bye");
-		libssh2_session_free(c->session);
-	}
-	if (c->fd >= 0)
-		close(c->fd);
-	ssh_jump_free(c->jump);
+	if (c->ctx != NULL)
+		c->ops->close(c->ctx);
 	free(c);
 }
 
