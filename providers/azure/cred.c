@@ -89,15 +89,6 @@ env(const struct azure_cred *c, const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-void
-azure_free_secret(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 /* ---------------------------------------------------------- form body */
 
 struct buf {
