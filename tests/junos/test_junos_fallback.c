@@ -9,7 +9,10 @@
  *   - the retry of a read-only command whose session dropped (ssh.c
  *     ssh_exec): one reconnect and the same command again; a second drop,
  *     or a failed reconnect, is an error naming the device and the
- *     command; a timeout is not retried.
+ *     command; a timeout is not retried;
+ *   - a device traceroute cut off at its (raised) command timeout keeps
+ *     the hops printed so far, and the next command runs on a new session
+ *     with the usual timeout.
  * Each format of "show version" reports another release, so the test
  * sees which reply was parsed.
  */
@@ -73,12 +76,14 @@ enum step_kind {
 	REPLY,		/* cmd runs and prints out (exit 0) */
 	DROP,		/* cmd: the connection drops mid-read */
 	TIMEOUT,	/* cmd: runs past its timeout */
+	CUT,		/* cmd (partial): cut off at its timeout after out */
 };
 
 struct step {
 	enum step_kind kind;
 	const char *cmd;
 	const char *out;
+	unsigned timeout_ms;	/* 0: any */
 };
 
 static struct {
@@ -127,8 +132,9 @@ fake_exec(void *ctx, const char *cmd, unsigned timeout_ms, bool partial,
 	struct fake_sess *f = ctx;
 	const struct step *s;
 
-	(void)partial;
 	assert_true(timeout_ms > 0);
+	/* Only a traceroute keeps what it printed before its timeout. */
+	assert_int_equal(partial, strncmp(cmd, "traceroute ", 11) == 0);
 	/* The real adapter: a dropped session runs nothing until closed. */
 	if (f->dead)
 		return fd_error_set(err, -ENOTCONN, "the previous command "
@@ -138,6 +144,8 @@ fake_exec(void *ctx, const char *cmd, unsigned timeout_ms, bool partial,
 		fail_msg("step %zu: expected an open, got \"%s\"", fake.i - 1,
 		    cmd);
 	assert_string_equal(cmd, s->cmd);
+	if (s->timeout_ms != 0)
+		assert_int_equal(timeout_ms, s->timeout_ms);
 	switch (s->kind) {
 	case DROP:
 		f->dead = true;
@@ -156,6 +164,12 @@ fake_exec(void *ctx, const char *cmd, unsigned timeout_ms, bool partial,
 	assert_non_null(out->errout);
 	out->out_len = strlen(out->out);
 	out->exit_status = 0;
+	if (s->kind == CUT) {
+		/* As the libssh2 adapter: the session is dropped. */
+		f->dead = true;
+		out->timed_out = true;
+		out->exit_status = -1;
+	}
 	return 0;
 }
 
@@ -427,6 +441,41 @@ test_timeout_not_retried(void **state)
 	finish(&t);
 }
 
+/* Junos traceroute with the defaults (wait 5 s, 30 hops) may take 450 s
+ * (junos_traceroute_timeout_ms): the command gets that much, and what it
+ * printed before a cut-off is kept, marked truncated. */
+static void
+test_traceroute_cut_off(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL, 0 },
+		{ CUT, "traceroute 10.17.11.132 no-resolve",
+		  "traceroute to 10.17.11.132 (10.17.11.132), 30 hops max, "
+		  "52 byte packets\n"
+		  " 1  10.1.11.1  1.792 ms  1.142 ms  0.831 ms\n"
+		  " 2  192.168.11.0  1.734 ms  1.234 ms  0.855 ms\n"
+		  " 3  *", 460000 },
+		{ OPEN, NULL, NULL, 0 },
+		{ REPLY, CMD_JSON, reply_json, 5000 },
+	};
+	struct hop_list l;
+	struct fd_addr to;
+	struct device_info di;
+	struct t t;
+
+	(void)state;
+	START(&t, s);
+	assert_int_equal(addr_parse("10.17.11.132", &to, &t.err), 0);
+	hop_list_init(&l);
+	assert_int_equal(junos_device_ops.traceroute(t.dev, &to, NULL, &l,
+	    &t.err), 0);
+	assert_int_equal(l.n, 2);
+	assert_true(l.truncated);
+	assert_false(l.reached);
+	assert_int_equal(info(&t, &di), 0);
+	finish(&t);
+}
+
 int
 main(void)
 {
@@ -441,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_drop_twice),
 		cmocka_unit_test(test_reconnect_fails),
 		cmocka_unit_test(test_timeout_not_retried),
+		cmocka_unit_test(test_traceroute_cut_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
