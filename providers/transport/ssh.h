@@ -3,11 +3,13 @@
  * http.h and curl's connection filters are built) and one libssh2
  * implementation: a blocking SSH session to one device, host key checked
  * strictly against known_hosts, and read-only command execution on exec
- * channels.  libssh2 error codes become our errors in exactly one place
- * (ssh.c: ssh_error()).  Above the ops table, struct ssh_conn runs each
- * read-only command and reconnects once when the session dropped; the
- * Junos provider talks only to it, so its unit tests inject a scripted
- * fake and the integration tests the real adapter against sshd.
+ * channels (ssh_session.c, ssh_auth.c, ssh_jump.c, ssh_channel.c).
+ * libssh2 error codes become our errors in exactly one place
+ * (ssh_session.c: ssh_error()).  Above the ops table, struct ssh_conn
+ * (ssh.c) runs each read-only command and reconnects once when the
+ * session dropped; the Junos provider talks only to it, so its unit tests
+ * inject a scripted fake and the integration tests the real adapter
+ * against sshd.
  */
 #ifndef FD_SSH_H
 #define FD_SSH_H
