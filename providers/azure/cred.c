@@ -5,17 +5,11 @@
  * IMDS), Azure CLI.  A configured credential that fails is final; only an
  * unreachable IMDS falls through to the CLI.  The first that works is kept.
  */
-#include <fcntl.h>
 #include <stdarg.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cred_priv.h"
 

@@ -3,15 +3,12 @@
  * shell.
  */
 #include <fcntl.h>
-#include <stdarg.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cred_priv.h"

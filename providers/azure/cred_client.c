@@ -3,17 +3,9 @@
  * client-certificate assertion (jwt.c) or a workload identity's federated
  * token.
  */
-#include <fcntl.h>
-#include <stdarg.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cred_priv.h"
 
