@@ -77,6 +77,7 @@ enum step_kind {
 	DROP,		/* cmd: the connection drops mid-read */
 	TIMEOUT,	/* cmd: runs past its timeout */
 	CUT,		/* cmd (partial): cut off at its timeout after out */
+	IDLE_DEAD,	/* a keepalive while idle finds the session dead */
 };
 
 struct step {
@@ -140,7 +141,7 @@ fake_exec(void *ctx, const char *cmd, unsigned timeout_ms, bool partial,
 		return fd_error_set(err, -ENOTCONN, "the previous command "
 		    "dropped the connection");
 	s = next_step(cmd);
-	if (s->kind == OPEN || s->kind == OPEN_FAIL)
+	if (s->kind == OPEN || s->kind == OPEN_FAIL || s->kind == IDLE_DEAD)
 		fail_msg("step %zu: expected an open, got \"%s\"", fake.i - 1,
 		    cmd);
 	assert_string_equal(cmd, s->cmd);
@@ -174,6 +175,18 @@ fake_exec(void *ctx, const char *cmd, unsigned timeout_ms, bool partial,
 }
 
 static void
+fake_idle(void *ctx)
+{
+	struct fake_sess *f = ctx;
+	const struct step *s = next_step("idle");
+
+	if (s->kind != IDLE_DEAD)
+		fail_msg("step %zu: expected \"%s\", got an idle", fake.i - 1,
+		    s->cmd);
+	f->dead = true;
+}
+
+static void
 fake_close(void *ctx)
 {
 	fake.closes++;
@@ -183,7 +196,7 @@ fake_close(void *ctx)
 static const struct ssh_ops fake_ops = {
 	.open = fake_open,
 	.exec = fake_exec,
-	.idle = NULL,
+	.idle = fake_idle,
 	.close = fake_close,
 };
 
@@ -441,6 +454,31 @@ test_timeout_not_retried(void **state)
 	finish(&t);
 }
 
+/* A session that died while the core waited (found by the keepalive of
+ * junos_idle) is replaced by the next command without an error. */
+static void
+test_idle_death_reconnects(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL, 0 },
+		{ REPLY, CMD_JSON, reply_json, 0 },
+		{ IDLE_DEAD, NULL, NULL, 0 },
+		{ OPEN, NULL, NULL, 0 },
+		{ REPLY, CMD_JSON, reply_json, 0 },
+	};
+	struct device_info di;
+	struct t t;
+
+	(void)state;
+	START(&t, s);
+	assert_int_equal(info(&t, &di), 0);
+	junos_device_ops.idle(t.dev);
+	assert_int_equal(info(&t, &di), 0);
+	assert_string_equal(di.version, "21.4R3-S5.4");
+	assert_int_equal(fake.opens, 2);
+	finish(&t);
+}
+
 /* Junos traceroute with the defaults (wait 5 s, 30 hops) may take 450 s
  * (junos_traceroute_timeout_ms): the command gets that much, and what it
  * printed before a cut-off is kept, marked truncated. */
@@ -490,6 +528,7 @@ main(void)
 		cmocka_unit_test(test_drop_twice),
 		cmocka_unit_test(test_reconnect_fails),
 		cmocka_unit_test(test_timeout_not_retried),
+		cmocka_unit_test(test_idle_death_reconnects),
 		cmocka_unit_test(test_traceroute_cut_off),
 	};
 
