@@ -2,6 +2,8 @@
  * Internals of the Azure provider shared by its modules and its tests:
  * clouds, the credential chain (cred.c), the client-certificate assertion
  * (jwt.c), the ARM client (arm.c) and the shape conversions (azure.c).
+ * Calls run one way, arm.c -> cred.c -> jwt.c, all of them down to
+ * azure_util.c (azure_util.h), never back up.
  * The engine uses only azure_cloud_ops (providers/registry.h); tests and
  * the integration harness open the provider with injected dependencies
  * through azure_open_with().
@@ -16,6 +18,7 @@
 #include <jansson.h>
 
 #include "provider.h"
+#include "azure_util.h"
 #include "transport/http.h"
 
 #define AZURE_URL_MAX 4096	/* RPC: polling URLs of at least 4 KB */
@@ -144,21 +147,12 @@ int arm_action(struct arm *a, const char *path, const char *query,
 int arm_get_all(struct arm *a, const char *target, json_t **out,
     struct fd_error *err);
 
-/* Server wait hint: retry-after-ms, x-ms-retry-after-ms, Retry-After
- * (seconds or HTTP-date); -1 when absent. */
-int64_t azure_retry_after_ms(const struct http_response *r);
-/* A random (v4) UUID. */
-void azure_uuid(char out[37]);
-/* Case-insensitive status helpers (Go azcore IsTerminalState). */
-bool azure_status_is(const char *s, const char *want);
 /* An ARM/NRP error code that passes by itself (another operation on the
  * resource, throttling, an internal error): retry later. */
 bool azure_transient_code(const char *code);
 /* The details[] of an ARM error object, "code: message; ..." ("" when
  * none). */
 void azure_error_details(const json_t *error, char *out, size_t len);
-/* Zero and free a string holding a secret. */
-void azure_free_secret(char *s);
 
 /* -------------------------------------------------------- conversions */
 

@@ -19,7 +19,8 @@
 
 struct junos_ctx {
 	struct device_cfg cfg;
-	struct ssh_conn *ssh;
+	const struct ssh_ops *ssh_ops;	/* the transport (ssh.h) */
+	struct ssh_conn *ssh;		/* NULL until the first command */
 };
 
 bool
@@ -175,8 +176,9 @@ junos_traceroute_timeout_ms(unsigned wait_s, unsigned ttl)
 
 /* ------------------------------------------------------------ session */
 
-static int
-junos_open(const struct device_cfg *cfg, void **out, struct fd_error *err)
+int
+junos_open_with(const struct device_cfg *cfg, const struct ssh_ops *ssh,
+    void **out, struct fd_error *err)
 {
 	struct junos_ctx *c;
 
@@ -189,8 +191,24 @@ junos_open(const struct device_cfg *cfg, void **out, struct fd_error *err)
 	if (c == NULL)
 		return fd_error_set(err, -ENOMEM, "out of memory");
 	c->cfg = *cfg;
+	c->ssh_ops = ssh;
 	*out = c;
 	return 0;
+}
+
+static int
+junos_open(const struct device_cfg *cfg, void **out, struct fd_error *err)
+{
+	return junos_open_with(cfg, &ssh_libssh2_ops, out, err);
+}
+
+/* Connect on first use and after a dropped session. */
+static int
+junos_connect(struct junos_ctx *c, struct fd_error *err)
+{
+	if (c->ssh != NULL)
+		return 0;
+	return ssh_open_with(c->ssh_ops, &c->cfg, &c->ssh, err);
 }
 
 static void
@@ -222,11 +240,8 @@ junos_exec(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
 {
 	int rc;
 
-	if (c->ssh == NULL) {
-		rc = ssh_open(&c->cfg, &c->ssh, err);
-		if (rc < 0)
-			return rc;
-	}
+	if ((rc = junos_connect(c, err)) < 0)
+		return rc;
 	rc = ssh_exec(c->ssh, cmd, res, err);
 	if (rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -ENOTCONN) {
 		ssh_close(c->ssh);
@@ -652,7 +667,7 @@ junos_trace_exec(struct junos_ctx *c, const char *cmd, struct trace_out *t,
 	size_t n;
 	int rc;
 
-	if (c->ssh == NULL && (rc = ssh_open(&c->cfg, &c->ssh, err)) < 0)
+	if ((rc = junos_connect(c, err)) < 0)
 		return rc;
 	rc = ssh_exec_partial(c->ssh, cmd, &res, err);
 	if (rc == -ECONNRESET || rc == -ENOTCONN) {
@@ -711,7 +726,7 @@ junos_traceroute(void *ctx, const struct fd_addr *to, const char *instance,
 	    c->cfg.trace_max_ttl, cmd, sizeof(cmd), err);
 	if (rc < 0)
 		return junos_fail(c, "traceroute", rc, err);
-	if (c->ssh == NULL && (rc = ssh_open(&c->cfg, &c->ssh, err)) < 0)
+	if ((rc = junos_connect(c, err)) < 0)
 		return junos_fail(c, cmd, rc, err);
 	want = junos_traceroute_timeout_ms(c->cfg.trace_wait_s,
 	    c->cfg.trace_max_ttl);

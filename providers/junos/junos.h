@@ -16,6 +16,12 @@
 
 extern const struct device_ops junos_device_ops;
 
+struct ssh_ops;
+/* junos_device_ops.open over another SSH transport (transport/ssh.h):
+ * the unit tests' scripted fake.  The real one uses ssh_libssh2_ops. */
+int junos_open_with(const struct device_cfg *cfg, const struct ssh_ops *ssh,
+    void **ctx, struct fd_error *err);
+
 /* Table and routing-instance names: [A-Za-z0-9_.-]{1,63}. */
 bool junos_valid_name(const char *s);
 

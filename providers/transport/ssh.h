@@ -1,8 +1,15 @@
 /*
- * The one libssh2 wrapper: a blocking SSH session to one device, host key
- * checked strictly against known_hosts, and read-only command execution on
- * exec channels.  libssh2 error codes become our errors in exactly one
- * place (ssh.c: ssh_error()).
+ * The SSH transport: one small interface (a const ops table plus ctx, as
+ * http.h and curl's connection filters are built) and one libssh2
+ * implementation: a blocking SSH session to one device, host key checked
+ * strictly against known_hosts, and read-only command execution on exec
+ * channels (ssh_session.c, ssh_auth.c, ssh_jump.c, ssh_channel.c).
+ * libssh2 error codes become our errors in exactly one place
+ * (ssh_session.c: ssh_error()).  Above the ops table, struct ssh_conn
+ * (ssh.c) runs each read-only command and reconnects once when the
+ * session dropped; the Junos provider talks only to it, so its unit tests
+ * inject a scripted fake and the integration tests the real adapter
+ * against sshd.
  */
 #ifndef FD_SSH_H
 #define FD_SSH_H
@@ -24,7 +31,33 @@ struct ssh_result {
 	bool timed_out;		/* ssh_exec_partial: cut off at the timeout */
 };
 
+/*
+ * One session to one device.  open connects and authenticates (*ctx is
+ * written only on success); exec runs cmd once on a new channel, bounded
+ * by timeout_ms, and returns -ECONNRESET when the connection dropped or
+ * -ENOTCONN when an earlier call dropped it (then only close is left to
+ * call); with partial, a command cut off at its timeout returns 0 with
+ * out->timed_out set (and the session dropped).  idle (may be NULL) keeps
+ * an idle session alive without blocking; close frees ctx.
+ */
+struct ssh_ops {
+	int (*open)(const struct device_cfg *cfg, void **ctx,
+	    struct fd_error *err);
+	int (*exec)(void *ctx, const char *cmd, unsigned timeout_ms,
+	    bool partial, struct ssh_result *out, struct fd_error *err);
+	void (*idle)(void *ctx);
+	void (*close)(void *ctx);
+};
+
+/* The libssh2 adapter (what ssh_open() uses). */
+extern const struct ssh_ops ssh_libssh2_ops;
+
 struct ssh_conn;
+
+/* ssh_open() over another implementation of struct ssh_ops (a test's
+ * scripted fake). */
+int ssh_open_with(const struct ssh_ops *ops, const struct device_cfg *cfg,
+    struct ssh_conn **out, struct fd_error *err);
 
 /*
  * Connect to cfg->host:cfg->port, proposing first the host-key algorithms
