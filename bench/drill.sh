@@ -4,6 +4,9 @@
 #
 #   bench/drill.sh [RUNS]
 #
+# BENCH_KEEP=DIR keeps each run's output, stderr and the bird and ARM mock
+# logs in DIR (the lab's state is removed at the end).
+#
 # 1. Drill overhead: wall time of `failover-drill run` minus what the drill
 #    has to wait for anyway: per peering toggle max(ARM operation time,
 #    convergence until stable + the stable window), plus the configured
@@ -25,7 +28,15 @@ export LAB_PREFIX=fdb$$-
 export LAB_STATE=/run/fdb$$
 . "$LAB_DIR/tool.sh"
 FD_BIN=$(realpath "$(fd_find_bin "$ROOT")") || { echo "bench: build first" >&2; exit 2; }
-trap '"$LAB_DIR/lab.sh" down >/dev/null 2>&1 || true' EXIT
+keep() {
+	[ -n "${BENCH_KEEP:-}" ] || return 0
+	mkdir -p "$BENCH_KEEP"
+	cp -r "$LAB_STATE"/bench-* "$LAB_STATE/bench.jsonl" \
+	    "$LAB_STATE/arm/requests.jsonl" "$BENCH_KEEP/" 2>/dev/null || true
+	cp "$LAB_STATE/fw/bird.log" "$BENCH_KEEP/fw-bird.log" 2>/dev/null || true
+	cp "$LAB_STATE/gw/bird.log" "$BENCH_KEEP/gw-bird.log" 2>/dev/null || true
+}
+trap 'keep; "$LAB_DIR/lab.sh" down >/dev/null 2>&1 || true' EXIT
 
 "$LAB_DIR/lab.sh" up
 SPEC=$LAB_STATE/lab.json
