@@ -4,6 +4,9 @@
 #
 #   bench/drill.sh [RUNS]
 #
+# BENCH_KEEP=DIR keeps each run's output, stderr and the bird and ARM mock
+# logs in DIR (the lab's state is removed at the end).
+#
 # 1. Drill overhead: wall time of `failover-drill run` minus what the drill
 #    has to wait for anyway: per peering toggle max(ARM operation time,
 #    convergence until stable + the stable window), plus the configured
@@ -13,7 +16,11 @@
 #    timestamps), relative to the peering PUT as the ARM mock logged it,
 #    against the tool's own left_s / stable_s.  Target +-10 ms at rate_hz
 #    100 (drills/lab.json), in the lab with kernel-default ICMP limits.
-# 3. Probes counted lost (target 0: the lab drops none).
+# 3. Probes counted lost (target 0 where the lab drops none), beside the
+#    packets the lab's routers did drop during the run (IpExtInNoRoutes,
+#    IpOutNoRoutes, IpInDiscards, IpOutDiscards over every lab namespace:
+#    a probe or its reply forwarded by a router whose BGP route was just
+#    withdrawn is lost in the lab itself).
 # Prints the numbers and ratios of every run and the worst case.
 set -euo pipefail
 
@@ -25,25 +32,48 @@ export LAB_PREFIX=fdb$$-
 export LAB_STATE=/run/fdb$$
 . "$LAB_DIR/tool.sh"
 FD_BIN=$(realpath "$(fd_find_bin "$ROOT")") || { echo "bench: build first" >&2; exit 2; }
-trap '"$LAB_DIR/lab.sh" down >/dev/null 2>&1 || true' EXIT
+keep() {
+	[ -n "${BENCH_KEEP:-}" ] || return 0
+	mkdir -p "$BENCH_KEEP"
+	cp -r "$LAB_STATE"/bench-* "$LAB_STATE/bench.jsonl" \
+	    "$LAB_STATE/arm/requests.jsonl" "$BENCH_KEEP/" 2>/dev/null || true
+	cp "$LAB_STATE/fw/bird.log" "$BENCH_KEEP/fw-bird.log" 2>/dev/null || true
+	cp "$LAB_STATE/gw/bird.log" "$BENCH_KEEP/gw-bird.log" 2>/dev/null || true
+}
+trap 'keep; "$LAB_DIR/lab.sh" down >/dev/null 2>&1 || true' EXIT
 
 "$LAB_DIR/lab.sh" up
 SPEC=$LAB_STATE/lab.json
 fd_spec_for_state "$ROOT/drills/lab.json" "$SPEC"
+# lab_drops: packets the lab's namespaces dropped for want of a route or
+# as discards, since they were made.
+lab_drops() {
+	local n sum=0 v
+	for n in $(ip netns list | awk -v p="$LAB_PREFIX" 'index($1, p) == 1 {print $1}'); do
+		v=$(ip netns exec "$n" nstat -asz IpExtInNoRoutes IpOutNoRoutes \
+		    IpInDiscards IpOutDiscards 2>/dev/null |
+		    awk '/^Ip/ {s += $2} END {print s + 0}')
+		sum=$((sum + v))
+	done
+	echo "$sum"
+}
 i=1
 while [ "$i" -le "$RUNS" ]; do
 	OUT=$LAB_STATE/bench-$i
 	: >"$LAB_STATE/arm/requests.jsonl.mark"
+	d0=$(lab_drops)
 	t0=$(date +%s.%N)
 	rc=0
 	fd run --yes --out "$OUT" "$SPEC" >/dev/null 2>"$OUT.stderr" || rc=$?
 	t1=$(date +%s.%N)
+	d1=$(lab_drops)
 	echo "run $i: exit $rc, wall $(python3 -c "print(f'{$t1-$t0:.3f}')") s"
 	python3 "$ROOT/bench/drill_truth.py" --wall "$t0" "$t1" \
 	    --result "$OUT/result.json" --spec "$SPEC" \
 	    --bird-log "$LAB_STATE/fw/bird.log" \
 	    --gw-bird-log "$LAB_STATE/gw/bird.log" \
 	    --mock-log "$LAB_STATE/arm/requests.jsonl" \
+	    --lab-drops $((d1 - d0)) \
 	    --summary "$LAB_STATE/bench.jsonl" || true
 	# Let BGP settle fully before the next run.
 	"$LAB_DIR/lab.sh" wait-routes ER

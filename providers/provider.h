@@ -327,8 +327,9 @@ struct probe_ops {
 	/* Stop, join, and hand over every sample; frees w. */
 	int (*watch_end)(void *ctx, struct probe_watch *w,
 	    struct watch_samples *out, struct fd_error *err);
-	/* One-shot reachability for preflight: count end-to-end probes of
-	 * req->method, *answered of them got an answer. */
+	/* One-shot reachability for preflight: up to count end-to-end
+	 * probes of req->method; *answered of them got an answer (the
+	 * native provider stops at the first: *answered 0 or 1). */
 	int (*reach)(void *ctx, const struct watch_req *req, unsigned count,
 	    unsigned *answered, struct fd_error *err);
 	void (*close)(void *ctx);

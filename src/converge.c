@@ -350,7 +350,7 @@ converge_analyse_ref(const struct watch_samples *s, uint64_t t0_ms,
 	struct converge_point *pts;
 	enum converge_class from, to;
 	bool in_target = false, in_loss = false, have_loss = false;
-	uint64_t target_start = 0, loss_start = 0;
+	uint64_t target_start = 0, target_mid = 0, loss_start = 0;
 	size_t i, first = 0;
 
 	if (s == NULL || ref == NULL || out == NULL ||
@@ -389,10 +389,14 @@ converge_analyse_ref(const struct watch_samples *s, uint64_t t0_ms,
 				if (!in_target) {
 					in_target = true;
 					target_start = w->t_ms;
+					target_mid = i > 0 ? s->v[i - 1].t_ms +
+					    (w->t_ms - s->v[i - 1].t_ms) / 2 :
+					    w->t_ms;
 				}
 				if (w->t_ms - target_start >= stable_ms) {
 					r.stable = true;
 					r.stable_ms = target_start;
+					r.stable_mid_ms = target_mid;
 				}
 			} else {
 				in_target = false;

@@ -85,6 +85,9 @@ struct converge_result {
 	uint64_t left_mid_ms;
 	bool stable;		/* settled on the expected path */
 	uint64_t stable_ms;	/* start of the first settled run */
+	/* Its best estimate, as left_mid_ms: halfway between the sample
+	 * before the run and its first one. */
+	uint64_t stable_mid_ms;
 	unsigned sent;		/* samples at or after t0 */
 	unsigned lost;		/* of which the end-to-end probe was lost */
 	uint64_t longest_loss_ms;	/* longest end-to-end outage */

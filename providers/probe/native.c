@@ -10,6 +10,11 @@
 
 struct native_ctx {
 	struct probe_cfg cfg;
+	/* What the drill's traces took from the routers' buckets, from one
+	 * trace to the next: only a hop they may have drained is asked
+	 * again (a second's wait per trace otherwise, for a hop such as
+	 * the lab's silent gateway that never answers). */
+	struct tracer_hist hist;
 };
 
 static int
@@ -46,7 +51,7 @@ native_trace(void *ctx, const struct fd_addr *to, struct hop_list *out,
 {
 	struct native_ctx *c = ctx;
 
-	return tracer_run(&c->cfg, to, out, NULL, NULL, err);
+	return tracer_run_hist(&c->cfg, to, out, NULL, NULL, &c->hist, err);
 }
 
 static int
@@ -58,8 +63,10 @@ native_watch_begin(void *ctx, const struct watch_req *req,
 	int rc;
 
 	rc = prober_start(req, &c->cfg, &p, err);
-	if (rc == 0)
+	if (rc == 0) {
 		*out = (struct probe_watch *)p;
+		c->hist.watch_ttl = req->ttl;
+	}
 	return rc;
 }
 
@@ -67,12 +74,16 @@ static int
 native_watch_end(void *ctx, struct probe_watch *w, struct watch_samples *out,
     struct fd_error *err)
 {
-	(void)ctx;
+	struct native_ctx *c = ctx;
+
+	c->hist.watch_ttl = 0;
 	return prober_stop((struct prober *)w, out, err);
 }
 
-/* Preflight: does the target answer this method at all?  count probes at
- * 10 a second, each given the prober's reply window. */
+/* Preflight: does the target answer this method at all?  Up to count
+ * probes at 10 a second, each given the prober's reply window; over at the
+ * first answer (*answered is then 1: the drill asks "any?", and waiting out
+ * count probes to a target that answers cost 0.7 s of every drill). */
 static int
 native_reach(void *ctx, const struct watch_req *req, unsigned count,
     unsigned *answered, struct fd_error *err)
@@ -81,7 +92,8 @@ native_reach(void *ctx, const struct watch_req *req, unsigned count,
 	struct watch_req r = *req;
 	struct watch_samples s = { 0 };
 	struct prober *p;
-	struct timespec ts;
+	struct timespec ts, t0;
+	uint64_t waited = 0;
 	unsigned n = 0;
 	size_t i;
 	int rc;
@@ -93,10 +105,17 @@ native_reach(void *ctx, const struct watch_req *req, unsigned count,
 	r.max_ms = (uint64_t)count * 100;
 	if ((rc = prober_start(&r, &c->cfg, &p, err)) < 0)
 		return rc;
-	ts.tv_sec = (time_t)(r.max_ms / 1000);
-	ts.tv_nsec = (long)(r.max_ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	/* Look every 2 ms: an answer ends the wait. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (waited < r.max_ms && prober_answered(p) == 0) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = 2000000L;
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		waited = (uint64_t)(ts.tv_sec - t0.tv_sec) * 1000 +
+		    (uint64_t)((ts.tv_nsec - t0.tv_nsec) / 1000000L);
+	}
 	if ((rc = prober_stop(p, &s, err)) < 0)
 		return rc;
 	for (i = 0; i < s.n && i < count; i++)

@@ -50,6 +50,7 @@ struct prober {
 	pthread_t thread;
 	bool started;
 	atomic_int stop;
+	atomic_uint answered;	/* end-to-end answers so far */
 	int rc;			/* thread's result */
 	char msg[FD_ERROR_MSG];
 	struct watch_samples s;
@@ -236,6 +237,7 @@ drain(struct prober *p, int fd)
 			    !w->e2e_reply) {
 				w->e2e_reply = true;
 				w->rtt_ms = (double)(t - sent) / 1e6;
+				atomic_fetch_add(&p->answered, 1);
 			}
 		} else if (!w->ttl_reply) {
 			w->ttl_reply = true;
@@ -343,6 +345,7 @@ drain_echo(struct prober *p, int fd, uint32_t kind)
 		w->e2e_reply = true;
 		w->rtt_ms = (double)(t - sent) / 1e6;
 		w->reply_ttl = ttl;
+		atomic_fetch_add(&p->answered, 1);
 	}
 }
 
@@ -386,6 +389,7 @@ conn_answered(struct prober *p, uint32_t seq)
 	if (sent != 0 && !w->e2e_reply) {
 		w->e2e_reply = true;
 		w->rtt_ms = (double)(now_ns() - sent) / 1e6;
+		atomic_fetch_add(&p->answered, 1);
 	}
 }
 
@@ -502,6 +506,23 @@ drain_all(struct prober *p)
 		drain(p, p->fd_ttl);
 }
 
+/* Is an end-to-end probe sent within PROBER_REPLY_MS still unanswered? */
+static bool
+e2e_pending(const struct prober *p, uint64_t now)
+{
+	size_t i = p->s.n;
+
+	while (i-- > 0) {
+		uint64_t sent = p->sent_ns[2 * i];
+
+		if (sent != 0 && now - sent > PROBER_REPLY_MS * 1000000ull)
+			break;
+		if (sent != 0 && !p->s.v[i].e2e_reply)
+			return true;
+	}
+	return false;
+}
+
 static void *
 thread_main(void *arg)
 {
@@ -592,11 +613,13 @@ thread_main(void *arg)
 		if (p->n_conn > 0)
 			check_conns(p, now_ns());
 	}
-	/* Give the last probes their chance to be answered. */
+	/* Give the last probes their chance to be answered: up to 200 ms,
+	 * over once every end-to-end probe is (the grace used to be a fixed
+	 * 200 ms at every stop: drill overhead, bench/drill.sh). */
 	{
 		uint64_t grace = now_ns() + 200000000ull;
 
-		while (now_ns() < grace) {
+		while (now_ns() < grace && e2e_pending(p, now_ns())) {
 			if (poll(pfd, nfd, p->n_conn > 0 ? 1 : 20) > 0)
 				drain_all(p);
 			if (p->n_conn > 0)
@@ -664,6 +687,7 @@ prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
 		p->cfg = *cfg;
 	p->fd_e2e = p->fd_ttl = -1;
 	atomic_init(&p->stop, 0);
+	atomic_init(&p->answered, 0);
 	p->nonce = (uint32_t)(now_ns() ^ ((uint64_t)getpid() << 12));
 	port = p->cfg.port ? p->cfg.port : 33434;
 	if (req->method == PROBE_METHOD_UDP && req->port != 0)
@@ -708,6 +732,12 @@ prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
 	}
 	*out = p;
 	return 0;
+}
+
+unsigned
+prober_answered(struct prober *p)
+{
+	return atomic_load(&p->answered);
 }
 
 int

@@ -20,6 +20,8 @@ int prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
  * (which must be empty); frees p. */
 int prober_stop(struct prober *p, struct watch_samples *out,
     struct fd_error *err);
+/* End-to-end answers so far (any thread). */
+unsigned prober_answered(struct prober *p);
 
 /*
  * The adaptive pace of the TTL-limited probe at its default rate: a

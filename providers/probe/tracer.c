@@ -98,6 +98,11 @@ struct tracer {
 	/* Per TTL and flow: the router went silent after answering (or
 	 * answered only when asked again): a rate limit, not an absence. */
 	bool limited[HOPS_MAX + 1][TRACER_MAX_FLOWS];
+	/* The context's history (NULL: none), and per TTL the tokens it
+	 * modelled when this trace's first probe there went out (-1: no
+	 * probe sent yet). */
+	struct tracer_hist *hist;
+	double hist_first[HOPS_MAX + 1];
 	struct tracer_stats st;
 };
 
@@ -362,6 +367,29 @@ drain_data(int fd)
 		;
 }
 
+/* Take a token of the context's model of the router at ttl (see struct
+ * tracer_hist); the first probe of a trace records what it found. */
+static void
+hist_take(struct tracer *t, unsigned ttl, uint64_t now)
+{
+	struct tracer_hist *h = t->hist;
+	double burst = t->cfg->hop_burst;
+
+	if (h == NULL || ttl > HOPS_MAX)
+		return;
+	if (h->tokens_ns[ttl] == 0)
+		h->tokens[ttl] = burst;
+	else if (now > h->tokens_ns[ttl])
+		h->tokens[ttl] += (double)(now - h->tokens_ns[ttl]) / 1e6 /
+		    TRACER_PEER_MS;
+	if (h->tokens[ttl] > burst)
+		h->tokens[ttl] = burst;
+	h->tokens_ns[ttl] = now;
+	if (t->hist_first[ttl] < 0)
+		t->hist_first[ttl] = h->tokens[ttl];
+	h->tokens[ttl] = h->tokens[ttl] >= 1.0 ? h->tokens[ttl] - 1.0 : 0;
+}
+
 static int
 send_probe(struct tracer *t, struct tr_probe *p, unsigned index)
 {
@@ -386,6 +414,7 @@ send_probe(struct tracer *t, struct tr_probe *p, unsigned index)
 			p->state = TR_INFLIGHT;
 			t->inflight++;
 			t->st.sent++;
+			hist_take(t, p->ttl, p->sent_ns);
 			return 0;
 		}
 		switch (errno) {
@@ -682,6 +711,13 @@ reask_silent(struct tracer *t, uint64_t t_start, struct fd_error *err)
 		}
 		if (answered || p == NULL)
 			continue;
+		/* The context's model left this router a token for the
+		 * first probe and it did not answer: silent for good (as
+		 * the lab's far gateway), not drained by our own traces;
+		 * a refill changes nothing.  The prober's TTL does drain. */
+		if (t->hist != NULL && t->hist_first[ttl] >= 1.0 &&
+		    ttl != t->hist->watch_ttl)
+			continue;
 		if (!slept) {
 			uint64_t due = t_start + TRACER_REFILL_MS * 1000000ull,
 			    now = now_ns();
@@ -811,6 +847,15 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
     struct hop_list *out, struct hop_list *per_flow,
     struct tracer_stats *stats, struct fd_error *err)
 {
+	return tracer_run_hist(cfg_in, to, out, per_flow, stats, NULL, err);
+}
+
+int
+tracer_run_hist(const struct probe_cfg *cfg_in, const struct fd_addr *to,
+    struct hop_list *out, struct hop_list *per_flow,
+    struct tracer_stats *stats, struct tracer_hist *hist,
+    struct fd_error *err)
+{
 	struct probe_cfg cfg = *cfg_in;
 	struct tracer t;
 	struct hop_list *merged = NULL, *flows = NULL;
@@ -830,6 +875,9 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 		t.fds[f] = -1;
 	t.cfg = &cfg;
 	t.serial = -1;
+	t.hist = hist;
+	for (ttl = 0; ttl <= HOPS_MAX; ttl++)
+		t.hist_first[ttl] = -1;
 	t.to = *to;
 	t.n_flows = cfg.flows;
 	t.stop_ttl = cfg.max_ttl;

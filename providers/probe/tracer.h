@@ -33,6 +33,22 @@ struct tracer_stats {
 };
 
 /*
+ * What the earlier traces of one context (the drill's native provider) took
+ * from the routers' buckets, per TTL: the model of TRACER_PEER_BURST carried
+ * from one trace to the next.  A hop that stays silent although the model
+ * left it a token is silent for good (or limited by others), not drained by
+ * us: it is not asked again after a refill, which costs a second a trace.
+ * A hop our own traces may have drained is.  Zero-initialise it.
+ */
+struct tracer_hist {
+	double tokens[HOPS_MAX + 1];
+	uint64_t tokens_ns[HOPS_MAX + 1];	/* 0: never asked */
+	/* A prober's TTL-limited probe drains this TTL as well (0: none):
+	 * a silent hop there is always asked again. */
+	unsigned watch_ttl;
+};
+
+/*
  * Trace to `to`.  out gets the probes of every flow merged (ECMP branches
  * as several answers of one hop).  When per_flow is not NULL it must hold
  * cfg->flows hop lists; each gets the probes of its flow only.  stats may
@@ -41,5 +57,11 @@ struct tracer_stats {
 int tracer_run(const struct probe_cfg *cfg, const struct fd_addr *to,
     struct hop_list *out, struct hop_list *per_flow,
     struct tracer_stats *stats, struct fd_error *err);
+/* The same, with the context's history (see struct tracer_hist; NULL: as
+ * tracer_run()); it is updated with this trace's probes. */
+int tracer_run_hist(const struct probe_cfg *cfg, const struct fd_addr *to,
+    struct hop_list *out, struct hop_list *per_flow,
+    struct tracer_stats *stats, struct tracer_hist *hist,
+    struct fd_error *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "conv.h"
 #include "converge.h"
 
 #define MSEE "192.168.11.18"
@@ -430,6 +431,59 @@ test_rtt_level_shift(void **state)
 	watch_samples_done(&s);
 }
 
+/*
+ * The reported switch instant at 100/s: halfway between the last sample on
+ * the old path and the first one off it, for "left" and for the start of
+ * the stable run alike (bench/drill.sh: dating it at the first sample off
+ * the old path put every failover a half period late on average).
+ */
+static void
+test_switch_dated_between_samples(void **state)
+{
+	struct drill_watch dw;
+	struct drill_watch_result wr;
+	struct watch_samples s = { 0 };
+	struct converge_result r;
+	json_t *conv;
+	uint64_t t;
+
+	(void)state;
+	/* 10 ms apart; the path moves between 1100 and 1110. */
+	for (t = 1000; t < 4000; t += 10) {
+		struct watch_sample w;
+
+		memset(&w, 0, sizeof(w));
+		w.t_ms = t;
+		w.e2e_reply = true;
+		w.rtt_ms = 1.0;
+		w.ttl_reply = true;
+		assert_int_equal(addr_parse(t <= 1100 ? MSEE : VPN,
+		    &w.ttl_from, NULL), 0);
+		assert_int_equal(watch_samples_add(&s, &w), 0);
+	}
+	assert_int_equal(converge_analyse(&s, 1000, &msee, 2000, &r), 0);
+	assert_int_equal(r.left_ms, 1110);
+	assert_int_equal(r.left_mid_ms, 1105);
+	assert_int_equal(r.stable_ms, 1110);
+	assert_int_equal(r.stable_mid_ms, 1105);
+
+	memset(&dw, 0, sizeof(dw));
+	dw.primary = msee;
+	dw.rate_hz = 100;
+	conv = drill_watch_json(&dw, &s, 1000, 2000, false, &wr);
+	assert_non_null(conv);
+	assert_int_equal(wr.left_ms, 105);
+	assert_int_equal(wr.stable_ms, 105);
+	assert_true(json_real_value(json_object_get(conv, "left_s")) > 0.1049);
+	assert_true(json_real_value(json_object_get(conv, "left_s")) < 0.1051);
+	assert_true(json_real_value(json_object_get(conv, "stable_s")) >
+	    0.1049);
+	assert_true(json_real_value(json_object_get(conv, "stable_s")) <
+	    0.1051);
+	json_decref(conv);
+	watch_samples_done(&s);
+}
+
 int
 main(void)
 {
@@ -447,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_switch_right_after_write),
 		cmocka_unit_test(test_no_ttl_probes),
 		cmocka_unit_test(test_rtt_level_shift),
+		cmocka_unit_test(test_switch_dated_between_samples),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -24,6 +24,7 @@ PFX = "fdt-probe-%d" % os.getpid()
 FD_BIN = os.environ.get("FD_BIN", "")
 WATCH = os.environ.get("PROBE_WATCH", "")
 ONCE = os.environ.get("PROBE_ONCE", "")
+HIST = os.environ.get("TRACE_HIST", "")
 DST = "10.201.7.2"
 R2A, R2B, R4 = "10.201.2.2", "10.201.3.2", "10.201.6.2"
 
@@ -311,6 +312,39 @@ def test_rate_limited_hop():
         in_ns("r4", ["iptables", "-w", "-D"] + rule)
 
 
+def trace_hist(n, q=3, m=5):
+    p = in_ns("s", [HIST, DST, str(n), str(q), str(m)])
+    if p.returncode != 0:
+        raise RuntimeError("trace_hist failed: %s" % p.stderr)
+    return [json.loads(l) for l in p.stdout.splitlines()]
+
+
+def test_trace_history():
+    # The drill's traces ask a silent hop again after a refill only when
+    # their own probes may have emptied its bucket (struct tracer_hist).
+    # d's limits are lifted so that every trace reaches it (the re-ask
+    # is only for hops below the last answer) whatever the earlier
+    # traces left in its bucket.
+    lift("d")
+    try:
+        # One trace, fresh history: r3 got a probe with a token to spare
+        # and said nothing: silent for good, not asked again (the drill
+        # asked it again, a second per trace, before).
+        t = trace_hist(1)
+        ok(len(t) == 1 and t[0]["reached"] and 3 in t[0]["silent"] and
+           t[0]["asked_again"] == 0,
+           "a hop silent with tokens to spare is not asked again", t)
+        # Three traces back to back: the first two take r1's burst of 6,
+        # the third finds it empty; the history knows it was us, so the
+        # silent hops are asked again after a refill and r1 answers.
+        t = trace_hist(3)
+        ok(len(t) == 3 and t[2]["reached"] and t[2]["asked_again"] >= 1
+           and t[2]["reasked"] >= 1 and 1 not in t[2]["silent"],
+           "a hop our own traces drained is asked again and answers", t)
+    finally:
+        limit("d")
+
+
 def probe_once(dst, method, port, rate=20, ms=1000):
     return in_ns("s", [ONCE, dst, method, str(port), str(rate), str(ms)])
 
@@ -387,6 +421,11 @@ def main():
         else:
             ok(True, "# SKIP probe_once not built")
         test_prober()
+        if HIST and os.path.exists(HIST):
+            refill()
+            test_trace_history()
+        else:
+            ok(True, "# SKIP trace_hist not built")
     except Exception as e:  # report, then clean up
         ok(False, "exception: %s" % e)
     finally:
