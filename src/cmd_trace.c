@@ -367,6 +367,11 @@ cmd_trace(int argc, char **argv)
 	 * judged path again, whole, when a silent hop fails it; see
 	 * drill.c check_paths().) */
 	cfg.reask = reask;
+	if (ops == NULL || ops->cfg_check == NULL || ops->trace_once == NULL) {
+		fprintf(stderr, "failover-drill: trace: no native probe built "
+		    "in\n");
+		return TRACE_FAILED;
+	}
 	if (ops->cfg_check(&cfg, &err) < 0)
 		return trace_usage_error(err.msg, NULL);
 	return do_trace(ops, &cfg, &to, form, per_flow);
