@@ -176,7 +176,7 @@ def one_run(a):
               f"{c.get('signals')}")
     if a.lab_drops is not None:
         print(f"  the lab's routers dropped {a.lab_drops} packet(s) in the "
-              f"run (no route, discards): probes lost where the lab "
+              f"run (no route, input discards): probes lost where the lab "
               f"drops none must be 0")
     puts = [p for p in mock_puts(a.mock_log) if t0 <= p <= t1]
     if len(puts) >= 2:
