@@ -312,8 +312,8 @@ def test_rate_limited_hop():
         in_ns("r4", ["iptables", "-w", "-D"] + rule)
 
 
-def trace_hist(n, q=3, m=5):
-    p = in_ns("s", [HIST, DST, str(n), str(q), str(m)])
+def trace_hist(*dsts, q=3, m=5):
+    p = in_ns("s", [HIST, str(q), str(m)] + list(dsts))
     if p.returncode != 0:
         raise RuntimeError("trace_hist failed: %s" % p.stderr)
     return [json.loads(l) for l in p.stdout.splitlines()]
@@ -329,7 +329,7 @@ def test_trace_history():
     lift("d")
     try:
         # Four traces back to back in one context, the buckets refilled.
-        t = trace_hist(4)
+        t = trace_hist(DST, DST, DST, DST)
         ok(len(t) == 4, "four traces", t)
         # The first: r3 never answered at TTL 3 and nothing there is
         # drained: silent for good, not asked again (the drill asked it
@@ -344,6 +344,15 @@ def test_trace_history():
            t[2]["reasked"] >= 1 and 1 not in t[2]["silent"],
            "a hop our own traces drained is asked again and answers",
            t[2])
+        # A router spends its tokens on whatever it answers: r4 answers
+        # the trace to a refused address at TTL 4 and refuses it (!X) at
+        # TTL 5 and 6, which empties it for the next trace's TTL 4.
+        time.sleep(6.5)
+        t = trace_hist("10.201.9.9", DST, m=6)
+        ok(len(t) == 2 and t[1]["reached"] and
+           t[1]["asked_again"] >= 1 and t[1]["reasked"] >= 1 and
+           4 not in t[1]["silent"],
+           "a router drained at other TTLs is asked again at its own", t)
     finally:
         limit("d")
 
