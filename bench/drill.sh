@@ -17,10 +17,11 @@
 #    against the tool's own left_s / stable_s.  Target +-10 ms at rate_hz
 #    100 (drills/lab.json), in the lab with kernel-default ICMP limits.
 # 3. Probes counted lost (target 0 where the lab drops none), beside the
-#    packets the lab's routers did drop during the run (IpExtInNoRoutes,
-#    IpOutNoRoutes, IpInDiscards, IpOutDiscards over every lab namespace:
-#    a probe or its reply forwarded by a router whose BGP route was just
-#    withdrawn is lost in the lab itself).
+#    packets the lab's routers did drop in forwarding during the run
+#    (IpExtInNoRoutes, IpOutNoRoutes, IpInDiscards over every lab
+#    namespace: a probe or its reply reaching a router whose BGP route was
+#    just withdrawn is lost in the lab itself; IpOutDiscards is left out,
+#    it counts the lab's iptables policing of the ICMP errors routers send).
 # Prints the numbers and ratios of every run and the worst case.
 set -euo pipefail
 
@@ -45,13 +46,13 @@ trap 'keep; "$LAB_DIR/lab.sh" down >/dev/null 2>&1 || true' EXIT
 "$LAB_DIR/lab.sh" up
 SPEC=$LAB_STATE/lab.json
 fd_spec_for_state "$ROOT/drills/lab.json" "$SPEC"
-# lab_drops: packets the lab's namespaces dropped for want of a route or
-# as discards, since they were made.
+# lab_drops: packets the lab's namespaces dropped in forwarding (no route,
+# input discards) since they were made.
 lab_drops() {
 	local n sum=0 v
 	for n in $(ip netns list | awk -v p="$LAB_PREFIX" 'index($1, p) == 1 {print $1}'); do
 		v=$(ip netns exec "$n" nstat -asz IpExtInNoRoutes IpOutNoRoutes \
-		    IpInDiscards IpOutDiscards 2>/dev/null |
+		    IpInDiscards 2>/dev/null |
 		    awk '/^Ip/ {s += $2} END {print s + 0}')
 		sum=$((sum + v))
 	done

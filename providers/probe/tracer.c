@@ -98,11 +98,11 @@ struct tracer {
 	/* Per TTL and flow: the router went silent after answering (or
 	 * answered only when asked again): a rate limit, not an absence. */
 	bool limited[HOPS_MAX + 1][TRACER_MAX_FLOWS];
-	/* The context's history (NULL: none), and per TTL the tokens it
-	 * modelled when this trace's first probe there went out (-1: no
-	 * probe sent yet). */
-	struct tracer_hist *hist;
-	double hist_first[HOPS_MAX + 1];
+	struct tracer_hist *hist;	/* the context's, NULL: none */
+	/* Per router of hist: the fewest tokens it had during this trace
+	 * (at its start, or left after an answer): a decision at the end
+	 * of a long trace must not see the refill since. */
+	double hist_min[TRACER_HIST_ROUTERS];
 	struct tracer_stats st;
 };
 
@@ -301,6 +301,69 @@ is_unreach(int family, int type)
 	    type == ICMP6_DST_UNREACH;
 }
 
+/* The model of router r's bucket, refilled up to now. */
+static double
+hist_tokens(const struct tracer_router *r, double burst, uint64_t now)
+{
+	double tok = r->tokens;
+
+	if (now > r->t_ns)
+		tok += (double)(now - r->t_ns) / 1e6 / TRACER_PEER_MS;
+	return tok > burst ? burst : tok;
+}
+
+/* Router a answered a probe of ttl: it spent a token. */
+static void
+hist_answer(struct tracer *t, const struct fd_addr *a, unsigned ttl,
+    uint64_t now)
+{
+	struct tracer_hist *h = t->hist;
+	struct tracer_router *r = NULL;
+	unsigned i;
+
+	if (h == NULL || !addr_is_set(a) || ttl > HOPS_MAX)
+		return;
+	for (i = 0; i < h->n && r == NULL; i++)
+		if (addr_equal(&h->r[i].addr, a))
+			r = &h->r[i];
+	if (r == NULL) {
+		if (h->n == TRACER_HIST_ROUTERS) {
+			h->full = true;
+			return;
+		}
+		r = &h->r[h->n++];
+		memset(r, 0, sizeof(*r));
+		r->addr = *a;
+		r->tokens = t->cfg->hop_burst;
+		r->t_ns = now;
+		t->hist_min[r - h->r] = r->tokens;
+	}
+	r->tokens = hist_tokens(r, t->cfg->hop_burst, now) - 1.0;
+	if (r->tokens < 0)
+		r->tokens = 0;
+	r->t_ns = now;
+	r->at_ttl[ttl] = true;
+	if (r->tokens < t->hist_min[r - h->r])
+		t->hist_min[r - h->r] = r->tokens;
+}
+
+/* May our own probes have emptied the bucket of the router at ttl?  Yes
+ * when a router that answered there had less than a token left at some
+ * point of this trace. */
+static bool
+hist_maybe_drained(const struct tracer *t, unsigned ttl)
+{
+	const struct tracer_hist *h = t->hist;
+	unsigned i;
+
+	if (h == NULL || h->full || ttl == h->watch_ttl)
+		return true;
+	for (i = 0; i < h->n; i++)
+		if (h->r[i].at_ttl[ttl] && t->hist_min[i] < 1.0)
+			return true;
+	return false;
+}
+
 /* Read every queued error of one socket; 0 or -errno (not EAGAIN). */
 static int
 drain_errors(struct tracer *t, int fd)
@@ -345,6 +408,7 @@ drain_errors(struct tracer *t, int fd)
 		p->rtt_ms = (double)(t_ns - p->sent_ns) / 1e6;
 		p->from = m.offender;
 		t->st.answered++;
+		hist_answer(t, &p->from, p->ttl, t_ns);
 		if (is_unreach(t->to.family, m.type)) {
 			set_flag(p->flag, sizeof(p->flag), t->to.family,
 			    m.type, m.code);
@@ -365,29 +429,6 @@ drain_data(int fd)
 	 * we can match, but it must not fill the receive queue. */
 	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
-}
-
-/* Take a token of the context's model of the router at ttl (see struct
- * tracer_hist); the first probe of a trace records what it found. */
-static void
-hist_take(struct tracer *t, unsigned ttl, uint64_t now)
-{
-	struct tracer_hist *h = t->hist;
-	double burst = t->cfg->hop_burst;
-
-	if (h == NULL || ttl > HOPS_MAX)
-		return;
-	if (h->tokens_ns[ttl] == 0)
-		h->tokens[ttl] = burst;
-	else if (now > h->tokens_ns[ttl])
-		h->tokens[ttl] += (double)(now - h->tokens_ns[ttl]) / 1e6 /
-		    TRACER_PEER_MS;
-	if (h->tokens[ttl] > burst)
-		h->tokens[ttl] = burst;
-	h->tokens_ns[ttl] = now;
-	if (t->hist_first[ttl] < 0)
-		t->hist_first[ttl] = h->tokens[ttl];
-	h->tokens[ttl] = h->tokens[ttl] >= 1.0 ? h->tokens[ttl] - 1.0 : 0;
 }
 
 static int
@@ -414,7 +455,6 @@ send_probe(struct tracer *t, struct tr_probe *p, unsigned index)
 			p->state = TR_INFLIGHT;
 			t->inflight++;
 			t->st.sent++;
-			hist_take(t, p->ttl, p->sent_ns);
 			return 0;
 		}
 		switch (errno) {
@@ -711,12 +751,10 @@ reask_silent(struct tracer *t, uint64_t t_start, struct fd_error *err)
 		}
 		if (answered || p == NULL)
 			continue;
-		/* The context's model left this router a token for the
-		 * first probe and it did not answer: silent for good (as
-		 * the lab's far gateway), not drained by our own traces;
-		 * a refill changes nothing.  The prober's TTL does drain. */
-		if (t->hist != NULL && t->hist_first[ttl] >= 1.0 &&
-		    ttl != t->hist->watch_ttl)
+		/* No router that answered at this TTL can have been
+		 * emptied by our traces: silent for good (the lab's far
+		 * gateway), and a refill changes nothing. */
+		if (!hist_maybe_drained(t, ttl))
 			continue;
 		if (!slept) {
 			uint64_t due = t_start + TRACER_REFILL_MS * 1000000ull,
@@ -876,8 +914,9 @@ tracer_run_hist(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 	t.cfg = &cfg;
 	t.serial = -1;
 	t.hist = hist;
-	for (ttl = 0; ttl <= HOPS_MAX; ttl++)
-		t.hist_first[ttl] = -1;
+	for (i = 0; hist != NULL && i < hist->n; i++)
+		t.hist_min[i] = hist_tokens(&hist->r[i], cfg.hop_burst,
+		    t_start);
 	t.to = *to;
 	t.n_flows = cfg.flows;
 	t.stop_ttl = cfg.max_ttl;

@@ -34,17 +34,30 @@ struct tracer_stats {
 
 /*
  * What the earlier traces of one context (the drill's native provider) took
- * from the routers' buckets, per TTL: the model of TRACER_PEER_BURST carried
- * from one trace to the next.  A hop that stays silent although the model
- * left it a token is silent for good (or limited by others), not drained by
- * us: it is not asked again after a refill, which costs a second a trace.
- * A hop our own traces may have drained is.  Zero-initialise it.
+ * from the routers' ICMP buckets.  A Linux router spends a token only on an
+ * error it sends (inet_peer_xrlim_allow), and every error it sends us is an
+ * answer we read: so each router that answered is modelled by address
+ * (TRACER_PEER_BURST, one token a second), with the TTLs it answered at.  A
+ * hop silent in a trace is asked again after a refill only when a router
+ * that answered at its TTL may have been emptied by our own traces; one
+ * that never answered there, or had tokens to spare, is silent for good
+ * (the lab's far gateway) and a refill changes nothing: asking it again
+ * cost a second a trace.  Zero-initialise it.
  */
+#define TRACER_HIST_ROUTERS 64
+
 struct tracer_hist {
-	double tokens[HOPS_MAX + 1];
-	uint64_t tokens_ns[HOPS_MAX + 1];	/* 0: never asked */
-	/* A prober's TTL-limited probe drains this TTL as well (0: none):
-	 * a silent hop there is always asked again. */
+	struct tracer_router {
+		struct fd_addr addr;
+		double tokens;
+		uint64_t t_ns;
+		bool at_ttl[HOPS_MAX + 1];
+	} r[TRACER_HIST_ROUTERS];
+	unsigned n;
+	bool full;		/* a router did not fit: ask again always */
+	/* A prober's TTL-limited probe drains the router at this TTL too,
+	 * unseen by the traces (0: none): a silent hop there is always
+	 * asked again. */
 	unsigned watch_ttl;
 };
 

@@ -312,8 +312,8 @@ def test_rate_limited_hop():
         in_ns("r4", ["iptables", "-w", "-D"] + rule)
 
 
-def trace_hist(n, q=3, m=5):
-    p = in_ns("s", [HIST, DST, str(n), str(q), str(m)])
+def trace_hist(*dsts, q=3, m=5):
+    p = in_ns("s", [HIST, str(q), str(m)] + list(dsts))
     if p.returncode != 0:
         raise RuntimeError("trace_hist failed: %s" % p.stderr)
     return [json.loads(l) for l in p.stdout.splitlines()]
@@ -321,26 +321,38 @@ def trace_hist(n, q=3, m=5):
 
 def test_trace_history():
     # The drill's traces ask a silent hop again after a refill only when
-    # their own probes may have emptied its bucket (struct tracer_hist).
-    # d's limits are lifted so that every trace reaches it (the re-ask
-    # is only for hops below the last answer) whatever the earlier
-    # traces left in its bucket.
+    # a router that answered at its TTL may have been emptied by their own
+    # probes (struct tracer_hist: a router spends a token per answer).
+    # d's limits are lifted so that every trace reaches it (the re-ask is
+    # only for hops below the last answer) whatever the traces before
+    # left in its bucket.
     lift("d")
     try:
-        # One trace, fresh history: r3 got a probe with a token to spare
-        # and said nothing: silent for good, not asked again (the drill
-        # asked it again, a second per trace, before).
-        t = trace_hist(1)
-        ok(len(t) == 1 and t[0]["reached"] and 3 in t[0]["silent"] and
+        # Four traces back to back in one context, the buckets refilled.
+        t = trace_hist(DST, DST, DST, DST)
+        ok(len(t) == 4, "four traces", t)
+        # The first: r3 never answered at TTL 3 and nothing there is
+        # drained: silent for good, not asked again (the drill asked it
+        # again, a second per trace, before).
+        ok(t[0]["reached"] and 3 in t[0]["silent"] and
            t[0]["asked_again"] == 0,
-           "a hop silent with tokens to spare is not asked again", t)
-        # Three traces back to back: the first two take r1's burst of 6,
-        # the third finds it empty; the history knows it was us, so the
-        # silent hops are asked again after a refill and r1 answers.
-        t = trace_hist(3)
-        ok(len(t) == 3 and t[2]["reached"] and t[2]["asked_again"] >= 1
-           and t[2]["reasked"] >= 1 and 1 not in t[2]["silent"],
-           "a hop our own traces drained is asked again and answers", t)
+           "a hop that nothing drained is not asked again", t[0])
+        # The first two take r1's burst of 6 and the third finds it
+        # empty: the model knows it was us, so the silent hops whose
+        # routers answered are asked again after a refill and answer.
+        ok(t[2]["reached"] and t[2]["asked_again"] >= 1 and
+           t[2]["reasked"] >= 1 and 1 not in t[2]["silent"],
+           "a hop our own traces drained is asked again and answers",
+           t[2])
+        # A router spends its tokens on whatever it answers: r4 answers
+        # the trace to a refused address at TTL 4 and refuses it (!X) at
+        # TTL 5 and 6, which empties it for the next trace's TTL 4.
+        time.sleep(6.5)
+        t = trace_hist("10.201.9.9", DST, m=6)
+        ok(len(t) == 2 and t[1]["reached"] and
+           t[1]["asked_again"] >= 1 and t[1]["reasked"] >= 1 and
+           4 not in t[1]["silent"],
+           "a router drained at other TTLs is asked again at its own", t)
     finally:
         limit("d")
 

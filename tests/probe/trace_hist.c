@@ -1,10 +1,11 @@
 /*
- * Namespace-test helper: N traces of TARGET back to back, as the drill's
- * native provider makes them (a silent hop asked again, one history of the
- * routers' buckets for all of them; struct tracer_hist), and per trace one
- * JSON line: {"asked_again", "reasked", "reached", "silent": [TTLs]}.
+ * Namespace-test helper: traces of each TARGET in turn, back to back, as the
+ * drill's native provider makes them (a silent hop asked again, one history
+ * of the routers' buckets for all of them; struct tracer_hist), and per
+ * trace one JSON line: {"asked_again", "reasked", "reached", "silent":
+ * [TTLs]}.
  *
- * usage: trace_hist TARGET N PROBES_PER_HOP MAX_TTL
+ * usage: trace_hist PROBES_PER_HOP MAX_TTL TARGET...
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -20,30 +21,29 @@ main(int argc, char **argv)
 	struct probe_cfg cfg;
 	struct fd_addr to;
 	struct fd_error err = { 0 };
-	int i, n;
+	int i;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: trace_hist TARGET N PROBES_PER_HOP "
-		    "MAX_TTL\n");
+	if (argc < 4) {
+		fprintf(stderr, "usage: trace_hist PROBES_PER_HOP MAX_TTL "
+		    "TARGET...\n");
 		return 2;
 	}
-	if (addr_parse(argv[1], &to, &err) < 0) {
-		fprintf(stderr, "trace_hist: %s\n", err.msg);
-		return 2;
-	}
-	n = atoi(argv[2]);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.probes_per_hop = (unsigned)atoi(argv[3]);
-	cfg.max_ttl = (unsigned)atoi(argv[4]);
+	cfg.probes_per_hop = (unsigned)atoi(argv[1]);
+	cfg.max_ttl = (unsigned)atoi(argv[2]);
 	cfg.reask = true;
 	memset(&hist, 0, sizeof(hist));
-	for (i = 0; i < n; i++) {
+	for (i = 3; i < argc; i++) {
 		struct hop_list *l = hop_list_new();
 		struct tracer_stats st;
 		json_t *o, *silent;
 		unsigned h;
 		char *js;
 
+		if (addr_parse(argv[i], &to, &err) < 0) {
+			fprintf(stderr, "trace_hist: %s\n", err.msg);
+			return 2;
+		}
 		if (l == NULL || tracer_run_hist(&cfg, &to, l, NULL, &st, &hist,
 		    &err) < 0) {
 			fprintf(stderr, "trace_hist: %s\n", err.msg);
