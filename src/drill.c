@@ -228,7 +228,8 @@ phase_begin(struct drill *d, const char *name)
 {
 	log_transition(d->phase ? d->phase : "start", name);
 	d->phase = name;
-	replies_phase(d->p, d->o->out_dir, name, &d->replies);
+	replies_phase(d->p->dev, d->p->dev_ctx, SPEC_MAX_DEVICES,
+	    d->o->out_dir, name, &d->replies);
 	d->phase_t0 = clock_wall();
 	d->phase_failed = 0;
 	d->phase_error[0] = '\0';

@@ -5,27 +5,28 @@
 #include "replies.h"
 
 void
-replies_phase(const struct drill_providers *p, const char *out_dir,
-    const char *phase, struct device_replies *b)
+replies_phase(const struct device_ops *const *ops, void *const *ctx,
+    size_t n, const char *out_dir, const char *phase,
+    struct device_replies *b)
 {
 	char dir[PATH_MAX];
 	const char *d = NULL;
-	unsigned i;
-	int n;
+	size_t i;
+	int len;
 
 	if (b->max_bytes == 0)
 		b->max_bytes = REPLIES_MAX_BYTES;
 	if (out_dir != NULL && phase != NULL) {
-		n = snprintf(dir, sizeof(dir), "%s/replies/%s", out_dir,
+		len = snprintf(dir, sizeof(dir), "%s/replies/%s", out_dir,
 		    phase);
-		if (n > 0 && (size_t)n < sizeof(dir))
+		if (len > 0 && (size_t)len < sizeof(dir))
 			d = dir;
 		else
 			log_warn("replies: %s/replies/%s: path too long; the "
 			    "device replies of %s are not saved", out_dir,
 			    phase, phase);
 	}
-	for (i = 0; i < SPEC_MAX_DEVICES; i++)
-		if (p->dev[i] != NULL && p->dev[i]->record != NULL)
-			p->dev[i]->record(p->dev_ctx[i], d, b);
+	for (i = 0; i < n; i++)
+		if (ops[i] != NULL && ops[i]->record != NULL)
+			ops[i]->record(ctx[i], d, b);
 }

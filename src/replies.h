@@ -10,18 +10,22 @@
 #ifndef FD_REPLIES_H
 #define FD_REPLIES_H
 
-#include "drill.h"
+#include <stddef.h>
+
+#include "provider.h"
 
 /* All devices of a drill together save at most this much; later replies
  * are not saved, and a warning says so once. */
 #define REPLIES_MAX_BYTES (64ULL << 20)
 
 /*
- * Point every device that records replies at <out_dir>/replies/<phase>
- * (out_dir NULL: stop recording).  b is the drill's budget, zeroed by
- * the caller before the first phase.  Call between phases only.
+ * Point each of the n devices (ops[i] NULL: none) that records replies at
+ * <out_dir>/replies/<phase> (out_dir NULL: stop recording).  b is the
+ * drill's budget, zeroed by the caller before the first phase.  Call
+ * between phases only.
  */
-void replies_phase(const struct drill_providers *p, const char *out_dir,
-    const char *phase, struct device_replies *b);
+void replies_phase(const struct device_ops *const *ops, void *const *ctx,
+    size_t n, const char *out_dir, const char *phase,
+    struct device_replies *b);
 
 #endif
