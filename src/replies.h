@@ -10,6 +10,7 @@
 #ifndef FD_REPLIES_H
 #define FD_REPLIES_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "provider.h"
@@ -27,5 +28,12 @@
 void replies_phase(const struct device_ops *const *ops, void *const *ctx,
     size_t n, const char *out_dir, const char *phase,
     struct device_replies *b);
+
+/*
+ * What was saved, for result.json's evidence.replies: {"<phase>":
+ * ["<file>", ...]}, each phase's files sorted by name (temporary files
+ * left by a failed save not listed).  NULL when nothing was saved.
+ */
+json_t *replies_index(const char *out_dir);
 
 #endif

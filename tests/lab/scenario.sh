@@ -174,9 +174,9 @@ EOF
 	# it (out-dir/replies/PHASE/DEVICE__COMMAND.FORMAT, failover-drill(1)):
 	# the firewall's route to the spoke via ExpressRoute in baseline, via
 	# the VPN in verify, back in verify-restored; no password in any.
-	python3 - "$OUT/replies" "$LAB_STATE/ssh/ce2.password" <<'EOF' || fail "replies"
+	python3 - "$OUT/replies" "$LAB_STATE/ssh/ce2.password" "$OUT/result.json" <<'EOF' || fail "replies"
 import json, os, re, sys
-root, pwfile = sys.argv[1], sys.argv[2]
+root, pwfile, result = sys.argv[1], sys.argv[2], sys.argv[3]
 secret = open(pwfile, "rb").read().strip()
 assert secret
 name = re.compile(r"^[A-Za-z0-9_-]+__[A-Za-z0-9._-]+\.(json|xml|txt)$")
@@ -190,6 +190,8 @@ for ph in sorted(os.listdir(root)):
         assert secret not in data, (ph, f, "holds ce2's password")
 for ph in ("preflight", "baseline", "verify", "verify-restored"):
     assert have.get(ph), (ph, "no replies", sorted(have))
+# result.json's evidence lists exactly the files there.
+assert json.load(open(result))["evidence"]["replies"] == have, have
 for dev in ("fw", "ce1", "ce2"):
     assert any(f.startswith(dev + "__show_version.") for f in
                have["preflight"]), (dev, have["preflight"])
