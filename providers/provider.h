@@ -13,6 +13,7 @@
 #define FD_PROVIDER_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -200,6 +201,19 @@ struct device_info {
 	char nodes[128];
 };
 
+/*
+ * The raw replies a device provider parsed, saved as evidence for the
+ * change review (the result directory's replies/, failover-drill(1)
+ * FILES).  One budget per drill, shared by every device: providers add
+ * what they save to used (from their collector threads at once) and save
+ * nothing more once a reply would pass max_bytes, noting that once (full).
+ */
+struct device_replies {
+	uint64_t max_bytes;
+	_Atomic uint64_t used;
+	atomic_bool full;
+};
+
 struct device_ops {
 	const char *kind;
 	int (*library)(char *buf, size_t len);	/* optional, as cloud_ops */
@@ -225,6 +239,15 @@ struct device_ops {
 	 * thread and never while a query of this device runs: keep the
 	 * session alive (an SSH keepalive).  Never connects, never blocks. */
 	void (*idle)(void *ctx);
+	/* Optional.  From now on save the reply of every query (info,
+	 * routes, BGP, traceroute: the bytes parsed) as a file in dir,
+	 * made on the first reply; dir NULL stops.  The file names and
+	 * formats are the provider's.  Called from the drill's thread when
+	 * its phase changes, never while a query of this device runs.  A
+	 * reply that cannot be saved is a logged warning, never a query
+	 * error. */
+	void (*record)(void *ctx, const char *dir,
+	    struct device_replies *budget);
 	void (*close)(void *ctx);
 };
 

@@ -13,6 +13,7 @@
 #include "result.h"
 #include "conv.h"
 #include "collect.h"
+#include "replies.h"
 
 struct drill {
 	const struct spec *s;
@@ -43,6 +44,7 @@ struct drill {
 	 * states are what restore puts back. */
 	struct cloud_circuit before;
 	bool have_before;
+	struct device_replies replies;	/* replies.h, of every device */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -226,6 +228,8 @@ phase_begin(struct drill *d, const char *name)
 {
 	log_transition(d->phase ? d->phase : "start", name);
 	d->phase = name;
+	replies_phase(d->p->dev, d->p->dev_ctx, SPEC_MAX_DEVICES,
+	    d->o->out_dir, name, &d->replies);
 	d->phase_t0 = clock_wall();
 	d->phase_failed = 0;
 	d->phase_error[0] = '\0';

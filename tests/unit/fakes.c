@@ -416,6 +416,19 @@ d_idle(void *ctx)
 		w->idle_off_thread = true;
 }
 
+/* Not a provider step either: the engine's phase changes, logged. */
+static void
+d_record(void *ctx, const char *dir, struct device_replies *budget)
+{
+	struct fake_world *w = ctx;
+	size_t n = strlen(w->record_log);
+
+	snprintf(w->record_log + n, sizeof(w->record_log) - n, "%s%s ",
+	    dir != NULL ? dir : "-", budget != NULL ? "" : "(no budget)");
+	if (!pthread_equal(pthread_self(), w->thread))
+		w->record_off_thread = true;
+}
+
 static const struct device_ops fake_device_ops = {
 	.kind = "junos",
 	.open = d_open,
@@ -426,6 +439,7 @@ static const struct device_ops fake_device_ops = {
 	.bgp_summary = d_bgp,
 	.traceroute = d_trace,
 	.idle = d_idle,
+	.record = d_record,
 	.close = c_close,
 };
 

@@ -1017,6 +1017,60 @@ test_plan_warns_ipv6(void **st)
 	free(s);
 }
 
+/*
+ * Issue 13: the engine points each device's reply recording at
+ * <out>/replies/<phase> as each phase begins, from its own thread; a dry
+ * run stops after baseline; without a result directory nothing is saved.
+ */
+static void
+test_replies_per_phase(void **st)
+{
+	struct drill_providers p;
+	struct drill_opts o;
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	char want[1024];
+	int code;
+
+	(void)st;
+	fake_world_init(&w);
+	fake_providers(&w, &p, &spec);
+	memset(&o, 0, sizeof(o));
+	o.state_dir = state;
+	o.out_dir = state;
+	o.clock = &w.clock;
+	o.restore_clock = &w.rclock;
+	o.retrace_ms = 1000;
+	o.restore_failed_retries = 2;
+	code = drill_run(&spec, &p, &o, &doc, &err);
+	if (code != 0)
+		fail_msg("exit %d: %s", code, err.msg);
+	json_decref(doc);
+	snprintf(want, sizeof(want), "%1$s/replies/preflight "
+	    "%1$s/replies/baseline %1$s/replies/failover "
+	    "%1$s/replies/converge %1$s/replies/verify %1$s/replies/restore "
+	    "%1$s/replies/verify-restored ", state);
+	assert_string_equal(w.record_log, want);
+	assert_false(w.record_off_thread);
+
+	fake_world_init(&w);
+	fake_providers(&w, &p, &spec);
+	o.dry_run = true;
+	assert_int_equal(drill_run(&spec, &p, &o, &doc, &err), 0);
+	json_decref(doc);
+	snprintf(want, sizeof(want), "%1$s/replies/preflight "
+	    "%1$s/replies/baseline ", state);
+	assert_string_equal(w.record_log, want);
+
+	fake_world_init(&w);
+	fake_providers(&w, &p, &spec);
+	o.out_dir = NULL;
+	assert_int_equal(drill_run(&spec, &p, &o, &doc, &err), 0);
+	json_decref(doc);
+	assert_string_equal(w.record_log, "- - ");
+}
+
 int
 main(void)
 {
@@ -1048,6 +1102,7 @@ main(void)
 		T(test_lock_busy),
 		T(test_plan_lists_two_writes),
 		T(test_plan_warns_ipv6),
+		T(test_replies_per_phase),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
