@@ -31,5 +31,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* Started by run before the disable (guardian.h), not by hand. */
+int cmd_guardian(int argc, char **argv);
 
 #endif

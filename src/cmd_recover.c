@@ -11,6 +11,10 @@
 #include "journal.h"
 #include "provider.h"
 
+/* --by: who runs this recover ("guardian", "systemd-timer"; NULL: an
+ * operator or the boot service), in the journal and the output. */
+static const char *recover_by;
+
 /*
  * Where a recovered journal is kept: PATH.<UTC time>.recovered, with -N
  * added when that exists, so a circuit recovered twice keeps both
@@ -84,8 +88,12 @@ recover_one(const char *path, json_t *out)
 			    "to restore\n");
 	}
 	if (journal_reopen(path, &j, &err) == 0) {
+		char by[96];
+
+		snprintf(by, sizeof(by), "recovered by %s", recover_by ?
+		    recover_by : "recover");
 		journal_append(j, "done", "enable", rc == 0 ? "ok" : "error",
-		    rc == 0 ? "recovered" : err.msg, NULL);
+		    rc == 0 ? by : err.msg, NULL);
 		if (rc == 0) {
 			recovered_name(path, done, sizeof(done));
 			journal_finish(j, "recovered", done, NULL);
@@ -102,14 +110,17 @@ report:
 		    json_string(done) : json_null());
 		json_object_set_new(out, "error", rc < 0 ?
 		    json_string(err.msg) : json_null());
+		json_object_set_new(out, "by", json_string(recover_by ?
+		    recover_by : "recover"));
 	}
 	if (rc < 0) {
 		fprintf(stderr, "failover-drill: %s\n", err.msg);
 		return DRILL_RESTORE_FAILED;
 	}
 	if (out == NULL)
-		printf("  peering %s of circuit %s is Enabled; journal "
-		    "closed\n", js.azure.peering, js.azure.circuit);
+		printf("  peering %s of circuit %s is Enabled (restored by "
+		    "%s); journal closed\n", js.azure.peering,
+		    js.azure.circuit, recover_by ? recover_by : "recover");
 	return 0;
 }
 
@@ -119,6 +130,7 @@ cmd_recover(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "journal", required_argument, NULL, 'j' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "by", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char (*paths)[PATH_MAX] = NULL;
@@ -131,6 +143,12 @@ cmd_recover(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
 		if (c == 'J') {
 			all = all ? all : json_array();
+			continue;
+		}
+		if (c == 'b' && *optarg != '\0' && strlen(optarg) < 64 &&
+		    strspn(optarg, "abcdefghijklmnopqrstuvwxyz-") ==
+		    strlen(optarg)) {
+			recover_by = optarg;
 			continue;
 		}
 		if (c != 'j') {

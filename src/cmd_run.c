@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "guardian.h"
 #include "journal.h"
 #include "log.h"
 #include "provider.h"
@@ -226,6 +227,7 @@ cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct drill_providers prov;
+	struct guardian guard;
 	struct drill_opts o;
 	struct fd_clock clock, rclock;
 	struct fd_error err = { 0 };
@@ -309,6 +311,12 @@ cmd_run(int argc, char **argv)
 	o.restore_clock = &rclock;
 	o.retrace_ms = 500;
 	o.restore_failed_retries = 2;
+	/* Issue 14: what restores the peering if this process dies. */
+	guardian_init(&guard, state_dir, corr, s->timeouts.drill_s,
+	    s->timeouts.restore_s);
+	o.guard_arm = guardian_drill_arm;
+	o.guard_disarm = guardian_drill_disarm;
+	o.guard_ctx = &guard;
 	if (open_providers(s, &rclock, corr, &prov, &err) < 0) {
 		fprintf(stderr, "failover-drill: %s\n", err.msg);
 		close_providers(s, &prov);
@@ -318,6 +326,7 @@ cmd_run(int argc, char **argv)
 	log_info("drill %s: %s, results in %s", s->name,
 	    dry ? "dry run (no writes)" : "run", out);
 	code = drill_run(s, &prov, &o, &doc, &err);
+	guardian_disarm(&guard);	/* the paths without a restore */
 	close_providers(s, &prov);
 	if (evidence(doc, s, change, out, &err) < 0)
 		log_warn("evidence: %s", err.msg);

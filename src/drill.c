@@ -1484,6 +1484,8 @@ failover(struct drill *d)
 	if (rc == 0)
 		rc = journal_append(d->journal, "intent", "disable", NULL,
 		    NULL, &err);
+	if (rc == 0 && d->o->guard_arm != NULL)	/* issue 14: guardian.h */
+		rc = d->o->guard_arm(d->o->guard_ctx, d->journal, &err);
 	if (rc == 0 && cancelled(d))
 		rc = fd_error_set(&err, -ECANCELED, "interrupted before the "
 		    "peering was written");
@@ -2047,7 +2049,10 @@ drill_run(const struct spec *s, struct drill_providers *p,
 	}
 	/* Every path after the disable attempt arrives here. */
 	watch_stop(&d, &d.watch.failover, "failover", false);
-	if (restore(&d) < 0) {
+	rc = restore(&d);
+	if (o->guard_disarm != NULL)	/* issue 14: guardian.h */
+		o->guard_disarm(o->guard_ctx);
+	if (rc < 0) {
 		code = DRILL_RESTORE_FAILED;
 		goto out;
 	}

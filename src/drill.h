@@ -33,6 +33,8 @@ enum drill_exit {
 	DRILL_UNCHECKED = 5,
 };
 
+struct journal;
+
 /* Opened providers; dev[i] belongs to spec->devices[i]. */
 struct drill_providers {
 	const struct cloud_ops *cloud;
@@ -58,6 +60,13 @@ struct drill_opts {
 	 * retried during restore (default 2); transient and unclassified
 	 * errors are retried until timeouts.restore_s. */
 	unsigned restore_failed_retries;
+	/* The guardian (guardian.h; NULL: none).  guard_arm runs just
+	 * before the disable PUT, after the journal's intent record; its
+	 * error aborts with nothing changed.  guard_disarm runs once
+	 * restore has returned: from then on this process reports itself. */
+	int (*guard_arm)(void *ctx, struct journal *j, struct fd_error *err);
+	void (*guard_disarm)(void *ctx);
+	void *guard_ctx;
 };
 
 /*

@@ -24,11 +24,13 @@ static const char usage_text[] =
 "       failover-drill plan [--dry-run] SPEC\n"
 "       failover-drill run [--dry-run] [--yes] [--out DIR] [--metrics FILE] "
 "[--change ID] SPEC\n"
-"       failover-drill recover [--json] [--journal DIR]\n"
+"       failover-drill recover [--json] [--journal DIR] [--by NAME]\n"
 "       failover-drill report [--format FORMAT] RESULT.json\n"
 "       failover-drill trace [--json | --model] [TRACE-OPTIONS] TARGET\n"
 "       failover-drill trace [--json | --model] --import FILE "
-"[--format NAME]\n";
+"[--format NAME]\n"
+"       failover-drill guardian --fd N --pid PID [--pidfd N] [--deadline S] "
+"[--grace S]\n";
 
 static void
 usage(FILE *f)
@@ -114,6 +116,7 @@ static const struct {
 	{ "recover", cmd_recover },
 	{ "report", cmd_report },
 	{ "trace", cmd_trace },
+	{ "guardian", cmd_guardian },	/* started by run only */
 };
 
 int
