@@ -32,6 +32,11 @@
 #  k  the Windows-like spoke VM (drops echo and UDP, answers TCP 3389):
 #     watched with method icmp preflight refuses (exit 3, names probe and
 #     method, no PUT); with method tcp the drill passes, 0 probes lost
+#  p  the guardian (issue 14): kill -9 of the drill right after the mock
+#     accepted the disable PUT: Enabled again within 30 s with nobody
+#     running recover, the kept journal says the guardian restored it;
+#     then kill -9 of the guardian alone: the drill finishes, exit 0, one
+#     enable
 #
 # Every lab namespace keeps the kernel's default ICMP rate limits and the
 # MSEEs police time-exceeded (lab.sh): scenario a is the issue-9 proof.
@@ -40,7 +45,7 @@ set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_ROOT=${FD_SOURCE_ROOT:-$(cd "$LAB_DIR/../.." && pwd)}
-SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i|j|k}
+SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i|j|k|p}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 
@@ -51,9 +56,15 @@ FD_BIN=$(fd_find_bin "$SRC_ROOT") || { echo "FAIL: no failover-drill binary"; ex
 export FD_BIN
 
 BG=""
+GUARDS=""	# guardian PIDs this scenario saw (issue 14)
 cleanup() {
-	local rc=$?
+	local rc=$? g
 	if [ -n "$BG" ]; then kill -9 "$BG" 2>/dev/null || true; fi
+	for g in $GUARDS; do
+		if grep -qs guardian "/proc/$g/cmdline"; then
+			kill -9 "$g" 2>/dev/null || true
+		fi
+	done
 	if [ "$rc" != 0 ] && [ -d "$LAB_STATE" ]; then
 		echo "--- lab state at failure"
 		"$LAB_DIR/lab.sh" status || true
@@ -107,6 +118,39 @@ wait_disabled() {
 }
 
 faults() { printf '%s\n' "$1" >"$LAB_STATE/arm/faults.json"; }
+
+# guardian_pid: the guardian's PID, from the "guardian" record of the open
+# journal (failover-drill(1), GUARDIAN), bounded.  The caller adds it to
+# GUARDS (this runs in a subshell).
+guardian_pid() {
+	local i p
+	for i in $(seq 1 100); do
+		p=$(python3 -c '
+import json, re, sys
+for path in sys.argv[1:]:
+    for line in open(path):
+        r = json.loads(line) if line.endswith("\n") else {}
+        if r.get("event") == "guardian" and r.get("status") == "armed":
+            print(re.match(r"pid=([0-9]+) ", r["detail"]).group(1))
+' "$LAB_STATE"/fdstate/*.journal 2>/dev/null || true)
+		if [ -n "$p" ]; then
+			echo "$p"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_puts N: until the mock has answered N peering PUTs, bounded.
+wait_puts() {
+	local i
+	for i in $(seq 1 300); do
+		[ "$(mocklog --count PUT peerings)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "the mock never answered $1 peering PUTs ($(mocklog --statuses PUT peerings))"
+}
 
 if [ "$SC" = j ]; then
 	export LAB_REALISTIC=true LAB_LRO_SECONDS=30
@@ -282,6 +326,11 @@ f)
 	BG=$!
 	wait_disabled
 	sleep 1
+	# The guardian goes first (as with the host rebooted): this is the
+	# journal left behind for `recover`.
+	g=$(guardian_pid) || fail "no guardian record in the journal"
+	GUARDS="$GUARDS $g"
+	kill -9 "$g"
 	kill -9 "$BG"
 	wait "$BG" 2>/dev/null || true
 	BG=""
@@ -420,6 +469,49 @@ for d in ("failover", "failback"):
     print("ok (k): tcp %s left %.3f s, %d sent, 0 lost, signals %s"
           % (d, c["left_s"], c["sent"], c.get("signals")))
 EOF
+	assert_restored
+	;;
+p)
+	# 1. kill -9 of the drill right after the mock accepted the disable.
+	fd_exec run --yes --out "$OUT" "$SPEC" &
+	BG=$!
+	wait_puts 1
+	g=$(guardian_pid) || fail "no guardian record in the journal"
+	GUARDS="$GUARDS $g"
+	kill -9 "$BG"
+	wait "$BG" 2>/dev/null || true
+	BG=""
+	t=$SECONDS
+	kept=""
+	for i in $(seq 1 300); do
+		kept=$(ls "$LAB_STATE"/fdstate/*.journal.*.recovered 2>/dev/null || true)
+		[ -n "$kept" ] && break
+		sleep 0.1
+	done
+	[ -n "$kept" ] || fail "no recovered journal 30 s after kill -9 (state: $(ls "$LAB_STATE/fdstate"))"
+	[ "$(mocklog --count PUT peerings)" -ge 2 ] || fail "no enable PUT reached the mock"
+	st=$(awk '{ print $3 }' "$LAB_STATE/peering.log" | tail -1)
+	[ "$st" = Enabled ] || fail "mock peering state is $st after the guardian"
+	[ $((SECONDS - t)) -le 30 ] || fail "restored only after $((SECONDS - t)) s"
+	grep -q '"recovered by guardian"' "$kept" ||
+	    fail "the kept journal does not say the guardian restored it: $(tail -n 3 "$kept")"
+	for i in $(seq 1 100); do [ -d "/proc/$g" ] || break; sleep 0.1; done
+	[ ! -d "/proc/$g" ] || fail "guardian pid $g still running after the restore"
+	ok "kill -9 of the drill: the guardian (pid $g) restored the peering in $((SECONDS - t)) s"
+	assert_restored
+	# 2. kill -9 of the guardian alone changes nothing for the drill.
+	n=$(mocklog --count PUT peerings)
+	fd_exec run --yes --out "$OUT.2" "$SPEC" &
+	BG=$!
+	wait_puts $((n + 1))
+	g=$(guardian_pid) || fail "no guardian record in the second journal"
+	GUARDS="$GUARDS $g"
+	kill -9 "$g"
+	rc=0; wait "$BG" || rc=$?; BG=""
+	[ "$rc" = 0 ] || fail "the drill exited $rc after its guardian was killed, want 0"
+	[ "$(mocklog --count PUT peerings)" = $((n + 2)) ] ||
+	    fail "want one disable and one enable, got PUTs $(mocklog --statuses PUT peerings)"
+	ok "kill -9 of the guardian: the drill passed, one enable"
 	assert_restored
 	;;
 *) fail "unknown scenario $SC" ;;

@@ -1,0 +1,284 @@
+/*
+ * The guardian's pure parts: its argument vectors, the deadline's
+ * arithmetic, and the disarm protocol over a real pipe with a forked
+ * child standing in for the drill (bounded, reaped by PID).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "guardian.h"
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static char *
+joined(const struct guardian_argv *a)
+{
+	static char buf[4096];
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < a->n; i++) {
+		if (i > 0)
+			strcat(buf, " ");
+		strcat(buf, a->v[i]);
+	}
+	assert_null(a->v[a->n]);
+	return buf;
+}
+
+static void
+test_deadline(void **st)
+{
+	(void)st;
+	/* drill_s + restore_s + the margin for the last operation. */
+	assert_int_equal(guardian_deadline_s(600, 120), 600 + 120 +
+	    GUARDIAN_MARGIN_S);
+	assert_int_equal(guardian_deadline_s(3600, 1800), 5460);
+	/* No drill deadline, none for the guardian (the pipe still is). */
+	assert_int_equal(guardian_deadline_s(0, 1800), 0);
+	/* What does not fit in milliseconds is no deadline, not a wrap. */
+	assert_int_equal(guardian_deadline_s(4000000, 4000000), 0);
+}
+
+static void
+test_exec_argv(void **st)
+{
+	struct guardian_argv a;
+
+	(void)st;
+	assert_int_equal(guardian_exec_argv(&a, "/proc/self/exe",
+	    "/var/lib/failover-drill", 4242, true, 780, 60), 0);
+	assert_string_equal(joined(&a), "/proc/self/exe --state-dir "
+	    "/var/lib/failover-drill guardian --fd 3 --pid 4242 --pidfd 4 "
+	    "--deadline 780 --grace 60");
+	/* Without pidfd_open(2) and without a deadline. */
+	assert_int_equal(guardian_exec_argv(&a, "/x/fd", "/s", 7, false, 0,
+	    60), 0);
+	assert_string_equal(joined(&a), "/x/fd --state-dir /s guardian "
+	    "--fd 3 --pid 7 --grace 60");
+}
+
+static void
+test_timer_argv(void **st)
+{
+	struct guardian_argv a;
+	char unit[128];
+
+	(void)st;
+	guardian_unit_name("5e1f0c9a-33b2-4c1d-9a7e-0b8a2f6d7c11", unit,
+	    sizeof(unit));
+	assert_string_equal(unit, "failover-drill-guard-"
+	    "5e1f0c9a-33b2-4c1d-9a7e-0b8a2f6d7c11");
+	guardian_unit_name("a b/c@d", unit, sizeof(unit));
+	assert_string_equal(unit, "failover-drill-guard-a_b_c_d");
+	assert_int_equal(guardian_timer_argv(&a, "/usr/bin/failover-drill",
+	    "/var/lib/failover-drill", "failover-drill-guard-x", 960), 0);
+	/* The secret never in argv: the service reads recover.env as
+	 * failover-drill-recover.service does. */
+	assert_string_equal(joined(&a), "systemd-run --quiet --collect "
+	    "--unit=failover-drill-guard-x --description=failover-drill "
+	    "guardian backstop: recover the peering --on-active=960s "
+	    "--timer-property=AccuracySec=1s "
+	    "--property=EnvironmentFile=-/etc/failover-drill/recover.env -- "
+	    "/usr/bin/failover-drill --state-dir /var/lib/failover-drill "
+	    "recover --by systemd-timer");
+	/* Too long for the fixed storage: an error, never a cut path. */
+	{
+		static char big[sizeof(a.store)];
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[0] = '/';
+		assert_int_equal(guardian_timer_argv(&a, big, "/s", "u", 1),
+		    -E2BIG);
+	}
+}
+
+/*
+ * A child standing in for the drill: holds the write end, does what
+ * `how` says.  'D': disarm; 'x': exit without; 's': sleep until
+ * signalled; 'i': ignore SIGTERM, sleep until killed.
+ */
+static pid_t
+drill_child(int p[2], char how)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char b = GUARDIAN_DISARM;
+		int i;
+
+		close(p[0]);
+		if (how == 'D' && write(p[1], &b, 1) != 1)
+			_exit(3);
+		if (how == 'i')
+			signal(SIGTERM, SIG_IGN);
+		if (how == 's' || how == 'i')
+			for (i = 0; i < 100; i++)	/* 10 s at most */
+				usleep(100000);
+		_exit(0);
+	}
+	close(p[1]);
+	return pid;
+}
+
+static int
+reap(pid_t pid)
+{
+	int status = 0, i;
+
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(50000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	fail_msg("child %ld did not end in 5 s", (long)pid);
+	return -1;
+}
+
+static unsigned notes;
+static void
+count_note(const char *msg)
+{
+	(void)msg;
+	notes++;
+}
+
+static void
+test_watch_disarmed(void **st)
+{
+	int p[2];
+	bool overdue = true;
+	pid_t pid;
+
+	(void)st;
+	assert_int_equal(pipe(p), 0);
+	pid = drill_child(p, 'D');
+	assert_int_equal(guardian_watch(p[0], -1, pid, now_ms() + 5000, 1000,
+	    &overdue, NULL), GUARDIAN_DISARMED);
+	assert_false(overdue);
+	close(p[0]);
+	reap(pid);
+}
+
+static void
+test_watch_gone(void **st)
+{
+	int p[2];
+	bool overdue = true;
+	pid_t pid;
+
+	(void)st;
+	/* Ended without the byte (kill -9, a crash): the guardian's case. */
+	assert_int_equal(pipe(p), 0);
+	pid = drill_child(p, 'x');
+	assert_int_equal(guardian_watch(p[0], -1, pid, 0, 1000, &overdue,
+	    NULL), GUARDIAN_GONE);
+	assert_false(overdue);
+	close(p[0]);
+	reap(pid);
+}
+
+static void
+test_watch_overdue_term(void **st)
+{
+	int p[2], status, pidfd;
+	bool overdue = false;
+	pid_t pid;
+	uint64_t t0;
+
+	(void)st;
+	/* Past the deadline the drill gets SIGTERM (through its pidfd). */
+	assert_int_equal(pipe(p), 0);
+	pid = drill_child(p, 's');
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	notes = 0;
+	t0 = now_ms();
+	assert_int_equal(guardian_watch(p[0], pidfd, pid, t0 + 200, 5000,
+	    &overdue, count_note), GUARDIAN_GONE);
+	assert_true(overdue);
+	assert_int_equal(notes, 1);
+	close(p[0]);
+	status = reap(pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGTERM);
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
+static void
+test_watch_overdue_kill(void **st)
+{
+	int p[2], status;
+	bool overdue = false;
+	pid_t pid;
+
+	(void)st;
+	/* SIGTERM ignored (a hung restore): SIGKILL after the grace. */
+	assert_int_equal(pipe(p), 0);
+	pid = drill_child(p, 'i');
+	usleep(100000);	/* its SIG_IGN in place */
+	notes = 0;
+	assert_int_equal(guardian_watch(p[0], -1, pid, now_ms() + 100, 200,
+	    &overdue, count_note), GUARDIAN_GONE);
+	assert_true(overdue);
+	assert_int_equal(notes, 2);
+	close(p[0]);
+	status = reap(pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+}
+
+static void
+test_arm_exec_fails(void **st)
+{
+	struct guardian g;
+	struct fd_error err = { 0 };
+
+	(void)st;
+	/* The exec's failure comes back as an error, nothing left armed. */
+	guardian_init(&g, "/tmp", "t", 600, 120);
+	g.exe = "/nonexistent/failover-drill";
+	g.systemd_timer = false;
+	assert_int_equal(guardian_arm(&g, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "/nonexistent/failover-drill"));
+	assert_int_equal(g.wfd, -1);
+	guardian_disarm(&g);	/* harmless */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_exec_argv),
+		cmocka_unit_test(test_timer_argv),
+		cmocka_unit_test(test_watch_disarmed),
+		cmocka_unit_test(test_watch_gone),
+		cmocka_unit_test(test_watch_overdue_term),
+		cmocka_unit_test(test_watch_overdue_kill),
+		cmocka_unit_test(test_arm_exec_fails),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
