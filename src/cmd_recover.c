@@ -90,8 +90,8 @@ recover_one(const char *path, json_t *out)
 	if (journal_reopen(path, &j, &err) == 0) {
 		char by[96];
 
-		snprintf(by, sizeof(by), "recovered by %s", recover_by ?
-		    recover_by : "recover");
+		snprintf(by, sizeof(by), "recovered%s%s", recover_by ?
+		    " by " : "", recover_by ? recover_by : "");
 		journal_append(j, "done", "enable", rc == 0 ? "ok" : "error",
 		    rc == 0 ? by : err.msg, NULL);
 		if (rc == 0) {
@@ -110,17 +110,18 @@ report:
 		    json_string(done) : json_null());
 		json_object_set_new(out, "error", rc < 0 ?
 		    json_string(err.msg) : json_null());
-		json_object_set_new(out, "by", json_string(recover_by ?
-		    recover_by : "recover"));
+		json_object_set_new(out, "by", recover_by ?
+		    json_string(recover_by) : json_null());
 	}
 	if (rc < 0) {
 		fprintf(stderr, "failover-drill: %s\n", err.msg);
 		return DRILL_RESTORE_FAILED;
 	}
 	if (out == NULL)
-		printf("  peering %s of circuit %s is Enabled (restored by "
-		    "%s); journal closed\n", js.azure.peering,
-		    js.azure.circuit, recover_by ? recover_by : "recover");
+		printf("  peering %s of circuit %s is Enabled%s%s%s; journal "
+		    "closed\n", js.azure.peering, js.azure.circuit,
+		    recover_by ? " (restored by the " : "", recover_by ?
+		    recover_by : "", recover_by ? ")" : "");
 	return 0;
 }
 
