@@ -119,12 +119,14 @@ wait_disabled() {
 
 faults() { printf '%s\n' "$1" >"$LAB_STATE/arm/faults.json"; }
 
-# guardian_pid: the guardian's PID, from the "guardian" record of the open
-# journal (failover-drill(1), GUARDIAN), bounded.  The caller adds it to
-# GUARDS (this runs in a subshell).
+# guardian_pid [FILE...]: the guardian's PID, from the "guardian" record
+# of the open journal (or FILE; failover-drill(1), GUARDIAN), bounded.  The
+# caller adds it to GUARDS (this runs in a subshell).
 guardian_pid() {
-	local i p
+	local i p f
 	for i in $(seq 1 100); do
+		f=("$@")
+		[ $# -gt 0 ] || f=("$LAB_STATE"/fdstate/*.journal)
 		p=$(python3 -c '
 import json, re, sys
 for path in sys.argv[1:]:
@@ -132,7 +134,7 @@ for path in sys.argv[1:]:
         r = json.loads(line) if line.endswith("\n") else {}
         if r.get("event") == "guardian" and r.get("status") == "armed":
             print(re.match(r"pid=([0-9]+) ", r["detail"]).group(1))
-' "$LAB_STATE"/fdstate/*.journal 2>/dev/null || true)
+' "${f[@]}" 2>/dev/null || true)
 		if [ -n "$p" ]; then
 			echo "$p"
 			return 0
@@ -476,8 +478,6 @@ p)
 	fd_exec run --yes --out "$OUT" "$SPEC" &
 	BG=$!
 	wait_puts 1
-	g=$(guardian_pid) || fail "no guardian record in the journal"
-	GUARDS="$GUARDS $g"
 	kill -9 "$BG"
 	wait "$BG" 2>/dev/null || true
 	BG=""
@@ -495,6 +495,8 @@ p)
 	[ $((SECONDS - t)) -le 30 ] || fail "restored only after $((SECONDS - t)) s"
 	grep -q '"recovered by guardian"' "$kept" ||
 	    fail "the kept journal does not say the guardian restored it: $(tail -n 3 "$kept")"
+	g=$(guardian_pid "$kept") || fail "no guardian record in the journal"
+	GUARDS="$GUARDS $g"
 	for i in $(seq 1 100); do [ -d "/proc/$g" ] || break; sleep 0.1; done
 	[ ! -d "/proc/$g" ] || fail "guardian pid $g still running after the restore"
 	ok "kill -9 of the drill: the guardian (pid $g) restored the peering in $((SECONDS - t)) s"
