@@ -161,7 +161,7 @@ guardian_timer_argv(struct guardian_argv *a, const char *exe,
 
 /* Run argv, wait at most ms for it; its exit status, or -errno. */
 static int
-run_bounded(char *const argv[], unsigned ms)
+run_bounded(const char *dir, char *const argv[], unsigned ms)
 {
 	pid_t pid, w;
 	int status = 0, devnull;
@@ -171,8 +171,9 @@ run_bounded(char *const argv[], unsigned ms)
 	/* Paths made before the fork: the child of a process with threads
 	 * calls only async-signal-safe functions, and execvp is none
 	 * (signal-safety(7) lists execv and execve). */
-	snprintf(usr, sizeof(usr), "/usr/bin/%s", argv[0]);
-	snprintf(bin, sizeof(bin), "/bin/%s", argv[0]);
+	snprintf(usr, sizeof(usr), "%s/%s", dir ? dir : "/usr/bin",
+	    argv[0]);
+	snprintf(bin, sizeof(bin), "%s/%s", dir ? dir : "/bin", argv[0]);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -211,10 +212,11 @@ arm_timer(struct guardian *g, const char *exe)
 
 	if (!g->systemd_timer)
 		return;
-	if (access(SYSTEMD_RUNTIME, F_OK) != 0) {
+	if (access(g->systemd_dir ? g->systemd_dir : SYSTEMD_RUNTIME,
+	    F_OK) != 0) {
 		log_info("guardian: systemd is not PID 1 (no %s): no "
 		    "transient timer, the guardian alone watches the drill",
-		    SYSTEMD_RUNTIME);
+		    g->systemd_dir ? g->systemd_dir : SYSTEMD_RUNTIME);
 		return;
 	}
 	if (g->deadline_s == 0) {
@@ -226,7 +228,7 @@ arm_timer(struct guardian *g, const char *exe)
 	if (guardian_timer_argv(&a, exe, g->state_dir, unit, g->deadline_s +
 	    GUARDIAN_GRACE_S + GUARDIAN_TIMER_EXTRA_S) < 0)
 		return;
-	rc = run_bounded(a.v, 15000);
+	rc = run_bounded(g->bin_dir, a.v, 15000);
 	if (rc != 0) {
 		log_warn("guardian: systemd-run exited %d: no transient timer "
 		    "(the guardian and failover-drill-recover.service at boot "
@@ -425,7 +427,7 @@ guardian_disarm(struct guardian *g)
 		int rc;
 
 		snprintf(name, sizeof(name), "%s.timer", g->unit);
-		rc = run_bounded(argv, 15000);
+		rc = run_bounded(g->bin_dir, argv, 15000);
 		if (rc != 0)
 			log_warn("guardian: systemctl stop %s exited %d: it "
 			    "will run recover, which finds nothing to do",

@@ -54,6 +54,10 @@ struct guardian {
 	char drill_id[64];	/* the transient unit's name */
 	unsigned deadline_s;	/* from arming; 0: no deadline */
 	bool systemd_timer;	/* arm systemd-run where PID 1 is systemd */
+	/* Tests only; NULL: /run/systemd/system, and systemd-run and
+	 * systemctl from /usr/bin, then /bin. */
+	const char *systemd_dir;
+	const char *bin_dir;
 	/* Filled by guardian_arm(). */
 	int wfd;		/* the pipe's write end, -1: not armed */
 	pid_t pid;		/* the guardian process */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -265,6 +266,85 @@ test_arm_exec_fails(void **st)
 	guardian_disarm(&g);	/* harmless */
 }
 
+/*
+ * arm and disarm with systemd "PID 1" (a directory standing in for
+ * /run/systemd/system) and scripts standing in for systemd-run and
+ * systemctl that log their arguments: the timer is armed with the argv
+ * above and stopped on disarm.  The guardian's exec is /bin/true, which
+ * exits at once: the disarm then finds it gone (EPIPE, not an error).
+ */
+static void
+test_arm_timer_and_disarm(void **st)
+{
+	struct guardian g;
+	struct fd_error err = { 0 };
+	char dir[64], sd[128], bin[128], logf[160], path[192], cmd[512];
+	char line[4096];
+	FILE *f;
+	const char *tools[] = { "systemd-run", "systemctl" };
+	unsigned i;
+
+	(void)st;
+	snprintf(dir, sizeof(dir), "/tmp/fd-test-guardian-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(sd, sizeof(sd), "%s/systemd", dir);
+	snprintf(bin, sizeof(bin), "%s/bin", dir);
+	snprintf(logf, sizeof(logf), "%s/calls", dir);
+	assert_int_equal(mkdir(sd, 0700), 0);
+	assert_int_equal(mkdir(bin, 0700), 0);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", bin, tools[i]);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "#!/bin/sh\necho \"%s $*\" >>'%s'\n", tools[i],
+		    logf);
+		fclose(f);
+		assert_int_equal(chmod(path, 0700), 0);
+	}
+	guardian_init(&g, "/var/lib/fd", "5e1f0c9a", 600, 120);
+	g.exe = "/bin/true";
+	g.systemd_dir = sd;
+	g.bin_dir = bin;
+	assert_int_equal(guardian_arm(&g, &err), 0);
+	assert_true(g.pid > 0);
+	assert_true(g.wfd >= 0);
+	assert_string_equal(g.unit, "failover-drill-guard-5e1f0c9a");
+	guardian_disarm(&g);
+	assert_int_equal(g.wfd, -1);
+	assert_string_equal(g.unit, "");
+	f = fopen(logf, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	/* 600 + 120 + margin, + the grace and the timer's extra. */
+	snprintf(cmd, sizeof(cmd), "systemd-run --quiet --collect "
+	    "--unit=failover-drill-guard-5e1f0c9a --description=failover-drill "
+	    "guardian backstop: recover the peering --on-active=%us ",
+	    600 + 120 + GUARDIAN_MARGIN_S + GUARDIAN_GRACE_S +
+	    GUARDIAN_TIMER_EXTRA_S);
+	assert_non_null(strstr(line, cmd));
+	assert_non_null(strstr(line, " -- "));
+	assert_non_null(strstr(line, " --state-dir /var/lib/fd recover "
+	    "--by systemd-timer"));
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "systemctl stop "
+	    "failover-drill-guard-5e1f0c9a.timer\n");
+	assert_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	/* Without the directory: no timer, no call. */
+	unlink(logf);
+	rmdir(sd);
+	guardian_init(&g, "/var/lib/fd", "x", 600, 120);
+	g.exe = "/bin/true";
+	g.systemd_dir = sd;
+	g.bin_dir = bin;
+	assert_int_equal(guardian_arm(&g, &err), 0);
+	assert_string_equal(g.unit, "");
+	guardian_disarm(&g);
+	assert_int_equal(access(logf, F_OK), -1);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -277,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_watch_overdue_term),
 		cmocka_unit_test(test_watch_overdue_kill),
 		cmocka_unit_test(test_arm_exec_fails),
+		cmocka_unit_test(test_arm_timer_and_disarm),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
