@@ -10,6 +10,7 @@
 #include "journal.h"
 #include "log.h"
 #include "lro.h"
+#include "restore.h"
 #include "result.h"
 #include "conv.h"
 #include "junos/collect.h"
@@ -579,32 +580,21 @@ device_observed(const struct spec_check *c, const struct collect_job *j)
 	}
 }
 
-/* ARM's view: circuit Provisioned (provider) and Enabled, peering Enabled
- * and Succeeded (AZURE-REST.md §5.3). */
+/* The provider's verdict on the circuit (ready for a peering write) and
+ * the peering: Enabled, no operation running or failed on it. */
 static int
 circuit_healthy(struct drill *d, const struct cloud_circuit *cc,
     struct fd_error *err)
 {
-	if (strcasecmp(cc->service_provider_state, "Provisioned") != 0)
-		return fd_error_set(err, -EBADMSG, "circuit provider state is "
-		    "%s, not Provisioned", cc->service_provider_state);
-	/* A circuit still Updating (or Failed) takes no peering write
-	 * (AZURE-REST.md §5.3). */
-	if (strcasecmp(cc->provisioning_state, "Succeeded") != 0)
-		return fd_error_set(err, -EBADMSG, "circuit provisioning state "
-		    "is %s, not Succeeded", cc->provisioning_state[0] ?
-		    cc->provisioning_state : "empty");
-	if (cc->circuit_provisioning_state[0] &&
-	    strcasecmp(cc->circuit_provisioning_state, "Enabled") != 0)
-		return fd_error_set(err, -EBADMSG, "circuit is %s, not Enabled",
-		    cc->circuit_provisioning_state);
-	if (strcasecmp(cc->peering_state, "Enabled") != 0)
+	if (!cc->ready)
+		return fd_error_set(err, -EBADMSG, "%s", cc->not_ready);
+	if (cc->peering != CLOUD_STATE_ENABLED)
 		return fd_error_set(err, -EBADMSG, "peering %s is %s, not "
-		    "Enabled", d->s->azure.peering, cc->peering_state);
-	if (strcasecmp(cc->peering_provisioning_state, "Succeeded") != 0)
+		    "%s", d->s->azure.peering, cloud_state_str(cc->peering),
+		    cloud_state_str(CLOUD_STATE_ENABLED));
+	if (!cc->peering_settled)
 		return fd_error_set(err, -EBADMSG, "peering %s is %s, not "
-		    "Succeeded", d->s->azure.peering,
-		    cc->peering_provisioning_state);
+		    "settled", d->s->azure.peering, cc->peering_status);
 	return 0;
 }
 
@@ -1322,11 +1312,13 @@ preflight(struct drill *d)
 
 		json_object_set_new(json_object_get(d->doc, "azure"),
 		    "peering_before", json_pack("{s:s, s:s}", "state",
-		    b->peering_state, "ipv6_state", b->peering_ipv6_state));
+		    cloud_state_str(b->peering), "ipv6_state",
+		    cloud_state_str(b->peering_ipv6)));
 		log_info("peering %s: IPv4 %s, IPv6 %s", d->s->azure.peering,
-		    b->peering_state, b->peering_ipv6_state[0] ?
-		    b->peering_ipv6_state : "not configured");
-		if (strcasecmp(b->peering_ipv6_state, "Enabled") == 0 &&
+		    cloud_state_str(b->peering), b->peering_ipv6 !=
+		    CLOUD_STATE_NONE ? cloud_state_str(b->peering_ipv6) :
+		    "not configured");
+		if (b->peering_ipv6 == CLOUD_STATE_ENABLED &&
 		    !d->s->azure.ipv6)
 			log_warn("peering %s is dual-stack and azure.ipv6 is "
 			    "false: only IPv4 is drilled, IPv6 traffic stays "
@@ -1356,75 +1348,44 @@ record_op(struct drill *d, const char *action,
 	    "attempts", (int)attempts));
 }
 
-/* One peering write and its long-running operation.  clock decides
- * whether a signal can interrupt the wait. */
-static int
-peering_write(struct drill *d, bool enable, const struct fd_clock *clock,
-    uint64_t deadline, struct cloud_op_info *info, struct fd_error *err)
-{
-	struct lro_policy pol;
-	struct cloud_poll last;
-	struct cloud_op *op = NULL;
-	char what[128];
-	int rc;
-
-	memset(info, 0, sizeof(*info));
-	rc = d->p->cloud->peering_set_begin(d->p->cloud_ctx, enable, false,
-	    &op, info, err);
-	if (rc < 0)
-		return rc;
-	lro_policy_default(&pol);
-	pol.deadline = deadline;
-	snprintf(what, sizeof(what), "%s (request id %s)", enable ? "enable" :
-	    "disable", info->request_id[0] ? info->request_id : "none");
-	pol.what = what;
-	memset(&last, 0, sizeof(last));
-	rc = lro_wait(d->p->cloud, d->p->cloud_ctx, op, clock, &pol, &last,
-	    NULL, err);
-	d->p->cloud->op_free(op);
-	/* The write was accepted: whatever failed since, it may have
-	 * changed the peering. */
-	if (rc < 0 && err != NULL)
-		err->unchanged = false;
-	return rc;
-}
-
 /* The IPv6 state the peering must show after an operation: with
  * azure.ipv6 a disable turns it off; otherwise, and after every enable,
- * exactly what preflight saw ("" = not checked). */
-static const char *
-ipv6_expected(struct drill *d, const char *want)
+ * exactly what preflight saw (NONE = not checked). */
+static enum cloud_state
+ipv6_expected(struct drill *d, enum cloud_state want)
 {
-	if (!d->have_before || d->before.peering_ipv6_state[0] == '\0')
-		return "";
-	if (d->s->azure.ipv6 && strcasecmp(want, "Disabled") == 0)
-		return "Disabled";
-	return d->before.peering_ipv6_state;
+	if (!d->have_before || d->before.peering_ipv6 == CLOUD_STATE_NONE)
+		return CLOUD_STATE_NONE;
+	if (d->s->azure.ipv6 && want == CLOUD_STATE_DISABLED)
+		return CLOUD_STATE_DISABLED;
+	return d->before.peering_ipv6;
 }
 
-/* After the operation: does Azure show the state we asked for? */
+/* After the disable: does the provider show the peering Disabled? */
 static int
-peering_confirm(struct drill *d, const char *want, struct fd_error *err)
+disable_confirm(struct drill *d, struct fd_error *err)
 {
 	struct cloud_circuit cc;
-	const char *v6 = ipv6_expected(d, want);
+	enum cloud_state v6 = ipv6_expected(d, CLOUD_STATE_DISABLED);
 	int rc = d->p->cloud->circuit(d->p->cloud_ctx, &cc, err);
 
 	if (rc < 0)
 		return rc;
-	if (v6[0] != '\0' && strcasecmp(cc.peering_ipv6_state, v6) != 0)
+	if (v6 != CLOUD_STATE_NONE && cc.peering_ipv6 != v6)
 		return fd_error_set(err, -EPROTO, "peering %s: IPv6 is %s "
 		    "after the operation, expected %s", d->s->azure.peering,
-		    cc.peering_ipv6_state[0] ? cc.peering_ipv6_state :
-		    "not configured", v6);
-	if (strcasecmp(cc.peering_state, want) != 0)
+		    cc.peering_ipv6 != CLOUD_STATE_NONE ?
+		    cloud_state_str(cc.peering_ipv6) : "not configured",
+		    cloud_state_str(v6));
+	if (cc.peering != CLOUD_STATE_DISABLED)
 		return fd_error_set(err, -EPROTO,
 		    "peering %s is %s after the operation, expected %s",
-		    d->s->azure.peering, cc.peering_state, want);
-	if (strcasecmp(cc.peering_provisioning_state, "Succeeded") != 0)
+		    d->s->azure.peering, cloud_state_str(cc.peering),
+		    cloud_state_str(CLOUD_STATE_DISABLED));
+	if (!cc.peering_settled)
 		return fd_error_set(err, -EPROTO,
 		    "peering %s provisioning state %s after the operation",
-		    d->s->azure.peering, cc.peering_provisioning_state);
+		    d->s->azure.peering, cc.peering_status);
 	return 0;
 }
 
@@ -1445,11 +1406,10 @@ failover(struct drill *d)
 		rc = journal_open(d->o->state_dir, &d->s->azure, d->s->name,
 	    d->s->file, &d->journal, &err);
 	if (rc == 0)
-		rc = journal_before(d->journal, d->before.peering_state,
-		    d->before.peering_ipv6_state, &err);
+		rc = journal_before(d->journal, d->before.peering,
+		    d->before.peering_ipv6, &err);
 	if (rc == 0)
-		rc = journal_append(d->journal, "intent", "disable", NULL,
-		    NULL, &err);
+		rc = journal_intent(d->journal, JOURNAL_DISABLE, &err);
 	if (rc == 0 && cancelled(d))
 		rc = fd_error_set(&err, -ECANCELED, "interrupted before the "
 		    "peering was written");
@@ -1474,9 +1434,10 @@ failover(struct drill *d)
 	t0 = clock_wall();
 	log_info("disabling peering %s of circuit %s", d->s->azure.peering,
 	    d->s->azure.circuit);
-	rc = peering_write(d, false, d->o->clock, clock_now(d->o->clock) +
-	    (uint64_t)d->s->timeouts.operation_s * 1000, &info, &err);
-	if (rc == 0 && (rc = peering_confirm(d, "Disabled", &err)) < 0)
+	rc = peering_write(d->p->cloud, d->p->cloud_ctx, false, d->o->clock,
+	    clock_now(d->o->clock) + (uint64_t)d->s->timeouts.operation_s *
+	    1000, &info, &err);
+	if (rc == 0 && (rc = disable_confirm(d, &err)) < 0)
 		err.unchanged = false;
 	if (rc < 0 && rc != -ECANCELED && err.unchanged) {
 		/* ARM refused the PUT (403 AuthorizationFailed, 400, ...)
@@ -1490,7 +1451,7 @@ failover(struct drill *d)
 		    "disable was refused: %s", err.msg);
 		fd_error_set(&err, rc, "%s", msg);
 		record_op(d, "disable", &info, "Refused", t0, 1);
-		if (journal_append(d->journal, "done", "disable", "refused",
+		if (journal_done(d->journal, JOURNAL_DISABLE, JOURNAL_REFUSED,
 		    err.msg, NULL) < 0)
 			log_warn("journal: could not record the disable "
 			    "outcome");
@@ -1500,8 +1461,8 @@ failover(struct drill *d)
 	}
 	record_op(d, "disable", &info, rc == 0 ? "Succeeded" :
 	    rc == -ECANCELED ? "Interrupted" : "Failed", t0, 1);
-	if (journal_append(d->journal, "done", "disable", rc == 0 ? "ok" :
-	    "error", rc == 0 ? info.request_id : err.msg, NULL) < 0)
+	if (journal_done(d->journal, JOURNAL_DISABLE, rc == 0 ? JOURNAL_OK :
+	    JOURNAL_ERROR, rc == 0 ? info.request_id : err.msg, NULL) < 0)
 		log_warn("journal: could not record the disable outcome");
 	if (rc < 0) {
 		if (rc == -ECANCELED)
@@ -1623,145 +1584,49 @@ verify(struct drill *d)
 	return phase_end(d);
 }
 
-/* The ARM request id of a failure: "(request id X)" in the provider's
- * message, else the PUT's own. */
-static void
-request_id_of(const struct fd_error *err, const struct cloud_op_info *info,
-    char *buf, size_t len)
-{
-	const char *p = strstr(err->msg, "request id ");
-	size_t n;
-
-	if (p != NULL) {
-		p += strlen("request id ");
-		n = strcspn(p, ") ,;");
-		snprintf(buf, len, "%.*s", (int)n, p);
-	} else {
-		snprintf(buf, len, "%s", info->request_id[0] ?
-		    info->request_id : "unknown");
-	}
-}
-
-static const char *
-err_kind_str(const struct fd_error *err)
-{
-	switch (err->kind) {
-	case FD_ERR_TRANSIENT:
-		return "transient, retrying";
-	case FD_ERR_FINAL:
-		return "final";
-	default:
-		return "retrying";
-	}
-}
-
-/* Backoff before the next restore attempt: retry's exponential delay,
- * cut to what is left of the deadline so the last attempt is made at
- * the deadline rather than a backoff step before it; -1 when less than
- * a second is left. */
-static int64_t
-restore_delay(const struct fd_retry *retry, const struct fd_clock *clk,
-    unsigned attempt)
-{
-	struct fd_retry r = *retry;
-	uint64_t now = clock_now(clk);
-	int64_t d;
-
-	r.deadline = 0;
-	if ((d = retry_delay(&r, clk, attempt, 0)) < 0)
-		return -1;
-	if (retry->deadline != 0) {
-		if (now + 1000 > retry->deadline)
-			return -1;
-		if (now + (uint64_t)d > retry->deadline)
-			d = (int64_t)(retry->deadline - now);
-	}
-	return d;
-}
-
 /*
- * Enable the peering again.  Runs on the restore clock (signals cannot
- * cut it short), retries with backoff until timeouts.restore_s, and
- * confirms the state with a fresh GET.  Returns 0 when the peering is
- * enabled.
+ * Enable the peering again: peering_restore() (restore.c, shared with
+ * recover) on the restore clock, which no signal cancels, retrying until
+ * timeouts.restore_s.  Returns 0 when the peering is enabled.
  */
 static int
 restore(struct drill *d)
 {
 	const struct fd_clock *clk = d->o->restore_clock;
-	struct fd_retry retry = { 1000, 2000, 60000, 0 };
-	struct cloud_op_info info;
+	struct restore_req req;
+	struct restore_out out;
 	struct fd_error err = { 0 };
-	unsigned attempt = 0, failed_ops = 0;
 	double t0 = clock_wall();
-	int rc = -1;
+	int rc;
 
 	phase_begin(d, "restore");
 	d->restoring = true;
 	/* From here on no signal cuts a wait of the provider short. */
 	cloud_clock(d, clk);
-	retry.deadline = clock_now(clk) +
-	    (uint64_t)d->s->timeouts.restore_s * 1000;
-	if (d->journal != NULL && journal_append(d->journal, "intent",
-	    "enable", NULL, NULL, &err) < 0)
-		log_warn("journal: %s", err.msg);
 	if (watch_start(d, &d->watch.failback, &err) < 0)
 		log_warn("failback timing not measured: %s", err.msg);
+	memset(&req, 0, sizeof(req));
+	req.cloud = d->p->cloud;
+	req.ctx = d->p->cloud_ctx;
+	req.clock = clk;
+	req.deadline = clock_now(clk) +
+	    (uint64_t)d->s->timeouts.restore_s * 1000;
+	req.final_retries = d->o->restore_failed_retries;
+	req.circuit = d->s->azure.circuit;
+	req.peering = d->s->azure.peering;
 	/* IPv6 goes back to what preflight saw, never on if it was off. */
-	if (d->s->azure.ipv6 && d->have_before &&
-	    d->p->cloud->ipv6_restore != NULL)
-		d->p->cloud->ipv6_restore(d->p->cloud_ctx,
-		    d->before.peering_ipv6_state);
-	memset(&info, 0, sizeof(info));
-	for (;;) {
-		int64_t delay;
-
-		attempt++;
-		fd_error_clear(&err);
-		log_info("enabling peering %s of circuit %s (attempt %u)",
-		    d->s->azure.peering, d->s->azure.circuit, attempt);
-		rc = peering_write(d, true, clk, retry.deadline, &info, &err);
-		if (rc == -EALREADY)
-			rc = 0;	/* confirmed below */
-		if (rc == 0)
-			rc = peering_confirm(d, "Enabled", &err);
-		if (rc == 0)
-			break;
-		log_warn("restore attempt %u: %s (%s)", attempt, err.msg,
-		    err_kind_str(&err));
-		/* Only an error the provider calls final (a 400, 403, an
-		 * operation Failed with a code that does not pass) is
-		 * given up on, after a few tries; ARM 5xx, throttling,
-		 * another operation in progress, token endpoint trouble
-		 * and unknown states are retried until restore_s. */
-		if (err.kind == FD_ERR_FINAL &&
-		    ++failed_ops > d->o->restore_failed_retries)
-			break;
-		delay = restore_delay(&retry, clk, attempt);
-		if (delay < 0)
-			break;
-		clock_sleep(clk, (uint64_t)delay);
-	}
-	record_op(d, "enable", &info, rc == 0 ? "Succeeded" : "Failed", t0,
-	    attempt);
-	if (d->journal != NULL && journal_append(d->journal, "done", "enable",
-	    rc == 0 ? "ok" : "error", rc == 0 ? info.request_id : err.msg,
-	    NULL) < 0)
-		log_warn("journal: could not record the enable outcome");
+	if (d->s->azure.ipv6 && d->have_before)
+		req.ipv6_restore = d->before.peering_ipv6;
+	req.ipv6_expect = ipv6_expected(d, CLOUD_STATE_ENABLED);
+	req.journal = d->journal;
+	req.what = "restore";
+	fd_error_clear(&err);
+	rc = peering_restore(&req, &out, &err);
+	record_op(d, "enable", &out.info, rc == 0 ? "Succeeded" : "Failed",
+	    t0, out.attempts);
 	if (rc < 0) {
-		char msg[FD_ERROR_MSG];
-
-		char rid[64];
-
-		/* The request id goes first: the provider's message can be
-		 * long enough to be cut at the end. */
-		request_id_of(&err, &info, rid, sizeof(rid));
-		snprintf(msg, sizeof(msg), "RESTORE FAILED: circuit %s peering "
-		    "%s may still be Disabled (request id %s): %s",
-		    d->s->azure.circuit, d->s->azure.peering, rid, err.msg);
 		/* This headline wins over any earlier error. */
-		snprintf(d->error, sizeof(d->error), "%s", msg);
-		fd_error_set(&err, rc, "%s", msg);
+		snprintf(d->error, sizeof(d->error), "%s", err.msg);
 		phase_error(d, &err);
 	}
 	phase_end(d);
@@ -2061,86 +1926,6 @@ out:
 		    "drill did not pass");
 	*result = d.doc;
 	return code;
-}
-
-/* ------------------------------------------------------------ recover */
-
-int
-drill_recover(const struct journal_state *js, const struct cloud_ops *cloud,
-    void *cloud_ctx, const struct fd_clock *clock, unsigned deadline_s,
-    struct fd_error *err)
-{
-	struct fd_retry retry = { 1000, 2000, 60000, 0 };
-	struct lro_policy pol;
-	struct cloud_circuit cc;
-	unsigned attempt = 0, final_errs = 0;
-	const char *v6;
-	int rc = 0;
-
-	retry.deadline = clock_now(clock) + (uint64_t)deadline_s * 1000;
-	lro_policy_default(&pol);
-	pol.deadline = retry.deadline;
-	/* IPv6 back to what the journal recorded before the drill (never on
-	 * if it was off); only a drill with azure.ipv6 changed it. */
-	v6 = js->azure.ipv6 ? js->ipv6_before : "";
-	if (v6[0] != '\0' && cloud->ipv6_restore != NULL)
-		cloud->ipv6_restore(cloud_ctx, v6);
-	if (js->azure.ipv6 && js->state_before[0] == '\0')
-		log_warn("journal %s records no IPv6 state (an older version "
-		    "wrote it): IPv6 of peering %s is left as it is; check "
-		    "its ipv6PeeringConfig.state", js->path, js->azure.peering);
-	for (;;) {
-		struct cloud_op_info info;
-		struct cloud_op *op = NULL;
-		int64_t delay;
-
-		attempt++;
-		rc = cloud->circuit(cloud_ctx, &cc, err);
-		if (rc == 0 && strcasecmp(cc.peering_state, "Enabled") == 0 &&
-		    strcasecmp(cc.peering_provisioning_state, "Succeeded") ==
-		    0 && (v6[0] == '\0' || cc.peering_ipv6_state[0] == '\0' ||
-		    strcasecmp(cc.peering_ipv6_state, v6) == 0)) {
-			if (js->ipv6_before[0] != '\0' &&
-			    strcasecmp(cc.peering_ipv6_state,
-			    js->ipv6_before) != 0)
-				log_warn("peering %s of circuit %s: IPv6 is "
-				    "%s, it was %s before the drill",
-				    js->azure.peering, js->azure.circuit,
-				    cc.peering_ipv6_state, js->ipv6_before);
-			return 0;
-		}
-		if (rc == 0) {
-			log_info("peering %s of circuit %s is %s (IPv6 %s); "
-			    "enabling%s%s", js->azure.peering,
-			    js->azure.circuit, cc.peering_state,
-			    cc.peering_ipv6_state[0] ? cc.peering_ipv6_state :
-			    "not configured", v6[0] ? ", IPv6 back to " : "",
-			    v6);
-			rc = cloud->peering_set_begin(cloud_ctx, true, false,
-			    &op, &info, err);
-			if (rc == -EALREADY)
-				rc = 0;
-			else if (rc == 0) {
-				rc = lro_wait(cloud, cloud_ctx, op, clock,
-				    &pol, NULL, NULL, err);
-				cloud->op_free(op);
-			}
-			if (rc == 0)
-				continue;	/* confirm with a fresh GET */
-		}
-		log_warn("recover attempt %u: %s (%s)", attempt, err->msg,
-		    err_kind_str(err));
-		/* As restore: transient and unknown errors are retried
-		 * until the deadline, a final one given up after 3 tries. */
-		if (err->kind == FD_ERR_FINAL && ++final_errs > 2)
-			break;
-		delay = restore_delay(&retry, clock, attempt);
-		if (delay < 0)
-			break;
-		clock_sleep(clock, (uint64_t)delay);
-	}
-	return fd_error_prefix(err, "RESTORE FAILED: circuit %s peering %s "
-	    "may still be Disabled", js->azure.circuit, js->azure.peering);
 }
 
 /* ------------------------------------------------------------ plan */

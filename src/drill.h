@@ -69,14 +69,18 @@ int drill_run(const struct spec *s, struct drill_providers *p,
     const struct drill_opts *o, json_t **result, struct fd_error *err);
 
 /*
- * Finish an interrupted drill from its journal: enable the peering if a
- * disable was attempted and no enable succeeded after it.  Returns 0 when
- * the peering is (now) enabled, DRILL_RESTORE_FAILED otherwise.
+ * Finish an interrupted drill from its journal (src/restore.c): when a
+ * disable was attempted and no enable succeeded after it, the restore of
+ * `run` (peering_restore: intent and outcome journaled); cloud may be
+ * NULL when none is needed.  Once the peering is enabled the journal is
+ * closed as "recovered" and kept as keep_as (NULL: not kept).  Returns 0
+ * when the peering is (now) enabled; otherwise the journal stays for the
+ * next recover.
  */
 struct journal_state;
 int drill_recover(const struct journal_state *js,
     const struct cloud_ops *cloud, void *cloud_ctx,
-    const struct fd_clock *clock, unsigned deadline_s,
+    const struct fd_clock *clock, unsigned deadline_s, const char *keep_as,
     struct fd_error *err);
 
 /* Describe every step and every write of a drill (the "plan" verb). */

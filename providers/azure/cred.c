@@ -173,11 +173,12 @@ buf_wipe(struct buf *b)
 /* ------------------------------------------------------------- tokens */
 
 static void
-cred_log(const struct azure_cred *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+cred_logl(const struct azure_cred *c, enum log_level level, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
-cred_log(const struct azure_cred *c, const char *fmt, ...)
+cred_logl(const struct azure_cred *c, enum log_level level, const char *fmt,
+    ...)
 {
 	char line[512];
 	va_list ap;
@@ -187,8 +188,12 @@ cred_log(const struct azure_cred *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	c->deps.log(c->deps.log_arg, line);
+	c->deps.log(c->deps.log_arg, level, line);
 }
+
+/* Token life: debug.  IMDS retries: shown by default (warnings). */
+#define cred_log(c, ...) cred_logl((c), LOG_DEBUG, __VA_ARGS__)
+#define cred_warn(c, ...) cred_logl((c), LOG_WARN, __VA_ARGS__)
 
 /* expires_in / expires_on arrive as numbers (Entra v2) or strings (IMDS,
  * App Service); 0 when absent. */
@@ -458,11 +463,11 @@ imds_send(struct azure_cred *c, struct http_request *req,
 			return 0;
 		}
 		if (rc == 0)
-			cred_log(c, "azure: IMDS answered %ld; retry %u in "
+			cred_warn(c, "azure: IMDS answered %ld; retry %u in "
 			    "%llu ms", r.status, attempt,
 			    (unsigned long long)wait);
 		else
-			cred_log(c, "azure: IMDS: %s; retry %u in %llu ms",
+			cred_warn(c, "azure: IMDS: %s; retry %u in %llu ms",
 			    err ? err->msg : "transport error", attempt,
 			    (unsigned long long)wait);
 		http_response_done(&r);
