@@ -33,7 +33,7 @@ static char state_dir[PATH_MAX];
 static const char usage_text[] =
 "usage: failover-drill [-hqv] [--version] [--state-dir DIR] VERB [ARGS]\n"
 "       failover-drill validate [--json] SPEC ...\n"
-"       failover-drill plan [--dry-run] SPEC\n"
+"       failover-drill plan [--dry-run] [--json] SPEC\n"
 "       failover-drill run [--dry-run] [--yes] [--out DIR] [--metrics FILE] "
 "[--change ID] SPEC\n"
 "       failover-drill recover [--json] [--journal DIR]\n"
@@ -263,23 +263,35 @@ cmd_plan(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct spec *s = NULL;
-	bool dry = false;
+	bool dry = false, as_json = false;
 	int c;
 
 	optind = 0;	/* 0: re-read the optstring (the global parse used "+") */
 	while ((c = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
-		if (c != 'n')
+		if (c == 'J')
+			as_json = true;
+		else if (c == 'n')
+			dry = true;
+		else
 			return usage_error("plan: %s", "bad option");
-		dry = true;
 	}
 	if (optind != argc - 1)
 		return usage_error("plan: %s", "exactly one SPEC");
 	if (load_spec(argv[optind], &s) < 0)
 		return DRILL_USAGE;
-	drill_plan(s, dry, stdout);
+	if (as_json) {
+		json_t *plan = drill_plan_json(s, dry);
+
+		json_dumpf(plan, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(plan);
+	} else {
+		drill_plan(s, dry, stdout);
+	}
 	spec_free(s);
 	return 0;
 }

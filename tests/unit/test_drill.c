@@ -1022,6 +1022,52 @@ test_plan_lists_two_writes(void **st)
 	free(buf);
 }
 
+/* plan and run walk one phase list: the phases a run records are the
+ * ones plan lists, in order, and a dry run stops where its plan does. */
+static void
+test_plan_is_run(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *plan, *ph;
+	size_t i;
+
+	(void)st;
+	fake_world_init(&w);
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_PASSED);
+	plan = drill_plan_json(&spec, false);
+	assert_int_equal(json_array_size(json_object_get(plan, "phases")),
+	    json_array_size(json_object_get(doc, "phases")));
+	json_array_foreach(json_object_get(plan, "phases"), i, ph)
+		assert_string_equal(json_string_value(json_object_get(ph,
+		    "name")), json_string_value(json_object_get(
+		    json_array_get(json_object_get(doc, "phases"), i),
+		    "name")));
+	/* Its writes are the run's operations. */
+	assert_int_equal(json_integer_value(json_object_get(plan, "writes")),
+	    json_array_size(json_object_get(json_object_get(doc, "azure"),
+	    "operations")));
+	json_decref(plan);
+	json_decref(doc);
+
+	fake_world_init(&w);
+	assert_int_equal(run(&w, true, &doc, &err), DRILL_PASSED);
+	plan = drill_plan_json(&spec, true);
+	json_array_foreach(json_object_get(plan, "phases"), i, ph)
+		assert_string_equal(json_string_value(json_object_get(ph,
+		    "name")), json_string_value(json_object_get(
+		    json_array_get(json_object_get(doc, "phases"), i),
+		    "name")));
+	/* The run's next phase is the one it skipped for the dry run. */
+	i = json_array_size(json_object_get(plan, "phases"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(doc, "phases"), i), "status")), "skipped");
+	assert_int_equal(json_integer_value(json_object_get(plan, "writes")),
+	    0);
+	json_decref(plan);
+	json_decref(doc);
+}
+
 /* plan warns when the drill traces IPv6 and leaves IPv6 alone: a
  * dual-stack peering would keep its IPv6 on ExpressRoute. */
 static void
@@ -1087,6 +1133,7 @@ main(void)
 		T(test_lock_busy),
 		T(test_plan_lists_two_writes),
 		T(test_plan_warns_ipv6),
+		T(test_plan_is_run),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
