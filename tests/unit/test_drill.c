@@ -20,6 +20,7 @@
 #include "testutil.h"
 #include "journal.h"
 #include "log.h"
+#include "restore.h"
 
 static struct spec spec;
 static char state[64];
