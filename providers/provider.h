@@ -148,9 +148,6 @@ struct cloud_ops {
 	    struct route_set *out, struct fd_error *err);
 	int (*bgp_peers)(void *ctx, struct bgp_summary *out,
 	    struct fd_error *err);
-	/* "primary" | "secondary" circuit route table of the peering. */
-	int (*circuit_routes)(void *ctx, const char *path,
-	    struct route_set *out, struct fd_error *err);
 	int (*connectivity)(void *ctx, const struct conncheck_req *req,
 	    struct hop_list *out, struct fd_error *err);
 	/* Preflight verdicts; each may be NULL (not supported).  May the
