@@ -1,6 +1,6 @@
 /*
  * ARM's JSON to the engine's types, and ARM's RBAC matching: pure
- * functions, tested on their own (tests/azure) and fuzzed.
+ * functions, tested on their own (tests/azure).
  */
 #include <stdarg.h>
 #include <stdio.h>
