@@ -203,8 +203,57 @@ azure_credential_kind(void *ctx)
 	return azure_cred_kind(((struct azure *)ctx)->cred);
 }
 
+/* What plan shows of each ARM request a drill makes: the resource,
+ * the method, and for the peering PUT the states it writes
+ * (ExpressRouteCircuitPeerings_CreateOrUpdate; IPv6 only with
+ * azure.ipv6, never turned on when it was off). */
+static int
+az_describe(const struct azure_cfg *cfg, enum cloud_step step, char *buf,
+    size_t len)
+{
+	char ckt[512], peering[768];
+
+	snprintf(ckt, sizeof(ckt), "/subscriptions/%s/resourceGroups/%s/"
+	    "providers/Microsoft.Network/expressRouteCircuits/%s",
+	    cfg->subscription, cfg->resource_group, cfg->circuit);
+	snprintf(peering, sizeof(peering), "%s/peerings/%s", ckt,
+	    cfg->peering);
+	switch (step) {
+	case CLOUD_STEP_CIRCUIT:
+		snprintf(buf, len, "GET %s (circuit and peering state)",
+		    peering);
+		return 0;
+	case CLOUD_STEP_PERMISSIONS:
+		snprintf(buf, len, "GET %s/providers/Microsoft.Authorization/"
+		    "permissions (the principal may run the drill)", ckt);
+		return 0;
+	case CLOUD_STEP_GATEWAY_PERMISSIONS:
+		if (cfg->vpn_gateway[0] == '\0')
+			return -ENOENT;
+		snprintf(buf, len, "GET /subscriptions/%s/resourceGroups/%s/"
+		    "providers/Microsoft.Network/virtualNetworkGateways/%s/"
+		    "providers/Microsoft.Authorization/permissions",
+		    cfg->subscription, cfg->resource_group,
+		    cfg->vpn_gateway);
+		return 0;
+	case CLOUD_STEP_DISABLE:
+		snprintf(buf, len, "PUT %s state=Disabled%s (If-Match: etag), "
+		    "then follow the operation", peering, cfg->ipv6 ?
+		    " ipv6PeeringConfig.state=Disabled" : "");
+		return 0;
+	case CLOUD_STEP_ENABLE:
+		snprintf(buf, len, "PUT %s state=Enabled%s (If-Match: etag), "
+		    "then follow the operation", peering, cfg->ipv6 ?
+		    " ipv6PeeringConfig.state=<as before the drill, never "
+		    "Enabled if it was Disabled>" : "");
+		return 0;
+	}
+	return -ENOENT;
+}
+
 const struct cloud_ops azure_cloud_ops = {
 	.name = "azure",
+	.describe = az_describe,
 	.parallel_reads = true,
 	.library = http_library,
 	.open = az_open,

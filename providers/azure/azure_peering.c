@@ -238,8 +238,9 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 			 * Follow the resource's provisioningState. */
 			struct arm_resp none;
 
-			az_log_line(az, LOG_DEBUG, "azure: peering %s already %s (%s) after "
-			    "412: following it", az->cfg.peering, want, prov);
+			az_log_line(az, LOG_DEBUG, "azure: peering %s already "
+			    "%s (%s) after 412: following it",
+			    az->cfg.peering, want, prov);
 			memset(&none, 0, sizeof(none));
 			none.status = 200;
 			snprintf(none.request_id, sizeof(none.request_id), "%s",
@@ -300,14 +301,14 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 		 * resourceGroupName, circuitName, peeringName and the body
 		 * only), and Set-AzExpressRouteCircuit sends none. */
 		if (enabled && attempt > 0 && etag[0] != '\0') {
-			az_log_line(az, LOG_WARN, "azure: peering %s of circuit %s still "
-			    "not %s after a 412: enabling it without "
-			    "If-Match", az->cfg.peering, az->cfg.circuit,
-			    want);
+			az_log_line(az, LOG_WARN, "azure: peering %s of "
+			    "circuit %s still not %s after a 412: enabling it "
+			    "without If-Match", az->cfg.peering,
+			    az->cfg.circuit, want);
 			etag[0] = '\0';
 		}
-		az_log_line(az, LOG_DEBUG, "azure: PUT peering %s of circuit %s state %s%s%s "
-		    "(If-Match %s)", az->cfg.peering, az->cfg.circuit, want,
+		az_log_line(az, LOG_DEBUG, "azure: PUT peering %s of circuit "
+		    "%s state %s%s%s (If-Match %s)", az->cfg.peering, az->cfg.circuit, want,
 		    v6_toggle ? ", IPv6 " : "", v6_toggle ? v6want : "",
 		    etag[0] ? etag : "none");
 		rc = arm_call(&az->arm, "PUT", az->peering_path, body,
@@ -318,8 +319,8 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 		if (rc == -ESTALE && attempt == 0) {
 			/* Someone changed the peering since our GET:
 			 * re-read it and apply once more. */
-			az_log_line(az, LOG_DEBUG, "azure: 412 Precondition Failed, "
-			    "re-reading the peering");
+			az_log_line(az, LOG_DEBUG, "azure: 412 Precondition "
+			    "Failed, re-reading the peering");
 			continue;
 		}
 		if (rc < 0) {
@@ -379,8 +380,8 @@ op_failed(struct azure *az, struct cloud_op *op, const char *status,
 	char details[600];
 
 	azure_error_details(e, details, sizeof(details));
-	az_log_line(az, LOG_WARN, "azure: operation on peering %s failed: %s: %s%s%s "
-	    "(request id %s, correlation id %s)", az->cfg.peering, status,
+	az_log_line(az, LOG_WARN, "azure: operation on peering %s failed: "
+	    "%s: %s%s%s (request id %s, correlation id %s)", az->cfg.peering, status,
 	    az_jstr(e, "code")[0] ? az_jstr(e, "code") : "no code",
 	    details[0] ? "; details: " : "", details, op->info.request_id,
 	    op->info.correlation_id);
@@ -426,8 +427,9 @@ az_op_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 		op->initial_done = true;
 		poll.retry_after_ms = op->retry_after_ms;
 		snprintf(poll.status, sizeof(poll.status), "InProgress");
-		az_log_line(az, LOG_DEBUG, "azure: operation on peering %s: waiting the "
-		    "PUT's Retry-After of %llu ms before the first poll",
+		az_log_line(az, LOG_DEBUG, "azure: operation on peering %s: "
+		    "waiting the PUT's Retry-After of %llu ms before the "
+		    "first poll",
 		    az->cfg.peering, (unsigned long long)op->retry_after_ms);
 		*out = poll;
 		return 0;
@@ -469,8 +471,8 @@ az_op_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 	}
 	snprintf(poll.status, sizeof(poll.status), "%s",
 	    st[0] ? st : "InProgress");
-	az_log_line(az, LOG_DEBUG, "azure: operation on peering %s: %s", az->cfg.peering,
-	    poll.status);
+	az_log_line(az, LOG_DEBUG, "azure: operation on peering %s: %s",
+	    az->cfg.peering, poll.status);
 	if (azure_status_is(st, "Failed") || azure_status_is(st, "Canceled")) {
 		rc = op_failed(az, op, poll.status, r.json, err);
 		arm_resp_done(&r);
