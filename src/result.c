@@ -180,6 +180,9 @@ static const struct rfield f_check[] = {
 	{ "duration_s", T_NUM, .optional = true },
 	{ "same_as", T_STR, .optional = true },
 	{ "observed", T_ARR | T_OBJ, .optional = true },
+	{ "device", T_STR, .optional = true },
+	{ "table", T_STR, .optional = true },
+	{ "prefix", T_STR, .optional = true },
 	{ NULL }
 };
 
