@@ -106,6 +106,12 @@ want=3 ok "a window closing within a minute refused, exit 3" offline "$FD" \
     --state-dir "$tmp/state" run --yes --window-until \
     "$(date -u -d '+30 seconds' +%Y-%m-%dT%H:%M:%SZ)" "$SRC/drills/s2s-vpn-backup.json"
 grep_ok "says the window is too short" "too little for a drill (at least 60 s)" "$tmp/err"
+# Inside the window the run goes on (offline it then cannot check: 5) with
+# its time budget cut to what is left of the window.
+want=5 ok "a run inside the window goes on (offline: exit 5)" offline "$FD" -v \
+    --state-dir "$tmp/state" run --yes --out "$tmp/w5" --window-until \
+    "$(date -u -d '+10 minutes' +%Y-%m-%dT%H:%M:%SZ)" "$SRC/drills/s2s-vpn-backup.json"
+grep_ok "drill_s cut to the time left" "maintenance window closes at .*: drill_s cut from 3600 to [56][0-9][0-9] s" "$tmp/err"
 want=2 ok "--window-until without an offset is a usage error" "$FD" run --yes \
     --window-until 2030-01-01T00:00:00 "$tmp/closed.json"
 want=2 ok "--window-until with --dry-run is a usage error" "$FD" run --dry-run \
