@@ -140,7 +140,7 @@ change_id_ok(const char *id)
  */
 static int
 evidence(json_t *doc, const struct spec *s, const char *change,
-    const char *out, struct fd_error *err)
+    time_t window_end, const char *out, struct fd_error *err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
@@ -194,6 +194,10 @@ evidence(json_t *doc, const struct spec *s, const char *change,
 	    json_string(change) : json_null(), "spec_sha256", hex,
 	    "spec_copy", copy[0] ? json_string("spec.json") : json_null(),
 	    "azure_identity", id));
+	if (window_end != 0)
+		json_object_set_new(json_object_get(doc, "evidence"),
+		    "window_until", json_string(window_utc_str(window_end,
+		    hex, sizeof(hex))));
 	return rc;
 }
 
@@ -202,11 +206,12 @@ evidence(json_t *doc, const struct spec *s, const char *change,
  * spec's, its end brought forward by --window-until) and gets no more
  * than the time left in it: drill_s is cut to fit (restore_s still
  * follows it).  Decided from the clock alone, before anything is opened.
- * DRILL_PASSED to go on, else the exit status.
+ * DRILL_PASSED to go on (*end: when the window closes, 0 never), else
+ * the exit status.
  */
 #define WINDOW_MIN_S 60	/* the least drill_s a spec may give */
 static int
-window_gate(struct spec *s, time_t until, time_t now)
+window_gate(struct spec *s, time_t until, time_t now, time_t *end)
 {
 	struct window_state st;
 	struct fd_error err = { 0 };
@@ -228,6 +233,7 @@ window_gate(struct spec *s, time_t until, time_t now)
 		    s->file, st.why, window_utc_str(now, a, sizeof(a)));
 		return DRILL_ABORTED;
 	}
+	*end = st.until;
 	if (st.until == 0)
 		return DRILL_PASSED;
 	left = (long long)(st.until - now);
@@ -280,7 +286,7 @@ cmd_run(int argc, char **argv)
 	char out[PATH_MAX] = "", corr[40];
 	bool dry = false, yes = false, tty;
 	json_t *doc = NULL;
-	time_t window_until = 0;
+	time_t window_until = 0, window_end = 0;
 	int c, code;
 
 	optind = 0;	/* 0: re-read the optstring (the global parse used "+") */
@@ -329,8 +335,8 @@ cmd_run(int argc, char **argv)
 		spec_free(s);
 		return DRILL_USAGE;
 	}
-	if (!dry && (code = window_gate(s, window_until, time(NULL))) !=
-	    DRILL_PASSED) {
+	if (!dry && (code = window_gate(s, window_until, time(NULL),
+	    &window_end)) != DRILL_PASSED) {
 		spec_free(s);
 		return code;
 	}
@@ -381,7 +387,7 @@ cmd_run(int argc, char **argv)
 	    dry ? "dry run (no writes)" : "run", out);
 	code = drill_run(s, &prov, &o, &doc, &err);
 	close_providers(s, &prov);
-	if (evidence(doc, s, change, out, &err) < 0)
+	if (evidence(doc, s, change, window_end, out, &err) < 0)
 		log_warn("evidence: %s", err.msg);
 	/* Results or metrics that could not be written leave a scheduled
 	 * run unobserved: never exit 0 then. */

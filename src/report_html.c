@@ -131,6 +131,11 @@ html_summary(const json_t *doc, FILE *out)
 			esc(out, rp_str(ev, "change_id"));
 			fputs("</td></tr>\n", out);
 		}
+		if (!rp_null(ev, "window_until")) {
+			fputs("<tr><th>Window</th><td>until ", out);
+			esc(out, rp_str(ev, "window_until"));
+			fputs("</td></tr>\n", out);
+		}
 		if ((id = json_object_get(ev, "azure_identity")) != NULL) {
 			fputs("<tr><th>Azure identity</th><td>", out);
 			if (json_object_get(id, "unknown") != NULL) {

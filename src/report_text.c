@@ -106,6 +106,9 @@ text_header(const json_t *doc, FILE *out)
 		if (!rp_null(ev, "change_id"))
 			fprintf(out, "  Change    %s\n",
 			    rp_str(ev, "change_id"));
+		if (!rp_null(ev, "window_until"))
+			fprintf(out, "  Window    until %s\n",
+			    rp_str(ev, "window_until"));
 		text_identity(json_object_get(ev, "azure_identity"), out);
 	}
 	fprintf(out, "  Started   %s\n", rp_str(doc, "started"));

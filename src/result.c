@@ -278,6 +278,7 @@ static const struct rfield f_evidence[] = {
 	{ "change_id", T_STR | T_NULL },
 	{ "spec_sha256", T_STR },
 	{ "spec_copy", T_STR | T_NULL },
+	{ "window_until", T_STR, .optional = true, .check = check_time },
 	{ NULL }
 };
 

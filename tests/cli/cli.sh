@@ -112,6 +112,7 @@ want=5 ok "a run inside the window goes on (offline: exit 5)" offline "$FD" -v \
     --state-dir "$tmp/state" run --yes --out "$tmp/w5" --window-until \
     "$(date -u -d '+10 minutes' +%Y-%m-%dT%H:%M:%SZ)" "$SRC/drills/s2s-vpn-backup.json"
 grep_ok "drill_s cut to the time left" "maintenance window closes at .*: drill_s cut from 3600 to [56][0-9][0-9] s" "$tmp/err"
+grep_ok "result.json records the window's end" '"window_until": "20[0-9-]*T[0-9:]*Z"' "$tmp/w5/result.json"
 want=2 ok "--window-until without an offset is a usage error" "$FD" run --yes \
     --window-until 2030-01-01T00:00:00 "$tmp/closed.json"
 want=2 ok "--window-until with --dry-run is a usage error" "$FD" run --dry-run \
