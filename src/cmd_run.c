@@ -313,10 +313,10 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'W':
 			if (window_parse_time(optarg, &window_until) < 0)
-				return usage_error("run: --window-until: '%.40s'"
-				    " is not an RFC 3339 time with an offset "
-				    "(2026-12-06T04:00:00+01:00 or ...Z)",
-				    optarg);
+				return usage_error("run: --window-until: "
+				    "'%.40s' is not an RFC 3339 time with an "
+				    "offset (2026-12-06T04:00:00+01:00 or "
+				    "...Z)", optarg);
 			break;
 		default:
 			return usage_error("run: %s", "bad option");

@@ -330,7 +330,8 @@ weekly_ivals(const struct window_spec *w, time_t now, struct ival *v)
 				v[n].to = wall_time(&d, (int)g->to_min);
 			} else {
 				date_add(v[n].from, 1, &e);
-				v[n].to = wall_time(&e, (int)(g->to_min % 1440));
+				v[n].to = wall_time(&e,
+				    (int)(g->to_min % 1440));
 			}
 			if (v[n].to > v[n].from)
 				n++;
