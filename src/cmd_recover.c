@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "journal.h"
 #include "provider.h"
+#include "restore.h"
 
 /*
  * Where a recovered journal is kept: PATH.<UTC time>.recovered, with -N
@@ -42,7 +43,6 @@ recover_one(const char *path, json_t *out)
 	struct journal_state js;
 	struct fd_error err = { 0 };
 	struct fd_clock clock;
-	struct journal *j = NULL;
 	const struct cloud_ops *cloud = provider_cloud("azure");
 	void *ctx = NULL;
 	char corr[40], done[PATH_MAX + 64] = "";
@@ -73,26 +73,20 @@ recover_one(const char *path, json_t *out)
 			rc = fd_error_set(&err, -ENOSYS, "no azure provider");
 		else
 			rc = cloud->open(&js.azure, &clock, corr, &ctx, &err);
-		if (rc == 0)
-			rc = drill_recover(&js, cloud, ctx, &clock, 1800, &err);
-		if (ctx != NULL)
-			cloud->close(ctx);
 	} else {
 		result = "nothing to restore";
 		if (out == NULL)
 			printf("  no disable without a later enable: nothing "
 			    "to restore\n");
 	}
-	if (journal_reopen(path, &j, &err) == 0) {
-		journal_append(j, "done", "enable", rc == 0 ? "ok" : "error",
-		    rc == 0 ? "recovered" : err.msg, NULL);
-		if (rc == 0) {
-			recovered_name(path, done, sizeof(done));
-			journal_finish(j, "recovered", done, NULL);
-		} else {
-			journal_free(j);
-		}
-	}
+	/* The restore of run, journaled by drill_recover itself. */
+	recovered_name(path, done, sizeof(done));
+	if (rc == 0)
+		rc = drill_recover(&js, cloud, ctx, &clock, 1800, done, &err);
+	if (rc < 0)
+		done[0] = '\0';
+	if (ctx != NULL)
+		cloud->close(ctx);
 	journal_unlock(lockfd);
 report:
 	if (out != NULL) {

@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "log.h"
 #include "provider.h"
+#include "replies.h"
 #include "report.h"
 #include "result_write.h"
 #include "window.h"
@@ -136,7 +137,8 @@ change_id_ok(const char *id)
 /*
  * The evidence a change review asks for (issue 13): who ran the drill
  * and where, under which change, and from exactly which spec: its
- * SHA-256, and a copy next to the results (out/spec.json).
+ * SHA-256, and a copy next to the results (out/spec.json); and the
+ * device replies saved in out/replies/.
  */
 static int
 evidence(json_t *doc, const struct spec *s, const char *change,
@@ -148,7 +150,7 @@ evidence(json_t *doc, const struct spec *s, const char *change,
 	const struct passwd *pw = getpwuid(geteuid());
 	char *text = NULL;
 	size_t len = 0;
-	json_t *id;
+	json_t *id, *rep;
 	FILE *f;
 	int rc = 0;
 
@@ -198,6 +200,10 @@ evidence(json_t *doc, const struct spec *s, const char *change,
 		json_object_set_new(json_object_get(doc, "evidence"),
 		    "window_until", json_string(window_utc_str(window_end,
 		    hex, sizeof(hex))));
+	/* What each device said in each phase (replies.h). */
+	if ((rep = replies_index(out)) != NULL)
+		json_object_set_new(json_object_get(doc, "evidence"),
+		    "replies", rep);
 	return rc;
 }
 

@@ -61,11 +61,11 @@ jstr(const json_t *o, const char *key)
 }
 
 static void
-log_line(struct azure *az, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+log_line(struct azure *az, enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
-log_line(struct azure *az, const char *fmt, ...)
+log_line(struct azure *az, enum log_level level, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -75,7 +75,23 @@ log_line(struct azure *az, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	az->arm.log(az->arm.log_arg, line);
+	az->arm.log(az->arm.log_arg, level, line);
+}
+
+/* ARM's peering states (ExpressRouteCircuitPeeringState: "Enabled",
+ * "Disabled"; azure-rest-api-specs Microsoft.Network expressRouteCircuit.
+ * json) in the engine's terms; "" is an IPv6 configuration without
+ * one. */
+static enum cloud_state
+state_of(const char *s)
+{
+	if (s[0] == '\0')
+		return CLOUD_STATE_NONE;
+	if (azure_status_is(s, "Enabled"))
+		return CLOUD_STATE_ENABLED;
+	if (azure_status_is(s, "Disabled"))
+		return CLOUD_STATE_DISABLED;
+	return CLOUD_STATE_UNKNOWN;
 }
 
 /* ---------------------------------------------------------- conversions */
@@ -332,15 +348,16 @@ fill_peering(const json_t *p, struct cloud_circuit *c)
 {
 	const json_t *props = json_object_get(p, "properties");
 	const json_t *v6 = json_object_get(props, "ipv6PeeringConfig");
+	const char *prov = jstr(props, "provisioningState");
 	json_t *n;
 
-	snprintf(c->peering_state, sizeof(c->peering_state), "%s",
-	    jstr(props, "state"));
-	snprintf(c->peering_ipv6_state, sizeof(c->peering_ipv6_state), "%s",
-	    jstr(v6, "state"));
-	snprintf(c->peering_provisioning_state,
-	    sizeof(c->peering_provisioning_state), "%s",
-	    jstr(props, "provisioningState"));
+	c->peering = state_of(jstr(props, "state"));
+	c->peering_ipv6 = state_of(jstr(v6, "state"));
+	/* A peering still Updating (or Failed) takes no write
+	 * (AZURE-REST.md §5.3). */
+	c->peering_settled = azure_status_is(prov, "Succeeded");
+	snprintf(c->peering_status, sizeof(c->peering_status), "%s",
+	    prov[0] ? prov : "in an unknown state");
 	if (json_is_integer(n = json_object_get(props, "peerASN")))
 		c->peer_asn = json_integer_value(n);
 	if (json_is_integer(n = json_object_get(props, "azureASN")))
@@ -350,6 +367,31 @@ fill_peering(const json_t *p, struct cloud_circuit *c)
 	snprintf(c->secondary_prefix, sizeof(c->secondary_prefix), "%s",
 	    jstr(props, "secondaryPeerAddressPrefix"));
 	snprintf(c->etag, sizeof(c->etag), "%s", jstr(p, "etag"));
+}
+
+/* Ready for a peering write: the circuit Provisioned by its provider,
+ * Succeeded (a circuit still Updating, or Failed, takes no peering
+ * write) and, when it says, Enabled (AZURE-REST.md §5.3). */
+static void
+fill_ready(const json_t *props, struct cloud_circuit *c)
+{
+	const char *sp = jstr(props, "serviceProviderProvisioningState");
+	const char *prov = jstr(props, "provisioningState");
+	const char *cps = jstr(props, "circuitProvisioningState");
+
+	c->ready = false;
+	if (!azure_status_is(sp, "Provisioned"))
+		snprintf(c->not_ready, sizeof(c->not_ready), "circuit provider "
+		    "state is %s, not Provisioned", sp);
+	else if (!azure_status_is(prov, "Succeeded"))
+		snprintf(c->not_ready, sizeof(c->not_ready), "circuit "
+		    "provisioning state is %s, not Succeeded", prov[0] ? prov :
+		    "empty");
+	else if (cps[0] != '\0' && !azure_status_is(cps, "Enabled"))
+		snprintf(c->not_ready, sizeof(c->not_ready), "circuit is %s, "
+		    "not Enabled", cps);
+	else
+		c->ready = true;
 }
 
 static int
@@ -369,13 +411,7 @@ az_circuit(void *ctx, struct cloud_circuit *out, struct fd_error *err)
 	    err)) < 0)
 		return rc;
 	props = json_object_get(r.json, "properties");
-	snprintf(c.circuit_provisioning_state,
-	    sizeof(c.circuit_provisioning_state), "%s",
-	    jstr(props, "circuitProvisioningState"));
-	snprintf(c.service_provider_state, sizeof(c.service_provider_state),
-	    "%s", jstr(props, "serviceProviderProvisioningState"));
-	snprintf(c.provisioning_state, sizeof(c.provisioning_state), "%s",
-	    jstr(props, "provisioningState"));
+	fill_ready(props, &c);
 	json_array_foreach(json_object_get(props, "peerings"), i, pe)
 		if (strcmp(jstr(pe, "name"), az->cfg.peering) == 0) {
 			fill_peering(pe, &c);
@@ -486,7 +522,7 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 			 * Follow the resource's provisioningState. */
 			struct arm_resp none;
 
-			log_line(az, "azure: peering %s already %s (%s) after "
+			log_line(az, LOG_DEBUG, "azure: peering %s already %s (%s) after "
 			    "412: following it", az->cfg.peering, want, prov);
 			memset(&none, 0, sizeof(none));
 			none.status = 200;
@@ -511,6 +547,7 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 			    az->cfg.peering, az->cfg.circuit,
 			    prov[0] ? prov : "in an unknown state",
 			    g.request_id);
+			fd_error_request_id(err, g.request_id);
 			fd_error_kind_set(err, FD_ERR_TRANSIENT);
 			if (err != NULL)
 				err->unchanged = !sent_unknown;
@@ -547,13 +584,13 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 		 * resourceGroupName, circuitName, peeringName and the body
 		 * only), and Set-AzExpressRouteCircuit sends none. */
 		if (enabled && attempt > 0 && etag[0] != '\0') {
-			log_line(az, "azure: peering %s of circuit %s still "
+			log_line(az, LOG_WARN, "azure: peering %s of circuit %s still "
 			    "not %s after a 412: enabling it without "
 			    "If-Match", az->cfg.peering, az->cfg.circuit,
 			    want);
 			etag[0] = '\0';
 		}
-		log_line(az, "azure: PUT peering %s of circuit %s state %s%s%s "
+		log_line(az, LOG_DEBUG, "azure: PUT peering %s of circuit %s state %s%s%s "
 		    "(If-Match %s)", az->cfg.peering, az->cfg.circuit, want,
 		    v6_toggle ? ", IPv6 " : "", v6_toggle ? v6want : "",
 		    etag[0] ? etag : "none");
@@ -565,7 +602,7 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 		if (rc == -ESTALE && attempt == 0) {
 			/* Someone changed the peering since our GET:
 			 * re-read it and apply once more. */
-			log_line(az, "azure: 412 Precondition Failed, "
+			log_line(az, LOG_DEBUG, "azure: 412 Precondition Failed, "
 			    "re-reading the peering");
 			continue;
 		}
@@ -590,13 +627,14 @@ static int
 op_confirm(struct azure *az, struct cloud_op *op, struct fd_error *err)
 {
 	struct arm_resp g;
-	const json_t *props;
+	const json_t *props, *v6;
 	const char *state, *prov, *want = want_str(op->want_enabled);
 	int rc;
 
 	if ((rc = get_peering(az, &g, err)) < 0)
 		return rc;
 	props = json_object_get(g.json, "properties");
+	v6 = json_object_get(props, "ipv6PeeringConfig");
 	state = jstr(props, "state");
 	prov = jstr(props, "provisioningState");
 	if (!azure_status_is(state, want) ||
@@ -605,15 +643,14 @@ op_confirm(struct azure *az, struct cloud_op *op, struct fd_error *err)
 		    "(%s) after the operation, expected %s (request id %s)",
 		    az->cfg.peering, az->cfg.circuit, state, prov, want,
 		    op->info.request_id);
-	else if (op->ipv6 && op->v6_want[0] &&
-	    json_is_object(json_object_get(props, "ipv6PeeringConfig")) &&
-	    !azure_status_is(jstr(json_object_get(props, "ipv6PeeringConfig"),
-	    "state"), op->v6_want))
+	else if (op->ipv6 && op->v6_want[0] && json_is_object(v6) &&
+	    !azure_status_is(jstr(v6, "state"), op->v6_want))
 		rc = fd_error_set(err, -EIO, "peering %s of circuit %s: IPv6 "
 		    "is %s after the operation, expected %s (request id %s)",
-		    az->cfg.peering, az->cfg.circuit,
-		    jstr(json_object_get(props, "ipv6PeeringConfig"), "state"),
+		    az->cfg.peering, az->cfg.circuit, jstr(v6, "state"),
 		    op->v6_want, op->info.request_id);
+	if (rc < 0)
+		fd_error_request_id(err, op->info.request_id);
 	arm_resp_done(&g);
 	return rc;
 }
@@ -626,7 +663,7 @@ op_failed(struct azure *az, struct cloud_op *op, const char *status,
 	char details[600];
 
 	azure_error_details(e, details, sizeof(details));
-	log_line(az, "azure: operation on peering %s failed: %s: %s%s%s "
+	log_line(az, LOG_WARN, "azure: operation on peering %s failed: %s: %s%s%s "
 	    "(request id %s, correlation id %s)", az->cfg.peering, status,
 	    jstr(e, "code")[0] ? jstr(e, "code") : "no code",
 	    details[0] ? "; details: " : "", details, op->info.request_id,
@@ -637,6 +674,7 @@ op_failed(struct azure *az, struct cloud_op *op, const char *status,
 	    jstr(e, "code")[0] ? jstr(e, "code") : "no code",
 	    jstr(e, "message")[0] ? jstr(e, "message") : "no message",
 	    op->info.request_id);
+	fd_error_request_id(err, op->info.request_id);
 	/* NRP reports a conflict with another operation as an operation
 	 * that ends Failed, not as a 409 on the PUT (Azure/bicep#5132:
 	 * "AnotherOperationInProgress" in the async status); like the
@@ -672,7 +710,7 @@ az_op_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 		op->initial_done = true;
 		poll.retry_after_ms = op->retry_after_ms;
 		snprintf(poll.status, sizeof(poll.status), "InProgress");
-		log_line(az, "azure: operation on peering %s: waiting the "
+		log_line(az, LOG_DEBUG, "azure: operation on peering %s: waiting the "
 		    "PUT's Retry-After of %llu ms before the first poll",
 		    az->cfg.peering, (unsigned long long)op->retry_after_ms);
 		*out = poll;
@@ -715,7 +753,7 @@ az_op_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 	}
 	snprintf(poll.status, sizeof(poll.status), "%s",
 	    st[0] ? st : "InProgress");
-	log_line(az, "azure: operation on peering %s: %s", az->cfg.peering,
+	log_line(az, LOG_DEBUG, "azure: operation on peering %s: %s", az->cfg.peering,
 	    poll.status);
 	if (azure_status_is(st, "Failed") || azure_status_is(st, "Canceled")) {
 		rc = op_failed(az, op, poll.status, r.json, err);
@@ -1300,12 +1338,13 @@ az_set_clock(void *ctx, const struct fd_clock *clock)
 }
 
 static void
-az_ipv6_restore(void *ctx, const char *state)
+az_ipv6_restore(void *ctx, enum cloud_state state)
 {
 	struct azure *az = ctx;
 
 	snprintf(az->v6_restore, sizeof(az->v6_restore), "%s",
-	    state ? state : "");
+	    state == CLOUD_STATE_ENABLED ? want_str(true) :
+	    state == CLOUD_STATE_DISABLED ? want_str(false) : "");
 }
 
 /* --------------------------------------------------------- open/close */
@@ -1412,20 +1451,15 @@ azure_open_with(const struct azure_cfg *cfg, const struct fd_clock *clock,
 	return 0;
 }
 
-/* The engine's log: retries as warnings, the rest (every ARM call with
- * its request ids, the transport's redacted trace) at debug level. */
+/* The engine's log, at the level each line was made with: retries, an
+ * enable sent without If-Match and a failed request's details and ids
+ * are warnings (shown by default); every ARM call with its request ids
+ * and the transport's redacted trace are debug. */
 static void
-az_log(void *arg, const char *line)
+az_log(void *arg, enum log_level level, const char *line)
 {
 	(void)arg;
-	/* Retries, an enable sent without If-Match and a failed request's
-	 * details and ids are shown by default; the rest is debug. */
-	if (strstr(line, "; retry ") != NULL ||
-	    strstr(line, "without If-Match") != NULL ||
-	    strstr(line, " failed: ") != NULL)
-		log_warn("%s", line);
-	else
-		log_debug("%s", line);
+	log_msg(level, "%s", line);
 }
 
 static int

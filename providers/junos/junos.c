@@ -13,6 +13,7 @@
 #include "junos.h"
 #include "log.h"
 #include "junos_parse.h"
+#include "junos_replies.h"
 #include "transport/ssh.h"
 
 #define JUNOS_CMD_MAX 512
@@ -21,6 +22,7 @@ struct junos_ctx {
 	struct device_cfg cfg;
 	const struct ssh_ops *ssh_ops;	/* the transport (ssh.h) */
 	struct ssh_conn *ssh;		/* NULL until the first command */
+	struct junos_replies rec;	/* device_ops.record */
 };
 
 bool
@@ -233,6 +235,26 @@ junos_idle(void *ctx)
 		ssh_idle(c->ssh);
 }
 
+/* The core's phase changed: save its replies in dir (junos_replies.h). */
+static void
+junos_record(void *ctx, const char *dir, struct device_replies *budget)
+{
+	struct junos_ctx *c = ctx;
+
+	if (c != NULL)
+		junos_replies_set(&c->rec, dir, budget);
+}
+
+/* The reply about to be parsed, saved as evidence first: a reply that
+ * does not parse is the one a reviewer most needs to see. */
+static void
+junos_keep(struct junos_ctx *c, const char *cmd, const char *ext,
+    const struct ssh_result *res)
+{
+	junos_replies_save(&c->rec, c->cfg.name, cmd, ext, res->out,
+	    res->out_len);
+}
+
 /* Run one command; connects on first use and after a dropped session. */
 static int
 junos_exec(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
@@ -310,6 +332,7 @@ junos_ask(struct junos_ctx *c, const char *cmd, const struct junos_parsers *ps,
 		if ((rc = junos_exec(c, full, &res, err)) < 0)
 			return rc;
 		if (res.exit_status == 0 && !junos_rejected(&res)) {
+			junos_keep(c, cmd, "json", &res);
 			rc = ps->json(res.out, res.out_len, out, err);
 			ssh_result_done(&res);
 			if (rc != -EBADMSG)
@@ -322,9 +345,11 @@ junos_ask(struct junos_ctx *c, const char *cmd, const struct junos_parsers *ps,
 					return rc;
 				rc = -EBADMSG;
 				if (res.exit_status == 0 &&
-				    !junos_rejected(&res))
+				    !junos_rejected(&res)) {
+					junos_keep(c, cmd, "xml", &res);
 					rc = ps->xml(res.out, res.out_len,
 					    out, err);
+				}
 				ssh_result_done(&res);
 				/* Any XML failure (libxml2 missing too)
 				 * leaves text to try. */
@@ -354,6 +379,7 @@ junos_ask(struct junos_ctx *c, const char *cmd, const struct junos_parsers *ps,
 		    "(exit %d): %s", res.exit_status, first);
 		return rc;
 	}
+	junos_keep(c, cmd, "txt", &res);
 	rc = ps->text(res.out, res.out_len, out, err);
 	ssh_result_done(&res);
 	return rc;
@@ -685,6 +711,7 @@ junos_trace_exec(struct junos_ctx *c, const char *cmd, struct trace_out *t,
 		n = nl != NULL ? (size_t)(nl - res.out) + 1 : 0;
 		res.out[n] = '\0';
 		res.out_len = n;
+		junos_keep(c, cmd, "txt", &res);
 		rc = p_text_trace(res.out, res.out_len, t, err);
 		if (rc == 0)
 			t->out->truncated = true;
@@ -705,6 +732,7 @@ junos_trace_exec(struct junos_ctx *c, const char *cmd, struct trace_out *t,
 		return fd_error_set(err, -EPROTO, "device rejected the command "
 		    "(exit %d): %s", res.exit_status, first);
 	}
+	junos_keep(c, cmd, "txt", &res);
 	rc = p_text_trace(res.out, res.out_len, t, err);
 	ssh_result_done(&res);
 	return rc;
@@ -749,5 +777,6 @@ const struct device_ops junos_device_ops = {
 	.bgp_summary = junos_bgp_summary,
 	.traceroute = junos_traceroute,
 	.idle = junos_idle,
+	.record = junos_record,
 	.close = junos_close,
 };

@@ -142,22 +142,7 @@ native_trace_once(const struct probe_cfg *cfg, const struct fd_addr *to,
     struct hop_list *out, struct hop_list *per_flow,
     struct probe_trace_stats *stats, struct fd_error *err)
 {
-	struct tracer_stats st;
-	int rc;
-
-	rc = tracer_run(cfg, to, out, per_flow, stats != NULL ? &st : NULL,
-	    err);
-	if (rc == 0 && stats != NULL) {
-		stats->sent = st.sent;
-		stats->answered = st.answered;
-		stats->unmatched = st.unmatched;
-		stats->asked_again = st.asked_again;
-		stats->reasked = st.reasked;
-		stats->paced = st.paced;
-		stats->rate_limited = st.rate_limited;
-		stats->wall_ms = st.wall_ms;
-	}
-	return rc;
+	return tracer_run(cfg, to, out, per_flow, stats, err);
 }
 
 static void

@@ -103,7 +103,7 @@ struct tracer {
 	 * (at its start, or left after an answer): a decision at the end
 	 * of a long trace must not see the refill since. */
 	double hist_min[TRACER_HIST_ROUTERS];
-	struct tracer_stats st;
+	struct probe_trace_stats st;
 };
 
 static uint64_t
@@ -883,7 +883,7 @@ list_begin(struct hop_list *l, const struct fd_addr *to)
 int
 tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
     struct hop_list *out, struct hop_list *per_flow,
-    struct tracer_stats *stats, struct fd_error *err)
+    struct probe_trace_stats *stats, struct fd_error *err)
 {
 	return tracer_run_hist(cfg_in, to, out, per_flow, stats, NULL, err);
 }
@@ -891,7 +891,7 @@ tracer_run(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 int
 tracer_run_hist(const struct probe_cfg *cfg_in, const struct fd_addr *to,
     struct hop_list *out, struct hop_list *per_flow,
-    struct tracer_stats *stats, struct tracer_hist *hist,
+    struct probe_trace_stats *stats, struct tracer_hist *hist,
     struct fd_error *err)
 {
 	struct probe_cfg cfg = *cfg_in;

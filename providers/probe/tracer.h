@@ -21,17 +21,6 @@ void tracer_cfg_defaults(struct probe_cfg *cfg);
 /* -EINVAL with a message when cfg is out of range. */
 int tracer_cfg_check(const struct probe_cfg *cfg, struct fd_error *err);
 
-struct tracer_stats {
-	unsigned sent;		/* probes sent */
-	unsigned answered;	/* matched to a probe */
-	unsigned unmatched;	/* errors whose quote did not carry our id */
-	unsigned asked_again;	/* silent hops asked again after a refill */
-	unsigned reasked;	/* silent hops answered when asked again */
-	unsigned paced;		/* probes held back for a hop's bucket */
-	unsigned rate_limited;	/* hops marked rate-limited */
-	uint64_t wall_ms;
-};
-
 /*
  * What the earlier traces of one context (the drill's native provider) took
  * from the routers' ICMP buckets.  A Linux router spends a token only on an
@@ -69,12 +58,12 @@ struct tracer_hist {
  */
 int tracer_run(const struct probe_cfg *cfg, const struct fd_addr *to,
     struct hop_list *out, struct hop_list *per_flow,
-    struct tracer_stats *stats, struct fd_error *err);
+    struct probe_trace_stats *stats, struct fd_error *err);
 /* The same, with the context's history (see struct tracer_hist; NULL: as
  * tracer_run()); it is updated with this trace's probes. */
 int tracer_run_hist(const struct probe_cfg *cfg, const struct fd_addr *to,
     struct hop_list *out, struct hop_list *per_flow,
-    struct tracer_stats *stats, struct tracer_hist *hist,
+    struct probe_trace_stats *stats, struct tracer_hist *hist,
     struct fd_error *err);
 
 #endif

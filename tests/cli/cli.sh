@@ -189,6 +189,35 @@ if grep -q WRITE "$tmp/out"; then
 else
 	echo "ok $n - dry-run plan has no write"
 fi
+# plan --json: the same plan, walked from the phase list run uses; the
+# text plan is printed from it, so the two agree step for step.
+want=0 ok "plan --json" "$FD" plan --json "$SRC/drills/s2s-vpn-backup.json"
+cp "$tmp/out" "$tmp/plan.json"
+want=0 ok "plan (text, for comparison)" "$FD" plan "$SRC/drills/s2s-vpn-backup.json"
+python3 - "$tmp/plan.json" "$tmp/out" <<'PY' && { n=$((n + 1)); echo "ok $n - plan --json lists the phases, steps and writes of the text plan"; } || { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - plan --json"; }
+import json, sys
+p = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read().splitlines()
+names = [ph["name"] for ph in p["phases"]]
+assert names == ["preflight", "baseline", "failover", "converge", "verify",
+                 "restore", "verify-restored"], names
+assert p["writes"] == 2 and p["dry_run"] is False, p
+assert [ph["always"] for ph in p["phases"]] == [False] * 5 + [True] * 2
+writes = [s["what"] for ph in p["phases"] for s in ph["steps"]
+          if s["kind"] == "write"]
+assert "state=Disabled" in writes[0] and "state=Enabled" in writes[1], writes
+steps = [s for ph in p["phases"] for s in ph["steps"]]
+assert len([l for l in text if l.startswith("    ")]) == len(steps)
+for ph in p["phases"]:
+    assert "%d. %s" % (ph["number"], ph["title"]) in text, ph["title"]
+PY
+want=0 ok "plan --json --dry-run" "$FD" plan --json --dry-run "$SRC/drills/s2s-vpn-backup.json"
+python3 - "$tmp/out" <<'PY' && { n=$((n + 1)); echo "ok $n - a dry-run plan stops before the first write"; } || { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - plan --json --dry-run"; }
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert [ph["name"] for ph in p["phases"]] == ["preflight", "baseline"], p
+assert p["writes"] == 0 and p["dry_run"] is True, p
+PY
 
 # Destructive run off a terminal needs --yes; nothing is contacted.
 want=2 ok "run without --yes off a terminal refuses" \

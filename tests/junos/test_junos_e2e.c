@@ -13,6 +13,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "collect.h"
@@ -495,6 +499,149 @@ test_json_quirks_fallback(void **state)
 	ops()->close(ctx);
 }
 
+/* ------------------------------------------------ saved replies */
+
+/* The whole file; NULL when there is none. */
+static char *
+slurp_bin(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	FILE *f;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	assert_int_equal(fstat(fileno(f), &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	*len = fread(buf, 1, (size_t)st.st_size, f);
+	assert_int_equal(*len, (size_t)st.st_size);
+	fclose(f);
+	return buf;
+}
+
+/* dir/name holds exactly the bytes of the fixture the emulator sent
+ * (base: FD_REFERENCE or FD_SOURCE_ROOT). */
+static void
+assert_saved(const char *dir, const char *name, const char *base_env,
+    const char *fixture)
+{
+	char got_p[512], want_p[512];
+	size_t got_n = 0, want_n = 0;
+	char *got, *want;
+
+	snprintf(got_p, sizeof(got_p), "%s/%s", dir, name);
+	snprintf(want_p, sizeof(want_p), "%s/%s", getenv(base_env), fixture);
+	want = slurp_bin(want_p, &want_n);
+	assert_non_null(want);
+	got = slurp_bin(got_p, &got_n);
+	if (got == NULL)
+		fail_msg("%s: not saved", got_p);
+	if (got_n != want_n || memcmp(got, want, got_n) != 0)
+		fail_msg("%s (%zu bytes) differs from %s (%zu bytes)", got_p,
+		    got_n, want_p, want_n);
+	free(got);
+	free(want);
+}
+
+static unsigned
+count_files(const char *dir)
+{
+	struct dirent *e;
+	unsigned n = 0;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+		else if (strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0)
+			fail_msg("%s/%s: a temporary file left", dir,
+			    e->d_name);
+	closedir(d);
+	return n;
+}
+
+/*
+ * Issue 13: the replies of two phases collected as the drill collects
+ * them (one thread per device, both devices at once) over the real
+ * libssh2 transport land in <phase>/<device>__<command>.<format>, each
+ * the bytes the device sent: JSON, text after a refused JSON, the text of
+ * a traceroute, and XML after a JSON that did not parse (the JSON file
+ * then gone).
+ */
+static void
+test_replies_two_phases(void **state)
+{
+	struct device_replies budget;
+	struct collect_job jobs[4];
+	struct fd_error err = { 0 };
+	char root[64], base[96], verify[96], lib[256];
+	void *fw = open_dev("fw", "VR1", 0);
+	void *ce1 = open_dev("ce1", "", 0);
+	size_t i;
+
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/fdt-e2e-replies-XXXXXX");
+	assert_non_null(mkdtemp(root));
+	snprintf(base, sizeof(base), "%s/replies/baseline", root);
+	snprintf(verify, sizeof(verify), "%s/replies/verify", root);
+	memset(&budget, 0, sizeof(budget));
+	budget.max_bytes = 1 << 20;
+	ops()->record(fw, base, &budget);
+	ops()->record(ce1, base, &budget);
+
+	collect_job_init(&jobs[0], ops(), fw, "fw", COLLECT_INFO);
+	collect_job_init(&jobs[1], ops(), fw, "fw", COLLECT_ROUTES);
+	collect_job_init(&jobs[2], ops(), ce1, "ce1", COLLECT_BGP_SUMMARY);
+	collect_job_init(&jobs[3], ops(), ce1, "ce1", COLLECT_TRACEROUTE);
+	assert_int_equal(addr_parse("10.135.0.2", &jobs[3].addr, NULL), 0);
+	assert_int_equal(collect_run(jobs, 4, &err), 0);
+	for (i = 0; i < 4; i++)
+		collect_job_done(&jobs[i]);
+	assert_saved(base, "fw__show_version.txt", "FD_SOURCE_ROOT",
+	    "tests/junos/fixtures/show-version.txt");
+	assert_saved(base, "fw__show_route_table_VR1.inet.0.json",
+	    "FD_REFERENCE", "outputs/junos/show-route-table-vrf-json-01.json");
+	assert_saved(base, "ce1__show_bgp_summary.txt", "FD_REFERENCE",
+	    "outputs/junos/show-bgp-summary-text-02.txt");
+	assert_saved(base, "ce1__traceroute_10.135.0.2_no-resolve.txt",
+	    "FD_REFERENCE", "outputs/junos/traceroute-no-resolve-text-01.txt");
+	assert_int_equal(count_files(base), 4);
+
+	/* The next phase: its own directory, the earlier one untouched. */
+	ops()->record(fw, verify, &budget);
+	ops()->record(ce1, verify, &budget);
+	if (ops()->library(lib, sizeof(lib)) == 0) {
+		struct route_set rs;
+
+		route_set_init(&rs);
+		assert_int_equal(ops()->routes(fw, "QUIRK.inet.0", NULL, &rs,
+		    &err), 0);
+		route_set_done(&rs);
+		assert_saved(verify, "fw__show_route_table_QUIRK.inet.0.xml",
+		    "FD_SOURCE_ROOT", "tests/junos/fixtures/shapes/"
+		    "show-route-xml-status-line-01.xml");
+	} else {
+		/* libxml2 is loaded at run time: text is the fallback. */
+		struct device_info info;
+
+		assert_int_equal(ops()->info(fw, &info, &err), 0);
+		assert_saved(verify, "fw__show_version.txt", "FD_SOURCE_ROOT",
+		    "tests/junos/fixtures/show-version.txt");
+	}
+	assert_int_equal(count_files(verify), 1);
+	assert_int_equal(count_files(base), 4);
+	ops()->close(fw);
+	ops()->close(ce1);
+	{
+		char *const rm[] = { "rm", "-rf", root, NULL };
+
+		assert_int_equal(sshtest_run(rm), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -512,6 +659,7 @@ main(void)
 		cmocka_unit_test(test_errors_name_device_and_command),
 		cmocka_unit_test(test_changed_host_key_refused),
 		cmocka_unit_test(test_collect_parallel_slow_device),
+		cmocka_unit_test(test_replies_two_phases),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

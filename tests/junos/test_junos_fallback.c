@@ -12,7 +12,11 @@
  *     command; a timeout is not retried;
  *   - a device traceroute cut off at its (raised) command timeout keeps
  *     the hops printed so far, and the next command runs on a new session
- *     with the usual timeout.
+ *     with the usual timeout;
+ *   - device_ops.record (junos_replies.h): each reply parsed lands byte for
+ *     byte in <dir>/<device>__<command>.<json|xml|txt>, one file per
+ *     command whatever was retried, within the drill's byte budget; a
+ *     reply that cannot be saved never fails the query.
  * Each format of "show version" reports another release, so the test
  * sees which reply was parsed.
  */
@@ -25,6 +29,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -514,6 +522,349 @@ test_traceroute_cut_off(void **state)
 	finish(&t);
 }
 
+/* ------------------------------------------------ saved replies */
+
+#define ROUTE_JSON "show route table Cust11.inet.0 10.17.11.128/26 exact " \
+	"| display json | no-more"
+#define ROUTE_FILE "fw__show_route_table_Cust11.inet.0_10.17.11.128_26_exact"
+
+/* A route as Junos renders it in JSON, CRLF and trailing blanks kept to
+ * see that the file is the reply as received. */
+static const char reply_route_json[] =
+    "{\r\n"
+    "    \"route-information\" : [\r\n"
+    "    {\r\n"
+    "        \"route-table\" : [\r\n"
+    "        {\r\n"
+    "            \"table-name\" : [{ \"data\" : \"Cust11.inet.0\" }],\r\n"
+    "            \"rt\" : [\r\n"
+    "            {\r\n"
+    "                \"rt-destination\" : [{ \"data\" : "
+    "\"10.17.11.128/26\" }],\r\n"
+    "                \"rt-entry\" : [\r\n"
+    "                {\r\n"
+    "                    \"active-tag\" : [{ \"data\" : \"*\" }],\r\n"
+    "                    \"protocol-name\" : [{ \"data\" : \"BGP\" }],\r\n"
+    "                    \"preference\" : [{ \"data\" : \"170\" }],\r\n"
+    "                    \"local-preference\" : [{ \"data\" : \"150\" }],\r\n"
+    "                    \"as-path\" : [{ \"data\" : \"12076 I\" }],\r\n"
+    "                    \"nh\" : [{ \"to\" : [{ \"data\" : "
+    "\"192.168.11.0\" }], \"via\" : [{ \"data\" : \"ge-0/0/1.0\" }] }]\r\n"
+    "                }\r\n"
+    "                ]\r\n"
+    "            }\r\n"
+    "            ]\r\n"
+    "        }\r\n"
+    "        ]\r\n"
+    "    }\r\n"
+    "    ]\r\n"
+    "}   \r\n";
+
+struct rec {
+	char root[64];		/* mkdtemp */
+	char dir[128];		/* root/replies/baseline, not made yet */
+	struct device_replies budget;
+};
+
+static void
+rec_start(struct t *t, struct rec *r, uint64_t max_bytes)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->root, sizeof(r->root), "/tmp/fdt-replies-XXXXXX");
+	assert_non_null(mkdtemp(r->root));
+	snprintf(r->dir, sizeof(r->dir), "%s/replies/baseline", r->root);
+	r->budget.max_bytes = max_bytes;
+	assert_non_null(junos_device_ops.record);
+	junos_device_ops.record(t->dev, r->dir, &r->budget);
+}
+
+/* The file's bytes, NUL-terminated; NULL when there is none. */
+static char *
+slurp(const struct rec *r, const char *name, size_t *len)
+{
+	char path[256];
+	struct stat st;
+	FILE *f;
+	char *buf;
+
+	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	assert_int_equal(fstat(fileno(f), &st), 0);
+	/* Readable by a reviewer, as the reports. */
+	assert_int_equal(st.st_mode & 0777, 0644);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	*len = fread(buf, 1, (size_t)st.st_size, f);
+	assert_int_equal(*len, (size_t)st.st_size);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+assert_file(const struct rec *r, const char *name, const char *want)
+{
+	size_t len;
+	char *got = slurp(r, name, &len);
+
+	if (got == NULL)
+		fail_msg("%s/%s: not saved", r->dir, name);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(got, want, len);
+	free(got);
+}
+
+/* The names in the phase's directory, sorted, ' '-separated ("" when it
+ * does not exist): no temporary file may be left behind. */
+static void
+listing(const struct rec *r, char *buf, size_t len)
+{
+	struct dirent **v;
+	int n, i;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	n = scandir(r->dir, &v, NULL, alphasort);
+	if (n < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i]->d_name, ".") != 0 &&
+		    strcmp(v[i]->d_name, "..") != 0)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+			    off ? " " : "", v[i]->d_name);
+		free(v[i]);
+	}
+	free(v);
+}
+
+static void
+rec_done(struct rec *r)
+{
+	char cmd[200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->root);
+	assert_int_equal(system(cmd), 0);
+}
+
+static int
+route(struct t *t, struct route_set *rs)
+{
+	struct fd_prefix p;
+
+	assert_int_equal(prefix_parse("10.17.11.128/26", &p, NULL), 0);
+	route_set_init(rs);
+	return junos_device_ops.routes(t->dev, "Cust11.inet.0", &p, rs,
+	    &t->err);
+}
+
+/* What each query parsed lands in <device>__<command>.<format>, byte for
+ * byte: JSON as .json, the text fallback's reply as .txt (the refused
+ * JSON, never parsed, is not saved). */
+static void
+test_replies_saved(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_JSON, reply_refused },
+		{ REPLY, CMD_TEXT, reply_text },
+		{ REPLY, ROUTE_JSON, reply_route_json },
+	};
+	struct device_info di;
+	struct route_set rs;
+	struct rec r;
+	struct t t;
+	char ls[512];
+
+	(void)state;
+	START(&t, s);
+	rec_start(&t, &r, 1 << 20);
+	assert_int_equal(info(&t, &di), 0);
+	assert_int_equal(route(&t, &rs), 0);
+	assert_int_equal(rs.n, 1);
+	route_set_done(&rs);
+	assert_file(&r, "fw__show_version.txt", reply_text);
+	assert_file(&r, ROUTE_FILE ".json", reply_route_json);
+	listing(&r, ls, sizeof(ls));
+	assert_string_equal(ls, ROUTE_FILE ".json fw__show_version.txt");
+	assert_int_equal(r.budget.used, strlen(reply_text) +
+	    strlen(reply_route_json));
+	finish(&t);
+	rec_done(&r);
+}
+
+/* A command run again leaves one file, the last reply parsed: the JSON
+ * that did not parse is replaced by the text fallback's reply, a dropped
+ * session's retry and a later run of the same command overwrite. */
+static void
+test_replies_retry_one_file(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_JSON, reply_json_broken },
+		{ REPLY, CMD_XML, reply_refused },
+		{ REPLY, CMD_TEXT, reply_text },
+		{ DROP, CMD_JSON, NULL },
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_JSON, reply_json },
+	};
+	struct device_info di;
+	struct rec r;
+	struct t t;
+	char ls[512];
+
+	(void)state;
+	START(&t, s);
+	rec_start(&t, &r, 1 << 20);
+	assert_int_equal(info(&t, &di), 0);
+	assert_string_equal(di.version, "20.4R3.8");
+	listing(&r, ls, sizeof(ls));
+	assert_string_equal(ls, "fw__show_version.txt");
+	assert_file(&r, "fw__show_version.txt", reply_text);
+	/* Dropped once, retried on a new session: the JSON this time. */
+	assert_int_equal(info(&t, &di), 0);
+	assert_string_equal(di.version, "21.4R3-S5.4");
+	listing(&r, ls, sizeof(ls));
+	assert_string_equal(ls, "fw__show_version.json");
+	assert_file(&r, "fw__show_version.json", reply_json);
+	finish(&t);
+	rec_done(&r);
+}
+
+/* A traceroute cut off at its timeout: the lines parsed are saved, the
+ * cut last line is not; a new directory (the next phase) gets the next
+ * replies, and NULL stops saving. */
+static void
+test_replies_trace_phases(void **state)
+{
+	static const char hops[] =
+	    "traceroute to 10.17.11.132 (10.17.11.132), 30 hops max, "
+	    "52 byte packets\n"
+	    " 1  10.1.11.1  1.792 ms  1.142 ms  0.831 ms\n";
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL, 0 },
+		{ CUT, "traceroute 10.17.11.132 no-resolve wait 2 ttl 8",
+		  "traceroute to 10.17.11.132 (10.17.11.132), 30 hops max, "
+		  "52 byte packets\n"
+		  " 1  10.1.11.1  1.792 ms  1.142 ms  0.831 ms\n"
+		  " 2  *", 0 },
+		{ OPEN, NULL, NULL, 0 },
+		{ REPLY, CMD_JSON, reply_json, 0 },
+		{ REPLY, CMD_JSON, reply_json, 0 },
+	};
+	struct hop_list l;
+	struct fd_addr to;
+	struct device_info di;
+	struct rec r;
+	struct t t;
+	char ls[512], verify[160];
+
+	(void)state;
+	START(&t, s);
+	rec_start(&t, &r, 1 << 20);
+	assert_int_equal(addr_parse("10.17.11.132", &to, &t.err), 0);
+	hop_list_init(&l);
+	/* START's device has no trace settings; these make the command. */
+	{
+		struct device_cfg cfg;
+
+		junos_device_ops.close(t.dev);
+		memset(&cfg, 0, sizeof(cfg));
+		snprintf(cfg.name, sizeof(cfg.name), "fw");
+		snprintf(cfg.host, sizeof(cfg.host), "fw.example");
+		cfg.command_timeout_ms = 5000;
+		cfg.trace_wait_s = 2;
+		cfg.trace_max_ttl = 8;
+		assert_int_equal(junos_open_with(&cfg, &fake_ops, &t.dev,
+		    &t.err), 0);
+		junos_device_ops.record(t.dev, r.dir, &r.budget);
+	}
+	assert_int_equal(junos_device_ops.traceroute(t.dev, &to, NULL, &l,
+	    &t.err), 0);
+	assert_int_equal(l.n, 1);
+	assert_file(&r, "fw__traceroute_10.17.11.132_no-resolve_wait_2_ttl_8"
+	    ".txt", hops);
+	/* The next phase: its own directory. */
+	snprintf(verify, sizeof(verify), "%s/replies/verify", r.root);
+	junos_device_ops.record(t.dev, verify, &r.budget);
+	assert_int_equal(info(&t, &di), 0);
+	snprintf(r.dir, sizeof(r.dir), "%s", verify);
+	assert_file(&r, "fw__show_version.json", reply_json);
+	/* Stopped: nothing more is saved anywhere. */
+	junos_device_ops.record(t.dev, NULL, &r.budget);
+	assert_int_equal(unlink(strcat(strcpy(ls, verify),
+	    "/fw__show_version.json")), 0);
+	assert_int_equal(info(&t, &di), 0);
+	listing(&r, ls, sizeof(ls));
+	assert_string_equal(ls, "");
+	finish(&t);
+	rec_done(&r);
+}
+
+/* Past the drill's budget nothing more is saved, by any device, and the
+ * queries go on. */
+static void
+test_replies_budget(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_JSON, reply_refused },
+		{ REPLY, CMD_TEXT, reply_text },
+		{ REPLY, ROUTE_JSON, reply_route_json },
+		{ REPLY, CMD_JSON, reply_refused },
+		{ REPLY, CMD_TEXT, reply_text },
+	};
+	struct device_info di;
+	struct route_set rs;
+	struct rec r;
+	struct t t;
+	char ls[512];
+
+	(void)state;
+	START(&t, s);
+	/* Room for the version (twice), not for the route. */
+	rec_start(&t, &r, 2 * strlen(reply_text));
+	assert_int_equal(info(&t, &di), 0);
+	assert_int_equal(route(&t, &rs), 0);
+	route_set_done(&rs);
+	assert_true(r.budget.full);
+	assert_int_equal(unlink(strcat(strcpy(ls, r.dir),
+	    "/fw__show_version.txt")), 0);
+	assert_int_equal(info(&t, &di), 0);
+	assert_string_equal(di.version, "20.4R3.8");
+	listing(&r, ls, sizeof(ls));
+	assert_string_equal(ls, "");
+	finish(&t);
+	rec_done(&r);
+}
+
+/* A directory that cannot be made (a file in the way) is a warning: the
+ * query still answers. */
+static void
+test_replies_unwritable(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_JSON, reply_json },
+	};
+	struct device_info di;
+	struct rec r;
+	struct t t;
+	char path[160];
+	FILE *f;
+
+	(void)state;
+	START(&t, s);
+	rec_start(&t, &r, 1 << 20);
+	snprintf(path, sizeof(path), "%s/replies", r.root);
+	assert_non_null(f = fopen(path, "w"));
+	fclose(f);
+	assert_int_equal(info(&t, &di), 0);
+	assert_string_equal(di.version, "21.4R3-S5.4");
+	finish(&t);
+	rec_done(&r);
+}
+
 int
 main(void)
 {
@@ -530,6 +881,11 @@ main(void)
 		cmocka_unit_test(test_timeout_not_retried),
 		cmocka_unit_test(test_idle_death_reconnects),
 		cmocka_unit_test(test_traceroute_cut_off),
+		cmocka_unit_test(test_replies_saved),
+		cmocka_unit_test(test_replies_retry_one_file),
+		cmocka_unit_test(test_replies_trace_phases),
+		cmocka_unit_test(test_replies_budget),
+		cmocka_unit_test(test_replies_unwritable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,6 +173,51 @@ EOF
 	    "$OUT/result.json" >"$LAB_STATE/schema.tap" ||
 	    fail "result.json does not match the schema: $(grep 'not ok' "$LAB_STATE/schema.tap")"
 	[ "$(mocklog --count PUT peerings)" = 2 ] || fail "want 2 peering PUTs, got $(mocklog --count PUT peerings)"
+	# Issue 13: what each device said in each phase, as the tool parsed
+	# it (out-dir/replies/PHASE/DEVICE__COMMAND.FORMAT, failover-drill(1)):
+	# the firewall's route to the spoke via ExpressRoute in baseline, via
+	# the VPN in verify, back in verify-restored; no password in any.
+	python3 - "$OUT/replies" "$LAB_STATE/ssh/ce2.password" "$OUT/result.json" <<'EOF' || fail "replies"
+import json, os, re, sys
+root, pwfile, result = sys.argv[1], sys.argv[2], sys.argv[3]
+secret = open(pwfile, "rb").read().strip()
+assert secret
+name = re.compile(r"^[A-Za-z0-9_-]+__[A-Za-z0-9._-]+\.(json|xml|txt)$")
+have = {}
+for ph in sorted(os.listdir(root)):
+    have[ph] = sorted(os.listdir(os.path.join(root, ph)))
+    for f in have[ph]:
+        assert name.match(f), (ph, f)
+        data = open(os.path.join(root, ph, f), "rb").read()
+        assert data, (ph, f, "empty")
+        assert secret not in data, (ph, f, "holds ce2's password")
+for ph in ("preflight", "baseline", "verify", "verify-restored"):
+    assert have.get(ph), (ph, "no replies", sorted(have))
+# result.json's evidence lists exactly the files there.
+assert json.load(open(result))["evidence"]["replies"] == have, have
+for dev in ("fw", "ce1", "ce2"):
+    assert any(f.startswith(dev + "__show_version.") for f in
+               have["preflight"]), (dev, have["preflight"])
+def active_as_path(ph):
+    f = os.path.join(root, ph, "fw__show_route_table_Cust11.inet.0_"
+                     "10.17.11.128_26_exact.json")
+    raw = open(f).read()
+    # The reply as sent: the object, then the CLI's "{master:0}" line.
+    doc, _ = json.JSONDecoder().raw_decode(raw.lstrip())
+    for rt in doc["route-information"][0]["route-table"][0]["rt"]:
+        for e in rt["rt-entry"]:
+            if e.get("active-tag", [{}])[0].get("data") == "*":
+                return e["as-path"][0]["data"]
+    raise AssertionError((ph, "no active route"))
+want = {"preflight": "12076", "baseline": "12076", "verify": "65515",
+        "verify-restored": "12076"}
+got = {ph: active_as_path(ph) for ph in want}
+for ph, asn in want.items():
+    assert got[ph].split()[0] == asn, (ph, got[ph])
+print("ok (a): replies %s; fw active AS path %s" % (
+    ", ".join("%s %d" % (ph, len(v)) for ph, v in have.items()),
+    ", ".join("%s %s" % (ph, got[ph]) for ph in want)))
+EOF
 	assert_restored
 	;;
 b)

@@ -38,7 +38,7 @@ check_loopback(const char *target)
 {
 	struct probe_cfg cfg;
 	struct hop_list *l = hop_list_new();
-	struct tracer_stats st;
+	struct probe_trace_stats st;
 	struct fd_error err = { 0 };
 	struct fd_addr to;
 	char buf[FD_ADDR_STRLEN];
@@ -96,7 +96,7 @@ test_paced_per_hop(void **state)
 {
 	struct probe_cfg cfg;
 	struct hop_list *l = hop_list_new();
-	struct tracer_stats st;
+	struct probe_trace_stats st;
 	struct fd_error err = { 0 };
 	struct fd_addr to;
 	unsigned k;

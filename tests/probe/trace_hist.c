@@ -35,7 +35,7 @@ main(int argc, char **argv)
 	memset(&hist, 0, sizeof(hist));
 	for (i = 3; i < argc; i++) {
 		struct hop_list *l = hop_list_new();
-		struct tracer_stats st;
+		struct probe_trace_stats st;
 		json_t *o, *silent;
 		unsigned h;
 		char *js;

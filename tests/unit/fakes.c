@@ -104,16 +104,9 @@ c_circuit(void *ctx, struct cloud_circuit *out, struct fd_error *err)
 	if (rc < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
-	snprintf(out->service_provider_state, sizeof(out->service_provider_state),
-	    "Provisioned");
-	snprintf(out->circuit_provisioning_state,
-	    sizeof(out->circuit_provisioning_state), "Enabled");
-	snprintf(out->provisioning_state, sizeof(out->provisioning_state),
-	    "Succeeded");
-	snprintf(out->peering_state, sizeof(out->peering_state), "%s",
-	    w->enabled ? "Enabled" : "Disabled");
-	snprintf(out->peering_provisioning_state,
-	    sizeof(out->peering_provisioning_state), "Succeeded");
+	out->ready = true;
+	out->peering = w->enabled ? CLOUD_STATE_ENABLED : CLOUD_STATE_DISABLED;
+	out->peering_settled = true;
 	return 0;
 }
 
@@ -174,9 +167,12 @@ c_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 		return 0;
 	}
 	if (op->enable && w->enable_always_fails) {
+		/* The request id only in its typed field: the engine must
+		 * not need it in the text. */
 		fd_error_set(err, -EIO, "ARM PUT peering: operation "
-		    "Failed: InvalidRequestFormat%s%s (request id req-x)",
+		    "Failed: InvalidRequestFormat%s%s",
 		    w->fault_msg ? ": " : "", w->fault_msg ? w->fault_msg : "");
+		fd_error_request_id(err, "req-x");
 		return fd_error_kind_set(err, FD_ERR_FINAL);
 	}
 	if (w->enabled != op->enable) {
@@ -416,6 +412,19 @@ d_idle(void *ctx)
 		w->idle_off_thread = true;
 }
 
+/* Not a provider step either: the engine's phase changes, logged. */
+static void
+d_record(void *ctx, const char *dir, struct device_replies *budget)
+{
+	struct fake_world *w = ctx;
+	size_t n = strlen(w->record_log);
+
+	snprintf(w->record_log + n, sizeof(w->record_log) - n, "%s%s ",
+	    dir != NULL ? dir : "-", budget != NULL ? "" : "(no budget)");
+	if (!pthread_equal(pthread_self(), w->thread))
+		w->record_off_thread = true;
+}
+
 static const struct device_ops fake_device_ops = {
 	.kind = "junos",
 	.open = d_open,
@@ -426,6 +435,7 @@ static const struct device_ops fake_device_ops = {
 	.bgp_summary = d_bgp,
 	.traceroute = d_trace,
 	.idle = d_idle,
+	.record = d_record,
 	.close = c_close,
 };
 

@@ -58,6 +58,10 @@ struct fake_world {
 	uint64_t idle_last;
 	bool idle_off_thread;
 	pthread_t thread;
+	/* device record() calls: each directory given ("-" for NULL), ' '
+	 * after each, and whether any came from another thread. */
+	char record_log[1024];
+	bool record_off_thread;
 };
 
 void fake_world_init(struct fake_world *w);

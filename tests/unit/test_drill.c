@@ -20,6 +20,7 @@
 #include "testutil.h"
 #include "journal.h"
 #include "log.h"
+#include "restore.h"
 
 static struct spec spec;
 static char state[64];
@@ -333,9 +334,8 @@ circuit_v6_on_after_enable(void *ctx, struct cloud_circuit *out,
 	int rc = orig_cloud->circuit(ctx, out, err);
 
 	if (rc == 0)
-		snprintf(out->peering_ipv6_state,
-		    sizeof(out->peering_ipv6_state), "%s",
-		    w->writes >= 2 ? "Enabled" : "Disabled");
+		out->peering_ipv6 = w->writes >= 2 ? CLOUD_STATE_ENABLED :
+		    CLOUD_STATE_DISABLED;
 	return rc;
 }
 
@@ -351,8 +351,7 @@ circuit_v6_off(void *ctx, struct cloud_circuit *out, struct fd_error *err)
 	int rc = orig_cloud->circuit(ctx, out, err);
 
 	if (rc == 0)
-		snprintf(out->peering_ipv6_state,
-		    sizeof(out->peering_ipv6_state), "Disabled");
+		out->peering_ipv6 = CLOUD_STATE_DISABLED;
 	return rc;
 }
 
@@ -789,14 +788,15 @@ test_whole_error_messages(void **st)
 	w.enable_always_fails = true;
 	w.fault_msg = msg;
 	assert_int_equal(run(&w, false, &doc, &err), DRILL_RESTORE_FAILED);
-	assert_non_null(strstr(err.msg, "END-OF-MESSAGE. (request id req-x)"));
+	assert_non_null(strstr(err.msg, "(request id req-x): ARM PUT"));
+	assert_non_null(strstr(err.msg, "END-OF-MESSAGE."));
 	assert_non_null(strstr(json_string_value(json_object_get(doc,
-	    "error")), "END-OF-MESSAGE. (request id req-x)"));
+	    "error")), "END-OF-MESSAGE."));
 	m = open_memstream(&text, &len);
 	assert_non_null(m);
 	assert_int_equal(report_render(doc, "text", m, &err), 0);
 	fclose(m);
-	assert_non_null(strstr(text, "END-OF-MESSAGE. (request id req-x)"));
+	assert_non_null(strstr(text, "END-OF-MESSAGE."));
 	free(text);
 	json_decref(doc);
 	/* Leave no journal for the next test. */
@@ -805,13 +805,41 @@ test_whole_error_messages(void **st)
 	unlink(path);
 }
 
+/* The journal's records as "event action status" lines, for order. */
+static void
+journal_events(const char *path, char *buf, size_t len)
+{
+	json_error_t jerr;
+	json_t *rec;
+	char *line = NULL;
+	size_t cap = 0, off = 0;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	buf[0] = '\0';
+	while (getline(&line, &cap, f) > 0) {
+		const char *ev, *act, *stat;
+
+		assert_non_null(rec = json_loads(line, 0, &jerr));
+		ev = json_string_value(json_object_get(rec, "event"));
+		act = json_string_value(json_object_get(rec, "action"));
+		stat = json_string_value(json_object_get(rec, "status"));
+		off += (size_t)snprintf(buf + off, len - off, "%s%s%s%s%s\n",
+		    ev, act ? " " : "", act ? act : "", stat ? " " : "",
+		    stat ? stat : "");
+		json_decref(rec);
+	}
+	free(line);
+	fclose(f);
+}
+
 static void
 test_restore_fails_then_recover(void **st)
 {
 	struct fake_world w;
 	struct fd_error err = { 0 };
 	struct journal_state js;
-	char path[PATH_MAX];
+	char path[PATH_MAX], kept[PATH_MAX], events[2048];
 	json_t *doc = NULL;
 	struct drill_providers p;
 
@@ -841,11 +869,23 @@ test_restore_fails_then_recover(void **st)
 	assert_true(json_is_null(json_object_get(doc, "backup_healthy")));
 	json_decref(doc);
 
+	/* run's restore journaled its intent, then its outcome. */
+	journal_events(path, events, sizeof(events));
+	assert_non_null(strstr(events, "intent disable\ndone disable ok\n"
+	    "intent enable\ndone enable error\n"));
 	fake_providers(&w, &p, &spec);
+	snprintf(kept, sizeof(kept), "%s/kept.recovered", state);
 	assert_int_equal(drill_recover(&js, p.cloud, p.cloud_ctx, &w.rclock,
-	    600, &err), 0);
+	    600, kept, &err), 0);
 	assert_true(w.enabled);
-	unlink(path);
+	/* Closed as recovered: nothing left for the next recover. */
+	assert_false(journal_pending());
+	/* recover goes through the same restore: intent before the
+	 * outcome (journal.h), then the end record. */
+	journal_events(kept, events, sizeof(events));
+	assert_non_null(strstr(events, "done enable error\n"
+	    "intent enable\ndone enable ok\nend\n"));
+	unlink(kept);
 }
 
 /* ARM answers 503 (after arm_call's own retries) to every call for three
@@ -929,7 +969,7 @@ test_recover_transient_and_final(void **st)
 	fake_providers(&w, &p, &spec);
 	t0 = w.vc.now;
 	assert_int_not_equal(drill_recover(&js, p.cloud, p.cloud_ctx,
-	    &w.rclock, 600, &err), 0);
+	    &w.rclock, 600, NULL, &err), 0);
 	assert_true(w.vc.now - t0 < 60000);
 	assert_false(w.enabled);
 	/* ARM down for 2 minutes, then the enable works. */
@@ -937,10 +977,10 @@ test_recover_transient_and_final(void **st)
 	w.arm_down_until = w.vc.now + 120000;
 	w.arm_down_calls = 0;
 	assert_int_equal(drill_recover(&js, p.cloud, p.cloud_ctx, &w.rclock,
-	    600, &err), 0);
+	    600, NULL, &err), 0);
 	assert_true(w.arm_down_calls > 3);
 	assert_true(w.enabled);
-	unlink(path);
+	assert_false(journal_pending());
 }
 
 /* 403 on the disable PUT proves nothing changed: exit 3 "aborted", no
@@ -1027,6 +1067,52 @@ test_plan_lists_two_writes(void **st)
 	free(buf);
 }
 
+/* plan and run walk one phase list: the phases a run records are the
+ * ones plan lists, in order, and a dry run stops where its plan does. */
+static void
+test_plan_is_run(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *plan, *ph;
+	size_t i;
+
+	(void)st;
+	fake_world_init(&w);
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_PASSED);
+	plan = drill_plan_json(&spec, false);
+	assert_int_equal(json_array_size(json_object_get(plan, "phases")),
+	    json_array_size(json_object_get(doc, "phases")));
+	json_array_foreach(json_object_get(plan, "phases"), i, ph)
+		assert_string_equal(json_string_value(json_object_get(ph,
+		    "name")), json_string_value(json_object_get(
+		    json_array_get(json_object_get(doc, "phases"), i),
+		    "name")));
+	/* Its writes are the run's operations. */
+	assert_int_equal(json_integer_value(json_object_get(plan, "writes")),
+	    json_array_size(json_object_get(json_object_get(doc, "azure"),
+	    "operations")));
+	json_decref(plan);
+	json_decref(doc);
+
+	fake_world_init(&w);
+	assert_int_equal(run(&w, true, &doc, &err), DRILL_PASSED);
+	plan = drill_plan_json(&spec, true);
+	json_array_foreach(json_object_get(plan, "phases"), i, ph)
+		assert_string_equal(json_string_value(json_object_get(ph,
+		    "name")), json_string_value(json_object_get(
+		    json_array_get(json_object_get(doc, "phases"), i),
+		    "name")));
+	/* The run's next phase is the one it skipped for the dry run. */
+	i = json_array_size(json_object_get(plan, "phases"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(doc, "phases"), i), "status")), "skipped");
+	assert_int_equal(json_integer_value(json_object_get(plan, "writes")),
+	    0);
+	json_decref(plan);
+	json_decref(doc);
+}
+
 /* plan warns when the drill traces IPv6 and leaves IPv6 alone: a
  * dual-stack peering would keep its IPv6 on ExpressRoute. */
 static void
@@ -1061,6 +1147,60 @@ test_plan_warns_ipv6(void **st)
 	free(s);
 }
 
+/*
+ * Issue 13: the engine points each device's reply recording at
+ * <out>/replies/<phase> as each phase begins, from its own thread; a dry
+ * run stops after baseline; without a result directory nothing is saved.
+ */
+static void
+test_replies_per_phase(void **st)
+{
+	struct drill_providers p;
+	struct drill_opts o;
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	char want[1024];
+	int code;
+
+	(void)st;
+	fake_world_init(&w);
+	fake_providers(&w, &p, &spec);
+	memset(&o, 0, sizeof(o));
+	o.state_dir = state;
+	o.out_dir = state;
+	o.clock = &w.clock;
+	o.restore_clock = &w.rclock;
+	o.retrace_ms = 1000;
+	o.restore_failed_retries = 2;
+	code = drill_run(&spec, &p, &o, &doc, &err);
+	if (code != 0)
+		fail_msg("exit %d: %s", code, err.msg);
+	json_decref(doc);
+	snprintf(want, sizeof(want), "%1$s/replies/preflight "
+	    "%1$s/replies/baseline %1$s/replies/failover "
+	    "%1$s/replies/converge %1$s/replies/verify %1$s/replies/restore "
+	    "%1$s/replies/verify-restored ", state);
+	assert_string_equal(w.record_log, want);
+	assert_false(w.record_off_thread);
+
+	fake_world_init(&w);
+	fake_providers(&w, &p, &spec);
+	o.dry_run = true;
+	assert_int_equal(drill_run(&spec, &p, &o, &doc, &err), 0);
+	json_decref(doc);
+	snprintf(want, sizeof(want), "%1$s/replies/preflight "
+	    "%1$s/replies/baseline ", state);
+	assert_string_equal(w.record_log, want);
+
+	fake_world_init(&w);
+	fake_providers(&w, &p, &spec);
+	o.out_dir = NULL;
+	assert_int_equal(drill_run(&spec, &p, &o, &doc, &err), 0);
+	json_decref(doc);
+	assert_string_equal(w.record_log, "- - ");
+}
+
 int
 main(void)
 {
@@ -1093,6 +1233,8 @@ main(void)
 		T(test_lock_busy),
 		T(test_plan_lists_two_writes),
 		T(test_plan_warns_ipv6),
+		T(test_replies_per_phase),
+		T(test_plan_is_run),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
