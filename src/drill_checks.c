@@ -583,6 +583,19 @@ run_checks(struct drill *d, const struct spec_check *v, unsigned n)
 		if (ji[i] >= 0 && (obs = device_observed(&v[i],
 		    &jobs[ji[i]])) != NULL)
 			json_object_set_new(rec, "observed", obs);
+		/* Machine keys for the reports' route evidence (issue 13),
+		 * so rows group by device, table and prefix, never by the
+		 * check's name. */
+		if (v[i].kind == CHECK_DEV_ROUTE) {
+			json_object_set_new(rec, "device",
+			    json_string(v[i].device));
+			json_object_set_new(rec, "prefix", json_string(
+			    prefix_str(&v[i].route.prefix, name,
+			    sizeof(name))));
+			if (v[i].table[0] != '\0')
+				json_object_set_new(rec, "table",
+				    json_string(v[i].table));
+		}
 	}
 	for (i = 0; i < nj; i++)
 		collect_job_done(&jobs[i]);

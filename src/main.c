@@ -23,7 +23,7 @@ static const char usage_text[] =
 "       failover-drill validate [--json] SPEC ...\n"
 "       failover-drill plan [--dry-run] [--json] SPEC\n"
 "       failover-drill run [--dry-run] [--yes] [--out DIR] [--metrics FILE] "
-"[--change ID] SPEC\n"
+"[--change ID] [--window-until TIME] SPEC\n"
 "       failover-drill recover [--json] [--journal DIR]\n"
 "       failover-drill report [--format FORMAT] RESULT.json\n"
 "       failover-drill trace [--json | --model] [TRACE-OPTIONS] TARGET\n"

@@ -32,6 +32,9 @@
 #  k  the Windows-like spoke VM (drops echo and UDP, answers TCP 3389):
 #     watched with method icmp preflight refuses (exit 3, names probe and
 #     method, no PUT); with method tcp the drill passes, 0 probes lost
+#  w  outside the maintenance window (not_after past, a weekly range on
+#     another day, --window-until past): exit 3 and no request at all in
+#     the mock's log, no result directory; a dry run is not held to it
 #
 # Every lab namespace keeps the kernel's default ICMP rate limits and the
 # MSEEs police time-exceeded (lab.sh): scenario a is the issue-9 proof.
@@ -40,7 +43,7 @@ set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_ROOT=${FD_SOURCE_ROOT:-$(cd "$LAB_DIR/../.." && pwd)}
-SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i|j|k}
+SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i|j|k|w}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 
@@ -421,6 +424,48 @@ for d in ("failover", "failback"):
           % (d, c["left_s"], c["sent"], c.get("signals")))
 EOF
 	assert_restored
+	;;
+w)
+	# Issue 14: a run outside its maintenance window is refused before
+	# anything is opened: not one request reaches the mock, no journal,
+	# no result directory.  The closed weekly range is three days from
+	# now in its own zone, so it is closed whenever this runs.
+	day=$(LC_ALL=C TZ=Europe/Berlin date -d '+3 days' +%a | tr 'A-Z' 'a-z')
+	python3 - "$SPEC" "$LAB_STATE" "$day" <<'EOF' || fail "window specs"
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["window"] = {"not_before": "2020-01-01T00:00:00+01:00",
+               "not_after": "2020-01-02T00:00:00+01:00"}
+json.dump(s, open(sys.argv[2] + "/closed.json", "w"), indent=2)
+s["window"] = {"tz": "Europe/Berlin",
+               "weekly": [{"days": [sys.argv[3]], "from": "00:00",
+                           "to": "00:01"}]}
+json.dump(s, open(sys.argv[2] + "/weekly.json", "w"), indent=2)
+EOF
+	reqs() { wc -l <"$LAB_STATE/arm/requests.jsonl" 2>/dev/null || echo 0; }
+	before=$(reqs)
+	expect_rc 3 -- fd_stderr "$LAB_STATE/w1.err" run --yes --out "$OUT" \
+	    "$LAB_STATE/closed.json"
+	grep -q "outside the maintenance window: the window closed at not_after 2020-01-01T23:00:00Z" \
+	    "$LAB_STATE/w1.err" || fail "not_after refusal: $(cat "$LAB_STATE/w1.err")"
+	expect_rc 3 -- fd_stderr "$LAB_STATE/w2.err" run --yes --out "$OUT" \
+	    "$LAB_STATE/weekly.json"
+	grep -q "outside the weekly window (Europe/Berlin): it opens next" \
+	    "$LAB_STATE/w2.err" || fail "weekly refusal: $(cat "$LAB_STATE/w2.err")"
+	expect_rc 3 -- fd_stderr "$LAB_STATE/w3.err" run --yes --window-until \
+	    2020-01-01T00:00:00Z --out "$OUT" "$SPEC"
+	grep -q "the window closed at not_after 2020-01-01T00:00:00Z" \
+	    "$LAB_STATE/w3.err" || fail "--window-until refusal: $(cat "$LAB_STATE/w3.err")"
+	[ "$(reqs)" = "$before" ] ||
+	    fail "$(( $(reqs) - before )) request(s) reached the mock outside the window"
+	[ ! -e "$OUT" ] || fail "a refused run created $OUT"
+	ok "outside the window: exit 3 three times, no request in the mock's log"
+	# The same spec's dry run is not held to the window: it reads (so
+	# the count above would have moved) and writes nothing.
+	expect_rc 0 -- fd run --dry-run --out "$OUT.dry" "$LAB_STATE/closed.json"
+	[ "$(reqs)" -gt "$before" ] || fail "the dry run read nothing from the mock"
+	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
+	ok "a dry run outside the window runs, reads, writes nothing"
 	;;
 *) fail "unknown scenario $SC" ;;
 esac

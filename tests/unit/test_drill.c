@@ -697,6 +697,50 @@ test_checks_record_observed(void **st)
 	json_decref(doc);
 }
 
+/* Issue 13: a route check names its device and prefix as data, so the
+ * reports put fw's 10.17.11.0/25 before, during and after side by side:
+ * ExpressRoute (12076) active, then the VPN (65515), then back. */
+static void
+test_route_evidence_keys(void **st)
+{
+	static const char *const want[][2] = { { "baseline", "12076 I" },
+		{ "verify", "65515 I" }, { "verify-restored", "12076 I" } };
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *c, *r;
+	size_t i, j, k, seen[3] = { 0 };
+
+	(void)st;
+	fake_world_init(&w);
+	assert_int_equal(run(&w, false, &doc, &err), 0);
+	json_array_foreach(json_object_get(doc, "checks"), i, c) {
+		const char *ph = json_string_value(json_object_get(c,
+		    "phase"));
+
+		if (!json_is_array(json_object_get(c, "observed")))
+			continue;
+		assert_string_equal(json_string_value(json_object_get(c,
+		    "device")), "fw");
+		assert_string_equal(json_string_value(json_object_get(c,
+		    "prefix")), "10.17.11.0/25");
+		assert_null(json_object_get(c, "table"));
+		for (k = 0; k < 3; k++) {
+			if (strcmp(ph, want[k][0]) != 0)
+				continue;
+			json_array_foreach(json_object_get(c, "observed"), j,
+			    r)
+				if (json_is_true(json_object_get(r, "active")))
+					assert_non_null(strstr(
+					    json_string_value(json_object_get(r,
+					    "route")), want[k][1]));
+			seen[k]++;
+		}
+	}
+	for (k = 0; k < 3; k++)
+		assert_int_equal(seen[k], 1);
+	json_decref(doc);
+}
+
 /* Issue 13: while the path takes its time to move, a heartbeat every
  * 5 s says how long the drill has waited (info level: a terminal). */
 static void
@@ -1190,6 +1234,7 @@ main(void)
 		T(test_signal_during_disable),
 		T(test_shared_cause_once),
 		T(test_checks_record_observed),
+		T(test_route_evidence_keys),
 		T(test_converge_heartbeat),
 		T(test_whole_error_messages),
 		T(test_restore_fails_then_recover),
