@@ -122,13 +122,16 @@ T0=$SECONDS
 
 case $SC in
 a)
+	d0=$(lab_drops)
 	expect_rc 0 -- fd run --yes --change CHG0042 --out "$OUT" "$SPEC"
+	drops=$(($(lab_drops) - d0))
 	for f in result.json report.txt junit.xml metrics.prom report.html spec.json; do
 		[ -s "$OUT/$f" ] || fail "report $f missing or empty (have: $(ls "$OUT"))"
 	done
-	python3 - "$OUT/result.json" <<'EOF' || fail "result.json"
+	python3 - "$OUT/result.json" "$drops" <<'EOF' || fail "result.json"
 import hashlib, json, os, sys
 r = json.load(open(sys.argv[1]))
+drops = int(sys.argv[2])
 assert r["outcome"] == "passed", r["outcome"]
 # Issue 13: the evidence of who, where, which change and which spec.
 ev = r["evidence"]
@@ -147,13 +150,19 @@ for ph in ("preflight", "baseline", "failover", "converge", "verify",
 ok = {c["name"]: c["ok"] for c in r["checks"]}
 for dev in ("fw", "ce1", "ce2"):
     assert ok.get(dev + ": reachable over SSH") is True, (dev, ok)
-# Issue 9, with production ICMP limits: no probe lost (the lab drops
-# none), both directions classified, and the article's three paths.
+# Issue 9, with production ICMP limits: no probe counted lost that the
+# lab did not drop (its routers lose what is in flight while BGP withdraws
+# the ER route, as real ones do: lab_drops counts it), both directions
+# classified, and the article's three paths.
+lost = 0
 for d in ("failover", "failback"):
     c = r["convergence"][d]
     assert c is not None, d
-    assert c["lost"] == 0, (d, c["lost"], c["sent"], c.get("signals"))
+    lost += c["lost"]
     assert c["left_s"] is not None and c["converged"], (d, c)
+assert lost <= drops, ("lost", lost, "lab drops", drops,
+                       [r["convergence"][d].get("signals")
+                        for d in ("failover", "failback")])
 def hops(t):
     return [h["answers"][0]["addr"] if h["answers"] else "*"
             for h in t["hops"]]
@@ -165,8 +174,10 @@ assert hops(tr["failover"]) == VPN, hops(tr["failover"])
 assert hops(tr["restored"]) == ER, hops(tr["restored"])
 for d in ("failover", "failback"):
     c = r["convergence"][d]
-    print("ok (a): %s left %.3f s stable %.3f s, %d sent, 0 lost, signals %s"
-          % (d, c["left_s"], c["stable_s"], c["sent"], c.get("signals")))
+    print("ok (a): %s left %.3f s stable %.3f s, %d sent, %d lost "
+          "(lab dropped %d in all), signals %s"
+          % (d, c["left_s"], c["stable_s"], c["sent"], c["lost"], drops,
+             c.get("signals")))
 EOF
 	# The real document against schema/result.schema.json (issue 13).
 	/usr/bin/python3 "$SRC_ROOT/tests/doc/schema_test.py" "$SRC_ROOT" \
@@ -411,17 +422,23 @@ k)
 	    fail "preflight did not name the probe and method: $(cat "$LAB_STATE/err")"
 	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
 	ok "icmp to the Windows-like VM refused in preflight, no PUT"
+	d0=$(lab_drops)
 	expect_rc 0 -- fd run --yes --out "$OUT" "$SPEC"
-	python3 - "$OUT/result.json" <<'EOF' || fail "result.json"
+	drops=$(($(lab_drops) - d0))
+	python3 - "$OUT/result.json" "$drops" <<'EOF' || fail "result.json"
 import json, sys
 r = json.load(open(sys.argv[1]))
+drops = int(sys.argv[2])
 assert r["outcome"] == "passed", r["outcome"]
+lost = 0
 for d in ("failover", "failback"):
     c = r["convergence"][d]
     assert c is not None and c["converged"], (d, c)
-    assert c["lost"] == 0, (d, c["lost"], c["sent"])
-    print("ok (k): tcp %s left %.3f s, %d sent, 0 lost, signals %s"
-          % (d, c["left_s"], c["sent"], c.get("signals")))
+    lost += c["lost"]
+    print("ok (k): tcp %s left %.3f s, %d sent, %d lost, signals %s"
+          % (d, c["left_s"], c["sent"], c["lost"], c.get("signals")))
+# Only what the lab really dropped (lab_drops) may count as lost.
+assert lost <= drops, ("lost", lost, "lab drops", drops)
 EOF
 	assert_restored
 	;;
