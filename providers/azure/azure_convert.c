@@ -149,8 +149,12 @@ azure_bgp_peers(const json_t *values, struct bgp_summary *out,
 		if (json_is_integer(n = json_object_get(v, "asn")))
 			p.peer_as = json_integer_value(n);
 		/* BgpPeerState: Unknown, Stopped, Idle, Connecting,
-		 * Connected. */
-		snprintf(p.state, sizeof(p.state), "%s", az_jstr(v, "state"));
+		 * Connected (azure-rest-api-specs network
+		 * virtualNetworkGateway.json); Connected is the BGP FSM's
+		 * Established, the core's word for a session that is up. */
+		snprintf(p.state, sizeof(p.state), "%s",
+		    strcmp(az_jstr(v, "state"), "Connected") == 0 ?
+		    "Established" : az_jstr(v, "state"));
 		if (json_is_integer(n = json_object_get(v, "routesReceived")))
 			p.received = json_integer_value(n);
 		p.uptime_s = duration_s(az_jstr(v, "connectedDuration"));

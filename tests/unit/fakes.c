@@ -248,7 +248,7 @@ c_bgp(void *ctx, struct bgp_summary *out, struct fd_error *err)
 		return rc;
 	bgp_peer_init(&p);
 	addr_parse("192.168.11.88", &p.addr, NULL);
-	snprintf(p.state, sizeof(p.state), "Connected");
+	snprintf(p.state, sizeof(p.state), "Established");
 	bgp_summary_add(out, &p);
 	return 0;
 }
