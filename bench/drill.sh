@@ -46,18 +46,6 @@ trap 'keep; "$LAB_DIR/lab.sh" down >/dev/null 2>&1 || true' EXIT
 "$LAB_DIR/lab.sh" up
 SPEC=$LAB_STATE/lab.json
 fd_spec_for_state "$ROOT/drills/lab.json" "$SPEC"
-# lab_drops: packets the lab's namespaces dropped in forwarding (no route,
-# input discards) since they were made.
-lab_drops() {
-	local n sum=0 v
-	for n in $(ip netns list | awk -v p="$LAB_PREFIX" 'index($1, p) == 1 {print $1}'); do
-		v=$(ip netns exec "$n" nstat -asz IpExtInNoRoutes IpOutNoRoutes \
-		    IpInDiscards 2>/dev/null |
-		    awk '/^Ip/ {s += $2} END {print s + 0}')
-		sum=$((sum + v))
-	done
-	echo "$sum"
-}
 i=1
 while [ "$i" -le "$RUNS" ]; do
 	OUT=$LAB_STATE/bench-$i

@@ -7,7 +7,12 @@
  * (clock, transports) are injected at open time.  Providers never decide
  * policy: the core owns deadlines, polling intervals and cancellation.
  * All functions return 0 or a negative errno and fill err; *out is written
- * only on success.
+ * only on success.  A failed request's id goes in err->request_id, never
+ * only in the text.  The boundary is typed: states are enums and bools,
+ * and a provider's vocabulary (ARM's "Succeeded", "Provisioned") stays
+ * inside it, shown to the operator but never compared by the engine.
+ * Providers log through log.h with the level decided where the line is
+ * made.
  */
 #ifndef FD_PROVIDER_H
 #define FD_PROVIDER_H
@@ -46,13 +51,41 @@ struct azure_cfg {
 	unsigned request_timeout_ms;	/* per HTTP request */
 };
 
+/*
+ * A peering's state (IPv4, or its IPv6 configuration) in the engine's
+ * terms; the provider maps its own vocabulary onto it.  The names
+ * cloud_state_str() gives are what journals and result.json record.
+ */
+enum cloud_state {
+	CLOUD_STATE_NONE = 0,		/* not configured (no IPv6) */
+	CLOUD_STATE_ENABLED,
+	CLOUD_STATE_DISABLED,
+	CLOUD_STATE_UNKNOWN,		/* the provider reported another */
+};
+
+/* "" | "Enabled" | "Disabled" | "unknown". */
+const char *cloud_state_str(enum cloud_state st);
+/* The inverse, case-insensitive; "" is CLOUD_STATE_NONE; -EINVAL for
+ * any other word. */
+int cloud_state_parse(const char *s, enum cloud_state *out);
+
+/*
+ * The circuit and its peering as the engine judges them.  Verdicts are
+ * typed; the provider's own words come along only to be shown.
+ */
 struct cloud_circuit {
-	char circuit_provisioning_state[32];	/* "Enabled" */
-	char service_provider_state[32];	/* "Provisioned" */
-	char provisioning_state[32];		/* "Succeeded" */
-	char peering_state[16];			/* "Enabled" | "Disabled" */
-	char peering_ipv6_state[16];		/* "" when not dual-stack */
-	char peering_provisioning_state[32];
+	/* The circuit can take a peering write: provisioned by its service
+	 * provider, enabled, no operation on it running or failed.  When
+	 * not, not_ready says which and why, in the provider's words. */
+	bool ready;
+	char not_ready[256];
+	enum cloud_state peering;	/* IPv4 */
+	enum cloud_state peering_ipv6;	/* NONE when not dual-stack */
+	/* No operation on the peering runs or failed; when not,
+	 * peering_status is the provider's word for where it is (shown,
+	 * never compared: "Updating"). */
+	bool peering_settled;
+	char peering_status[32];
 	long long peer_asn, azure_asn;
 	char primary_prefix[FD_PREFIX_STRLEN];
 	char secondary_prefix[FD_PREFIX_STRLEN];
@@ -63,9 +96,10 @@ struct cloud_circuit {
 struct cloud_op;
 
 struct cloud_poll {
-	bool done;			/* terminal and Succeeded */
+	bool done;			/* finished, and it succeeded */
 	uint64_t retry_after_ms;	/* server's hint (Retry-After) or 0 */
-	char status[32];		/* "InProgress", "Succeeded", ... */
+	char status[32];		/* the provider's word, shown in the
+					 * heartbeat only: "InProgress" */
 };
 
 struct cloud_op_info {
@@ -91,8 +125,22 @@ struct conncheck_req {
 	char protocol[8];		/* "Icmp", "Tcp" */
 };
 
+/* The cloud reads and writes plan names, described by the provider. */
+enum cloud_step {
+	CLOUD_STEP_CIRCUIT,		/* read the circuit and peering */
+	CLOUD_STEP_PERMISSIONS,		/* read the principal's actions */
+	CLOUD_STEP_GATEWAY_PERMISSIONS,	/* the same on the VPN gateway */
+	CLOUD_STEP_DISABLE,		/* the peering write that disables */
+	CLOUD_STEP_ENABLE,		/* the one that restores */
+};
+
 struct cloud_ops {
 	const char *name;
+	/* Optional, for plan (nothing is opened or sent): what a step
+	 * reads or writes, in the provider's own terms (the request and
+	 * the body).  -ENOENT when cfg makes no such step. */
+	int (*describe)(const struct azure_cfg *cfg, enum cloud_step step,
+	    char *buf, size_t len);
 	/* open() may be called again for more contexts, each used by one
 	 * thread at a time: the engine then makes independent reads (the
 	 * preflight checks, both links' summaries) concurrently, each on a
@@ -111,8 +159,9 @@ struct cloud_ops {
 	int (*peering_set_begin)(void *ctx, bool enabled, bool force,
 	    struct cloud_op **out, struct cloud_op_info *info,
 	    struct fd_error *err);
-	/* One poll of the operation; Failed/Canceled are errors (-EIO) with
-	 * code, message and request id in err. */
+	/* One poll of the operation; an operation that failed or was
+	 * cancelled is an error (-EIO) with its code and message in
+	 * err->msg and its request id in err->request_id. */
 	int (*op_poll)(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 	    struct fd_error *err);
 	void (*op_free)(struct cloud_op *op);
@@ -124,9 +173,6 @@ struct cloud_ops {
 	    struct route_set *out, struct fd_error *err);
 	int (*bgp_peers)(void *ctx, struct bgp_summary *out,
 	    struct fd_error *err);
-	/* "primary" | "secondary" circuit route table of the peering. */
-	int (*circuit_routes)(void *ctx, const char *path,
-	    struct route_set *out, struct fd_error *err);
 	int (*connectivity)(void *ctx, const struct conncheck_req *req,
 	    struct hop_list *out, struct fd_error *err);
 	/* Preflight verdicts; each may be NULL (not supported).  May the
@@ -151,11 +197,11 @@ struct cloud_ops {
 	/* No Microsoft link-failover test running on the circuit: -EBUSY
 	 * naming it. */
 	int (*link_test_idle)(void *ctx, struct fd_error *err);
-	/* The IPv6 peering state the next enable puts back ("Enabled" |
-	 * "Disabled", recorded in preflight or the journal); never enables
-	 * an IPv6 peering that was off.  NULL/"": what the provider saw
-	 * before its own disable, else unchanged. */
-	void (*ipv6_restore)(void *ctx, const char *state);
+	/* The IPv6 peering state the next enable puts back (recorded in
+	 * preflight or the journal); never enables an IPv6 peering that
+	 * was off.  CLOUD_STATE_NONE: what the provider saw before its own
+	 * disable, else unchanged. */
+	void (*ipv6_restore)(void *ctx, enum cloud_state state);
 	/* Optional: the clock every later wait of the provider runs on
 	 * (Retry-After, retries, read-action polling).  The drill gives it
 	 * its own clock for the reads of preflight, baseline and verify, so

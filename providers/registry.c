@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "provider.h"
 #include "registry.h"
@@ -72,4 +73,34 @@ provider_libraries(FILE *out)
 			fprintf(out, "%s: %s\n", devices[i]->kind, buf);
 		}
 	return bad;
+}
+
+/* The engine's names of a peering state, as journals and result.json
+ * have always recorded them. */
+static const char *const cloud_states[] = {
+	[CLOUD_STATE_NONE] = "",
+	[CLOUD_STATE_ENABLED] = "Enabled",
+	[CLOUD_STATE_DISABLED] = "Disabled",
+	[CLOUD_STATE_UNKNOWN] = "unknown",
+};
+
+const char *
+cloud_state_str(enum cloud_state st)
+{
+	if ((size_t)st >= sizeof(cloud_states) / sizeof(cloud_states[0]))
+		return "unknown";
+	return cloud_states[st];
+}
+
+int
+cloud_state_parse(const char *s, enum cloud_state *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cloud_states) / sizeof(cloud_states[0]); i++)
+		if (strcasecmp(s, cloud_states[i]) == 0) {
+			*out = (enum cloud_state)i;
+			return 0;
+		}
+	return -EINVAL;
 }

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "journal.h"
 #include "provider.h"
+#include "restore.h"
 
 /* --by: who runs this recover ("guardian", "systemd-timer"; NULL: an
  * operator or the boot service), in the journal and the output. */
@@ -46,7 +47,6 @@ recover_one(const char *path, json_t *out)
 	struct journal_state js;
 	struct fd_error err = { 0 };
 	struct fd_clock clock;
-	struct journal *j = NULL;
 	const struct cloud_ops *cloud = provider_cloud("azure");
 	void *ctx = NULL;
 	char corr[40], done[PATH_MAX + 64] = "";
@@ -77,30 +77,34 @@ recover_one(const char *path, json_t *out)
 			rc = fd_error_set(&err, -ENOSYS, "no azure provider");
 		else
 			rc = cloud->open(&js.azure, &clock, corr, &ctx, &err);
-		if (rc == 0)
-			rc = drill_recover(&js, cloud, ctx, &clock, 1800, &err);
-		if (ctx != NULL)
-			cloud->close(ctx);
 	} else {
 		result = "nothing to restore";
 		if (out == NULL)
 			printf("  no disable without a later enable: nothing "
 			    "to restore\n");
 	}
-	if (journal_reopen(path, &j, &err) == 0) {
+	/* Who runs this recover, in the journal before its restore. */
+	if (recover_by != NULL && rc == 0) {
+		struct journal *j = NULL;
 		char by[96];
 
-		snprintf(by, sizeof(by), "recovered%s%s", recover_by ?
-		    " by " : "", recover_by ? recover_by : "");
-		journal_append(j, "done", "enable", rc == 0 ? "ok" : "error",
-		    rc == 0 ? by : err.msg, NULL);
-		if (rc == 0) {
-			recovered_name(path, done, sizeof(done));
-			journal_finish(j, "recovered", done, NULL);
-		} else {
+		snprintf(by, sizeof(by), "by %s", recover_by);
+		if (journal_reopen(path, &j, &err) == 0) {
+			if (journal_note(j, JOURNAL_RECOVER_BY, by, &err) < 0)
+				fprintf(stderr, "failover-drill: %s\n",
+				    err.msg);
 			journal_free(j);
 		}
+		fd_error_clear(&err);
 	}
+	/* The restore of run, journaled by drill_recover itself. */
+	recovered_name(path, done, sizeof(done));
+	if (rc == 0)
+		rc = drill_recover(&js, cloud, ctx, &clock, 1800, done, &err);
+	if (rc < 0)
+		done[0] = '\0';
+	if (ctx != NULL)
+		cloud->close(ctx);
 	journal_unlock(lockfd);
 report:
 	if (out != NULL) {

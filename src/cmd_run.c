@@ -20,6 +20,7 @@
 #include "replies.h"
 #include "report.h"
 #include "result_write.h"
+#include "window.h"
 
 static volatile sig_atomic_t got_signal;
 
@@ -142,7 +143,7 @@ change_id_ok(const char *id)
  */
 static int
 evidence(json_t *doc, const struct spec *s, const char *change,
-    const char *out, struct fd_error *err)
+    time_t window_end, const char *out, struct fd_error *err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
@@ -196,11 +197,67 @@ evidence(json_t *doc, const struct spec *s, const char *change,
 	    json_string(change) : json_null(), "spec_sha256", hex,
 	    "spec_copy", copy[0] ? json_string("spec.json") : json_null(),
 	    "azure_identity", id));
+	if (window_end != 0)
+		json_object_set_new(json_object_get(doc, "evidence"),
+		    "window_until", json_string(window_utc_str(window_end,
+		    hex, sizeof(hex))));
 	/* What each device said in each phase (replies.h). */
 	if ((rep = replies_index(out)) != NULL)
 		json_object_set_new(json_object_get(doc, "evidence"),
 		    "replies", rep);
 	return rc;
+}
+
+/*
+ * Issue 14: a real run starts only inside its maintenance window (the
+ * spec's, its end brought forward by --window-until) and gets no more
+ * than the time left in it: drill_s is cut to fit (restore_s still
+ * follows it).  Decided from the clock alone, before anything is opened.
+ * DRILL_PASSED to go on (*end: when the window closes, 0 never), else
+ * the exit status.
+ */
+#define WINDOW_MIN_S 60	/* the least drill_s a spec may give */
+static int
+window_gate(struct spec *s, time_t until, time_t now, time_t *end)
+{
+	struct window_state st;
+	struct fd_error err = { 0 };
+	char a[32];
+	long long left;
+
+	if (until != 0)
+		window_limit(&s->window, until);
+	if (!s->window.set)
+		return DRILL_PASSED;
+	if (window_eval(&s->window, now, &st, &err) < 0) {
+		fprintf(stderr, "failover-drill: run: %s: window: %s; nothing "
+		    "changed\n", s->file, err.msg);
+		return DRILL_ABORTED;
+	}
+	if (!st.open) {
+		fprintf(stderr, "failover-drill: run: %s: outside the "
+		    "maintenance window: %s (now %s); nothing changed\n",
+		    s->file, st.why, window_utc_str(now, a, sizeof(a)));
+		return DRILL_ABORTED;
+	}
+	*end = st.until;
+	if (st.until == 0)
+		return DRILL_PASSED;
+	left = (long long)(st.until - now);
+	window_utc_str(st.until, a, sizeof(a));
+	if (left < WINDOW_MIN_S) {
+		fprintf(stderr, "failover-drill: run: %s: the maintenance "
+		    "window closes at %s, in %lld s: too little for a drill "
+		    "(at least %d s); nothing changed\n", s->file, a, left,
+		    WINDOW_MIN_S);
+		return DRILL_ABORTED;
+	}
+	if (left < (long long)s->timeouts.drill_s) {
+		log_info("maintenance window closes at %s: drill_s cut from "
+		    "%u to %lld s", a, s->timeouts.drill_s, left);
+		s->timeouts.drill_s = (unsigned)left;
+	}
+	return DRILL_PASSED;
 }
 
 static void
@@ -224,6 +281,7 @@ cmd_run(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "metrics", required_argument, NULL, 'm' },
 		{ "change", required_argument, NULL, 'c' },
+		{ "window-until", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct drill_providers prov;
@@ -236,6 +294,7 @@ cmd_run(int argc, char **argv)
 	char out[PATH_MAX] = "", corr[40];
 	bool dry = false, yes = false, tty;
 	json_t *doc = NULL;
+	time_t window_until = 0, window_end = 0;
 	int c, code;
 
 	optind = 0;	/* 0: re-read the optstring (the global parse used "+") */
@@ -260,12 +319,22 @@ cmd_run(int argc, char **argv)
 				    optarg);
 			change = optarg;
 			break;
+		case 'W':
+			if (window_parse_time(optarg, &window_until) < 0)
+				return usage_error("run: --window-until: "
+				    "'%.40s' is not an RFC 3339 time with an "
+				    "offset (2026-12-06T04:00:00+01:00 or "
+				    "...Z)", optarg);
+			break;
 		default:
 			return usage_error("run: %s", "bad option");
 		}
 	}
 	if (optind != argc - 1)
 		return usage_error("run: %s", "exactly one SPEC");
+	if (dry && window_until != 0)
+		return usage_error("run: %s", "--window-until is for a run: a "
+		    "dry run changes nothing and has no window");
 	if (load_spec(argv[optind], &s) < 0)
 		return DRILL_USAGE;
 	if (!dry && s->change_required && change == NULL) {
@@ -273,6 +342,11 @@ cmd_run(int argc, char **argv)
 		    "(change_required): give --change ID\n", s->file);
 		spec_free(s);
 		return DRILL_USAGE;
+	}
+	if (!dry && (code = window_gate(s, window_until, time(NULL),
+	    &window_end)) != DRILL_PASSED) {
+		spec_free(s);
+		return code;
 	}
 	tty = isatty(STDIN_FILENO);
 	if (!dry && !yes) {
@@ -328,7 +402,7 @@ cmd_run(int argc, char **argv)
 	code = drill_run(s, &prov, &o, &doc, &err);
 	guardian_disarm(&guard);	/* the paths without a restore */
 	close_providers(s, &prov);
-	if (evidence(doc, s, change, out, &err) < 0)
+	if (evidence(doc, s, change, window_end, out, &err) < 0)
 		log_warn("evidence: %s", err.msg);
 	/* Results or metrics that could not be written leave a scheduled
 	 * run unobserved: never exit 0 then. */

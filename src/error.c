@@ -13,6 +13,7 @@ fd_error_set(struct fd_error *err, int code, const char *fmt, ...)
 	err->code = code;
 	err->kind = FD_ERR_UNCLASSIFIED;
 	err->unchanged = false;
+	err->request_id[0] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
@@ -43,7 +44,18 @@ fd_error_clear(struct fd_error *err)
 	err->code = 0;
 	err->kind = FD_ERR_UNCLASSIFIED;
 	err->unchanged = false;
+	err->request_id[0] = '\0';
 	err->msg[0] = '\0';
+}
+
+int
+fd_error_request_id(struct fd_error *err, const char *id)
+{
+	if (err == NULL)
+		return 0;
+	snprintf(err->request_id, sizeof(err->request_id), "%s",
+	    id != NULL ? id : "");
+	return err->code;
 }
 
 int

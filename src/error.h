@@ -39,6 +39,10 @@ struct fd_error {
 	 * sent: the service changed nothing.  Unset when any attempt's
 	 * outcome is unknown (timeout, dropped connection, 5xx). */
 	bool unchanged;
+	/* The service's id of the request that failed (ARM's
+	 * x-ms-request-id), "" when none: set by the provider that saw the
+	 * answer, so no caller reads it out of msg. */
+	char request_id[64];
 	char msg[FD_ERROR_MSG];
 };
 
@@ -46,14 +50,18 @@ struct fd_error {
 int fd_error_kind_set(struct fd_error *err, enum fd_error_kind kind);
 
 /* Set err (may be NULL) and return code, so callers can write
- * "return fd_error_set(err, -EINVAL, "...")".  Resets kind and
- * unchanged. */
+ * "return fd_error_set(err, -EINVAL, "...")".  Resets kind, unchanged
+ * and request_id. */
 int fd_error_set(struct fd_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Prefix the message already in err with "fmt: ". */
 int fd_error_prefix(struct fd_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Record the id of the failed request (err may be NULL); returns
+ * err->code. */
+int fd_error_request_id(struct fd_error *err, const char *id);
 
 void fd_error_clear(struct fd_error *err);
 

@@ -449,7 +449,7 @@ guardian_drill_arm(void *ctx, struct journal *j, struct fd_error *err)
 	snprintf(detail, sizeof(detail), "pid=%ld deadline_s=%u timer=%s",
 	    (long)g->pid, g->deadline_s, g->unit[0] ? g->unit : "none");
 	log_info("guardian armed: %s", detail);
-	if (journal_append(j, "guardian", NULL, "armed", detail, err) < 0) {
+	if (journal_note(j, JOURNAL_GUARDIAN_ARMED, detail, err) < 0) {
 		/* Nothing written yet: abort, and take the guardian down
 		 * with a disarm (it exits without touching anything). */
 		guardian_disarm(g);

@@ -22,7 +22,8 @@
  * `recover` runs in the guardian process, exactly as the verb does (its
  * journal handling, its per-circuit lock), with the environment the drill
  * had (the credentials recover reads; the guardian holds no other
- * secret), and records "recovered by guardian" in the journal.  Where
+ * secret), and records {"event": "recover", "detail": "by guardian"} in
+ * the journal.  Where
  * systemd is PID 1, a transient timer (systemd-run) is a second backstop;
  * see failover-drill(1), GUARDIAN.
  */

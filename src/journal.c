@@ -155,6 +155,41 @@ write_record(struct journal *j, json_t *rec, struct fd_error *err)
 	return rc;
 }
 
+/* The names on disk, one table for writer and reader. */
+static const char *const event_names[] = {
+	[JOURNAL_BEGIN] = "begin",
+	[JOURNAL_BEFORE] = "before",
+	[JOURNAL_INTENT] = "intent",
+	[JOURNAL_DONE] = "done",
+	[JOURNAL_END] = "end",
+};
+
+static const char *const action_names[] = {
+	[JOURNAL_DISABLE] = "disable",
+	[JOURNAL_ENABLE] = "enable",
+};
+
+static const char *const status_names[] = {
+	[JOURNAL_OK] = "ok",
+	[JOURNAL_ERROR] = "error",
+	[JOURNAL_REFUSED] = "refused",
+};
+
+/* Index of s in names, -1 when absent or NULL. */
+static int
+name_index(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+#define NAME_INDEX(tab, s) \
+	name_index((tab), sizeof(tab) / sizeof((tab)[0]), (s))
+
 /* The Azure coordinates a journal keeps, written and read by one table so
  * the two cannot drift apart. */
 #define AZ_FIELD(k) { #k, offsetof(struct azure_cfg, k), \
@@ -221,7 +256,8 @@ journal_open(const char *dir, const struct azure_cfg *az, const char *drill,
 		free(j);
 		return rc;
 	}
-	rec = json_pack("{s:s, s:I, s:s, s:s, s:o}", "event", "begin",
+	rec = json_pack("{s:s, s:I, s:s, s:s, s:o}", "event",
+	    event_names[JOURNAL_BEGIN],
 	    "pid", (json_int_t)getpid(), "drill", drill, "spec",
 	    spec_path ? spec_path : "", "azure", azure_to_json(az));
 	if ((rc = write_record(j, rec, err)) < 0 ||
@@ -264,27 +300,45 @@ journal_file(const struct journal *j)
 }
 
 int
-journal_append(struct journal *j, const char *event, const char *action,
-    const char *status, const char *detail, struct fd_error *err)
+journal_intent(struct journal *j, enum journal_action action,
+    struct fd_error *err)
 {
-	json_t *rec = json_pack("{s:s}", "event", event);
+	return write_record(j, json_pack("{s:s, s:s}", "event",
+	    event_names[JOURNAL_INTENT], "action", action_names[action]), err);
+}
 
-	if (action != NULL)
-		json_object_set_new(rec, "action", json_string(action));
-	if (status != NULL)
-		json_object_set_new(rec, "status", json_string(status));
+int
+journal_done(struct journal *j, enum journal_action action,
+    enum journal_status status, const char *detail, struct fd_error *err)
+{
+	json_t *rec = json_pack("{s:s, s:s, s:s}", "event",
+	    event_names[JOURNAL_DONE], "action", action_names[action],
+	    "status", status_names[status]);
+
 	if (detail != NULL && *detail)
 		json_object_set_new(rec, "detail", json_string(detail));
 	return write_record(j, rec, err);
 }
 
+/* Issue 14 (guardian.h): records recover reads past (journal_read skips
+ * kinds it does not act on). */
 int
-journal_before(struct journal *j, const char *state, const char *ipv6_state,
+journal_note(struct journal *j, enum journal_note note, const char *detail,
     struct fd_error *err)
 {
 	return write_record(j, json_pack("{s:s, s:s, s:s}", "event",
-	    "before", "state", state ? state : "", "ipv6_state",
-	    ipv6_state ? ipv6_state : ""), err);
+	    note == JOURNAL_GUARDIAN_ARMED ? "guardian" : "recover",
+	    "status", note == JOURNAL_GUARDIAN_ARMED ? "armed" : "started",
+	    "detail", detail ? detail : ""), err);
+}
+
+int
+journal_before(struct journal *j, enum cloud_state state,
+    enum cloud_state ipv6, struct fd_error *err)
+{
+	return write_record(j, json_pack("{s:s, s:s, s:s}", "event",
+	    event_names[JOURNAL_BEFORE], "state", cloud_state_str(state),
+	    "ipv6_state", cloud_state_str(ipv6)), err);
 }
 
 static int
@@ -324,8 +378,8 @@ journal_finish(struct journal *j, const char *outcome, const char *move_to,
 	char dst[PATH_MAX];
 	int rc;
 
-	rc = write_record(j, json_pack("{s:s, s:s}", "event", "end",
-	    "outcome", outcome), err);
+	rc = write_record(j, json_pack("{s:s, s:s}", "event",
+	    event_names[JOURNAL_END], "outcome", outcome), err);
 	if (rc < 0) {
 		journal_free(j);
 		return rc;
@@ -368,6 +422,17 @@ jstr(const json_t *o, const char *key, char *buf, size_t len)
 	snprintf(buf, len, "%s", s ? s : "");
 }
 
+/* A state of the "before" record; a word this version does not know
+ * is CLOUD_STATE_UNKNOWN, never a guess. */
+static void
+before_state(const json_t *rec, const char *key, enum cloud_state *out)
+{
+	const char *s = json_string_value(json_object_get(rec, key));
+
+	if (cloud_state_parse(s ? s : "", out) < 0)
+		*out = CLOUD_STATE_UNKNOWN;
+}
+
 int
 journal_read(const char *path, struct journal_state *out,
     struct fd_error *err)
@@ -388,7 +453,7 @@ journal_read(const char *path, struct journal_state *out,
 	while (getline(&line, &cap, f) > 0) {
 		json_error_t jerr;
 		json_t *rec;
-		const char *ev, *act, *status;
+		int ev, act, status;
 
 		lineno++;
 		rec = json_loads(line, 0, &jerr);
@@ -404,32 +469,45 @@ journal_read(const char *path, struct journal_state *out,
 			break;
 		}
 		st.records++;
-		ev = json_string_value(json_object_get(rec, "event"));
-		act = json_string_value(json_object_get(rec, "action"));
-		status = json_string_value(json_object_get(rec, "status"));
-		if (ev == NULL) {
-		} else if (strcmp(ev, "begin") == 0) {
-			const json_t *az = json_object_get(rec, "azure");
-
+		ev = NAME_INDEX(event_names, json_string_value(
+		    json_object_get(rec, "event")));
+		act = NAME_INDEX(action_names, json_string_value(
+		    json_object_get(rec, "action")));
+		status = NAME_INDEX(status_names, json_string_value(
+		    json_object_get(rec, "status")));
+		/* Records of a kind this version does not know are
+		 * skipped. */
+		if (ev >= 0)
+			st.last = (enum journal_event)ev;
+		switch (ev) {
+		case JOURNAL_BEGIN:
 			jstr(rec, "drill", st.drill, sizeof(st.drill));
 			jstr(rec, "spec", st.spec, sizeof(st.spec));
 			st.pid = (pid_t)json_integer_value(
 			    json_object_get(rec, "pid"));
-			azure_from_json(az, &st.azure);
-		} else if (strcmp(ev, "before") == 0) {
-			jstr(rec, "state", st.state_before,
-			    sizeof(st.state_before));
-			jstr(rec, "ipv6_state", st.ipv6_before,
-			    sizeof(st.ipv6_before));
-		} else if (strcmp(ev, "intent") == 0 && act &&
-		    strcmp(act, "disable") == 0) {
-			st.disable_intent = true;
-			st.enable_done = false;
-		} else if (strcmp(ev, "done") == 0 && act && status &&
-		    strcmp(act, "enable") == 0) {
-			st.enable_done = strcmp(status, "ok") == 0;
-		} else if (strcmp(ev, "end") == 0) {
+			azure_from_json(json_object_get(rec, "azure"),
+			    &st.azure);
+			break;
+		case JOURNAL_BEFORE:
+			before_state(rec, "state", &st.state_before);
+			before_state(rec, "ipv6_state", &st.ipv6_before);
+			st.have_before = true;
+			break;
+		case JOURNAL_INTENT:
+			if (act == JOURNAL_DISABLE) {
+				st.disable_intent = true;
+				st.enable_done = false;
+			}
+			break;
+		case JOURNAL_DONE:
+			if (act == JOURNAL_ENABLE && status >= 0)
+				st.enable_done = status == JOURNAL_OK;
+			break;
+		case JOURNAL_END:
 			st.ended = true;
+			break;
+		default:
+			break;
 		}
 		json_decref(rec);
 	}

@@ -6,12 +6,18 @@
  * coordinates (never credentials).  A journal that exists in the state
  * directory is unfinished; a finished one is moved to the result directory.
  *
- * Records: {"t":…,"event":"begin","pid":…,"drill":…,"spec":…,"azure":{…}}
+ * Records (the names on disk never change: a journal written by an older
+ * version must still recover):
+ *          {"t":…,"event":"begin","pid":…,"drill":…,"spec":…,"azure":{…}}
  *          {"t":…,"event":"before","state":…,"ipv6_state":…}
  *          {"t":…,"event":"intent","action":"disable"|"enable"}
- *          {"t":…,"event":"done","action":…,"status":"ok"|"error",
- *           "detail":…}
+ *          {"t":…,"event":"done","action":…,"status":"ok"|"error"|
+ *           "refused","detail":…}
  *          {"t":…,"event":"end","outcome":…}
+ *          {"t":…,"event":"guardian","status":"armed","detail":
+ *           "pid=N deadline_s=S timer=UNIT|none"}	(guardian.h)
+ *          {"t":…,"event":"recover","status":"started","detail":
+ *           "by NAME"}			(recover --by NAME)
  */
 #ifndef FD_JOURNAL_H
 #define FD_JOURNAL_H
@@ -41,13 +47,40 @@ void journal_unlock(int fd);
 int journal_open(const char *dir, const struct azure_cfg *az,
     const char *drill, const char *spec_path, struct journal **out,
     struct fd_error *err);
-int journal_append(struct journal *j, const char *event, const char *action,
-    const char *status, const char *detail, struct fd_error *err);
+enum journal_event {
+	JOURNAL_BEGIN,
+	JOURNAL_BEFORE,
+	JOURNAL_INTENT,
+	JOURNAL_DONE,
+	JOURNAL_END,
+	JOURNAL_EVENTS,			/* count; never written */
+};
+
+enum journal_action { JOURNAL_DISABLE, JOURNAL_ENABLE };
+
+enum journal_status {
+	JOURNAL_OK,
+	JOURNAL_ERROR,
+	JOURNAL_REFUSED,		/* nothing changed (a 4xx) */
+};
+
+/* Before a peering write: what is about to be tried. */
+int journal_intent(struct journal *j, enum journal_action action,
+    struct fd_error *err);
+/* After it: how it ended; detail (may be NULL) the request id or the
+ * error. */
+int journal_done(struct journal *j, enum journal_action action,
+    enum journal_status status, const char *detail, struct fd_error *err);
+/* Who else acts on this drill (issue 14): the guardian run started,
+ * a recover run by it (detail "by NAME").  Not read back. */
+enum journal_note { JOURNAL_GUARDIAN_ARMED, JOURNAL_RECOVER_BY };
+int journal_note(struct journal *j, enum journal_note note,
+    const char *detail, struct fd_error *err);
 /* The peering's IPv4 and IPv6 states before the drill changes them
- * (ipv6_state "" when the peering is not dual-stack): what restore and
- * recover put back. */
-int journal_before(struct journal *j, const char *state,
-    const char *ipv6_state, struct fd_error *err);
+ * (ipv6 CLOUD_STATE_NONE when the peering is not dual-stack): what
+ * restore and recover put back. */
+int journal_before(struct journal *j, enum cloud_state state,
+    enum cloud_state ipv6, struct fd_error *err);
 /* Write the end record, copy the file to move_to (a file path; NULL:
  * none), remove it from the state directory, free j. */
 int journal_finish(struct journal *j, const char *outcome,
@@ -70,8 +103,11 @@ struct journal_state {
 	bool enable_done;	/* the last enable succeeded after it */
 	bool ended;
 	unsigned records;
-	char state_before[16];	/* "" when not recorded (old journals) */
-	char ipv6_before[16];
+	enum journal_event last;	/* the last record read */
+	/* The "before" record; older versions wrote none. */
+	bool have_before;
+	enum cloud_state state_before;
+	enum cloud_state ipv6_before;
 };
 
 int journal_read(const char *path, struct journal_state *out,

@@ -21,9 +21,9 @@ char state_dir[PATH_MAX];
 static const char usage_text[] =
 "usage: failover-drill [-hqv] [--version] [--state-dir DIR] VERB [ARGS]\n"
 "       failover-drill validate [--json] SPEC ...\n"
-"       failover-drill plan [--dry-run] SPEC\n"
+"       failover-drill plan [--dry-run] [--json] SPEC\n"
 "       failover-drill run [--dry-run] [--yes] [--out DIR] [--metrics FILE] "
-"[--change ID] SPEC\n"
+"[--change ID] [--window-until TIME] SPEC\n"
 "       failover-drill recover [--json] [--journal DIR] [--by NAME]\n"
 "       failover-drill report [--format FORMAT] RESULT.json\n"
 "       failover-drill trace [--json | --model] [TRACE-OPTIONS] TARGET\n"

@@ -319,3 +319,78 @@ rp_paths_done(struct rp_paths *p)
 		p->l[t] = NULL;
 	}
 }
+
+const char *const rp_route_phases[RP_ROUTE_PHASES] = { "baseline", "verify",
+	"verify-restored" };
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+int
+rp_route_rows(const json_t *doc, struct rp_route_row **out, size_t *n,
+    struct fd_error *err)
+{
+	const json_t *checks = json_object_get(doc, "checks"), *c;
+	struct rp_route_row *rows = NULL, *r;
+	size_t i, k, nr = 0;
+	unsigned t;
+
+	if (json_array_size(checks) > 0 && (rows = calloc(
+	    json_array_size(checks), sizeof(*rows))) == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	json_array_foreach(checks, i, c) {
+		const char *dev = json_string_value(json_object_get(c,
+		    "device"));
+		const char *pfx = json_string_value(json_object_get(c,
+		    "prefix"));
+		const char *tbl = json_string_value(json_object_get(c,
+		    "table"));
+
+		if (dev == NULL || pfx == NULL)
+			continue;
+		for (t = 0; t < RP_ROUTE_PHASES; t++)
+			if (strcmp(rp_str(c, "phase"), rp_route_phases[t]) ==
+			    0)
+				break;
+		if (t == RP_ROUTE_PHASES)
+			continue;
+		for (k = 0; k < nr; k++)
+			if (strcmp(rows[k].device, dev) == 0 &&
+			    strcmp(rows[k].prefix, pfx) == 0 &&
+			    str_eq(rows[k].table, tbl))
+				break;
+		r = &rows[k];
+		if (k == nr) {
+			r->device = dev;
+			r->prefix = pfx;
+			r->table = tbl;
+			nr++;
+		}
+		if (r->check[t] == NULL || (!json_is_array(json_object_get(
+		    r->check[t], "observed")) && json_is_array(
+		    json_object_get(c, "observed"))))
+			r->check[t] = c;
+	}
+	if (nr == 0) {
+		free(rows);
+		rows = NULL;
+	}
+	*out = rows;
+	*n = nr;
+	return 0;
+}
+
+const json_t *
+rp_route_active(const json_t *check)
+{
+	const json_t *obs = json_object_get(check, "observed"), *o;
+	size_t i;
+
+	json_array_foreach(obs, i, o)
+		if (json_is_true(json_object_get(o, "active")))
+			return o;
+	return NULL;
+}

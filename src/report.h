@@ -87,4 +87,28 @@ void rp_paths_done(struct rp_paths *p);
 /* "10.1.11.1" / "a|b" for ECMP / "*" for a silent hop. */
 const char *rp_hop_str(const struct hop *h, char *buf, size_t len);
 
+/*
+ * Route evidence (issue 13): the device route checks of baseline, verify
+ * and verify-restored, one row per device, table and prefix (the checks'
+ * machine keys "device", "table", "prefix"; never parsed from the name),
+ * in the order the checks first name them.
+ */
+#define RP_ROUTE_PHASES 3
+
+struct rp_route_row {
+	const char *device, *table, *prefix;	/* borrowed from the doc */
+	/* The check of each phase (rp_route_phases), NULL: not checked
+	 * then.  Of several, the first that observed the routes. */
+	const json_t *check[RP_ROUTE_PHASES];
+};
+
+extern const char *const rp_route_phases[RP_ROUTE_PHASES];
+
+/* The rows into *out (free() it; NULL when there is none) and their
+ * number into *n.  -ENOMEM. */
+int rp_route_rows(const json_t *doc, struct rp_route_row **out, size_t *n,
+    struct fd_error *err);
+/* The active path among a route check's observed paths, or NULL. */
+const json_t *rp_route_active(const json_t *check);
+
 #endif

@@ -4,6 +4,7 @@
  * Every string from the document goes through rp_xml_escape().
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -45,6 +46,10 @@ static const char css[] =
     "fill:#c62828}svg .mark{stroke:#222;stroke-dasharray:2 2}"
     "svg line.limit{stroke:#ef6c00;stroke-width:2;stroke-dasharray:5 3}"
     "svg text.limit{fill:#ef6c00;font-weight:bold}\n"
+    ".route{padding:.1em .3em;font-family:monospace}.route.active{"
+    "background:#e8f5e9;border-left:3px solid #2e7d32;font-weight:bold}"
+    ".tag{font:bold 11px system-ui,sans-serif;color:#2e7d32;"
+    "margin-right:.4em}\n"
     ".scroll{overflow-x:auto}.legend span{display:inline-block;width:1em;height:1em;"
     "vertical-align:middle;margin:0 .3em 0 1em}\n"
     /* Phones: no page margin to waste; the path diagrams scroll. */
@@ -124,6 +129,11 @@ html_summary(const json_t *doc, FILE *out)
 		if (!rp_null(ev, "change_id")) {
 			fputs("<tr><th>Change</th><td>", out);
 			esc(out, rp_str(ev, "change_id"));
+			fputs("</td></tr>\n", out);
+		}
+		if (!rp_null(ev, "window_until")) {
+			fputs("<tr><th>Window</th><td>until ", out);
+			esc(out, rp_str(ev, "window_until"));
 			fputs("</td></tr>\n", out);
 		}
 		if ((id = json_object_get(ev, "azure_identity")) != NULL) {
@@ -400,6 +410,84 @@ html_paths(const json_t *doc, FILE *out)
 		    "hop_sets"), out);
 }
 
+/* One phase's cell of the route evidence: every path of the prefix, the
+ * active one marked in words as well as colour (paper, screen readers). */
+static void
+route_cell(const json_t *c, FILE *out)
+{
+	const json_t *obs = json_object_get(c, "observed"), *o;
+	size_t i;
+
+	if (c == NULL) {
+		fputs("<td class=\"muted\">not checked</td>", out);
+		return;
+	}
+	fputs("<td>", out);
+	if (!rp_bool(c, "ok")) {
+		fputs("<div class=\"fail\">FAIL ", out);
+		esc(out, rp_str(c, "message"));
+		fputs("</div>", out);
+	}
+	if (!json_is_array(obs))
+		fputs("<span class=\"muted\">routes not read</span>", out);
+	else if (json_array_size(obs) == 0)
+		fputs("<span class=\"muted\">no route</span>", out);
+	json_array_foreach(obs, i, o) {
+		bool act = json_is_true(json_object_get(o, "active"));
+
+		fprintf(out, "<div class=\"route%s\">%s", act ? " active" : "",
+		    act ? "<span class=\"tag\">active</span>" : "");
+		esc(out, rp_str(o, "route"));
+		fputs("</div>", out);
+	}
+	fputs("</td>", out);
+}
+
+/*
+ * Route evidence: per device and prefix the routes before, during and
+ * after the failover, so a reviewer sees the ExpressRoute route (AS path
+ * 12076) give way to the VPN's (65515) and come back.
+ */
+static void
+html_routes(const json_t *doc, FILE *out)
+{
+	struct rp_route_row *rows = NULL;
+	struct fd_error err;
+	size_t n = 0, i;
+	unsigned t;
+
+	if (rp_route_rows(doc, &rows, &n, &err) < 0) {
+		fputs("<h2>Route evidence</h2>\n<p class=\"fail\">", out);
+		esc(out, err.msg);
+		fputs("</p>\n", out);
+		return;
+	}
+	if (n == 0)
+		return;
+	fputs("<h2>Route evidence</h2>\n<p class=\"muted\">Each device's "
+	    "routes to a checked prefix in each phase; the active route is "
+	    "highlighted.</p>\n<div class=\"scroll\"><table class=\"routes"
+	    "\">\n<tr><th>Device</th><th>Prefix</th><th>baseline</th>"
+	    "<th>failover (verify)</th><th>restored</th></tr>\n", out);
+	for (i = 0; i < n; i++) {
+		fputs("<tr><td>", out);
+		esc(out, rows[i].device);
+		if (rows[i].table != NULL) {
+			fputs(" <span class=\"muted\">", out);
+			esc(out, rows[i].table);
+			fputs("</span>", out);
+		}
+		fputs("</td><td>", out);
+		esc(out, rows[i].prefix);
+		fputs("</td>", out);
+		for (t = 0; t < RP_ROUTE_PHASES; t++)
+			route_cell(rows[i].check[t], out);
+		fputs("</tr>\n", out);
+	}
+	fputs("</table></div>\n", out);
+	free(rows);
+}
+
 /* 1, 2 or 5 times a power of ten, giving at most 10 ticks. */
 static double
 tick_step(double end)
@@ -583,6 +671,7 @@ html_render(const json_t *doc, FILE *out, struct fd_error *err)
 	html_phases(doc, out);
 	html_checks(doc, out);
 	html_paths(doc, out);
+	html_routes(doc, out);
 	fputs("<h2>Convergence</h2>\n<p class=\"muted\">Times since the ARM "
 	    "write was sent.</p>\n", out);
 	html_conv(json_object_get(conv, "failover"), "Failover", true, out);

@@ -11,6 +11,7 @@
 #define COL_MIN 20
 #define COL_MAX 40
 #define BAR_WIDTH 48
+#define ROUTE_LINE_MAX 512
 
 static const char *const col_titles[RP_TRACES] = { "BEFORE", "DURING",
 	"AFTER" };
@@ -105,6 +106,9 @@ text_header(const json_t *doc, FILE *out)
 		if (!rp_null(ev, "change_id"))
 			fprintf(out, "  Change    %s\n",
 			    rp_str(ev, "change_id"));
+		if (!rp_null(ev, "window_until"))
+			fprintf(out, "  Window    until %s\n",
+			    rp_str(ev, "window_until"));
 		text_identity(json_object_get(ev, "azure_identity"), out);
 	}
 	fprintf(out, "  Started   %s\n", rp_str(doc, "started"));
@@ -279,6 +283,85 @@ text_paths(const json_t *doc, FILE *out)
 		text_path(path, out);
 }
 
+/* What a route check saw, in one phrase: the active path and how many
+ * others, or why there is none. */
+static void
+route_phrase(const json_t *c, char *buf, size_t len)
+{
+	const json_t *obs = json_object_get(c, "observed");
+	const json_t *act = rp_route_active(c);
+	size_t n = json_array_size(obs);
+
+	if (c == NULL)
+		snprintf(buf, len, "not checked");
+	else if (!json_is_array(obs))
+		snprintf(buf, len, "%s  routes not read", rp_bool(c, "ok") ?
+		    "PASS" : "FAIL");
+	else if (n == 0)
+		snprintf(buf, len, "%s  no route", rp_bool(c, "ok") ? "PASS" :
+		    "FAIL");
+	else if (act == NULL)
+		snprintf(buf, len, "%s  no active route of %zu", rp_bool(c,
+		    "ok") ? "PASS" : "FAIL", n);
+	else if (n > 1)
+		snprintf(buf, len, "%s  %s, +%zu more", rp_bool(c, "ok") ?
+		    "PASS" : "FAIL", rp_str(act, "route"), n - 1);
+	else
+		snprintf(buf, len, "%s  %s", rp_bool(c, "ok") ? "PASS" :
+		    "FAIL", rp_str(act, "route"));
+}
+
+/*
+ * Route evidence, one line per phase: the active route of each device's
+ * checked prefix, '!' where it is not the baseline's.  Lines stay within
+ * 100 columns (a long AS path is cut with '~').
+ */
+static void
+text_routes(const json_t *doc, FILE *out)
+{
+	static const char *const label[RP_ROUTE_PHASES] = { "baseline",
+		"verify", "restored" };
+	struct rp_route_row *rows = NULL;
+	struct fd_error err;
+	char buf[ROUTE_LINE_MAX], base[ROUTE_LINE_MAX];
+	size_t n = 0, i, w;
+	unsigned t;
+
+	if (rp_route_rows(doc, &rows, &n, &err) < 0) {
+		fprintf(out, "\nRoutes\n  (%s)\n", err.msg);
+		return;
+	}
+	if (n == 0)
+		return;
+	fprintf(out, "\nRoutes (the active one per phase; '!' where it is "
+	    "not the baseline's)\n");
+	for (i = 0; i < n; i++) {
+		fprintf(out, "  %s%s%s %s\n", rows[i].device, rows[i].table ?
+		    " table " : "", rows[i].table ? rows[i].table : "",
+		    rows[i].prefix);
+		base[0] = '\0';
+		for (t = 0; t < RP_ROUTE_PHASES; t++) {
+			const json_t *a = rp_route_active(rows[i].check[t]);
+
+			route_phrase(rows[i].check[t], buf, sizeof(buf));
+			if (t == 0 && a != NULL)
+				snprintf(base, sizeof(base), "%s",
+				    rp_str(a, "route"));
+			fprintf(out, "  %c %-9s ", t > 0 && base[0] && a !=
+			    NULL && strcmp(base, rp_str(a, "route")) != 0 ?
+			    '!' : ' ', label[t]);
+			/* 14 columns so far. */
+			w = text_width(buf);
+			if (w > 100 - 14)
+				put_cell(out, buf, 100 - 14);
+			else
+				fputs(buf, out);
+			fputc('\n', out);
+		}
+	}
+	free(rows);
+}
+
 /* One character per time slice: lost wins when it touches the slice, so
  * a short gap still shows. */
 static void
@@ -409,6 +492,7 @@ text_render(const json_t *doc, FILE *out, struct fd_error *err)
 	text_phases(doc, out);
 	text_checks(doc, out);
 	text_paths(doc, out);
+	text_routes(doc, out);
 	text_convergence(doc, out);
 	text_azure(doc, out);
 	if (ferror(out))

@@ -180,6 +180,9 @@ static const struct rfield f_check[] = {
 	{ "duration_s", T_NUM, .optional = true },
 	{ "same_as", T_STR, .optional = true },
 	{ "observed", T_ARR | T_OBJ, .optional = true },
+	{ "device", T_STR, .optional = true },
+	{ "table", T_STR, .optional = true },
+	{ "prefix", T_STR, .optional = true },
 	{ NULL }
 };
 
@@ -275,6 +278,7 @@ static const struct rfield f_evidence[] = {
 	{ "change_id", T_STR | T_NULL },
 	{ "spec_sha256", T_STR },
 	{ "spec_copy", T_STR | T_NULL },
+	{ "window_until", T_STR, .optional = true, .check = check_time },
 	{ NULL }
 };
 

@@ -129,11 +129,9 @@ bgp_summary_find(const struct bgp_summary *s, const struct fd_addr *addr)
 bool
 bgp_peer_established(const struct bgp_peer *p)
 {
-	/* Junos text shows "Establ"; JSON/XML and Azure "Established"
-	 * (Azure's BgpPeerState enum: Unknown, Stopped, Idle, Connecting,
-	 * Connected). */
-	return strncmp(p->state, "Establ", 6) == 0 ||
-	    strcmp(p->state, "Connected") == 0;
+	/* The BGP FSM's word; each provider maps its own ("Establ" of
+	 * Junos text, Azure's "Connected") to it. */
+	return strcmp(p->state, "Established") == 0;
 }
 
 /* ------------------------------------------------------------ AS paths */

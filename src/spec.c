@@ -41,6 +41,7 @@ static const struct jw_field top_fields[] = {
 	FSTR("name", struct spec, name, true),
 	FSTR("description", struct spec, description, false),
 	FBOOL("change_required", struct spec, change_required),
+	FCUSTOM("window", F_OBJ, false),
 	FCUSTOM("azure", F_OBJ, true),
 	FCUSTOM("devices", F_OBJ, false),
 	FCUSTOM("hops", F_OBJ, false),
@@ -137,6 +138,7 @@ validate(struct jw_ctx *c, json_t *root)
 	section(c, root, "trace", JSON_OBJECT, spec_parse_trace);
 	section(c, root, "timeouts", JSON_OBJECT, parse_timeouts);
 	section(c, root, "converge", JSON_OBJECT, parse_converge);
+	section(c, root, "window", JSON_OBJECT, spec_parse_window);
 	section(c, root, "preflight", JSON_ARRAY, parse_preflight);
 	section(c, root, "expect", JSON_OBJECT, spec_parse_expect);
 	if (s->failover.converge_within_s > s->timeouts.converge_s &&

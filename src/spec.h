@@ -17,6 +17,7 @@
 #include "provider.h"
 #include "routes.h"
 #include "spec_diag.h"
+#include "window.h"
 
 #define SPEC_NAME_MAX 64
 #define SPEC_MAX_DEVICES 16
@@ -114,6 +115,7 @@ struct spec {
 	char name[SPEC_NAME_MAX];
 	char description[256];
 	bool change_required;		/* run needs --change ID */
+	struct window_spec window;	/* "window": when run may start */
 	struct azure_cfg azure;
 	unsigned n_devices;
 	struct device_cfg devices[SPEC_MAX_DEVICES];

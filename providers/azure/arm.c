@@ -15,11 +15,11 @@
 #include "azure.h"
 
 static void
-arm_log(const struct arm *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+arm_logl(const struct arm *a, enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
-arm_log(const struct arm *a, const char *fmt, ...)
+arm_logl(const struct arm *a, enum log_level level, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -29,8 +29,13 @@ arm_log(const struct arm *a, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	a->log(a->log_arg, line);
+	a->log(a->log_arg, level, line);
 }
+
+/* Every call with its ids: debug.  Retries and failures: shown by
+ * default (warnings). */
+#define arm_log(a, ...) arm_logl((a), LOG_DEBUG, __VA_ARGS__)
+#define arm_warn(a, ...) arm_logl((a), LOG_WARN, __VA_ARGS__)
 
 /* "expressRouteCircuits/C/peerings/P" from a path or URL. */
 static void
@@ -163,7 +168,7 @@ arm_log_failure(const struct arm *a, const char *method, const char *res,
 	azure_error_details(json_object_get(j, "error"), details,
 	    sizeof(details));
 	json_decref(j);
-	arm_log(a, "ARM %s %s failed: HTTP %ld %s: %s%s%s (request id %s, "
+	arm_warn(a, "ARM %s %s failed: HTTP %ld %s: %s%s%s (request id %s, "
 	    "correlation id %s, routing request id %s)", method, res,
 	    r->status, code, msg, details[0] ? "; details: " : "", details,
 	    a->last_request_id[0] ? a->last_request_id : "none",
@@ -379,9 +384,9 @@ arm_call(struct arm *a, const char *method, const char *target,
 					    FD_ERR_TRANSIENT);
 				goto out;
 			}
-			arm_log(a, "ARM %s %s: %s; retry %u in %lld ms", method,
-			    res, err ? err->msg : "transport error", attempt,
-			    (long long)d);
+			arm_warn(a, "ARM %s %s: %s; retry %u in %lld ms",
+			    method, res, err ? err->msg : "transport error",
+			    attempt, (long long)d);
 			if ((rc = clock_sleep(a->clock, (uint64_t)d)) < 0) {
 				fd_error_set(err, rc, "ARM %s %s: cancelled",
 				    method, res);
@@ -416,8 +421,8 @@ arm_call(struct arm *a, const char *method, const char *target,
 		if (arm_retryable(r.status, code) &&
 		    (d = retry_delay(&a->retry, a->clock, attempt,
 		    azure_retry_after_ms(&r))) >= 0) {
-			arm_log(a, "ARM %s %s: %s; retry %u in %lld ms", method,
-			    res, code, attempt, (long long)d);
+			arm_warn(a, "ARM %s %s: %s; retry %u in %lld ms",
+			    method, res, code, attempt, (long long)d);
 			http_response_done(&r);
 			if ((rc = clock_sleep(a->clock, (uint64_t)d)) < 0) {
 				fd_error_set(err, rc, "ARM %s %s: cancelled",
@@ -430,6 +435,7 @@ arm_call(struct arm *a, const char *method, const char *target,
 		rc = fd_error_set(err, arm_errno(r.status),
 		    "ARM %s %s: %s: %s (request id %s)", method, res, code, msg,
 		    a->last_request_id[0] ? a->last_request_id : "none");
+		fd_error_request_id(err, a->last_request_id);
 		fd_error_kind_set(err, arm_error_kind(r.status, code));
 		/* A 4xx is a refusal: ARM validates (authorization, body,
 		 * If-Match) before it writes.  Only when no earlier attempt
@@ -634,7 +640,7 @@ arm_action(struct arm *a, const char *path, const char *query,
 			free(s);
 			azure_error_details(json_object_get(p.json, "error"),
 			    details, sizeof(details));
-			arm_log(a, "ARM POST %s failed: operation %s: %s: "
+			arm_warn(a, "ARM POST %s failed: operation %s: %s: "
 			    "%s%s%s (request id %s, correlation id %s)", res,
 			    st, code, msg, details[0] ? "; details: " : "",
 			    details,
@@ -643,6 +649,7 @@ arm_action(struct arm *a, const char *path, const char *query,
 			rc = fd_error_set(err, -EIO, "ARM POST %s: operation %s: "
 			    "%s: %s (request id %s)", res, st, code, msg,
 			    p.request_id[0] ? p.request_id : "none");
+			fd_error_request_id(err, p.request_id);
 			arm_resp_done(&p);
 			goto fail;
 		}

@@ -29,11 +29,8 @@ const char *const cred_kind_names[] = {
 /* ------------------------------------------------------------- tokens */
 
 void
-cred_log(const struct azure_cred *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-void
-cred_log(const struct azure_cred *c, const char *fmt, ...)
+cred_logl(const struct azure_cred *c, enum log_level level, const char *fmt,
+    ...)
 {
 	char line[512];
 	va_list ap;
@@ -43,7 +40,7 @@ cred_log(const struct azure_cred *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	c->deps.log(c->deps.log_arg, line);
+	c->deps.log(c->deps.log_arg, level, line);
 }
 
 /* expires_in / expires_on arrive as numbers (Entra v2) or strings (IMDS,

@@ -84,11 +84,11 @@ imds_send(struct azure_cred *c, struct http_request *req,
 			return 0;
 		}
 		if (rc == 0)
-			cred_log(c, "azure: IMDS answered %ld; retry %u in "
+			cred_warn(c, "azure: IMDS answered %ld; retry %u in "
 			    "%llu ms", r.status, attempt,
 			    (unsigned long long)wait);
 		else
-			cred_log(c, "azure: IMDS: %s; retry %u in %llu ms",
+			cred_warn(c, "azure: IMDS: %s; retry %u in %llu ms",
 			    err ? err->msg : "transport error", attempt,
 			    (unsigned long long)wait);
 		http_response_done(&r);

@@ -56,8 +56,11 @@ env(const struct azure_cred *c, const char *name)
 }
 
 /* cred.c */
-void cred_log(const struct azure_cred *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void cred_logl(const struct azure_cred *c, enum log_level level,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Token life: debug.  IMDS retries: shown by default (warnings). */
+#define cred_log(c, ...) cred_logl((c), LOG_DEBUG, __VA_ARGS__)
+#define cred_warn(c, ...) cred_logl((c), LOG_WARN, __VA_ARGS__)
 /* expires_in / expires_on as numbers or strings; 0 when absent. */
 long long json_num_or_string(const json_t *o, const char *key);
 /* Keep the token of a token response. */

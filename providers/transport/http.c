@@ -304,7 +304,7 @@ curl_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 			    sizeof(line));
 			if (line[0] != '\0') {
 				snprintf(out, sizeof(out), "%s %s", dir, line);
-				c->log(c->log_arg, out);
+				c->log(c->log_arg, LOG_DEBUG, out);
 			}
 		}
 		start = i + 1;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "log.h"
 
 struct http_header {
 	char *name;
@@ -46,8 +47,11 @@ struct http {
 	void *ctx;
 };
 
-/* Debug sink: one line per call, Authorization already redacted. */
-typedef void (*http_log_fn)(void *arg, const char *line);
+/* Log sink: one line per call, Authorization already redacted, with
+ * its level decided where the line is made (the transport's trace is
+ * LOG_DEBUG); the sink never reads the text to decide. */
+typedef void (*http_log_fn)(void *arg, enum log_level level,
+    const char *line);
 
 struct http_cfg {
 	const char *ca_bundle;		/* NULL or "": system CAs */

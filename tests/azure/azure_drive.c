@@ -18,10 +18,11 @@
 #include "registry.h"
 
 static void
-log_file(void *arg, const char *line)
+log_file(void *arg, enum log_level level, const char *line)
 {
 	FILE *f = arg;
 
+	(void)level;
 	fprintf(f, "%s\n", line);
 	fflush(f);
 }
@@ -125,9 +126,8 @@ main(void)
 		status = 3;
 		goto out;
 	}
-	printf("circuit: %s %s peering %s %s\n", c.service_provider_state,
-	    c.circuit_provisioning_state, c.peering_state,
-	    c.peering_provisioning_state);
+	printf("circuit: %s peering %s %s\n", c.ready ? "ready" :
+	    c.not_ready, cloud_state_str(c.peering), c.peering_status);
 	if ((rc = azure_cloud_ops.learned_routes(ctx, &rs, &err)) < 0) {
 		printf("error: learned: %s\n", err.msg);
 		status = 3;
@@ -151,14 +151,6 @@ main(void)
 	}
 	printf("bgp peers: %zu\n", bs.n);
 	bgp_summary_done(&bs);
-	if ((rc = azure_cloud_ops.circuit_routes(ctx, "primary", &rs,
-	    &err)) < 0) {
-		printf("error: route table: %s\n", err.msg);
-		status = 3;
-		goto out;
-	}
-	printf("primary routes: %zu\n", rs.n);
-	route_set_done(&rs);
 
 	/* Failover. */
 	if ((rc = toggle(ctx, &clock, false, false, &err)) < 0)
@@ -178,10 +170,9 @@ main(void)
 		status = 4;
 		goto out;
 	}
-	printf("final: peering %s %s\n", c.peering_state,
-	    c.peering_provisioning_state);
-	if (strcmp(c.peering_state, "Enabled") != 0 ||
-	    strcmp(c.peering_provisioning_state, "Succeeded") != 0)
+	printf("final: peering %s %s\n", cloud_state_str(c.peering),
+	    c.peering_status);
+	if (c.peering != CLOUD_STATE_ENABLED || !c.peering_settled)
 		status = 4;
 	printf("last request id: %s\n", azure_last_request_id(ctx));
 out:

@@ -160,6 +160,7 @@ struct t {
 	int cli_rc;
 	unsigned cli_runs;
 	char log[8192];
+	char warn[4096];		/* the lines logged as warnings */
 	bool discover;		/* custom cloud without azure.audience */
 	const char *arc_dir;	/* Azure Arc key directory */
 	void *ctx;
@@ -201,12 +202,16 @@ t_run(void *arg, const char *const *argv, char *out, size_t len,
 }
 
 static void
-t_log(void *arg, const char *line)
+t_log(void *arg, enum log_level level, const char *line)
 {
 	struct t *t = arg;
 	size_t n = strlen(t->log);
 
 	snprintf(t->log + n, sizeof(t->log) - n, "%s\n", line);
+	if (level <= LOG_WARN) {
+		n = strlen(t->warn);
+		snprintf(t->warn + n, sizeof(t->warn) - n, "%s\n", line);
+	}
 }
 
 static void
@@ -350,11 +355,11 @@ test_token_flow_and_refresh(void **state)
 	(void)state;
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
 	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
-	assert_string_equal(c.service_provider_state, "Provisioned");
-	assert_string_equal(c.circuit_provisioning_state, "Enabled");
-	assert_string_equal(c.peering_state, "Enabled");
-	assert_string_equal(c.peering_ipv6_state, "Enabled");
-	assert_string_equal(c.peering_provisioning_state, "Succeeded");
+	/* ARM's words become the engine's typed verdicts. */
+	assert_true(c.ready);
+	assert_int_equal(c.peering, CLOUD_STATE_ENABLED);
+	assert_int_equal(c.peering_ipv6, CLOUD_STATE_ENABLED);
+	assert_true(c.peering_settled);
 	assert_int_equal(c.peer_asn, 65020);
 	assert_int_equal(c.azure_asn, 12076);
 	assert_string_equal(c.primary_prefix, "192.168.11.16/30");
@@ -364,7 +369,12 @@ test_token_flow_and_refresh(void **state)
 	/* 3599 s token: refreshed once less than 5 min remain. */
 	t.vc.now += 3300 * 1000ULL;
 	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
-	assert_string_equal(c.peering_state, "Disabled");
+	assert_int_equal(c.peering, CLOUD_STATE_DISABLED);
+	/* No serviceProviderProvisioningState: not ready, said in ARM's
+	 * words. */
+	assert_false(c.ready);
+	assert_string_equal(c.not_ready, "circuit provider state is , not "
+	    "Provisioned");
 	t_done(&t);
 }
 
@@ -455,6 +465,11 @@ test_retry_429_retry_after(void **state)
 	assert_int_equal(t.vc.slept_total, 7000);
 	assert_non_null(strstr(t.err.msg, "already Disabled"));
 	assert_non_null(strstr(t.log, "retry 1 in 7000 ms"));
+	/* Levels are typed where the line is made: a retry is a warning,
+	 * the calls with their ids are debug. */
+	assert_non_null(strstr(t.warn, "retry 1 in 7000 ms"));
+	assert_non_null(strstr(t.log, "-> 200"));
+	assert_null(strstr(t.warn, "-> 200"));
 	t_done(&t);
 }
 
@@ -505,6 +520,8 @@ test_retry_exhausted_error_body(void **state)
 	assert_string_equal(t.err.msg, "ARM GET expressRouteCircuits/ckt/"
 	    "peerings/AzurePrivatePeering: NotFound: Peering "
 	    "AzurePrivatePeering not found. More text. (request id rid-404)");
+	/* The failed request's id, typed: nobody reads it from the text. */
+	assert_string_equal(t.err.request_id, "rid-404");
 	assert_int_equal(t.vc.slept_total, 0);
 	t_done(&t);
 }
@@ -677,7 +694,7 @@ test_lro_location_ipv6(void **state)
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
 	/* The engine names the IPv6 state to put back (it was Enabled
 	 * before the drill, says preflight or the journal). */
-	azure_cloud_ops.ipv6_restore(t.ctx, "Enabled");
+	azure_cloud_ops.ipv6_restore(t.ctx, CLOUD_STATE_ENABLED);
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
 	    false, &op, NULL, &t.err), 0);
 	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
@@ -716,6 +733,7 @@ test_lro_failed(void **state)
 	assert_string_equal(t.err.msg, "ARM PUT expressRouteCircuits/ckt/"
 	    "peerings/AzurePrivatePeering: operation Failed: "
 	    "InternalServerError: It broke. (request id rid-put)");
+	assert_string_equal(t.err.request_id, "rid-put");
 	azure_cloud_ops.op_free(op);
 	t_done(&t);
 }
@@ -876,7 +894,8 @@ test_enable_412_drops_if_match(void **state)
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
 	    false, &op, &info, &t.err), 0);
 	assert_string_equal(info.request_id, "rid-put");
-	assert_non_null(strstr(t.log, "without If-Match"));
+	assert_non_null(strstr(t.warn, "without If-Match"));
+	assert_null(strstr(t.warn, "azure: PUT peering"));
 	azure_cloud_ops.op_free(op);
 	t_done(&t);
 }
@@ -997,17 +1016,19 @@ test_learned_routes_location(void **state)
 	t_done(&t);
 }
 
+/* An action's result in pages (nextLink, AZURE-REST.md §7), here a
+ * link's route table summary: every page is read, empty ones too. */
 static void
-test_circuit_routes_pagination(void **state)
+test_action_pagination(void **state)
 {
 	static const struct exchange x[] = {
 		TOKEN("tok1"),
 		{ "POST", NET "expressRouteCircuits/ckt/peerings/"
-		  "AzurePrivatePeering/routeTables/Primary?" V, { NULL },
+		  "AzurePrivatePeering/routeTablesSummary/Primary?" V, { NULL },
 		  { NULL }, { NULL }, { NULL }, 200, { NULL },
-		  "{\"value\":[{\"network\":\"10.1.11.0/25\",\"nextHop\":"
-		  "\"192.168.11.17\",\"locPrf\":\"100\",\"weight\":0,"
-		  "\"path\":\"65020\"}],\"nextLink\":\"https://arm.test/"
+		  "{\"value\":[{\"neighbor\":\"192.168.11.17\",\"v\":4,"
+		  "\"as\":65020,\"upDown\":\"1d\",\"statePfxRcd\":\"3\"}],"
+		  "\"nextLink\":\"https://arm.test/"
 		  "page2?api-version=2024-05-01&$skipToken=x\"}", 0 },
 		{ "GET", "https://arm.test/page2?api-version=2024-05-01&"
 		  "$skipToken=x", { NULL }, { NULL }, { NULL }, { NULL }, 200,
@@ -1015,23 +1036,23 @@ test_circuit_routes_pagination(void **state)
 		  "page3?api-version=2024-05-01\"}", 0 },
 		{ "GET", "https://arm.test/page3?api-version=2024-05-01",
 		  { NULL }, { NULL }, { NULL }, { NULL }, 200, { NULL },
-		  "{\"value\":[{\"network\":\"10.17.11.0/25\",\"nextHop\":"
-		  "\"10.17.11.68\",\"locPrf\":\"\",\"weight\":0,\"path\":"
-		  "\"65515\"}],\"nextLink\":null}", 0 },
+		  "{\"value\":[{\"neighbor\":\"192.168.11.18\",\"v\":4,"
+		  "\"as\":12076,\"upDown\":\"1d\",\"statePfxRcd\":"
+		  "\"Active\"}],\"nextLink\":null}", 0 },
 	};
 	struct t t = { 0 };
-	struct route_set s;
+	struct bgp_summary s;
 
 	(void)state;
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
-	assert_int_equal(azure_cloud_ops.circuit_routes(t.ctx, "primary", &s,
+	assert_int_equal(azure_cloud_ops.link_summary(t.ctx, "Primary", &s,
 	    &t.err), 0);
 	assert_int_equal(s.n, 2);
-	assert_int_equal(s.v[0].local_pref, 100);
-	assert_int_equal(s.v[1].local_pref, -1);
-	assert_string_equal(s.v[1].as_path, "65515");
-	route_set_done(&s);
-	assert_int_equal(azure_cloud_ops.circuit_routes(t.ctx, "tertiary", &s,
+	assert_string_equal(s.v[0].state, "Established");
+	assert_int_equal(s.v[0].received, 3);
+	assert_string_equal(s.v[1].state, "Active");
+	bgp_summary_done(&s);
+	assert_int_equal(azure_cloud_ops.link_summary(t.ctx, "tertiary", &s,
 	    &t.err), -EINVAL);
 	t_done(&t);
 }
@@ -1490,7 +1511,7 @@ test_ipv6_restore_named(void **state)
 	(void)state;
 	t.cfg.ipv6 = true;
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
-	azure_cloud_ops.ipv6_restore(t.ctx, "Disabled");
+	azure_cloud_ops.ipv6_restore(t.ctx, CLOUD_STATE_DISABLED);
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
 	    false, &op, NULL, &t.err), -EALREADY);
 	t_done(&t);
@@ -1988,7 +2009,7 @@ test_failure_details_logged(void **state)
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
 	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
 	    false, &op, NULL, &t.err), -EINVAL);
-	assert_non_null(strstr(t.log, "ARM PUT expressRouteCircuits/ckt/"
+	assert_non_null(strstr(t.warn, "ARM PUT expressRouteCircuits/ckt/"
 	    "peerings/AzurePrivatePeering failed: HTTP 400 "
 	    "InvalidRequestFormat: Cannot parse the request.; details: "
 	    "MissingJsonReferenceId: Value for reference id is missing. "
@@ -2137,7 +2158,7 @@ test_imds_retries(void **state)
 	assert_int_equal(t.cli_runs, 0);
 	/* 1, 2, 4, 8, then at most 10 s after the five failures. */
 	assert_int_equal(t.vc.slept_total, 25000);
-	assert_non_null(strstr(t.log, "IMDS answered 410; retry 1 in 1000 ms"));
+	assert_non_null(strstr(t.warn, "IMDS answered 410; retry 1 in 1000 ms"));
 	t_done(&t);
 }
 
@@ -2326,7 +2347,7 @@ main(void)
 		cmocka_unit_test(test_preview_api_version),
 		cmocka_unit_test(test_token_expired_refetch),
 		cmocka_unit_test(test_learned_routes_location),
-		cmocka_unit_test(test_circuit_routes_pagination),
+		cmocka_unit_test(test_action_pagination),
 		cmocka_unit_test(test_bgp_peers_async),
 		cmocka_unit_test(test_advertised_and_conncheck),
 		cmocka_unit_test(test_workload_identity),

@@ -79,6 +79,48 @@ want=0 ok "change_required validates" "$FD" validate "$tmp/change.json"
 want=2 ok "run without --change refused" offline "$FD" run --yes "$tmp/change.json"
 grep_ok "names the spec and the option" "change.json requires a change id.*--change ID" "$tmp/err"
 want=2 ok "an empty change id is a usage error" offline "$FD" run --yes --change "" "$tmp/change.json"
+# Issue 14: a run outside its maintenance window is refused with exit 3
+# before anything is opened: offline, a run that went on would reach for
+# ARM and the devices and end 5 (could not check), not 3.
+sed 's/"description":/"window": {"not_after": "2020-01-01T00:00:00Z"}, "description":/' \
+    "$SRC/drills/s2s-vpn-backup.json" >"$tmp/closed.json"
+want=0 ok "a window validates" "$FD" validate "$tmp/closed.json"
+want=3 ok "run after the window's not_after refused, exit 3" offline "$FD" \
+    --state-dir "$tmp/state" run --yes --out "$tmp/w1" "$tmp/closed.json"
+grep_ok "says why and that nothing changed" "closed.json: outside the maintenance window: the window closed at not_after 2020-01-01T00:00:00Z (now .*); nothing changed" "$tmp/err"
+n=$((n + 1))
+if [ ! -e "$tmp/w1" ]; then echo "ok $n - refused before the result directory"; else
+	echo "not ok $n - $tmp/w1 created by a refused run"; bad=$((bad + 1)); fi
+# A weekly range three days from now (in its own zone) is closed now.
+day=$(LC_ALL=C TZ=Europe/Berlin date -d '+3 days' +%a | tr 'A-Z' 'a-z')
+sed "s|\"description\":|\"window\": {\"tz\": \"Europe/Berlin\", \"weekly\": [{\"days\": [\"$day\"], \"from\": \"00:00\", \"to\": \"00:01\"}]}, \"description\":|" \
+    "$SRC/drills/s2s-vpn-backup.json" >"$tmp/weekly.json"
+want=3 ok "run outside the weekly window refused, exit 3" offline "$FD" \
+    --state-dir "$tmp/state" run --yes "$tmp/weekly.json"
+grep_ok "names the zone and the next opening" "outside the weekly window (Europe/Berlin): it opens next ${day^} .* 00:00 CE" "$tmp/err"
+want=3 ok "run --window-until in the past refused, exit 3" offline "$FD" \
+    --state-dir "$tmp/state" run --yes --window-until 2020-01-01T00:00:00+01:00 \
+    "$SRC/drills/s2s-vpn-backup.json"
+grep_ok "--window-until is the window's end" "window closed at not_after 2019-12-31T23:00:00Z" "$tmp/err"
+want=3 ok "a window closing within a minute refused, exit 3" offline "$FD" \
+    --state-dir "$tmp/state" run --yes --window-until \
+    "$(date -u -d '+30 seconds' +%Y-%m-%dT%H:%M:%SZ)" "$SRC/drills/s2s-vpn-backup.json"
+grep_ok "says the window is too short" "too little for a drill (at least 60 s)" "$tmp/err"
+# Inside the window the run goes on (offline it then cannot check: 5) with
+# its time budget cut to what is left of the window.
+want=5 ok "a run inside the window goes on (offline: exit 5)" offline "$FD" -v \
+    --state-dir "$tmp/state" run --yes --out "$tmp/w5" --window-until \
+    "$(date -u -d '+10 minutes' +%Y-%m-%dT%H:%M:%SZ)" "$SRC/drills/s2s-vpn-backup.json"
+grep_ok "drill_s cut to the time left" "maintenance window closes at .*: drill_s cut from 3600 to [56][0-9][0-9] s" "$tmp/err"
+grep_ok "result.json records the window's end" '"window_until": "20[0-9-]*T[0-9:]*Z"' "$tmp/w5/result.json"
+want=2 ok "--window-until without an offset is a usage error" "$FD" run --yes \
+    --window-until 2030-01-01T00:00:00 "$tmp/closed.json"
+want=2 ok "--window-until with --dry-run is a usage error" "$FD" run --dry-run \
+    --window-until 2030-01-01T00:00:00Z "$tmp/closed.json"
+sed 's/"description":/"window": {"tz": "Europe\/Atlantis", "not_after": "2030-01-01T00:00:00Z"}, "description":/' \
+    "$SRC/drills/s2s-vpn-backup.json" >"$tmp/atlantis.json"
+want=2 ok "a time zone that is not installed is a spec error" "$FD" validate "$tmp/atlantis.json"
+grep_ok "the error names file:line and the zone" "atlantis.json:[0-9]*:[0-9]*: window.tz: time zone 'Europe/Atlantis' is not installed" "$tmp/err"
 want=2 ok "no verb is a usage error" "$FD"
 want=2 ok "unknown verb" "$FD" frobnicate
 want=2 ok "verbs are not prefix-matched" "$FD" val "$SRC/drills/s2s-vpn-backup.json"
@@ -147,6 +189,35 @@ if grep -q WRITE "$tmp/out"; then
 else
 	echo "ok $n - dry-run plan has no write"
 fi
+# plan --json: the same plan, walked from the phase list run uses; the
+# text plan is printed from it, so the two agree step for step.
+want=0 ok "plan --json" "$FD" plan --json "$SRC/drills/s2s-vpn-backup.json"
+cp "$tmp/out" "$tmp/plan.json"
+want=0 ok "plan (text, for comparison)" "$FD" plan "$SRC/drills/s2s-vpn-backup.json"
+python3 - "$tmp/plan.json" "$tmp/out" <<'PY' && { n=$((n + 1)); echo "ok $n - plan --json lists the phases, steps and writes of the text plan"; } || { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - plan --json"; }
+import json, sys
+p = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read().splitlines()
+names = [ph["name"] for ph in p["phases"]]
+assert names == ["preflight", "baseline", "failover", "converge", "verify",
+                 "restore", "verify-restored"], names
+assert p["writes"] == 2 and p["dry_run"] is False, p
+assert [ph["always"] for ph in p["phases"]] == [False] * 5 + [True] * 2
+writes = [s["what"] for ph in p["phases"] for s in ph["steps"]
+          if s["kind"] == "write"]
+assert "state=Disabled" in writes[0] and "state=Enabled" in writes[1], writes
+steps = [s for ph in p["phases"] for s in ph["steps"]]
+assert len([l for l in text if l.startswith("    ")]) == len(steps)
+for ph in p["phases"]:
+    assert "%d. %s" % (ph["number"], ph["title"]) in text, ph["title"]
+PY
+want=0 ok "plan --json --dry-run" "$FD" plan --json --dry-run "$SRC/drills/s2s-vpn-backup.json"
+python3 - "$tmp/out" <<'PY' && { n=$((n + 1)); echo "ok $n - a dry-run plan stops before the first write"; } || { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - plan --json --dry-run"; }
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert [ph["name"] for ph in p["phases"]] == ["preflight", "baseline"], p
+assert p["writes"] == 0 and p["dry_run"] is True, p
+PY
 
 # Destructive run off a terminal needs --yes; nothing is contacted.
 want=2 ok "run without --yes off a terminal refuses" \

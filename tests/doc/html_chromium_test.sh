@@ -43,6 +43,70 @@ for ok_file in "$DIR"/*.html.ok; do
 	else
 		notok "$name: $rows of the three path rows in the DOM"
 	fi
+	# Route evidence (issue 13 item 11), as the browser parsed it: the
+	# header's three phase columns, five cells a row, and the active
+	# route marked in each phase a device was checked.  The passed drill
+	# has its fw route checked in all three phases.
+	if grep -q '<table class="routes">' "$ok_file" || [ "$name" = passed ]; then
+		if why=$(python3 - "$W/$name.dom" "$name" 2>&1 <<'PY'
+import sys
+from html.parser import HTMLParser
+
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.depth = 0      # inside table.routes
+        self.rows, self.cell, self.text = [], None, ""
+
+    def handle_starttag(self, tag, attrs):
+        cls = dict(attrs).get("class") or ""
+        if tag == "table" and "routes" in cls.split():
+            self.depth = 1
+        elif self.depth and tag == "table":
+            self.depth += 1
+        elif self.depth == 1 and tag == "tr":
+            self.rows.append([])
+        elif self.depth == 1 and tag in ("td", "th"):
+            self.cell = {"tag": tag, "text": "", "active": 0}
+            self.rows[-1].append(self.cell)
+        elif self.depth == 1 and tag == "div" and self.cell is not None \
+                and "active" in cls.split() and "route" in cls.split():
+            self.cell["active"] += 1
+
+    def handle_endtag(self, tag):
+        if self.depth and tag == "table":
+            self.depth -= 1
+        elif tag in ("td", "th"):
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell["text"] += data
+
+p = P()
+p.feed(open(sys.argv[1]).read())
+if not p.rows:
+    sys.exit("no route evidence table")
+head = [c["text"] for c in p.rows[0]]
+if head != ["Device", "Prefix", "baseline", "failover (verify)", "restored"]:
+    sys.exit("header %r" % head)
+for r in p.rows[1:]:
+    if len(r) != 5:
+        sys.exit("a row of %d cells" % len(r))
+    for c in r[2:]:
+        if c["active"] > 1:
+            sys.exit("a phase cell with %d active routes" % c["active"])
+full = [r for r in p.rows[1:] if all(c["active"] == 1 for c in r[2:])]
+if sys.argv[2] == "passed" and not full:
+    sys.exit("no row with the active route marked in all three phases")
+print("%d rows" % (len(p.rows) - 1))
+PY
+		); then
+			ok "$name: route evidence table, three phases, active marked ($why)"
+		else
+			notok "$name: route evidence: $why"
+		fi
+	fi
 	if grep -Eqi '(src|href)="?(https?:)?//' "$W/$name.dom"; then
 		notok "$name: an external URL in the DOM"
 	else

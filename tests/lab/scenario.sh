@@ -37,6 +37,9 @@
 #     running recover, the kept journal says the guardian restored it;
 #     then kill -9 of the guardian alone: the drill finishes, exit 0, one
 #     enable
+#  w  outside the maintenance window (not_after past, a weekly range on
+#     another day, --window-until past): exit 3 and no request at all in
+#     the mock's log, no result directory; a dry run is not held to it
 #
 # Every lab namespace keeps the kernel's default ICMP rate limits and the
 # MSEEs police time-exceeded (lab.sh): scenario a is the issue-9 proof.
@@ -45,7 +48,7 @@ set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_ROOT=${FD_SOURCE_ROOT:-$(cd "$LAB_DIR/../.." && pwd)}
-SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i|j|k|p}
+SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i|j|k|p|w}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 
@@ -165,13 +168,16 @@ T0=$SECONDS
 
 case $SC in
 a)
+	d0=$(lab_drops)
 	expect_rc 0 -- fd run --yes --change CHG0042 --out "$OUT" "$SPEC"
+	drops=$(($(lab_drops) - d0))
 	for f in result.json report.txt junit.xml metrics.prom report.html spec.json; do
 		[ -s "$OUT/$f" ] || fail "report $f missing or empty (have: $(ls "$OUT"))"
 	done
-	python3 - "$OUT/result.json" <<'EOF' || fail "result.json"
+	python3 - "$OUT/result.json" "$drops" <<'EOF' || fail "result.json"
 import hashlib, json, os, sys
 r = json.load(open(sys.argv[1]))
+drops = int(sys.argv[2])
 assert r["outcome"] == "passed", r["outcome"]
 # Issue 13: the evidence of who, where, which change and which spec.
 ev = r["evidence"]
@@ -190,13 +196,19 @@ for ph in ("preflight", "baseline", "failover", "converge", "verify",
 ok = {c["name"]: c["ok"] for c in r["checks"]}
 for dev in ("fw", "ce1", "ce2"):
     assert ok.get(dev + ": reachable over SSH") is True, (dev, ok)
-# Issue 9, with production ICMP limits: no probe lost (the lab drops
-# none), both directions classified, and the article's three paths.
+# Issue 9, with production ICMP limits: no probe counted lost that the
+# lab did not drop (its routers lose what is in flight while BGP withdraws
+# the ER route, as real ones do: lab_drops counts it), both directions
+# classified, and the article's three paths.
+lost = 0
 for d in ("failover", "failback"):
     c = r["convergence"][d]
     assert c is not None, d
-    assert c["lost"] == 0, (d, c["lost"], c["sent"], c.get("signals"))
+    lost += c["lost"]
     assert c["left_s"] is not None and c["converged"], (d, c)
+assert lost <= drops, ("lost", lost, "lab drops", drops,
+                       [r["convergence"][d].get("signals")
+                        for d in ("failover", "failback")])
 def hops(t):
     return [h["answers"][0]["addr"] if h["answers"] else "*"
             for h in t["hops"]]
@@ -208,8 +220,10 @@ assert hops(tr["failover"]) == VPN, hops(tr["failover"])
 assert hops(tr["restored"]) == ER, hops(tr["restored"])
 for d in ("failover", "failback"):
     c = r["convergence"][d]
-    print("ok (a): %s left %.3f s stable %.3f s, %d sent, 0 lost, signals %s"
-          % (d, c["left_s"], c["stable_s"], c["sent"], c.get("signals")))
+    print("ok (a): %s left %.3f s stable %.3f s, %d sent, %d lost "
+          "(lab dropped %d in all), signals %s"
+          % (d, c["left_s"], c["stable_s"], c["sent"], c["lost"], drops,
+             c.get("signals")))
 EOF
 	# The real document against schema/result.schema.json (issue 13).
 	/usr/bin/python3 "$SRC_ROOT/tests/doc/schema_test.py" "$SRC_ROOT" \
@@ -459,17 +473,23 @@ k)
 	    fail "preflight did not name the probe and method: $(cat "$LAB_STATE/err")"
 	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
 	ok "icmp to the Windows-like VM refused in preflight, no PUT"
+	d0=$(lab_drops)
 	expect_rc 0 -- fd run --yes --out "$OUT" "$SPEC"
-	python3 - "$OUT/result.json" <<'EOF' || fail "result.json"
+	drops=$(($(lab_drops) - d0))
+	python3 - "$OUT/result.json" "$drops" <<'EOF' || fail "result.json"
 import json, sys
 r = json.load(open(sys.argv[1]))
+drops = int(sys.argv[2])
 assert r["outcome"] == "passed", r["outcome"]
+lost = 0
 for d in ("failover", "failback"):
     c = r["convergence"][d]
     assert c is not None and c["converged"], (d, c)
-    assert c["lost"] == 0, (d, c["lost"], c["sent"])
-    print("ok (k): tcp %s left %.3f s, %d sent, 0 lost, signals %s"
-          % (d, c["left_s"], c["sent"], c.get("signals")))
+    lost += c["lost"]
+    print("ok (k): tcp %s left %.3f s, %d sent, %d lost, signals %s"
+          % (d, c["left_s"], c["sent"], c["lost"], c.get("signals")))
+# Only what the lab really dropped (lab_drops) may count as lost.
+assert lost <= drops, ("lost", lost, "lab drops", drops)
 EOF
 	assert_restored
 	;;
@@ -493,7 +513,7 @@ p)
 	st=$(awk '{ print $3 }' "$LAB_STATE/peering.log" | tail -1)
 	[ "$st" = Enabled ] || fail "mock peering state is $st after the guardian"
 	[ $((SECONDS - t)) -le 30 ] || fail "restored only after $((SECONDS - t)) s"
-	grep -q '"recovered by guardian"' "$kept" ||
+	grep -q '"event": "recover", "status": "started", "detail": "by guardian"' "$kept" ||
 	    fail "the kept journal does not say the guardian restored it: $(tail -n 3 "$kept")"
 	g=$(guardian_pid "$kept") || fail "no guardian record in the journal"
 	GUARDS="$GUARDS $g"
@@ -515,6 +535,48 @@ p)
 	    fail "want one disable and one enable, got PUTs $(mocklog --statuses PUT peerings)"
 	ok "kill -9 of the guardian: the drill passed, one enable"
 	assert_restored
+	;;
+w)
+	# Issue 14: a run outside its maintenance window is refused before
+	# anything is opened: not one request reaches the mock, no journal,
+	# no result directory.  The closed weekly range is three days from
+	# now in its own zone, so it is closed whenever this runs.
+	day=$(LC_ALL=C TZ=Europe/Berlin date -d '+3 days' +%a | tr 'A-Z' 'a-z')
+	python3 - "$SPEC" "$LAB_STATE" "$day" <<'EOF' || fail "window specs"
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["window"] = {"not_before": "2020-01-01T00:00:00+01:00",
+               "not_after": "2020-01-02T00:00:00+01:00"}
+json.dump(s, open(sys.argv[2] + "/closed.json", "w"), indent=2)
+s["window"] = {"tz": "Europe/Berlin",
+               "weekly": [{"days": [sys.argv[3]], "from": "00:00",
+                           "to": "00:01"}]}
+json.dump(s, open(sys.argv[2] + "/weekly.json", "w"), indent=2)
+EOF
+	reqs() { wc -l <"$LAB_STATE/arm/requests.jsonl" 2>/dev/null || echo 0; }
+	before=$(reqs)
+	expect_rc 3 -- fd_stderr "$LAB_STATE/w1.err" run --yes --out "$OUT" \
+	    "$LAB_STATE/closed.json"
+	grep -q "outside the maintenance window: the window closed at not_after 2020-01-01T23:00:00Z" \
+	    "$LAB_STATE/w1.err" || fail "not_after refusal: $(cat "$LAB_STATE/w1.err")"
+	expect_rc 3 -- fd_stderr "$LAB_STATE/w2.err" run --yes --out "$OUT" \
+	    "$LAB_STATE/weekly.json"
+	grep -q "outside the weekly window (Europe/Berlin): it opens next" \
+	    "$LAB_STATE/w2.err" || fail "weekly refusal: $(cat "$LAB_STATE/w2.err")"
+	expect_rc 3 -- fd_stderr "$LAB_STATE/w3.err" run --yes --window-until \
+	    2020-01-01T00:00:00Z --out "$OUT" "$SPEC"
+	grep -q "the window closed at not_after 2020-01-01T00:00:00Z" \
+	    "$LAB_STATE/w3.err" || fail "--window-until refusal: $(cat "$LAB_STATE/w3.err")"
+	[ "$(reqs)" = "$before" ] ||
+	    fail "$(( $(reqs) - before )) request(s) reached the mock outside the window"
+	[ ! -e "$OUT" ] || fail "a refused run created $OUT"
+	ok "outside the window: exit 3 three times, no request in the mock's log"
+	# The same spec's dry run is not held to the window: it reads (so
+	# the count above would have moved) and writes nothing.
+	expect_rc 0 -- fd run --dry-run --out "$OUT.dry" "$LAB_STATE/closed.json"
+	[ "$(reqs)" -gt "$before" ] || fail "the dry run read nothing from the mock"
+	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
+	ok "a dry run outside the window runs, reads, writes nothing"
 	;;
 *) fail "unknown scenario $SC" ;;
 esac

@@ -19,6 +19,21 @@ fd_find_bin() {
 	printf '%s' "$best"
 }
 
+# lab_drops: packets the lab's namespaces dropped in forwarding (no route,
+# input discards) since they were made.  A real network loses the packets in flight
+# while BGP withdraws a route (no make-before-break); a probe the tool
+# counts lost must be one of these.
+lab_drops() {
+	local n sum=0 v
+	for n in $(ip netns list | awk -v p="$LAB_PREFIX" 'index($1, p) == 1 {print $1}'); do
+		v=$(ip netns exec "$n" nstat -asz IpExtInNoRoutes IpOutNoRoutes \
+		    IpInDiscards 2>/dev/null |
+		    awk '/^Ip/ {s += $2} END {print s + 0}')
+		sum=$((sum + v))
+	done
+	echo "$sum"
+}
+
 # fd_spec_for_state OUT: drills/lab.json with the lab's state paths (the
 # shipped file names the default /run/fdlab).
 fd_spec_for_state() {

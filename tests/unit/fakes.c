@@ -104,16 +104,9 @@ c_circuit(void *ctx, struct cloud_circuit *out, struct fd_error *err)
 	if (rc < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
-	snprintf(out->service_provider_state, sizeof(out->service_provider_state),
-	    "Provisioned");
-	snprintf(out->circuit_provisioning_state,
-	    sizeof(out->circuit_provisioning_state), "Enabled");
-	snprintf(out->provisioning_state, sizeof(out->provisioning_state),
-	    "Succeeded");
-	snprintf(out->peering_state, sizeof(out->peering_state), "%s",
-	    w->enabled ? "Enabled" : "Disabled");
-	snprintf(out->peering_provisioning_state,
-	    sizeof(out->peering_provisioning_state), "Succeeded");
+	out->ready = true;
+	out->peering = w->enabled ? CLOUD_STATE_ENABLED : CLOUD_STATE_DISABLED;
+	out->peering_settled = true;
 	return 0;
 }
 
@@ -174,9 +167,12 @@ c_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 		return 0;
 	}
 	if (op->enable && w->enable_always_fails) {
+		/* The request id only in its typed field: the engine must
+		 * not need it in the text. */
 		fd_error_set(err, -EIO, "ARM PUT peering: operation "
-		    "Failed: InvalidRequestFormat%s%s (request id req-x)",
+		    "Failed: InvalidRequestFormat%s%s",
 		    w->fault_msg ? ": " : "", w->fault_msg ? w->fault_msg : "");
+		fd_error_request_id(err, "req-x");
 		return fd_error_kind_set(err, FD_ERR_FINAL);
 	}
 	if (w->enabled != op->enable) {
@@ -252,7 +248,7 @@ c_bgp(void *ctx, struct bgp_summary *out, struct fd_error *err)
 		return rc;
 	bgp_peer_init(&p);
 	addr_parse("192.168.11.88", &p.addr, NULL);
-	snprintf(p.state, sizeof(p.state), "Connected");
+	snprintf(p.state, sizeof(p.state), "Established");
 	bgp_summary_add(out, &p);
 	return 0;
 }

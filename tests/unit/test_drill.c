@@ -20,6 +20,8 @@
 #include "testutil.h"
 #include "journal.h"
 #include "log.h"
+#include "registry.h"
+#include "restore.h"
 
 static struct spec spec;
 static char state[64];
@@ -333,9 +335,8 @@ circuit_v6_on_after_enable(void *ctx, struct cloud_circuit *out,
 	int rc = orig_cloud->circuit(ctx, out, err);
 
 	if (rc == 0)
-		snprintf(out->peering_ipv6_state,
-		    sizeof(out->peering_ipv6_state), "%s",
-		    w->writes >= 2 ? "Enabled" : "Disabled");
+		out->peering_ipv6 = w->writes >= 2 ? CLOUD_STATE_ENABLED :
+		    CLOUD_STATE_DISABLED;
 	return rc;
 }
 
@@ -351,8 +352,7 @@ circuit_v6_off(void *ctx, struct cloud_circuit *out, struct fd_error *err)
 	int rc = orig_cloud->circuit(ctx, out, err);
 
 	if (rc == 0)
-		snprintf(out->peering_ipv6_state,
-		    sizeof(out->peering_ipv6_state), "Disabled");
+		out->peering_ipv6 = CLOUD_STATE_DISABLED;
 	return rc;
 }
 
@@ -697,6 +697,50 @@ test_checks_record_observed(void **st)
 	json_decref(doc);
 }
 
+/* Issue 13: a route check names its device and prefix as data, so the
+ * reports put fw's 10.17.11.0/25 before, during and after side by side:
+ * ExpressRoute (12076) active, then the VPN (65515), then back. */
+static void
+test_route_evidence_keys(void **st)
+{
+	static const char *const want[][2] = { { "baseline", "12076 I" },
+		{ "verify", "65515 I" }, { "verify-restored", "12076 I" } };
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *c, *r;
+	size_t i, j, k, seen[3] = { 0 };
+
+	(void)st;
+	fake_world_init(&w);
+	assert_int_equal(run(&w, false, &doc, &err), 0);
+	json_array_foreach(json_object_get(doc, "checks"), i, c) {
+		const char *ph = json_string_value(json_object_get(c,
+		    "phase"));
+
+		if (!json_is_array(json_object_get(c, "observed")))
+			continue;
+		assert_string_equal(json_string_value(json_object_get(c,
+		    "device")), "fw");
+		assert_string_equal(json_string_value(json_object_get(c,
+		    "prefix")), "10.17.11.0/25");
+		assert_null(json_object_get(c, "table"));
+		for (k = 0; k < 3; k++) {
+			if (strcmp(ph, want[k][0]) != 0)
+				continue;
+			json_array_foreach(json_object_get(c, "observed"), j,
+			    r)
+				if (json_is_true(json_object_get(r, "active")))
+					assert_non_null(strstr(
+					    json_string_value(json_object_get(r,
+					    "route")), want[k][1]));
+			seen[k]++;
+		}
+	}
+	for (k = 0; k < 3; k++)
+		assert_int_equal(seen[k], 1);
+	json_decref(doc);
+}
+
 /* Issue 13: while the path takes its time to move, a heartbeat every
  * 5 s says how long the drill has waited (info level: a terminal). */
 static void
@@ -745,14 +789,15 @@ test_whole_error_messages(void **st)
 	w.enable_always_fails = true;
 	w.fault_msg = msg;
 	assert_int_equal(run(&w, false, &doc, &err), DRILL_RESTORE_FAILED);
-	assert_non_null(strstr(err.msg, "END-OF-MESSAGE. (request id req-x)"));
+	assert_non_null(strstr(err.msg, "(request id req-x): ARM PUT"));
+	assert_non_null(strstr(err.msg, "END-OF-MESSAGE."));
 	assert_non_null(strstr(json_string_value(json_object_get(doc,
-	    "error")), "END-OF-MESSAGE. (request id req-x)"));
+	    "error")), "END-OF-MESSAGE."));
 	m = open_memstream(&text, &len);
 	assert_non_null(m);
 	assert_int_equal(report_render(doc, "text", m, &err), 0);
 	fclose(m);
-	assert_non_null(strstr(text, "END-OF-MESSAGE. (request id req-x)"));
+	assert_non_null(strstr(text, "END-OF-MESSAGE."));
 	free(text);
 	json_decref(doc);
 	/* Leave no journal for the next test. */
@@ -761,13 +806,41 @@ test_whole_error_messages(void **st)
 	unlink(path);
 }
 
+/* The journal's records as "event action status" lines, for order. */
+static void
+journal_events(const char *path, char *buf, size_t len)
+{
+	json_error_t jerr;
+	json_t *rec;
+	char *line = NULL;
+	size_t cap = 0, off = 0;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	buf[0] = '\0';
+	while (getline(&line, &cap, f) > 0) {
+		const char *ev, *act, *stat;
+
+		assert_non_null(rec = json_loads(line, 0, &jerr));
+		ev = json_string_value(json_object_get(rec, "event"));
+		act = json_string_value(json_object_get(rec, "action"));
+		stat = json_string_value(json_object_get(rec, "status"));
+		off += (size_t)snprintf(buf + off, len - off, "%s%s%s%s%s\n",
+		    ev, act ? " " : "", act ? act : "", stat ? " " : "",
+		    stat ? stat : "");
+		json_decref(rec);
+	}
+	free(line);
+	fclose(f);
+}
+
 static void
 test_restore_fails_then_recover(void **st)
 {
 	struct fake_world w;
 	struct fd_error err = { 0 };
 	struct journal_state js;
-	char path[PATH_MAX];
+	char path[PATH_MAX], kept[PATH_MAX], events[2048];
 	json_t *doc = NULL;
 	struct drill_providers p;
 
@@ -797,11 +870,23 @@ test_restore_fails_then_recover(void **st)
 	assert_true(json_is_null(json_object_get(doc, "backup_healthy")));
 	json_decref(doc);
 
+	/* run's restore journaled its intent, then its outcome. */
+	journal_events(path, events, sizeof(events));
+	assert_non_null(strstr(events, "intent disable\ndone disable ok\n"
+	    "intent enable\ndone enable error\n"));
 	fake_providers(&w, &p, &spec);
+	snprintf(kept, sizeof(kept), "%s/kept.recovered", state);
 	assert_int_equal(drill_recover(&js, p.cloud, p.cloud_ctx, &w.rclock,
-	    600, &err), 0);
+	    600, kept, &err), 0);
 	assert_true(w.enabled);
-	unlink(path);
+	/* Closed as recovered: nothing left for the next recover. */
+	assert_false(journal_pending());
+	/* recover goes through the same restore: intent before the
+	 * outcome (journal.h), then the end record. */
+	journal_events(kept, events, sizeof(events));
+	assert_non_null(strstr(events, "done enable error\n"
+	    "intent enable\ndone enable ok\nend\n"));
+	unlink(kept);
 }
 
 /* ARM answers 503 (after arm_call's own retries) to every call for three
@@ -885,7 +970,7 @@ test_recover_transient_and_final(void **st)
 	fake_providers(&w, &p, &spec);
 	t0 = w.vc.now;
 	assert_int_not_equal(drill_recover(&js, p.cloud, p.cloud_ctx,
-	    &w.rclock, 600, &err), 0);
+	    &w.rclock, 600, NULL, &err), 0);
 	assert_true(w.vc.now - t0 < 60000);
 	assert_false(w.enabled);
 	/* ARM down for 2 minutes, then the enable works. */
@@ -893,10 +978,10 @@ test_recover_transient_and_final(void **st)
 	w.arm_down_until = w.vc.now + 120000;
 	w.arm_down_calls = 0;
 	assert_int_equal(drill_recover(&js, p.cloud, p.cloud_ctx, &w.rclock,
-	    600, &err), 0);
+	    600, NULL, &err), 0);
 	assert_true(w.arm_down_calls > 3);
 	assert_true(w.enabled);
-	unlink(path);
+	assert_false(journal_pending());
 }
 
 /* 403 on the disable PUT proves nothing changed: exit 3 "aborted", no
@@ -967,7 +1052,7 @@ test_plan_lists_two_writes(void **st)
 	FILE *f = open_memstream(&buf, &len);
 
 	(void)st;
-	drill_plan(&spec, false, f);
+	drill_plan(&spec, &azure_cloud_ops, false, f);
 	fclose(f);
 	for (p = buf; (p = strstr(p, "WRITE")) != NULL; p++)
 		writes++;
@@ -977,10 +1062,67 @@ test_plan_lists_two_writes(void **st)
 	free(buf);
 
 	f = open_memstream(&buf, &len);
-	drill_plan(&spec, true, f);
+	drill_plan(&spec, &azure_cloud_ops, true, f);
 	fclose(f);
 	assert_null(strstr(buf, "WRITE"));
 	free(buf);
+
+	/* The requests are the provider's words: the engine alone says
+	 * what a step does, never how ARM spells it. */
+	f = open_memstream(&buf, &len);
+	drill_plan(&spec, NULL, false, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "    WRITE  disable the peering\n"));
+	assert_non_null(strstr(buf, "    WRITE  enable the peering\n"));
+	assert_null(strstr(buf, "Microsoft."));
+	assert_null(strstr(buf, "state=Disabled"));
+	free(buf);
+}
+
+/* plan and run walk one phase list: the phases a run records are the
+ * ones plan lists, in order, and a dry run stops where its plan does. */
+static void
+test_plan_is_run(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *plan, *ph;
+	size_t i;
+
+	(void)st;
+	fake_world_init(&w);
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_PASSED);
+	plan = drill_plan_json(&spec, &azure_cloud_ops, false);
+	assert_int_equal(json_array_size(json_object_get(plan, "phases")),
+	    json_array_size(json_object_get(doc, "phases")));
+	json_array_foreach(json_object_get(plan, "phases"), i, ph)
+		assert_string_equal(json_string_value(json_object_get(ph,
+		    "name")), json_string_value(json_object_get(
+		    json_array_get(json_object_get(doc, "phases"), i),
+		    "name")));
+	/* Its writes are the run's operations. */
+	assert_int_equal(json_integer_value(json_object_get(plan, "writes")),
+	    json_array_size(json_object_get(json_object_get(doc, "azure"),
+	    "operations")));
+	json_decref(plan);
+	json_decref(doc);
+
+	fake_world_init(&w);
+	assert_int_equal(run(&w, true, &doc, &err), DRILL_PASSED);
+	plan = drill_plan_json(&spec, &azure_cloud_ops, true);
+	json_array_foreach(json_object_get(plan, "phases"), i, ph)
+		assert_string_equal(json_string_value(json_object_get(ph,
+		    "name")), json_string_value(json_object_get(
+		    json_array_get(json_object_get(doc, "phases"), i),
+		    "name")));
+	/* The run's next phase is the one it skipped for the dry run. */
+	i = json_array_size(json_object_get(plan, "phases"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(doc, "phases"), i), "status")), "skipped");
+	assert_int_equal(json_integer_value(json_object_get(plan, "writes")),
+	    0);
+	json_decref(plan);
+	json_decref(doc);
 }
 
 /* plan warns when the drill traces IPv6 and leaves IPv6 alone: a
@@ -1000,14 +1142,14 @@ test_plan_warns_ipv6(void **st)
 	    0);
 	s->azure.ipv6 = false;
 	f = open_memstream(&buf, &len);
-	drill_plan(s, true, f);
+	drill_plan(s, &azure_cloud_ops, true, f);
 	fclose(f);
 	assert_non_null(strstr(buf, "WARNING: the drill traces IPv6 but "
 	    "azure.ipv6 is false"));
 	free(buf);
 	s->azure.ipv6 = true;
 	f = open_memstream(&buf, &len);
-	drill_plan(s, false, f);
+	drill_plan(s, &azure_cloud_ops, false, f);
 	fclose(f);
 	assert_null(strstr(buf, "WARNING"));
 	/* The enable never turns on an IPv6 peering that was off. */
@@ -1092,6 +1234,7 @@ main(void)
 		T(test_signal_during_disable),
 		T(test_shared_cause_once),
 		T(test_checks_record_observed),
+		T(test_route_evidence_keys),
 		T(test_converge_heartbeat),
 		T(test_whole_error_messages),
 		T(test_restore_fails_then_recover),
@@ -1103,6 +1246,7 @@ main(void)
 		T(test_plan_lists_two_writes),
 		T(test_plan_warns_ipv6),
 		T(test_replies_per_phase),
+		T(test_plan_is_run),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -58,13 +58,15 @@ test_lifecycle(void **st)
 	    -EEXIST);
 	assert_non_null(strstr(err.msg, "unfinished"));
 	/* What restore and recover put back: IPv4 and IPv6 as they were. */
-	assert_int_equal(journal_before(j, "Enabled", "Disabled", &err), 0);
-	assert_int_equal(journal_append(j, "intent", "disable", NULL, NULL,
-	    &err), 0);
+	assert_int_equal(journal_before(j, CLOUD_STATE_ENABLED,
+	    CLOUD_STATE_DISABLED, &err), 0);
+	assert_int_equal(journal_intent(j, JOURNAL_DISABLE, &err), 0);
 	journal_path(dir, &az, path, sizeof(path));
 	assert_int_equal(journal_read(path, &js, &err), 0);
-	assert_string_equal(js.state_before, "Enabled");
-	assert_string_equal(js.ipv6_before, "Disabled");
+	assert_true(js.have_before);
+	assert_int_equal(js.state_before, CLOUD_STATE_ENABLED);
+	assert_int_equal(js.ipv6_before, CLOUD_STATE_DISABLED);
+	assert_int_equal(js.last, JOURNAL_INTENT);
 	assert_true(js.disable_intent);
 	assert_false(js.enable_done);
 	assert_false(js.ended);
@@ -76,7 +78,8 @@ test_lifecycle(void **st)
 	assert_int_equal(journal_list(dir, list, 4, &n, &err), 0);
 	assert_int_equal(n, 1);
 
-	assert_int_equal(journal_append(j, "done", "enable", "ok", "req-2",
+	assert_int_equal(journal_intent(j, JOURNAL_ENABLE, &err), 0);
+	assert_int_equal(journal_done(j, JOURNAL_ENABLE, JOURNAL_OK, "req-2",
 	    &err), 0);
 	assert_int_equal(journal_read(path, &js, &err), 0);
 	assert_true(js.enable_done);
@@ -99,8 +102,7 @@ test_torn_line(void **st)
 
 	(void)st;
 	assert_int_equal(journal_open(dir, &az, "seed", "", &j, &err), 0);
-	assert_int_equal(journal_append(j, "intent", "disable", NULL, NULL,
-	    &err), 0);
+	assert_int_equal(journal_intent(j, JOURNAL_DISABLE, &err), 0);
 	journal_free(j);
 	journal_path(dir, &az, path, sizeof(path));
 	/* A kill -9 in the middle of a write leaves half a line. */
@@ -116,6 +118,99 @@ test_torn_line(void **st)
 	fclose(f);
 	assert_int_equal(journal_read(path, &js, &err), -EPROTO);
 	assert_non_null(strstr(err.msg, ":3:"));
+	unlink(path);
+}
+
+/* The records on disk keep their names: journals written by earlier
+ * versions (no "before" record; a recover that wrote its outcome without
+ * an intent; a record kind this version does not know) still read, and
+ * what this version writes reads back the same. */
+static const char old_journal[] =
+    "{\"event\":\"begin\",\"pid\":4242,\"drill\":\"seed\",\"spec\":"
+    "\"/etc/failover-drill/seed.json\",\"azure\":{\"subscription\":"
+    "\"0000-1111\",\"resource_group\":\"SEA-Cust11\",\"circuit\":"
+    "\"SEA-Cust11-ER\",\"peering\":\"AzurePrivatePeering\",\"cloud\":"
+    "\"public\",\"arm_endpoint\":\"\",\"authority\":\"\",\"ca_bundle\":"
+    "\"\",\"api_version\":\"2024-05-01\"},\"t\":1732850000.1}\n"
+    "{\"event\":\"intent\",\"action\":\"disable\",\"t\":1732850001.2}\n"
+    "{\"event\":\"done\",\"action\":\"disable\",\"status\":\"ok\","
+    "\"detail\":\"req-1\",\"t\":1732850040.0}\n"
+    "{\"event\":\"heartbeat\",\"t\":1732850050.0}\n"
+    "{\"event\":\"intent\",\"action\":\"enable\",\"t\":1732850100.0}\n"
+    "{\"event\":\"done\",\"action\":\"enable\",\"status\":\"error\","
+    "\"detail\":\"RESTORE FAILED\",\"t\":1732850700.0}\n";
+
+static void
+test_old_journal_reads(void **st)
+{
+	struct journal_state js;
+	struct fd_error err = { 0 };
+	char path[PATH_MAX];
+	FILE *f;
+
+	(void)st;
+	snprintf(path, sizeof(path), "%s/old.journal", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(old_journal, f);
+	fclose(f);
+	assert_int_equal(journal_read(path, &js, &err), 0);
+	assert_int_equal(js.records, 6);
+	assert_string_equal(js.drill, "seed");
+	assert_string_equal(js.azure.circuit, "SEA-Cust11-ER");
+	assert_int_equal(js.pid, 4242);
+	assert_false(js.have_before);
+	assert_int_equal(js.ipv6_before, CLOUD_STATE_NONE);
+	assert_true(js.disable_intent);
+	assert_false(js.enable_done);
+	assert_false(js.ended);
+	assert_int_equal(js.last, JOURNAL_DONE);
+	/* An older recover wrote its outcome with no intent before it. */
+	f = fopen(path, "a");
+	fputs("{\"event\":\"done\",\"action\":\"enable\",\"status\":"
+	    "\"ok\",\"detail\":\"recovered\",\"t\":1732851000.0}\n"
+	    "{\"event\":\"end\",\"outcome\":\"recovered\",\"t\":"
+	    "1732851000.5}\n", f);
+	fclose(f);
+	assert_int_equal(journal_read(path, &js, &err), 0);
+	assert_true(js.enable_done);
+	assert_true(js.ended);
+	assert_int_equal(js.last, JOURNAL_END);
+	unlink(path);
+}
+
+/* What journal_intent/done/before write, byte for byte the names an
+ * older version reads. */
+static void
+test_names_on_disk(void **st)
+{
+	struct journal *j = NULL;
+	struct fd_error err = { 0 };
+	char path[PATH_MAX], buf[4096];
+	size_t n;
+	FILE *f;
+
+	(void)st;
+	assert_int_equal(journal_open(dir, &az, "seed", "", &j, &err), 0);
+	assert_int_equal(journal_before(j, CLOUD_STATE_ENABLED,
+	    CLOUD_STATE_NONE, &err), 0);
+	assert_int_equal(journal_intent(j, JOURNAL_DISABLE, &err), 0);
+	assert_int_equal(journal_done(j, JOURNAL_DISABLE, JOURNAL_REFUSED,
+	    "403", &err), 0);
+	journal_path(dir, &az, path, sizeof(path));
+	journal_free(j);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "{\"event\":\"begin\","));
+	assert_non_null(strstr(buf, "{\"event\":\"before\",\"state\":"
+	    "\"Enabled\",\"ipv6_state\":\"\","));
+	assert_non_null(strstr(buf, "{\"event\":\"intent\",\"action\":"
+	    "\"disable\","));
+	assert_non_null(strstr(buf, "{\"event\":\"done\",\"action\":"
+	    "\"disable\",\"status\":\"refused\",\"detail\":\"403\","));
 	unlink(path);
 }
 
@@ -141,6 +236,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_torn_line),
+		cmocka_unit_test(test_old_journal_reads),
+		cmocka_unit_test(test_names_on_disk),
 		cmocka_unit_test(test_lock),
 	};
 

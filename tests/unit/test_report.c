@@ -441,6 +441,112 @@ test_hostile_strings(void **state)
 	json_decref(doc);
 }
 
+/* The check of phase ph whose name starts with "fw: 10.17.11.0/25". */
+static json_t *
+fw_route_check(json_t *doc, const char *ph)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "checks"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "phase")),
+		    ph) == 0 && strncmp(json_string_value(json_object_get(c,
+		    "name")), "fw: 10.17.11.0/25", 17) == 0)
+			return c;
+	fail_msg("no fw route check in %s", ph);
+	return NULL;
+}
+
+/*
+ * Issue 13: route evidence before, during and after.  One row per device
+ * and prefix, grouped by the checks' machine keys (never their names),
+ * three phase columns, the active route marked: ExpressRoute (12076)
+ * gives way to the VPN (65515) and comes back.
+ */
+static void
+test_route_evidence(void **state)
+{
+	json_t *doc = load_fixture("passed");
+	char *h = render_ok(doc, "html"), *t, *row, *line;
+	const char *a1, *a2, *a3;
+
+	(void)state;
+	assert_non_null(strstr(h, "<h2>Route evidence</h2>"));
+	assert_non_null(strstr(h, "<tr><th>Device</th><th>Prefix</th><th>"
+	    "baseline</th><th>failover (verify)</th><th>restored</th></tr>"));
+	row = strstr(h, "<tr><td>fw</td><td>10.17.11.0/25</td>");
+	assert_non_null(row);
+	*strstr(row, "</tr>") = '\0';
+	/* Three cells after device and prefix, one active route each, in
+	 * the order baseline, verify, restored. */
+	assert_int_equal(count(row, "<td"), 5);
+	assert_int_equal(count(row, "class=\"route active\""), 3);
+	assert_int_equal(count(row, "<span class=\"tag\">active</span>"),
+	    3);
+	assert_non_null(a1 = strstr(row, "active</span>BGP AS path &#39;"
+	    "12076 I"));
+	assert_non_null(a2 = strstr(a1 + 1, "active</span>BGP AS path &#39;"
+	    "65515 I"));
+	assert_non_null(a3 = strstr(a2 + 1, "active</span>BGP AS path &#39;"
+	    "12076 I"));
+	/* The inactive paths are listed too, unmarked. */
+	assert_int_equal(count(row, "<div class=\"route\">"), 3 + 1 + 3);
+	free(h);
+
+	/* The text report: one line per phase, the change marked. */
+	t = render_ok(doc, "text");
+	assert_non_null(strstr(t, "\n  fw 10.17.11.0/25\n    baseline  PASS  "
+	    "BGP AS path '12076 I' localpref 150 via 192.168.11.0 ge-0/0/1.0, "
+	    "+3 more\n  ! verify    PASS  BGP AS path '65515 I' localpref 100 "
+	    "via 10.17.11.76 st0.0, +1 more\n    restored  PASS  BGP AS path "
+	    "'12076 I'"));
+	free(t);
+
+	/* A failed verify that found no route says so in its cell; a check
+	 * in another table is a row of its own. */
+	json_object_set_new(fw_route_check(doc, "verify"), "ok", json_false());
+	json_object_set_new(fw_route_check(doc, "verify"), "message",
+	    json_string("10.17.11.0/25: no route"));
+	json_object_set_new(fw_route_check(doc, "verify"), "observed",
+	    json_array());
+	json_object_set_new(fw_route_check(doc, "verify-restored"), "table",
+	    json_string("Cust11.inet.0"));
+	/* A long AS path stays within 100 columns in the text. */
+	json_object_set_new(json_array_get(json_object_get(fw_route_check(doc,
+	    "baseline"), "observed"), 0), "route", json_string("BGP AS path "
+	    "'12076 64512 64513 64514 64515 64516 64517 64518 64519 64520 "
+	    "64521 64522 I' localpref 150 via 192.168.11.0 ge-0/0/1.0"));
+	h = render_ok(doc, "html");
+	assert_non_null(strstr(h, "<td><div class=\"fail\">FAIL 10.17.11.0/25"
+	    ": no route</div><span class=\"muted\">no route</span></td>"));
+	assert_non_null(strstr(h, "<tr><td>fw <span class=\"muted\">"
+	    "Cust11.inet.0</span></td><td>10.17.11.0/25</td><td class=\""
+	    "muted\">not checked</td><td class=\"muted\">not checked</td>"
+	    "<td><div class=\"route active\">"));
+	free(h);
+	t = render_ok(doc, "text");
+	assert_non_null(strstr(t, "    verify    FAIL  no route\n"));
+	assert_non_null(strstr(t, "  fw table Cust11.inet.0 10.17.11.0/25\n"));
+	for (line = t; line != NULL && *line; ) {
+		char *nl = strchr(line, '\n');
+
+		assert_true((nl ? (size_t)(nl - line) : strlen(line)) <= 100);
+		line = nl ? nl + 1 : NULL;
+	}
+	assert_non_null(strstr(t, "64521 ~\n"));
+	free(t);
+
+	/* Without the machine keys there is no evidence table: names are
+	 * not parsed. */
+	json_object_del(fw_route_check(doc, "baseline"), "device");
+	json_object_del(fw_route_check(doc, "verify"), "device");
+	json_object_del(fw_route_check(doc, "verify-restored"), "device");
+	h = render_ok(doc, "html");
+	assert_null(strstr(h, "Route evidence"));
+	free(h);
+	json_decref(doc);
+}
+
 static char *
 prom(const json_t *doc, const char *previous)
 {
@@ -591,6 +697,7 @@ main(void)
 		cmocka_unit_test(test_text_marks),
 		cmocka_unit_test(test_markup),
 		cmocka_unit_test(test_hostile_strings),
+		cmocka_unit_test(test_route_evidence),
 		cmocka_unit_test(test_prom),
 	};
 

@@ -284,6 +284,11 @@ test_every_optional_key(void **state)
 	    "\"timeouts\": {\"operation_s\": 600, \"converge_s\": 60,"
 	    " \"settle_s\": 0, \"restore_s\": 900, \"drill_s\": 1200},"
 	    "\"converge\": {\"rate_hz\": 50, \"stable_ms\": 1500},"
+	    "\"window\": {\"tz\": \"Europe/Berlin\", \"weekly\": [{\"days\":"
+	    " [\"sat\", \"sun\"], \"from\": \"22:00\", \"to\": \"04:00\"},"
+	    " {\"days\": [\"mon\"], \"from\": \"00:00\", \"to\": \"24:00\"}],"
+	    " \"not_before\": \"2026-12-05T20:00:00Z\", \"not_after\":"
+	    " \"2026-12-31T00:00:00+01:00\"},"
 	    "\"expect\": {\"baseline\": {\"a\": {\"path\": [\"@v6\", \"?\","
 	    " \"...\"], \"max_hops\": 12}, \"b\": {\"reach\": false}},"
 	    " \"failover\": {\"checks\": [{\"device\": \"r1\","
@@ -343,6 +348,18 @@ test_every_optional_key(void **state)
 	assert_int_equal(s->timeouts.restore_s, 900);
 	assert_int_equal(s->timeouts.drill_s, 1200);
 	assert_int_equal(s->converge.rate_hz, 50);
+	assert_true(s->window.set);
+	assert_string_equal(s->window.tz, "Europe/Berlin");
+	assert_int_equal(s->window.n_weekly, 2);
+	assert_int_equal(s->window.weekly[0].days, (1u << 5) | (1u << 6));
+	assert_int_equal(s->window.weekly[0].from_min, 22 * 60);
+	assert_int_equal(s->window.weekly[0].to_min, 4 * 60);
+	assert_int_equal(s->window.weekly[1].days, 1u);
+	assert_int_equal(s->window.weekly[1].to_min, 24 * 60);
+	assert_true(s->window.weekly[0].line > 0);
+	assert_true(s->window.has_not_before && s->window.has_not_after);
+	assert_int_equal(s->window.not_before, 1796500800);
+	assert_int_equal(s->window.not_after, 1798671600);
 	assert_int_equal(s->converge.stable_ms, 1500);
 	assert_int_equal(s->baseline.n_paths, 2);
 	assert_int_equal(s->baseline.paths[0].path.max_hops, 12);

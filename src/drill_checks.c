@@ -1,0 +1,688 @@
+/*
+ * The drill's checks: what the spec says to read (devices in parallel,
+ * one thread per device, while the Azure reads run on their own
+ * threads), judged and recorded in spec order.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "drill_priv.h"
+#include "log.h"
+#include "collect.h"
+
+void
+check_name(const struct spec_check *c, char *buf, size_t len)
+{
+	char a[FD_ADDR_STRLEN], p[FD_PREFIX_STRLEN];
+
+	addr_str(&c->peer, a, sizeof(a));
+	prefix_str(&c->route.prefix, p, sizeof(p));
+	switch (c->kind) {
+	case CHECK_DEV_ADVERTISED:
+		snprintf(buf, len, "%s: routes advertised to %s", c->device,
+		    a);
+		break;
+	case CHECK_DEV_RECEIVED:
+		snprintf(buf, len, "%s: routes received from %s", c->device,
+		    a);
+		break;
+	case CHECK_DEV_BGP:
+		snprintf(buf, len, "%s: BGP sessions established", c->device);
+		break;
+	case CHECK_DEV_ROUTE:
+		snprintf(buf, len, "%s: route %s", c->device, p);
+		break;
+	case CHECK_AZ_LEARNED:
+		if (addr_is_set(&c->route.prefix.addr))
+			snprintf(buf, len, "azure: gateway learned %s", p);
+		else
+			snprintf(buf, len, "azure: gateway learned routes");
+		break;
+	case CHECK_AZ_ADVERTISED:
+		snprintf(buf, len, "azure: gateway advertises to %s", a);
+		break;
+	case CHECK_AZ_BGP:
+		snprintf(buf, len, "azure: gateway BGP peers established");
+		break;
+	case CHECK_AZ_CIRCUIT:
+		snprintf(buf, len, "azure: circuit and peering healthy");
+		break;
+	case CHECK_AZ_PERMISSIONS:
+		snprintf(buf, len, "azure: principal may run the drill");
+		break;
+	case CHECK_AZ_LINKS:
+		snprintf(buf, len, "azure: Primary and Secondary links up");
+		break;
+	case CHECK_AZ_VPN:
+		snprintf(buf, len, "azure: VPN connections connected");
+		break;
+	case CHECK_AZ_LINK_TEST:
+		snprintf(buf, len, "azure: no Microsoft link-failover test "
+		    "running");
+		break;
+	}
+}
+
+static int
+peers_established(const struct spec_check *c, const struct bgp_summary *sum,
+    struct fd_error *err)
+{
+	char a[FD_ADDR_STRLEN];
+	unsigned i;
+
+	if (sum->n == 0)
+		return fd_error_set(err, -ENODATA, "no BGP peers reported");
+	for (i = 0; i < c->n_peers; i++) {
+		const struct bgp_peer *bp = bgp_summary_find(sum,
+		    &c->peers[i]);
+
+		addr_str(&c->peers[i], a, sizeof(a));
+		if (bp == NULL)
+			return fd_error_set(err, -EBADMSG,
+			    "no BGP peer %s", a);
+		if (!bgp_peer_established(bp))
+			return fd_error_set(err, -EBADMSG,
+			    "BGP peer %s is %s, not Established", a,
+			    bp->state[0] ? bp->state : "in an unknown state");
+	}
+	return 0;
+}
+
+static int
+learned_check(const struct spec_check *c, const struct route_set *rs,
+    struct fd_error *err)
+{
+	const struct route_expect *e = &c->route;
+	char p[FD_PREFIX_STRLEN], want[ROUTE_ASPATH_MAX], got[ROUTE_ASPATH_MAX];
+	size_t i, n = 0;
+
+	if (!addr_is_set(&e->prefix.addr))
+		return prefixes_check(&c->prefixes, rs, err);
+	prefix_str(&e->prefix, p, sizeof(p));
+	for (i = 0; i < rs->n; i++) {
+		const struct route *r = &rs->v[i];
+		bool nh_ok = !e->has_nh_addr;
+		unsigned k;
+
+		if (!prefix_equal(&r->prefix, &e->prefix))
+			continue;
+		n++;
+		for (k = 0; k < r->n_nh && !nh_ok; k++)
+			nh_ok = prefix_contains(&e->nh_addr, &r->nh[k].addr);
+		if (!nh_ok)
+			continue;
+		if (e->as_path[0] && r->as_path_cut)
+			continue;
+		if (e->as_path[0]) {
+			as_path_normalise(e->as_path, want, sizeof(want));
+			as_path_normalise(r->as_path, got, sizeof(got));
+			if (strcmp(want, got) != 0)
+				continue;
+		}
+		return 0;
+	}
+	if (n == 0)
+		return fd_error_set(err, rs->n ? -EBADMSG : -ENODATA,
+		    "%s not learned (%zu routes)", p, rs->n);
+	return fd_error_set(err, -EBADMSG,
+	    "%s learned %zu time(s) but none via the expected next hop/AS "
+	    "path", p, n);
+}
+
+static bool
+is_device_check(const struct spec_check *c)
+{
+	return c->kind == CHECK_DEV_ADVERTISED || c->kind == CHECK_DEV_RECEIVED ||
+	    c->kind == CHECK_DEV_BGP || c->kind == CHECK_DEV_ROUTE;
+}
+
+/* The device query a check needs, as a parallel collection job. */
+static void
+device_job(struct drill *d, const struct spec_check *c, int di,
+    struct collect_job *j)
+{
+	static const enum collect_kind kinds[] = {
+		[CHECK_DEV_ADVERTISED] = COLLECT_ADVERTISED,
+		[CHECK_DEV_RECEIVED] = COLLECT_RECEIVED,
+		[CHECK_DEV_BGP] = COLLECT_BGP_SUMMARY,
+		[CHECK_DEV_ROUTE] = COLLECT_ROUTES,
+	};
+
+	collect_job_init(j, d->p->dev[di], d->p->dev_ctx[di], c->device,
+	    kinds[c->kind]);
+	snprintf(j->table, sizeof(j->table), "%s", c->table);
+	snprintf(j->instance, sizeof(j->instance), "%s",
+	    d->s->devices[di].routing_instance);
+	j->addr = c->peer;
+	if (c->kind == CHECK_DEV_ROUTE) {
+		j->has_prefix = true;
+		j->prefix = c->route.prefix;
+	}
+}
+
+/* Judge a device check on what its job collected. */
+static int
+device_verdict(const struct spec_check *c, struct collect_job *j,
+    struct fd_error *err)
+{
+	if (j->rc < 0) {
+		*err = j->err;
+		return j->rc;
+	}
+	switch (c->kind) {
+	case CHECK_DEV_ADVERTISED:
+	case CHECK_DEV_RECEIVED:
+		return prefixes_check(&c->prefixes, &j->routes, err);
+	case CHECK_DEV_BGP:
+		return peers_established(c, &j->bgp, err);
+	case CHECK_DEV_ROUTE:
+		return routes_check(&c->route, &j->routes, err);
+	default:
+		return fd_error_set(err, -EINVAL, "not a device check");
+	}
+}
+
+/*
+ * What a device check saw, for the record (issue 13: evidence): the
+ * paths of the prefix (active first marked), the BGP peers named with
+ * their states, or how many routes were exchanged and which.
+ */
+static json_t *
+device_observed(const struct spec_check *c, const struct collect_job *j)
+{
+	char buf[FD_ERROR_MSG], a[FD_ADDR_STRLEN], p[FD_PREFIX_STRLEN];
+	json_t *o;
+	size_t idx[32], n, i;
+
+	if (j->rc < 0)
+		return NULL;
+	switch (c->kind) {
+	case CHECK_DEV_ROUTE:
+		o = json_array();
+		n = route_set_find(&j->routes, &c->route.prefix, idx, 32);
+		for (i = 0; i < n && i < 32; i++) {
+			const struct route *r = &j->routes.v[idx[i]];
+
+			route_desc(r, buf, sizeof(buf));
+			json_array_append_new(o, json_pack("{s:b, s:s}",
+			    "active", r->active, "route", buf));
+		}
+		return o;
+	case CHECK_DEV_BGP:
+		o = json_object();
+		for (i = 0; i < c->n_peers; i++) {
+			const struct bgp_peer *bp = bgp_summary_find(&j->bgp,
+			    &c->peers[i]);
+
+			json_object_set_new(o, addr_str(&c->peers[i], a,
+			    sizeof(a)), bp != NULL ? json_string(bp->state[0] ?
+			    bp->state : "unknown") : json_null());
+		}
+		return o;
+	case CHECK_DEV_ADVERTISED:
+	case CHECK_DEV_RECEIVED:
+		o = json_array();
+		for (i = 0; i < j->routes.n && i < 64; i++)
+			json_array_append_new(o, json_string(prefix_str(
+			    &j->routes.v[i].prefix, p, sizeof(p))));
+		return json_pack("{s:I, s:o}", "routes",
+		    (json_int_t)j->routes.n, "prefixes", o);
+	default:
+		return NULL;
+	}
+}
+
+/* The provider's verdict on the circuit (ready for a peering write) and
+ * the peering: Enabled, no operation running or failed on it. */
+static int
+circuit_healthy(struct drill *d, const struct cloud_circuit *cc,
+    struct fd_error *err)
+{
+	if (!cc->ready)
+		return fd_error_set(err, -EBADMSG, "%s", cc->not_ready);
+	if (cc->peering != CLOUD_STATE_ENABLED)
+		return fd_error_set(err, -EBADMSG, "peering %s is %s, not "
+		    "%s", d->s->azure.peering, cloud_state_str(cc->peering),
+		    cloud_state_str(CLOUD_STATE_ENABLED));
+	if (!cc->peering_settled)
+		return fd_error_set(err, -EBADMSG, "peering %s is %s, not "
+		    "settled", d->s->azure.peering, cc->peering_status);
+	return 0;
+}
+
+/* The CE neighbour of each link, as its MSEE sees it (routeTablesSummary:
+ * the neighbour whose AS is the peering's peerASN), is Established and
+ * sends prefixes.  Names every link that is not. */
+/* One link's routeTablesSummary, on its own context (a thread's). */
+struct link_read {
+	const struct cloud_ops *c;
+	void *ctx;
+	const char *link;
+	struct bgp_summary sum;
+	struct fd_error err;
+	int rc;
+};
+
+static void *
+link_read_run(void *arg)
+{
+	struct link_read *r = arg;
+
+	r->rc = r->c->link_summary(r->ctx, r->link, &r->sum, &r->err);
+	return NULL;
+}
+
+int
+links_up(struct drill *d, void *ctx, struct fd_error *err)
+{
+	static const char *const links[] = { "Primary", "Secondary" };
+	const struct cloud_ops *c = d->p->cloud;
+	struct cloud_circuit cc;
+	struct link_read r[2];
+	char bad[FD_ERROR_MSG] = "", a[FD_ADDR_STRLEN];
+	void *more;
+	size_t off = 0;
+	unsigned i;
+	pthread_t th;
+	bool threaded = false;
+	int rc;
+
+	if (c->link_summary == NULL)
+		return fd_error_set(err, -ENOSYS, "the cloud provider cannot "
+		    "read the links' route table summaries");
+	if ((rc = c->circuit(ctx, &cc, err)) < 0)
+		return rc;
+	/* Both links' summaries are operations of their own (each waits
+	 * ARM's Retry-After): read them at the same time. */
+	more = cloud_ctx_more(d);
+	for (i = 0; i < 2; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].c = c;
+		r[i].ctx = i == 1 && more != NULL ? more : ctx;
+		r[i].link = links[i];
+		bgp_summary_init(&r[i].sum);
+	}
+	if (more != NULL)
+		threaded = pthread_create(&th, NULL, link_read_run,
+		    &r[1]) == 0;
+	link_read_run(&r[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		link_read_run(&r[1]);
+	if (more != NULL)
+		c->close(more);
+	for (i = 0; i < 2; i++) {
+		const struct bgp_summary *sum = &r[i].sum;
+		const struct bgp_peer *ce = NULL;
+		char why[FD_ERROR_MSG] = "";
+		size_t k;
+
+		rc = r[i].rc;
+		for (k = 0; rc == 0 && k < sum->n && ce == NULL; k++)
+			if (cc.peer_asn >= 0 ? sum->v[k].peer_as ==
+			    cc.peer_asn : sum->v[k].peer_as != 65515)
+				ce = &sum->v[k];
+		if (rc < 0)
+			snprintf(why, sizeof(why), "%s", r[i].err.msg);
+		else if (ce == NULL)
+			snprintf(why, sizeof(why), "no CE neighbour (AS %lld) "
+			    "among its %zu BGP neighbour(s)", cc.peer_asn,
+			    sum->n);
+		else if (!bgp_peer_established(ce))
+			snprintf(why, sizeof(why), "CE neighbour %s (AS %lld) "
+			    "is %s", addr_str(&ce->addr, a, sizeof(a)),
+			    ce->peer_as, ce->state);
+		else if (ce->received <= 0)
+			snprintf(why, sizeof(why), "CE neighbour %s (AS %lld) "
+			    "sends no prefixes", addr_str(&ce->addr, a,
+			    sizeof(a)), ce->peer_as);
+		bgp_summary_done(&r[i].sum);
+		if (why[0] != '\0' && off < sizeof(bad))
+			off += (size_t)snprintf(bad + off, sizeof(bad) - off,
+			    "%s%s link: %s", off ? "; " : "", links[i], why);
+	}
+	if (bad[0] != '\0')
+		return fd_error_set(err, -EBADMSG, "%s", bad);
+	return 0;
+}
+
+/* An Azure-side check; provider errors fail the check (a check that
+ * could not be made never passes). */
+static int
+azure_verdict_on(struct drill *d, void *ctx, const struct spec_check *c,
+    struct fd_error *err)
+{
+	struct route_set rs;
+	struct bgp_summary sum;
+	struct cloud_circuit cc;
+	int rc = -EINVAL;
+
+	route_set_init(&rs);
+	bgp_summary_init(&sum);
+	switch (c->kind) {
+	case CHECK_AZ_LEARNED:
+		rc = d->p->cloud->learned_routes(ctx, &rs, err);
+		if (rc == 0)
+			rc = learned_check(c, &rs, err);
+		break;
+	case CHECK_AZ_ADVERTISED:
+		rc = d->p->cloud->advertised_routes(ctx, &c->peer,
+		    &rs, err);
+		if (rc == 0)
+			rc = prefixes_check(&c->prefixes, &rs, err);
+		break;
+	case CHECK_AZ_BGP:
+		rc = d->p->cloud->bgp_peers(ctx, &sum, err);
+		if (rc == 0)
+			rc = peers_established(c, &sum, err);
+		break;
+	case CHECK_AZ_CIRCUIT:
+		rc = d->p->cloud->circuit(ctx, &cc, err);
+		if (rc == 0 && strcmp(d->phase, "preflight") == 0) {
+			d->before = cc;
+			d->have_before = true;
+		}
+		if (rc == 0)
+			rc = circuit_healthy(d, &cc, err);
+		break;
+	case CHECK_AZ_PERMISSIONS:
+		rc = d->p->cloud->permissions == NULL ? fd_error_set(err,
+		    -ENOSYS, "the cloud provider cannot check permissions") :
+		    d->p->cloud->permissions(ctx, err);
+		/* Missing actions (-EPERM) are what this check finds, not a
+		 * failure to check. */
+		if (rc == -EPERM)
+			rc = -EBADMSG;
+		break;
+	case CHECK_AZ_LINKS:
+		rc = links_up(d, ctx, err);
+		break;
+	case CHECK_AZ_VPN:
+		rc = d->p->cloud->vpn_connections == NULL ? fd_error_set(err,
+		    -ENOSYS, "the cloud provider cannot read VPN "
+		    "connections") :
+		    d->p->cloud->vpn_connections(ctx, err);
+		break;
+	case CHECK_AZ_LINK_TEST:
+		rc = d->p->cloud->link_test_idle == NULL ? fd_error_set(err,
+		    -ENOSYS, "the cloud provider cannot read link-failover "
+		    "tests") :
+		    d->p->cloud->link_test_idle(ctx, err);
+		/* A test running (-EBUSY) is what this check finds. */
+		if (rc == -EBUSY)
+			rc = -EBADMSG;
+		break;
+	default:
+		break;
+	}
+	route_set_done(&rs);
+	bgp_summary_done(&sum);
+	return rc;
+}
+
+int
+azure_verdict(struct drill *d, const struct spec_check *c,
+    struct fd_error *err)
+{
+	return azure_verdict_on(d, d->p->cloud_ctx, c, err);
+}
+
+/* The Azure checks of one run_checks() call, made on their own thread
+ * while the devices are collected. */
+struct azure_batch {
+	struct drill *d;
+	const struct spec_check *v;
+	unsigned n;
+	int rc[SPEC_MAX_CHECKS];
+	struct fd_error err[SPEC_MAX_CHECKS];
+	double secs[SPEC_MAX_CHECKS];
+};
+
+/* One Azure check on a context of its own (parallel_reads). */
+struct azure_one {
+	struct azure_batch *b;
+	unsigned i;
+	void *ctx;
+	pthread_t th;
+	bool threaded;
+};
+
+static void *
+azure_one_run(void *arg)
+{
+	struct azure_one *o = arg;
+	struct azure_batch *b = o->b;
+	double t0 = clock_wall();
+
+	b->rc[o->i] = azure_verdict_on(b->d, o->ctx, &b->v[o->i],
+	    &b->err[o->i]);
+	b->secs[o->i] = clock_wall() - t0;
+	return NULL;
+}
+
+/*
+ * The Azure checks of a batch.  Each read action is an operation that
+ * waits ARM's Retry-After (10 s), so with a provider that allows it
+ * (parallel_reads) every check runs at once on a context of its own: a
+ * preflight costs its slowest read, not the sum (issue 11).  Otherwise
+ * one after the other.  Results land in spec order either way.
+ */
+static void *
+azure_batch_run(void *arg)
+{
+	struct azure_batch *b = arg;
+	struct azure_one one[SPEC_MAX_CHECKS];
+	unsigned i, n = 0;
+
+	for (i = 0; i < b->n && i < SPEC_MAX_CHECKS; i++) {
+		b->secs[i] = -1;
+		if (is_device_check(&b->v[i]) ||
+		    (!b->d->judging && clock_cancelled(b->d->o->clock)))
+			continue;
+		one[n].b = b;
+		one[n].i = i;
+		one[n].threaded = false;
+		/* The first check reads on the main context. */
+		one[n].ctx = n == 0 ? NULL : cloud_ctx_more(b->d);
+		if (one[n].ctx != NULL)
+			one[n].threaded = pthread_create(&one[n].th, NULL,
+			    azure_one_run, &one[n]) == 0;
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		if (one[i].threaded)
+			continue;
+		if (one[i].ctx != NULL)
+			b->d->p->cloud->close(one[i].ctx);
+		one[i].ctx = b->d->p->cloud_ctx;
+		azure_one_run(&one[i]);
+	}
+	for (i = 0; i < n; i++)
+		if (one[i].threaded) {
+			pthread_join(one[i].th, NULL);
+			b->d->p->cloud->close(one[i].ctx);
+		}
+	return NULL;
+}
+
+/*
+ * Run checks and record them in spec order.  The device queries are
+ * collected in parallel (one thread per device) while the Azure checks run
+ * on a thread of their own: a phase costs its slowest source, not the sum.
+ */
+void
+run_checks(struct drill *d, const struct spec_check *v, unsigned n)
+{
+	struct collect_job *jobs;
+	struct azure_batch *az;
+	struct fd_error err = { 0 };
+	int ji[SPEC_MAX_CHECKS];
+	char name[160];
+	unsigned i, nj = 0;
+	pthread_t th;
+	bool threaded;
+
+	if (n == 0 || stopped(d))
+		return;
+	jobs = calloc(n, sizeof(*jobs));
+	az = calloc(1, sizeof(*az));
+	if (jobs == NULL || az == NULL) {
+		free(jobs);
+		free(az);
+		fd_error_set(&err, -ENOMEM, "out of memory");
+		phase_error(d, &err);
+		return;
+	}
+	for (i = 0; i < n && i < SPEC_MAX_CHECKS; i++) {
+		int di = is_device_check(&v[i]) ? dev_index(d->s,
+		    v[i].device) : -1;
+
+		ji[i] = -1;
+		az->rc[i] = -ECANCELED;
+		fd_error_set(&az->err[i], -ECANCELED, "not run: interrupted");
+		if (di < 0 || d->p->dev[di] == NULL || d->dev_down[di])
+			continue;
+		device_job(d, &v[i], di, &jobs[nj]);
+		ji[i] = (int)nj++;
+	}
+	az->d = d;
+	az->v = v;
+	az->n = n;
+	threaded = pthread_create(&th, NULL, azure_batch_run, az) == 0;
+	if (nj > 0)
+		collect_run(jobs, nj, &err);	/* verdicts are per job */
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		azure_batch_run(az);
+	for (i = 0; i < n && i < SPEC_MAX_CHECKS && !stopped(d); i++) {
+		json_t *rec, *obs;
+		int rc, di;
+
+		fd_error_clear(&err);
+		check_name(&v[i], name, sizeof(name));
+		if (!is_device_check(&v[i])) {
+			rc = az->rc[i];
+			err = az->err[i];
+		} else if (ji[i] >= 0) {
+			rc = device_verdict(&v[i], &jobs[ji[i]], &err);
+		} else {
+			di = dev_index(d->s, v[i].device);
+			rc = fd_error_set(&err, -EHOSTUNREACH, "%s",
+			    di < 0 ? "no such device" : "device unreachable");
+		}
+		rec = record_check(d, name, rc, err.msg, v[i].line);
+		check_time(rec, !is_device_check(&v[i]) ? az->secs[i] :
+		    ji[i] >= 0 ? (double)jobs[ji[i]].elapsed_ms / 1000 : -1);
+		if (ji[i] >= 0 && (obs = device_observed(&v[i],
+		    &jobs[ji[i]])) != NULL)
+			json_object_set_new(rec, "observed", obs);
+		/* Machine keys for the reports' route evidence (issue 13),
+		 * so rows group by device, table and prefix, never by the
+		 * check's name. */
+		if (v[i].kind == CHECK_DEV_ROUTE) {
+			json_object_set_new(rec, "device",
+			    json_string(v[i].device));
+			json_object_set_new(rec, "prefix", json_string(
+			    prefix_str(&v[i].route.prefix, name,
+			    sizeof(name))));
+			if (v[i].table[0] != '\0')
+				json_object_set_new(rec, "table",
+				    json_string(v[i].table));
+		}
+	}
+	for (i = 0; i < nj; i++)
+		collect_job_done(&jobs[i]);
+	free(jobs);
+	free(az);
+}
+
+/* Every watched target must answer its end-to-end probe before anything
+ * changes: a target that drops the method (a Windows VM drops echo and UDP)
+ * would read as "all lost" during converge. */
+#define REACH_PROBES 5
+
+void
+reach_checks(struct drill *d)
+{
+	unsigned i, answered;
+
+	if (d->p->probe == NULL || d->p->probe->reach == NULL)
+		return;
+	for (i = 0; i < d->s->n_probes && !cancelled(d); i++) {
+		const struct spec_probe *sp = &d->s->probes[i];
+		struct fd_error err = { 0 };
+		struct watch_req req;
+		char name[160], a[FD_ADDR_STRLEN];
+		int rc;
+
+		if (!sp->watch || sp->from[0] != '\0')
+			continue;
+		memset(&req, 0, sizeof(req));
+		req.target = sp->to;
+		req.method = sp->method;
+		req.port = sp->port;
+		req.rate_hz = d->s->converge.rate_hz;
+		if (sp->method == PROBE_METHOD_TCP)
+			snprintf(name, sizeof(name), "probe %s: %s answers "
+			    "tcp port %u", sp->name, addr_str(&sp->to, a,
+			    sizeof(a)), sp->port);
+		else
+			snprintf(name, sizeof(name), "probe %s: %s answers "
+			    "%s", sp->name, addr_str(&sp->to, a, sizeof(a)),
+			    probe_method_str(sp->method));
+		answered = 0;
+		rc = d->p->probe->reach(d->p->probe_ctx, &req, REACH_PROBES,
+		    &answered, &err);
+		if (rc == 0 && answered == 0)
+			snprintf(err.msg, sizeof(err.msg), "none of %u %s "
+			    "probes answered: the watched target must answer "
+			    "method %s (see failover-drill.json(5))",
+			    REACH_PROBES, probe_method_str(sp->method),
+			    probe_method_str(sp->method));
+		record_check(d, name, rc < 0 ? rc : answered > 0 ? 0 :
+		    -EBADMSG, err.msg, 0);
+	}
+}
+
+/* Every device answers over SSH and says who it is ("show version"),
+ * all at once; a device that does not is left out of later queries. */
+void
+device_checks(struct drill *d)
+{
+	struct collect_job jobs[SPEC_MAX_DEVICES];
+	struct fd_error err = { 0 };
+	char name[96];
+	unsigned i;
+
+	if (d->s->n_devices == 0 || cancelled(d))
+		return;
+
+	for (i = 0; i < d->s->n_devices; i++)
+		collect_job_init(&jobs[i], d->p->dev[i],
+		    d->p->dev_ctx[i], d->s->devices[i].name,
+		    COLLECT_INFO);
+	collect_run(jobs, d->s->n_devices, &err);
+	for (i = 0; i < d->s->n_devices; i++) {
+		snprintf(name, sizeof(name), "%s: reachable over SSH",
+		    d->s->devices[i].name);
+		d->dev_down[i] = jobs[i].rc < 0;
+		check_time(record_check(d, name, jobs[i].rc,
+		    jobs[i].err.msg, 0),
+		    (double)jobs[i].elapsed_ms / 1000);
+		if (jobs[i].rc == 0)
+			log_info("%s: %s %s%s%s%s",
+			    d->s->devices[i].name, jobs[i].info.model,
+			    jobs[i].info.version,
+			    jobs[i].info.nodes[0] ? " (cluster: " : "",
+			    jobs[i].info.nodes,
+			    jobs[i].info.nodes[0] ? ")" : "");
+		collect_job_done(&jobs[i]);
+	}
+}

@@ -1,0 +1,284 @@
+/*
+ * Paths and convergence: traces compared with the spec's hop
+ * expectations, and the continuous watch of converge and failback.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "drill_priv.h"
+#include "log.h"
+#include "result.h"
+
+static json_t *
+path_obj(struct drill *d, int pi)
+{
+	return json_array_get(d->paths, (size_t)pi);
+}
+
+/* Trace probe pi into d->traces[pi]. */
+static int
+trace_probe(struct drill *d, int pi, struct fd_error *err)
+{
+	const struct spec_probe *sp = &d->s->probes[pi];
+	struct hop_list *l = hop_list_new();
+	int rc, di;
+
+	if (l == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	if (sp->from[0] == '\0') {
+		rc = d->p->probe->trace(d->p->probe_ctx, &sp->to, l, err);
+	} else if (strcmp(sp->from, "azure") == 0) {
+		/* Azure-side hop list: Network Watcher connectivity check
+		 * from the spec's source VM. */
+		struct conncheck_req req;
+
+		memset(&req, 0, sizeof(req));
+		req.dest = sp->to;
+		snprintf(req.protocol, sizeof(req.protocol), "Icmp");
+		rc = d->p->cloud->connectivity == NULL ?
+		    fd_error_set(err, -ENOSYS, "no connectivity check") :
+		    d->p->cloud->connectivity(d->p->cloud_ctx, &req, l, err);
+	} else {
+		di = dev_index(d->s, sp->from);
+		if (di < 0 || d->p->dev[di] == NULL)
+			rc = fd_error_set(err, -ENOENT, "no device %s",
+			    sp->from);
+		else
+			rc = d->p->dev[di]->traceroute(d->p->dev_ctx[di],
+			    &sp->to, d->s->devices[di].routing_instance, l,
+			    err);
+	}
+	if (rc < 0) {
+		fd_error_prefix(err, "trace %s", sp->name);
+		hop_list_free(l);
+		return rc;
+	}
+	if (!addr_is_set(&l->target)) {
+		l->target = sp->to;
+		hop_list_finish(l);
+	}
+	hop_list_free(d->traces[pi]);
+	d->traces[pi] = l;
+	return 0;
+}
+
+static void
+store_trace(struct drill *d, int pi, const char *key)
+{
+	json_t *tr = json_object_get(path_obj(d, pi), "traces");
+
+	if (d->traces[pi] != NULL)
+		json_object_set_new(tr, key, hop_list_to_json(d->traces[pi]));
+}
+
+/* Re-traces of a recorded check whose trace shows a silent or
+ * rate-limited hop (see may_be_limited()). */
+#define CHECK_RETRACES 2
+
+/* Can a router's ICMP limit explain a mismatch?  Only when a hop of the
+ * trace is silent or was marked rate-limited by the tracer. */
+static bool
+may_be_limited(const struct hop_list *l)
+{
+	unsigned i;
+
+	for (i = 0; l != NULL && i < l->n; i++)
+		if (l->hops[i].n_answers == 0 || l->hops[i].rate_limited)
+			return true;
+	return false;
+}
+
+/* Trace every path of e and compare; record=false: only report whether
+ * all matched (used while converging). */
+int
+check_paths(struct drill *d, const struct spec_expect *e, const char *key,
+    bool record)
+{
+	char name[128], hops[512];
+	unsigned i;
+	int bad = 0;
+
+	for (i = 0; i < e->n_paths && !stopped(d); i++) {
+		const struct spec_path *sp = &e->paths[i];
+		struct fd_error err = { 0 };
+		int pi = probe_index(d->s, sp->probe);
+		unsigned tries;
+		bool traced;
+		int rc;
+
+		if (pi < 0)
+			continue;	/* the spec loader rejects this */
+		snprintf(name, sizeof(name), "path %s", sp->probe);
+		rc = trace_probe(d, pi, &err);
+		traced = rc == 0;
+		if (rc == 0)
+			rc = hops_match(&sp->path, &d->s->sets, d->traces[pi],
+			    &err);
+		/* A judged path must not fail because a router limited its
+		 * ICMP (every trace of the drill and the prober's TTL probe
+		 * drain the same buckets): trace again after a refill.  It
+		 * still passes only on a trace whose hops all matched. */
+		for (tries = 0; record && rc == -EBADMSG &&
+		    tries < CHECK_RETRACES && may_be_limited(d->traces[pi]) &&
+		    !cancelled(d); tries++) {
+			log_info("path %s: %s; a silent hop may be a router's "
+			    "ICMP rate limit, tracing again", sp->probe,
+			    err.msg);
+			if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
+				break;
+			fd_error_clear(&err);
+			rc = trace_probe(d, pi, &err);
+			traced = rc == 0;
+			if (rc == 0)
+				rc = hops_match(&sp->path, &d->s->sets,
+				    d->traces[pi], &err);
+		}
+		if (traced && rc < 0 && record) {
+			hop_list_str(d->traces[pi], hops, sizeof(hops));
+			fd_error_prefix(&err, "[%s]", hops);
+		}
+		if (record) {
+			store_trace(d, pi, key);
+			record_check(d, name, rc, err.msg, sp->line);
+		}
+		if (rc < 0)
+			bad++;
+	}
+	return bad ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ watch */
+
+/* The probe watched during converge: the first native probe marked watch,
+ * with the path classes the spec gives it (spec_watch_classes(): avoid,
+ * and the hops only one of the baseline and failover paths names) and the
+ * TTL at which the baseline trace crossed the primary class. */
+void
+watch_setup(struct drill *d)
+{
+	const struct spec *s = d->s;
+	unsigned i, j, x;
+
+	memset(&d->watch, 0, sizeof(d->watch));
+	d->watch.probe = -1;
+	for (i = 0; i < s->n_probes; i++) {
+		if (s->probes[i].watch && s->probes[i].from[0] == '\0') {
+			d->watch.probe = (int)i;
+			break;
+		}
+	}
+	if (d->watch.probe < 0)
+		return;
+	(void)spec_watch_classes(s, s->probes[d->watch.probe].name,
+	    &d->watch.primary, &d->watch.backup);
+	/* The TTL of the last baseline hop inside the primary set: the
+	 * deepest one is the likeliest to reach the target, or a hop that
+	 * answers, on a shorter backup path (the first hop after the
+	 * on-prem edge is often a silent VPN gateway). */
+	if (d->traces[d->watch.probe] != NULL) {
+		const struct hop_list *l = d->traces[d->watch.probe];
+
+		for (i = 0; i < l->n; i++)
+			for (x = 0; x < l->hops[i].n_answers; x++)
+				for (j = 0; j < d->watch.primary.n; j++)
+					if (prefix_contains(
+					    &d->watch.primary.prefixes[j],
+					    &l->hops[i].answers[x].addr))
+						d->watch.ttl = l->hops[i].ttl;
+	}
+}
+
+int
+watch_start(struct drill *d, struct drill_watch_run *run,
+    struct fd_error *err)
+{
+	struct watch_req req;
+
+	memset(run, 0, sizeof(*run));
+	if (d->watch.probe < 0 || d->p->probe->watch_begin == NULL)
+		return 0;
+	d->watch.rate_hz = d->s->converge.rate_hz;
+	memset(&req, 0, sizeof(req));
+	req.target = d->s->probes[d->watch.probe].to;
+	d->watch.target = req.target;
+	req.method = d->s->probes[d->watch.probe].method;
+	req.port = d->s->probes[d->watch.probe].port;
+	req.rate_hz = d->s->converge.rate_hz;
+	req.ttl = d->watch.ttl;
+	req.max_ms = (uint64_t)(d->s->timeouts.operation_s +
+	    d->s->timeouts.converge_s + d->s->timeouts.settle_s + 60) * 1000;
+	run->t0 = clock_now(d->o->restore_clock);
+	run->t0_wall = clock_wall();
+	if (d->p->probe->watch_begin(d->p->probe_ctx, &req, &run->w,
+	    err) < 0) {
+		run->w = NULL;
+		return fd_error_prefix(err, "convergence probing of %s",
+		    d->s->probes[d->watch.probe].name);
+	}
+	return 0;
+}
+
+/* Stop the watch and store its analysis under convergence.<key>. */
+void
+watch_stop(struct drill *d, struct drill_watch_run *run, const char *key,
+    bool returning)
+{
+	struct watch_samples samples = { 0 };
+	struct fd_error err = { 0 };
+	json_t *conv;
+
+	if (run->w == NULL)
+		return;
+	if (d->p->probe->watch_end(d->p->probe_ctx, run->w, &samples,
+	    &err) < 0) {
+		log_warn("convergence probing failed: %s", err.msg);
+		run->w = NULL;
+		return;
+	}
+	run->w = NULL;
+	conv = drill_watch_json(&d->watch, &samples, run->t0,
+	    d->s->converge.stable_ms, returning, &run->result);
+	run->analysed = conv != NULL;
+	if (conv != NULL) {
+		char a[FD_ADDR_STRLEN];
+
+		json_object_set_new(conv, "target", json_string(addr_str(
+		    &d->s->probes[d->watch.probe].to, a, sizeof(a))));
+		const struct spec_expect *e = !returning ? &d->s->failover :
+		    d->s->restored.set ? &d->s->restored : &d->s->baseline;
+
+		json_object_set_new(conv, "probe",
+		    json_string(d->s->probes[d->watch.probe].name));
+		/* When the ARM write was sent (the timeline's 0) and the
+		 * spec's limit, for the report to draw. */
+		json_object_set_new(conv, "t0", json_time(run->t0_wall));
+		json_object_set_new(conv, "limit_s", e->converge_within_s ?
+		    json_integer(e->converge_within_s) : json_null());
+		json_object_set_new(json_object_get(d->doc, "convergence"),
+		    key, conv);
+	}
+	watch_samples_done(&samples);
+}
+
+/*
+ * How long to wait between re-traces while a path is expected to change.
+ * Routers answer time-exceeded from a token bucket: Linux refills one a
+ * second per destination after a burst of six (net/ipv4/icmp.c,
+ * icmpv4_xrlim_allow), edge routers police harder.  Every traced probe
+ * asks each router on its path, so re-tracing faster than one probe's
+ * worth a second starves the routers' buckets and the traces fill with
+ * stars that are rate limits, not path changes.
+ */
+unsigned
+retrace_wait_ms(const struct drill *d)
+{
+	unsigned n = d->s->n_probes > 0 ? (unsigned)d->s->n_probes : 1;
+	unsigned ms = 1000 * (n < 5 ? n : 5);
+
+	return d->o->retrace_ms > ms ? d->o->retrace_ms : ms;
+}

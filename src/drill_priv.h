@@ -1,0 +1,140 @@
+/*
+ * Inside the drill engine (not for other modules): the state of one run
+ * and the functions its files share.
+ *
+ *   drill.c         the run: phases in the order of drill_phases[], the
+ *                   result document, exit status
+ *   drill_phases.c  each phase: what it does and what plan says it does
+ *   drill_checks.c  the spec's checks, devices and Azure in parallel
+ *   drill_paths.c   traces against hop expectations, the converge watch
+ *   drill_plan.c    plan, text and JSON, from drill_phases[]
+ */
+#ifndef FD_DRILL_PRIV_H
+#define FD_DRILL_PRIV_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conv.h"
+#include "drill.h"
+#include "replies.h"
+#include "error.h"
+
+struct drill {
+	const struct spec *s;
+	struct drill_providers *p;
+	const struct drill_opts *o;
+	json_t *doc, *phases, *checks, *paths, *ops;
+	const char *phase;
+	double phase_t0;
+	json_t *phase_obj;
+	unsigned phase_failed;		/* failed checks in this phase */
+	char phase_error[FD_ERROR_MSG];	/* provider/infra error */
+	unsigned failed;		/* failed checks in the whole drill */
+	unsigned unchecked;		/* of those, could not be checked */
+	bool infra_error;
+	bool unfinished_journal;	/* another drill's, found at start */
+	bool interrupted;
+	bool attempted;			/* the disable was attempted */
+	bool restoring;			/* the drill deadline no longer applies */
+	bool judging;			/* verify-restored after a signal */
+	const struct fd_clock *cloud_clk;	/* the provider's, cloud_clock() */
+	uint64_t deadline;		/* timeouts.drill_s, on o->clock */
+	bool dev_down[SPEC_MAX_DEVICES];
+	struct journal *journal;
+	char error[FD_ERROR_MSG];	/* the headline */
+	struct hop_list *traces[SPEC_MAX_PROBES];	/* latest, per probe */
+	struct drill_watch watch;
+	/* The circuit as preflight read it: the peering's IPv4 and IPv6
+	 * states are what restore puts back. */
+	struct cloud_circuit before;
+	bool have_before;
+	struct device_replies replies;	/* replies.h, of every device */
+};
+
+/* ---------------------------------------------------------- drill.c */
+
+json_t *json_time(double t);
+/* Only the first error becomes the headline. */
+void set_error(struct drill *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The drill deadline passed or a signal came (noted once). */
+bool cancelled(struct drill *d);
+/* Stop reading and judging: cancelled, unless verify-restored runs on
+ * after a signal to show whether traffic came back. */
+bool stopped(struct drill *d);
+int dev_index(const struct spec *s, const char *name);
+int probe_index(const struct spec *s, const char *name);
+/* The clock the cloud provider's own waits run on from now. */
+void cloud_clock(struct drill *d, const struct fd_clock *clock);
+void *cloud_ctx_more(struct drill *d);
+void phase_begin(struct drill *d, const char *name);
+void phase_error(struct drill *d, const struct fd_error *err);
+int phase_end(struct drill *d);
+json_t *record_check(struct drill *d, const char *name, int rc,
+    const char *msg, unsigned line);
+void check_time(json_t *c, double secs);
+
+/* --------------------------------------------------- drill_checks.c */
+
+void check_name(const struct spec_check *c, char *buf, size_t len);
+int azure_verdict(struct drill *d, const struct spec_check *c,
+    struct fd_error *err);
+int links_up(struct drill *d, void *ctx, struct fd_error *err);
+void run_checks(struct drill *d, const struct spec_check *v, unsigned n);
+void reach_checks(struct drill *d);
+void device_checks(struct drill *d);
+
+/* ---------------------------------------------------- drill_paths.c */
+
+int check_paths(struct drill *d, const struct spec_expect *e,
+    const char *key, bool record);
+void watch_setup(struct drill *d);
+int watch_start(struct drill *d, struct drill_watch_run *run,
+    struct fd_error *err);
+void watch_stop(struct drill *d, struct drill_watch_run *run,
+    const char *key, bool returning);
+unsigned retrace_wait_ms(const struct drill *d);
+
+/* --------------------------------------------------- drill_phases.c */
+
+enum drill_phase_kind {
+	PHASE_READ,	/* before any change: a failure aborts (exit 3) */
+	PHASE_CHANGE,	/* the disable and what follows it, in order while
+			 * each passes; never in a dry run */
+	PHASE_RESTORE,	/* always once the disable was attempted */
+	PHASE_AFTER,	/* after the restore succeeded, also after a
+			 * signal */
+};
+
+/* What a phase's plan is made from: the spec, and the cloud provider
+ * that describes its own requests (may be NULL). */
+struct drill_plan_ctx {
+	const struct spec *s;
+	const struct cloud_ops *cloud;
+};
+
+struct drill_phase {
+	const char *name;
+	enum drill_phase_kind kind;
+	/* 0 when the phase passed. */
+	int (*run)(struct drill *d);
+	/* What it will do, for plan: sets "title" when the phase says more
+	 * than its name, appends {"kind": "read" | "trace" | "write",
+	 * "what"} to "steps". */
+	void (*plan)(const struct drill_plan_ctx *pc, json_t *phase);
+};
+
+/* The lifecycle of DESIGN.md §2 in order: run and plan both walk it. */
+extern const struct drill_phase drill_phases[];
+extern const size_t drill_n_phases;
+
+/* A plan step (drill_plan.c). */
+void plan_step(json_t *phase, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void plan_checks(json_t *phase, const struct spec_check *v, unsigned n);
+void plan_paths(json_t *phase, const struct spec *s,
+    const struct spec_expect *e);
+
+#endif
