@@ -104,6 +104,8 @@ void device_checks(struct drill *d);
 int check_paths(struct drill *d, const struct spec_expect *e,
     const char *key, bool record);
 void watch_setup(struct drill *d);
+void watch_t0_at(struct drill *d, struct drill_watch_run *run,
+    uint64_t sent_ms);
 int watch_start(struct drill *d, struct drill_watch_run *run,
     struct fd_error *err);
 void watch_stop(struct drill *d, struct drill_watch_run *run,
