@@ -125,8 +125,22 @@ struct conncheck_req {
 	char protocol[8];		/* "Icmp", "Tcp" */
 };
 
+/* The cloud reads and writes plan names, described by the provider. */
+enum cloud_step {
+	CLOUD_STEP_CIRCUIT,		/* read the circuit and peering */
+	CLOUD_STEP_PERMISSIONS,		/* read the principal's actions */
+	CLOUD_STEP_GATEWAY_PERMISSIONS,	/* the same on the VPN gateway */
+	CLOUD_STEP_DISABLE,		/* the peering write that disables */
+	CLOUD_STEP_ENABLE,		/* the one that restores */
+};
+
 struct cloud_ops {
 	const char *name;
+	/* Optional, for plan (nothing is opened or sent): what a step
+	 * reads or writes, in the provider's own terms (the request and
+	 * the body).  -ENOENT when cfg makes no such step. */
+	int (*describe)(const struct azure_cfg *cfg, enum cloud_step step,
+	    char *buf, size_t len);
 	/* open() may be called again for more contexts, each used by one
 	 * thread at a time: the engine then makes independent reads (the
 	 * preflight checks, both links' summaries) concurrently, each on a
@@ -159,9 +173,6 @@ struct cloud_ops {
 	    struct route_set *out, struct fd_error *err);
 	int (*bgp_peers)(void *ctx, struct bgp_summary *out,
 	    struct fd_error *err);
-	/* "primary" | "secondary" circuit route table of the peering. */
-	int (*circuit_routes)(void *ctx, const char *path,
-	    struct route_set *out, struct fd_error *err);
 	int (*connectivity)(void *ctx, const struct conncheck_req *req,
 	    struct hop_list *out, struct fd_error *err);
 	/* Preflight verdicts; each may be NULL (not supported).  May the

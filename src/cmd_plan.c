@@ -30,13 +30,14 @@ cmd_plan(int argc, char **argv)
 	if (load_spec(argv[optind], &s) < 0)
 		return DRILL_USAGE;
 	if (as_json) {
-		json_t *plan = drill_plan_json(s, dry);
+		json_t *plan = drill_plan_json(s, provider_cloud("azure"),
+		    dry);
 
 		json_dumpf(plan, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(plan);
 	} else {
-		drill_plan(s, dry, stdout);
+		drill_plan(s, provider_cloud("azure"), dry, stdout);
 	}
 	spec_free(s);
 	return 0;

@@ -69,12 +69,15 @@ int drill_run(const struct spec *s, struct drill_providers *p,
     const struct drill_opts *o, json_t **result, struct fd_error *err);
 
 /* Describe every step and every write of a drill (the "plan" verb), from
- * the phase list drill_run walks: as text, or as a JSON document
+ * the phase list drill_run walks, the cloud's requests as cloud (may be
+ * NULL) describes them: as text, or as a JSON document
  * {"drill", "spec", "dry_run", "peering", "warnings", "notes",
  * "phases": [{"number", "name", "title", "always", "writes", "steps":
  * [{"kind": "read" | "trace" | "write", "what"}]}], "writes"} (a new
  * reference). */
-void drill_plan(const struct spec *s, bool dry_run, FILE *out);
-json_t *drill_plan_json(const struct spec *s, bool dry_run);
+void drill_plan(const struct spec *s, const struct cloud_ops *cloud,
+    bool dry_run, FILE *out);
+json_t *drill_plan_json(const struct spec *s, const struct cloud_ops *cloud,
+    bool dry_run);
 
 #endif

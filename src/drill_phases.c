@@ -474,13 +474,19 @@ verify_restored(struct drill *d)
 
 /* ------------------------------------------------------------ plan */
 
-/* The peering's ARM resource, as the writes name it. */
+/* A cloud step as its provider describes it; nothing when it makes
+ * none. */
 static void
-peering_id(const struct azure_cfg *az, char *buf, size_t len)
+plan_cloud(const struct drill_plan_ctx *pc, json_t *ph, const char *kind,
+    enum cloud_step step, const char *fallback)
 {
-	snprintf(buf, len, "/subscriptions/%s/resourceGroups/%s/providers/"
-	    "Microsoft.Network/expressRouteCircuits/%s/peerings/%s",
-	    az->subscription, az->resource_group, az->circuit, az->peering);
+	char buf[1024];
+
+	if (pc->cloud == NULL || pc->cloud->describe == NULL)
+		plan_step(ph, kind, "%s", fallback);
+	else if (pc->cloud->describe(&pc->s->azure, step, buf,
+	    sizeof(buf)) == 0)
+		plan_step(ph, kind, "%s", buf);
 }
 
 static void
@@ -500,24 +506,18 @@ plan_title(json_t *phase, const char *fmt, ...)
 }
 
 static void
-preflight_plan(const struct spec *s, json_t *ph)
+preflight_plan(const struct drill_plan_ctx *pc, json_t *ph)
 {
-	const struct azure_cfg *az = &s->azure;
-	char peering[512];
+	const struct spec *s = pc->s;
 	unsigned i;
 
-	peering_id(az, peering, sizeof(peering));
 	plan_title(ph, "preflight (read-only)");
-	plan_step(ph, "read", "GET %s (circuit and peering state)", peering);
-	plan_step(ph, "read", "GET /subscriptions/%s/resourceGroups/%s/"
-	    "providers/Microsoft.Network/expressRouteCircuits/%s/providers/"
-	    "Microsoft.Authorization/permissions (the principal may run the "
-	    "drill)", az->subscription, az->resource_group, az->circuit);
-	if (az->vpn_gateway[0] != '\0')
-		plan_step(ph, "read", "GET /subscriptions/%s/resourceGroups/"
-		    "%s/providers/Microsoft.Network/virtualNetworkGateways/%s/"
-		    "providers/Microsoft.Authorization/permissions",
-		    az->subscription, az->resource_group, az->vpn_gateway);
+	plan_cloud(pc, ph, "read", CLOUD_STEP_CIRCUIT,
+	    "circuit and peering state");
+	plan_cloud(pc, ph, "read", CLOUD_STEP_PERMISSIONS,
+	    "the principal may run the drill");
+	plan_cloud(pc, ph, "read", CLOUD_STEP_GATEWAY_PERMISSIONS,
+	    "the principal's actions on the VPN gateway");
 	for (i = 0; i < s->n_devices; i++)
 		plan_step(ph, "read", "%s: ssh %s@%s:%u show version",
 		    s->devices[i].name, s->devices[i].user,
@@ -526,27 +526,26 @@ preflight_plan(const struct spec *s, json_t *ph)
 }
 
 static void
-baseline_plan(const struct spec *s, json_t *ph)
+baseline_plan(const struct drill_plan_ctx *pc, json_t *ph)
 {
+	const struct spec *s = pc->s;
+
 	plan_title(ph, "baseline (read-only)");
 	plan_paths(ph, s, &s->baseline);
 	plan_checks(ph, s->baseline.checks, s->baseline.n_checks);
 }
 
 static void
-failover_plan(const struct spec *s, json_t *ph)
+failover_plan(const struct drill_plan_ctx *pc, json_t *ph)
 {
-	char peering[512];
-
-	peering_id(&s->azure, peering, sizeof(peering));
-	plan_step(ph, "write", "PUT %s state=Disabled%s (If-Match: etag), "
-	    "then follow the operation", peering, s->azure.ipv6 ?
-	    " ipv6PeeringConfig.state=Disabled" : "");
+	plan_cloud(pc, ph, "write", CLOUD_STEP_DISABLE, "disable the peering");
 }
 
 static void
-converge_plan(const struct spec *s, json_t *ph)
+converge_plan(const struct drill_plan_ctx *pc, json_t *ph)
 {
+	const struct spec *s = pc->s;
+
 	plan_title(ph, "converge: probe continuously at %u/s, re-trace until "
 	    "the failover expectation holds (at most %u s), settle %u s",
 	    s->converge.rate_hz, s->timeouts.converge_s,
@@ -554,29 +553,26 @@ converge_plan(const struct spec *s, json_t *ph)
 }
 
 static void
-verify_plan(const struct spec *s, json_t *ph)
+verify_plan(const struct drill_plan_ctx *pc, json_t *ph)
 {
+	const struct spec *s = pc->s;
+
 	plan_paths(ph, s, &s->failover);
 	plan_checks(ph, s->failover.checks, s->failover.n_checks);
 }
 
 static void
-restore_plan(const struct spec *s, json_t *ph)
+restore_plan(const struct drill_plan_ctx *pc, json_t *ph)
 {
-	char peering[512];
-
-	peering_id(&s->azure, peering, sizeof(peering));
 	plan_title(ph, "restore (always, also after a failure or signal; "
-	    "retried for up to %u s)", s->timeouts.restore_s);
-	plan_step(ph, "write", "PUT %s state=Enabled%s (If-Match: etag), "
-	    "then follow the operation", peering, s->azure.ipv6 ?
-	    " ipv6PeeringConfig.state=<as before the drill, never Enabled "
-	    "if it was Disabled>" : "");
+	    "retried for up to %u s)", pc->s->timeouts.restore_s);
+	plan_cloud(pc, ph, "write", CLOUD_STEP_ENABLE, "enable the peering");
 }
 
 static void
-verify_restored_plan(const struct spec *s, json_t *ph)
+verify_restored_plan(const struct drill_plan_ctx *pc, json_t *ph)
 {
+	const struct spec *s = pc->s;
 	const struct spec_expect *e = s->restored.set ? &s->restored :
 	    &s->baseline;
 

@@ -82,8 +82,10 @@ plan_has_ipv6(const struct spec *s)
 }
 
 json_t *
-drill_plan_json(const struct spec *s, bool dry_run)
+drill_plan_json(const struct spec *s, const struct cloud_ops *cloud,
+    bool dry_run)
 {
+	struct drill_plan_ctx pc = { s, cloud };
 	json_t *doc, *phases = json_array();
 	size_t i, k;
 	json_int_t writes = 0;
@@ -112,7 +114,7 @@ drill_plan_json(const struct spec *s, bool dry_run)
 		ph = json_pack("{s:I, s:s, s:s, s:[]}", "number",
 		    (json_int_t)(i + 1), "name", dp->name, "title", dp->name,
 		    "steps");
-		dp->plan(s, ph);
+		dp->plan(&pc, ph);
 		json_array_foreach(json_object_get(ph, "steps"), k, st)
 			if (strcmp(json_string_value(json_object_get(st,
 			    "kind")), "write") == 0)
@@ -129,9 +131,10 @@ drill_plan_json(const struct spec *s, bool dry_run)
 }
 
 void
-drill_plan(const struct spec *s, bool dry_run, FILE *out)
+drill_plan(const struct spec *s, const struct cloud_ops *cloud, bool dry_run,
+    FILE *out)
 {
-	json_t *doc = drill_plan_json(s, dry_run), *v, *ph, *st;
+	json_t *doc = drill_plan_json(s, cloud, dry_run), *v, *ph, *st;
 	size_t i, k;
 	json_int_t writes;
 

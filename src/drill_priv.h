@@ -108,6 +108,13 @@ enum drill_phase_kind {
 			 * signal */
 };
 
+/* What a phase's plan is made from: the spec, and the cloud provider
+ * that describes its own requests (may be NULL). */
+struct drill_plan_ctx {
+	const struct spec *s;
+	const struct cloud_ops *cloud;
+};
+
 struct drill_phase {
 	const char *name;
 	enum drill_phase_kind kind;
@@ -116,7 +123,7 @@ struct drill_phase {
 	/* What it will do, for plan: sets "title" when the phase says more
 	 * than its name, appends {"kind": "read" | "trace" | "write",
 	 * "what"} to "steps". */
-	void (*plan)(const struct spec *s, json_t *phase);
+	void (*plan)(const struct drill_plan_ctx *pc, json_t *phase);
 };
 
 /* The lifecycle of DESIGN.md §2 in order: run and plan both walk it. */

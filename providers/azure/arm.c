@@ -384,9 +384,9 @@ arm_call(struct arm *a, const char *method, const char *target,
 					    FD_ERR_TRANSIENT);
 				goto out;
 			}
-			arm_warn(a, "ARM %s %s: %s; retry %u in %lld ms", method,
-			    res, err ? err->msg : "transport error", attempt,
-			    (long long)d);
+			arm_warn(a, "ARM %s %s: %s; retry %u in %lld ms",
+			    method, res, err ? err->msg : "transport error",
+			    attempt, (long long)d);
 			if ((rc = clock_sleep(a->clock, (uint64_t)d)) < 0) {
 				fd_error_set(err, rc, "ARM %s %s: cancelled",
 				    method, res);
@@ -421,8 +421,8 @@ arm_call(struct arm *a, const char *method, const char *target,
 		if (arm_retryable(r.status, code) &&
 		    (d = retry_delay(&a->retry, a->clock, attempt,
 		    azure_retry_after_ms(&r))) >= 0) {
-			arm_warn(a, "ARM %s %s: %s; retry %u in %lld ms", method,
-			    res, code, attempt, (long long)d);
+			arm_warn(a, "ARM %s %s: %s; retry %u in %lld ms",
+			    method, res, code, attempt, (long long)d);
 			http_response_done(&r);
 			if ((rc = clock_sleep(a->clock, (uint64_t)d)) < 0) {
 				fd_error_set(err, rc, "ARM %s %s: cancelled",

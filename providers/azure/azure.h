@@ -1,8 +1,9 @@
 /*
  * Internals of the Azure provider shared by its modules and its tests:
  * clouds, the credential chain (cred.c), the client-certificate assertion
- * (jwt.c), the ARM client (arm.c) and the shape conversions (azure.c).
- * Calls run one way, arm.c -> cred.c -> jwt.c, all of them down to
+ * (jwt.c), the ARM client (arm.c) and the shape conversions
+ * (azure_convert.c); azure_priv.h holds what only the provider's own files
+ * share.  Calls run one way, arm.c -> cred.c -> jwt.c, all of them down to
  * azure_util.c (azure_util.h), never back up.
  * The engine uses only azure_cloud_ops (providers/registry.h); tests and
  * the integration harness open the provider with injected dependencies
@@ -175,8 +176,6 @@ int azure_link_summary(const json_t *values, struct bgp_summary *out,
 /* The peering body to PUT back: GET result minus read-only fields. */
 json_t *azure_peering_writable(const json_t *peering);
 int azure_gateway_routes(const json_t *values, struct route_set *out,
-    struct fd_error *err);
-int azure_table_routes(const json_t *values, struct route_set *out,
     struct fd_error *err);
 int azure_bgp_peers(const json_t *values, struct bgp_summary *out,
     struct fd_error *err);

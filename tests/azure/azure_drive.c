@@ -151,14 +151,6 @@ main(void)
 	}
 	printf("bgp peers: %zu\n", bs.n);
 	bgp_summary_done(&bs);
-	if ((rc = azure_cloud_ops.circuit_routes(ctx, "primary", &rs,
-	    &err)) < 0) {
-		printf("error: route table: %s\n", err.msg);
-		status = 3;
-		goto out;
-	}
-	printf("primary routes: %zu\n", rs.n);
-	route_set_done(&rs);
 
 	/* Failover. */
 	if ((rc = toggle(ctx, &clock, false, false, &err)) < 0)

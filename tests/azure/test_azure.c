@@ -1016,17 +1016,19 @@ test_learned_routes_location(void **state)
 	t_done(&t);
 }
 
+/* An action's result in pages (nextLink, AZURE-REST.md §7), here a
+ * link's route table summary: every page is read, empty ones too. */
 static void
-test_circuit_routes_pagination(void **state)
+test_action_pagination(void **state)
 {
 	static const struct exchange x[] = {
 		TOKEN("tok1"),
 		{ "POST", NET "expressRouteCircuits/ckt/peerings/"
-		  "AzurePrivatePeering/routeTables/Primary?" V, { NULL },
+		  "AzurePrivatePeering/routeTablesSummary/Primary?" V, { NULL },
 		  { NULL }, { NULL }, { NULL }, 200, { NULL },
-		  "{\"value\":[{\"network\":\"10.1.11.0/25\",\"nextHop\":"
-		  "\"192.168.11.17\",\"locPrf\":\"100\",\"weight\":0,"
-		  "\"path\":\"65020\"}],\"nextLink\":\"https://arm.test/"
+		  "{\"value\":[{\"neighbor\":\"192.168.11.17\",\"v\":4,"
+		  "\"as\":65020,\"upDown\":\"1d\",\"statePfxRcd\":\"3\"}],"
+		  "\"nextLink\":\"https://arm.test/"
 		  "page2?api-version=2024-05-01&$skipToken=x\"}", 0 },
 		{ "GET", "https://arm.test/page2?api-version=2024-05-01&"
 		  "$skipToken=x", { NULL }, { NULL }, { NULL }, { NULL }, 200,
@@ -1034,23 +1036,23 @@ test_circuit_routes_pagination(void **state)
 		  "page3?api-version=2024-05-01\"}", 0 },
 		{ "GET", "https://arm.test/page3?api-version=2024-05-01",
 		  { NULL }, { NULL }, { NULL }, { NULL }, 200, { NULL },
-		  "{\"value\":[{\"network\":\"10.17.11.0/25\",\"nextHop\":"
-		  "\"10.17.11.68\",\"locPrf\":\"\",\"weight\":0,\"path\":"
-		  "\"65515\"}],\"nextLink\":null}", 0 },
+		  "{\"value\":[{\"neighbor\":\"192.168.11.18\",\"v\":4,"
+		  "\"as\":12076,\"upDown\":\"1d\",\"statePfxRcd\":"
+		  "\"Active\"}],\"nextLink\":null}", 0 },
 	};
 	struct t t = { 0 };
-	struct route_set s;
+	struct bgp_summary s;
 
 	(void)state;
 	t_open(&t, x, sizeof(x) / sizeof(x[0]));
-	assert_int_equal(azure_cloud_ops.circuit_routes(t.ctx, "primary", &s,
+	assert_int_equal(azure_cloud_ops.link_summary(t.ctx, "Primary", &s,
 	    &t.err), 0);
 	assert_int_equal(s.n, 2);
-	assert_int_equal(s.v[0].local_pref, 100);
-	assert_int_equal(s.v[1].local_pref, -1);
-	assert_string_equal(s.v[1].as_path, "65515");
-	route_set_done(&s);
-	assert_int_equal(azure_cloud_ops.circuit_routes(t.ctx, "tertiary", &s,
+	assert_string_equal(s.v[0].state, "Established");
+	assert_int_equal(s.v[0].received, 3);
+	assert_string_equal(s.v[1].state, "Active");
+	bgp_summary_done(&s);
+	assert_int_equal(azure_cloud_ops.link_summary(t.ctx, "tertiary", &s,
 	    &t.err), -EINVAL);
 	t_done(&t);
 }
@@ -2345,7 +2347,7 @@ main(void)
 		cmocka_unit_test(test_preview_api_version),
 		cmocka_unit_test(test_token_expired_refetch),
 		cmocka_unit_test(test_learned_routes_location),
-		cmocka_unit_test(test_circuit_routes_pagination),
+		cmocka_unit_test(test_action_pagination),
 		cmocka_unit_test(test_bgp_peers_async),
 		cmocka_unit_test(test_advertised_and_conncheck),
 		cmocka_unit_test(test_workload_identity),

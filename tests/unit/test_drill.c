@@ -20,6 +20,7 @@
 #include "testutil.h"
 #include "journal.h"
 #include "log.h"
+#include "registry.h"
 #include "restore.h"
 
 static struct spec spec;
@@ -1051,7 +1052,7 @@ test_plan_lists_two_writes(void **st)
 	FILE *f = open_memstream(&buf, &len);
 
 	(void)st;
-	drill_plan(&spec, false, f);
+	drill_plan(&spec, &azure_cloud_ops, false, f);
 	fclose(f);
 	for (p = buf; (p = strstr(p, "WRITE")) != NULL; p++)
 		writes++;
@@ -1061,9 +1062,20 @@ test_plan_lists_two_writes(void **st)
 	free(buf);
 
 	f = open_memstream(&buf, &len);
-	drill_plan(&spec, true, f);
+	drill_plan(&spec, &azure_cloud_ops, true, f);
 	fclose(f);
 	assert_null(strstr(buf, "WRITE"));
+	free(buf);
+
+	/* The requests are the provider's words: the engine alone says
+	 * what a step does, never how ARM spells it. */
+	f = open_memstream(&buf, &len);
+	drill_plan(&spec, NULL, false, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "    WRITE  disable the peering\n"));
+	assert_non_null(strstr(buf, "    WRITE  enable the peering\n"));
+	assert_null(strstr(buf, "Microsoft."));
+	assert_null(strstr(buf, "state=Disabled"));
 	free(buf);
 }
 
@@ -1080,7 +1092,7 @@ test_plan_is_run(void **st)
 	(void)st;
 	fake_world_init(&w);
 	assert_int_equal(run(&w, false, &doc, &err), DRILL_PASSED);
-	plan = drill_plan_json(&spec, false);
+	plan = drill_plan_json(&spec, &azure_cloud_ops, false);
 	assert_int_equal(json_array_size(json_object_get(plan, "phases")),
 	    json_array_size(json_object_get(doc, "phases")));
 	json_array_foreach(json_object_get(plan, "phases"), i, ph)
@@ -1097,7 +1109,7 @@ test_plan_is_run(void **st)
 
 	fake_world_init(&w);
 	assert_int_equal(run(&w, true, &doc, &err), DRILL_PASSED);
-	plan = drill_plan_json(&spec, true);
+	plan = drill_plan_json(&spec, &azure_cloud_ops, true);
 	json_array_foreach(json_object_get(plan, "phases"), i, ph)
 		assert_string_equal(json_string_value(json_object_get(ph,
 		    "name")), json_string_value(json_object_get(
@@ -1130,14 +1142,14 @@ test_plan_warns_ipv6(void **st)
 	    0);
 	s->azure.ipv6 = false;
 	f = open_memstream(&buf, &len);
-	drill_plan(s, true, f);
+	drill_plan(s, &azure_cloud_ops, true, f);
 	fclose(f);
 	assert_non_null(strstr(buf, "WARNING: the drill traces IPv6 but "
 	    "azure.ipv6 is false"));
 	free(buf);
 	s->azure.ipv6 = true;
 	f = open_memstream(&buf, &len);
-	drill_plan(s, false, f);
+	drill_plan(s, &azure_cloud_ops, false, f);
 	fclose(f);
 	assert_null(strstr(buf, "WARNING"));
 	/* The enable never turns on an IPv6 peering that was off. */
