@@ -483,6 +483,14 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["outcome"] == "passed", r["outcome"]
 assert r["evidence"]["window_until"] == sys.argv[2], r["evidence"]
+# Issue 13: the HTML's route evidence from the live devices: fw's route
+# via ExpressRoute (12076), then the VPN (65515), then ExpressRoute again.
+import os, re
+h = open(os.path.join(os.path.dirname(sys.argv[1]), "report.html")).read()
+row = re.search(r'<tr><td>fw</td><td>10\.17\.11\.128/26</td>(.*?)</tr>', h)
+assert row, "no route evidence row for fw 10.17.11.128/26"
+act = re.findall(r'active</span>BGP AS path &#39;(\d+)', row.group(1))
+assert act == ["12076", "65515", "12076"], act
 EOF
 	[ "$(mocklog --count PUT peerings)" = 2 ] || fail "want 2 peering PUTs, got $(mocklog --count PUT peerings)"
 	ok "inside the window: drill_s cut, passed, window_until recorded"
