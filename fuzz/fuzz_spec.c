@@ -52,6 +52,23 @@ check_spec(const struct spec *s)
 		if (s->preflight[i].kind <= CHECK_DEV_ROUTE &&
 		    spec_device(s, s->preflight[i].device) == NULL)
 			__builtin_trap();
+	/* An accepted window can open: ranges with days and a length,
+	 * weekly ranges with a zone, not_before before not_after. */
+	if (s->window.set && s->window.n_weekly == 0 &&
+	    !s->window.has_not_before && !s->window.has_not_after)
+		__builtin_trap();
+	if (s->window.n_weekly > 0 && s->window.tz[0] == '\0')
+		__builtin_trap();
+	for (i = 0; i < s->window.n_weekly; i++)
+		if (s->window.weekly[i].days == 0 ||
+		    s->window.weekly[i].days > 127 ||
+		    s->window.weekly[i].from_min > 1439 ||
+		    s->window.weekly[i].to_min > 1440 ||
+		    s->window.weekly[i].from_min == s->window.weekly[i].to_min)
+			__builtin_trap();
+	if (s->window.has_not_before && s->window.has_not_after &&
+	    s->window.not_before >= s->window.not_after)
+		__builtin_trap();
 }
 
 int

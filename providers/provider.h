@@ -107,6 +107,11 @@ struct cloud_op_info {
 	char request_id[64];		/* x-ms-request-id of the PUT */
 	char client_request_id[64];
 	char correlation_id[64];
+	/* When the accepted PUT went out, on the provider's clock (the one
+	 * open() or set_clock() gave it); 0 unknown.  Switch times count
+	 * from it: the GET before the PUT and any retry of the PUT are not
+	 * part of the failover. */
+	uint64_t sent_ms;
 };
 
 /* Who the provider acts as (the access token's claims); each field ""

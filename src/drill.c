@@ -173,17 +173,51 @@ cloud_clock(struct drill *d, const struct fd_clock *clock)
 void *
 cloud_ctx_more(struct drill *d)
 {
+	const struct fd_clock *clk;
 	struct fd_error err = { 0 };
 	void *ctx = NULL;
 
 	if (!d->p->cloud->parallel_reads)
 		return NULL;
-	if (d->p->cloud->open(&d->s->azure, d->cloud_clk ? d->cloud_clk :
-	    d->o->restore_clock, d->o->correlation_id, &ctx, &err) < 0) {
+	pthread_mutex_lock(&d->pool_mu);
+	if (d->n_pool > 0)
+		ctx = d->pool[--d->n_pool];
+	clk = d->cloud_clk ? d->cloud_clk : d->o->restore_clock;
+	pthread_mutex_unlock(&d->pool_mu);
+	if (ctx != NULL) {
+		/* A later phase may run on another clock (restore's). */
+		if (d->p->cloud->set_clock != NULL)
+			d->p->cloud->set_clock(ctx, clk);
+		return ctx;
+	}
+	if (d->p->cloud->open(&d->s->azure, clk, d->o->correlation_id, &ctx,
+	    &err) < 0) {
 		log_debug("azure: reading serially: %s", err.msg);
 		return NULL;
 	}
 	return ctx;
+}
+
+void
+cloud_ctx_done(struct drill *d, void *ctx)
+{
+	if (ctx == NULL)
+		return;
+	pthread_mutex_lock(&d->pool_mu);
+	if (d->n_pool < SPEC_MAX_CHECKS) {
+		d->pool[d->n_pool++] = ctx;
+		ctx = NULL;
+	}
+	pthread_mutex_unlock(&d->pool_mu);
+	if (ctx != NULL)
+		d->p->cloud->close(ctx);
+}
+
+void
+cloud_ctx_pool_close(struct drill *d)
+{
+	while (d->n_pool > 0)
+		d->p->cloud->close(d->pool[--d->n_pool]);
 }
 
 /* ------------------------------------------------------------ phases */
@@ -436,6 +470,7 @@ drill_run(const struct spec *s, struct drill_providers *p,
 	size_t i;
 
 	memset(&d, 0, sizeof(d));
+	pthread_mutex_init(&d.pool_mu, NULL);
 	d.s = s;
 	d.p = p;
 	/* Every wait keeps the device sessions alive. */
@@ -558,6 +593,8 @@ out:
 		}
 	}
 	journal_unlock(lockfd);
+	cloud_ctx_pool_close(&d);
+	pthread_mutex_destroy(&d.pool_mu);
 	for (i = 0; i < SPEC_MAX_PROBES; i++)
 		hop_list_free(d.traces[i]);
 	if (code != DRILL_PASSED)

@@ -315,8 +315,7 @@ links_up(struct drill *d, void *ctx, struct fd_error *err)
 		pthread_join(th, NULL);
 	else
 		link_read_run(&r[1]);
-	if (more != NULL)
-		c->close(more);
+	cloud_ctx_done(d, more);
 	for (i = 0; i < 2; i++) {
 		const struct bgp_summary *sum = &r[i].sum;
 		const struct bgp_peer *ce = NULL;
@@ -451,6 +450,7 @@ struct azure_one {
 	void *ctx;
 	pthread_t th;
 	bool threaded;
+	bool serial;		/* still to run, on the main context */
 };
 
 static void *
@@ -463,6 +463,23 @@ azure_one_run(void *arg)
 	b->rc[o->i] = azure_verdict_on(b->d, o->ctx, &b->v[o->i],
 	    &b->err[o->i]);
 	b->secs[o->i] = clock_wall() - t0;
+	return NULL;
+}
+
+/* A concurrent read on a context of its own, opened (or taken from the
+ * pool) in this thread so the opens overlap too; none to be had: the
+ * read waits for the main context. */
+static void *
+azure_one_thread(void *arg)
+{
+	struct azure_one *o = arg;
+
+	if ((o->ctx = cloud_ctx_more(o->b->d)) == NULL) {
+		o->serial = true;
+		return NULL;
+	}
+	azure_one_run(o);
+	cloud_ctx_done(o->b->d, o->ctx);
 	return NULL;
 }
 
@@ -487,27 +504,29 @@ azure_batch_run(void *arg)
 			continue;
 		one[n].b = b;
 		one[n].i = i;
-		one[n].threaded = false;
+		one[n].ctx = NULL;
+		one[n].serial = false;
 		/* The first check reads on the main context. */
-		one[n].ctx = n == 0 ? NULL : cloud_ctx_more(b->d);
-		if (one[n].ctx != NULL)
-			one[n].threaded = pthread_create(&one[n].th, NULL,
-			    azure_one_run, &one[n]) == 0;
+		one[n].threaded = n > 0 && b->d->p->cloud->parallel_reads &&
+		    pthread_create(&one[n].th, NULL, azure_one_thread,
+		    &one[n]) == 0;
 		n++;
 	}
 	for (i = 0; i < n; i++) {
 		if (one[i].threaded)
 			continue;
-		if (one[i].ctx != NULL)
-			b->d->p->cloud->close(one[i].ctx);
 		one[i].ctx = b->d->p->cloud_ctx;
 		azure_one_run(&one[i]);
 	}
-	for (i = 0; i < n; i++)
-		if (one[i].threaded) {
-			pthread_join(one[i].th, NULL);
-			b->d->p->cloud->close(one[i].ctx);
+	for (i = 0; i < n; i++) {
+		if (!one[i].threaded)
+			continue;
+		pthread_join(one[i].th, NULL);
+		if (one[i].serial) {
+			one[i].ctx = b->d->p->cloud_ctx;
+			azure_one_run(&one[i]);
 		}
+	}
 	return NULL;
 }
 

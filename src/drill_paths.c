@@ -193,6 +193,23 @@ watch_setup(struct drill *d)
 	}
 }
 
+/*
+ * Count a watch's switch times from when the write went out (the
+ * provider's sent_ms, on the same monotonic clock as the samples), not
+ * from before the GET that precedes the PUT or the PUT's retries.  A time
+ * outside [t0, now] (unknown, another clock) leaves t0 as it was.
+ */
+void
+watch_t0_at(struct drill *d, struct drill_watch_run *run, uint64_t sent_ms)
+{
+	uint64_t now = clock_now(d->o->restore_clock);
+
+	if (run->w == NULL || sent_ms < run->t0 || sent_ms > now)
+		return;
+	run->t0_wall += (double)(sent_ms - run->t0) / 1000.0;
+	run->t0 = sent_ms;
+}
+
 int
 watch_start(struct drill *d, struct drill_watch_run *run,
     struct fd_error *err)

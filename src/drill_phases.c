@@ -226,6 +226,7 @@ failover(struct drill *d)
 	rc = peering_write(d->p->cloud, d->p->cloud_ctx, false, d->o->clock,
 	    clock_now(d->o->clock) + (uint64_t)d->s->timeouts.operation_s *
 	    1000, &info, &err);
+	watch_t0_at(d, &d->watch.failover, info.sent_ms);
 	if (rc == 0 && (rc = disable_confirm(d, &err)) < 0)
 		err.unchanged = false;
 	if (rc < 0 && rc != -ECANCELED && err.unchanged) {
@@ -396,6 +397,7 @@ restore(struct drill *d)
 	/* Restore returned: this process reports from here on. */
 	if (d->o->guard_disarm != NULL)	/* issue 14: guardian.h */
 		d->o->guard_disarm(d->o->guard_ctx);
+	watch_t0_at(d, &d->watch.failback, out.info.sent_ms);
 	record_op(d, "enable", &out.info, rc == 0 ? "Succeeded" : "Failed",
 	    t0, out.attempts);
 	if (rc < 0) {

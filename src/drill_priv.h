@@ -13,6 +13,7 @@
 #define FD_DRILL_PRIV_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -51,6 +52,12 @@ struct drill {
 	struct cloud_circuit before;
 	bool have_before;
 	struct device_replies replies;	/* replies.h, of every device */
+	/* Provider contexts of finished concurrent reads, reused by the
+	 * next ones (cloud_ctx_more/cloud_ctx_done): opening one costs a
+	 * metadata read and a token request. */
+	pthread_mutex_t pool_mu;
+	void *pool[SPEC_MAX_CHECKS];
+	unsigned n_pool;
 };
 
 /* ---------------------------------------------------------- drill.c */
@@ -68,7 +75,13 @@ int dev_index(const struct spec *s, const char *name);
 int probe_index(const struct spec *s, const char *name);
 /* The clock the cloud provider's own waits run on from now. */
 void cloud_clock(struct drill *d, const struct fd_clock *clock);
+/* One more provider context for a concurrent read, from the pool or newly
+ * opened; NULL: read on the main one.  Thread-safe. */
 void *cloud_ctx_more(struct drill *d);
+/* Give it back for the next concurrent read.  Thread-safe. */
+void cloud_ctx_done(struct drill *d, void *ctx);
+/* Close the pooled contexts (the drill's end). */
+void cloud_ctx_pool_close(struct drill *d);
 void phase_begin(struct drill *d, const char *name);
 void phase_error(struct drill *d, const struct fd_error *err);
 int phase_end(struct drill *d);
@@ -91,6 +104,8 @@ void device_checks(struct drill *d);
 int check_paths(struct drill *d, const struct spec_expect *e,
     const char *key, bool record);
 void watch_setup(struct drill *d);
+void watch_t0_at(struct drill *d, struct drill_watch_run *run,
+    uint64_t sent_ms);
 int watch_start(struct drill *d, struct drill_watch_run *run,
     struct fd_error *err);
 void watch_stop(struct drill *d, struct drill_watch_run *run,

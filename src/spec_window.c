@@ -137,11 +137,12 @@ spec_parse_window(struct jw_ctx *c, json_t *o)
 	}
 	/* Weekly ranges are wall-clock times: they need the zone, which
 	 * must exist (glibc would read an unknown one as UTC, silently). */
-	if (w->n_weekly > 0 && jw_get_str(o, "tz") == NULL &&
-	    json_object_get(o, "tz") == NULL)
+	if (w->n_weekly > 0 && json_object_get(o, "tz") == NULL)
 		jw_key_diag(c, o, "weekly", "weekly ranges need tz, the time "
 		    "zone they are in (e.g. Europe/Berlin)");
-	if (jw_get_str(o, "tz") != NULL && w->tz[0] != '\0') {
+	/* Too long a name was reported by jw_unpack(). */
+	if ((a = jw_get_str(o, "tz")) != NULL &&
+	    strlen(json_string_value(a)) < sizeof(w->tz)) {
 		m = jw_push(c, "tz");
 		if ((rc = window_tz_check(w->tz)) == -EINVAL)
 			jw_diag(c, AT_VALUE, "'%s' is not a time zone name "

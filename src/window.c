@@ -408,8 +408,8 @@ int
 window_eval(const struct window_spec *w, time_t now,
     struct window_state *out, struct fd_error *err)
 {
-	struct window_state st;
-	char a[32];
+	struct window_state st, at;
+	char a[32], b[32];
 	int rc;
 
 	memset(&st, 0, sizeof(st));
@@ -421,11 +421,26 @@ window_eval(const struct window_spec *w, time_t now,
 	}
 	if (w->has_not_before && now < w->not_before) {
 		st.open = false;
-		if (st.next < w->not_before)
-			st.next = w->not_before;
-		snprintf(st.why, sizeof(st.why), "the window opens at "
-		    "not_before %s", window_utc_str(w->not_before, a,
-		    sizeof(a)));
+		st.next = w->not_before;
+		/* With weekly ranges: the first of them open from then. */
+		memset(&at, 0, sizeof(at));
+		if (w->n_weekly > 0 && (rc = eval_weekly(w, w->not_before, &at,
+		    err)) < 0)
+			return rc;
+		if (w->n_weekly > 0 && !at.open)
+			st.next = at.next;
+		window_utc_str(w->not_before, a, sizeof(a));
+		if (st.next == w->not_before)
+			snprintf(st.why, sizeof(st.why), "the window opens at "
+			    "not_before %s", a);
+		else if (st.next != 0)
+			snprintf(st.why, sizeof(st.why), "before not_before "
+			    "%s; the first weekly range after it opens %s", a,
+			    window_utc_str(st.next, b, sizeof(b)));
+		else
+			snprintf(st.why, sizeof(st.why), "before not_before "
+			    "%s; no weekly range opens within 8 days of it",
+			    a);
 	}
 	if (w->has_not_after && now >= w->not_after) {
 		st.open = false;

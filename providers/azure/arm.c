@@ -370,6 +370,7 @@ arm_call(struct arm *a, const char *method, const char *target,
 		hdrs[n] = NULL;
 
 		http_response_init(&r);
+		a->last_sent_ms = clock_now(a->clock);
 		rc = http_request(a->http, &req, &r, err);
 		azure_free_secret(h_auth);
 		h_auth = NULL;

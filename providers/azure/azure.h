@@ -105,6 +105,7 @@ struct arm {
 	char api_version[32];	/* "YYYY-MM-DD-preview" fits */
 	char correlation_id[AZURE_ID_MAX];
 	char last_request_id[AZURE_ID_MAX];
+	uint64_t last_sent_ms;	/* clock ms the last request went out */
 	char last_client_request_id[AZURE_ID_MAX];
 	unsigned n_requests;
 	http_log_fn log;

@@ -329,9 +329,12 @@ az_peering_set_begin(void *ctx, bool enabled, bool force,
 			return rc;
 		}
 		rc = op_new(az, &p, enabled, out, err);
-		if (rc == 0)
+		if (rc == 0) {
 			snprintf((*out)->v6_want, sizeof((*out)->v6_want), "%s",
 			    v6want);
+			/* The accepted PUT's send (arm_call's last try). */
+			(*out)->info.sent_ms = az->arm.last_sent_ms;
+		}
 		if (rc == 0 && info != NULL)
 			*info = (*out)->info;
 		arm_resp_done(&p);

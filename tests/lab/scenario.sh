@@ -39,7 +39,9 @@
 #     enable
 #  w  outside the maintenance window (not_after past, a weekly range on
 #     another day, --window-until past): exit 3 and no request at all in
-#     the mock's log, no result directory; a dry run is not held to it
+#     the mock's log, no result directory; a dry run is not held to it;
+#     inside a window closing in 5 minutes the drill passes with drill_s
+#     cut to fit and result.json records the window's end
 #
 # Every lab namespace keeps the kernel's default ICMP rate limits and the
 # MSEEs police time-exceeded (lab.sh): scenario a is the issue-9 proof.
@@ -552,6 +554,8 @@ s["window"] = {"tz": "Europe/Berlin",
                "weekly": [{"days": [sys.argv[3]], "from": "00:00",
                            "to": "00:01"}]}
 json.dump(s, open(sys.argv[2] + "/weekly.json", "w"), indent=2)
+s["window"] = {"not_before": "2020-01-01T00:00:00Z"}
+json.dump(s, open(sys.argv[2] + "/open.json", "w"), indent=2)
 EOF
 	reqs() { wc -l <"$LAB_STATE/arm/requests.jsonl" 2>/dev/null || echo 0; }
 	before=$(reqs)
@@ -577,6 +581,31 @@ EOF
 	[ "$(reqs)" -gt "$before" ] || fail "the dry run read nothing from the mock"
 	[ "$(mocklog --count PUT '')" = 0 ] || fail "a PUT reached the mock"
 	ok "a dry run outside the window runs, reads, writes nothing"
+	# Inside a window that closes in 5 minutes: the drill runs with
+	# drill_s cut from the spec's 600 s to what is left, passes, and the
+	# result records the window's end.
+	end=$(date -u -d '+5 minutes' +%Y-%m-%dT%H:%M:%SZ)
+	expect_rc 0 -- fd_stderr "$LAB_STATE/w4.err" -v run --yes --window-until \
+	    "$end" --out "$OUT.in" "$LAB_STATE/open.json"
+	grep -q "maintenance window closes at $end: drill_s cut from 600 to [23][0-9][0-9] s" \
+	    "$LAB_STATE/w4.err" || fail "no drill_s cut: $(grep -i window "$LAB_STATE/w4.err")"
+	python3 - "$OUT.in/result.json" "$end" <<'EOF' || fail "result.json"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["outcome"] == "passed", r["outcome"]
+assert r["evidence"]["window_until"] == sys.argv[2], r["evidence"]
+# Issue 13: the HTML's route evidence from the live devices: fw's route
+# via ExpressRoute (12076), then the VPN (65515), then ExpressRoute again.
+import os, re
+h = open(os.path.join(os.path.dirname(sys.argv[1]), "report.html")).read()
+row = re.search(r'<tr><td>fw</td><td>10\.17\.11\.128/26</td>(.*?)</tr>', h)
+assert row, "no route evidence row for fw 10.17.11.128/26"
+act = re.findall(r'active</span>BGP AS path &#39;(\d+)', row.group(1))
+assert act == ["12076", "65515", "12076"], act
+EOF
+	[ "$(mocklog --count PUT peerings)" = 2 ] || fail "want 2 peering PUTs, got $(mocklog --count PUT peerings)"
+	ok "inside the window: drill_s cut, passed, window_until recorded"
+	assert_restored
 	;;
 *) fail "unknown scenario $SC" ;;
 esac

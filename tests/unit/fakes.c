@@ -137,6 +137,10 @@ c_set_begin(void *ctx, bool enabled, bool force, struct cloud_op **out,
 	}
 	if (w->enabled == enabled)
 		return fd_error_set(err, -EALREADY, "already in that state");
+	/* As the azure provider: a GET of the peering, then the PUT, whose
+	 * send time is info->sent_ms. */
+	w->vc.now += w->get_ms;
+	info->sent_ms = w->vc.now;
 	w->writes++;
 	op = calloc(1, sizeof(*op));
 	op->enable = enabled;

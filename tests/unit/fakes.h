@@ -23,6 +23,8 @@ struct fake_world {
 	struct fd_clock rclock;		/* restore: never cancelled */
 	volatile sig_atomic_t cancel;
 	bool enabled;			/* the peering */
+	uint64_t get_ms;		/* the GET before each PUT takes this
+					 * long (virtual ms) */
 	uint64_t changed_at;		/* vclock ms of the last change */
 	uint64_t trace_lag_ms;		/* traces show a change this late */
 	bool was_enabled;		/* before changed_at */

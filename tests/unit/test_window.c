@@ -208,6 +208,19 @@ test_absolute(void **state)
 	w.has_not_after = true;
 	w.not_after = T("2026-12-06T01:30:00Z");
 	eval_at(&w, "2026-12-05T22:00:00Z", true, "2026-12-06T01:30:00Z");
+	/* Before not_before, the next opening is the first weekly range
+	 * from then on (Saturday 12 December), not not_before itself. */
+	w.has_not_after = false;
+	w.has_not_before = true;
+	w.not_before = T("2026-12-07T00:00:00Z");
+	st = eval_at(&w, "2026-12-05T22:00:00Z", false,
+	    "2026-12-12T21:00:00Z");
+	assert_non_null(strstr(st.why, "before not_before 2026-12-07T00:00:00Z"
+	    "; the first weekly range after it opens 2026-12-12T21:00:00Z"));
+	/* ... and a not_before inside a range opens at not_before. */
+	w.not_before = T("2026-12-05T23:30:00Z");
+	eval_at(&w, "2026-12-05T22:00:00Z", false, "2026-12-05T23:30:00Z");
+	eval_at(&w, "2026-12-05T23:30:00Z", true, "2026-12-06T03:00:00Z");
 	/* ... and inside not_before/not_after but outside the weekly
 	 * range is closed. */
 	w.has_not_after = false;
