@@ -515,7 +515,13 @@ p)
 	st=$(awk '{ print $3 }' "$LAB_STATE/peering.log" | tail -1)
 	[ "$st" = Enabled ] || fail "mock peering state is $st after the guardian"
 	[ $((SECONDS - t)) -le 30 ] || fail "restored only after $((SECONDS - t)) s"
-	grep -q '"event": "recover", "status": "started", "detail": "by guardian"' "$kept" ||
+	python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert any(r.get("event") == "recover" and r.get("detail") == "by guardian"
+           for r in recs)
+assert recs[-1].get("outcome") == "recovered", recs[-1]
+' "$kept" ||
 	    fail "the kept journal does not say the guardian restored it: $(tail -n 3 "$kept")"
 	g=$(guardian_pid "$kept") || fail "no guardian record in the journal"
 	GUARDS="$GUARDS $g"
