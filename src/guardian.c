@@ -278,8 +278,10 @@ guardian_child(int rfd, int pidfd, int st, char *const argv[])
 	st = 5;
 	/* Nothing else of the drill: its lock's descriptor above all, or
 	 * the lock would outlive the drill in the guardian and `recover`
-	 * could never take it. */
-	if (syscall(SYS_close_range, p >= 0 ? 6 : 5, ~0U, 0) < 0) {
+	 * could never take it.  From 6 always: 5 is the status pipe, which
+	 * must stay open to report a failed exec (without pidfd_open --
+	 * Linux < 5.3, valgrind -- this once closed it too). */
+	if (syscall(SYS_close_range, 6, ~0U, 0) < 0) {
 		int fd;
 
 		for (fd = 6; fd < 65536; fd++)

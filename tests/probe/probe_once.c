@@ -47,9 +47,13 @@ main(int argc, char **argv)
 	req.rate_hz = (unsigned)strtoul(argv[4], NULL, 10);
 	dur = strtoull(argv[5], NULL, 10);
 	req.max_ms = dur + 5000;
-	if (ops == NULL || ops->open(&cfg, &ctx, &err) < 0 ||
-	    ops->watch_begin(ctx, &req, &w, &err) < 0) {
+	if (ops == NULL || ops->open(&cfg, &ctx, &err) < 0) {
 		fprintf(stderr, "probe_once: %s\n", err.msg);
+		return 1;
+	}
+	if (ops->watch_begin(ctx, &req, &w, &err) < 0) {
+		fprintf(stderr, "probe_once: %s\n", err.msg);
+		ops->close(ctx);
 		return 1;
 	}
 	ts.tv_sec = (time_t)(dur / 1000);
@@ -58,6 +62,7 @@ main(int argc, char **argv)
 		;
 	if (ops->watch_end(ctx, w, &s, &err) < 0) {
 		fprintf(stderr, "probe_once: %s\n", err.msg);
+		ops->close(ctx);
 		return 1;
 	}
 	ops->close(ctx);
