@@ -321,7 +321,7 @@ guardian_arm(struct guardian *g, struct fd_error *err)
 		return fd_error_set(err, -errno, "guardian: /proc/self/exe: "
 		    "%s", strerror(errno));
 	exe[n] = '\0';
-	pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	pidfd = g->no_pidfd ? -1 : (int)syscall(SYS_pidfd_open, getpid(), 0);
 	if (guardian_exec_argv(&a, g->exe ? g->exe : "/proc/self/exe",
 	    g->state_dir, getpid(), pidfd >= 0, g->deadline_s,
 	    GUARDIAN_GRACE_S) < 0) {

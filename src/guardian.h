@@ -59,6 +59,7 @@ struct guardian {
 	 * systemctl from /usr/bin, then /bin. */
 	const char *systemd_dir;
 	const char *bin_dir;
+	bool no_pidfd;		/* as a kernel without pidfd_open (< 5.3) */
 	/* Filled by guardian_arm(). */
 	int wfd;		/* the pipe's write end, -1: not armed */
 	pid_t pid;		/* the guardian process */

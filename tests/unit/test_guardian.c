@@ -264,6 +264,16 @@ test_arm_exec_fails(void **st)
 	assert_non_null(strstr(err.msg, "/nonexistent/failover-drill"));
 	assert_int_equal(g.wfd, -1);
 	guardian_disarm(&g);	/* harmless */
+	/* Likewise where the kernel has no pidfd_open (Linux < 5.3, and
+	 * valgrind): the child once closed its status pipe with the
+	 * drill's descriptors and the failure went unseen. */
+	guardian_init(&g, "/tmp", "t", 600, 120);
+	g.exe = "/nonexistent/failover-drill";
+	g.systemd_timer = false;
+	g.no_pidfd = true;
+	fd_error_clear(&err);
+	assert_int_equal(guardian_arm(&g, &err), -ENOENT);
+	assert_int_equal(g.wfd, -1);
 }
 
 /*
