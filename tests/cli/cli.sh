@@ -113,9 +113,9 @@ want=5 ok "a run inside the window goes on (offline: exit 5)" offline "$FD" -v \
     "$(date -u -d '+10 minutes' +%Y-%m-%dT%H:%M:%SZ)" "$SRC/drills/s2s-vpn-backup.json"
 grep_ok "drill_s cut to the time left" "maintenance window closes at .*: drill_s cut from 3600 to [56][0-9][0-9] s" "$tmp/err"
 grep_ok "result.json records the window's end" '"window_until": "20[0-9-]*T[0-9:]*Z"' "$tmp/w5/result.json"
-want=2 ok "--window-until without an offset is a usage error" "$FD" run --yes \
+want=2 ok "--window-until without an offset is a usage error" offline "$FD" run --yes \
     --window-until 2030-01-01T00:00:00 "$tmp/closed.json"
-want=2 ok "--window-until with --dry-run is a usage error" "$FD" run --dry-run \
+want=2 ok "--window-until with --dry-run is a usage error" offline "$FD" run --dry-run \
     --window-until 2030-01-01T00:00:00Z "$tmp/closed.json"
 sed 's/"description":/"window": {"tz": "Europe\/Atlantis", "not_after": "2030-01-01T00:00:00Z"}, "description":/' \
     "$SRC/drills/s2s-vpn-backup.json" >"$tmp/atlantis.json"
