@@ -20,6 +20,7 @@
 #include "testutil.h"
 #include "journal.h"
 #include "log.h"
+#include "drill_priv.h"
 #include "registry.h"
 #include "restore.h"
 
@@ -1079,6 +1080,84 @@ test_plan_lists_two_writes(void **st)
 	free(buf);
 }
 
+/* The pool of provider contexts for concurrent reads: a context given
+ * back serves the next read (no second open, no second token request),
+ * put on the clock of the moment; the pool's are closed at the end. */
+static unsigned pool_opens, pool_closes, pool_clocks;
+static const struct fd_clock *pool_clock_seen;
+static int ctxs[8];
+
+static int
+pool_open(const struct azure_cfg *cfg, const struct fd_clock *clock,
+    const char *corr, void **ctx, struct fd_error *err)
+{
+	(void)cfg; (void)clock; (void)corr; (void)err;
+	*ctx = &ctxs[pool_opens++ % 8];
+	return 0;
+}
+
+static void
+pool_close(void *ctx)
+{
+	(void)ctx;
+	pool_closes++;
+}
+
+static void
+pool_set_clock(void *ctx, const struct fd_clock *clock)
+{
+	(void)ctx;
+	pool_clocks++;
+	pool_clock_seen = clock;
+}
+
+static void
+test_ctx_pool(void **st)
+{
+	struct cloud_ops ops = { .name = "pool", .parallel_reads = true,
+	    .open = pool_open, .close = pool_close,
+	    .set_clock = pool_set_clock };
+	struct drill_providers p = { .cloud = &ops };
+	struct fake_world w;
+	struct drill_opts o;
+	struct drill d;
+	void *a, *b, *c;
+
+	(void)st;
+	fake_world_init(&w);
+	memset(&o, 0, sizeof(o));
+	o.clock = &w.clock;
+	o.restore_clock = &w.rclock;
+	memset(&d, 0, sizeof(d));
+	pthread_mutex_init(&d.pool_mu, NULL);
+	d.s = &spec;
+	d.p = &p;
+	d.o = &o;
+	d.cloud_clk = &w.clock;
+	pool_opens = pool_closes = pool_clocks = 0;
+	a = cloud_ctx_more(&d);
+	b = cloud_ctx_more(&d);
+	assert_int_equal(pool_opens, 2);
+	assert_ptr_not_equal(a, b);
+	cloud_ctx_done(&d, a);
+	cloud_ctx_done(&d, b);
+	/* A later phase on the restore clock: reused, re-clocked. */
+	d.cloud_clk = &w.rclock;
+	c = cloud_ctx_more(&d);
+	assert_int_equal(pool_opens, 2);
+	assert_true(c == a || c == b);
+	assert_int_equal(pool_clocks, 1);
+	assert_ptr_equal(pool_clock_seen, &w.rclock);
+	cloud_ctx_done(&d, c);
+	assert_int_equal(pool_closes, 0);
+	cloud_ctx_pool_close(&d);
+	assert_int_equal(pool_closes, 2);
+	/* A provider without parallel reads gets none. */
+	ops.parallel_reads = false;
+	assert_null(cloud_ctx_more(&d));
+	pthread_mutex_destroy(&d.pool_mu);
+}
+
 /* Switch times count from the PUT's send, not from before the GET that
  * precedes it: a GET of 1.5 s must not make failover or failback look
  * 1.5 s slower (bench/drill.sh saw +42 ms from a slow GET). */
@@ -1277,6 +1356,7 @@ main(void)
 		T(test_replies_per_phase),
 		T(test_plan_is_run),
 		T(test_times_from_the_put),
+		T(test_ctx_pool),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
