@@ -197,6 +197,8 @@ evidence(json_t *doc, const struct spec *s, const char *change,
 	    json_string(change) : json_null(), "spec_sha256", hex,
 	    "spec_copy", copy[0] ? json_string("spec.json") : json_null(),
 	    "azure_identity", id));
+	/* Moved, not copied: the drill noted it under "azure". */
+	json_object_del(json_object_get(doc, "azure"), "identity");
 	if (window_end != 0)
 		json_object_set_new(json_object_get(doc, "evidence"),
 		    "window_until", json_string(window_utc_str(window_end,

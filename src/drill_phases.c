@@ -18,9 +18,9 @@
 
 
 /*
- * Who the drill acts as in Azure, for the change record (result.json
- * azure.identity): the provider's answer, or why it has none.  Never the
- * credential itself.
+ * Who the drill acts as in Azure, for the change record: noted as
+ * azure.identity, which `run` moves to evidence.azure_identity.  The
+ * provider's answer, or why it has none; never the credential itself.
  */
 static void
 record_identity(struct drill *d)
