@@ -111,6 +111,14 @@ collect_worker_main(void *arg)
 
 		if (j->ctx != w->ctx)
 			continue;
+		/* Its login failed (run before it on this same thread): do
+		 * not spend the device's timeouts again. */
+		if (j->after != NULL && j->after->rc < 0) {
+			j->skipped = true;
+			j->rc = fd_error_set(&j->err, -EHOSTUNREACH, "%s: "
+			    "device unreachable", j->device);
+			continue;
+		}
 		t0 = collect_now_ms();
 		fd_error_clear(&j->err);
 		j->rc = collect_one(j);

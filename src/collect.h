@@ -35,10 +35,14 @@ struct collect_job {
 	struct fd_prefix prefix;
 	struct fd_addr addr;
 	char instance[64];
+	/* Run only when this earlier job on the same ctx succeeded (a query
+	 * after its device's login); otherwise skipped, rc -EHOSTUNREACH. */
+	const struct collect_job *after;
 	/* out (owned by the job; release with collect_job_done()) */
 	int rc;				/* 0 or negative errno */
 	struct fd_error err;		/* "device: query: reason" */
 	uint64_t elapsed_ms;
+	bool skipped;			/* its after job failed: not run */
 	struct device_info info;
 	struct route_set routes;
 	struct bgp_summary bgp;

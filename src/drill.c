@@ -125,6 +125,20 @@ cancelled(struct drill *d)
 	return d->interrupted;
 }
 
+/*
+ * Whether cancelled() would say so, without noting it: for the threads
+ * that read while the drill's own thread waits for them (cancelled()
+ * writes the run's state and headline; the drill's thread notes it when
+ * it records).
+ */
+bool
+cancel_pending(const struct drill *d)
+{
+	return d->interrupted || clock_cancelled(d->o->clock) ||
+	    (!d->restoring && d->deadline != 0 &&
+	    clock_now(d->o->clock) > d->deadline);
+}
+
 int
 dev_index(const struct spec *s, const char *name)
 {

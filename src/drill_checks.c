@@ -432,15 +432,27 @@ azure_verdict(struct drill *d, const struct spec_check *c,
 	return azure_verdict_on(d, d->p->cloud_ctx, c, err);
 }
 
-/* The Azure checks of one run_checks() call, made on their own thread
- * while the devices are collected. */
+/* The Azure checks of one read (the spec's, and in preflight the implicit
+ * ones before them), made on their own thread while the devices are
+ * collected. */
+#define AZ_MAX (SPEC_MAX_CHECKS + 2)
+
 struct azure_batch {
 	struct drill *d;
-	const struct spec_check *v;
+	const struct spec_check *v[AZ_MAX];
 	unsigned n;
-	int rc[SPEC_MAX_CHECKS];
-	struct fd_error err[SPEC_MAX_CHECKS];
-	double secs[SPEC_MAX_CHECKS];
+	/* The first n_always run even after a signal (the implicit circuit
+	 * check was always read, once). */
+	unsigned n_always;
+	int rc[AZ_MAX];
+	struct fd_error err[AZ_MAX];
+	double secs[AZ_MAX];
+	/* Preflight: who the drill acts as (identity()), on the main
+	 * context after its check. */
+	bool identity, id_read;
+	int id_rc;
+	struct cloud_identity id;
+	struct fd_error id_err;
 };
 
 /* One Azure check on a context of its own (parallel_reads). */
@@ -460,7 +472,7 @@ azure_one_run(void *arg)
 	struct azure_batch *b = o->b;
 	double t0 = clock_wall();
 
-	b->rc[o->i] = azure_verdict_on(b->d, o->ctx, &b->v[o->i],
+	b->rc[o->i] = azure_verdict_on(b->d, o->ctx, b->v[o->i],
 	    &b->err[o->i]);
 	b->secs[o->i] = clock_wall() - t0;
 	return NULL;
@@ -494,20 +506,21 @@ static void *
 azure_batch_run(void *arg)
 {
 	struct azure_batch *b = arg;
-	struct azure_one one[SPEC_MAX_CHECKS];
+	struct drill *d = b->d;
+	struct azure_one one[AZ_MAX];
 	unsigned i, n = 0;
 
-	for (i = 0; i < b->n && i < SPEC_MAX_CHECKS; i++) {
+	for (i = 0; i < b->n && i < AZ_MAX; i++) {
 		b->secs[i] = -1;
-		if (is_device_check(&b->v[i]) ||
-		    (!b->d->judging && clock_cancelled(b->d->o->clock)))
+		if (is_device_check(b->v[i]) || (i >= b->n_always &&
+		    !d->judging && clock_cancelled(d->o->clock)))
 			continue;
 		one[n].b = b;
 		one[n].i = i;
 		one[n].ctx = NULL;
 		one[n].serial = false;
 		/* The first check reads on the main context. */
-		one[n].threaded = n > 0 && b->d->p->cloud->parallel_reads &&
+		one[n].threaded = n > 0 && d->p->cloud->parallel_reads &&
 		    pthread_create(&one[n].th, NULL, azure_one_thread,
 		    &one[n]) == 0;
 		n++;
@@ -515,15 +528,22 @@ azure_batch_run(void *arg)
 	for (i = 0; i < n; i++) {
 		if (one[i].threaded)
 			continue;
-		one[i].ctx = b->d->p->cloud_ctx;
+		one[i].ctx = d->p->cloud_ctx;
 		azure_one_run(&one[i]);
+	}
+	/* The main context is free again while the others read. */
+	if (b->identity && d->p->cloud->identity != NULL &&
+	    !cancel_pending(d)) {
+		b->id_rc = d->p->cloud->identity(d->p->cloud_ctx, &b->id,
+		    &b->id_err);
+		b->id_read = true;
 	}
 	for (i = 0; i < n; i++) {
 		if (!one[i].threaded)
 			continue;
 		pthread_join(one[i].th, NULL);
 		if (one[i].serial) {
-			one[i].ctx = b->d->p->cloud_ctx;
+			one[i].ctx = d->p->cloud_ctx;
 			azure_one_run(&one[i]);
 		}
 	}
@@ -531,76 +551,182 @@ azure_batch_run(void *arg)
 }
 
 /*
- * Run checks and record them in spec order.  The device queries are
- * collected in parallel (one thread per device) while the Azure checks run
- * on a thread of their own: a phase costs its slowest source, not the sum.
+ * What a run of checks reads, collected off the drill's thread and
+ * recorded on it afterwards (record_check() writes the result document
+ * and is not thread-safe).  In preflight also the implicit Azure checks,
+ * who the drill acts as, and every device's login, which its queries
+ * follow on the device's own thread as soon as it succeeded.
  */
-void
-run_checks(struct drill *d, const struct spec_check *v, unsigned n)
-{
+struct checks_read {
+	struct drill *d;
+	const struct spec_check *v;	/* the spec's checks */
+	unsigned n;
+	struct spec_check implicit[2];
+	unsigned n_implicit;		/* az.v[0 .. n_implicit) */
+	unsigned n_logins;		/* jobs[0 .. n_logins): devices */
 	struct collect_job *jobs;
-	struct azure_batch *az;
-	struct fd_error err = { 0 };
-	int ji[SPEC_MAX_CHECKS];
-	char name[160];
-	unsigned i, nj = 0;
-	pthread_t th;
-	bool threaded;
+	unsigned nj;
+	int ji[SPEC_MAX_CHECKS];	/* v[i]'s job, or -1 */
+	struct azure_batch az;		/* az.v[n_implicit + i] = &v[i] */
+};
 
-	if (n == 0 || stopped(d))
-		return;
-	jobs = calloc(n, sizeof(*jobs));
-	az = calloc(1, sizeof(*az));
-	if (jobs == NULL || az == NULL) {
-		free(jobs);
-		free(az);
-		fd_error_set(&err, -ENOMEM, "out of memory");
-		phase_error(d, &err);
-		return;
+/* The implicit checks of preflight: the circuit always, first, once,
+ * whether or not the spec lists it; so are the principal's permissions,
+ * when the provider can tell: the nightly dry run then reports a removed
+ * role long before the window. */
+static void
+implicit_checks(struct drill *d, struct checks_read *r)
+{
+	static const enum check_kind kinds[] = { CHECK_AZ_CIRCUIT,
+		CHECK_AZ_PERMISSIONS };
+	unsigned i, k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < d->s->n_preflight; i++)
+			if (d->s->preflight[i].kind == kinds[k])
+				break;
+		if (i < d->s->n_preflight || (kinds[k] ==
+		    CHECK_AZ_PERMISSIONS && d->p->cloud->permissions == NULL))
+			continue;
+		memset(&r->implicit[r->n_implicit], 0,
+		    sizeof(r->implicit[0]));
+		r->implicit[r->n_implicit].kind = kinds[k];
+		r->az.v[r->n_implicit] = &r->implicit[r->n_implicit];
+		r->n_implicit++;
 	}
-	for (i = 0; i < n && i < SPEC_MAX_CHECKS; i++) {
+	/* The circuit check is made even after a signal, as before. */
+	r->az.n_always = r->n_implicit > 0 &&
+	    r->implicit[0].kind == CHECK_AZ_CIRCUIT ? 1 : 0;
+}
+
+static void
+checks_read_free(struct checks_read *r)
+{
+	unsigned i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nj; i++)
+		collect_job_done(&r->jobs[i]);
+	free(r->jobs);
+	free(r);
+}
+
+/* What to read for checks v[0 .. n); preflight: with the implicit checks,
+ * the identity and the logins.  NULL: out of memory. */
+static struct checks_read *
+checks_read_new(struct drill *d, const struct spec_check *v, unsigned n,
+    bool preflight)
+{
+	struct checks_read *r;
+	unsigned i, nd = preflight ? (unsigned)d->s->n_devices : 0;
+
+	if (n > SPEC_MAX_CHECKS)
+		n = SPEC_MAX_CHECKS;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->jobs = calloc(nd + n + 1, sizeof(*r->jobs));
+	if (r->jobs == NULL) {
+		free(r);
+		return NULL;
+	}
+	r->d = d;
+	r->v = v;
+	r->n = n;
+	r->az.d = d;
+	if (preflight) {
+		implicit_checks(d, r);
+		r->az.identity = true;
+	}
+	for (i = 0; i < r->n_implicit + n; i++) {
+		r->az.rc[i] = -ECANCELED;
+		fd_error_set(&r->az.err[i], -ECANCELED,
+		    "not run: interrupted");
+	}
+	/* Every device answers over SSH and says who it is ("show
+	 * version"), all at once. */
+	for (i = 0; i < nd; i++)
+		collect_job_init(&r->jobs[r->nj++], d->p->dev[i],
+		    d->p->dev_ctx[i], d->s->devices[i].name, COLLECT_INFO);
+	r->n_logins = nd;
+	for (i = 0; i < n; i++) {
+		unsigned k = r->n_implicit + i;
 		int di = is_device_check(&v[i]) ? dev_index(d->s,
 		    v[i].device) : -1;
 
-		ji[i] = -1;
-		az->rc[i] = -ECANCELED;
-		fd_error_set(&az->err[i], -ECANCELED, "not run: interrupted");
+		r->ji[i] = -1;
+		r->az.v[k] = &v[i];
 		if (di < 0 || d->p->dev[di] == NULL || d->dev_down[di])
 			continue;
-		device_job(d, &v[i], di, &jobs[nj]);
-		ji[i] = (int)nj++;
+		device_job(d, &v[i], di, &r->jobs[r->nj]);
+		/* A device that did not log in is not queried. */
+		if (preflight)
+			r->jobs[r->nj].after = &r->jobs[di];
+		r->ji[i] = (int)r->nj++;
 	}
-	az->d = d;
-	az->v = v;
-	az->n = n;
-	threaded = pthread_create(&th, NULL, azure_batch_run, az) == 0;
-	if (nj > 0)
-		collect_run(jobs, nj, &err);	/* verdicts are per job */
+	r->az.n = r->n_implicit + n;
+	return r;
+}
+
+/* Read: the devices (a thread each) while the Azure checks run on a
+ * thread of their own; returns when all are read.  Writes nothing of the
+ * drill's but what the checks read (d->before). */
+static void
+checks_read_run(struct checks_read *r)
+{
+	struct fd_error err = { 0 };
+	pthread_t th;
+	bool threaded;
+
+	threaded = pthread_create(&th, NULL, azure_batch_run, &r->az) == 0;
+	if (r->nj > 0)
+		collect_run(r->jobs, r->nj, &err);	/* verdicts are per job */
 	if (threaded)
 		pthread_join(th, NULL);
 	else
-		azure_batch_run(az);
-	for (i = 0; i < n && i < SPEC_MAX_CHECKS && !stopped(d); i++) {
+		azure_batch_run(&r->az);
+}
+
+static void *
+checks_read_thread(void *arg)
+{
+	checks_read_run(arg);
+	return NULL;
+}
+
+/* Record the spec's checks in spec order. */
+static void
+checks_record(struct drill *d, struct checks_read *r)
+{
+	const struct spec_check *v = r->v;
+	struct fd_error err = { 0 };
+	char name[160];
+	unsigned i;
+
+	for (i = 0; i < r->n && !stopped(d); i++) {
+		const struct collect_job *j = r->ji[i] >= 0 &&
+		    !r->jobs[r->ji[i]].skipped ? &r->jobs[r->ji[i]] : NULL;
+		unsigned k = r->n_implicit + i;
 		json_t *rec, *obs;
 		int rc, di;
 
 		fd_error_clear(&err);
 		check_name(&v[i], name, sizeof(name));
 		if (!is_device_check(&v[i])) {
-			rc = az->rc[i];
-			err = az->err[i];
-		} else if (ji[i] >= 0) {
-			rc = device_verdict(&v[i], &jobs[ji[i]], &err);
+			rc = r->az.rc[k];
+			err = r->az.err[k];
+		} else if (j != NULL) {
+			rc = device_verdict(&v[i], &r->jobs[r->ji[i]], &err);
 		} else {
 			di = dev_index(d->s, v[i].device);
 			rc = fd_error_set(&err, -EHOSTUNREACH, "%s",
 			    di < 0 ? "no such device" : "device unreachable");
 		}
 		rec = record_check(d, name, rc, err.msg, v[i].line);
-		check_time(rec, !is_device_check(&v[i]) ? az->secs[i] :
-		    ji[i] >= 0 ? (double)jobs[ji[i]].elapsed_ms / 1000 : -1);
-		if (ji[i] >= 0 && (obs = device_observed(&v[i],
-		    &jobs[ji[i]])) != NULL)
+		check_time(rec, !is_device_check(&v[i]) ? r->az.secs[k] :
+		    j != NULL ? (double)j->elapsed_ms / 1000 : -1);
+		if (j != NULL && (obs = device_observed(&v[i], j)) != NULL)
 			json_object_set_new(rec, "observed", obs);
 		/* Machine keys for the reports' route evidence (issue 13),
 		 * so rows group by device, table and prefix, never by the
@@ -616,10 +742,51 @@ run_checks(struct drill *d, const struct spec_check *v, unsigned n)
 				    json_string(v[i].table));
 		}
 	}
-	for (i = 0; i < nj; i++)
-		collect_job_done(&jobs[i]);
-	free(jobs);
-	free(az);
+}
+
+struct checks_read *
+checks_read_begin(struct drill *d, const struct spec_check *v, unsigned n)
+{
+	struct checks_read *r;
+	struct fd_error err = { 0 };
+
+	if (n == 0 || stopped(d))
+		return NULL;
+	if ((r = checks_read_new(d, v, n, false)) == NULL) {
+		fd_error_set(&err, -ENOMEM, "out of memory");
+		phase_error(d, &err);
+	}
+	return r;
+}
+
+void
+checks_read(struct checks_read *r)
+{
+	if (r != NULL)
+		checks_read_run(r);
+}
+
+void
+checks_read_end(struct drill *d, struct checks_read *r)
+{
+	if (r == NULL)
+		return;
+	checks_record(d, r);
+	checks_read_free(r);
+}
+
+/*
+ * Run checks and record them in spec order.  The device queries are
+ * collected in parallel (one thread per device) while the Azure checks run
+ * on a thread of their own: a phase costs its slowest source, not the sum.
+ */
+void
+run_checks(struct drill *d, const struct spec_check *v, unsigned n)
+{
+	struct checks_read *r = checks_read_begin(d, v, n);
+
+	checks_read(r);
+	checks_read_end(d, r);
 }
 
 /* Every watched target must answer its end-to-end probe before anything
@@ -627,81 +794,181 @@ run_checks(struct drill *d, const struct spec_check *v, unsigned n)
  * would read as "all lost" during converge. */
 #define REACH_PROBES 5
 
-void
-reach_checks(struct drill *d)
-{
-	unsigned i, answered;
+struct reach_one {
+	unsigned probe;
+	int rc;
+	unsigned answered;
+	struct fd_error err;
+	char name[160];
+};
 
+struct reach_read {
+	unsigned n;
+	struct reach_one r[SPEC_MAX_PROBES];
+};
+
+/* The probes' answers; reads only (the probe provider keeps its own
+ * time, not the drill's clock). */
+static void
+reach_read(struct drill *d, struct reach_read *rr)
+{
+	unsigned i;
+
+	rr->n = 0;
 	if (d->p->probe == NULL || d->p->probe->reach == NULL)
 		return;
-	for (i = 0; i < d->s->n_probes && !cancelled(d); i++) {
+	for (i = 0; i < d->s->n_probes && !cancel_pending(d); i++) {
 		const struct spec_probe *sp = &d->s->probes[i];
-		struct fd_error err = { 0 };
+		struct reach_one *o = &rr->r[rr->n];
 		struct watch_req req;
-		char name[160], a[FD_ADDR_STRLEN];
-		int rc;
+		char a[FD_ADDR_STRLEN];
 
 		if (!sp->watch || sp->from[0] != '\0')
 			continue;
+		memset(o, 0, sizeof(*o));
+		o->probe = i;
 		memset(&req, 0, sizeof(req));
 		req.target = sp->to;
 		req.method = sp->method;
 		req.port = sp->port;
 		req.rate_hz = d->s->converge.rate_hz;
 		if (sp->method == PROBE_METHOD_TCP)
-			snprintf(name, sizeof(name), "probe %s: %s answers "
-			    "tcp port %u", sp->name, addr_str(&sp->to, a,
-			    sizeof(a)), sp->port);
+			snprintf(o->name, sizeof(o->name), "probe %s: %s "
+			    "answers tcp port %u", sp->name, addr_str(&sp->to,
+			    a, sizeof(a)), sp->port);
 		else
-			snprintf(name, sizeof(name), "probe %s: %s answers "
-			    "%s", sp->name, addr_str(&sp->to, a, sizeof(a)),
-			    probe_method_str(sp->method));
-		answered = 0;
-		rc = d->p->probe->reach(d->p->probe_ctx, &req, REACH_PROBES,
-		    &answered, &err);
-		if (rc == 0 && answered == 0)
-			snprintf(err.msg, sizeof(err.msg), "none of %u %s "
-			    "probes answered: the watched target must answer "
-			    "method %s (see failover-drill.json(5))",
+			snprintf(o->name, sizeof(o->name), "probe %s: %s "
+			    "answers %s", sp->name, addr_str(&sp->to, a,
+			    sizeof(a)), probe_method_str(sp->method));
+		o->rc = d->p->probe->reach(d->p->probe_ctx, &req, REACH_PROBES,
+		    &o->answered, &o->err);
+		if (o->rc == 0 && o->answered == 0)
+			snprintf(o->err.msg, sizeof(o->err.msg), "none of %u "
+			    "%s probes answered: the watched target must "
+			    "answer method %s (see failover-drill.json(5))",
 			    REACH_PROBES, probe_method_str(sp->method),
 			    probe_method_str(sp->method));
-		record_check(d, name, rc < 0 ? rc : answered > 0 ? 0 :
-		    -EBADMSG, err.msg, 0);
+		rr->n++;
 	}
 }
 
-/* Every device answers over SSH and says who it is ("show version"),
- * all at once; a device that does not is left out of later queries. */
-void
-device_checks(struct drill *d)
+static void
+reach_record(struct drill *d, const struct reach_read *rr)
 {
-	struct collect_job jobs[SPEC_MAX_DEVICES];
-	struct fd_error err = { 0 };
+	unsigned i;
+
+	for (i = 0; i < rr->n && !cancelled(d); i++) {
+		const struct reach_one *o = &rr->r[i];
+
+		record_check(d, o->name, o->rc < 0 ? o->rc : o->answered > 0 ?
+		    0 : -EBADMSG, o->err.msg, 0);
+	}
+}
+
+void
+reach_checks(struct drill *d)
+{
+	struct reach_read rr;
+
+	reach_read(d, &rr);
+	reach_record(d, &rr);
+}
+
+/*
+ * Who the drill acts as in Azure, for the change record: noted as
+ * azure.identity, which `run` moves to evidence.azure_identity.  The
+ * provider's answer, or why it has none; never the credential itself.
+ */
+static void
+identity_record(struct drill *d, const struct azure_batch *b)
+{
+	const struct cloud_identity *id = &b->id;
+	json_t *o;
+
+	if (!b->id_read)
+		return;
+	if (b->id_rc < 0) {
+		log_info("azure: identity unknown: %s", b->id_err.msg);
+		o = json_pack("{s:s}", "unknown", b->id_err.msg);
+	} else {
+		o = json_pack("{s:s*, s:s*, s:s*, s:s*, s:s*}",
+		    "app_id", id->app_id[0] ? id->app_id : NULL,
+		    "object_id", id->object_id[0] ? id->object_id : NULL,
+		    "tenant_id", id->tenant_id[0] ? id->tenant_id : NULL,
+		    "type", id->type[0] ? id->type : NULL,
+		    "name", id->name[0] ? id->name : NULL);
+	}
+	json_object_set_new(json_object_get(d->doc, "azure"), "identity", o);
+}
+
+/* Every device's login, recorded; a device that did not log in is left
+ * out of later queries. */
+static void
+logins_record(struct drill *d, const struct checks_read *r)
+{
 	char name[96];
 	unsigned i;
 
-	if (d->s->n_devices == 0 || cancelled(d))
-		return;
+	for (i = 0; i < r->n_logins; i++) {
+		const struct collect_job *j = &r->jobs[i];
 
-	for (i = 0; i < d->s->n_devices; i++)
-		collect_job_init(&jobs[i], d->p->dev[i],
-		    d->p->dev_ctx[i], d->s->devices[i].name,
-		    COLLECT_INFO);
-	collect_run(jobs, d->s->n_devices, &err);
-	for (i = 0; i < d->s->n_devices; i++) {
 		snprintf(name, sizeof(name), "%s: reachable over SSH",
 		    d->s->devices[i].name);
-		d->dev_down[i] = jobs[i].rc < 0;
-		check_time(record_check(d, name, jobs[i].rc,
-		    jobs[i].err.msg, 0),
-		    (double)jobs[i].elapsed_ms / 1000);
-		if (jobs[i].rc == 0)
-			log_info("%s: %s %s%s%s%s",
-			    d->s->devices[i].name, jobs[i].info.model,
-			    jobs[i].info.version,
-			    jobs[i].info.nodes[0] ? " (cluster: " : "",
-			    jobs[i].info.nodes,
-			    jobs[i].info.nodes[0] ? ")" : "");
-		collect_job_done(&jobs[i]);
+		d->dev_down[i] = j->rc < 0;
+		check_time(record_check(d, name, j->rc, j->err.msg, 0),
+		    (double)j->elapsed_ms / 1000);
+		if (j->rc == 0)
+			log_info("%s: %s %s%s%s%s", d->s->devices[i].name,
+			    j->info.model, j->info.version,
+			    j->info.nodes[0] ? " (cluster: " : "",
+			    j->info.nodes, j->info.nodes[0] ? ")" : "");
 	}
+}
+
+/*
+ * Preflight's reads, all at once: the Azure checks (the implicit ones and
+ * the spec's) and who the drill acts as on one thread, the devices'
+ * logins each followed by that device's queries on another, the watched
+ * targets' answers on the drill's own.  Recorded afterwards in the order
+ * they always had: the implicit checks, the identity, the logins, the
+ * targets, the spec's checks.
+ */
+void
+preflight_checks(struct drill *d)
+{
+	struct checks_read *r;
+	struct reach_read rr;
+	struct fd_error err = { 0 };
+	char name[160];
+	pthread_t th;
+	bool threaded;
+	unsigned i;
+
+	r = checks_read_new(d, d->s->preflight, d->s->n_preflight, true);
+	if (r == NULL) {
+		fd_error_set(&err, -ENOMEM, "out of memory");
+		phase_error(d, &err);
+		return;
+	}
+	threaded = pthread_create(&th, NULL, checks_read_thread, r) == 0;
+	reach_read(d, &rr);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		checks_read_run(r);
+	for (i = 0; i < r->n_implicit; i++) {
+		if (r->implicit[i].kind == CHECK_AZ_PERMISSIONS &&
+		    cancelled(d))
+			continue;
+		check_name(&r->implicit[i], name, sizeof(name));
+		record_check(d, name, r->az.rc[i], r->az.err[i].msg, 0);
+	}
+	if (!cancelled(d))
+		identity_record(d, &r->az);
+	if (r->n_logins > 0 && !cancelled(d))
+		logins_record(d, r);
+	reach_record(d, &rr);
+	if (r->n > 0 && !stopped(d))
+		checks_record(d, r);
+	checks_read_free(r);
 }

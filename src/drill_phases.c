@@ -17,79 +17,14 @@
 #include "restore.h"
 
 
-/*
- * Who the drill acts as in Azure, for the change record: noted as
- * azure.identity, which `run` moves to evidence.azure_identity.  The
- * provider's answer, or why it has none; never the credential itself.
- */
-static void
-record_identity(struct drill *d)
-{
-	struct cloud_identity id;
-	struct fd_error err = { 0 };
-	json_t *o;
-
-	if (d->p->cloud->identity == NULL)
-		return;
-	if (d->p->cloud->identity(d->p->cloud_ctx, &id, &err) < 0) {
-		log_info("azure: identity unknown: %s", err.msg);
-		o = json_pack("{s:s}", "unknown", err.msg);
-	} else {
-		o = json_pack("{s:s*, s:s*, s:s*, s:s*, s:s*}",
-		    "app_id", id.app_id[0] ? id.app_id : NULL,
-		    "object_id", id.object_id[0] ? id.object_id : NULL,
-		    "tenant_id", id.tenant_id[0] ? id.tenant_id : NULL,
-		    "type", id.type[0] ? id.type : NULL,
-		    "name", id.name[0] ? id.name : NULL);
-	}
-	json_object_set_new(json_object_get(d->doc, "azure"), "identity", o);
-}
-
 static int
 preflight(struct drill *d)
 {
-	unsigned i;
-
 	phase_begin(d, "preflight");
-	/* The circuit is always checked first, once, whether or not the
-	 * spec lists it. */
-	for (i = 0; i < d->s->n_preflight; i++)
-		if (d->s->preflight[i].kind == CHECK_AZ_CIRCUIT)
-			break;
-	if (i == d->s->n_preflight) {
-		struct fd_error err = { 0 };
-		char name[160];
-		struct spec_check implicit;
-
-		memset(&implicit, 0, sizeof(implicit));
-		implicit.kind = CHECK_AZ_CIRCUIT;
-		check_name(&implicit, name, sizeof(name));
-		record_check(d, name, azure_verdict(d, &implicit, &err),
-		    err.msg, 0);
-	}
-	/* So are the principal's permissions, when the provider can tell:
-	 * the nightly dry run then reports a removed role long before the
-	 * window. */
-	for (i = 0; i < d->s->n_preflight; i++)
-		if (d->s->preflight[i].kind == CHECK_AZ_PERMISSIONS)
-			break;
-	if (i == d->s->n_preflight && d->p->cloud->permissions != NULL &&
-	    !cancelled(d)) {
-		struct fd_error err = { 0 };
-		char name[160];
-		struct spec_check implicit;
-
-		memset(&implicit, 0, sizeof(implicit));
-		implicit.kind = CHECK_AZ_PERMISSIONS;
-		check_name(&implicit, name, sizeof(name));
-		record_check(d, name, azure_verdict(d, &implicit, &err),
-		    err.msg, 0);
-	}
-	if (!cancelled(d))
-		record_identity(d);
-	device_checks(d);
-	reach_checks(d);
-	run_checks(d, d->s->preflight, d->s->n_preflight);
+	/* The circuit and the principal's permissions (always), who the
+	 * drill acts as, every device's login, the watched targets and the
+	 * spec's checks: read at once, recorded in that order. */
+	preflight_checks(d);
 	if (d->have_before) {
 		const struct cloud_circuit *b = &d->before;
 

@@ -71,6 +71,8 @@ bool cancelled(struct drill *d);
 /* Stop reading and judging: cancelled, unless verify-restored runs on
  * after a signal to show whether traffic came back. */
 bool stopped(struct drill *d);
+/* cancelled() without noting it: for reading threads.  Thread-safe. */
+bool cancel_pending(const struct drill *d);
 int dev_index(const struct spec *s, const char *name);
 int probe_index(const struct spec *s, const char *name);
 /* The clock the cloud provider's own waits run on from now. */
@@ -96,8 +98,18 @@ int azure_verdict(struct drill *d, const struct spec_check *c,
     struct fd_error *err);
 int links_up(struct drill *d, void *ctx, struct fd_error *err);
 void run_checks(struct drill *d, const struct spec_check *v, unsigned n);
+/* run_checks() in three steps, so a phase can trace while the checks are
+ * read: begin (NULL: nothing to read), read (blocks; touches nothing of
+ * the run but what the checks read: any thread), end (records in spec
+ * order and frees; the drill's thread). */
+struct checks_read;
+struct checks_read *checks_read_begin(struct drill *d,
+    const struct spec_check *v, unsigned n);
+void checks_read(struct checks_read *r);
+void checks_read_end(struct drill *d, struct checks_read *r);
 void reach_checks(struct drill *d);
-void device_checks(struct drill *d);
+/* All of preflight's checks, read at once, recorded in order. */
+void preflight_checks(struct drill *d);
 
 /* ---------------------------------------------------- drill_paths.c */
 
