@@ -20,9 +20,10 @@ path_obj(struct drill *d, int pi)
 	return json_array_get(d->paths, (size_t)pi);
 }
 
-/* Trace probe pi into d->traces[pi]. */
+/* Trace probe pi into *out (the caller's). */
 static int
-trace_probe(struct drill *d, int pi, struct fd_error *err)
+trace_probe(struct drill *d, int pi, struct hop_list **out,
+    struct fd_error *err)
 {
 	const struct spec_probe *sp = &d->s->probes[pi];
 	struct hop_list *l = hop_list_new();
@@ -62,8 +63,8 @@ trace_probe(struct drill *d, int pi, struct fd_error *err)
 		l->target = sp->to;
 		hop_list_finish(l);
 	}
-	hop_list_free(d->traces[pi]);
-	d->traces[pi] = l;
+	hop_list_free(*out);
+	*out = l;
 	return 0;
 }
 
@@ -93,63 +94,197 @@ may_be_limited(const struct hop_list *l)
 	return false;
 }
 
+/* One path of an expectation, traced and compared. */
+struct path_read {
+	bool done;		/* traced (or tried) */
+	bool traced;
+	int rc;
+	struct fd_error err;
+	struct hop_list *l;	/* the last trace that succeeded */
+};
+
+/* The paths of e, read off the drill's thread, then kept and recorded on
+ * it: record_check() and d->traces are the drill thread's. */
+struct paths_read {
+	struct drill *d;
+	const struct spec_expect *e;
+	bool record;
+	struct path_read r[SPEC_MAX_PROBES];
+};
+
+/* Only the probe provider's traces: device-sourced ones share the devices'
+ * sessions, Azure-sourced ones the main ARM context, with the checks'
+ * reads. */
+static bool
+native_path(const struct drill *d, const struct spec_path *sp)
+{
+	int pi = probe_index(d->s, sp->probe);
+
+	return pi >= 0 && d->s->probes[pi].from[0] == '\0';
+}
+
+/* Trace the paths of e (native ones, or the others) and compare.  Uses
+ * cancel_pending(), never cancelled(): it may run on another thread. */
+static void
+paths_read(struct paths_read *pr, bool native)
+{
+	struct drill *d = pr->d;
+	const struct spec_expect *e = pr->e;
+	bool record = pr->record;
+	unsigned i;
+
+	for (i = 0; i < e->n_paths && i < SPEC_MAX_PROBES &&
+	    !(cancel_pending(d) && !d->judging); i++) {
+		const struct spec_path *sp = &e->paths[i];
+		struct path_read *r = &pr->r[i];
+		int pi = probe_index(d->s, sp->probe);
+		unsigned tries;
+
+		if (pi < 0 || native_path(d, sp) != native)
+			continue;	/* the spec loader rejects pi < 0 */
+		r->done = true;
+		r->rc = trace_probe(d, pi, &r->l, &r->err);
+		r->traced = r->rc == 0;
+		if (r->rc == 0)
+			r->rc = hops_match(&sp->path, &d->s->sets, r->l,
+			    &r->err);
+		/* A judged path must not fail because a router limited its
+		 * ICMP (every trace of the drill and the prober's TTL probe
+		 * drain the same buckets): trace again after a refill.  It
+		 * still passes only on a trace whose hops all matched. */
+		for (tries = 0; record && r->rc == -EBADMSG &&
+		    tries < CHECK_RETRACES && may_be_limited(r->l) &&
+		    !cancel_pending(d); tries++) {
+			log_info("path %s: %s; a silent hop may be a router's "
+			    "ICMP rate limit, tracing again", sp->probe,
+			    r->err.msg);
+			if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
+				break;
+			fd_error_clear(&r->err);
+			r->rc = trace_probe(d, pi, &r->l, &r->err);
+			r->traced = r->rc == 0;
+			if (r->rc == 0)
+				r->rc = hops_match(&sp->path, &d->s->sets,
+				    r->l, &r->err);
+		}
+	}
+}
+
+static void *
+paths_read_native(void *arg)
+{
+	paths_read(arg, true);
+	return NULL;
+}
+
+/* Keep each path's trace as its probe's latest and, with record, record
+ * the paths in spec order; frees what was read.  -1: a path did not
+ * match. */
+static int
+paths_end(struct paths_read *pr, const char *key)
+{
+	struct drill *d = pr->d;
+	const struct spec_expect *e = pr->e;
+	char name[128], hops[512];
+	unsigned i;
+	int bad = 0;
+
+	for (i = 0; i < e->n_paths && i < SPEC_MAX_PROBES; i++) {
+		const struct spec_path *sp = &e->paths[i];
+		struct path_read *r = &pr->r[i];
+		int pi = probe_index(d->s, sp->probe);
+
+		if (!r->done || stopped(d))
+			continue;
+		if (r->l != NULL) {
+			hop_list_free(d->traces[pi]);
+			d->traces[pi] = r->l;
+			r->l = NULL;
+		}
+		if (r->traced && r->rc < 0 && pr->record) {
+			hop_list_str(d->traces[pi], hops, sizeof(hops));
+			fd_error_prefix(&r->err, "[%s]", hops);
+		}
+		if (pr->record) {
+			snprintf(name, sizeof(name), "path %s", sp->probe);
+			store_trace(d, pi, key);
+			record_check(d, name, r->rc, r->err.msg, sp->line);
+		}
+		if (r->rc < 0)
+			bad++;
+	}
+	for (i = 0; i < SPEC_MAX_PROBES; i++)
+		hop_list_free(pr->r[i].l);
+	return bad ? -1 : 0;
+}
+
+static void
+paths_init(struct paths_read *pr, struct drill *d,
+    const struct spec_expect *e, bool record)
+{
+	memset(pr, 0, sizeof(*pr));
+	pr->d = d;
+	pr->e = e;
+	pr->record = record;
+}
+
 /* Trace every path of e and compare; record=false: only report whether
  * all matched (used while converging). */
 int
 check_paths(struct drill *d, const struct spec_expect *e, const char *key,
     bool record)
 {
-	char name[128], hops[512];
-	unsigned i;
-	int bad = 0;
+	struct paths_read *pr = malloc(sizeof(*pr));
+	int rc;
 
-	for (i = 0; i < e->n_paths && !stopped(d); i++) {
-		const struct spec_path *sp = &e->paths[i];
-		struct fd_error err = { 0 };
-		int pi = probe_index(d->s, sp->probe);
-		unsigned tries;
-		bool traced;
-		int rc;
+	if (pr == NULL)
+		return -1;
+	paths_init(pr, d, e, record);
+	paths_read(pr, true);
+	paths_read(pr, false);
+	rc = paths_end(pr, key);
+	free(pr);
+	return rc;
+}
 
-		if (pi < 0)
-			continue;	/* the spec loader rejects this */
-		snprintf(name, sizeof(name), "path %s", sp->probe);
-		rc = trace_probe(d, pi, &err);
-		traced = rc == 0;
-		if (rc == 0)
-			rc = hops_match(&sp->path, &d->s->sets, d->traces[pi],
-			    &err);
-		/* A judged path must not fail because a router limited its
-		 * ICMP (every trace of the drill and the prober's TTL probe
-		 * drain the same buckets): trace again after a refill.  It
-		 * still passes only on a trace whose hops all matched. */
-		for (tries = 0; record && rc == -EBADMSG &&
-		    tries < CHECK_RETRACES && may_be_limited(d->traces[pi]) &&
-		    !cancelled(d); tries++) {
-			log_info("path %s: %s; a silent hop may be a router's "
-			    "ICMP rate limit, tracing again", sp->probe,
-			    err.msg);
-			if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
-				break;
-			fd_error_clear(&err);
-			rc = trace_probe(d, pi, &err);
-			traced = rc == 0;
-			if (rc == 0)
-				rc = hops_match(&sp->path, &d->s->sets,
-				    d->traces[pi], &err);
-		}
-		if (traced && rc < 0 && record) {
-			hop_list_str(d->traces[pi], hops, sizeof(hops));
-			fd_error_prefix(&err, "[%s]", hops);
-		}
-		if (record) {
-			store_trace(d, pi, key);
-			record_check(d, name, rc, err.msg, sp->line);
-		}
-		if (rc < 0)
-			bad++;
+/*
+ * Judge a phase's expectation: its paths and its checks.  The probe
+ * provider's traces run on a thread of their own while the checks are
+ * read (devices and Azure, each on theirs); the drill's own thread only
+ * waits meanwhile, so no device idle() crosses a device query.  Traces
+ * from a device or from Azure follow once the checks are read, as they
+ * share those sessions.  Recorded as before: the paths, then the checks,
+ * in spec order.
+ */
+void
+judge_expect(struct drill *d, const struct spec_expect *e, const char *key)
+{
+	struct paths_read *pr;
+	struct checks_read *cr;
+	pthread_t th;
+	bool threaded;
+
+	if (stopped(d))
+		return;
+	if ((pr = malloc(sizeof(*pr))) == NULL) {
+		struct fd_error err;
+
+		fd_error_set(&err, -ENOMEM, "out of memory");
+		phase_error(d, &err);
+		return;
 	}
-	return bad ? -1 : 0;
+	paths_init(pr, d, e, true);
+	cr = checks_read_begin(d, e->checks, e->n_checks);
+	threaded = pthread_create(&th, NULL, paths_read_native, pr) == 0;
+	checks_read(cr);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		paths_read(pr, true);
+	paths_read(pr, false);
+	paths_end(pr, key);
+	free(pr);
+	checks_read_end(d, cr);
 }
 
 /* ------------------------------------------------------------ watch */

@@ -49,8 +49,7 @@ static int
 baseline(struct drill *d)
 {
 	phase_begin(d, "baseline");
-	check_paths(d, &d->s->baseline, "baseline", true);
-	run_checks(d, d->s->baseline.checks, d->s->baseline.n_checks);
+	judge_expect(d, &d->s->baseline, "baseline");
 	return phase_end(d);
 }
 
@@ -284,8 +283,7 @@ static int
 verify(struct drill *d)
 {
 	phase_begin(d, "verify");
-	check_paths(d, &d->s->failover, "failover", true);
-	run_checks(d, d->s->failover.checks, d->s->failover.n_checks);
+	judge_expect(d, &d->s->failover, "failover");
 	watch_stop(d, &d->watch.failover, "failover", false);
 	convergence_checks(d);
 	return phase_end(d);
@@ -407,8 +405,7 @@ verify_restored(struct drill *d)
 	} else if (!cancelled(d) && clock_sleep(clk, settle) < 0) {
 		cancelled(d);
 	}
-	check_paths(d, e, "restored", true);
-	run_checks(d, e->checks, e->n_checks);
+	judge_expect(d, e, "restored");
 	watch_stop(d, &d->watch.failback, "failback", true);
 	rc = phase_end(d);
 	return rc;

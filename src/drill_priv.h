@@ -115,6 +115,10 @@ void preflight_checks(struct drill *d);
 
 int check_paths(struct drill *d, const struct spec_expect *e,
     const char *key, bool record);
+/* The paths of e traced while its checks are read; recorded as
+ * check_paths(record) then run_checks() would. */
+void judge_expect(struct drill *d, const struct spec_expect *e,
+    const char *key);
 void watch_setup(struct drill *d);
 void watch_t0_at(struct drill *d, struct drill_watch_run *run,
     uint64_t sent_ms);
