@@ -287,6 +287,89 @@ judge_expect(struct drill *d, const struct spec_expect *e, const char *key)
 	checks_read_end(d, cr);
 }
 
+/* verify-restored's wait for BGP on both links, beside its wait for the
+ * paths. */
+struct links_wait {
+	struct drill *d;
+	const struct fd_clock *clk;
+	uint64_t deadline;
+	bool after_signal;
+	void *ctx;
+};
+
+static void *
+links_wait(void *arg)
+{
+	struct links_wait *lw = arg;
+	struct drill *d = lw->d;
+
+	while ((lw->after_signal || !cancel_pending(d)) &&
+	    clock_now(lw->clk) < lw->deadline) {
+		struct fd_error err = { 0 };
+
+		if (links_up(d, lw->ctx, &err) == 0)
+			break;
+		log_info("verify-restored: waiting for the links: %s",
+		    err.msg);
+		if (clock_sleep(lw->clk, retrace_wait_ms(d)) < 0)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Wait (bounded by deadline on clk) for the paths of e to come back and,
+ * when e judges them, for BGP on both links, which comes back some time
+ * after the enable (the MSEE's routeTablesSummary).  The two waits run at
+ * once: the links on a thread of their own (Azure only), the paths on
+ * the drill's thread, whose sleeps keep the device sessions alive.  An
+ * Azure-sourced trace reads on the main ARM context, so the links then
+ * need a context of their own, or wait after the paths as before.
+ */
+void
+wait_restored(struct drill *d, const struct spec_expect *e,
+    const struct fd_clock *clk, uint64_t deadline, bool after_signal)
+{
+	struct links_wait lw;
+	pthread_t th;
+	bool links = false, azure_paths = false, threaded = false;
+	unsigned i;
+
+	for (i = 0; i < e->n_checks; i++)
+		if (e->checks[i].kind == CHECK_AZ_LINKS)
+			links = true;
+	for (i = 0; i < e->n_paths; i++) {
+		int pi = probe_index(d->s, e->paths[i].probe);
+
+		if (pi >= 0 && strcmp(d->s->probes[pi].from, "azure") == 0)
+			azure_paths = true;
+	}
+	memset(&lw, 0, sizeof(lw));
+	lw.d = d;
+	lw.clk = clk;
+	lw.deadline = deadline;
+	lw.after_signal = after_signal;
+	lw.ctx = azure_paths ? cloud_ctx_more(d) : d->p->cloud_ctx;
+	if (links && lw.ctx != NULL)
+		threaded = pthread_create(&th, NULL, links_wait, &lw) == 0;
+	while ((after_signal || !cancelled(d)) &&
+	    check_paths(d, e, "restored", false) < 0 &&
+	    clock_now(clk) < deadline)
+		if (clock_sleep(clk, retrace_wait_ms(d)) < 0)
+			break;
+	if (threaded) {
+		pthread_join(th, NULL);
+	} else if (links) {
+		void *more = lw.ctx;
+
+		lw.ctx = d->p->cloud_ctx;
+		links_wait(&lw);
+		lw.ctx = more;
+	}
+	if (azure_paths)
+		cloud_ctx_done(d, lw.ctx);
+}
+
 /* ------------------------------------------------------------ watch */
 
 /* The probe watched during converge: the first native probe marked watch,

@@ -355,7 +355,6 @@ verify_restored(struct drill *d)
 	    d->o->clock;
 	uint64_t wait_ms = (uint64_t)d->s->timeouts.converge_s * 1000, deadline,
 	    settle;
-	unsigned i;
 	int rc;
 
 	if (after_signal && wait_ms > 60000)
@@ -363,28 +362,9 @@ verify_restored(struct drill *d)
 	d->judging = after_signal;
 	deadline = clock_now(clk) + wait_ms;
 	phase_begin(d, "verify-restored");
-	/* Wait (bounded) for the paths to come back before judging. */
-	while ((after_signal || !cancelled(d)) &&
-	    check_paths(d, e, "restored", false) < 0 &&
-	    clock_now(clk) < deadline)
-		if (clock_sleep(clk, retrace_wait_ms(d)) < 0)
-			break;
-	/* And for BGP on both links, which comes back some time after the
-	 * enable (the MSEE's routeTablesSummary), when it is judged. */
-	for (i = 0; i < e->n_checks; i++)
-		if (e->checks[i].kind == CHECK_AZ_LINKS)
-			break;
-	while (i < e->n_checks && (after_signal || !cancelled(d)) &&
-	    clock_now(clk) < deadline) {
-		struct fd_error err = { 0 };
-
-		if (links_up(d, d->p->cloud_ctx, &err) == 0)
-			break;
-		log_info("verify-restored: waiting for the links: %s",
-		    err.msg);
-		if (clock_sleep(clk, retrace_wait_ms(d)) < 0)
-			break;
-	}
+	/* Wait (bounded) for the paths to come back and for BGP on both
+	 * links, at once, before judging. */
+	wait_restored(d, e, clk, deadline, after_signal);
 	/* Settle; with the failback watch running, long enough for it to
 	 * see the primary path stable: stable_ms, plus one period of the
 	 * paced TTL probe when that is the only path signal (tcp, udp);

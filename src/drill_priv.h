@@ -119,6 +119,9 @@ int check_paths(struct drill *d, const struct spec_expect *e,
  * check_paths(record) then run_checks() would. */
 void judge_expect(struct drill *d, const struct spec_expect *e,
     const char *key);
+/* verify-restored's bounded wait for the paths and the links. */
+void wait_restored(struct drill *d, const struct spec_expect *e,
+    const struct fd_clock *clk, uint64_t deadline, bool after_signal);
 void watch_setup(struct drill *d);
 void watch_t0_at(struct drill *d, struct drill_watch_run *run,
     uint64_t sent_ms);
