@@ -1,0 +1,388 @@
+/*
+ * Issue 9 (drill overhead): a phase's independent reads overlap, and the
+ * records still come in spec order.  Each test makes some provider calls
+ * of one phase meet at a rendezvous: every party waits until all have
+ * arrived (at most 5 s of real time) and fails when it waited alone, so
+ * the same calls made one after another fail the drill.  No timing is
+ * asserted, only that the calls were in flight together.
+ *
+ * The parties are picked by call count over the seed spec (fakes.c):
+ * preflight reads the circuit once (implicit), queries fw's advertised
+ * routes once and its route table once; the first probe trace is the
+ * baseline's, whose route check is fw's second route query.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "drill.h"
+#include "fakes.h"
+#include "log.h"
+
+static struct spec spec;
+static char state[64];
+
+static int
+setup(void **st)
+{
+	(void)st;
+	log_init(LOG_ERROR, false);
+	snprintf(state, sizeof(state), "/tmp/fd-test-overlap-XXXXXX");
+	assert_non_null(mkdtemp(state));
+	return 0;
+}
+
+static int
+teardown(void **st)
+{
+	char cmd[128];
+
+	(void)st;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------- rendezvous */
+
+static pthread_mutex_t rv_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t rv_cv = PTHREAD_COND_INITIALIZER;
+
+/* One-shot: once all met, or one gave up, later calls pass through. */
+static struct {
+	unsigned want, in;
+	bool over, met;
+	char missing[256];	/* who arrived, when it failed */
+} rv;
+
+/* The call counts that pick the parties. */
+static unsigned n_circuit, n_advertised, n_routes, n_reach, n_trace,
+    n_links;
+/* Which parties the current test wants. */
+static enum { RV_PREFLIGHT, RV_BASELINE, RV_RESTORED } rv_case;
+
+enum who { P_CIRCUIT, P_ADV, P_ROUTES, P_REACH, P_TRACE, P_LINKS };
+
+/* Calls after the enable, per party (RV_RESTORED). */
+static unsigned after_enable[P_LINKS + 1];
+
+static void
+rv_reset(unsigned want)
+{
+	memset(&rv, 0, sizeof(rv));
+	rv.want = want;
+	n_circuit = n_advertised = n_routes = n_reach = n_trace = n_links = 0;
+	memset(after_enable, 0, sizeof(after_enable));
+}
+
+static int
+rendezvous(const char *what, struct fd_error *err)
+{
+	struct timespec ts;
+	bool met;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	pthread_mutex_lock(&rv_mu);
+	if (rv.over) {
+		pthread_mutex_unlock(&rv_mu);
+		return 0;
+	}
+	rv.in++;
+	n = strlen(rv.missing);
+	snprintf(rv.missing + n, sizeof(rv.missing) - n, "%s%s",
+	    n ? ", " : "", what);
+	pthread_cond_broadcast(&rv_cv);
+	while (rv.in < rv.want && !rv.over &&
+	    pthread_cond_timedwait(&rv_cv, &rv_mu, &ts) == 0)
+		;
+	if (rv.in >= rv.want)
+		rv.met = true;
+	rv.over = true;
+	met = rv.met;
+	pthread_cond_broadcast(&rv_cv);
+	pthread_mutex_unlock(&rv_mu);
+	if (!met)
+		return fd_error_set(err, -ETIMEDOUT, "%s ran alone", what);
+	return 0;
+}
+
+/* Count a call; true when it is a party of the current test. */
+static bool
+party(unsigned *count, enum who who, const struct fake_world *w)
+{
+	unsigned n, m = 0;
+
+	pthread_mutex_lock(&rv_mu);
+	n = ++*count;
+	if (w->writes == 2 && w->enabled)
+		m = ++after_enable[who];
+	pthread_mutex_unlock(&rv_mu);
+	switch (rv_case) {
+	case RV_PREFLIGHT:
+		return n == 1 && (who == P_CIRCUIT || who == P_ADV ||
+		    who == P_REACH);
+	case RV_BASELINE:
+		return (who == P_TRACE && n == 1) ||
+		    (who == P_ROUTES && n == 2);
+	case RV_RESTORED:
+		return m == 1 && (who == P_TRACE || who == P_LINKS);
+	}
+	return false;
+}
+
+/* ------------------------------------------------- patched providers */
+
+static struct cloud_ops cloud;
+static struct device_ops dev;
+static struct probe_ops probe;
+static const struct cloud_ops *orig_cloud;
+static const struct device_ops *orig_dev;
+static const struct probe_ops *orig_probe;
+static struct fake_world *world;
+static bool restored_links_seen;
+
+static int
+rv_circuit(void *ctx, struct cloud_circuit *out, struct fd_error *err)
+{
+	int rc;
+
+	if (party(&n_circuit, P_CIRCUIT, world) &&
+	    (rc = rendezvous("circuit", err)) < 0)
+		return rc;
+	return orig_cloud->circuit(ctx, out, err);
+}
+
+/* Both links Established with the CE (the fake circuit's peerASN is
+ * 0), sending prefixes. */
+static int
+rv_link_summary(void *ctx, const char *link, struct bgp_summary *out,
+    struct fd_error *err)
+{
+	struct bgp_peer p;
+	int rc;
+
+	(void)ctx;
+	if (strcmp(link, "Primary") == 0 &&
+	    party(&n_links, P_LINKS, world)) {
+		restored_links_seen = true;
+		if ((rc = rendezvous("links", err)) < 0)
+			return rc;
+	}
+	bgp_peer_init(&p);
+	addr_parse(strcmp(link, "Primary") == 0 ? "192.168.11.1" :
+	    "192.168.11.5", &p.addr, NULL);
+	p.peer_as = 0;
+	snprintf(p.state, sizeof(p.state), "Established");
+	p.received = 2;
+	return bgp_summary_add(out, &p);
+}
+
+static int
+rv_advertised(void *ctx, const struct fd_addr *nbr, const char *table,
+    struct route_set *out, struct fd_error *err)
+{
+	int rc;
+
+	if (party(&n_advertised, P_ADV, world) &&
+	    (rc = rendezvous("fw advertised", err)) < 0)
+		return rc;
+	return orig_dev->advertised(ctx, nbr, table, out, err);
+}
+
+static int
+rv_routes(void *ctx, const char *table, const struct fd_prefix *pfx,
+    struct route_set *out, struct fd_error *err)
+{
+	int rc;
+
+	if (party(&n_routes, P_ROUTES, world) &&
+	    (rc = rendezvous("fw routes", err)) < 0)
+		return rc;
+	return orig_dev->routes(ctx, table, pfx, out, err);
+}
+
+static int
+rv_reach(void *ctx, const struct watch_req *req, unsigned count,
+    unsigned *answered, struct fd_error *err)
+{
+	int rc;
+
+	if (party(&n_reach, P_REACH, world) &&
+	    (rc = rendezvous("reach", err)) < 0)
+		return rc;
+	return orig_probe->reach(ctx, req, count, answered, err);
+}
+
+static int
+rv_trace(void *ctx, const struct fd_addr *to, struct hop_list *out,
+    struct fd_error *err)
+{
+	int rc;
+
+	if (party(&n_trace, P_TRACE, world) &&
+	    (rc = rendezvous("trace", err)) < 0)
+		return rc;
+	return orig_probe->trace(ctx, to, out, err);
+}
+
+static int
+run_rv(struct fake_world *w, json_t **doc, struct fd_error *err)
+{
+	struct drill_providers p;
+	struct drill_opts o;
+	unsigned i;
+
+	fake_providers(w, &p, &spec);
+	world = w;
+	orig_cloud = p.cloud;
+	orig_dev = p.dev[0];
+	orig_probe = p.probe;
+	cloud = *p.cloud;
+	cloud.circuit = rv_circuit;
+	cloud.link_summary = rv_link_summary;
+	dev = *p.dev[0];
+	dev.advertised = rv_advertised;
+	dev.routes = rv_routes;
+	probe = *p.probe;
+	probe.reach = rv_reach;
+	probe.trace = rv_trace;
+	p.cloud = &cloud;
+	for (i = 0; i < spec.n_devices; i++)
+		p.dev[i] = &dev;
+	p.probe = &probe;
+	memset(&o, 0, sizeof(o));
+	o.state_dir = state;
+	o.clock = &w->clock;
+	o.restore_clock = &w->rclock;
+	o.retrace_ms = 1000;
+	o.restore_failed_retries = 2;
+	return drill_run(&spec, &p, &o, doc, err);
+}
+
+/* The records as "phase: name" lines. */
+static void
+records(json_t *doc, char *buf, size_t len)
+{
+	json_t *c;
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(doc, "checks"), i, c)
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off,
+			    "%s: %s%s\n", json_string_value(json_object_get(c,
+			    "phase")), json_string_value(json_object_get(c,
+			    "name")), json_is_true(json_object_get(c, "ok")) ?
+			    "" : " FAILED");
+}
+
+/* The seed drill's records, in the order of the spec and of the phases
+ * (DESIGN.md §2): preflight's implicit circuit check, the device's
+ * login, the watched target's answer, then the spec's checks. */
+static const char seed_records[] =
+    "preflight: azure: circuit and peering healthy\n"
+    "preflight: fw: reachable over SSH\n"
+    "preflight: probe onprem-to-spoke: 10.17.11.132 answers icmp\n"
+    "preflight: fw: routes advertised to 10.17.11.76\n"
+    "preflight: fw: BGP sessions established\n"
+    "preflight: azure: gateway learned 10.1.11.0/25\n"
+    "preflight: fw: route 10.17.11.0/25\n"
+    "baseline: path onprem-to-spoke\n"
+    "baseline: fw: route 10.17.11.0/25\n"
+    "%s"
+    "verify: path onprem-to-spoke\n"
+    "verify: fw: route 10.17.11.0/25\n"
+    "verify: converged within limit\n"
+    "verify-restored: path onprem-to-spoke\n"
+    "verify-restored: fw: route 10.17.11.0/25\n"
+    "%s";
+
+static void
+run_case(int which, unsigned want, const char *baseline_extra)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	char got[4096], expect[4096];
+	int code;
+
+	rv_case = which;
+	rv_reset(want);
+	fake_world_init(&w);
+	code = run_rv(&w, &doc, &err);
+	records(doc, got, sizeof(got));
+	if (!rv.met)
+		fail_msg("the reads ran one after another (at the "
+		    "rendezvous: %s; exit %d: %s)", rv.missing, code, err.msg);
+	if (code != 0)
+		fail_msg("exit %d: %s\n%s", code, err.msg, got);
+	snprintf(expect, sizeof(expect), seed_records, baseline_extra,
+	    baseline_extra[0] ? "verify-restored: azure: Primary and "
+	    "Secondary links up\n" : "");
+	assert_string_equal(got, expect);
+	assert_true(w.enabled);
+	json_decref(doc);
+}
+
+/* Preflight: the implicit circuit read, fw's first query (after its
+ * login) and the watched target's probes are in flight together;
+ * serial, the circuit read waits alone and preflight cannot check. */
+static void
+test_preflight_reads_at_once(void **st)
+{
+	(void)st;
+	fake_seed_spec(&spec);
+	run_case(RV_PREFLIGHT, 3, "");
+}
+
+/* Baseline: the probe's trace runs while fw's route table is read;
+ * serial (trace, then checks), the trace waits alone and the baseline
+ * path fails. */
+static void
+test_baseline_traces_beside_checks(void **st)
+{
+	(void)st;
+	fake_seed_spec(&spec);
+	run_case(RV_BASELINE, 2, "");
+}
+
+/* verify-restored: the first trace after the enable and the first
+ * link summary are in flight together (paths and links waited for at
+ * once); serial, the trace waits alone.  The links check is judged in
+ * baseline and verify-restored (restored is the baseline). */
+static void
+test_restored_waits_at_once(void **st)
+{
+	struct spec_check *c;
+
+	(void)st;
+	fake_seed_spec(&spec);
+	c = &spec.baseline.checks[spec.baseline.n_checks++];
+	memset(c, 0, sizeof(*c));
+	c->kind = CHECK_AZ_LINKS;
+	restored_links_seen = false;
+	run_case(RV_RESTORED, 2, "baseline: azure: Primary and Secondary "
+	    "links up\n");
+	assert_true(restored_links_seen);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_preflight_reads_at_once),
+		cmocka_unit_test(test_baseline_traces_beside_checks),
+		cmocka_unit_test(test_restored_waits_at_once),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
