@@ -607,6 +607,9 @@ out:
 		}
 	}
 	journal_unlock(lockfd);
+	/* Read ahead for a baseline that never ran. */
+	checks_read_free(d.pre_checks);
+	paths_read_free(d.pre_paths);
 	cloud_ctx_pool_close(&d);
 	pthread_mutex_destroy(&d.pool_mu);
 	for (i = 0; i < SPEC_MAX_PROBES; i++)

@@ -355,7 +355,7 @@ links_up(struct drill *d, void *ctx, struct fd_error *err)
  * could not be made never passes). */
 static int
 azure_verdict_on(struct drill *d, void *ctx, const struct spec_check *c,
-    struct fd_error *err)
+    bool keep_before, struct fd_error *err)
 {
 	struct route_set rs;
 	struct bgp_summary sum;
@@ -383,7 +383,7 @@ azure_verdict_on(struct drill *d, void *ctx, const struct spec_check *c,
 		break;
 	case CHECK_AZ_CIRCUIT:
 		rc = d->p->cloud->circuit(ctx, &cc, err);
-		if (rc == 0 && strcmp(d->phase, "preflight") == 0) {
+		if (rc == 0 && keep_before) {
 			d->before = cc;
 			d->have_before = true;
 		}
@@ -429,13 +429,14 @@ int
 azure_verdict(struct drill *d, const struct spec_check *c,
     struct fd_error *err)
 {
-	return azure_verdict_on(d, d->p->cloud_ctx, c, err);
+	return azure_verdict_on(d, d->p->cloud_ctx, c,
+	    strcmp(d->phase, "preflight") == 0, err);
 }
 
 /* The Azure checks of one read (the spec's, and in preflight the implicit
- * ones before them), made on their own thread while the devices are
- * collected. */
-#define AZ_MAX (SPEC_MAX_CHECKS + 2)
+ * ones before them and baseline's after them), made on their own thread
+ * while the devices are collected. */
+#define AZ_MAX (2 * SPEC_MAX_CHECKS + 2)
 
 struct azure_batch {
 	struct drill *d;
@@ -444,6 +445,9 @@ struct azure_batch {
 	/* The first n_always run even after a signal (the implicit circuit
 	 * check was always read, once). */
 	unsigned n_always;
+	/* The first n_keep are preflight's: its circuit read is what
+	 * restore puts back (d->before). */
+	unsigned n_keep;
 	int rc[AZ_MAX];
 	struct fd_error err[AZ_MAX];
 	double secs[AZ_MAX];
@@ -473,7 +477,7 @@ azure_one_run(void *arg)
 	double t0 = clock_wall();
 
 	b->rc[o->i] = azure_verdict_on(b->d, o->ctx, b->v[o->i],
-	    &b->err[o->i]);
+	    o->i < b->n_keep, &b->err[o->i]);
 	b->secs[o->i] = clock_wall() - t0;
 	return NULL;
 }
@@ -568,6 +572,12 @@ struct checks_read {
 	unsigned nj;
 	int ji[SPEC_MAX_CHECKS];	/* v[i]'s job, or -1 */
 	struct azure_batch az;		/* az.v[n_implicit + i] = &v[i] */
+	bool az_read;			/* read already (baseline's, in
+					 * preflight) */
+	bool preflight;
+	/* Preflight: baseline's checks, whose Azure ones are read in this
+	 * batch too, at az.v[n_implicit + n + i]. */
+	struct checks_read *next;
 };
 
 /* The implicit checks of preflight: the circuit always, first, once,
@@ -599,24 +609,50 @@ implicit_checks(struct drill *d, struct checks_read *r)
 	    r->implicit[0].kind == CHECK_AZ_CIRCUIT ? 1 : 0;
 }
 
-static void
+void
 checks_read_free(struct checks_read *r)
 {
 	unsigned i;
 
 	if (r == NULL)
 		return;
+	checks_read_free(r->next);
 	for (i = 0; i < r->nj; i++)
 		collect_job_done(&r->jobs[i]);
 	free(r->jobs);
 	free(r);
 }
 
+/* The device queries of the checks, on the devices that are up (in
+ * preflight each after its device's login, on the same thread). */
+static void
+checks_read_devices(struct checks_read *r)
+{
+	struct drill *d = r->d;
+	const struct spec_check *v = r->v;
+	unsigned i;
+
+	for (i = 0; i < r->n; i++) {
+		int di = is_device_check(&v[i]) ? dev_index(d->s,
+		    v[i].device) : -1;
+
+		r->ji[i] = -1;
+		if (di < 0 || d->p->dev[di] == NULL || d->dev_down[di])
+			continue;
+		device_job(d, &v[i], di, &r->jobs[r->nj]);
+		/* A device that did not log in is not queried. */
+		if (r->preflight)
+			r->jobs[r->nj].after = &r->jobs[di];
+		r->ji[i] = (int)r->nj++;
+	}
+}
+
 /* What to read for checks v[0 .. n); preflight: with the implicit checks,
- * the identity and the logins.  NULL: out of memory. */
+ * the identity and the logins.  devices: the device queries too (else
+ * checks_read_devices() later).  NULL: out of memory. */
 static struct checks_read *
 checks_read_new(struct drill *d, const struct spec_check *v, unsigned n,
-    bool preflight)
+    bool preflight, bool devices)
 {
 	struct checks_read *r;
 	unsigned i, nd = preflight ? (unsigned)d->s->n_devices : 0;
@@ -634,7 +670,10 @@ checks_read_new(struct drill *d, const struct spec_check *v, unsigned n,
 	r->d = d;
 	r->v = v;
 	r->n = n;
+	r->preflight = preflight;
 	r->az.d = d;
+	for (i = 0; i < n; i++)
+		r->ji[i] = -1;
 	if (preflight) {
 		implicit_checks(d, r);
 		r->az.identity = true;
@@ -650,23 +689,49 @@ checks_read_new(struct drill *d, const struct spec_check *v, unsigned n,
 		collect_job_init(&r->jobs[r->nj++], d->p->dev[i],
 		    d->p->dev_ctx[i], d->s->devices[i].name, COLLECT_INFO);
 	r->n_logins = nd;
-	for (i = 0; i < n; i++) {
-		unsigned k = r->n_implicit + i;
-		int di = is_device_check(&v[i]) ? dev_index(d->s,
-		    v[i].device) : -1;
-
-		r->ji[i] = -1;
-		r->az.v[k] = &v[i];
-		if (di < 0 || d->p->dev[di] == NULL || d->dev_down[di])
-			continue;
-		device_job(d, &v[i], di, &r->jobs[r->nj]);
-		/* A device that did not log in is not queried. */
-		if (preflight)
-			r->jobs[r->nj].after = &r->jobs[di];
-		r->ji[i] = (int)r->nj++;
-	}
+	for (i = 0; i < n; i++)
+		r->az.v[r->n_implicit + i] = &v[i];
 	r->az.n = r->n_implicit + n;
+	r->az.n_keep = preflight ? r->az.n : 0;
+	if (devices)
+		checks_read_devices(r);
 	return r;
+}
+
+/* Baseline's Azure checks (next, made without its device queries) read
+ * in preflight's batch: appended to it; taken back by
+ * checks_next_results() once read. */
+static void
+checks_read_append(struct checks_read *r, struct checks_read *next)
+{
+	unsigned i;
+
+	r->next = next;
+	for (i = 0; i < next->n && r->az.n < AZ_MAX; i++) {
+		r->az.v[r->az.n] = &next->v[i];
+		r->az.rc[r->az.n] = -ECANCELED;
+		fd_error_set(&r->az.err[r->az.n], -ECANCELED,
+		    "not run: interrupted");
+		r->az.n++;
+	}
+}
+
+static struct checks_read *
+checks_next_results(struct checks_read *r)
+{
+	struct checks_read *next = r->next;
+	unsigned i, k = r->n_implicit + r->n;
+
+	if (next == NULL)
+		return NULL;
+	r->next = NULL;
+	for (i = 0; i < next->n && k + i < r->az.n; i++) {
+		next->az.rc[i] = r->az.rc[k + i];
+		next->az.err[i] = r->az.err[k + i];
+		next->az.secs[i] = r->az.secs[k + i];
+	}
+	next->az_read = true;
+	return next;
 }
 
 /* Read: the devices (a thread each) while the Azure checks run on a
@@ -679,13 +744,15 @@ checks_read_run(struct checks_read *r)
 	pthread_t th;
 	bool threaded;
 
-	threaded = pthread_create(&th, NULL, azure_batch_run, &r->az) == 0;
+	threaded = !r->az_read && pthread_create(&th, NULL, azure_batch_run,
+	    &r->az) == 0;
 	if (r->nj > 0)
 		collect_run(r->jobs, r->nj, &err);	/* verdicts are per job */
 	if (threaded)
 		pthread_join(th, NULL);
-	else
+	else if (!r->az_read)
 		azure_batch_run(&r->az);
+	r->az_read = true;
 }
 
 static void *
@@ -752,10 +819,24 @@ checks_read_begin(struct drill *d, const struct spec_check *v, unsigned n)
 
 	if (n == 0 || stopped(d))
 		return NULL;
-	if ((r = checks_read_new(d, v, n, false)) == NULL) {
+	if ((r = checks_read_new(d, v, n, false, true)) == NULL) {
 		fd_error_set(&err, -ENOMEM, "out of memory");
 		phase_error(d, &err);
 	}
+	return r;
+}
+
+/* Baseline's checks as preflight read them (their Azure checks), with
+ * the device queries still to make; NULL when there is nothing. */
+struct checks_read *
+checks_read_resume(struct drill *d, struct checks_read *r)
+{
+	if (r != NULL && (r->n == 0 || stopped(d))) {
+		checks_read_free(r);
+		r = NULL;
+	}
+	if (r != NULL)
+		checks_read_devices(r);
 	return r;
 }
 
@@ -936,19 +1017,36 @@ logins_record(struct drill *d, const struct checks_read *r)
 void
 preflight_checks(struct drill *d)
 {
-	struct checks_read *r;
+	const struct spec_expect *b = &d->s->baseline;
+	struct checks_read *r, *next;
+	struct paths_read *bp;
 	struct reach_read rr;
 	struct fd_error err = { 0 };
 	char name[160];
-	pthread_t th;
-	bool threaded;
+	pthread_t th, bth;
+	bool threaded, bthreaded = false;
 	unsigned i;
 
-	r = checks_read_new(d, d->s->preflight, d->s->n_preflight, true);
+	r = checks_read_new(d, d->s->preflight, d->s->n_preflight, true,
+	    true);
 	if (r == NULL) {
 		fd_error_set(&err, -ENOMEM, "out of memory");
 		phase_error(d, &err);
 		return;
+	}
+	/* Baseline's reads that need nothing preflight finds: its Azure
+	 * checks, in this batch, and its probe provider's traces, on a
+	 * thread of their own.  Only read: baseline records them once
+	 * preflight passed (drill_run aborts before it otherwise).  Its
+	 * device queries wait for baseline, for the devices that are up. */
+	if ((next = checks_read_new(d, b->checks, b->n_checks, false,
+	    false)) != NULL)
+		checks_read_append(r, next);
+	if ((bp = paths_prefetch(d, b)) != NULL &&
+	    !(bthreaded = pthread_create(&bth, NULL, paths_read_native,
+	    bp) == 0)) {
+		paths_read_free(bp);
+		bp = NULL;
 	}
 	threaded = pthread_create(&th, NULL, checks_read_thread, r) == 0;
 	reach_read(d, &rr);
@@ -956,6 +1054,12 @@ preflight_checks(struct drill *d)
 		pthread_join(th, NULL);
 	else
 		checks_read_run(r);
+	if (bthreaded)
+		pthread_join(bth, NULL);
+	checks_read_free(d->pre_checks);
+	d->pre_checks = checks_next_results(r);
+	paths_read_free(d->pre_paths);
+	d->pre_paths = bp;
 	for (i = 0; i < r->n_implicit; i++) {
 		if (r->implicit[i].kind == CHECK_AZ_PERMISSIONS &&
 		    cancelled(d))

@@ -170,7 +170,7 @@ paths_read(struct paths_read *pr, bool native)
 	}
 }
 
-static void *
+void *
 paths_read_native(void *arg)
 {
 	paths_read(arg, true);
@@ -228,6 +228,33 @@ paths_init(struct paths_read *pr, struct drill *d,
 	pr->record = record;
 }
 
+void
+paths_read_free(struct paths_read *pr)
+{
+	unsigned i;
+
+	if (pr == NULL)
+		return;
+	for (i = 0; i < SPEC_MAX_PROBES; i++)
+		hop_list_free(pr->r[i].l);
+	free(pr);
+}
+
+struct paths_read *
+paths_prefetch(struct drill *d, const struct spec_expect *e)
+{
+	struct paths_read *pr;
+	unsigned i;
+
+	for (i = 0; i < e->n_paths; i++)
+		if (native_path(d, &e->paths[i]))
+			break;
+	if (i == e->n_paths || (pr = malloc(sizeof(*pr))) == NULL)
+		return NULL;
+	paths_init(pr, d, e, true);
+	return pr;
+}
+
 /* Trace every path of e and compare; record=false: only report whether
  * all matched (used while converging). */
 int
@@ -259,27 +286,41 @@ check_paths(struct drill *d, const struct spec_expect *e, const char *key,
 void
 judge_expect(struct drill *d, const struct spec_expect *e, const char *key)
 {
-	struct paths_read *pr;
+	struct paths_read *pr = NULL;
 	struct checks_read *cr;
 	pthread_t th;
-	bool threaded;
+	bool threaded = false, native_read = false;
 
 	if (stopped(d))
 		return;
-	if ((pr = malloc(sizeof(*pr))) == NULL) {
+	/* Baseline's: what preflight read ahead for it. */
+	if (strcmp(key, "baseline") == 0 && e == &d->s->baseline) {
+		pr = d->pre_paths;
+		d->pre_paths = NULL;
+		native_read = pr != NULL;
+	}
+	if (pr == NULL && (pr = malloc(sizeof(*pr))) == NULL) {
 		struct fd_error err;
 
 		fd_error_set(&err, -ENOMEM, "out of memory");
 		phase_error(d, &err);
 		return;
 	}
-	paths_init(pr, d, e, true);
-	cr = checks_read_begin(d, e->checks, e->n_checks);
-	threaded = pthread_create(&th, NULL, paths_read_native, pr) == 0;
+	if (!native_read)
+		paths_init(pr, d, e, true);
+	if (strcmp(key, "baseline") == 0 && d->pre_checks != NULL) {
+		cr = checks_read_resume(d, d->pre_checks);
+		d->pre_checks = NULL;
+	} else {
+		cr = checks_read_begin(d, e->checks, e->n_checks);
+	}
+	if (!native_read)
+		threaded = pthread_create(&th, NULL, paths_read_native,
+		    pr) == 0;
 	checks_read(cr);
 	if (threaded)
 		pthread_join(th, NULL);
-	else
+	else if (!native_read)
 		paths_read(pr, true);
 	paths_read(pr, false);
 	paths_end(pr, key);

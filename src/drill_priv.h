@@ -58,6 +58,11 @@ struct drill {
 	pthread_mutex_t pool_mu;
 	void *pool[SPEC_MAX_CHECKS];
 	unsigned n_pool;
+	/* Baseline's reads made during preflight (its Azure checks, its
+	 * probe provider's traces), for baseline to record; freed unused
+	 * when the drill stops before it. */
+	struct checks_read *pre_checks;
+	struct paths_read *pre_paths;
 };
 
 /* ---------------------------------------------------------- drill.c */
@@ -105,6 +110,10 @@ void run_checks(struct drill *d, const struct spec_check *v, unsigned n);
 struct checks_read;
 struct checks_read *checks_read_begin(struct drill *d,
     const struct spec_check *v, unsigned n);
+/* d->pre_checks, its device queries still to make; NULL: nothing. */
+struct checks_read *checks_read_resume(struct drill *d,
+    struct checks_read *r);
+void checks_read_free(struct checks_read *r);
 void checks_read(struct checks_read *r);
 void checks_read_end(struct drill *d, struct checks_read *r);
 void reach_checks(struct drill *d);
@@ -119,6 +128,13 @@ int check_paths(struct drill *d, const struct spec_expect *e,
  * check_paths(record) then run_checks() would. */
 void judge_expect(struct drill *d, const struct spec_expect *e,
     const char *key);
+/* The probe provider's traces of e, to read ahead (paths_read_native on
+ * any thread) and judge later; NULL: nothing to trace, or no memory. */
+struct paths_read;
+struct paths_read *paths_prefetch(struct drill *d,
+    const struct spec_expect *e);
+void *paths_read_native(void *arg);
+void paths_read_free(struct paths_read *pr);
 /* verify-restored's bounded wait for the paths and the links. */
 void wait_restored(struct drill *d, const struct spec_expect *e,
     const struct fd_clock *clk, uint64_t deadline, bool after_signal);
