@@ -9,7 +9,9 @@
  * The parties are picked by call count over the seed spec (fakes.c):
  * preflight reads the circuit once (implicit), queries fw's advertised
  * routes once and its route table once; the first probe trace is the
- * baseline's, whose route check is fw's second route query.
+ * baseline's, the second converge's (the fake's path has moved when the
+ * disable returns), the third verify's, whose route check is fw's third
+ * route query (baseline's is the second).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -66,7 +68,7 @@ static struct {
 static unsigned n_circuit, n_advertised, n_routes, n_reach, n_trace,
     n_links;
 /* Which parties the current test wants. */
-static enum { RV_PREFLIGHT, RV_BASELINE, RV_RESTORED } rv_case;
+static enum { RV_PREFLIGHT, RV_BASELINE, RV_VERIFY, RV_RESTORED } rv_case;
 
 enum who { P_CIRCUIT, P_ADV, P_ROUTES, P_REACH, P_TRACE, P_LINKS };
 
@@ -132,7 +134,10 @@ party(unsigned *count, enum who who, const struct fake_world *w)
 		    who == P_REACH);
 	case RV_BASELINE:
 		return (who == P_TRACE && n == 1) ||
-		    (who == P_ROUTES && n == 2);
+		    (who == P_CIRCUIT && n == 1);
+	case RV_VERIFY:
+		return (who == P_TRACE && n == 3) ||
+		    (who == P_ROUTES && n == 3);
 	case RV_RESTORED:
 		return m == 1 && (who == P_TRACE || who == P_LINKS);
 	}
@@ -344,15 +349,51 @@ test_preflight_reads_at_once(void **st)
 	run_case(RV_PREFLIGHT, 3, "");
 }
 
-/* Baseline: the probe's trace runs while fw's route table is read;
- * serial (trace, then checks), the trace waits alone and the baseline
- * path fails. */
+/* Baseline's trace is read ahead while preflight reads the circuit;
+ * read in baseline, after preflight, the circuit read waits alone and
+ * preflight cannot check.  Recorded in baseline all the same. */
 static void
-test_baseline_traces_beside_checks(void **st)
+test_baseline_read_during_preflight(void **st)
 {
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *c, *ph;
+	size_t i;
+
 	(void)st;
 	fake_seed_spec(&spec);
 	run_case(RV_BASELINE, 2, "");
+
+	/* A preflight that fails: exit 3 before any change, and nothing
+	 * of baseline in the result although its trace was read. */
+	rv_case = RV_BASELINE;
+	rv_reset(1);
+	fake_world_init(&w);
+	w.vpn_broken = true;
+	assert_int_equal(run_rv(&w, &doc, &err), DRILL_ABORTED);
+	assert_int_equal(w.first_write_step, 0);
+	assert_int_equal(n_trace, 1);
+	json_array_foreach(json_object_get(doc, "phases"), i, ph)
+		assert_string_equal(json_string_value(json_object_get(ph,
+		    "name")), "preflight");
+	json_array_foreach(json_object_get(doc, "checks"), i, c)
+		assert_string_equal(json_string_value(json_object_get(c,
+		    "phase")), "preflight");
+	assert_true(json_is_null(json_object_get(json_object_get(
+	    json_array_get(json_object_get(doc, "paths"), 0), "traces"),
+	    "baseline")));
+	json_decref(doc);
+}
+
+/* verify: the probe's trace runs while fw's route table is read;
+ * serial (trace, then checks), the trace waits alone and the path
+ * fails. */
+static void
+test_verify_traces_beside_checks(void **st)
+{
+	(void)st;
+	fake_seed_spec(&spec);
+	run_case(RV_VERIFY, 2, "");
 }
 
 /* verify-restored: the first trace after the enable and the first
@@ -380,7 +421,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_preflight_reads_at_once),
-		cmocka_unit_test(test_baseline_traces_beside_checks),
+		cmocka_unit_test(test_baseline_read_during_preflight),
+		cmocka_unit_test(test_verify_traces_beside_checks),
 		cmocka_unit_test(test_restored_waits_at_once),
 	};
 
