@@ -6,6 +6,7 @@
  *                   result document, exit status
  *   drill_phases.c  each phase: what it does and what plan says it does
  *   drill_checks.c  the spec's checks, devices and Azure in parallel
+ *   drill_verdict.c what a check's reads mean (verdicts, evidence)
  *   drill_paths.c   traces against hop expectations, the converge watch
  *   drill_plan.c    plan, text and JSON, from drill_phases[]
  */
@@ -96,12 +97,26 @@ json_t *record_check(struct drill *d, const char *name, int rc,
     const char *msg, unsigned line);
 void check_time(json_t *c, double secs);
 
-/* --------------------------------------------------- drill_checks.c */
+/* -------------------------------------------------- drill_verdict.c */
 
-void check_name(const struct spec_check *c, char *buf, size_t len);
+struct collect_job;
+/* A device check judged on what its job collected. */
+int device_verdict(const struct spec_check *c, struct collect_job *j,
+    struct fd_error *err);
+/* What it saw, for the record; NULL: nothing. */
+json_t *device_observed(const struct spec_check *c,
+    const struct collect_job *j);
+/* An Azure check, read on ctx (any thread); keep_before: a circuit read
+ * becomes d->before (preflight's). */
+int azure_verdict_on(struct drill *d, void *ctx, const struct spec_check *c,
+    bool keep_before, struct fd_error *err);
 int azure_verdict(struct drill *d, const struct spec_check *c,
     struct fd_error *err);
 int links_up(struct drill *d, void *ctx, struct fd_error *err);
+
+/* --------------------------------------------------- drill_checks.c */
+
+void check_name(const struct spec_check *c, char *buf, size_t len);
 void run_checks(struct drill *d, const struct spec_check *v, unsigned n);
 /* run_checks() in three steps, so a phase can trace while the checks are
  * read: begin (NULL: nothing to read), read (blocks; touches nothing of
