@@ -191,29 +191,67 @@ link_read_run(void *arg)
 	return NULL;
 }
 
+/* The circuit (its peerASN names the CE neighbour), on a context of its
+ * own beside the summaries. */
+struct circuit_read {
+	const struct cloud_ops *c;
+	void *ctx;
+	struct cloud_circuit cc;
+	struct fd_error err;
+	int rc;
+};
+
+static void *
+circuit_read_run(void *arg)
+{
+	struct circuit_read *r = arg;
+
+	r->rc = r->c->circuit(r->ctx, &r->cc, &r->err);
+	return NULL;
+}
+
 int
 links_up(struct drill *d, void *ctx, struct fd_error *err)
 {
 	static const char *const links[] = { "Primary", "Secondary" };
 	const struct cloud_ops *c = d->p->cloud;
-	struct cloud_circuit cc;
+	struct circuit_read cr;
+	const struct cloud_circuit *ccp = &cr.cc;
 	struct link_read r[2];
 	char bad[FD_ERROR_MSG] = "", a[FD_ADDR_STRLEN];
-	void *more;
+	void *more, *more_cc = NULL;
 	size_t off = 0;
 	unsigned i;
-	pthread_t th;
-	bool threaded = false;
+	pthread_t th, th_cc;
+	bool threaded = false, threaded_cc = false;
 	int rc;
 
 	if (c->link_summary == NULL)
 		return fd_error_set(err, -ENOSYS, "the cloud provider cannot "
 		    "read the links' route table summaries");
-	if ((rc = c->circuit(ctx, &cc, err)) < 0)
-		return rc;
+	memset(&cr, 0, sizeof(cr));
+	cr.c = c;
+	cr.ctx = ctx;
 	/* Both links' summaries are operations of their own (each waits
-	 * ARM's Retry-After): read them at the same time. */
+	 * ARM's Retry-After): read them at the same time, and the circuit
+	 * beside them when a third context is to be had (issue 9: the GET
+	 * first cost every links check a round trip). */
 	more = cloud_ctx_more(d);
+	if (more != NULL && (more_cc = cloud_ctx_more(d)) != NULL) {
+		cr.ctx = more_cc;
+		threaded_cc = pthread_create(&th_cc, NULL, circuit_read_run,
+		    &cr) == 0;
+	}
+	if (!threaded_cc) {
+		cr.ctx = ctx;
+		circuit_read_run(&cr);
+		if (cr.rc < 0) {
+			cloud_ctx_done(d, more);
+			cloud_ctx_done(d, more_cc);
+			*err = cr.err;
+			return cr.rc;
+		}
+	}
 	for (i = 0; i < 2; i++) {
 		memset(&r[i], 0, sizeof(r[i]));
 		r[i].c = c;
@@ -230,6 +268,15 @@ links_up(struct drill *d, void *ctx, struct fd_error *err)
 	else
 		link_read_run(&r[1]);
 	cloud_ctx_done(d, more);
+	if (threaded_cc)
+		pthread_join(th_cc, NULL);
+	cloud_ctx_done(d, more_cc);
+	if (cr.rc < 0) {
+		for (i = 0; i < 2; i++)
+			bgp_summary_done(&r[i].sum);
+		*err = cr.err;
+		return cr.rc;
+	}
 	for (i = 0; i < 2; i++) {
 		const struct bgp_summary *sum = &r[i].sum;
 		const struct bgp_peer *ce = NULL;
@@ -238,14 +285,14 @@ links_up(struct drill *d, void *ctx, struct fd_error *err)
 
 		rc = r[i].rc;
 		for (k = 0; rc == 0 && k < sum->n && ce == NULL; k++)
-			if (cc.peer_asn >= 0 ? sum->v[k].peer_as ==
-			    cc.peer_asn : sum->v[k].peer_as != 65515)
+			if (ccp->peer_asn >= 0 ? sum->v[k].peer_as ==
+			    ccp->peer_asn : sum->v[k].peer_as != 65515)
 				ce = &sum->v[k];
 		if (rc < 0)
 			snprintf(why, sizeof(why), "%s", r[i].err.msg);
 		else if (ce == NULL)
 			snprintf(why, sizeof(why), "no CE neighbour (AS %lld) "
-			    "among its %zu BGP neighbour(s)", cc.peer_asn,
+			    "among its %zu BGP neighbour(s)", ccp->peer_asn,
 			    sum->n);
 		else if (!bgp_peer_established(ce))
 			snprintf(why, sizeof(why), "CE neighbour %s (AS %lld) "
