@@ -66,14 +66,21 @@ static struct {
 
 /* The call counts that pick the parties. */
 static unsigned n_circuit, n_advertised, n_routes, n_reach, n_trace,
-    n_links;
+    n_links, n_link2;
 /* Which parties the current test wants. */
-static enum { RV_PREFLIGHT, RV_BASELINE, RV_VERIFY, RV_RESTORED } rv_case;
+static enum { RV_PREFLIGHT, RV_BASELINE, RV_VERIFY, RV_RESTORED,
+	RV_LINKS } rv_case;
+/* Phases begun so far (the device's record() is called at each):
+ * verify-restored is the seventh. */
+static unsigned n_phases;
 
-enum who { P_CIRCUIT, P_ADV, P_ROUTES, P_REACH, P_TRACE, P_LINKS };
+enum who { P_CIRCUIT, P_ADV, P_ROUTES, P_REACH, P_TRACE, P_LINKS,
+	P_LINK2 };
 
 /* Calls after the enable, per party (RV_RESTORED). */
-static unsigned after_enable[P_LINKS + 1];
+static unsigned after_enable[P_LINK2 + 1];
+/* Calls in verify-restored, per party (RV_LINKS). */
+static unsigned in_restored[P_LINK2 + 1];
 
 static void
 rv_reset(unsigned want)
@@ -81,7 +88,10 @@ rv_reset(unsigned want)
 	memset(&rv, 0, sizeof(rv));
 	rv.want = want;
 	n_circuit = n_advertised = n_routes = n_reach = n_trace = n_links = 0;
+	n_link2 = 0;
 	memset(after_enable, 0, sizeof(after_enable));
+	memset(in_restored, 0, sizeof(in_restored));
+	n_phases = 0;
 }
 
 static int
@@ -121,12 +131,14 @@ rendezvous(const char *what, struct fd_error *err)
 static bool
 party(unsigned *count, enum who who, const struct fake_world *w)
 {
-	unsigned n, m = 0;
+	unsigned n, m = 0, r = 0;
 
 	pthread_mutex_lock(&rv_mu);
 	n = ++*count;
 	if (w->writes == 2 && w->enabled)
 		m = ++after_enable[who];
+	if (n_phases == 7)
+		r = ++in_restored[who];
 	pthread_mutex_unlock(&rv_mu);
 	switch (rv_case) {
 	case RV_PREFLIGHT:
@@ -140,6 +152,9 @@ party(unsigned *count, enum who who, const struct fake_world *w)
 		    (who == P_ROUTES && n == 3);
 	case RV_RESTORED:
 		return m == 1 && (who == P_TRACE || who == P_LINKS);
+	case RV_LINKS:
+		return r == 1 && (who == P_CIRCUIT || who == P_LINKS ||
+		    who == P_LINK2);
 	}
 	return false;
 }
@@ -182,6 +197,10 @@ rv_link_summary(void *ctx, const char *link, struct bgp_summary *out,
 		if ((rc = rendezvous("links", err)) < 0)
 			return rc;
 	}
+	if (strcmp(link, "Secondary") == 0 &&
+	    party(&n_link2, P_LINK2, world) &&
+	    (rc = rendezvous("Secondary link", err)) < 0)
+		return rc;
 	bgp_peer_init(&p);
 	addr_parse(strcmp(link, "Primary") == 0 ? "192.168.11.1" :
 	    "192.168.11.5", &p.addr, NULL);
@@ -239,6 +258,29 @@ rv_trace(void *ctx, const struct fd_addr *to, struct hop_list *out,
 	return orig_probe->trace(ctx, to, out, err);
 }
 
+/* The engine's phase changes (not a provider step). */
+static void
+rv_record(void *ctx, const char *dir, struct device_replies *budget)
+{
+	(void)ctx; (void)dir; (void)budget;
+	pthread_mutex_lock(&rv_mu);
+	n_phases++;
+	pthread_mutex_unlock(&rv_mu);
+}
+
+/* Concurrent reads (cloud_ops parallel_reads): every context is the
+ * one fake world. */
+static bool parallel;
+
+static int
+rv_open(const struct azure_cfg *cfg, const struct fd_clock *clock,
+    const char *corr, void **ctx, struct fd_error *err)
+{
+	(void)cfg; (void)clock; (void)corr; (void)err;
+	*ctx = world;
+	return 0;
+}
+
 static int
 run_rv(struct fake_world *w, json_t **doc, struct fd_error *err)
 {
@@ -254,9 +296,14 @@ run_rv(struct fake_world *w, json_t **doc, struct fd_error *err)
 	cloud = *p.cloud;
 	cloud.circuit = rv_circuit;
 	cloud.link_summary = rv_link_summary;
+	if (parallel) {
+		cloud.parallel_reads = true;
+		cloud.open = rv_open;
+	}
 	dev = *p.dev[0];
 	dev.advertised = rv_advertised;
 	dev.routes = rv_routes;
+	dev.record = rv_record;
 	probe = *p.probe;
 	probe.reach = rv_reach;
 	probe.trace = rv_trace;
@@ -416,6 +463,25 @@ test_restored_waits_at_once(void **st)
 	assert_true(restored_links_seen);
 }
 
+/* A links check reads the circuit (whose peerASN names the CE
+ * neighbour) beside the two links' summaries, each on a context of its
+ * own; circuit first, it waits alone. */
+static void
+test_links_circuit_beside_summaries(void **st)
+{
+	struct spec_check *c;
+
+	(void)st;
+	fake_seed_spec(&spec);
+	c = &spec.baseline.checks[spec.baseline.n_checks++];
+	memset(c, 0, sizeof(*c));
+	c->kind = CHECK_AZ_LINKS;
+	parallel = true;
+	run_case(RV_LINKS, 3, "baseline: azure: Primary and Secondary "
+	    "links up\n");
+	parallel = false;
+}
+
 int
 main(void)
 {
@@ -424,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_baseline_read_during_preflight),
 		cmocka_unit_test(test_verify_traces_beside_checks),
 		cmocka_unit_test(test_restored_waits_at_once),
+		cmocka_unit_test(test_links_circuit_beside_summaries),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
