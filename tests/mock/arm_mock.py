@@ -1609,6 +1609,13 @@ def main():
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
+        # socketserver's default listen backlog is 5 (Python docs,
+        # socketserver.BaseServer.request_queue_size): a drill opening a
+        # dozen connections at once (concurrent reads, each on its own
+        # context) had SYNs dropped and waited out the kernel's 1 s
+        # retransmit, which ARM's front ends do not do.  nginx listens
+        # with 511, Linux allows up to net.core.somaxconn (4096).
+        request_queue_size = 128
         address_family = socket.AF_INET6 if ":" in args.bind else \
             socket.AF_INET
 
