@@ -390,7 +390,8 @@ wait_restored(struct drill *d, const struct spec_expect *e,
 	lw.clk = clk;
 	lw.deadline = deadline;
 	lw.after_signal = after_signal;
-	lw.ctx = azure_paths ? cloud_ctx_more(d) : d->p->cloud_ctx;
+	lw.ctx = !links ? NULL : azure_paths ? cloud_ctx_more(d) :
+	    d->p->cloud_ctx;
 	if (links && lw.ctx != NULL)
 		threaded = pthread_create(&th, NULL, links_wait, &lw) == 0;
 	while ((after_signal || !cancelled(d)) &&
