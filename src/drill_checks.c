@@ -613,15 +613,6 @@ reach_record(struct drill *d, const struct reach_read *rr)
 	}
 }
 
-void
-reach_checks(struct drill *d)
-{
-	struct reach_read rr;
-
-	reach_read(d, &rr);
-	reach_record(d, &rr);
-}
-
 /*
  * Who the drill acts as in Azure, for the change record: noted as
  * azure.identity, which `run` moves to evidence.azure_identity.  The

@@ -110,8 +110,6 @@ json_t *device_observed(const struct spec_check *c,
  * becomes d->before (preflight's). */
 int azure_verdict_on(struct drill *d, void *ctx, const struct spec_check *c,
     bool keep_before, struct fd_error *err);
-int azure_verdict(struct drill *d, const struct spec_check *c,
-    struct fd_error *err);
 int links_up(struct drill *d, void *ctx, struct fd_error *err);
 
 /* --------------------------------------------------- drill_checks.c */
@@ -131,7 +129,6 @@ struct checks_read *checks_read_resume(struct drill *d,
 void checks_read_free(struct checks_read *r);
 void checks_read(struct checks_read *r);
 void checks_read_end(struct drill *d, struct checks_read *r);
-void reach_checks(struct drill *d);
 /* All of preflight's checks, read at once, recorded in order. */
 void preflight_checks(struct drill *d);
 

@@ -385,11 +385,3 @@ azure_verdict_on(struct drill *d, void *ctx, const struct spec_check *c,
 	bgp_summary_done(&sum);
 	return rc;
 }
-
-int
-azure_verdict(struct drill *d, const struct spec_check *c,
-    struct fd_error *err)
-{
-	return azure_verdict_on(d, d->p->cloud_ctx, c,
-	    strcmp(d->phase, "preflight") == 0, err);
-}
