@@ -769,6 +769,60 @@ def fd_sigint_preflight():
         run.cleanup()
 
 
+def fd_sigint_request():
+    """Ctrl-C while an ARM request hangs (the circuit GET answered only
+    after 40 s) ends the dry run within seconds, exit 3, nothing written:
+    libcurl's transfer is abandoned, not waited out to its 65 s timeout."""
+    if not FD_BIN:
+        tap(True, "sigint-request # SKIP no FD_BIN")
+        return
+    hang = {"match": {"method": "GET",
+                      "path_re": "expressRouteCircuits/[^/]+$"},
+            "times": 0, "action": "delay", "seconds": 40}
+    run = Run("sigint-request", [hang])
+    try:
+        env = dict(os.environ, AZURE_TENANT_ID=CREDS["tenant"],
+                   AZURE_CLIENT_ID=CREDS["client_id"],
+                   AZURE_CLIENT_SECRET=CREDS["client_secret"])
+        for k in ("AZURE_CLIENT_CERTIFICATE_PATH",
+                  "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
+                  "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT"):
+            env.pop(k, None)
+        p = subprocess.Popen([FD_BIN, "--state-dir",
+                              os.path.join(run.dir, "fdstate"), "run",
+                              "--dry-run", "--out",
+                              os.path.join(run.dir, "o"), run.spec()],
+                             env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        # The token is logged when answered; the circuit GET follows it
+        # at once and then hangs in the mock.
+        deadline = time.monotonic() + 30
+        tokened = False
+        while time.monotonic() < deadline and p.poll() is None:
+            if [r for r in run.requests() if r["path"].endswith("/token")]:
+                tokened = True
+                break
+            time.sleep(0.05)
+        time.sleep(1.5)
+        t0 = time.monotonic()
+        p.send_signal(2)	# SIGINT
+        try:
+            rc = p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = p.wait()
+        dt = time.monotonic() - t0
+        tap(tokened and rc == 3 and dt < 5,
+            "sigint-request: Ctrl-C while an ARM GET hangs ends the dry "
+            "run within seconds, exit 3",
+            "token seen %s rc %d after %.1f s" % (tokened, rc, dt))
+        tap(not run.puts(), "sigint-request: nothing written", "")
+    finally:
+        run.stop()
+        run.cleanup()
+
+
 def spec_timeouts(path, **t):
     with open(path) as f:
         sp = json.load(f)
@@ -956,6 +1010,7 @@ def main():
         return 1 if failed else 0
     fd_scenario("mock-put-whole", state(), mock_put_whole)
     fd_sigint_preflight()
+    fd_sigint_request()
     fd_scenario("parallel-reads", state(), fd_parallel_reads)
     for v in ("201-async", "202-location", "202-both", "200-sync",
               "201-sync"):
