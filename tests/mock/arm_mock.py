@@ -1609,6 +1609,14 @@ def main():
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
+        # socketserver listens with a backlog of 5; a drill opening a
+        # context per concurrent read (8 and more connections at once)
+        # overflowed it, and the kernel's dropped handshake cost a SYN
+        # retransmission, 1 s (RFC 6298 initial RTO), in about one run of
+        # three: a stall no ARM front end shows.  128 is the kernel's
+        # net.core.somaxconn default before Linux 5.4 (4096 since); nginx
+        # asks 511 (its listen directive's backlog on Linux).
+        request_queue_size = 128
         address_family = socket.AF_INET6 if ":" in args.bind else \
             socket.AF_INET
 
