@@ -163,6 +163,7 @@ struct t {
 	char warn[4096];		/* the lines logged as warnings */
 	bool discover;		/* custom cloud without azure.audience */
 	const char *arc_dir;	/* Azure Arc key directory */
+	struct azure_deps deps;	/* what t_open opened with */
 	void *ctx;
 	struct fd_error err;
 };
@@ -253,8 +254,21 @@ t_open(struct t *t, const struct exchange *x, size_t n)
 	d.poll_default_ms = 10000;
 	d.poll_limit_ms = 600000;
 	d.arc_key_dir = t->arc_dir;
+	t->deps = d;
 	assert_int_equal(azure_open_with(&t->cfg, &t->clock, "corr-1", &d,
 	    &t->ctx, &t->err), 0);
+}
+
+/* Another context of t's configuration, as the engine opens one per
+ * concurrent read. */
+static void *
+t_open_more(struct t *t)
+{
+	void *ctx = NULL;
+
+	assert_int_equal(azure_open_with(&t->cfg, &t->clock, "corr-1",
+	    &t->deps, &ctx, &t->err), 0);
+	return ctx;
 }
 
 static void
@@ -1875,6 +1889,92 @@ test_audience_discovered(void **state)
 	t_done(&t);
 }
 
+/* Contexts of one configuration share the discovered audience and the
+ * token (cred_cache.c): a second context sends neither the metadata GET
+ * nor a token POST; a 401 on one replaces the token for both, once;
+ * closing one leaves the cache to the other; once the last is closed,
+ * the next context asks again (nothing outlives its contexts). */
+static void
+test_shared_token_contexts(void **state)
+{
+#define META { "GET", "https://arm.test/metadata/endpoints?api-version=" \
+	"2022-09-01", { NULL }, { "Authorization" }, { NULL }, { NULL }, \
+	200, { NULL }, "{\"resourceManager\":\"https://arm.test/\"," \
+	"\"authentication\":{\"audiences\":[\"https://arm.test/\"]}}", 0 }
+	static const struct exchange x[] = {
+		META,
+		TOKEN("tok1"),
+		GET_CKT("tok1"),		/* A */
+		GET_CKT("tok1"),		/* B: no metadata, no token */
+		{ "GET", CKT_URL, { "Authorization: Bearer tok1" }, { NULL },
+		  { NULL }, { NULL }, 401, { NULL },
+		  ARM_ERR("ExpiredAuthenticationToken", "expired"), 0 },
+		TOKEN("tok2"),			/* A, refused: once */
+		GET_CKT("tok2"),
+		GET_CKT("tok2"),		/* B takes A's new token */
+		GET_CKT("tok2"),		/* B after A closed */
+		META,				/* C, after all closed */
+		TOKEN("tok3"),
+		GET_CKT("tok3"),
+	};
+#undef META
+	struct t t = { 0 };
+	struct cloud_circuit c;
+	void *b, *ctx_c;
+
+	(void)state;
+	t.discover = true;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	b = t_open_more(&t);
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.circuit(b, &c, &t.err), 0);
+	assert_string_equal(azure_credential_kind(b), "client-secret");
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.circuit(b, &c, &t.err), 0);
+	azure_cloud_ops.close(t.ctx);
+	t.ctx = NULL;
+	assert_int_equal(azure_cloud_ops.circuit(b, &c, &t.err), 0);
+	azure_cloud_ops.close(b);
+	ctx_c = t_open_more(&t);
+	assert_int_equal(azure_cloud_ops.circuit(ctx_c, &c, &t.err), 0);
+	t.ctx = ctx_c;
+	t_done(&t);
+}
+
+/* Contexts of different credentials never share a token: another client
+ * secret is another entry. */
+static void
+test_shared_token_keyed(void **state)
+{
+	static const struct env_kv env_other[] = {
+		{ "AZURE_TENANT_ID", "tenant" },
+		{ "AZURE_CLIENT_ID", "app" },
+		{ "AZURE_CLIENT_SECRET", "s3cr!u" },
+		{ NULL, NULL },
+	};
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_CKT("tok1"),
+		{ "POST", TOKEN_URL, { NULL }, { "Authorization" },
+		  { "client_secret=s3cr%21u" }, { NULL }, 200, { NULL },
+		  "{\"token_type\":\"Bearer\",\"expires_in\":3599,"
+		  "\"access_token\":\"tok2\"}", 0 },
+		GET_CKT("tok2"),
+	};
+	struct t t = { 0 };
+	struct cloud_circuit c;
+	void *b;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	t.env = env_other;
+	b = t_open_more(&t);
+	assert_int_equal(azure_cloud_ops.circuit(b, &c, &t.err), 0);
+	azure_cloud_ops.close(b);
+	t_done(&t);
+}
+
 /* Item 8: azure.audience given wins over the ARM URL without asking;
  * item 12: AZURE_AUTHORITY_HOST does not replace a named cloud's host. */
 static void
@@ -2318,6 +2418,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_token_flow_and_refresh),
+		cmocka_unit_test(test_shared_token_contexts),
+		cmocka_unit_test(test_shared_token_keyed),
 		cmocka_unit_test(test_retry_429_retry_after),
 		cmocka_unit_test(test_token_refresh_failure_uses_cache),
 		cmocka_unit_test(test_token_refresh_failure_after_expiry),
