@@ -127,6 +127,7 @@ azure_open_with(const struct azure_cfg *cfg, const struct fd_clock *clock,
 		free(az);
 		return rc;
 	}
+	az->deps = d;
 	az->arm.http = &az->http;
 	az->arm.clock = &az->clock;
 	az->arm.cred = az->cred;

@@ -19,6 +19,9 @@ struct azure {
 	struct http own_http;	/* opened here unless injected */
 	struct http http;
 	struct azure_cred *cred;
+	/* What it was opened with (after defaults), to open a sibling for
+	 * a concurrent request; deps.http NULL: its own libcurl handle. */
+	struct azure_deps deps;
 	struct arm arm;
 	char peering_path[768];
 	char circuit_path[512];
