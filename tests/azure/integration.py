@@ -777,6 +777,44 @@ def fd_parallel_reads(run):
         str([c["name"] for c in res["checks"]]))
 
 
+CKT_PERMS = ("expressRouteCircuits/SEA-Cust11-ER/providers/"
+             "Microsoft.Authorization/permissions$")
+GW_PERMS = ("virtualNetworkGateways/SEA-Cust11-VNet01-gw-vpn/providers/"
+            "Microsoft.Authorization/permissions$")
+# The circuit's permissions GET is held until the gateway's has arrived:
+# sent one after the other, it is refused (AwaitTimeout).
+AWAIT_GW_PERMS = {"match": {"method": "GET", "path_re": CKT_PERMS},
+                  "times": 1, "action": "await", "seconds": 5,
+                  "for": {"method": "GET", "path_re": GW_PERMS}}
+
+
+def fd_permissions_together(run):
+    """The permissions check's two GETs (circuit and gateway scope) go
+    out together, and a refusal still names its scope."""
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
+           run.spec())
+    tap(run.rc == 0, "permissions-together: the gateway's permissions "
+        "GET is sent while the circuit's is in flight",
+        "rc %d: %s" % (run.rc, run.out[-400:]))
+    with open(run.faults, "w") as f:
+        # Another rule (seconds differ), so it fires again.
+        json.dump({"rules": [dict(AWAIT_GW_PERMS, seconds=6), {
+            "match": {"method": "GET", "path_re": GW_PERMS}, "times": 0,
+            "action": "403", "code": "AuthorizationFailed"}]}, f)
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o2"),
+           run.spec())
+    err = run.result("o2").get("error") or ""
+    tap(run.rc != 0 and "permissions on VPN gateway "
+        "SEA-Cust11-VNet01-gw-vpn" in err and "AuthorizationFailed" in err
+        and "permissions on circuit" not in err,
+        "permissions-together: a refused gateway scope is named, the "
+        "circuit's passed", "rc %d: %s" % (run.rc, err))
+    held = [r for r in run.requests() if r["fault"] == "await"]
+    tap(len(held) == 2 and all(r["status"] == 200 for r in held),
+        "permissions-together: both held circuit GETs were answered",
+        str([r["status"] for r in held]))
+
+
 def fd_sigint_preflight():
     """Issue 12 item 4: Ctrl-C while preflight waits on a read action's
     Retry-After (10 s, as ARM answers) ends the drill at once, exit 3,
@@ -1015,6 +1053,8 @@ def main():
     fd_scenario("mock-put-whole", state(), mock_put_whole)
     fd_sigint_preflight()
     fd_scenario("parallel-reads", state(), fd_parallel_reads)
+    fd_scenario("permissions-together", state(), fd_permissions_together,
+                [AWAIT_GW_PERMS])
     for v in ("201-async", "202-location", "202-both", "200-sync",
               "201-sync"):
         scenario("put-" + v, [{"match": put, "times": 0,
