@@ -10,6 +10,8 @@
 #ifndef FD_AZURE_PRIV_H
 #define FD_AZURE_PRIV_H
 
+#include <pthread.h>
+
 #include "azure.h"
 #include "log.h"
 
@@ -31,6 +33,25 @@ struct azure {
 	char v6_seen[16];
 	char v6_restore[16];
 };
+
+/* A request of a provider call run beside the call's own: on a thread,
+ * on a sibling context (its own HTTP handle: a libcurl easy handle serves
+ * one thread; the token from the shared cache), so that two independent
+ * requests cost one round trip.  With an injected transport (scripted
+ * tests) or when no thread can be had, az_job_finish runs it on az
+ * itself, after the caller's own requests, as the serial code did. */
+struct az_job {
+	struct azure *az;	/* where run runs */
+	void (*run)(struct az_job *j);
+	void *sib;
+	pthread_t th;
+	bool threaded;
+};
+
+void az_job_start(struct azure *az, struct az_job *j);
+/* Wait for the job; run it here first when it was not started and
+ * run_here (false: the caller's own requests failed, skip it). */
+void az_job_finish(struct azure *az, struct az_job *j, bool run_here);
 
 /* A string member of o, "" when absent. */
 const char *az_jstr(const json_t *o, const char *key);

@@ -4,7 +4,6 @@
  * verdicts (permissions, the links' route table summaries, the VPN
  * connections, Microsoft's link-failover tests).
  */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +11,6 @@
 #include <strings.h>
 
 #include "azure_priv.h"
-#include "registry.h"
 
 /* -------------------------------------------------------------- reads */
 
@@ -140,22 +138,20 @@ gateway_scoped(const char *action)
 	    strlen("Microsoft.Network/connections/")) == 0;
 }
 
-/* One scope's permissions, on a context of its own (a thread). */
+/* The gateway scope's permissions, beside the circuit's. */
 struct perm_job {
-	struct azure *az;
-	const char *path;
+	struct az_job job;
 	json_t *out;
 	int rc;
 	struct fd_error err;
 };
 
-static void *
-perm_run(void *arg)
+static void
+perm_run(struct az_job *j)
 {
-	struct perm_job *j = arg;
+	struct perm_job *p = (struct perm_job *)j;
 
-	j->rc = permissions_of(j->az, j->path, &j->out, &j->err);
-	return NULL;
+	p->rc = permissions_of(j->az, j->az->gateway_path, &p->out, &p->err);
 }
 
 /* Both scopes' permissions.  There is no call for two resources at once
@@ -163,49 +159,31 @@ perm_run(void *arg)
  * authorization-RoleDefinitionsCalls.json: Permissions_ListForResource-
  * Group and Permissions_ListForResource, one scope each, and the resource
  * group's answer leaves out roles assigned on the resource alone), so the
- * gateway's GET goes out at the same time as the circuit's, from a
- * sibling context: its own HTTP handle (a libcurl easy handle serves one
- * thread), the token from the shared cache.  With an injected transport
- * (scripted tests) they run one after the other, in that order. */
+ * gateway's GET goes out at the same time as the circuit's (az_job). */
 static int
 permissions_both(struct azure *az, json_t **ckt, json_t **gw,
     struct fd_error *err)
 {
-	struct perm_job j = { .path = az->gateway_path, .rc = 0 };
-	struct fd_error oerr = { 0 };
-	void *sib = NULL;
-	pthread_t th;
-	bool threaded = false;
+	struct perm_job p = { .job.run = perm_run };
 	int rc;
 
-	if (az->deps.http == NULL && azure_open_with(&az->cfg, &az->clock,
-	    az->arm.correlation_id, &az->deps, &sib, &oerr) == 0) {
-		j.az = sib;
-		threaded = pthread_create(&th, NULL, perm_run, &j) == 0;
-	}
+	az_job_start(az, &p.job);
 	rc = permissions_of(az, az->circuit_path, ckt, err);
-	if (threaded)
-		pthread_join(th, NULL);
-	else if (rc == 0) {
-		j.az = az;
-		perm_run(&j);
-	}
-	if (sib != NULL)
-		azure_cloud_ops.close(sib);
+	az_job_finish(az, &p.job, rc == 0);
 	if (rc < 0) {
-		json_decref(j.out);
+		json_decref(p.out);
 		return fd_error_prefix(err, "permissions on circuit %s",
 		    az->cfg.circuit);
 	}
-	if (j.rc < 0) {
+	if (p.rc < 0) {
 		json_decref(*ckt);
 		*ckt = NULL;
 		if (err != NULL)
-			*err = j.err;
+			*err = p.err;
 		return fd_error_prefix(err, "permissions on VPN gateway %s",
 		    az->cfg.vpn_gateway);
 	}
-	*gw = j.out;
+	*gw = p.out;
 	return 0;
 }
 
@@ -370,12 +348,36 @@ instances_peered(struct azure *az, const json_t *gw, struct fd_error *err)
 	return rc;
 }
 
+/* The gateway's own GET and, when it is active-active, its instances'
+ * BGP peers: independent of the connections' reads, run beside them. */
+struct gw_job {
+	struct az_job job;
+	int rc;
+	struct fd_error err;
+};
+
+static void
+gw_run(struct az_job *j)
+{
+	struct gw_job *w = (struct gw_job *)j;
+	struct azure *az = j->az;
+	struct arm_resp g;
+
+	if ((w->rc = arm_call(&az->arm, "GET", az->gateway_path, NULL, NULL,
+	    &g, &w->err)) < 0)
+		return;
+	if (json_is_true(json_object_get(json_object_get(g.json,
+	    "properties"), "activeActive")))
+		w->rc = instances_peered(az, g.json, &w->err);
+	arm_resp_done(&g);
+}
+
 int
 az_vpn_connections(void *ctx, struct fd_error *err)
 {
 	struct azure *az = ctx;
+	struct gw_job w = { .job.run = gw_run };
 	char path[600];
-	struct arm_resp g;
 	json_t *list = NULL;
 	const json_t *c;
 	size_t i;
@@ -384,27 +386,25 @@ az_vpn_connections(void *ctx, struct fd_error *err)
 	if (az->cfg.vpn_gateway[0] == '\0')
 		return fd_error_set(err, -EINVAL, "azure: no vpn_gateway "
 		    "configured");
+	az_job_start(az, &w.job);
 	/* VirtualNetworkGateways_ListConnections (pageable). */
 	snprintf(path, sizeof(path), "%s/connections", az->gateway_path);
-	if ((rc = arm_get_all(&az->arm, path, &list, err)) < 0)
-		return rc;
-	if (json_array_size(json_object_get(list, "value")) == 0)
+	if ((rc = arm_get_all(&az->arm, path, &list, err)) == 0 &&
+	    json_array_size(json_object_get(list, "value")) == 0)
 		rc = fd_error_set(err, -ENODATA, "VPN gateway %s has no "
 		    "connections", az->cfg.vpn_gateway);
 	json_array_foreach(json_object_get(list, "value"), i, c)
 		if (rc == 0)
 			rc = connection_up(az, c, err);
 	json_decref(list);
+	/* The connections' verdict first, then the gateway's, as when they
+	 * ran one after the other. */
+	az_job_finish(az, &w.job, rc == 0);
 	if (rc < 0)
 		return rc;
-	if ((rc = arm_call(&az->arm, "GET", az->gateway_path, NULL, NULL, &g,
-	    err)) < 0)
-		return rc;
-	if (json_is_true(json_object_get(json_object_get(g.json,
-	    "properties"), "activeActive")))
-		rc = instances_peered(az, g.json, err);
-	arm_resp_done(&g);
-	return rc;
+	if (w.rc < 0 && err != NULL)
+		*err = w.err;
+	return w.rc;
 }
 
 int
