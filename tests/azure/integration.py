@@ -786,15 +786,25 @@ GW_PERMS = ("virtualNetworkGateways/SEA-Cust11-VNet01-gw-vpn/providers/"
 AWAIT_GW_PERMS = {"match": {"method": "GET", "path_re": CKT_PERMS},
                   "times": 1, "action": "await", "seconds": 5,
                   "for": {"method": "GET", "path_re": GW_PERMS}}
+# The gateway's connection list is held until the gateway's own GET
+# (vpn_connections: the connections and the gateway are read together).
+AWAIT_GW_GET = {"match": {"method": "GET", "path_re":
+                          "virtualNetworkGateways/SEA-Cust11-VNet01-gw-vpn"
+                          "/connections$"},
+                "times": 1, "action": "await", "seconds": 5,
+                "for": {"method": "GET", "path_re":
+                        "virtualNetworkGateways/SEA-Cust11-VNet01-gw-vpn$"}}
 
 
 def fd_permissions_together(run):
     """The permissions check's two GETs (circuit and gateway scope) go
-    out together, and a refusal still names its scope."""
+    out together, and a refusal still names its scope; the VPN
+    connections check reads the gateway beside its connections."""
     run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
            run.spec())
     tap(run.rc == 0, "permissions-together: the gateway's permissions "
-        "GET is sent while the circuit's is in flight",
+        "GET is sent while the circuit's is in flight, the gateway's GET "
+        "while its connection list is",
         "rc %d: %s" % (run.rc, run.out[-400:]))
     with open(run.faults, "w") as f:
         # Another rule (seconds differ), so it fires again.
@@ -810,8 +820,8 @@ def fd_permissions_together(run):
         "permissions-together: a refused gateway scope is named, the "
         "circuit's passed", "rc %d: %s" % (run.rc, err))
     held = [r for r in run.requests() if r["fault"] == "await"]
-    tap(len(held) == 2 and all(r["status"] == 200 for r in held),
-        "permissions-together: both held circuit GETs were answered",
+    tap(len(held) == 3 and all(r["status"] == 200 for r in held),
+        "permissions-together: every held GET was answered",
         str([r["status"] for r in held]))
 
 
@@ -1054,7 +1064,7 @@ def main():
     fd_sigint_preflight()
     fd_scenario("parallel-reads", state(), fd_parallel_reads)
     fd_scenario("permissions-together", state(), fd_permissions_together,
-                [AWAIT_GW_PERMS])
+                [AWAIT_GW_PERMS, AWAIT_GW_GET])
     for v in ("201-async", "202-location", "202-both", "200-sync",
               "201-sync"):
         scenario("put-" + v, [{"match": put, "times": 0,
