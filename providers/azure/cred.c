@@ -382,13 +382,16 @@ cred_use(struct azure_cred *c, const char **token, struct fd_error *err)
 /*
  * The token is shared by every context of the same credential
  * configuration (cred_cache.c) and fetched by one of them at a time, as
- * azcore's BearerTokenPolicy shares one temporal.Resource
- * (azure-sdk-for-go sdk/internal/temporal/resource.go Get): a token
- * valid for more than 5 min is used as is; a context that finds it
- * expired (or absent) while another fetches waits for that fetch; within
- * 5 min of expiry one context refreshes while the others go on with the
- * still valid token, and a failed refresh is retried no sooner than 30 s
- * later (azure-identity get_token_mixin.py _should_refresh, Resource's
+ * azcore's BearerTokenPolicy shares one temporal.Resource among all the
+ * requests of a client (azure-sdk-for-go sdk/azcore/runtime/
+ * policy_bearer_token.go, sdk/internal/temporal/resource.go Get): a
+ * token valid for more than 5 min is used as is; a context that finds
+ * it expired (or absent) while another fetches waits for that fetch;
+ * within 5 min of expiry (azcore's default when the token names no
+ * RefreshOn; our token responses give expires_in/expires_on only) one
+ * context refreshes while the others go on with the still valid token,
+ * and a failed refresh is retried no sooner than 30 s later
+ * (azure-identity get_token_mixin.py _should_refresh, Resource's
  * backoff).
  */
 int
