@@ -143,3 +143,21 @@ cred_meta_release(struct cred_meta *m)
 	pthread_cond_destroy(&m->cond);
 	free(m);
 }
+
+void
+azure_cred_cache_forget(void)
+{
+	struct cred_share *s;
+	struct cred_meta *m;
+
+	cred_cache_lock();
+	for (s = shares; s != NULL; s = s->next) {
+		azure_free_secret(s->token);
+		s->token = NULL;
+		s->expires_at = s->refresh_tried = 0;
+		s->kind = CRED_UNSET;
+	}
+	for (m = metas; m != NULL; m = m->next)
+		m->audience[0] = '\0';
+	cred_cache_unlock();
+}

@@ -221,6 +221,10 @@ t_open(struct t *t, const struct exchange *x, size_t n)
 	struct azure_deps d;
 
 	memset(&d, 0, sizeof(d));
+	/* Contexts of one configuration share a token process-wide: a
+	 * test that failed before closing its contexts must not hand its
+	 * token to the next test. */
+	azure_cred_cache_forget();
 	t->fake.script = x;
 	t->fake.n = n;
 	t->http.ops = &fake_ops;
@@ -340,6 +344,17 @@ t_done(struct t *t)
 
 #define ARM_ERR(code, msg) "{\"error\":{\"code\":\"" code "\"," \
 	"\"message\":\"" msg "\"}}"
+
+/* The circuit with its peering: what confirms an operation (op_confirm)
+ * and what the engine's next read of the circuit then takes. */
+#define CKT_OF(peering) "{\"name\":\"ckt\",\"properties\":{" \
+	"\"provisioningState\":\"Succeeded\"," \
+	"\"circuitProvisioningState\":\"Enabled\"," \
+	"\"serviceProviderProvisioningState\":\"Provisioned\"," \
+	"\"peerings\":[" peering "]}}"
+#define GET_CKT_OF(peering) { "GET", CKT_URL, { NULL }, \
+	{ "If-Match", "Content-Type" }, { NULL }, { NULL }, 200, \
+	{ "x-ms-request-id: rid-ckt" }, CKT_OF(peering), 0 }
 
 /* -------------------------------------------------------------- tests */
 
@@ -586,7 +601,7 @@ test_lost_answer_then_412_follows_resource(void **state)
 		GET_PEER("Disabled", "Updating", "e2"),
 		GET_PEER("Disabled", "Updating", "e2"),
 		GET_PEER("Disabled", "Succeeded", "e3"),
-		GET_PEER("Disabled", "Succeeded", "e3"),
+		GET_CKT_OF(PEERING("Disabled", "Succeeded", "e3")),
 	};
 	struct t t = { 0 };
 	struct cloud_op *op = NULL;
@@ -653,7 +668,7 @@ test_lro_async_operation(void **state)
 		  { "Retry-After: 5" }, "{\"status\":\"InProgress\"}", 0 },
 		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
 		  { NULL }, "{\"status\":\"succeeded\"}", 0 },
-		GET_PEER("Disabled", "Succeeded", "e9"),
+		GET_CKT_OF(PEERING("Disabled", "Succeeded", "e9")),
 	};
 	struct t t = { 0 };
 	struct cloud_op *op = NULL;
@@ -697,7 +712,7 @@ test_lro_location_ipv6(void **state)
 		  { "Retry-After: 4" }, "", 0 },
 		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
 		  { NULL }, PEERING("Enabled", "Succeeded", "e3"), 0 },
-		GET_PEER("Enabled", "Succeeded", "e3"),
+		GET_CKT_OF(PEERING("Enabled", "Succeeded", "e3")),
 	};
 	struct t t = { 0 };
 	struct cloud_op *op = NULL;
@@ -1479,7 +1494,8 @@ test_ipv6_off_stays_off(void **state)
 		  { NULL }, PEERING2("Disabled", "Disabled", "Succeeded", "e2"),
 		  0 },
 		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
-		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
+		GET_CKT_OF(PEERING2("Disabled", "Disabled", "Succeeded",
+		    "e2")),
 		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
 		{ "PUT", PEER_URL, { NULL }, { NULL },
 		  { "\"state\":\"Enabled\",\"vlanId\"",
@@ -1488,7 +1504,8 @@ test_ipv6_off_stays_off(void **state)
 		  { NULL }, PEERING2("Enabled", "Disabled", "Succeeded", "e3"),
 		  0 },
 		GET_PEER2("Enabled", "Disabled", "Succeeded", "e3"),
-		GET_PEER2("Enabled", "Disabled", "Succeeded", "e3"),
+		GET_CKT_OF(PEERING2("Enabled", "Disabled", "Succeeded",
+		    "e3")),
 	};
 	struct t t = { 0 };
 	struct cloud_op *op = NULL;
@@ -1886,6 +1903,59 @@ test_audience_discovered(void **state)
 	    false, &op, NULL, &t.err), -EALREADY);
 	assert_non_null(strstr(t.log, "token audience "
 	    "https://management.stack.test/5f7a"));
+	t_done(&t);
+}
+
+/* The engine's circuit read right after an operation (disable_confirm,
+ * confirm_enabled) takes the read that confirmed it: no second GET of
+ * the circuit; once only, and not when time has passed since. */
+static void
+test_confirm_read_handed_over(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		PUT_PEER("Disabled", "e1", 200, NULL, NULL),
+		GET_PEER("Disabled", "Succeeded", "e2"),
+		GET_CKT_OF(PEERING("Disabled", "Succeeded", "e2")),
+		/* The second read is a read. */
+		GET_CKT_OF(PEERING("Disabled", "Succeeded", "e2")),
+		GET_PEER("Disabled", "Succeeded", "e2"),
+		PUT_PEER("Enabled", "e2", 200, NULL, NULL),
+		GET_PEER("Enabled", "Succeeded", "e3"),
+		GET_CKT_OF(PEERING("Enabled", "Succeeded", "e3")),
+		/* 1.5 s later: read again. */
+		GET_CKT_OF(PEERING("Enabled", "Succeeded", "e3")),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+	struct cloud_circuit c;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_true(p.done);
+	azure_cloud_ops.op_free(op);
+	assert_int_equal(t.fake.i, 5);
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_int_equal(t.fake.i, 5);
+	assert_true(c.ready);
+	assert_int_equal(c.peering, CLOUD_STATE_DISABLED);
+	assert_true(c.peering_settled);
+	assert_string_equal(c.etag, "W/\"e2\"");
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_int_equal(t.fake.i, 6);
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_true(p.done);
+	azure_cloud_ops.op_free(op);
+	t.vc.now += 1500;
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_int_equal(c.peering, CLOUD_STATE_ENABLED);
 	t_done(&t);
 }
 
@@ -2420,6 +2490,7 @@ main(void)
 		cmocka_unit_test(test_token_flow_and_refresh),
 		cmocka_unit_test(test_shared_token_contexts),
 		cmocka_unit_test(test_shared_token_keyed),
+		cmocka_unit_test(test_confirm_read_handed_over),
 		cmocka_unit_test(test_retry_429_retry_after),
 		cmocka_unit_test(test_token_refresh_failure_uses_cache),
 		cmocka_unit_test(test_token_refresh_failure_after_expiry),
