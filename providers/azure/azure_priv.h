@@ -32,6 +32,13 @@ struct azure {
 	 * engine asked the next enable to put back (ipv6_restore). */
 	char v6_seen[16];
 	char v6_restore[16];
+	/* The circuit as read to confirm the last operation (op_confirm),
+	 * for the engine's next read of it: valid once, while the context
+	 * sent nothing else (arm.n_requests) and for a short while. */
+	struct cloud_circuit confirmed;
+	bool confirmed_valid;
+	unsigned confirmed_n;
+	uint64_t confirmed_at;
 };
 
 /* A request of a provider call run beside the call's own: on a thread,
