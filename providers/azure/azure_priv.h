@@ -45,10 +45,9 @@ struct azure {
  * on a sibling context (its own HTTP handle: a libcurl easy handle serves
  * one thread; the token from the shared cache), so that two independent
  * requests cost one round trip.  The sibling's connection is a new one
- * (TCP and TLS handshakes, two round trips to ARM): still a gain, as
- * ARM's own time per request (hundreds of ms) outweighs a round trip;
- * a libcurl connection cache shared by the contexts (CURLSH) would take
- * the handshakes off as well.  With an injected transport (scripted
+ * (TCP and TLS handshakes, two round trips to ARM): a gain while ARM's
+ * own time per request exceeds a round trip; a libcurl connection cache
+ * shared by the contexts (CURLSH) would take the handshakes off too.  With an injected transport (scripted
  * tests) or when no thread can be had, az_job_finish runs it on az
  * itself, after the caller's own requests, as the serial code did. */
 struct az_job {
