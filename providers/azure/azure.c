@@ -5,6 +5,7 @@
  * closes it and holds its ops table; azure_priv.h names the rest.
  * Facts: ../shared/reference/AZURE-REST.md (sections cited inline).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,56 @@ az_set_clock(void *ctx, const struct fd_clock *clock)
 
 	if (az != NULL && clock != NULL)
 		az->clock = *clock;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static void *
+az_job_thread(void *arg)
+{
+	struct az_job *j = arg;
+
+	j->run(j);
+	return NULL;
+}
+
+void
+az_job_start(struct azure *az, struct az_job *j)
+{
+	struct fd_error err = { 0 };
+
+	j->sib = NULL;
+	j->threaded = false;
+	if (az->deps.http != NULL)
+		return;
+	if (azure_open_with(&az->cfg, &az->clock, az->arm.correlation_id,
+	    &az->deps, &j->sib, &err) < 0) {
+		az_log_line(az, LOG_DEBUG, "azure: one request after the "
+		    "other: %s", err.msg);
+		return;
+	}
+	j->az = j->sib;
+	if (pthread_create(&j->th, NULL, az_job_thread, j) == 0) {
+		j->threaded = true;
+		return;
+	}
+	azure_cloud_ops.close(j->sib);
+	j->sib = NULL;
+}
+
+void
+az_job_finish(struct azure *az, struct az_job *j, bool run_here)
+{
+	if (j->threaded) {
+		pthread_join(j->th, NULL);
+	} else if (run_here) {
+		j->az = az;
+		j->run(j);
+	}
+	if (j->sib != NULL)
+		azure_cloud_ops.close(j->sib);
+	j->sib = NULL;
+	j->threaded = false;
 }
 
 /* --------------------------------------------------------- open/close */
@@ -127,6 +178,7 @@ azure_open_with(const struct azure_cfg *cfg, const struct fd_clock *clock,
 		free(az);
 		return rc;
 	}
+	az->deps = d;
 	az->arm.http = &az->http;
 	az->arm.clock = &az->clock;
 	az->arm.cred = az->cred;

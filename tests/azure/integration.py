@@ -106,10 +106,10 @@ class Run:
             self.port = f.read().strip()
         self.ca = os.path.join(self.dir, "state", "ca.pem")
 
-    def drive(self, identity=None):
+    def drive(self, identity=None, args=()):
         """identity: None for the client secret, else the managed
         identity environment to use instead (values may hold @URL@, the
-        mock's https URL, and @DIR@)."""
+        mock's https URL, and @DIR@).  args: azure_drive's mode."""
         env = dict(os.environ)
         env.update({
             "FD_MOCK_PORT": self.port, "FD_MOCK_CA": self.ca,
@@ -131,8 +131,8 @@ class Run:
             url = "https://127.0.0.1:%s" % self.port
             env.update({k: v.replace("@URL@", url).replace("@DIR@", self.dir)
                         for k, v in identity.items()})
-        r = subprocess.run([DRIVE], env=env, capture_output=True, text=True,
-                           timeout=120)
+        r = subprocess.run([DRIVE] + list(args), env=env,
+                           capture_output=True, text=True, timeout=120)
         self.rc = r.returncode
         self.out = r.stdout + r.stderr
         with open(os.path.join(self.dir, "drive.out"), "w") as f:
@@ -327,6 +327,55 @@ def check_token_expired(run):
     tap(all(t["form_keys"] == ["client_id", "client_secret", "grant_type",
                                "scope"] for t in toks),
         "token-expired: client credentials form", "")
+
+
+def shared_token():
+    """The provider's process-wide cache: N contexts opened and read at
+    once (as the engine's concurrent reads) cost one metadata GET and one
+    token POST; a 401 ExpiredAuthenticationToken on one context (the
+    token revoked for all) makes one new token for all, not one each;
+    closing a context leaves the cache to the others."""
+    n = 4
+    run = Run("shared-token", [
+        {"match": {"method": "GET", "path_re": "expressRouteCircuits/"
+                   "SEA-Cust11-ER$"}, "times": n, "action": "delay",
+         "seconds": 0},
+        {"match": {"method": "GET", "path_re": "expressRouteCircuits/"
+                   "SEA-Cust11-ER$"}, "times": 1,
+         "action": "token_expired"}])
+    try:
+        # Round 1's n circuit GETs pass (the first rule); the first of
+        # round 2 is refused and its token revoked, so every context
+        # that sends it after that is refused too.
+        run.drive(args=("contexts", str(n)))
+    finally:
+        run.stop()
+    try:
+        reqs = run.requests()
+        meta = [r for r in reqs if r["path"] == "/metadata/endpoints"]
+        toks = [r for r in reqs if r["path"].endswith("/token")]
+        exp = [r for r in reqs if r["fault"] == "token_expired"]
+        gets = [r for r in reqs if r["path"].endswith("SEA-Cust11-ER")]
+        tap(run.rc == 0 and "round 2: ok" in run.out and
+            "after close: ok" in run.out,
+            "shared-token: every read of %d concurrent contexts passed, "
+            "also after one closed" % n, run.out[-400:])
+        tap(len(meta) == 1, "shared-token: %d contexts, one metadata GET"
+            % n, "%d metadata GETs" % len(meta))
+        refused = [r for r in gets if r["status"] == 401]
+        tap(len(exp) == 1 and len(toks) == 2,
+            "shared-token: one 401 ExpiredAuthenticationToken, one new "
+            "token for every context", "%d 401s, %d token POSTs"
+            % (len(refused), len(toks)))
+        tap(len(gets) == 2 * n + 1 + len(refused),
+            "shared-token: every context read, each refused one once "
+            "more", "%d circuit GETs, %d refused" % (len(gets),
+                                                   len(refused)))
+        bad = run.secrets_absent()
+        tap(not bad, "shared-token: no secret or bearer token in logs",
+            ", ".join(bad))
+    finally:
+        run.cleanup()
 
 
 def check_lost_answer(run):
@@ -710,6 +759,15 @@ def fd_parallel_reads(run):
         "parallel-reads: all five read actions of the preflight started "
         "before the first one's result was fetched",
         "rc %d, started %s" % (run.rc, sorted(started)))
+    # The contexts the engine opens for them share the first one's
+    # audience and token (providers/azure/cred_cache.c).
+    reqs = run.requests()
+    meta = [r for r in reqs if r["path"] == "/metadata/endpoints"]
+    toks = [r for r in reqs if r["path"].endswith("/token")]
+    tap(len(meta) == 1 and len(toks) == 1,
+        "parallel-reads: one metadata GET and one token POST for the "
+        "whole dry run", "%d metadata GETs, %d token POSTs"
+        % (len(meta), len(toks)))
     res = run.result("o")
     tap([c["name"] for c in res["checks"]][:3] ==
         ["azure: principal may run the drill",
@@ -717,6 +775,54 @@ def fd_parallel_reads(run):
          "azure: Primary and Secondary links up"] if len(res["checks"]) > 3
         else False, "parallel-reads: checks recorded in spec order",
         str([c["name"] for c in res["checks"]]))
+
+
+CKT_PERMS = ("expressRouteCircuits/SEA-Cust11-ER/providers/"
+             "Microsoft.Authorization/permissions$")
+GW_PERMS = ("virtualNetworkGateways/SEA-Cust11-VNet01-gw-vpn/providers/"
+            "Microsoft.Authorization/permissions$")
+# The circuit's permissions GET is held until the gateway's has arrived:
+# sent one after the other, it is refused (AwaitTimeout).
+AWAIT_GW_PERMS = {"match": {"method": "GET", "path_re": CKT_PERMS},
+                  "times": 1, "action": "await", "seconds": 5,
+                  "for": {"method": "GET", "path_re": GW_PERMS}}
+# The gateway's connection list is held until the gateway's own GET
+# (vpn_connections: the connections and the gateway are read together).
+AWAIT_GW_GET = {"match": {"method": "GET", "path_re":
+                          "virtualNetworkGateways/SEA-Cust11-VNet01-gw-vpn"
+                          "/connections$"},
+                "times": 1, "action": "await", "seconds": 5,
+                "for": {"method": "GET", "path_re":
+                        "virtualNetworkGateways/SEA-Cust11-VNet01-gw-vpn$"}}
+
+
+def fd_permissions_together(run):
+    """The permissions check's two GETs (circuit and gateway scope) go
+    out together, and a refusal still names its scope; the VPN
+    connections check reads the gateway beside its connections."""
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
+           run.spec())
+    tap(run.rc == 0, "permissions-together: the gateway's permissions "
+        "GET is sent while the circuit's is in flight, the gateway's GET "
+        "while its connection list is",
+        "rc %d: %s" % (run.rc, run.out[-400:]))
+    with open(run.faults, "w") as f:
+        # Another rule (seconds differ), so it fires again.
+        json.dump({"rules": [dict(AWAIT_GW_PERMS, seconds=6), {
+            "match": {"method": "GET", "path_re": GW_PERMS}, "times": 0,
+            "action": "403", "code": "AuthorizationFailed"}]}, f)
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o2"),
+           run.spec())
+    err = run.result("o2").get("error") or ""
+    tap(run.rc != 0 and "permissions on VPN gateway "
+        "SEA-Cust11-VNet01-gw-vpn" in err and "AuthorizationFailed" in err
+        and "permissions on circuit" not in err,
+        "permissions-together: a refused gateway scope is named, the "
+        "circuit's passed", "rc %d: %s" % (run.rc, err))
+    held = [r for r in run.requests() if r["fault"] == "await"]
+    tap(len(held) == 3 and all(r["status"] == 200 for r in held),
+        "permissions-together: every held GET was answered",
+        str([r["status"] for r in held]))
 
 
 def fd_sigint_preflight():
@@ -1012,6 +1118,8 @@ def main():
     fd_sigint_preflight()
     fd_sigint_request()
     fd_scenario("parallel-reads", state(), fd_parallel_reads)
+    fd_scenario("permissions-together", state(), fd_permissions_together,
+                [AWAIT_GW_PERMS, AWAIT_GW_GET])
     for v in ("201-async", "202-location", "202-both", "200-sync",
               "201-sync"):
         scenario("put-" + v, [{"match": put, "times": 0,
@@ -1063,6 +1171,7 @@ def main():
                               "action": "put_reply",
                               "variant": "200-async-http"}],
              check_http_status_url)
+    shared_token()
     identity_scenarios()
     cert_scenarios()
     fd_scenario("api-version", state(), fd_api_version)

@@ -56,7 +56,11 @@ Usage (stable; the lab and the lead start it this way):
                      "slow_lro" ("seconds": operation duration),
                      "token_expired" (401 ExpiredAuthenticationToken and
                      the presented token is revoked), "delay" ("seconds"
-                     before answering normally).
+                     before answering normally), "await" (hold the
+                     request until one matching "for" (method, path_re)
+                     has arrived, up to "seconds" (default 5), then
+                     answer normally; if none came, 400 AwaitTimeout:
+                     the client sent them one after the other).
   --port N / --port-file F
                      fixed port, or port 0 with the chosen port written to
                      F (atomically, after the socket listens).
@@ -362,6 +366,8 @@ class Mock:
         self.results = {}         # id -> POST action result
         self.fault_used = {}      # rule key -> times fired
         self.fault_first = {}     # rule key -> first firing (for_seconds)
+        self.arrivals = []        # (method, path) of every request
+        self.arrived_cv = threading.Condition()
         self.reads = 12000
         self.writes = 1200
         self.port = 0
@@ -515,6 +521,23 @@ class Mock:
             self.run_hook(name, state)
 
     # ---- faults
+    def arrived(self, method, path):
+        with self.arrived_cv:
+            self.arrivals.append((method, path))
+            self.arrived_cv.notify_all()
+
+    def await_arrival(self, match, seconds):
+        """Has a request matching match (method, path_re) arrived, waiting
+        up to seconds for it?"""
+        def seen():
+            return any(("method" not in match or
+                        match["method"].upper() == am) and
+                       ("path_re" not in match or
+                        re.search(match["path_re"], ap))
+                       for am, ap in self.arrivals)
+        with self.arrived_cv:
+            return self.arrived_cv.wait_for(seen, timeout=seconds)
+
     def fault_for(self, method, path, query, headers=None):
         fp = self.args.faults
         if not fp or not os.path.exists(fp):
@@ -666,6 +689,7 @@ class Handler(BaseHTTPRequestHandler):
             "auth": "Authorization" in self.headers,
             "fault": None, "request_id": str(uuid.uuid4()),
         }
+        m.arrived(self.command, u.path)
         fault = m.fault_for(self.command, u.path, u.query, self.headers)
         self.fault = fault
         if fault is not None:
@@ -677,6 +701,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.drop_reply = True
             if act == "delay":
                 time.sleep(float(fault.get("seconds", 1)))
+            elif act == "await" and not m.await_arrival(
+                    fault.get("for", {}), float(fault.get("seconds", 5))):
+                return self.err(400, "AwaitTimeout", "The request this one "
+                                "awaited (%s) did not arrive while it was "
+                                "held." % json.dumps(fault.get("for", {})))
             elif act == "token_expired" and not u.path.endswith("/token"):
                 tok = self.bearer()
                 with m.lock:
