@@ -128,6 +128,7 @@ az_circuit(void *ctx, struct cloud_circuit *out, struct fd_error *err)
 		return rc;
 	props = json_object_get(r.json, "properties");
 	fill_ready(props, &c);
+	az_lease_fill(r.json, &c);
 	json_array_foreach(json_object_get(props, "peerings"), i, pe)
 		if (strcmp(az_jstr(pe, "name"), az->cfg.peering) == 0) {
 			fill_peering(pe, &c);
