@@ -21,6 +21,7 @@
 #include "drill.h"
 #include "replies.h"
 #include "error.h"
+#include "lease.h"
 
 struct drill {
 	const struct spec *s;
@@ -52,6 +53,7 @@ struct drill {
 	struct cloud_circuit before;
 	bool have_before;
 	struct device_replies replies;	/* replies.h, of every device */
+	struct drill_lease lease;	/* lease.h, issue 14 */
 	/* Provider contexts of finished concurrent reads, reused by the
 	 * next ones (cloud_ctx_more/cloud_ctx_done): opening one costs a
 	 * metadata read and a token request. */

@@ -507,7 +507,7 @@ test_fault_at_every_step(void **st)
 	struct fake_world w;
 	struct fd_error err = { 0 };
 	json_t *doc = NULL;
-	unsigned total, first, watch, k, f, runs = 0;
+	unsigned total, first, watch, lease, clear, k, f, runs = 0;
 
 	(void)st;
 	fake_world_init(&w);
@@ -516,6 +516,13 @@ test_fault_at_every_step(void **st)
 	total = w.steps;
 	first = w.first_write_step;
 	watch = w.watch_step;
+	/* Issue 14: the lease is read, written and read back right before
+	 * the first write, and removed at the end. */
+	lease = w.lease_set_step;
+	clear = w.lease_clear_step;
+	assert_true(lease > watch && lease + 2 == first);
+	assert_true(clear > first);
+	assert_false(w.lease_found);
 	assert_true(watch > 1 && watch < first);
 	assert_true(first > 1 && total > first + 10);
 
@@ -535,6 +542,13 @@ test_fault_at_every_step(void **st)
 			if (journal_pending())
 				fail_msg("fault %u at step %u: journal left "
 				    "open", f, k);
+			/* Our lease is removed on every path but a fault
+			 * of its removal itself. */
+			if (w.lease_found && !(k == clear &&
+			    faults[f] != FAULT_SIGNAL))
+				fail_msg("fault %u at step %u (%s): lease "
+				    "left on the circuit, exit %d", f, k,
+				    w.last_step, code);
 			if (k < first) {
 				/* An error reading state in preflight or
 				 * baseline: could not check (5); a signal,
@@ -543,6 +557,12 @@ test_fault_at_every_step(void **st)
 				int want = faults[f] == FAULT_SIGNAL ||
 				    k >= watch ? DRILL_ABORTED :
 				    DRILL_UNCHECKED;
+
+				/* Issue 14: the lease not read or not
+				 * written: exit 5, nothing changed. */
+				if (faults[f] != FAULT_SIGNAL &&
+				    k >= lease - 1)
+					want = DRILL_UNCHECKED;
 
 				if (code != want || w.writes != 0)
 					fail_msg("fault %u at step %u (%s): "
@@ -607,8 +627,9 @@ test_signal_during_disable(void **st)
 	w.fault = FAULT_SIGNAL;
 	assert_int_equal(run(&w, false, &doc, &err), DRILL_FAILED);
 	assert_true(w.enabled);
+	/* The lease's write comes first (issue 14). */
 	op = json_array_get(json_object_get(json_object_get(doc, "azure"),
-	    "operations"), 0);
+	    "operations"), 1);
 	assert_string_equal(json_string_value(json_object_get(op, "action")),
 	    "disable");
 	assert_string_equal(json_string_value(json_object_get(op, "status")),
@@ -863,6 +884,11 @@ test_restore_fails_then_recover(void **st)
 	assert_int_equal(journal_read(path, &js, &err), 0);
 	assert_true(js.disable_intent);
 	assert_false(js.enable_done);
+	/* Issue 14: the lease stays on the circuit (the drill is not over)
+	 * and the journal says which, for recover. */
+	assert_true(w.lease_found);
+	assert_string_equal(js.lease, w.lease);
+	assert_non_null(strstr(js.lease, "drill="));
 	w.enable_always_fails = false;
 	/* Issue 13: could not check (5), and said so in result.json. */
 	assert_int_equal(run(&w, false, &doc, &err), DRILL_UNCHECKED);
@@ -873,8 +899,8 @@ test_restore_fails_then_recover(void **st)
 
 	/* run's restore journaled its intent, then its outcome. */
 	journal_events(path, events, sizeof(events));
-	assert_non_null(strstr(events, "intent disable\ndone disable ok\n"
-	    "intent enable\ndone enable error\n"));
+	assert_non_null(strstr(events, "intent disable\nlease written\n"
+	    "done disable ok\nintent enable\ndone enable error\n"));
 	fake_providers(&w, &p, &spec);
 	snprintf(kept, sizeof(kept), "%s/kept.recovered", state);
 	assert_int_equal(drill_recover(&js, p.cloud, p.cloud_ctx, &w.rclock,
@@ -1044,8 +1070,11 @@ test_lock_busy(void **st)
 	close(pfd[1]);
 }
 
+/* The two peering writes, and beside them the lease tag's (issue 14):
+ * set before the disable, removed after verify-restored, both PATCHes
+ * of the tags API, never its PUT. */
 static void
-test_plan_lists_two_writes(void **st)
+test_plan_lists_the_writes(void **st)
 {
 	char *buf = NULL;
 	size_t len = 0, writes = 0;
@@ -1057,9 +1086,20 @@ test_plan_lists_two_writes(void **st)
 	fclose(f);
 	for (p = buf; (p = strstr(p, "WRITE")) != NULL; p++)
 		writes++;
-	assert_int_equal(writes, 2);
+	assert_int_equal(writes, 4);
 	assert_non_null(strstr(buf, "state=Disabled"));
 	assert_non_null(strstr(buf, "state=Enabled"));
+	assert_non_null(p = strstr(buf, "WRITE  PATCH "));
+	assert_non_null(strstr(p, "operation=Merge failover-drill-lease="));
+	assert_true(p < strstr(buf, "state=Disabled"));
+	assert_non_null(p = strstr(strstr(buf, "state=Enabled"),
+	    "WRITE  PATCH "));
+	assert_non_null(strstr(p, "operation=Delete failover-drill-lease="));
+	for (p = buf; (p = strstr(p, "PUT /")) != NULL; p++)
+		assert_true(strstr(p, "\n") < strstr(p, "Microsoft.Resources") ||
+		    strstr(p, "Microsoft.Resources") == NULL);
+	assert_non_null(strstr(buf, "writes: 4 (disable and enable of "
+	    "peering AzurePrivatePeering; the lease tag set and removed)"));
 	free(buf);
 
 	f = open_memstream(&buf, &len);
@@ -1075,6 +1115,8 @@ test_plan_lists_two_writes(void **st)
 	fclose(f);
 	assert_non_null(strstr(buf, "    WRITE  disable the peering\n"));
 	assert_non_null(strstr(buf, "    WRITE  enable the peering\n"));
+	assert_non_null(strstr(buf, "    WRITE  write the lease tag\n"));
+	assert_non_null(strstr(buf, "    WRITE  remove the lease tag\n"));
 	assert_null(strstr(buf, "Microsoft."));
 	assert_null(strstr(buf, "state=Disabled"));
 	free(buf);
@@ -1351,7 +1393,7 @@ main(void)
 		T(test_disable_refused_aborts),
 		T(test_recover_transient_and_final),
 		T(test_lock_busy),
-		T(test_plan_lists_two_writes),
+		T(test_plan_lists_the_writes),
 		T(test_plan_warns_ipv6),
 		T(test_replies_per_phase),
 		T(test_plan_is_run),
