@@ -1122,6 +1122,191 @@ test_plan_lists_the_writes(void **st)
 	free(buf);
 }
 
+/* ------------------------------------------------------- lease (14) */
+
+/* Another drill's lease on the circuit, until now + secs. */
+static void
+lease_of(struct fake_world *w, const char *by, long secs)
+{
+	struct lease l;
+	time_t now = time(NULL);
+
+	lease_init(&l, "other-drill", by, "CHG9", now - 600, now + secs);
+	assert_int_equal(lease_format(&l, w->lease, sizeof(w->lease), NULL),
+	    0);
+	w->lease_found = true;
+}
+
+/* The check of that name in doc, or NULL. */
+static json_t *
+check_named(json_t *doc, const char *name)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "checks"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "name")),
+		    name) == 0)
+			return c;
+	return NULL;
+}
+
+/* An unexpired lease of another drill: run and dry run alike exit 5
+ * before any change, naming the holder and the expiry; the lease
+ * stays. */
+static void
+test_lease_held_refuses(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	char held[CLOUD_LEASE_MAX + 1];
+	int dry;
+
+	(void)st;
+	for (dry = 0; dry < 2; dry++) {
+		fake_world_init(&w);
+		lease_of(&w, "bob@other-host", 3600);
+		snprintf(held, sizeof(held), "%s", w.lease);
+		assert_int_equal(run(&w, dry, &doc, &err), DRILL_UNCHECKED);
+		assert_int_equal(w.writes, 0);
+		assert_int_equal(w.lease_sets, 0);
+		assert_int_equal(w.lease_clears, 0);
+		assert_string_equal(w.lease, held);
+		assert_non_null(strstr(err.msg, "is leased by bob@other-host "
+		    "(drill other-drill, change CHG9) until 20"));
+		assert_false(json_is_true(json_object_get(check_named(doc,
+		    "lease failover-drill-lease free"), "ok")));
+		json_decref(doc);
+	}
+	/* Not a lease this tool can read: refused as well, saying how to
+	 * remove it. */
+	fake_world_init(&w);
+	w.lease_found = true;
+	snprintf(w.lease, sizeof(w.lease), "locked by bob");
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_UNCHECKED);
+	assert_int_equal(w.writes, 0);
+	assert_non_null(strstr(err.msg, "unreadable lease tag "
+	    "failover-drill-lease='locked by bob'"));
+	assert_non_null(strstr(err.msg, "az tag update --operation Delete"));
+	json_decref(doc);
+}
+
+/* An expired lease (its drill was killed) is reported, never honoured
+ * silently: a check says so, the result keeps it, and the run goes on,
+ * replacing it with its own lease, which it removes at the end. */
+static void
+test_lease_stale_reported(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *c, *l;
+	char stale[CLOUD_LEASE_MAX + 1];
+
+	(void)st;
+	fake_world_init(&w);
+	lease_of(&w, "bob@gone-host", -60);
+	snprintf(stale, sizeof(stale), "%s", w.lease);
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_PASSED);
+	assert_int_equal(w.lease_sets, 1);
+	assert_int_equal(w.lease_clears, 1);
+	assert_false(w.lease_found);
+	c = check_named(doc, "lease failover-drill-lease free");
+	assert_non_null(c);
+	assert_true(json_is_true(json_object_get(c, "ok")));
+	assert_non_null(strstr(json_string_value(json_object_get(c,
+	    "message")), "a stale lease on circuit SEA-Cust11-ER, by "
+	    "bob@gone-host"));
+	l = json_object_get(json_object_get(doc, "azure"), "lease");
+	assert_string_equal(json_string_value(json_object_get(l, "stale")),
+	    stale);
+	assert_true(json_is_true(json_object_get(l, "written")));
+	assert_true(json_is_true(json_object_get(l, "removed")));
+	assert_non_null(strstr(json_string_value(json_object_get(l,
+	    "value")), "drill=" ));
+	json_decref(doc);
+	/* A dry run reports it and leaves it. */
+	fake_world_init(&w);
+	lease_of(&w, "bob@gone-host", -60);
+	assert_int_equal(run(&w, true, &doc, &err), DRILL_PASSED);
+	assert_string_equal(w.lease, stale);
+	assert_int_equal(w.lease_sets, 0);
+	json_decref(doc);
+}
+
+/* Another writer's lease lands right after ours: the read-back sees
+ * theirs, so nothing changes (exit 5) and theirs stays (our removal is
+ * of our name=value only). */
+static void
+test_lease_lost_race(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+
+	(void)st;
+	fake_world_init(&w);
+	w.lease_thief = "drill=x; by=carol@h2; since=2026-11-29T06:00:00Z; "
+	    "until=2099-01-01T00:00:00Z; change=-";
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_UNCHECKED);
+	assert_int_equal(w.writes, 0);
+	assert_true(w.enabled);
+	assert_non_null(strstr(err.msg, "another writer's lease won"));
+	assert_non_null(strstr(err.msg, "carol@h2"));
+	assert_true(w.lease_found);
+	assert_string_equal(w.lease, w.lease_thief);
+	assert_int_equal(w.lease_clears, 1);
+	assert_false(journal_pending());
+	json_decref(doc);
+}
+
+/* The lease cannot be written: nothing changes, exit 5, the message
+ * names the request id; its removal failing afterwards is a warning
+ * and a failed check, never a reason to skip anything. */
+static void
+test_lease_write_and_removal_fail(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *c, *l;
+	unsigned at;
+
+	(void)st;
+	fake_world_init(&w);
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_PASSED);
+	at = w.lease_set_step;
+	json_decref(doc);
+
+	fake_world_init(&w);
+	w.fail_at = at;
+	w.fault = FAULT_ERROR;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_UNCHECKED);
+	assert_int_equal(w.writes, 0);
+	assert_non_null(strstr(err.msg, "aborted before any change: the "
+	    "lease could not be written"));
+	assert_non_null(strstr(err.msg, "rid-lease-"));
+	assert_false(journal_pending());
+	json_decref(doc);
+
+	fake_world_init(&w);
+	w.lease_clear_fails = true;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_FAILED);
+	assert_true(w.enabled);
+	assert_true(w.lease_found);
+	c = check_named(doc, "lease failover-drill-lease removed");
+	assert_non_null(c);
+	assert_false(json_is_true(json_object_get(c, "ok")));
+	assert_non_null(strstr(json_string_value(json_object_get(c,
+	    "message")), "expires by itself"));
+	/* verify-restored ran whole all the same. */
+	assert_string_equal(phase_status(doc, "verify-restored"), "failed");
+	l = json_object_get(json_object_get(doc, "azure"), "lease");
+	assert_false(json_is_true(json_object_get(l, "removed")));
+	assert_non_null(json_string_value(json_object_get(l,
+	    "not_removed")));
+	json_decref(doc);
+}
+
 /* The pool of provider contexts for concurrent reads: a context given
  * back serves the next read (no second open, no second token request),
  * put on the clock of the moment; the pool's are closed at the end. */
@@ -1399,6 +1584,10 @@ main(void)
 		T(test_plan_is_run),
 		T(test_times_from_the_put),
 		T(test_ctx_pool),
+		T(test_lease_held_refuses),
+		T(test_lease_stale_reported),
+		T(test_lease_lost_race),
+		T(test_lease_write_and_removal_fail),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
