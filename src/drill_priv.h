@@ -8,6 +8,7 @@
  *   drill_checks.c  the spec's checks, devices and Azure in parallel
  *   drill_paths.c   traces against hop expectations, the converge watch
  *   drill_plan.c    plan, text and JSON, from drill_phases[]
+ *   drill_lease.c   the lease tag on the circuit (lease.h, issue 14)
  */
 #ifndef FD_DRILL_PRIV_H
 #define FD_DRILL_PRIV_H
@@ -113,6 +114,23 @@ int watch_start(struct drill *d, struct drill_watch_run *run,
 void watch_stop(struct drill *d, struct drill_watch_run *run,
     const char *key, bool returning);
 unsigned retrace_wait_ms(const struct drill *d);
+
+/* ---------------------------------------------------- drill_lease.c */
+
+/* Preflight (run and dry run): an unexpired or unreadable lease refuses
+ * (-EBUSY, the check recorded, d's lease.refused); an expired one is
+ * reported and the drill goes on.  0 to go on. */
+int lease_preflight(struct drill *d);
+/* Before the first peering write: write our lease, read it back; -EBUSY
+ * (another's won) or the write's error, with lease.refused set. */
+int lease_take(struct drill *d, struct fd_error *err);
+/* Once the peering is back (or was never changed): remove our lease if
+ * we wrote it.  A failure is a warning and a failed check. */
+void lease_release(struct drill *d);
+/* Leave it (restore failed): say so. */
+void lease_leave(struct drill *d);
+/* The lease for result.json (azure.lease, moved to evidence.lease). */
+void lease_record(struct drill *d);
 
 /* --------------------------------------------------- drill_phases.c */
 

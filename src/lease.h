@@ -63,21 +63,4 @@ struct drill_lease {
 	char remove_error[FD_ERROR_MSG];
 };
 
-struct drill;
-
-/* Preflight (run and dry run): an unexpired or unreadable lease refuses
- * (-EBUSY, the check recorded, d's lease.refused); an expired one is
- * reported and the drill goes on.  0 to go on. */
-int lease_preflight(struct drill *d);
-/* Before the first peering write: write our lease, read it back; -EBUSY
- * (another's won) or the write's error, with lease.refused set. */
-int lease_take(struct drill *d, struct fd_error *err);
-/* Once the peering is back (or was never changed): remove our lease if
- * we wrote it.  A failure is a warning and a failed check. */
-void lease_release(struct drill *d);
-/* Leave it (restore failed): say so. */
-void lease_leave(struct drill *d);
-/* The lease for result.json (azure.lease, moved to evidence.lease). */
-void lease_record(struct drill *d);
-
 #endif
