@@ -79,6 +79,12 @@ want=0 ok "change_required validates" "$FD" validate "$tmp/change.json"
 want=2 ok "run without --change refused" offline "$FD" run --yes "$tmp/change.json"
 grep_ok "names the spec and the option" "change.json requires a change id.*--change ID" "$tmp/err"
 want=2 ok "an empty change id is a usage error" offline "$FD" run --yes --change "" "$tmp/change.json"
+# Issue 14 spells it require_change_id: the same setting.
+sed 's/"description":/"require_change_id": true, "description":/' \
+    "$SRC/drills/s2s-vpn-backup.json" >"$tmp/change14.json"
+want=0 ok "require_change_id validates" "$FD" validate "$tmp/change14.json"
+want=2 ok "run without --change refused (require_change_id)" offline "$FD" run --yes "$tmp/change14.json"
+grep_ok "names the spec and the option" "change14.json requires a change id.*--change ID" "$tmp/err"
 # Issue 14: a run outside its maintenance window is refused with exit 3
 # before anything is opened: offline, a run that went on would reach for
 # ARM and the devices and end 5 (could not check), not 3.
