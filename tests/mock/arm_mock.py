@@ -97,6 +97,13 @@ Usage (stable; the lab and the lead start it this way):
                      "active_active", "instances" (BGP address per
                      instance), "link_failover_tests"
                      (getCircuitLinkFailoverAllTestsDetails entries),
+                     circuit "tags" (its tags: the circuit's GET shows
+                     them; {circuit}/providers/Microsoft.Resources/tags/
+                     default serves GET, PUT and PATCH Merge/Replace/
+                     Delete on them, api-version 2019-10-01 or later,
+                     reads need Microsoft.Resources/tags/read, writes
+                     Microsoft.Resources/tags/write; log records of a
+                     write carry "tags_operation"),
                      "link_bgp_seconds" (after an enable the static
                      routeTablesSummary shows the CE neighbours Active
                      this long; default 2).
