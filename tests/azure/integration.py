@@ -675,13 +675,20 @@ def fd_ipv6(run):
         "disable", str(len(run.puts()) - n_puts))
     run.fd("recover")
     tap(run.rc == 0, "ipv6: recover restores", run.out[-300:])
+    # Issue 14: recover leaves the killed drill's lease and says so.
+    tap("lease tag failover-drill-lease='drill=it-ipv6; " in run.out and
+        "remains on circuit" in run.out,
+        "ipv6: recover names the lease that remains", run.out[-300:])
     # BGP on the links comes back link_bgp_seconds (2) after the enable.
     time.sleep(2.5)
     run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "d"), spec)
     before = run.result("d")["azure"].get("peering_before", {})
-    tap(run.rc == 0 and before == {"state": "Enabled",
-                                   "ipv6_state": "Disabled"},
-        "ipv6: after recover IPv4 Enabled, IPv6 still Disabled",
+    # The lease is unexpired: the dry run says so (exit 5) after reading
+    # the peering.
+    tap(run.rc == 5 and "is leased by " in run.out and
+        before == {"state": "Enabled", "ipv6_state": "Disabled"},
+        "ipv6: after recover IPv4 Enabled, IPv6 still Disabled (and the "
+        "killed drill's lease refuses the next run)",
         "rc %d %s" % (run.rc, before))
 
 
