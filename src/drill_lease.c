@@ -94,6 +94,9 @@ lease_preflight(struct drill *d)
 	if (rc < 0) {
 		d->lease.refused = true;
 		record_check(d, CHECK_NAME, rc, msg, 0);
+		/* The headline: during another drill the other checks fail
+		 * too (its peering is disabled), and the lease says why. */
+		snprintf(d->error, sizeof(d->error), "%s: %s", d->phase, msg);
 		return rc;
 	}
 	log_warn("%s", msg);

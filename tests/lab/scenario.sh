@@ -592,6 +592,11 @@ for l in open(sys.argv[1]):
 	    "$LAB_STATE/l1.err" || fail "the refusal does not name the holder: $(cat "$LAB_STATE/l1.err")"
 	python3 -c '
 import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+assert e.startswith("preflight: circuit ") and " is leased by " in e, e
+' "$OUT.2/result.json" || fail "the headline is not the lease"
+	python3 -c '
+import json, sys
 new = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")][int(sys.argv[2]):]
 w = [(r["method"], r["path"]) for r in new if r["method"] in ("PUT", "PATCH")]
 assert not w, w
