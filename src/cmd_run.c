@@ -347,7 +347,9 @@ cmd_run(int argc, char **argv)
 		return DRILL_USAGE;
 	if (!dry && s->change_required && change == NULL) {
 		fprintf(stderr, "failover-drill: run: %s requires a change id "
-		    "(change_required): give --change ID\n", s->file);
+		    "(%s): give --change ID\n", s->file,
+		    s->require_change_id ? "require_change_id" :
+		    "change_required");
 		spec_free(s);
 		return DRILL_USAGE;
 	}
