@@ -232,8 +232,9 @@ az_describe(const struct azure_cfg *cfg, enum cloud_step step, char *buf,
 	    cfg->peering);
 	switch (step) {
 	case CLOUD_STEP_CIRCUIT:
-		snprintf(buf, len, "GET %s (circuit and peering state)",
-		    peering);
+		snprintf(buf, len, "GET %s (circuit and peering state; the "
+		    "circuit's tag %s, the lease of a running drill)", peering,
+		    CLOUD_LEASE_TAG);
 		return 0;
 	case CLOUD_STEP_PERMISSIONS:
 		snprintf(buf, len, "GET %s/providers/Microsoft.Authorization/"

@@ -881,6 +881,10 @@ test_lease_tags_patch(void **state)
 	assert_int_equal(azure_cloud_ops.describe(&t.cfg,
 	    CLOUD_STEP_LEASE_CLEAR, buf, sizeof(buf)), 0);
 	assert_non_null(strstr(buf, "operation=Delete"));
+	/* Preflight's circuit read is where the lease is read. */
+	assert_int_equal(azure_cloud_ops.describe(&t.cfg, CLOUD_STEP_CIRCUIT,
+	    buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "failover-drill-lease"));
 	t_done(&t);
 }
 
