@@ -90,15 +90,24 @@ time_parse(const char *s, time_t *out)
 	struct tm tm;
 	unsigned y, mo, d, h, mi, se;
 	int used = 0;
+	size_t i;
 	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
 	    31, 30, 31 };
 
-	if (strlen(s) != 20 || sscanf(s, "%4u-%2u-%2uT%2u:%2u:%2uZ%n", &y,
-	    &mo, &d, &h, &mi, &se, &used) != 6 || used != 20)
+	/* Digits where digits go: sscanf's %u would also take a sign or a
+	 * blank. */
+	if (strlen(s) != 20)
 		return -1;
-	if (!isdigit((unsigned char)s[0]) || y < 1970 || mo < 1 ||
+	for (i = 0; i < 19; i++)
+		if (i != 4 && i != 7 && i != 10 && i != 13 && i != 16 &&
+		    !isdigit((unsigned char)s[i]))
+			return -1;
+	if (sscanf(s, "%4u-%2u-%2uT%2u:%2u:%2uZ%n", &y, &mo, &d, &h, &mi,
+	    &se, &used) != 6 || used != 20)
+		return -1;
+	if (y < 1970 || mo < 1 ||
 	    mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
-	    se > 60)
+	    se > 59)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = (int)y - 1900;

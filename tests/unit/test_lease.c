@@ -94,6 +94,10 @@ test_garbage_refused(void **st)
 		{ "drill=d; by=u@h; since=2026-11-29T06:00:00Z; "
 		  "until=2026-11-29 07:00:00Z", "until '2026-11-29 07" },
 		{ "drill=d; by=u@h; since=2026-11-29T06:00:00Z; "
+		  "until=2026-+1-29T07:00:00Z", "until '2026-+1-29" },
+		{ "drill=d; by=u@h; since= 026-11-29T06:00:00Z; "
+		  "until=2026-11-29T07:00:00Z", "since ' 026" },
+		{ "drill=d; by=u@h; since=2026-11-29T06:00:00Z; "
 		  "until=2026-11-29T07:00:00Z; until=2099-11-29T07:00:00Z",
 		  "until twice" },
 		{ "drill=; by=u@h; since=2026-11-29T06:00:00Z; "
