@@ -923,13 +923,8 @@ TAGS_WRITE = "Microsoft.Resources/tags/write"
 LEASE_TAG = "failover-drill-lease"
 
 
-def mock_tags(run):
-    """The mock's tags API as ARM's (Tags_UpdateAtScope, resources.json
-    2021-04-01): Merge touches no other tag, Delete of name=value removes
-    only a matching value, the circuit's GET shows the tags, a value over
-    256 characters, a wrong api-version and a write without tags/write
-    are refused as ARM refuses them."""
-    run.out = ""
+def mock_client(run):
+    """(call, circuit URL): ARM calls to this mock with a fresh token."""
     ctx = ssl.create_default_context(cafile=run.ca)
     base = "https://127.0.0.1:%s" % run.port
     form = urllib.parse.urlencode({
@@ -956,6 +951,17 @@ def mock_tags(run):
                 return r.status, json.load(r)
         except urllib.error.HTTPError as e:
             return e.code, json.load(e)
+    return call, ckt
+
+
+def mock_tags(run):
+    """The mock's tags API as ARM's (Tags_UpdateAtScope, resources.json
+    2021-04-01): Merge touches no other tag, Delete of name=value removes
+    only a matching value, the circuit's GET shows the tags, a value over
+    256 characters, a wrong api-version and a write without tags/write
+    are refused as ARM refuses them."""
+    run.out = ""
+    call, ckt = mock_client(run)
     tags = ckt + TAGS + "?api-version=2021-04-01"
 
     def patch(op, t):
@@ -996,14 +1002,23 @@ def mock_tags_denied(run):
     """Without Microsoft.Resources/tags/write: 403 AuthorizationFailed
     naming the principal's object id, the action and the scope."""
     run.out = ""
+    call, ckt = mock_client(run)
+    st, r = call("PATCH", ckt + TAGS + "?api-version=2021-04-01",
+                 {"operation": "Merge", "properties": {"tags": {"a": "b"}}})
+    tap(st == 403 and r["error"]["code"] == "AuthorizationFailed" and
+        TAGS_WRITE in r["error"]["message"] and
+        "with object id '" in r["error"]["message"],
+        "tags-denied: the mock's PATCH is 403 AuthorizationFailed naming "
+        "the principal and the action", "%d %s" % (st, r))
     run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
            run.spec())
     tap(run.rc == 3 and TAGS_WRITE in run.out,
         "tags-denied: a dry run without tags/write exits 3 naming it",
         "rc %d: %s" % (run.rc, run.out[-400:]))
+    n = len(run.requests())
     run.fd("run", "--yes", "--out", os.path.join(run.dir, "r"), run.spec())
-    tap(run.rc == 3 and not run.puts() and not [
-        r for r in run.requests() if r["method"] == "PATCH"],
+    tap(run.rc == 3 and not [r for r in run.requests()[n:]
+                             if r["method"] in ("PUT", "PATCH")],
         "tags-denied: a run stops in preflight: no PATCH, no PUT",
         "rc %d" % run.rc)
 
