@@ -284,8 +284,9 @@ az_describe(const struct azure_cfg *cfg, enum cloud_step step, char *buf,
 	    cfg->peering);
 	switch (step) {
 	case CLOUD_STEP_CIRCUIT:
-		snprintf(buf, len, "GET %s (circuit and peering state)",
-		    peering);
+		snprintf(buf, len, "GET %s (circuit and peering state; the "
+		    "circuit's tag %s, the lease of a running drill)", peering,
+		    CLOUD_LEASE_TAG);
 		return 0;
 	case CLOUD_STEP_PERMISSIONS:
 		snprintf(buf, len, "GET %s/providers/Microsoft.Authorization/"
@@ -311,6 +312,19 @@ az_describe(const struct azure_cfg *cfg, enum cloud_step step, char *buf,
 		    " ipv6PeeringConfig.state=<as before the drill, never "
 		    "Enabled if it was Disabled>" : "");
 		return 0;
+	/* The lease (azure_lease.c): PATCH, never the PUT that would
+	 * replace the customer's other tags. */
+	case CLOUD_STEP_LEASE_SET:
+		snprintf(buf, len, "PATCH %s/providers/Microsoft.Resources/"
+		    "tags/default operation=Merge %s=<drill, by, since, until, "
+		    "change> (the lease), then read it back", ckt,
+		    CLOUD_LEASE_TAG);
+		return 0;
+	case CLOUD_STEP_LEASE_CLEAR:
+		snprintf(buf, len, "PATCH %s/providers/Microsoft.Resources/"
+		    "tags/default operation=Delete %s=<the value written> "
+		    "(removes our lease only)", ckt, CLOUD_LEASE_TAG);
+		return 0;
 	}
 	return -ENOENT;
 }
@@ -334,6 +348,8 @@ const struct cloud_ops azure_cloud_ops = {
 	.link_summary = az_link_summary,
 	.vpn_connections = az_vpn_connections,
 	.link_test_idle = az_link_test_idle,
+	.lease_set = az_lease_set,
+	.lease_clear = az_lease_clear,
 	.ipv6_restore = az_ipv6_restore,
 	.set_clock = az_set_clock,
 	.close = az_close,

@@ -131,6 +131,7 @@ read_circuit(struct azure *az, struct cloud_circuit *out, json_t **peering,
 		return rc;
 	props = json_object_get(r.json, "properties");
 	fill_ready(props, &c);
+	az_lease_fill(r.json, &c);
 	json_array_foreach(json_object_get(props, "peerings"), i, pe)
 		if (strcmp(az_jstr(pe, "name"), az->cfg.peering) == 0) {
 			fill_peering(pe, &c);

@@ -6,6 +6,7 @@
  *   azure_peering.c  circuit and peering state, the toggle operation
  *   azure_reads.c    the gateway's and circuit's reads, preflight verdicts
  *   azure_convert.c  ARM JSON to the engine's types (pure)
+ *   azure_lease.c    the drill's lease tag on the circuit
  */
 #ifndef FD_AZURE_PRIV_H
 #define FD_AZURE_PRIV_H
@@ -80,6 +81,14 @@ int az_op_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
     struct fd_error *err);
 void az_op_free(struct cloud_op *op);
 void az_ipv6_restore(void *ctx, enum cloud_state state);
+
+/* azure_lease.c: the lease tag (issue 14) */
+int az_lease_set(void *ctx, const char *value, struct cloud_op_info *info,
+    struct fd_error *err);
+int az_lease_clear(void *ctx, const char *value, struct cloud_op_info *info,
+    struct fd_error *err);
+/* The lease tag among a circuit GET's tags. */
+void az_lease_fill(const json_t *circuit, struct cloud_circuit *c);
 
 /* azure_reads.c */
 int az_learned_routes(void *ctx, struct route_set *out,

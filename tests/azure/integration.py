@@ -724,13 +724,20 @@ def fd_ipv6(run):
         "disable", str(len(run.puts()) - n_puts))
     run.fd("recover")
     tap(run.rc == 0, "ipv6: recover restores", run.out[-300:])
+    # Issue 14: recover leaves the killed drill's lease and says so.
+    tap("lease tag failover-drill-lease='drill=it-ipv6; " in run.out and
+        "remains on circuit" in run.out,
+        "ipv6: recover names the lease that remains", run.out[-300:])
     # BGP on the links comes back link_bgp_seconds (2) after the enable.
     time.sleep(2.5)
     run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "d"), spec)
     before = run.result("d")["azure"].get("peering_before", {})
-    tap(run.rc == 0 and before == {"state": "Enabled",
-                                   "ipv6_state": "Disabled"},
-        "ipv6: after recover IPv4 Enabled, IPv6 still Disabled",
+    # The lease is unexpired: the dry run says so (exit 5) after reading
+    # the peering.
+    tap(run.rc == 5 and "is leased by " in run.out and
+        before == {"state": "Enabled", "ipv6_state": "Disabled"},
+        "ipv6: after recover IPv4 Enabled, IPv6 still Disabled (and the "
+        "killed drill's lease refuses the next run)",
         "rc %d %s" % (run.rc, before))
 
 
@@ -1071,6 +1078,189 @@ def mock_put_whole(run):
     tap(st == 200, "mock: the whole peering PUT is accepted", "%d" % st)
 
 
+TAGS = "/providers/Microsoft.Resources/tags/default"
+TAGS_WRITE = "Microsoft.Resources/tags/write"
+LEASE_TAG = "failover-drill-lease"
+
+
+def mock_client(run):
+    """(call, circuit URL): ARM calls to this mock with a fresh token."""
+    ctx = ssl.create_default_context(cafile=run.ca)
+    base = "https://127.0.0.1:%s" % run.port
+    form = urllib.parse.urlencode({
+        "grant_type": "client_credentials", "client_id": CREDS["client_id"],
+        "client_secret": CREDS["client_secret"],
+        "scope": base + "/.default"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(
+            "%s/%s/oauth2/v2.0/token" % (base, CREDS["tenant"]), data=form),
+            context=ctx, timeout=30) as r:
+        tok = json.load(r)["access_token"]
+    ckt = ("%s/subscriptions/%s/resourceGroups/%s/providers/"
+           "Microsoft.Network/expressRouteCircuits/%s" % (
+               base, SEED_STATE["subscription"],
+               SEED_STATE["resource_group"], SEED_STATE["circuit"]["name"]))
+    hdr = {"Authorization": "Bearer " + tok,
+           "Content-Type": "application/json"}
+
+    def call(method, url, body=None):
+        req = urllib.request.Request(url, method=method, headers=hdr,
+                                     data=None if body is None else
+                                     json.dumps(body).encode())
+        try:
+            with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+                return r.status, json.load(r)
+        except urllib.error.HTTPError as e:
+            return e.code, json.load(e)
+    return call, ckt
+
+
+def mock_tags(run):
+    """The mock's tags API as ARM's (Tags_UpdateAtScope, resources.json
+    2021-04-01): Merge touches no other tag, Delete of name=value removes
+    only a matching value, the circuit's GET shows the tags, a value over
+    256 characters, a wrong api-version and a write without tags/write
+    are refused as ARM refuses them."""
+    run.out = ""
+    call, ckt = mock_client(run)
+    tags = ckt + TAGS + "?api-version=2021-04-01"
+
+    def patch(op, t):
+        return call("PATCH", tags, {"operation": op,
+                                    "properties": {"tags": t}})
+    st, r = patch("Merge", {LEASE_TAG: "v1"})
+    tap(st == 200 and r["properties"]["tags"] == {"owner": "netops",
+                                                   LEASE_TAG: "v1"},
+        "mock tags: Merge adds a tag and keeps the others", "%d %s" % (st, r))
+    st, r = patch("Delete", {LEASE_TAG: "other"})
+    tap(st == 200 and r["properties"]["tags"].get(LEASE_TAG) == "v1",
+        "mock tags: Delete of name=value keeps a tag of another value",
+        "%d %s" % (st, r))
+    st, c = call("GET", ckt + "?api-version=2024-05-01")
+    tap(st == 200 and c.get("tags", {}).get(LEASE_TAG) == "v1",
+        "mock tags: the circuit's GET shows its tags", "%d %s" % (
+            st, c.get("tags")))
+    st, r = patch("Delete", {LEASE_TAG: "v1"})
+    tap(st == 200 and r["properties"]["tags"] == {"owner": "netops"},
+        "mock tags: Delete of name=value removes it", "%d %s" % (st, r))
+    st, r = patch("Merge", {LEASE_TAG: "x" * 257})
+    tap(st == 400 and r["error"]["code"] == "InvalidTagValueLength",
+        "mock tags: a value over 256 characters is a 400", "%d %s" % (st, r))
+    st, r = patch("Append", {LEASE_TAG: "v"})
+    tap(st == 400, "mock tags: an operation not Merge/Replace/Delete is "
+        "a 400", "%d %s" % (st, r))
+    st, r = call("PATCH", ckt + TAGS + "?api-version=2024-05-01",
+                 {"operation": "Merge", "properties": {"tags": {"a": "b"}}})
+    tap(st == 400 and r["error"]["code"] == "InvalidApiVersionParameter",
+        "mock tags: a Microsoft.Network api-version is refused",
+        "%d %s" % (st, r))
+    st, r = call("PUT", tags, {"properties": {"tags": {"a": "b"}}})
+    tap(st == 200 and r["properties"]["tags"] == {"a": "b"},
+        "mock tags: PUT replaces every tag", "%d %s" % (st, r))
+
+
+def mock_tags_denied(run):
+    """Without Microsoft.Resources/tags/write: 403 AuthorizationFailed
+    naming the principal's object id, the action and the scope."""
+    run.out = ""
+    call, ckt = mock_client(run)
+    st, r = call("PATCH", ckt + TAGS + "?api-version=2021-04-01",
+                 {"operation": "Merge", "properties": {"tags": {"a": "b"}}})
+    tap(st == 403 and r["error"]["code"] == "AuthorizationFailed" and
+        TAGS_WRITE in r["error"]["message"] and
+        "with object id '" in r["error"]["message"],
+        "tags-denied: the mock's PATCH is 403 AuthorizationFailed naming "
+        "the principal and the action", "%d %s" % (st, r))
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
+           run.spec())
+    tap(run.rc == 3 and TAGS_WRITE in run.out,
+        "tags-denied: a dry run without tags/write exits 3 naming it",
+        "rc %d: %s" % (run.rc, run.out[-400:]))
+    n = len(run.requests())
+    run.fd("run", "--yes", "--out", os.path.join(run.dir, "r"), run.spec())
+    tap(run.rc == 3 and not [r for r in run.requests()[n:]
+                             if r["method"] in ("PUT", "PATCH")],
+        "tags-denied: a run stops in preflight: no PATCH, no PUT",
+        "rc %d" % run.rc)
+
+
+def fd_lease(run):
+    """A real run takes its lease before the disable and removes it after
+    verify-restored, with PATCHes of the tags API (never its PUT); a lease
+    another drill holds refuses the next run and dry run (exit 5) and
+    stays; an expired one is reported and replaced."""
+    run.fd("run", "--yes", "--change", "CHG7", "--out",
+           os.path.join(run.dir, "r"), run.spec())
+    reqs = run.requests()
+    tag = [r for r in reqs if r["path"].endswith(TAGS)]
+    puts = [i for i, r in enumerate(reqs) if r["method"] == "PUT" and
+            r["path"].endswith("/peerings/AzurePrivatePeering")]
+    ops = [r.get("tags_operation") for r in tag]
+    tap(run.rc == 0 and ops == ["Merge", "Delete"] and
+        all(r["method"] == "PATCH" and r["status"] == 200 and
+            r["query"].get("api-version") == "2021-04-01" for r in tag),
+        "lease: Merge, then Delete, PATCHes with api-version 2021-04-01",
+        "rc %d %s %s" % (run.rc, ops, run.out[-300:]))
+    tap(len(puts) == 2 and reqs.index(tag[0]) < puts[0] and
+        reqs.index(tag[1]) > puts[1],
+        "lease: written before the disable, removed after the enable",
+        str([(r["method"], r["path"][-40:]) for r in reqs]))
+    ev = run.result("r").get("evidence", {}).get("lease", {})
+    tap(ev.get("written") and ev.get("removed") and
+        "change=CHG7" in (ev.get("value") or ""),
+        "lease: evidence.lease has the value (with the change) and its "
+        "removal", json.dumps(ev))
+    # Another drill's lease, until 2099: a dry run and a run exit 5.
+    held = ("drill=other; by=bob@host2; since=2026-01-01T00:00:00Z; "
+            "until=2099-01-01T00:00:00Z; change=CHG9")
+    with open(run.state) as f:
+        st = json.load(f)
+    run.stop()
+    st["circuit"]["tags"] = {"owner": "netops", LEASE_TAG: held}
+    with open(run.state, "w") as f:
+        json.dump(st, f)
+    run2 = Run(run.name + "-held", [], st=st)
+    try:
+        for args in (["--dry-run"], ["--yes"]):
+            run2.fd("run", *args, "--out", os.path.join(run2.dir, "o"),
+                    run2.spec())
+            tap(run2.rc == 5 and "bob@host2" in run2.out and
+                "2099-01-01T00:00:00Z" in run2.out and "CHG9" in run2.out,
+                "lease: %s during another drill exits 5 naming holder, "
+                "change and expiry" % args[0],
+                "rc %d %s" % (run2.rc, run2.out[-300:]))
+        tap(not run2.puts() and not [r for r in run2.requests()
+                                     if r["method"] == "PATCH"],
+            "lease: held: no PATCH, no PUT", "")
+    finally:
+        run2.stop()
+        run2.cleanup()
+    st["circuit"]["tags"][LEASE_TAG] = held.replace("2099", "2020")
+    run3 = Run(run.name + "-stale", [], st=st)
+    try:
+        run3.fd("run", "--yes", "--out", os.path.join(run3.dir, "o"),
+                run3.spec())
+        res = run3.result("o")
+        tap(run3.rc == 0 and "stale lease" in run3.out and
+            res["evidence"]["lease"]["stale"] == held.replace("2099",
+                                                              "2020"),
+            "lease: an expired lease is reported and the run proceeds",
+            "rc %d %s" % (run3.rc, run3.out[-300:]))
+    finally:
+        run3.stop()
+        run3.cleanup()
+
+
+def fd_lease_refused(run):
+    """403 on the lease's PATCH: exit 5, nothing changed, the request id
+    named; recover finds nothing."""
+    run.fd("run", "--yes", "--out", os.path.join(run.dir, "r"), run.spec())
+    rid = [r["request_id"] for r in run.requests()
+           if r["method"] == "PATCH"]
+    tap(run.rc == 5 and not run.puts() and rid and rid[0] in run.out,
+        "lease-refused: exit 5, no PUT, the request id named",
+        "rc %d %s" % (run.rc, run.out[-300:]))
+
+
 def check_put_variant(v):
     def check(run):
         puts = run.puts()
@@ -1130,6 +1320,16 @@ def main():
                 fd_role)
     fd_scenario("no-write", state(permissions=[role_perms(drop=(WRITE,))]),
                 fd_no_write)
+    # Issue 14: the lease tag.
+    st = state()
+    st["circuit"]["tags"] = {"owner": "netops"}
+    fd_scenario("mock-tags", st, mock_tags)
+    fd_scenario("tags-denied", state(permissions=[role_perms(
+        drop=(TAGS_WRITE,))]), mock_tags_denied)
+    fd_scenario("lease", st, fd_lease)
+    fd_scenario("lease-refused", state(), fd_lease_refused, [
+        {"match": {"method": "PATCH", "path_re": "tags/default$"},
+         "times": 0, "action": "403", "code": "AuthorizationFailed"}])
     st = state()
     st["route_table_summaries"]["AzurePrivatePeering"]["Secondary"][0][
         "statePfxRcd"] = "Idle"

@@ -846,6 +846,77 @@ test_put_403_unchanged(void **state)
 	t_done(&t);
 }
 
+#define TAGS_URL NET "expressRouteCircuits/ckt/providers/" \
+	"Microsoft.Resources/tags/default?api-version=2021-04-01"
+#define LEASE "drill=d; by=u@h; since=2026-11-29T06:00:00Z; " \
+	"until=2026-11-29T07:00:00Z; change=-"
+
+/* The lease is a PATCH of the circuit's tags (Tags_UpdateAtScope,
+ * Microsoft.Resources api-version 2021-04-01), Merge to set and Delete of
+ * our name=value to remove, never the PUT that replaces every tag; and
+ * the circuit's GET reads it back (no request of its own). */
+static void
+test_lease_tags_patch(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "PATCH", TAGS_URL, { "Content-Type: application/json" },
+		  { "If-Match" }, { "\"operation\":\"Merge\"",
+		  "\"failover-drill-lease\":\"" LEASE "\"" }, { NULL }, 200,
+		  { "x-ms-request-id: rid-set" }, "{\"name\":\"default\"}", 0 },
+		{ "GET", CKT_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"name\":\"ckt\",\"tags\":{\"owner\":\"net\","
+		  "\"failover-drill-lease\":\"" LEASE "\"},"
+		  "\"properties\":{\"provisioningState\":\"Succeeded\","
+		  "\"serviceProviderProvisioningState\":\"Provisioned\","
+		  "\"peerings\":[" PEERING("Enabled", "Succeeded", "e1") "]}}",
+		  0 },
+		{ "PATCH", TAGS_URL, { NULL }, { NULL }, {
+		  "\"operation\":\"Delete\"",
+		  "\"failover-drill-lease\":\"" LEASE "\"" }, { NULL }, 403,
+		  { "x-ms-request-id: rid-403" },
+		  ARM_ERR("AuthorizationFailed", "The client does not have "
+		  "authorization to perform action "
+		  "'Microsoft.Resources/tags/write'"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op_info info;
+	struct cloud_circuit c;
+	char buf[1024];
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.lease_set(t.ctx, LEASE, &info,
+	    &t.err), 0);
+	assert_int_equal(info.http_status, 200);
+	assert_string_equal(info.request_id, "rid-set");
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_true(c.lease_found);
+	assert_string_equal(c.lease, LEASE);
+	assert_int_equal(azure_cloud_ops.lease_clear(t.ctx, LEASE, &info,
+	    &t.err), -EACCES);
+	assert_string_equal(t.err.request_id, "rid-403");
+	assert_non_null(strstr(t.err.msg, "AuthorizationFailed"));
+	/* Longer than a tag value may be: refused before any request. */
+	memset(buf, 'x', sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	assert_int_equal(azure_cloud_ops.lease_set(t.ctx, buf, &info,
+	    &t.err), -EINVAL);
+	/* plan names the PATCH and its operations, never a PUT of tags. */
+	assert_int_equal(azure_cloud_ops.describe(&t.cfg,
+	    CLOUD_STEP_LEASE_SET, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "PATCH "));
+	assert_non_null(strstr(buf, "operation=Merge"));
+	assert_int_equal(azure_cloud_ops.describe(&t.cfg,
+	    CLOUD_STEP_LEASE_CLEAR, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "operation=Delete"));
+	/* Preflight's circuit read is where the lease is read. */
+	assert_int_equal(azure_cloud_ops.describe(&t.cfg, CLOUD_STEP_CIRCUIT,
+	    buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "failover-drill-lease"));
+	t_done(&t);
+}
+
 /* A PUT whose answer was lost may have been applied: a later refusal
  * does not make the outcome known. */
 static void
@@ -1659,7 +1730,8 @@ test_permissions_missing_write(void **state)
 		{ "GET", "https://arm.test/perm2?api-version=2022-04-01&"
 		  "$skipToken=1", { NULL }, { NULL }, { NULL }, { NULL }, 200,
 		  { NULL }, "{\"value\":[{\"actions\":[\"Microsoft.Network/"
-		  "expressRouteCircuits/*\"],\"notActions\":[\"Microsoft."
+		  "expressRouteCircuits/*\",\"Microsoft.Resources/tags/"
+		  "write\"],\"notActions\":[\"Microsoft."
 		  "Network/expressRouteCircuits/peerings/write\"]}],"
 		  "\"nextLink\":null}", 0 },
 		{ "GET", GWPERM_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
@@ -2515,6 +2587,7 @@ main(void)
 		cmocka_unit_test(test_enable_repairs_failed),
 		cmocka_unit_test(test_lro_failed_kind),
 		cmocka_unit_test(test_put_403_unchanged),
+		cmocka_unit_test(test_lease_tags_patch),
 		cmocka_unit_test(test_lost_answer_then_refused_is_unknown),
 		cmocka_unit_test(test_enable_412_drops_if_match),
 		cmocka_unit_test(test_preview_api_version),
