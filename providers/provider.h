@@ -70,6 +70,15 @@ const char *cloud_state_str(enum cloud_state st);
 int cloud_state_parse(const char *s, enum cloud_state *out);
 
 /*
+ * The drill's lease (issue 14): one tag on the circuit, visible to every
+ * operator and every host, naming who drills it until when.  Azure tag
+ * values hold at most 256 characters (MicrosoftDocs azure-resource-
+ * manager/management/tag-resources.md, "Limitations").
+ */
+#define CLOUD_LEASE_TAG "failover-drill-lease"
+#define CLOUD_LEASE_MAX 256
+
+/*
  * The circuit and its peering as the engine judges them.  Verdicts are
  * typed; the provider's own words come along only to be shown.
  */
@@ -90,6 +99,11 @@ struct cloud_circuit {
 	char primary_prefix[FD_PREFIX_STRLEN];
 	char secondary_prefix[FD_PREFIX_STRLEN];
 	char etag[128];
+	/* The lease tag (CLOUD_LEASE_TAG) among the circuit's tags, when a
+	 * provider with lease_set reads them: lease_found, and its value
+	 * (cut at CLOUD_LEASE_MAX; the engine parses it). */
+	bool lease_found;
+	char lease[CLOUD_LEASE_MAX + 1];
 };
 
 /* An operation in flight (the peering PUT); owned by the provider. */
@@ -137,6 +151,8 @@ enum cloud_step {
 	CLOUD_STEP_GATEWAY_PERMISSIONS,	/* the same on the VPN gateway */
 	CLOUD_STEP_DISABLE,		/* the peering write that disables */
 	CLOUD_STEP_ENABLE,		/* the one that restores */
+	CLOUD_STEP_LEASE_SET,		/* write the lease tag */
+	CLOUD_STEP_LEASE_CLEAR,		/* remove it */
 };
 
 struct cloud_ops {
@@ -185,6 +201,17 @@ struct cloud_ops {
 	 * actions, the peering write)?  -EPERM naming every missing
 	 * action. */
 	int (*permissions)(void *ctx, struct fd_error *err);
+	/* Optional, both or neither: the lease tag on the circuit
+	 * (CLOUD_LEASE_TAG; circuit() reads it, so reading costs no request
+	 * of its own).  lease_set writes name=value and leaves every other
+	 * tag alone; lease_clear removes the tag only while it still holds
+	 * value (another drill's lease stays).  Neither write is
+	 * conditional: the last writer wins.  info gets the request's ids;
+	 * a refused write is -EACCES, -EINVAL ... with err->request_id. */
+	int (*lease_set)(void *ctx, const char *value,
+	    struct cloud_op_info *info, struct fd_error *err);
+	int (*lease_clear)(void *ctx, const char *value,
+	    struct cloud_op_info *info, struct fd_error *err);
 	/* Optional: who the provider acts as, from its credential (never
 	 * the secret itself); -EBADMSG when the credential does not say. */
 	int (*identity)(void *ctx, struct cloud_identity *out,

@@ -69,6 +69,15 @@ recover_one(const char *path, json_t *out)
 		printf("journal %s: drill %s (pid %ld), circuit %s peering "
 		    "%s\n", path, js.drill, (long)js.pid, js.azure.circuit,
 		    js.azure.peering);
+	/* Issue 14: recover leaves the drill's lease tag; it expires at its
+	 * until. */
+	if (js.lease[0] != '\0' && out != NULL)
+		json_object_set_new(out, "lease", json_string(js.lease));
+	else if (js.lease[0] != '\0')
+		printf("  lease tag %s='%s' remains on circuit %s: recover "
+		    "leaves it; it expires at its until (or remove it: az tag "
+		    "update --operation Delete)\n", CLOUD_LEASE_TAG, js.lease,
+		    js.azure.circuit);
 	clock_init_real(&clock, NULL);
 	rc = 0;
 	if (js.disable_intent && !js.enable_done) {

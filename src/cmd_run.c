@@ -199,6 +199,12 @@ evidence(json_t *doc, const struct spec *s, const char *change,
 	    "azure_identity", id));
 	/* Moved, not copied: the drill noted it under "azure". */
 	json_object_del(json_object_get(doc, "azure"), "identity");
+	/* So is its lease (issue 14, lease.h). */
+	if ((id = json_object_get(json_object_get(doc, "azure"), "lease")) !=
+	    NULL) {
+		json_object_set(json_object_get(doc, "evidence"), "lease", id);
+		json_object_del(json_object_get(doc, "azure"), "lease");
+	}
 	if (window_end != 0)
 		json_object_set_new(json_object_get(doc, "evidence"),
 		    "window_until", json_string(window_utc_str(window_end,
@@ -341,7 +347,9 @@ cmd_run(int argc, char **argv)
 		return DRILL_USAGE;
 	if (!dry && s->change_required && change == NULL) {
 		fprintf(stderr, "failover-drill: run: %s requires a change id "
-		    "(change_required): give --change ID\n", s->file);
+		    "(%s): give --change ID\n", s->file,
+		    s->require_change_id ? "require_change_id" :
+		    "change_required");
 		spec_free(s);
 		return DRILL_USAGE;
 	}
@@ -393,6 +401,7 @@ cmd_run(int argc, char **argv)
 	o.guard_arm = guardian_drill_arm;
 	o.guard_disarm = guardian_drill_disarm;
 	o.guard_ctx = &guard;
+	o.change_id = change;
 	if (open_providers(s, &rclock, corr, &prov, &err) < 0) {
 		fprintf(stderr, "failover-drill: %s\n", err.msg);
 		close_providers(s, &prov);

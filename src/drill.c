@@ -587,6 +587,11 @@ out:
 	if (code == DRILL_ABORTED && checking_only && !d.interrupted &&
 	    d.failed == d.unchecked && (d.unchecked > 0 || d.infra_error))
 		code = DRILL_UNCHECKED;
+	/* Issue 14: another drill's lease, or ours not written: nothing
+	 * changed, exit 5 as for a lock held on this host. */
+	if (d.lease.refused && code == DRILL_ABORTED)
+		code = DRILL_UNCHECKED;
+	lease_record(&d);
 	log_transition(d.phase ? d.phase : "start", "report");
 	finish(&d, code, t_start);
 	if (d.journal != NULL) {

@@ -67,6 +67,8 @@ struct drill_opts {
 	int (*guard_arm)(void *ctx, struct journal *j, struct fd_error *err);
 	void (*guard_disarm)(void *ctx);
 	void *guard_ctx;
+	/* run --change ID or NULL: named in the lease (lease.h). */
+	const char *change_id;
 };
 
 /*

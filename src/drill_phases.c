@@ -25,6 +25,7 @@ preflight(struct drill *d)
 	 * drill acts as, every device's login, the watched targets and the
 	 * spec's checks: read at once, recorded in that order. */
 	preflight_checks(d);
+	lease_preflight(d);	/* issue 14: lease.h */
 	if (d->have_before) {
 		const struct cloud_circuit *b = &d->before;
 
@@ -129,6 +130,8 @@ failover(struct drill *d)
 		rc = journal_intent(d->journal, JOURNAL_DISABLE, &err);
 	if (rc == 0 && d->o->guard_arm != NULL)	/* issue 14: guardian.h */
 		rc = d->o->guard_arm(d->o->guard_ctx, d->journal, &err);
+	if (rc == 0)	/* issue 14: lease.h */
+		rc = lease_take(d, &err);
 	if (rc == 0 && cancelled(d))
 		rc = fd_error_set(&err, -ECANCELED, "interrupted before the "
 		    "peering was written");
@@ -137,6 +140,7 @@ failover(struct drill *d)
 		if (rc != -ECANCELED)
 			phase_error(d, &err);
 		watch_stop(d, &d->watch.failover, "failover", false);
+		lease_release(d);
 		if (d->journal != NULL) {
 			/* Nothing to recover: close it as aborted. */
 			if (journal_finish(d->journal, "aborted", NULL,
@@ -181,6 +185,7 @@ failover(struct drill *d)
 			    "outcome");
 		d->attempted = false;
 		phase_error(d, &err);
+		lease_release(d);
 		return phase_end(d);
 	}
 	record_op(d, "disable", &info, rc == 0 ? "Succeeded" :
@@ -334,6 +339,7 @@ restore(struct drill *d)
 	record_op(d, "enable", &out.info, rc == 0 ? "Succeeded" : "Failed",
 	    t0, out.attempts);
 	if (rc < 0) {
+		lease_leave(d);	/* the drill is not over */
 		/* This headline wins over any earlier error. */
 		snprintf(d->error, sizeof(d->error), "%s", err.msg);
 		phase_error(d, &err);
@@ -387,6 +393,7 @@ verify_restored(struct drill *d)
 	}
 	judge_expect(d, e, "restored");
 	watch_stop(d, &d->watch.failback, "failback", true);
+	lease_release(d);	/* the peering is back: issue 14 */
 	rc = phase_end(d);
 	return rc;
 }
@@ -457,6 +464,9 @@ baseline_plan(const struct drill_plan_ctx *pc, json_t *ph)
 static void
 failover_plan(const struct drill_plan_ctx *pc, json_t *ph)
 {
+	if (pc->cloud == NULL || pc->cloud->lease_set != NULL)
+		plan_cloud(pc, ph, "write", CLOUD_STEP_LEASE_SET,
+		    "write the lease tag");
 	plan_cloud(pc, ph, "write", CLOUD_STEP_DISABLE, "disable the peering");
 }
 
@@ -497,6 +507,9 @@ verify_restored_plan(const struct drill_plan_ctx *pc, json_t *ph)
 
 	plan_paths(ph, s, e);
 	plan_checks(ph, e->checks, e->n_checks);
+	if (pc->cloud == NULL || pc->cloud->lease_clear != NULL)
+		plan_cloud(pc, ph, "write", CLOUD_STEP_LEASE_CLEAR,
+		    "remove the lease tag");
 }
 
 const struct drill_phase drill_phases[] = {

@@ -162,6 +162,7 @@ drill_plan(const struct spec *s, const struct cloud_ops *cloud, bool dry_run,
 		fprintf(out, "writes: none%s\n", dry_run ? " (dry run)" : "");
 	else
 		fprintf(out, "writes: %lld (disable and enable of peering "
-		    "%s)\n", (long long)writes, s->azure.peering);
+		    "%s%s)\n", (long long)writes, s->azure.peering,
+		    writes > 2 ? "; the lease tag set and removed" : "");
 	json_decref(doc);
 }

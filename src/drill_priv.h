@@ -9,6 +9,7 @@
  *   drill_verdict.c what a check's reads mean (verdicts, evidence)
  *   drill_paths.c   traces against hop expectations, the converge watch
  *   drill_plan.c    plan, text and JSON, from drill_phases[]
+ *   drill_lease.c   the lease tag on the circuit (lease.h, issue 14)
  */
 #ifndef FD_DRILL_PRIV_H
 #define FD_DRILL_PRIV_H
@@ -22,6 +23,7 @@
 #include "drill.h"
 #include "replies.h"
 #include "error.h"
+#include "lease.h"
 
 struct drill {
 	const struct spec *s;
@@ -53,6 +55,7 @@ struct drill {
 	struct cloud_circuit before;
 	bool have_before;
 	struct device_replies replies;	/* replies.h, of every device */
+	struct drill_lease lease;	/* lease.h, issue 14 */
 	/* Provider contexts of finished concurrent reads, reused by the
 	 * next ones (cloud_ctx_more/cloud_ctx_done): opening one costs a
 	 * metadata read and a token request. */
@@ -158,6 +161,23 @@ int watch_start(struct drill *d, struct drill_watch_run *run,
 void watch_stop(struct drill *d, struct drill_watch_run *run,
     const char *key, bool returning);
 unsigned retrace_wait_ms(const struct drill *d);
+
+/* ---------------------------------------------------- drill_lease.c */
+
+/* Preflight (run and dry run): an unexpired or unreadable lease refuses
+ * (-EBUSY, the check recorded, d's lease.refused); an expired one is
+ * reported and the drill goes on.  0 to go on. */
+int lease_preflight(struct drill *d);
+/* Before the first peering write: write our lease, read it back; -EBUSY
+ * (another's won) or the write's error, with lease.refused set. */
+int lease_take(struct drill *d, struct fd_error *err);
+/* Once the peering is back (or was never changed): remove our lease if
+ * we wrote it.  A failure is a warning and a failed check. */
+void lease_release(struct drill *d);
+/* Leave it (restore failed): say so. */
+void lease_leave(struct drill *d);
+/* The lease for result.json (azure.lease, moved to evidence.lease). */
+void lease_record(struct drill *d);
 
 /* --------------------------------------------------- drill_phases.c */
 

@@ -326,10 +326,13 @@ int
 journal_note(struct journal *j, enum journal_note note, const char *detail,
     struct fd_error *err)
 {
+	static const char *const ev[] = { "guardian", "recover", "lease",
+	    "lease" }, *const st[] = { "armed", "started", "written",
+	    "removed" };
+
 	return write_record(j, json_pack("{s:s, s:s, s:s}", "event",
-	    note == JOURNAL_GUARDIAN_ARMED ? "guardian" : "recover",
-	    "status", note == JOURNAL_GUARDIAN_ARMED ? "armed" : "started",
-	    "detail", detail ? detail : ""), err);
+	    ev[note], "status", st[note], "detail", detail ? detail : ""),
+	    err);
 }
 
 int
@@ -479,6 +482,18 @@ journal_read(const char *path, struct journal_state *out,
 		 * skipped. */
 		if (ev >= 0)
 			st.last = (enum journal_event)ev;
+		/* Issue 14: the lease the drill wrote, until removed. */
+		if (ev < 0 && json_is_string(json_object_get(rec, "event")) &&
+		    strcmp(json_string_value(json_object_get(rec, "event")),
+		    "lease") == 0) {
+			if (json_is_string(json_object_get(rec, "status")) &&
+			    strcmp(json_string_value(json_object_get(rec,
+			    "status")), "written") == 0)
+				jstr(rec, "detail", st.lease,
+				    sizeof(st.lease));
+			else
+				st.lease[0] = '\0';
+		}
 		switch (ev) {
 		case JOURNAL_BEGIN:
 			jstr(rec, "drill", st.drill, sizeof(st.drill));

@@ -73,7 +73,10 @@ int journal_done(struct journal *j, enum journal_action action,
     enum journal_status status, const char *detail, struct fd_error *err);
 /* Who else acts on this drill (issue 14): the guardian run started,
  * a recover run by it (detail "by NAME").  Not read back. */
-enum journal_note { JOURNAL_GUARDIAN_ARMED, JOURNAL_RECOVER_BY };
+enum journal_note { JOURNAL_GUARDIAN_ARMED, JOURNAL_RECOVER_BY,
+	/* The lease tag (lease.h): detail its value.  Read back: recover
+	 * says which lease remains. */
+	JOURNAL_LEASE_WRITTEN, JOURNAL_LEASE_REMOVED };
 int journal_note(struct journal *j, enum journal_note note,
     const char *detail, struct fd_error *err);
 /* The peering's IPv4 and IPv6 states before the drill changes them
@@ -108,6 +111,8 @@ struct journal_state {
 	bool have_before;
 	enum cloud_state state_before;
 	enum cloud_state ipv6_before;
+	/* The lease the drill wrote and did not remove, "" when none. */
+	char lease[CLOUD_LEASE_MAX + 1];
 };
 
 int journal_read(const char *path, struct journal_state *out,

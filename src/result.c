@@ -141,7 +141,9 @@ static const char *const phase_names[] = { "preflight", "baseline",
 	"failover", "converge", "verify", "restore", "verify-restored", NULL };
 static const char *const phase_status[] = { "ok", "failed", "error",
 	"skipped", NULL };
-static const char *const actions[] = { "disable", "enable", NULL };
+/* The peering writes, and the lease tag's (issue 14, lease.h). */
+static const char *const actions[] = { "disable", "enable", "lease-set",
+	"lease-clear", NULL };
 static const char *const states[] = { "primary", "backup", "lost", NULL };
 
 static const struct rfield f_tool[] = {
@@ -265,10 +267,22 @@ static const struct rfield f_before[] = {
 	{ NULL }
 };
 
+/* The drill's lease tag (issue 14, lease.h): noted under "azure" by the
+ * drill, moved to evidence.lease by run. */
+static const struct rfield f_lease[] = {
+	{ "value", T_STR | T_NULL },
+	{ "written", T_BOOL },
+	{ "removed", T_BOOL },
+	{ "stale", T_STR | T_NULL },
+	{ "not_removed", T_STR | T_NULL },
+	{ NULL }
+};
+
 static const struct rfield f_azure[] = {
 	{ "correlation_id", T_STR },
 	{ "operations", T_ARR, .item = &i_operation },
 	{ "peering_before", T_OBJ, .optional = true, .members = f_before },
+	{ "lease", T_OBJ, .optional = true, .members = f_lease },
 	{ NULL }
 };
 
@@ -279,6 +293,7 @@ static const struct rfield f_evidence[] = {
 	{ "spec_sha256", T_STR },
 	{ "spec_copy", T_STR | T_NULL },
 	{ "window_until", T_STR, .optional = true, .check = check_time },
+	{ "lease", T_OBJ, .optional = true, .members = f_lease },
 	{ NULL }
 };
 

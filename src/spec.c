@@ -41,6 +41,7 @@ static const struct jw_field top_fields[] = {
 	FSTR("name", struct spec, name, true),
 	FSTR("description", struct spec, description, false),
 	FBOOL("change_required", struct spec, change_required),
+	FBOOL("require_change_id", struct spec, require_change_id),
 	FCUSTOM("window", F_OBJ, false),
 	FCUSTOM("azure", F_OBJ, true),
 	FCUSTOM("devices", F_OBJ, false),
@@ -124,6 +125,16 @@ validate(struct jw_ctx *c, json_t *root)
 	struct jw_mark m;
 
 	jw_unpack(c, root, top_fields, NFIELDS(top_fields), s, false);
+	/* Issue 14 spells change_required "require_change_id": either key
+	 * says it; both must agree. */
+	if (json_is_boolean(json_object_get(root, "require_change_id")) &&
+	    json_is_boolean(json_object_get(root, "change_required")) &&
+	    s->require_change_id != s->change_required)
+		jw_key_diag(c, root, "require_change_id", "%s, but "
+		    "change_required is %s: the two keys are one setting; "
+		    "keep one", s->require_change_id ? "true" : "false",
+		    s->change_required ? "true" : "false");
+	s->change_required = s->change_required || s->require_change_id;
 	if (jw_get_str(root, "name") && s->name[0] != '\0') {
 		m = jw_push(c, "name");
 		jw_check_name(c, AT_VALUE, "drill name", s->name,

@@ -115,6 +115,9 @@ struct spec {
 	char name[SPEC_NAME_MAX];
 	char description[256];
 	bool change_required;		/* run needs --change ID */
+	/* The same, as issue 14 spells it (require_change_id); folded into
+	 * change_required when the spec is read. */
+	bool require_change_id;
 	struct window_spec window;	/* "window": when run may start */
 	struct azure_cfg azure;
 	unsigned n_devices;

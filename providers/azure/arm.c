@@ -331,7 +331,7 @@ arm_call(struct arm *a, const char *method, const char *target,
 
 	for (attempt = 1;; attempt++) {
 		struct http_request req = { method, url, hdrs, payload,
-		    payload ? strlen(payload) : 0, 0 };
+		    payload ? strlen(payload) : 0, 0, a->clock->cancel };
 		struct http_response r;
 		const char *token;
 		int64_t d;

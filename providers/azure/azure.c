@@ -5,6 +5,7 @@
  * closes it and holds its ops table; azure_priv.h names the rest.
  * Facts: ../shared/reference/AZURE-REST.md (sections cited inline).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,56 @@ az_set_clock(void *ctx, const struct fd_clock *clock)
 
 	if (az != NULL && clock != NULL)
 		az->clock = *clock;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static void *
+az_job_thread(void *arg)
+{
+	struct az_job *j = arg;
+
+	j->run(j);
+	return NULL;
+}
+
+void
+az_job_start(struct azure *az, struct az_job *j)
+{
+	struct fd_error err = { 0 };
+
+	j->sib = NULL;
+	j->threaded = false;
+	if (az->deps.http != NULL)
+		return;
+	if (azure_open_with(&az->cfg, &az->clock, az->arm.correlation_id,
+	    &az->deps, &j->sib, &err) < 0) {
+		az_log_line(az, LOG_DEBUG, "azure: one request after the "
+		    "other: %s", err.msg);
+		return;
+	}
+	j->az = j->sib;
+	if (pthread_create(&j->th, NULL, az_job_thread, j) == 0) {
+		j->threaded = true;
+		return;
+	}
+	azure_cloud_ops.close(j->sib);
+	j->sib = NULL;
+}
+
+void
+az_job_finish(struct azure *az, struct az_job *j, bool run_here)
+{
+	if (j->threaded) {
+		pthread_join(j->th, NULL);
+	} else if (run_here) {
+		j->az = az;
+		j->run(j);
+	}
+	if (j->sib != NULL)
+		azure_cloud_ops.close(j->sib);
+	j->sib = NULL;
+	j->threaded = false;
 }
 
 /* --------------------------------------------------------- open/close */
@@ -127,6 +178,7 @@ azure_open_with(const struct azure_cfg *cfg, const struct fd_clock *clock,
 		free(az);
 		return rc;
 	}
+	az->deps = d;
 	az->arm.http = &az->http;
 	az->arm.clock = &az->clock;
 	az->arm.cred = az->cred;
@@ -232,8 +284,9 @@ az_describe(const struct azure_cfg *cfg, enum cloud_step step, char *buf,
 	    cfg->peering);
 	switch (step) {
 	case CLOUD_STEP_CIRCUIT:
-		snprintf(buf, len, "GET %s (circuit and peering state)",
-		    peering);
+		snprintf(buf, len, "GET %s (circuit and peering state; the "
+		    "circuit's tag %s, the lease of a running drill)", peering,
+		    CLOUD_LEASE_TAG);
 		return 0;
 	case CLOUD_STEP_PERMISSIONS:
 		snprintf(buf, len, "GET %s/providers/Microsoft.Authorization/"
@@ -259,6 +312,19 @@ az_describe(const struct azure_cfg *cfg, enum cloud_step step, char *buf,
 		    " ipv6PeeringConfig.state=<as before the drill, never "
 		    "Enabled if it was Disabled>" : "");
 		return 0;
+	/* The lease (azure_lease.c): PATCH, never the PUT that would
+	 * replace the customer's other tags. */
+	case CLOUD_STEP_LEASE_SET:
+		snprintf(buf, len, "PATCH %s/providers/Microsoft.Resources/"
+		    "tags/default operation=Merge %s=<drill, by, since, until, "
+		    "change> (the lease), then read it back", ckt,
+		    CLOUD_LEASE_TAG);
+		return 0;
+	case CLOUD_STEP_LEASE_CLEAR:
+		snprintf(buf, len, "PATCH %s/providers/Microsoft.Resources/"
+		    "tags/default operation=Delete %s=<the value written> "
+		    "(removes our lease only)", ckt, CLOUD_LEASE_TAG);
+		return 0;
 	}
 	return -ENOENT;
 }
@@ -282,6 +348,8 @@ const struct cloud_ops azure_cloud_ops = {
 	.link_summary = az_link_summary,
 	.vpn_connections = az_vpn_connections,
 	.link_test_idle = az_link_test_idle,
+	.lease_set = az_lease_set,
+	.lease_clear = az_lease_clear,
 	.ipv6_restore = az_ipv6_restore,
 	.set_clock = az_set_clock,
 	.close = az_close,

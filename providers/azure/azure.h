@@ -82,6 +82,9 @@ void azure_cred_invalidate(struct azure_cred *c);
  * "managed-identity", "azure-cli" or "" before the first token. */
 const char *azure_cred_kind(const struct azure_cred *c);
 void azure_cred_free(struct azure_cred *c);
+/* Forget every cached token and audience (tests: a failed test leaves
+ * its contexts, and so their cache entries, open). */
+void azure_cred_cache_forget(void);
 
 /* The caller an access token names (its JWT claims; claims.c). */
 int azure_token_identity(const char *token, struct cloud_identity *out,

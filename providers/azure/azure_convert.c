@@ -301,6 +301,11 @@ azure_needed_actions(const struct azure_cfg *cfg, const char **out,
 		/* The one write: disable and restore of the peering. */
 		{ "Microsoft.Network/expressRouteCircuits/peerings/write",
 		    false },
+		/* The lease tag on the circuit (azure_lease.c): a PATCH of
+		 * the tags API (MicrosoftDocs resource-provider-operations.md,
+		 * Microsoft.Resources: "tags/write"); it is read from the
+		 * circuit's GET, so tags/read is not needed. */
+		{ "Microsoft.Resources/tags/write", false },
 	};
 	size_t i, n = 0;
 

@@ -138,6 +138,55 @@ gateway_scoped(const char *action)
 	    strlen("Microsoft.Network/connections/")) == 0;
 }
 
+/* The gateway scope's permissions, beside the circuit's. */
+struct perm_job {
+	struct az_job job;
+	json_t *out;
+	int rc;
+	struct fd_error err;
+};
+
+static void
+perm_run(struct az_job *j)
+{
+	struct perm_job *p = (struct perm_job *)j;
+
+	p->rc = permissions_of(j->az, j->az->gateway_path, &p->out, &p->err);
+}
+
+/* Both scopes' permissions.  There is no call for two resources at once
+ * (azure-rest-api-specs Microsoft.Authorization stable/2022-04-01
+ * authorization-RoleDefinitionsCalls.json: Permissions_ListForResource-
+ * Group and Permissions_ListForResource, one scope each, and the resource
+ * group's answer leaves out roles assigned on the resource alone), so the
+ * gateway's GET goes out at the same time as the circuit's (az_job). */
+static int
+permissions_both(struct azure *az, json_t **ckt, json_t **gw,
+    struct fd_error *err)
+{
+	struct perm_job p = { .job.run = perm_run };
+	int rc;
+
+	az_job_start(az, &p.job);
+	rc = permissions_of(az, az->circuit_path, ckt, err);
+	az_job_finish(az, &p.job, rc == 0);
+	if (rc < 0) {
+		json_decref(p.out);
+		return fd_error_prefix(err, "permissions on circuit %s",
+		    az->cfg.circuit);
+	}
+	if (p.rc < 0) {
+		json_decref(*ckt);
+		*ckt = NULL;
+		if (err != NULL)
+			*err = p.err;
+		return fd_error_prefix(err, "permissions on VPN gateway %s",
+		    az->cfg.vpn_gateway);
+	}
+	*gw = p.out;
+	return 0;
+}
+
 int
 az_permissions(void *ctx, struct fd_error *err)
 {
@@ -152,15 +201,13 @@ az_permissions(void *ctx, struct fd_error *err)
 	 * (which inherits the resource group's and subscription's
 	 * assignments) or the gateway's, where a role may be assigned on
 	 * the gateway alone. */
-	if ((rc = permissions_of(az, az->circuit_path, &ckt, err)) < 0)
-		return fd_error_prefix(err, "permissions on circuit %s",
+	if (az->cfg.vpn_gateway[0] != '\0')
+		rc = permissions_both(az, &ckt, &gw, err);
+	else if ((rc = permissions_of(az, az->circuit_path, &ckt, err)) < 0)
+		fd_error_prefix(err, "permissions on circuit %s",
 		    az->cfg.circuit);
-	if (az->cfg.vpn_gateway[0] != '\0' &&
-	    (rc = permissions_of(az, az->gateway_path, &gw, err)) < 0) {
-		json_decref(ckt);
-		return fd_error_prefix(err, "permissions on VPN gateway %s",
-		    az->cfg.vpn_gateway);
-	}
+	if (rc < 0)
+		return rc;
 	n = azure_needed_actions(&az->cfg, need, 16);
 	for (i = 0; i < n; i++) {
 		const json_t *perms = json_object_get(gw != NULL &&
@@ -301,12 +348,36 @@ instances_peered(struct azure *az, const json_t *gw, struct fd_error *err)
 	return rc;
 }
 
+/* The gateway's own GET and, when it is active-active, its instances'
+ * BGP peers: independent of the connections' reads, run beside them. */
+struct gw_job {
+	struct az_job job;
+	int rc;
+	struct fd_error err;
+};
+
+static void
+gw_run(struct az_job *j)
+{
+	struct gw_job *w = (struct gw_job *)j;
+	struct azure *az = j->az;
+	struct arm_resp g;
+
+	if ((w->rc = arm_call(&az->arm, "GET", az->gateway_path, NULL, NULL,
+	    &g, &w->err)) < 0)
+		return;
+	if (json_is_true(json_object_get(json_object_get(g.json,
+	    "properties"), "activeActive")))
+		w->rc = instances_peered(az, g.json, &w->err);
+	arm_resp_done(&g);
+}
+
 int
 az_vpn_connections(void *ctx, struct fd_error *err)
 {
 	struct azure *az = ctx;
+	struct gw_job w = { .job.run = gw_run };
 	char path[600];
-	struct arm_resp g;
 	json_t *list = NULL;
 	const json_t *c;
 	size_t i;
@@ -315,27 +386,25 @@ az_vpn_connections(void *ctx, struct fd_error *err)
 	if (az->cfg.vpn_gateway[0] == '\0')
 		return fd_error_set(err, -EINVAL, "azure: no vpn_gateway "
 		    "configured");
+	az_job_start(az, &w.job);
 	/* VirtualNetworkGateways_ListConnections (pageable). */
 	snprintf(path, sizeof(path), "%s/connections", az->gateway_path);
-	if ((rc = arm_get_all(&az->arm, path, &list, err)) < 0)
-		return rc;
-	if (json_array_size(json_object_get(list, "value")) == 0)
+	if ((rc = arm_get_all(&az->arm, path, &list, err)) == 0 &&
+	    json_array_size(json_object_get(list, "value")) == 0)
 		rc = fd_error_set(err, -ENODATA, "VPN gateway %s has no "
 		    "connections", az->cfg.vpn_gateway);
 	json_array_foreach(json_object_get(list, "value"), i, c)
 		if (rc == 0)
 			rc = connection_up(az, c, err);
 	json_decref(list);
+	/* The connections' verdict first, then the gateway's, as when they
+	 * ran one after the other. */
+	az_job_finish(az, &w.job, rc == 0);
 	if (rc < 0)
 		return rc;
-	if ((rc = arm_call(&az->arm, "GET", az->gateway_path, NULL, NULL, &g,
-	    err)) < 0)
-		return rc;
-	if (json_is_true(json_object_get(json_object_get(g.json,
-	    "properties"), "activeActive")))
-		rc = instances_peered(az, g.json, err);
-	arm_resp_done(&g);
-	return rc;
+	if (w.rc < 0 && err != NULL)
+		*err = w.err;
+	return w.rc;
 }
 
 int

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "cred_priv.h"
 
 const char *const cred_kind_names[] = {
@@ -176,6 +178,14 @@ meta_is_arm(const json_t *m, const char *arm)
 	return strlen(arm) == n && strncasecmp(rm, arm, n) == 0;
 }
 
+/* The metadata document of c's ARM endpoint (the cache's key for it). */
+static void
+cred_meta_url(const struct azure_cred *c, char *url, size_t len)
+{
+	snprintf(url, len, "%s/metadata/endpoints?api-version=2022-09-01",
+	    c->ep.arm);
+}
+
 /* A custom cloud without azure.audience: ask ARM for its token audience,
  * GET {arm}/metadata/endpoints?api-version=2022-09-01, no token, and take
  * authentication.audiences[0], as hashicorp/go-azure-sdk
@@ -196,8 +206,7 @@ cred_discover_audience(struct azure_cred *c, struct fd_error *err)
 	size_t i, n;
 	int rc;
 
-	snprintf(url, sizeof(url), "%s/metadata/endpoints?api-version="
-	    "2022-09-01", c->ep.arm);
+	cred_meta_url(c, url, sizeof(url));
 	http_response_init(&r);
 	if ((rc = cred_send(c, &req, true, &r, err)) < 0)
 		return fd_error_prefix(err, "azure audience discovery (%s; "
@@ -238,13 +247,43 @@ out:
 	return rc;
 }
 
+/* The audience of a custom cloud, discovered once per metadata URL for
+ * every context (cred_cache.c): a context that finds a discovery in
+ * flight waits for it rather than sending its own GET. */
+static int
+cred_audience(struct azure_cred *c, struct fd_error *err)
+{
+	struct cred_meta *m = c->meta;
+	int rc;
+
+	if (m == NULL)
+		return cred_discover_audience(c, err);
+	cred_cache_lock();
+	while (m->audience[0] == '\0' && m->fetching)
+		cred_cache_wait(&m->cond);
+	if (m->audience[0] != '\0') {
+		memcpy(c->ep.audience, m->audience, sizeof(c->ep.audience));
+		cred_cache_unlock();
+		return 0;
+	}
+	m->fetching = true;
+	cred_cache_unlock();
+	rc = cred_discover_audience(c, err);
+	cred_cache_lock();
+	m->fetching = false;
+	if (rc == 0)
+		memcpy(m->audience, c->ep.audience, sizeof(m->audience));
+	pthread_cond_broadcast(&m->cond);
+	cred_cache_unlock();
+	return rc;
+}
+
 static int
 cred_fetch(struct azure_cred *c, struct fd_error *err)
 {
 	int rc;
 
-	if (c->ep.audience[0] == '\0' &&
-	    (rc = cred_discover_audience(c, err)) < 0)
+	if (c->ep.audience[0] == '\0' && (rc = cred_audience(c, err)) < 0)
 		return rc;
 	switch (c->kind) {
 	case CRED_SECRET:
@@ -294,67 +333,156 @@ cred_pick(const struct azure_cred *c)
 	return CRED_IMDS;
 }
 
-int
-azure_cred_token(struct azure_cred *c, const char **token,
-    struct fd_error *err)
+/* One token from the chain into c->token: the kind the shared entry
+ * found before, or the first configured one (an unreachable IMDS, not
+ * on an Azure VM, moving on to the Azure CLI). */
+static int
+cred_fetch_chain(struct azure_cred *c, struct fd_error *err)
 {
-	uint64_t now = clock_now(c->clock);
 	int rc;
 
-	if (c->token != NULL && now + REFRESH_OFFSET_MS < c->expires_at) {
-		*token = c->token;
-		return 0;
-	}
-	/* Within 30 s of a failed refresh the valid cached token is used
-	 * without asking again (get_token_mixin.py _should_refresh). */
-	if (c->token != NULL && now < c->expires_at && c->refresh_tried != 0 &&
-	    now < c->refresh_tried + REFRESH_RETRY_MS) {
-		*token = c->token;
-		return 0;
-	}
-	if (c->token != NULL) {
-		cred_log(c, "azure: token expires in < 5 min, refreshing");
-		c->refresh_tried = now;
-	}
-	if (c->kind == CRED_UNSET) {
-		c->kind = cred_pick(c);
+	if (c->kind != CRED_UNSET)
+		return cred_fetch(c, err);
+	c->kind = cred_pick(c);
+	rc = cred_fetch(c, err);
+	if (rc < 0 && c->kind == CRED_IMDS &&
+	    (rc == -ECONNREFUSED || rc == -ETIMEDOUT ||
+	    rc == -EHOSTUNREACH || rc == -ECONNRESET || rc == -ENODEV)) {
+		cred_log(c, "azure: IMDS unavailable, trying Azure CLI");
+		c->kind = CRED_CLI;
 		rc = cred_fetch(c, err);
-		/* Only an unreachable IMDS (not on an Azure VM) moves on. */
-		if (rc < 0 && c->kind == CRED_IMDS &&
-		    (rc == -ECONNREFUSED || rc == -ETIMEDOUT ||
-		    rc == -EHOSTUNREACH || rc == -ECONNRESET ||
-		    rc == -ENODEV)) {
-			cred_log(c, "azure: IMDS unavailable, trying Azure CLI");
-			c->kind = CRED_CLI;
-			rc = cred_fetch(c, err);
-		}
-		if (rc < 0)
-			c->kind = CRED_UNSET;
-	} else {
-		rc = cred_fetch(c, err);
-	}
-	if (rc < 0 && c->token != NULL && now < c->expires_at) {
-		/* get_token_mixin.py get_token: a refresh that fails while
-		 * the cached token is valid is ignored and the cached token
-		 * returned. */
-		cred_log(c, "azure: token refresh failed (%s); using the "
-		    "cached token, valid %llu s more, retrying in 30 s",
-		    err != NULL ? err->msg : "error",
-		    (unsigned long long)((c->expires_at - now) / 1000));
-		fd_error_clear(err);
-		*token = c->token;
-		return 0;
 	}
 	if (rc < 0)
-		return rc;
-	c->refresh_tried = 0;
+		c->kind = CRED_UNSET;
+	return rc;
+}
+
+/* With the cache locked: hand this context the shared token (its own
+ * copy, so another context's refresh cannot free it under the caller),
+ * then unlock. */
+static int
+cred_use(struct azure_cred *c, const char **token, struct fd_error *err)
+{
+	struct cred_share *s = c->share;
+
+	if (c->token == NULL || c->gen != s->gen) {
+		azure_free_secret(c->token);
+		c->token = strdup(s->token);
+		c->expires_at = s->expires_at;
+		c->gen = s->gen;
+		c->kind = s->kind;
+	}
+	cred_cache_unlock();
+	if (c->token == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
 	*token = c->token;
 	return 0;
 }
 
+/*
+ * The token is shared by every context of the same credential
+ * configuration (cred_cache.c) and fetched by one of them at a time, as
+ * azcore's BearerTokenPolicy shares one temporal.Resource among all the
+ * requests of a client (azure-sdk-for-go sdk/azcore/runtime/
+ * policy_bearer_token.go, sdk/internal/temporal/resource.go Get): a
+ * token valid for more than 5 min is used as is; a context that finds
+ * it expired (or absent) while another fetches waits for that fetch;
+ * within 5 min of expiry (azcore's default when the token names no
+ * RefreshOn; our token responses give expires_in/expires_on only) one
+ * context refreshes while the others go on with the still valid token,
+ * and a failed refresh is retried no sooner than 30 s later
+ * (azure-identity get_token_mixin.py _should_refresh, Resource's
+ * backoff).
+ */
+int
+azure_cred_token(struct azure_cred *c, const char **token,
+    struct fd_error *err)
+{
+	struct cred_share *s = c->share;
+	uint64_t now = clock_now(c->clock);
+	bool refresh;
+	int rc;
+
+	cred_cache_lock();
+	for (;;) {
+		bool valid = s->token != NULL && now < s->expires_at;
+
+		if (s->token != NULL && now + REFRESH_OFFSET_MS < s->expires_at)
+			return cred_use(c, token, err);
+		/* Within 30 s of a failed refresh, or while another
+		 * context refreshes, the valid cached token is used without
+		 * asking again (get_token_mixin.py _should_refresh). */
+		if (valid && (s->fetching || (s->refresh_tried != 0 &&
+		    now < s->refresh_tried + REFRESH_RETRY_MS)))
+			return cred_use(c, token, err);
+		if (!s->fetching)
+			break;
+		cred_cache_wait(&s->cond);
+		now = clock_now(c->clock);
+	}
+	s->fetching = true;
+	refresh = s->token != NULL;
+	if (refresh)
+		s->refresh_tried = now;
+	c->kind = s->kind;
+	cred_cache_unlock();
+	if (refresh)
+		cred_log(c, "azure: token expires in < 5 min, refreshing");
+	rc = cred_fetch_chain(c, err);
+	cred_cache_lock();
+	s->fetching = false;
+	pthread_cond_broadcast(&s->cond);
+	if (rc == 0) {
+		char *t = strdup(c->token);
+
+		if (t == NULL) {
+			cred_cache_unlock();
+			return fd_error_set(err, -ENOMEM, "out of memory");
+		}
+		azure_free_secret(s->token);
+		s->token = t;
+		s->expires_at = c->expires_at;
+		s->kind = c->kind;
+		s->refresh_tried = 0;
+		c->gen = ++s->gen;
+		cred_cache_unlock();
+		*token = c->token;
+		return 0;
+	}
+	if (s->token != NULL && now < s->expires_at) {
+		/* get_token_mixin.py get_token: a refresh that fails while
+		 * the cached token is valid is ignored and the cached token
+		 * returned. */
+		uint64_t left = (s->expires_at - now) / 1000;
+
+		cred_log(c, "azure: token refresh failed (%s); using the "
+		    "cached token, valid %llu s more, retrying in 30 s",
+		    err != NULL ? err->msg : "error",
+		    (unsigned long long)left);
+		fd_error_clear(err);
+		return cred_use(c, token, err);
+	}
+	cred_cache_unlock();
+	return rc;
+}
+
+/* ARM refused the token this context sent (401): forget it for every
+ * context, unless another one has already replaced it, so that N
+ * contexts refused at once cause one new fetch, not N (azcore
+ * BearerTokenPolicy: a 401 Expire()s the shared resource). */
 void
 azure_cred_invalidate(struct azure_cred *c)
 {
+	struct cred_share *s = c->share;
+
+	cred_cache_lock();
+	if (s->token != NULL && s->gen == c->gen) {
+		azure_free_secret(s->token);
+		s->token = NULL;
+		s->expires_at = 0;
+		s->refresh_tried = 0;
+	}
+	cred_cache_unlock();
 	azure_free_secret(c->token);
 	c->token = NULL;
 	c->expires_at = 0;
@@ -366,12 +494,68 @@ azure_cred_kind(const struct azure_cred *c)
 	return cred_kind_names[c->kind];
 }
 
+/* What decides a token, hashed (SHA-256) into the key of its cache
+ * entry: the authority, the audience (or the ARM endpoint it is
+ * discovered from), the kind of credential the chain picks and every
+ * input of the chain (tenant, client id, secret, certificate, federated
+ * token file, managed identity endpoints).  Two contexts share a token
+ * only when all of these are equal; the key itself holds no secret. */
+static const char *const key_env[] = {
+	"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET",
+	"AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+	"AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "IDENTITY_HEADER",
+	"IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT",
+	"AZURE_POD_IDENTITY_AUTHORITY_HOST",
+};
+
+static void
+key_add(EVP_MD_CTX *md, const char *v)
+{
+	uint32_t n = v != NULL ? (uint32_t)strlen(v) + 1 : 0;
+
+	/* Length first: ("ab", "c") and ("a", "bc") differ. */
+	EVP_DigestUpdate(md, &n, sizeof(n));
+	if (v != NULL)
+		EVP_DigestUpdate(md, v, n);
+}
+
+static int
+cred_key(const struct azure_cred *c, unsigned char key[CRED_KEY_LEN],
+    struct fd_error *err)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int len = 0;
+	int kind = (int)cred_pick(c);
+	size_t i;
+
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return fd_error_set(err, -ENOMEM, "azure: SHA-256 unavailable");
+	}
+	key_add(md, "failover-drill token v1");
+	key_add(md, c->ep.authority);
+	key_add(md, c->ep.audience);
+	key_add(md, c->ep.audience[0] == '\0' ? c->ep.arm : NULL);
+	EVP_DigestUpdate(md, &kind, sizeof(kind));
+	for (i = 0; i < sizeof(key_env) / sizeof(key_env[0]); i++)
+		key_add(md, env(c, key_env[i]));
+	key_add(md, c->deps.arc_key_dir);
+	i = EVP_DigestFinal_ex(md, key, &len) == 1 && len == CRED_KEY_LEN;
+	EVP_MD_CTX_free(md);
+	if (!i)
+		return fd_error_set(err, -EIO, "azure: SHA-256 failed");
+	return 0;
+}
+
 int
 azure_cred_new(const struct azure_endpoints *ep, const struct http *http,
     const struct fd_clock *clock, const struct azure_deps *deps,
     struct azure_cred **out, struct fd_error *err)
 {
 	struct azure_cred *c = calloc(1, sizeof(*c));
+	unsigned char key[CRED_KEY_LEN];
+	char url[400];
+	int rc;
 
 	if (c == NULL)
 		return fd_error_set(err, -ENOMEM, "out of memory");
@@ -379,15 +563,30 @@ azure_cred_new(const struct azure_endpoints *ep, const struct http *http,
 	c->http = http;
 	c->clock = clock;
 	c->deps = *deps;
+	if ((rc = cred_key(c, key, err)) < 0 ||
+	    (rc = cred_share_acquire(key, &c->share, err)) < 0)
+		goto fail;
+	if (c->ep.audience[0] == '\0') {
+		cred_meta_url(c, url, sizeof(url));
+		if ((rc = cred_meta_acquire(url, &c->meta, err)) < 0)
+			goto fail;
+	}
 	*out = c;
 	return 0;
+fail:
+	azure_cred_free(c);
+	return rc;
 }
 
+/* Closing one context leaves the shared entries to the others; the last
+ * one frees them, its token wiped. */
 void
 azure_cred_free(struct azure_cred *c)
 {
 	if (c == NULL)
 		return;
+	cred_share_release(c->share);
+	cred_meta_release(c->meta);
 	azure_free_secret(c->token);
 	free(c);
 }

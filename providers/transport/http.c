@@ -368,6 +368,10 @@ http_curl_error(CURLcode rc, const struct http_request *req,
 	case CURLE_FILESIZE_EXCEEDED:
 		code = -EMSGSIZE;
 		break;
+	case CURLE_ABORTED_BY_CALLBACK:	/* http_request.cancel */
+		code = -ECANCELED;
+		detail = "cancelled while waiting for the answer";
+		break;
 	default:
 		code = -EIO;
 		break;
@@ -384,6 +388,24 @@ http_curl_error(CURLcode rc, const struct http_request *req,
 }
 
 /* ---------------------------------------------------------- callbacks */
+
+/*
+ * libcurl calls this "roughly once per second or sooner" also while
+ * nothing is transferred (CURLOPT_XFERINFOFUNCTION(3)); a non-zero
+ * return aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
+ */
+static int
+curl_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	volatile sig_atomic_t *cancel = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return *cancel != 0;
+}
 
 static size_t
 curl_write(char *p, size_t size, size_t n, void *arg)
@@ -519,6 +541,15 @@ curl_request(void *ctx, const struct http_request *req,
 	    (long)c->connect_timeout_ms);
 	curl_fn.easy_setopt(c->easy, CURLOPT_TIMEOUT_MS,
 	    (long)(req->timeout_ms ? req->timeout_ms : c->timeout_ms));
+	if (req->cancel != NULL) {
+		curl_fn.easy_setopt(c->easy, CURLOPT_XFERINFOFUNCTION,
+		    curl_xferinfo);
+		curl_fn.easy_setopt(c->easy, CURLOPT_XFERINFODATA,
+		    (void *)req->cancel);
+		curl_fn.easy_setopt(c->easy, CURLOPT_NOPROGRESS, 0L);
+	} else {
+		curl_fn.easy_setopt(c->easy, CURLOPT_NOPROGRESS, 1L);
+	}
 	curl_fn.easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, curl_write);
 	curl_fn.easy_setopt(c->easy, CURLOPT_WRITEDATA, c);
 	curl_fn.easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, curl_header);

@@ -7,6 +7,7 @@
 #ifndef FD_HTTP_H
 #define FD_HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -24,6 +25,11 @@ struct http_request {
 	const char *body;		/* NULL: no body */
 	size_t body_len;
 	unsigned timeout_ms;		/* 0: the transport's default */
+	/* When non-NULL and *cancel turns non-zero while the request is in
+	 * flight, it is abandoned within about a second: -ECANCELED (a
+	 * SIGINT must not wait out a 65 s request timeout).  The restore
+	 * path passes NULL. */
+	volatile sig_atomic_t *cancel;
 };
 
 struct http_response {

@@ -9,7 +9,13 @@
  * FD_ARC_KEY_DIR (Azure Arc key directory), and the AZURE_* or managed
  * identity credentials.  Output: "key: value" lines on stdout.
  * Exit: 0 restored; 3 a read failed; 4 restore failed.
+ *
+ * "azure_drive contexts N" instead opens N contexts at once, as the
+ * engine does for a phase's concurrent reads, and reads the circuit on
+ * each at once, twice; then closes the first and reads on the second
+ * again.  Exit 0 when every read passed, 3 otherwise.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +75,91 @@ toggle(void *ctx, const struct fd_clock *clock, bool enabled, bool force,
 	return rc;
 }
 
+#define MAX_CTX 8
+
+struct reader {
+	const struct azure_cfg *cfg;
+	const struct azure_deps *deps;
+	struct fd_clock *clock;
+	pthread_barrier_t *start;
+	void *ctx;
+	int round;
+	int rc;
+	struct fd_error err;
+};
+
+/* One context's read: opened on its first round, all rounds started
+ * together. */
+static void *
+reader_run(void *arg)
+{
+	struct reader *r = arg;
+	struct cloud_circuit c;
+
+	pthread_barrier_wait(r->start);
+	if (r->ctx == NULL && (r->rc = azure_open_with(r->cfg, r->clock,
+	    "11111111-2222-3333-4444-555555555555", r->deps, &r->ctx,
+	    &r->err)) < 0)
+		return NULL;
+	r->rc = azure_cloud_ops.circuit(r->ctx, &c, &r->err);
+	return NULL;
+}
+
+static int
+contexts(const struct azure_cfg *cfg, const struct azure_deps *deps,
+    struct fd_clock *clock, unsigned n)
+{
+	struct reader rd[MAX_CTX];
+	pthread_t th[MAX_CTX];
+	pthread_barrier_t start;
+	struct cloud_circuit c;
+	int round, status = 0;
+	unsigned i;
+
+	memset(rd, 0, sizeof(rd));
+	for (round = 1; round <= 2; round++) {
+		pthread_barrier_init(&start, NULL, n);
+		for (i = 0; i < n; i++) {
+			rd[i].cfg = cfg;
+			rd[i].deps = deps;
+			rd[i].clock = clock;
+			rd[i].start = &start;
+			pthread_create(&th[i], NULL, reader_run, &rd[i]);
+		}
+		for (i = 0; i < n; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&start);
+		for (i = 0; i < n; i++) {
+			if (rd[i].rc < 0) {
+				printf("error: round %d context %u: %s\n", round,
+				    i, rd[i].err.msg);
+				status = 3;
+			}
+		}
+		printf("round %d: %s\n", round, status ? "failed" : "ok");
+		fflush(stdout);
+	}
+	/* The context that may have fetched the token goes; the others
+	 * keep the cache. */
+	azure_cloud_ops.close(rd[0].ctx);
+	rd[0].ctx = NULL;
+	if (n > 1 && rd[1].ctx != NULL) {
+		struct fd_error err = { 0 };
+
+		if (azure_cloud_ops.circuit(rd[1].ctx, &c, &err) < 0) {
+			printf("error: after close: %s\n", err.msg);
+			status = 3;
+		} else {
+			printf("after close: ok\n");
+		}
+	}
+	for (i = 1; i < n; i++)
+		azure_cloud_ops.close(rd[i].ctx);
+	return status;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const char *port = getenv("FD_MOCK_PORT"), *ca = getenv("FD_MOCK_CA");
 	const char *logp = getenv("FD_AZURE_LOG");
@@ -114,6 +203,15 @@ main(void)
 	 * agent's own directory needs root). */
 	deps.arc_key_dir = getenv("FD_ARC_KEY_DIR");
 	clock_init_real(&clock, NULL);
+	if (argc == 3 && strcmp(argv[1], "contexts") == 0) {
+		unsigned n = (unsigned)atoi(argv[2]);
+
+		if (n < 1 || n > MAX_CTX)
+			return 2;
+		status = contexts(&cfg, &deps, &clock, n);
+		fclose(lf);
+		return status;
+	}
 
 	if ((rc = azure_open_with(&cfg, &clock, "11111111-2222-3333-4444-"
 	    "555555555555", &deps, &ctx, &err)) < 0) {

@@ -106,10 +106,10 @@ class Run:
             self.port = f.read().strip()
         self.ca = os.path.join(self.dir, "state", "ca.pem")
 
-    def drive(self, identity=None):
+    def drive(self, identity=None, args=()):
         """identity: None for the client secret, else the managed
         identity environment to use instead (values may hold @URL@, the
-        mock's https URL, and @DIR@)."""
+        mock's https URL, and @DIR@).  args: azure_drive's mode."""
         env = dict(os.environ)
         env.update({
             "FD_MOCK_PORT": self.port, "FD_MOCK_CA": self.ca,
@@ -131,8 +131,8 @@ class Run:
             url = "https://127.0.0.1:%s" % self.port
             env.update({k: v.replace("@URL@", url).replace("@DIR@", self.dir)
                         for k, v in identity.items()})
-        r = subprocess.run([DRIVE], env=env, capture_output=True, text=True,
-                           timeout=120)
+        r = subprocess.run([DRIVE] + list(args), env=env,
+                           capture_output=True, text=True, timeout=120)
         self.rc = r.returncode
         self.out = r.stdout + r.stderr
         with open(os.path.join(self.dir, "drive.out"), "w") as f:
@@ -327,6 +327,55 @@ def check_token_expired(run):
     tap(all(t["form_keys"] == ["client_id", "client_secret", "grant_type",
                                "scope"] for t in toks),
         "token-expired: client credentials form", "")
+
+
+def shared_token():
+    """The provider's process-wide cache: N contexts opened and read at
+    once (as the engine's concurrent reads) cost one metadata GET and one
+    token POST; a 401 ExpiredAuthenticationToken on one context (the
+    token revoked for all) makes one new token for all, not one each;
+    closing a context leaves the cache to the others."""
+    n = 4
+    run = Run("shared-token", [
+        {"match": {"method": "GET", "path_re": "expressRouteCircuits/"
+                   "SEA-Cust11-ER$"}, "times": n, "action": "delay",
+         "seconds": 0},
+        {"match": {"method": "GET", "path_re": "expressRouteCircuits/"
+                   "SEA-Cust11-ER$"}, "times": 1,
+         "action": "token_expired"}])
+    try:
+        # Round 1's n circuit GETs pass (the first rule); the first of
+        # round 2 is refused and its token revoked, so every context
+        # that sends it after that is refused too.
+        run.drive(args=("contexts", str(n)))
+    finally:
+        run.stop()
+    try:
+        reqs = run.requests()
+        meta = [r for r in reqs if r["path"] == "/metadata/endpoints"]
+        toks = [r for r in reqs if r["path"].endswith("/token")]
+        exp = [r for r in reqs if r["fault"] == "token_expired"]
+        gets = [r for r in reqs if r["path"].endswith("SEA-Cust11-ER")]
+        tap(run.rc == 0 and "round 2: ok" in run.out and
+            "after close: ok" in run.out,
+            "shared-token: every read of %d concurrent contexts passed, "
+            "also after one closed" % n, run.out[-400:])
+        tap(len(meta) == 1, "shared-token: %d contexts, one metadata GET"
+            % n, "%d metadata GETs" % len(meta))
+        refused = [r for r in gets if r["status"] == 401]
+        tap(len(exp) == 1 and len(toks) == 2,
+            "shared-token: one 401 ExpiredAuthenticationToken, one new "
+            "token for every context", "%d 401s, %d token POSTs"
+            % (len(refused), len(toks)))
+        tap(len(gets) == 2 * n + 1 + len(refused),
+            "shared-token: every context read, each refused one once "
+            "more", "%d circuit GETs, %d refused" % (len(gets),
+                                                   len(refused)))
+        bad = run.secrets_absent()
+        tap(not bad, "shared-token: no secret or bearer token in logs",
+            ", ".join(bad))
+    finally:
+        run.cleanup()
 
 
 def check_lost_answer(run):
@@ -675,13 +724,20 @@ def fd_ipv6(run):
         "disable", str(len(run.puts()) - n_puts))
     run.fd("recover")
     tap(run.rc == 0, "ipv6: recover restores", run.out[-300:])
+    # Issue 14: recover leaves the killed drill's lease and says so.
+    tap("lease tag failover-drill-lease='drill=it-ipv6; " in run.out and
+        "remains on circuit" in run.out,
+        "ipv6: recover names the lease that remains", run.out[-300:])
     # BGP on the links comes back link_bgp_seconds (2) after the enable.
     time.sleep(2.5)
     run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "d"), spec)
     before = run.result("d")["azure"].get("peering_before", {})
-    tap(run.rc == 0 and before == {"state": "Enabled",
-                                   "ipv6_state": "Disabled"},
-        "ipv6: after recover IPv4 Enabled, IPv6 still Disabled",
+    # The lease is unexpired: the dry run says so (exit 5) after reading
+    # the peering.
+    tap(run.rc == 5 and "is leased by " in run.out and
+        before == {"state": "Enabled", "ipv6_state": "Disabled"},
+        "ipv6: after recover IPv4 Enabled, IPv6 still Disabled (and the "
+        "killed drill's lease refuses the next run)",
         "rc %d %s" % (run.rc, before))
 
 
@@ -710,6 +766,15 @@ def fd_parallel_reads(run):
         "parallel-reads: all five read actions of the preflight started "
         "before the first one's result was fetched",
         "rc %d, started %s" % (run.rc, sorted(started)))
+    # The contexts the engine opens for them share the first one's
+    # audience and token (providers/azure/cred_cache.c).
+    reqs = run.requests()
+    meta = [r for r in reqs if r["path"] == "/metadata/endpoints"]
+    toks = [r for r in reqs if r["path"].endswith("/token")]
+    tap(len(meta) == 1 and len(toks) == 1,
+        "parallel-reads: one metadata GET and one token POST for the "
+        "whole dry run", "%d metadata GETs, %d token POSTs"
+        % (len(meta), len(toks)))
     res = run.result("o")
     tap([c["name"] for c in res["checks"]][:3] ==
         ["azure: principal may run the drill",
@@ -717,6 +782,54 @@ def fd_parallel_reads(run):
          "azure: Primary and Secondary links up"] if len(res["checks"]) > 3
         else False, "parallel-reads: checks recorded in spec order",
         str([c["name"] for c in res["checks"]]))
+
+
+CKT_PERMS = ("expressRouteCircuits/SEA-Cust11-ER/providers/"
+             "Microsoft.Authorization/permissions$")
+GW_PERMS = ("virtualNetworkGateways/SEA-Cust11-VNet01-gw-vpn/providers/"
+            "Microsoft.Authorization/permissions$")
+# The circuit's permissions GET is held until the gateway's has arrived:
+# sent one after the other, it is refused (AwaitTimeout).
+AWAIT_GW_PERMS = {"match": {"method": "GET", "path_re": CKT_PERMS},
+                  "times": 1, "action": "await", "seconds": 5,
+                  "for": {"method": "GET", "path_re": GW_PERMS}}
+# The gateway's connection list is held until the gateway's own GET
+# (vpn_connections: the connections and the gateway are read together).
+AWAIT_GW_GET = {"match": {"method": "GET", "path_re":
+                          "virtualNetworkGateways/SEA-Cust11-VNet01-gw-vpn"
+                          "/connections$"},
+                "times": 1, "action": "await", "seconds": 5,
+                "for": {"method": "GET", "path_re":
+                        "virtualNetworkGateways/SEA-Cust11-VNet01-gw-vpn$"}}
+
+
+def fd_permissions_together(run):
+    """The permissions check's two GETs (circuit and gateway scope) go
+    out together, and a refusal still names its scope; the VPN
+    connections check reads the gateway beside its connections."""
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
+           run.spec())
+    tap(run.rc == 0, "permissions-together: the gateway's permissions "
+        "GET is sent while the circuit's is in flight, the gateway's GET "
+        "while its connection list is",
+        "rc %d: %s" % (run.rc, run.out[-400:]))
+    with open(run.faults, "w") as f:
+        # Another rule (seconds differ), so it fires again.
+        json.dump({"rules": [dict(AWAIT_GW_PERMS, seconds=6), {
+            "match": {"method": "GET", "path_re": GW_PERMS}, "times": 0,
+            "action": "403", "code": "AuthorizationFailed"}]}, f)
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o2"),
+           run.spec())
+    err = run.result("o2").get("error") or ""
+    tap(run.rc != 0 and "permissions on VPN gateway "
+        "SEA-Cust11-VNet01-gw-vpn" in err and "AuthorizationFailed" in err
+        and "permissions on circuit" not in err,
+        "permissions-together: a refused gateway scope is named, the "
+        "circuit's passed", "rc %d: %s" % (run.rc, err))
+    held = [r for r in run.requests() if r["fault"] == "await"]
+    tap(len(held) == 3 and all(r["status"] == 200 for r in held),
+        "permissions-together: every held GET was answered",
+        str([r["status"] for r in held]))
 
 
 def fd_sigint_preflight():
@@ -764,6 +877,60 @@ def fd_sigint_preflight():
             "Retry-After ends the dry run at once, exit 3",
             "waiting %s rc %d after %.1f s" % (waiting, rc, dt))
         tap(not run.puts(), "sigint-preflight: nothing written", "")
+    finally:
+        run.stop()
+        run.cleanup()
+
+
+def fd_sigint_request():
+    """Ctrl-C while an ARM request hangs (the circuit GET answered only
+    after 40 s) ends the dry run within seconds, exit 3, nothing written:
+    libcurl's transfer is abandoned, not waited out to its 65 s timeout."""
+    if not FD_BIN:
+        tap(True, "sigint-request # SKIP no FD_BIN")
+        return
+    hang = {"match": {"method": "GET",
+                      "path_re": "expressRouteCircuits/[^/]+$"},
+            "times": 0, "action": "delay", "seconds": 40}
+    run = Run("sigint-request", [hang])
+    try:
+        env = dict(os.environ, AZURE_TENANT_ID=CREDS["tenant"],
+                   AZURE_CLIENT_ID=CREDS["client_id"],
+                   AZURE_CLIENT_SECRET=CREDS["client_secret"])
+        for k in ("AZURE_CLIENT_CERTIFICATE_PATH",
+                  "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
+                  "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT"):
+            env.pop(k, None)
+        p = subprocess.Popen([FD_BIN, "--state-dir",
+                              os.path.join(run.dir, "fdstate"), "run",
+                              "--dry-run", "--out",
+                              os.path.join(run.dir, "o"), run.spec()],
+                             env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        # The token is logged when answered; the circuit GET follows it
+        # at once and then hangs in the mock.
+        deadline = time.monotonic() + 30
+        tokened = False
+        while time.monotonic() < deadline and p.poll() is None:
+            if [r for r in run.requests() if r["path"].endswith("/token")]:
+                tokened = True
+                break
+            time.sleep(0.05)
+        time.sleep(1.5)
+        t0 = time.monotonic()
+        p.send_signal(2)	# SIGINT
+        try:
+            rc = p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = p.wait()
+        dt = time.monotonic() - t0
+        tap(tokened and rc == 3 and dt < 5,
+            "sigint-request: Ctrl-C while an ARM GET hangs ends the dry "
+            "run within seconds, exit 3",
+            "token seen %s rc %d after %.1f s" % (tokened, rc, dt))
+        tap(not run.puts(), "sigint-request: nothing written", "")
     finally:
         run.stop()
         run.cleanup()
@@ -911,6 +1078,189 @@ def mock_put_whole(run):
     tap(st == 200, "mock: the whole peering PUT is accepted", "%d" % st)
 
 
+TAGS = "/providers/Microsoft.Resources/tags/default"
+TAGS_WRITE = "Microsoft.Resources/tags/write"
+LEASE_TAG = "failover-drill-lease"
+
+
+def mock_client(run):
+    """(call, circuit URL): ARM calls to this mock with a fresh token."""
+    ctx = ssl.create_default_context(cafile=run.ca)
+    base = "https://127.0.0.1:%s" % run.port
+    form = urllib.parse.urlencode({
+        "grant_type": "client_credentials", "client_id": CREDS["client_id"],
+        "client_secret": CREDS["client_secret"],
+        "scope": base + "/.default"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(
+            "%s/%s/oauth2/v2.0/token" % (base, CREDS["tenant"]), data=form),
+            context=ctx, timeout=30) as r:
+        tok = json.load(r)["access_token"]
+    ckt = ("%s/subscriptions/%s/resourceGroups/%s/providers/"
+           "Microsoft.Network/expressRouteCircuits/%s" % (
+               base, SEED_STATE["subscription"],
+               SEED_STATE["resource_group"], SEED_STATE["circuit"]["name"]))
+    hdr = {"Authorization": "Bearer " + tok,
+           "Content-Type": "application/json"}
+
+    def call(method, url, body=None):
+        req = urllib.request.Request(url, method=method, headers=hdr,
+                                     data=None if body is None else
+                                     json.dumps(body).encode())
+        try:
+            with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+                return r.status, json.load(r)
+        except urllib.error.HTTPError as e:
+            return e.code, json.load(e)
+    return call, ckt
+
+
+def mock_tags(run):
+    """The mock's tags API as ARM's (Tags_UpdateAtScope, resources.json
+    2021-04-01): Merge touches no other tag, Delete of name=value removes
+    only a matching value, the circuit's GET shows the tags, a value over
+    256 characters, a wrong api-version and a write without tags/write
+    are refused as ARM refuses them."""
+    run.out = ""
+    call, ckt = mock_client(run)
+    tags = ckt + TAGS + "?api-version=2021-04-01"
+
+    def patch(op, t):
+        return call("PATCH", tags, {"operation": op,
+                                    "properties": {"tags": t}})
+    st, r = patch("Merge", {LEASE_TAG: "v1"})
+    tap(st == 200 and r["properties"]["tags"] == {"owner": "netops",
+                                                   LEASE_TAG: "v1"},
+        "mock tags: Merge adds a tag and keeps the others", "%d %s" % (st, r))
+    st, r = patch("Delete", {LEASE_TAG: "other"})
+    tap(st == 200 and r["properties"]["tags"].get(LEASE_TAG) == "v1",
+        "mock tags: Delete of name=value keeps a tag of another value",
+        "%d %s" % (st, r))
+    st, c = call("GET", ckt + "?api-version=2024-05-01")
+    tap(st == 200 and c.get("tags", {}).get(LEASE_TAG) == "v1",
+        "mock tags: the circuit's GET shows its tags", "%d %s" % (
+            st, c.get("tags")))
+    st, r = patch("Delete", {LEASE_TAG: "v1"})
+    tap(st == 200 and r["properties"]["tags"] == {"owner": "netops"},
+        "mock tags: Delete of name=value removes it", "%d %s" % (st, r))
+    st, r = patch("Merge", {LEASE_TAG: "x" * 257})
+    tap(st == 400 and r["error"]["code"] == "InvalidTagValueLength",
+        "mock tags: a value over 256 characters is a 400", "%d %s" % (st, r))
+    st, r = patch("Append", {LEASE_TAG: "v"})
+    tap(st == 400, "mock tags: an operation not Merge/Replace/Delete is "
+        "a 400", "%d %s" % (st, r))
+    st, r = call("PATCH", ckt + TAGS + "?api-version=2024-05-01",
+                 {"operation": "Merge", "properties": {"tags": {"a": "b"}}})
+    tap(st == 400 and r["error"]["code"] == "InvalidApiVersionParameter",
+        "mock tags: a Microsoft.Network api-version is refused",
+        "%d %s" % (st, r))
+    st, r = call("PUT", tags, {"properties": {"tags": {"a": "b"}}})
+    tap(st == 200 and r["properties"]["tags"] == {"a": "b"},
+        "mock tags: PUT replaces every tag", "%d %s" % (st, r))
+
+
+def mock_tags_denied(run):
+    """Without Microsoft.Resources/tags/write: 403 AuthorizationFailed
+    naming the principal's object id, the action and the scope."""
+    run.out = ""
+    call, ckt = mock_client(run)
+    st, r = call("PATCH", ckt + TAGS + "?api-version=2021-04-01",
+                 {"operation": "Merge", "properties": {"tags": {"a": "b"}}})
+    tap(st == 403 and r["error"]["code"] == "AuthorizationFailed" and
+        TAGS_WRITE in r["error"]["message"] and
+        "with object id '" in r["error"]["message"],
+        "tags-denied: the mock's PATCH is 403 AuthorizationFailed naming "
+        "the principal and the action", "%d %s" % (st, r))
+    run.fd("run", "--dry-run", "--out", os.path.join(run.dir, "o"),
+           run.spec())
+    tap(run.rc == 3 and TAGS_WRITE in run.out,
+        "tags-denied: a dry run without tags/write exits 3 naming it",
+        "rc %d: %s" % (run.rc, run.out[-400:]))
+    n = len(run.requests())
+    run.fd("run", "--yes", "--out", os.path.join(run.dir, "r"), run.spec())
+    tap(run.rc == 3 and not [r for r in run.requests()[n:]
+                             if r["method"] in ("PUT", "PATCH")],
+        "tags-denied: a run stops in preflight: no PATCH, no PUT",
+        "rc %d" % run.rc)
+
+
+def fd_lease(run):
+    """A real run takes its lease before the disable and removes it after
+    verify-restored, with PATCHes of the tags API (never its PUT); a lease
+    another drill holds refuses the next run and dry run (exit 5) and
+    stays; an expired one is reported and replaced."""
+    run.fd("run", "--yes", "--change", "CHG7", "--out",
+           os.path.join(run.dir, "r"), run.spec())
+    reqs = run.requests()
+    tag = [r for r in reqs if r["path"].endswith(TAGS)]
+    puts = [i for i, r in enumerate(reqs) if r["method"] == "PUT" and
+            r["path"].endswith("/peerings/AzurePrivatePeering")]
+    ops = [r.get("tags_operation") for r in tag]
+    tap(run.rc == 0 and ops == ["Merge", "Delete"] and
+        all(r["method"] == "PATCH" and r["status"] == 200 and
+            r["query"].get("api-version") == "2021-04-01" for r in tag),
+        "lease: Merge, then Delete, PATCHes with api-version 2021-04-01",
+        "rc %d %s %s" % (run.rc, ops, run.out[-300:]))
+    tap(len(puts) == 2 and reqs.index(tag[0]) < puts[0] and
+        reqs.index(tag[1]) > puts[1],
+        "lease: written before the disable, removed after the enable",
+        str([(r["method"], r["path"][-40:]) for r in reqs]))
+    ev = run.result("r").get("evidence", {}).get("lease", {})
+    tap(ev.get("written") and ev.get("removed") and
+        "change=CHG7" in (ev.get("value") or ""),
+        "lease: evidence.lease has the value (with the change) and its "
+        "removal", json.dumps(ev))
+    # Another drill's lease, until 2099: a dry run and a run exit 5.
+    held = ("drill=other; by=bob@host2; since=2026-01-01T00:00:00Z; "
+            "until=2099-01-01T00:00:00Z; change=CHG9")
+    with open(run.state) as f:
+        st = json.load(f)
+    run.stop()
+    st["circuit"]["tags"] = {"owner": "netops", LEASE_TAG: held}
+    with open(run.state, "w") as f:
+        json.dump(st, f)
+    run2 = Run(run.name + "-held", [], st=st)
+    try:
+        for args in (["--dry-run"], ["--yes"]):
+            run2.fd("run", *args, "--out", os.path.join(run2.dir, "o"),
+                    run2.spec())
+            tap(run2.rc == 5 and "bob@host2" in run2.out and
+                "2099-01-01T00:00:00Z" in run2.out and "CHG9" in run2.out,
+                "lease: %s during another drill exits 5 naming holder, "
+                "change and expiry" % args[0],
+                "rc %d %s" % (run2.rc, run2.out[-300:]))
+        tap(not run2.puts() and not [r for r in run2.requests()
+                                     if r["method"] == "PATCH"],
+            "lease: held: no PATCH, no PUT", "")
+    finally:
+        run2.stop()
+        run2.cleanup()
+    st["circuit"]["tags"][LEASE_TAG] = held.replace("2099", "2020")
+    run3 = Run(run.name + "-stale", [], st=st)
+    try:
+        run3.fd("run", "--yes", "--out", os.path.join(run3.dir, "o"),
+                run3.spec())
+        res = run3.result("o")
+        tap(run3.rc == 0 and "stale lease" in run3.out and
+            res["evidence"]["lease"]["stale"] == held.replace("2099",
+                                                              "2020"),
+            "lease: an expired lease is reported and the run proceeds",
+            "rc %d %s" % (run3.rc, run3.out[-300:]))
+    finally:
+        run3.stop()
+        run3.cleanup()
+
+
+def fd_lease_refused(run):
+    """403 on the lease's PATCH: exit 5, nothing changed, the request id
+    named; recover finds nothing."""
+    run.fd("run", "--yes", "--out", os.path.join(run.dir, "r"), run.spec())
+    rid = [r["request_id"] for r in run.requests()
+           if r["method"] == "PATCH"]
+    tap(run.rc == 5 and not run.puts() and rid and rid[0] in run.out,
+        "lease-refused: exit 5, no PUT, the request id named",
+        "rc %d %s" % (run.rc, run.out[-300:]))
+
+
 def check_put_variant(v):
     def check(run):
         puts = run.puts()
@@ -956,7 +1306,10 @@ def main():
         return 1 if failed else 0
     fd_scenario("mock-put-whole", state(), mock_put_whole)
     fd_sigint_preflight()
+    fd_sigint_request()
     fd_scenario("parallel-reads", state(), fd_parallel_reads)
+    fd_scenario("permissions-together", state(), fd_permissions_together,
+                [AWAIT_GW_PERMS, AWAIT_GW_GET])
     for v in ("201-async", "202-location", "202-both", "200-sync",
               "201-sync"):
         scenario("put-" + v, [{"match": put, "times": 0,
@@ -967,6 +1320,16 @@ def main():
                 fd_role)
     fd_scenario("no-write", state(permissions=[role_perms(drop=(WRITE,))]),
                 fd_no_write)
+    # Issue 14: the lease tag.
+    st = state()
+    st["circuit"]["tags"] = {"owner": "netops"}
+    fd_scenario("mock-tags", st, mock_tags)
+    fd_scenario("tags-denied", state(permissions=[role_perms(
+        drop=(TAGS_WRITE,))]), mock_tags_denied)
+    fd_scenario("lease", st, fd_lease)
+    fd_scenario("lease-refused", state(), fd_lease_refused, [
+        {"match": {"method": "PATCH", "path_re": "tags/default$"},
+         "times": 0, "action": "403", "code": "AuthorizationFailed"}])
     st = state()
     st["route_table_summaries"]["AzurePrivatePeering"]["Secondary"][0][
         "statePfxRcd"] = "Idle"
@@ -1008,6 +1371,7 @@ def main():
                               "action": "put_reply",
                               "variant": "200-async-http"}],
              check_http_status_url)
+    shared_token()
     identity_scenarios()
     cert_scenarios()
     fd_scenario("api-version", state(), fd_api_version)

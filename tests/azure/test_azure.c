@@ -163,6 +163,7 @@ struct t {
 	char warn[4096];		/* the lines logged as warnings */
 	bool discover;		/* custom cloud without azure.audience */
 	const char *arc_dir;	/* Azure Arc key directory */
+	struct azure_deps deps;	/* what t_open opened with */
 	void *ctx;
 	struct fd_error err;
 };
@@ -220,6 +221,10 @@ t_open(struct t *t, const struct exchange *x, size_t n)
 	struct azure_deps d;
 
 	memset(&d, 0, sizeof(d));
+	/* Contexts of one configuration share a token process-wide: a
+	 * test that failed before closing its contexts must not hand its
+	 * token to the next test. */
+	azure_cred_cache_forget();
 	t->fake.script = x;
 	t->fake.n = n;
 	t->http.ops = &fake_ops;
@@ -253,8 +258,21 @@ t_open(struct t *t, const struct exchange *x, size_t n)
 	d.poll_default_ms = 10000;
 	d.poll_limit_ms = 600000;
 	d.arc_key_dir = t->arc_dir;
+	t->deps = d;
 	assert_int_equal(azure_open_with(&t->cfg, &t->clock, "corr-1", &d,
 	    &t->ctx, &t->err), 0);
+}
+
+/* Another context of t's configuration, as the engine opens one per
+ * concurrent read. */
+static void *
+t_open_more(struct t *t)
+{
+	void *ctx = NULL;
+
+	assert_int_equal(azure_open_with(&t->cfg, &t->clock, "corr-1",
+	    &t->deps, &ctx, &t->err), 0);
+	return ctx;
 }
 
 static void
@@ -326,6 +344,17 @@ t_done(struct t *t)
 
 #define ARM_ERR(code, msg) "{\"error\":{\"code\":\"" code "\"," \
 	"\"message\":\"" msg "\"}}"
+
+/* The circuit with its peering: what confirms an operation (op_confirm)
+ * and what the engine's next read of the circuit then takes. */
+#define CKT_OF(peering) "{\"name\":\"ckt\",\"properties\":{" \
+	"\"provisioningState\":\"Succeeded\"," \
+	"\"circuitProvisioningState\":\"Enabled\"," \
+	"\"serviceProviderProvisioningState\":\"Provisioned\"," \
+	"\"peerings\":[" peering "]}}"
+#define GET_CKT_OF(peering) { "GET", CKT_URL, { NULL }, \
+	{ "If-Match", "Content-Type" }, { NULL }, { NULL }, 200, \
+	{ "x-ms-request-id: rid-ckt" }, CKT_OF(peering), 0 }
 
 /* -------------------------------------------------------------- tests */
 
@@ -572,7 +601,7 @@ test_lost_answer_then_412_follows_resource(void **state)
 		GET_PEER("Disabled", "Updating", "e2"),
 		GET_PEER("Disabled", "Updating", "e2"),
 		GET_PEER("Disabled", "Succeeded", "e3"),
-		GET_PEER("Disabled", "Succeeded", "e3"),
+		GET_CKT_OF(PEERING("Disabled", "Succeeded", "e3")),
 	};
 	struct t t = { 0 };
 	struct cloud_op *op = NULL;
@@ -639,7 +668,7 @@ test_lro_async_operation(void **state)
 		  { "Retry-After: 5" }, "{\"status\":\"InProgress\"}", 0 },
 		{ "GET", ASYNC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
 		  { NULL }, "{\"status\":\"succeeded\"}", 0 },
-		GET_PEER("Disabled", "Succeeded", "e9"),
+		GET_CKT_OF(PEERING("Disabled", "Succeeded", "e9")),
 	};
 	struct t t = { 0 };
 	struct cloud_op *op = NULL;
@@ -683,7 +712,7 @@ test_lro_location_ipv6(void **state)
 		  { "Retry-After: 4" }, "", 0 },
 		{ "GET", LOC_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
 		  { NULL }, PEERING("Enabled", "Succeeded", "e3"), 0 },
-		GET_PEER("Enabled", "Succeeded", "e3"),
+		GET_CKT_OF(PEERING("Enabled", "Succeeded", "e3")),
 	};
 	struct t t = { 0 };
 	struct cloud_op *op = NULL;
@@ -814,6 +843,77 @@ test_put_403_unchanged(void **state)
 	assert_int_equal(t.err.kind, FD_ERR_FINAL);
 	assert_true(t.err.unchanged);
 	assert_non_null(strstr(t.err.msg, "AuthorizationFailed"));
+	t_done(&t);
+}
+
+#define TAGS_URL NET "expressRouteCircuits/ckt/providers/" \
+	"Microsoft.Resources/tags/default?api-version=2021-04-01"
+#define LEASE "drill=d; by=u@h; since=2026-11-29T06:00:00Z; " \
+	"until=2026-11-29T07:00:00Z; change=-"
+
+/* The lease is a PATCH of the circuit's tags (Tags_UpdateAtScope,
+ * Microsoft.Resources api-version 2021-04-01), Merge to set and Delete of
+ * our name=value to remove, never the PUT that replaces every tag; and
+ * the circuit's GET reads it back (no request of its own). */
+static void
+test_lease_tags_patch(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		{ "PATCH", TAGS_URL, { "Content-Type: application/json" },
+		  { "If-Match" }, { "\"operation\":\"Merge\"",
+		  "\"failover-drill-lease\":\"" LEASE "\"" }, { NULL }, 200,
+		  { "x-ms-request-id: rid-set" }, "{\"name\":\"default\"}", 0 },
+		{ "GET", CKT_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
+		  { NULL }, "{\"name\":\"ckt\",\"tags\":{\"owner\":\"net\","
+		  "\"failover-drill-lease\":\"" LEASE "\"},"
+		  "\"properties\":{\"provisioningState\":\"Succeeded\","
+		  "\"serviceProviderProvisioningState\":\"Provisioned\","
+		  "\"peerings\":[" PEERING("Enabled", "Succeeded", "e1") "]}}",
+		  0 },
+		{ "PATCH", TAGS_URL, { NULL }, { NULL }, {
+		  "\"operation\":\"Delete\"",
+		  "\"failover-drill-lease\":\"" LEASE "\"" }, { NULL }, 403,
+		  { "x-ms-request-id: rid-403" },
+		  ARM_ERR("AuthorizationFailed", "The client does not have "
+		  "authorization to perform action "
+		  "'Microsoft.Resources/tags/write'"), 0 },
+	};
+	struct t t = { 0 };
+	struct cloud_op_info info;
+	struct cloud_circuit c;
+	char buf[1024];
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.lease_set(t.ctx, LEASE, &info,
+	    &t.err), 0);
+	assert_int_equal(info.http_status, 200);
+	assert_string_equal(info.request_id, "rid-set");
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_true(c.lease_found);
+	assert_string_equal(c.lease, LEASE);
+	assert_int_equal(azure_cloud_ops.lease_clear(t.ctx, LEASE, &info,
+	    &t.err), -EACCES);
+	assert_string_equal(t.err.request_id, "rid-403");
+	assert_non_null(strstr(t.err.msg, "AuthorizationFailed"));
+	/* Longer than a tag value may be: refused before any request. */
+	memset(buf, 'x', sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	assert_int_equal(azure_cloud_ops.lease_set(t.ctx, buf, &info,
+	    &t.err), -EINVAL);
+	/* plan names the PATCH and its operations, never a PUT of tags. */
+	assert_int_equal(azure_cloud_ops.describe(&t.cfg,
+	    CLOUD_STEP_LEASE_SET, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "PATCH "));
+	assert_non_null(strstr(buf, "operation=Merge"));
+	assert_int_equal(azure_cloud_ops.describe(&t.cfg,
+	    CLOUD_STEP_LEASE_CLEAR, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "operation=Delete"));
+	/* Preflight's circuit read is where the lease is read. */
+	assert_int_equal(azure_cloud_ops.describe(&t.cfg, CLOUD_STEP_CIRCUIT,
+	    buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "failover-drill-lease"));
 	t_done(&t);
 }
 
@@ -1465,7 +1565,8 @@ test_ipv6_off_stays_off(void **state)
 		  { NULL }, PEERING2("Disabled", "Disabled", "Succeeded", "e2"),
 		  0 },
 		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
-		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
+		GET_CKT_OF(PEERING2("Disabled", "Disabled", "Succeeded",
+		    "e2")),
 		GET_PEER2("Disabled", "Disabled", "Succeeded", "e2"),
 		{ "PUT", PEER_URL, { NULL }, { NULL },
 		  { "\"state\":\"Enabled\",\"vlanId\"",
@@ -1474,7 +1575,8 @@ test_ipv6_off_stays_off(void **state)
 		  { NULL }, PEERING2("Enabled", "Disabled", "Succeeded", "e3"),
 		  0 },
 		GET_PEER2("Enabled", "Disabled", "Succeeded", "e3"),
-		GET_PEER2("Enabled", "Disabled", "Succeeded", "e3"),
+		GET_CKT_OF(PEERING2("Enabled", "Disabled", "Succeeded",
+		    "e3")),
 	};
 	struct t t = { 0 };
 	struct cloud_op *op = NULL;
@@ -1628,7 +1730,8 @@ test_permissions_missing_write(void **state)
 		{ "GET", "https://arm.test/perm2?api-version=2022-04-01&"
 		  "$skipToken=1", { NULL }, { NULL }, { NULL }, { NULL }, 200,
 		  { NULL }, "{\"value\":[{\"actions\":[\"Microsoft.Network/"
-		  "expressRouteCircuits/*\"],\"notActions\":[\"Microsoft."
+		  "expressRouteCircuits/*\",\"Microsoft.Resources/tags/"
+		  "write\"],\"notActions\":[\"Microsoft."
 		  "Network/expressRouteCircuits/peerings/write\"]}],"
 		  "\"nextLink\":null}", 0 },
 		{ "GET", GWPERM_URL, { NULL }, { NULL }, { NULL }, { NULL }, 200,
@@ -1872,6 +1975,145 @@ test_audience_discovered(void **state)
 	    false, &op, NULL, &t.err), -EALREADY);
 	assert_non_null(strstr(t.log, "token audience "
 	    "https://management.stack.test/5f7a"));
+	t_done(&t);
+}
+
+/* The engine's circuit read right after an operation (disable_confirm,
+ * confirm_enabled) takes the read that confirmed it: no second GET of
+ * the circuit; once only, and not when time has passed since. */
+static void
+test_confirm_read_handed_over(void **state)
+{
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_PEER("Enabled", "Succeeded", "e1"),
+		PUT_PEER("Disabled", "e1", 200, NULL, NULL),
+		GET_PEER("Disabled", "Succeeded", "e2"),
+		GET_CKT_OF(PEERING("Disabled", "Succeeded", "e2")),
+		/* The second read is a read. */
+		GET_CKT_OF(PEERING("Disabled", "Succeeded", "e2")),
+		GET_PEER("Disabled", "Succeeded", "e2"),
+		PUT_PEER("Enabled", "e2", 200, NULL, NULL),
+		GET_PEER("Enabled", "Succeeded", "e3"),
+		GET_CKT_OF(PEERING("Enabled", "Succeeded", "e3")),
+		/* 1.5 s later: read again. */
+		GET_CKT_OF(PEERING("Enabled", "Succeeded", "e3")),
+	};
+	struct t t = { 0 };
+	struct cloud_op *op = NULL;
+	struct cloud_poll p;
+	struct cloud_circuit c;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, false,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_true(p.done);
+	azure_cloud_ops.op_free(op);
+	assert_int_equal(t.fake.i, 5);
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_int_equal(t.fake.i, 5);
+	assert_true(c.ready);
+	assert_int_equal(c.peering, CLOUD_STATE_DISABLED);
+	assert_true(c.peering_settled);
+	assert_string_equal(c.etag, "W/\"e2\"");
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_int_equal(t.fake.i, 6);
+	assert_int_equal(azure_cloud_ops.peering_set_begin(t.ctx, true,
+	    false, &op, NULL, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.op_poll(t.ctx, op, &p, &t.err), 0);
+	assert_true(p.done);
+	azure_cloud_ops.op_free(op);
+	t.vc.now += 1500;
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_int_equal(c.peering, CLOUD_STATE_ENABLED);
+	t_done(&t);
+}
+
+/* Contexts of one configuration share the discovered audience and the
+ * token (cred_cache.c): a second context sends neither the metadata GET
+ * nor a token POST; a 401 on one replaces the token for both, once;
+ * closing one leaves the cache to the other; once the last is closed,
+ * the next context asks again (nothing outlives its contexts). */
+static void
+test_shared_token_contexts(void **state)
+{
+#define META { "GET", "https://arm.test/metadata/endpoints?api-version=" \
+	"2022-09-01", { NULL }, { "Authorization" }, { NULL }, { NULL }, \
+	200, { NULL }, "{\"resourceManager\":\"https://arm.test/\"," \
+	"\"authentication\":{\"audiences\":[\"https://arm.test/\"]}}", 0 }
+	static const struct exchange x[] = {
+		META,
+		TOKEN("tok1"),
+		GET_CKT("tok1"),		/* A */
+		GET_CKT("tok1"),		/* B: no metadata, no token */
+		{ "GET", CKT_URL, { "Authorization: Bearer tok1" }, { NULL },
+		  { NULL }, { NULL }, 401, { NULL },
+		  ARM_ERR("ExpiredAuthenticationToken", "expired"), 0 },
+		TOKEN("tok2"),			/* A, refused: once */
+		GET_CKT("tok2"),
+		GET_CKT("tok2"),		/* B takes A's new token */
+		GET_CKT("tok2"),		/* B after A closed */
+		META,				/* C, after all closed */
+		TOKEN("tok3"),
+		GET_CKT("tok3"),
+	};
+#undef META
+	struct t t = { 0 };
+	struct cloud_circuit c;
+	void *b, *ctx_c;
+
+	(void)state;
+	t.discover = true;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	b = t_open_more(&t);
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.circuit(b, &c, &t.err), 0);
+	assert_string_equal(azure_credential_kind(b), "client-secret");
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	assert_int_equal(azure_cloud_ops.circuit(b, &c, &t.err), 0);
+	azure_cloud_ops.close(t.ctx);
+	t.ctx = NULL;
+	assert_int_equal(azure_cloud_ops.circuit(b, &c, &t.err), 0);
+	azure_cloud_ops.close(b);
+	ctx_c = t_open_more(&t);
+	assert_int_equal(azure_cloud_ops.circuit(ctx_c, &c, &t.err), 0);
+	t.ctx = ctx_c;
+	t_done(&t);
+}
+
+/* Contexts of different credentials never share a token: another client
+ * secret is another entry. */
+static void
+test_shared_token_keyed(void **state)
+{
+	static const struct env_kv env_other[] = {
+		{ "AZURE_TENANT_ID", "tenant" },
+		{ "AZURE_CLIENT_ID", "app" },
+		{ "AZURE_CLIENT_SECRET", "s3cr!u" },
+		{ NULL, NULL },
+	};
+	static const struct exchange x[] = {
+		TOKEN("tok1"),
+		GET_CKT("tok1"),
+		{ "POST", TOKEN_URL, { NULL }, { "Authorization" },
+		  { "client_secret=s3cr%21u" }, { NULL }, 200, { NULL },
+		  "{\"token_type\":\"Bearer\",\"expires_in\":3599,"
+		  "\"access_token\":\"tok2\"}", 0 },
+		GET_CKT("tok2"),
+	};
+	struct t t = { 0 };
+	struct cloud_circuit c;
+	void *b;
+
+	(void)state;
+	t_open(&t, x, sizeof(x) / sizeof(x[0]));
+	assert_int_equal(azure_cloud_ops.circuit(t.ctx, &c, &t.err), 0);
+	t.env = env_other;
+	b = t_open_more(&t);
+	assert_int_equal(azure_cloud_ops.circuit(b, &c, &t.err), 0);
+	azure_cloud_ops.close(b);
 	t_done(&t);
 }
 
@@ -2318,6 +2560,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_token_flow_and_refresh),
+		cmocka_unit_test(test_shared_token_contexts),
+		cmocka_unit_test(test_shared_token_keyed),
+		cmocka_unit_test(test_confirm_read_handed_over),
 		cmocka_unit_test(test_retry_429_retry_after),
 		cmocka_unit_test(test_token_refresh_failure_uses_cache),
 		cmocka_unit_test(test_token_refresh_failure_after_expiry),
@@ -2342,6 +2587,7 @@ main(void)
 		cmocka_unit_test(test_enable_repairs_failed),
 		cmocka_unit_test(test_lro_failed_kind),
 		cmocka_unit_test(test_put_403_unchanged),
+		cmocka_unit_test(test_lease_tags_patch),
 		cmocka_unit_test(test_lost_answer_then_refused_is_unknown),
 		cmocka_unit_test(test_enable_412_drops_if_match),
 		cmocka_unit_test(test_preview_api_version),

@@ -79,6 +79,12 @@ want=0 ok "change_required validates" "$FD" validate "$tmp/change.json"
 want=2 ok "run without --change refused" offline "$FD" run --yes "$tmp/change.json"
 grep_ok "names the spec and the option" "change.json requires a change id.*--change ID" "$tmp/err"
 want=2 ok "an empty change id is a usage error" offline "$FD" run --yes --change "" "$tmp/change.json"
+# Issue 14 spells it require_change_id: the same setting.
+sed 's/"description":/"require_change_id": true, "description":/' \
+    "$SRC/drills/s2s-vpn-backup.json" >"$tmp/change14.json"
+want=0 ok "require_change_id validates" "$FD" validate "$tmp/change14.json"
+want=2 ok "run without --change refused (require_change_id)" offline "$FD" run --yes "$tmp/change14.json"
+grep_ok "names the spec and the option" "change14.json requires a change id.*--change ID" "$tmp/err"
 # Issue 14: a run outside its maintenance window is refused with exit 3
 # before anything is opened: offline, a run that went on would reach for
 # ARM and the devices and end 5 (could not check), not 3.
@@ -176,9 +182,12 @@ want=0 ok "probe from azure with a source VM" "$FD" validate "$tmp/azure2.json"
 want=0 ok "plan of the seed drill" "$FD" plan "$SRC/drills/s2s-vpn-backup.json"
 n=$((n + 1))
 w=$(grep -c 'WRITE' "$tmp/out")
-if [ "$w" = 2 ] && grep -q 'state=Disabled' "$tmp/out" &&
-    grep -q 'state=Enabled' "$tmp/out"; then
-	echo "ok $n - plan lists exactly the two ARM writes"
+# The two peering writes and the lease tag's set and removal (issue 14).
+if [ "$w" = 4 ] && grep -q 'state=Disabled' "$tmp/out" &&
+    grep -q 'state=Enabled' "$tmp/out" &&
+    grep -q 'WRITE  PATCH .*operation=Merge failover-drill-lease=' "$tmp/out" &&
+    grep -q 'WRITE  PATCH .*operation=Delete failover-drill-lease=' "$tmp/out"; then
+	echo "ok $n - plan lists exactly the four ARM writes"
 else
 	echo "not ok $n - plan lists $w writes"; bad=$((bad + 1))
 fi
@@ -201,11 +210,15 @@ text = open(sys.argv[2]).read().splitlines()
 names = [ph["name"] for ph in p["phases"]]
 assert names == ["preflight", "baseline", "failover", "converge", "verify",
                  "restore", "verify-restored"], names
-assert p["writes"] == 2 and p["dry_run"] is False, p
+# The peering's two writes and the lease tag's (issue 14) around them.
+assert p["writes"] == 4 and p["dry_run"] is False, p
 assert [ph["always"] for ph in p["phases"]] == [False] * 5 + [True] * 2
 writes = [s["what"] for ph in p["phases"] for s in ph["steps"]
           if s["kind"] == "write"]
-assert "state=Disabled" in writes[0] and "state=Enabled" in writes[1], writes
+assert "operation=Merge failover-drill-lease=" in writes[0], writes
+assert "state=Disabled" in writes[1] and "state=Enabled" in writes[2], writes
+assert "operation=Delete failover-drill-lease=" in writes[3], writes
+assert [ph["writes"] for ph in p["phases"]] == [0, 0, 2, 0, 0, 1, 1], p
 steps = [s for ph in p["phases"] for s in ph["steps"]]
 assert len([l for l in text if l.startswith("    ")]) == len(steps)
 for ph in p["phases"]:

@@ -37,6 +37,13 @@
 #     running recover, the kept journal says the guardian restored it;
 #     then kill -9 of the guardian alone: the drill finishes, exit 0, one
 #     enable
+#  l  the lease (issue 14): a second run from another state directory
+#     (another "host") during a drill exits 5 naming the holder, sending
+#     no write; after the drill the tag is gone (a PATCH Delete of its
+#     value, then a dry run sees no lease); the lease a kill -9'd drill
+#     left (the guardian restored the peering, recover leaves the lease)
+#     refuses the next run with exit 5; an expired one put there as
+#     another operator's is reported and the run proceeds, exit 0
 #  w  outside the maintenance window (not_after past, a weekly range on
 #     another day, --window-until past): exit 3 and no request at all in
 #     the mock's log, no result directory; a dry run is not held to it;
@@ -50,7 +57,7 @@ set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_ROOT=${FD_SOURCE_ROOT:-$(cd "$LAB_DIR/../.." && pwd)}
-SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i|j|k|p|w}
+SC=${1:?usage: scenario.sh a|b|c|d|e|f|g|h|i|j|k|l|p|w}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 
@@ -123,6 +130,18 @@ wait_disabled() {
 }
 
 faults() { printf '%s\n' "$1" >"$LAB_STATE/arm/faults.json"; }
+
+# lease_tag VALUE | --delete: the lease tag on the lab circuit, put there
+# or removed as an operator would (tests/lab/lease_tag.py), from inside
+# the srv namespace.
+lease_tag() {
+	# shellcheck disable=SC1091
+	. "$LAB_STATE/lab.env"
+	ip netns exec "$LAB_SRV_NS" env AZURE_TENANT_ID="$LAB_AZURE_TENANT_ID" \
+	    AZURE_CLIENT_ID="$LAB_AZURE_CLIENT_ID" \
+	    AZURE_CLIENT_SECRET="$LAB_AZURE_CLIENT_SECRET" \
+	    python3 "$LAB_DIR/lease_tag.py" "$SPEC" "$1" </dev/null
+}
 
 # guardian_pid [FILE...]: the guardian's PID, from the "guardian" record
 # of the open journal (or FILE; failover-drill(1), GUARDIAN), bounded.  The
@@ -529,6 +548,9 @@ assert recs[-1].get("outcome") == "recovered", recs[-1]
 	[ ! -d "/proc/$g" ] || fail "guardian pid $g still running after the restore"
 	ok "kill -9 of the drill: the guardian (pid $g) restored the peering in $((SECONDS - t)) s"
 	assert_restored
+	# Issue 14: the killed drill's lease stays until its until; the
+	# operator removes it by hand (failover-drill(1), LEASE).
+	lease_tag --delete || fail "could not remove the killed drill's lease"
 	# 2. kill -9 of the guardian alone changes nothing for the drill.
 	n=$(mocklog --count PUT peerings)
 	fd_exec run --yes --out "$OUT.2" "$SPEC" &
@@ -542,6 +564,96 @@ assert recs[-1].get("outcome") == "recovered", recs[-1]
 	[ "$(mocklog --count PUT peerings)" = $((n + 2)) ] ||
 	    fail "want one disable and one enable, got PUTs $(mocklog --statuses PUT peerings)"
 	ok "kill -9 of the guardian: the drill passed, one enable"
+	assert_restored
+	;;
+l)
+	# Issue 14: the lease tag on the circuit.  The tag's requests in the
+	# mock's log: "METHOD:tags_operation:status" each.
+	tagops() {
+		python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l) if l.endswith("\n") else {}
+    if r.get("path", "").endswith("/providers/Microsoft.Resources/tags/default"):
+        print("%s:%s:%s" % (r["method"], r.get("tags_operation"), r["status"]))
+' "$LAB_STATE/arm/requests.jsonl"
+	}
+	LEASE_DRILL=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["name"])' "$SPEC")
+	# (a) A drill runs; a second run from another state directory (no
+	# shared lock) is refused by the lease alone.
+	fd_exec run --yes --change CHG-L1 --out "$OUT" "$SPEC" &
+	BG=$!
+	wait_puts 1
+	[ "$(tagops)" = "PATCH:Merge:200" ] || fail "the lease was not written before the disable: $(tagops)"
+	n=$(wc -l <"$LAB_STATE/arm/requests.jsonl")
+	expect_rc 5 -- fd_stderr "$LAB_STATE/l1.err" --state-dir "$LAB_STATE/host2" \
+	    run --yes --out "$OUT.2" "$SPEC"
+	grep -q "is leased by [^ ]*@[^ ]* (drill $LEASE_DRILL, change CHG-L1) until 20[0-9-]*T[0-9:]*Z: another drill runs; nothing changed" \
+	    "$LAB_STATE/l1.err" || fail "the refusal does not name the holder: $(cat "$LAB_STATE/l1.err")"
+	python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+assert e.startswith("preflight: circuit ") and " is leased by " in e, e
+' "$OUT.2/result.json" || fail "the headline is not the lease"
+	python3 -c '
+import json, sys
+new = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")][int(sys.argv[2]):]
+w = [(r["method"], r["path"]) for r in new if r["method"] in ("PUT", "PATCH")]
+assert not w, w
+' "$LAB_STATE/arm/requests.jsonl" "$n" || fail "the refused run wrote"
+	ok "a run from another state directory during the drill: exit 5 naming the holder, no write"
+	rc=0; wait "$BG" || rc=$?; BG=""
+	[ "$rc" = 0 ] || fail "the drill exited $rc, want 0"
+	# (b) After the drill the tag is gone.
+	[ "$(tagops | tr '\n' ' ')" = "PATCH:Merge:200 PATCH:Delete:200 " ] ||
+	    fail "want the lease written and removed, got $(tagops)"
+	python3 -c '
+import json, sys
+l = json.load(open(sys.argv[1]))["evidence"]["lease"]
+assert l["written"] and l["removed"] and "change=CHG-L1" in l["value"], l
+' "$OUT/result.json" || fail "evidence.lease"
+	expect_rc 0 -- fd run --dry-run --out "$OUT.dry" "$SPEC"
+	python3 -c '
+import json, sys
+assert "lease" not in json.load(open(sys.argv[1]))["evidence"]
+' "$OUT.dry/result.json" || fail "a dry run after the drill still sees a lease"
+	ok "after the drill the lease is removed (PATCH Delete) and a dry run sees none"
+	assert_restored
+	# (c) kill -9 of the drill: the guardian restores the peering and
+	# leaves the lease, which refuses the next run until it expires.
+	n=$(mocklog --count PUT peerings)
+	fd_exec run --yes --out "$OUT.3" "$SPEC" &
+	BG=$!
+	wait_puts $((n + 1))
+	kill -9 "$BG"
+	wait "$BG" 2>/dev/null || true
+	BG=""
+	kept=""
+	for i in $(seq 1 300); do
+		kept=$(ls "$LAB_STATE"/fdstate/*.journal.*.recovered 2>/dev/null || true)
+		[ -n "$kept" ] && break
+		sleep 0.1
+	done
+	[ -n "$kept" ] || fail "the guardian did not restore the peering in 30 s"
+	g=$(guardian_pid "$kept") && GUARDS="$GUARDS $g"
+	assert_restored
+	expect_rc 5 -- fd_stderr "$LAB_STATE/l3.err" run --yes --out "$OUT.4" "$SPEC"
+	grep -q "is leased by [^ ]*@[^ ]* (drill $LEASE_DRILL, change -) until" "$LAB_STATE/l3.err" ||
+	    fail "the left lease did not refuse the run: $(cat "$LAB_STATE/l3.err")"
+	ok "the lease a killed drill left refuses the next run (exit 5)"
+	# Another operator's lease that has expired: reported, replaced,
+	# the run proceeds.
+	stale="drill=other; by=bob@host9; since=2020-01-01T00:00:00Z; until=2020-01-01T01:00:00Z; change=CHG9"
+	lease_tag "$stale" || fail "could not put the stale lease on the circuit"
+	expect_rc 0 -- fd_stderr "$LAB_STATE/l5.err" run --yes --out "$OUT.5" "$SPEC"
+	grep -q "a stale lease on circuit [^ ]*, by bob@host9 (drill other, change CHG9) until 2020-01-01T01:00:00Z, has expired" \
+	    "$LAB_STATE/l5.err" || fail "the stale lease was not reported: $(grep -i lease "$LAB_STATE/l5.err")"
+	python3 -c '
+import json, sys
+l = json.load(open(sys.argv[1]))["evidence"]["lease"]
+assert l["stale"] == sys.argv[2] and l["removed"], l
+' "$OUT.5/result.json" "$stale" || fail "evidence.lease.stale"
+	ok "an expired lease is reported and the run proceeds (exit 0)"
 	assert_restored
 	;;
 w)

@@ -56,7 +56,11 @@ Usage (stable; the lab and the lead start it this way):
                      "slow_lro" ("seconds": operation duration),
                      "token_expired" (401 ExpiredAuthenticationToken and
                      the presented token is revoked), "delay" ("seconds"
-                     before answering normally).
+                     before answering normally), "await" (hold the
+                     request until one matching "for" (method, path_re)
+                     has arrived, up to "seconds" (default 5), then
+                     answer normally; if none came, 400 AwaitTimeout:
+                     the client sent them one after the other).
   --port N / --port-file F
                      fixed port, or port 0 with the chosen port written to
                      F (atomically, after the socket listens).
@@ -97,6 +101,13 @@ Usage (stable; the lab and the lead start it this way):
                      "active_active", "instances" (BGP address per
                      instance), "link_failover_tests"
                      (getCircuitLinkFailoverAllTestsDetails entries),
+                     circuit "tags" (its tags: the circuit's GET shows
+                     them; {circuit}/providers/Microsoft.Resources/tags/
+                     default serves GET, PUT and PATCH Merge/Replace/
+                     Delete on them, api-version 2019-10-01 or later,
+                     reads need Microsoft.Resources/tags/read, writes
+                     Microsoft.Resources/tags/write; log records of a
+                     write carry "tags_operation"),
                      "link_bgp_seconds" (after an enable the static
                      routeTablesSummary shows the CE neighbours Active
                      this long; default 2).
@@ -187,6 +198,26 @@ NETWORK_API_VERSIONS = (
     "2022-11-01", "2023-04-01", "2023-05-01", "2023-06-01", "2023-11-01",
     "2024-01-01", "2024-03-01", "2024-05-01", "2024-07-01", "2024-10-01",
     "2025-01-01", "2025-03-01", "2025-05-01", "2025-07-01", "2025-09-01")
+# Microsoft.Resources api-versions that serve the tags of a scope
+# ({scope}/providers/Microsoft.Resources/tags/default: Tags_GetAtScope,
+# Tags_CreateOrUpdateAtScope, Tags_UpdateAtScope), the stable folders of
+# azure-rest-api-specs specification/resources/resource-manager/
+# Microsoft.Resources/stable/ from 2019-10-01, which introduced them.  ARM
+# refuses any other with 400 InvalidApiVersionParameter naming them.
+TAGS_API_VERSIONS = ("2019-10-01", "2020-06-01", "2020-08-01", "2020-10-01",
+                     "2021-01-01", "2021-04-01", "2022-09-01", "2023-07-01",
+                     "2024-03-01", "2024-07-01", "2024-11-01", "2025-03-01",
+                     "2025-04-01")
+# Tag limits (MicrosoftDocs azure-resource-manager/management/
+# tag-resources.md "Limitations": a name at most 512 characters, a value
+# at most 256, none of < > % & \ ? / in a name; at most 50 tags on a
+# resource).  ARM's codes for them, as azure-powershell's
+# Az.RecoveryServices tag checks repeat them: InvalidTagName (name too
+# long), InvalidTagValueLength, InvalidTagNameCharacters.
+TAG_NAME_MAX = 512
+TAG_VALUE_MAX = 256
+TAG_NAME_BAD = set('<>%&\\?/')
+TAGS_MAX = 50
 # Microsoft.Authorization api-versions that serve permissions.
 AUTHZ_API_VERSIONS = ("2015-07-01", "2018-01-01-preview", "2022-04-01",
                       "2022-05-01-preview")
@@ -362,6 +393,8 @@ class Mock:
         self.results = {}         # id -> POST action result
         self.fault_used = {}      # rule key -> times fired
         self.fault_first = {}     # rule key -> first firing (for_seconds)
+        self.arrivals = []        # (method, path) of every request
+        self.arrived_cv = threading.Condition()
         self.reads = 12000
         self.writes = 1200
         self.port = 0
@@ -515,6 +548,23 @@ class Mock:
             self.run_hook(name, state)
 
     # ---- faults
+    def arrived(self, method, path):
+        with self.arrived_cv:
+            self.arrivals.append((method, path))
+            self.arrived_cv.notify_all()
+
+    def await_arrival(self, match, seconds):
+        """Has a request matching match (method, path_re) arrived, waiting
+        up to seconds for it?"""
+        def seen():
+            return any(("method" not in match or
+                        match["method"].upper() == am) and
+                       ("path_re" not in match or
+                        re.search(match["path_re"], ap))
+                       for am, ap in self.arrivals)
+        with self.arrived_cv:
+            return self.arrived_cv.wait_for(seen, timeout=seconds)
+
     def fault_for(self, method, path, query, headers=None):
         fp = self.args.faults
         if not fp or not os.path.exists(fp):
@@ -666,6 +716,7 @@ class Handler(BaseHTTPRequestHandler):
             "auth": "Authorization" in self.headers,
             "fault": None, "request_id": str(uuid.uuid4()),
         }
+        m.arrived(self.command, u.path)
         fault = m.fault_for(self.command, u.path, u.query, self.headers)
         self.fault = fault
         if fault is not None:
@@ -677,6 +728,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.drop_reply = True
             if act == "delay":
                 time.sleep(float(fault.get("seconds", 1)))
+            elif act == "await" and not m.await_arrival(
+                    fault.get("for", {}), float(fault.get("seconds", 5))):
+                return self.err(400, "AwaitTimeout", "The request this one "
+                                "awaited (%s) did not arrive while it was "
+                                "held." % json.dumps(fault.get("for", {})))
             elif act == "token_expired" and not u.path.endswith("/token"):
                 tok = self.bearer()
                 with m.lock:
@@ -992,6 +1048,14 @@ class Handler(BaseHTTPRequestHandler):
         # about Microsoft.Network.
         if "/providers/microsoft.authorization/" in self.upath.lower():
             return True
+        if "/providers/microsoft.resources/tags/" in self.upath.lower():
+            if v not in TAGS_API_VERSIONS:
+                self.err(400, "InvalidApiVersionParameter", "The "
+                         "api-version '%s' is invalid. The supported "
+                         "versions are '%s'." % (v, ",".join(
+                             reversed(TAGS_API_VERSIONS))))
+                return False
+            return True
         if not API_VERSION_RE.match(v):
             self.err(400, "InvalidApiVersionParameter", "The api-version "
                      "'%s' is invalid. The supported versions are '%s'."
@@ -1040,6 +1104,9 @@ class Handler(BaseHTTPRequestHandler):
                 low[2:] == ["providers", "microsoft.authorization",
                             "permissions"]:
             return self.permissions()
+        if low[:2] == ["expressroutecircuits", cname] and low[2:] == [
+                "providers", "microsoft.resources", "tags", "default"]:
+            return self.tags(raw)
         act = self.rbac_action(low)
         if act is not None and not self.authorize(act, p):
             return
@@ -1235,6 +1302,113 @@ class Handler(BaseHTTPRequestHandler):
             return self.err(400, "InvalidRequestFormat", "failoverTestType "
                             "and fetchLatest are required.")
         self.accept_action(copy.deepcopy(self.mock.link_tests))
+
+    # ---- Tags of the circuit ({scope}/providers/Microsoft.Resources/tags/
+    # default, azure-rest-api-specs specification/resources/resource-manager/
+    # Microsoft.Resources/stable/2021-04-01/resources.json).  The circuit's
+    # GET shows the same tags (its "tags").
+    def tags_body(self):
+        m = self.mock
+        return {"id": m.circuit_path() +
+                "/providers/Microsoft.Resources/tags/default",
+                "name": "default", "type": "Microsoft.Resources/tags",
+                "properties": {"tags": dict(m.circuit.get("tags") or {})}}
+
+    def tags_check(self, tags):
+        """The tags of a PUT or PATCH body as ARM validates them; None
+        after an error reply."""
+        if not isinstance(tags, dict) or not all(
+                isinstance(v, str) for v in tags.values()):
+            self.err(400, "InvalidRequestContent", "The request content "
+                     "was invalid and could not be deserialized: "
+                     "'properties.tags' must map names to strings.")
+            return None
+        for k, v in tags.items():
+            if len(k) > TAG_NAME_MAX:
+                self.err(400, "InvalidTagName", "The tag name '%s' exceeds "
+                         "the maximum length of %d characters."
+                         % (k, TAG_NAME_MAX))
+                return None
+            if not k or any(c in TAG_NAME_BAD for c in k):
+                self.err(400, "InvalidTagNameCharacters", "The tag names "
+                         "'%s' have reserved characters '<,>,%%,&,\\,?,/' "
+                         "or control characters." % k)
+                return None
+            if len(v) > TAG_VALUE_MAX:
+                self.err(400, "InvalidTagValueLength", "The tag value '%s' "
+                         "exceeds the maximum length of %d characters."
+                         % (v, TAG_VALUE_MAX))
+                return None
+        return tags
+
+    def tags(self, raw):
+        """Tags_GetAtScope (GET), Tags_CreateOrUpdateAtScope (PUT: the
+        whole set, replaced) and Tags_UpdateAtScope (PATCH {"operation":
+        "Replace" | "Merge" | "Delete", "properties": {"tags": {...}}}:
+        "The 'replace' option replaces the entire set of existing tags with
+        a new set. The 'merge' option allows adding tags with new names
+        and updating the values of tags with existing names. The 'delete'
+        option allows selectively deleting tags based on given names or
+        name/value pairs", resources.json 2021-04-01).  Neither write takes
+        If-Match: the spec lists no such parameter for either, so no write
+        is conditional.  Reads need Microsoft.Resources/tags/read, writes
+        Microsoft.Resources/tags/write (MicrosoftDocs resource-provider-
+        operations.md, Microsoft.Resources)."""
+        m = self.mock
+        scope = m.circuit_path()
+        if self.command == "GET":
+            if not self.authorize("Microsoft.Resources/tags/read", scope):
+                return
+            with m.lock:
+                return self.reply(200, self.tags_body())
+        if self.command not in ("PUT", "PATCH"):
+            return self.err(405, "MethodNotAllowed", "Not supported.")
+        if not self.authorize("Microsoft.Resources/tags/write", scope):
+            return
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        props = body.get("properties") if isinstance(body, dict) else None
+        if not isinstance(props, dict):
+            return self.err(400, "InvalidRequestContent", "The request "
+                            "content was invalid and could not be "
+                            "deserialized: 'properties' is required.")
+        given = self.tags_check(props.get("tags", {}))
+        if given is None:
+            return
+        op = "Replace" if self.command == "PUT" else body.get("operation")
+        # TagsPatchOperation is an enum of exactly these words.
+        if op not in ("Replace", "Merge", "Delete"):
+            return self.err(400, "InvalidRequestContent", "The request "
+                            "content was invalid and could not be "
+                            "deserialized: 'operation' must be Replace, "
+                            "Merge or Delete, not '%s'." % op)
+        with m.lock:
+            cur = dict(m.circuit.get("tags") or {})
+            if op == "Replace":
+                cur = dict(given)
+            elif op == "Merge":
+                # Tag names are case-insensitive in ARM: a merge of an
+                # existing name in other case updates that tag.
+                for k, v in given.items():
+                    for old in [x for x in cur if x.lower() == k.lower()]:
+                        del cur[old]
+                    cur[k] = v
+            else:
+                # Delete: by name, or by name and value when a value is
+                # given (an empty value deletes by name).
+                for k, v in given.items():
+                    for old in [x for x in cur if x.lower() == k.lower()]:
+                        if v == "" or cur[old] == v:
+                            del cur[old]
+            if len(cur) > TAGS_MAX:
+                return self.err(400, "InvalidTagCount", "The resource "
+                                "would have %d tags; at most %d are "
+                                "allowed." % (len(cur), TAGS_MAX))
+            m.circuit["tags"] = cur
+            self.rec["tags_operation"] = op
+            self.reply(200, self.tags_body())
 
     def circuit_body(self):
         m = self.mock
@@ -1609,12 +1783,13 @@ def main():
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
-        # socketserver's default listen backlog is 5 (Python docs,
-        # socketserver.BaseServer.request_queue_size): a drill opening a
-        # dozen connections at once (concurrent reads, each on its own
-        # context) had SYNs dropped and waited out the kernel's 1 s
-        # retransmit, which ARM's front ends do not do.  nginx listens
-        # with 511, Linux allows up to net.core.somaxconn (4096).
+        # socketserver listens with a backlog of 5; a drill opening a
+        # context per concurrent read (8 and more connections at once)
+        # overflowed it, and the kernel's dropped handshake cost a SYN
+        # retransmission, 1 s (RFC 6298 initial RTO), in about one run of
+        # three: a stall no ARM front end shows.  128 is the kernel's
+        # net.core.somaxconn default before Linux 5.4 (4096 since); nginx
+        # asks 511 (its listen directive's backlog on Linux).
         request_queue_size = 128
         address_family = socket.AF_INET6 if ":" in args.bind else \
             socket.AF_INET

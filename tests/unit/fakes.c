@@ -107,6 +107,64 @@ c_circuit(void *ctx, struct cloud_circuit *out, struct fd_error *err)
 	out->ready = true;
 	out->peering = w->enabled ? CLOUD_STATE_ENABLED : CLOUD_STATE_DISABLED;
 	out->peering_settled = true;
+	out->lease_found = w->lease_found;
+	snprintf(out->lease, sizeof(out->lease), "%s", w->lease);
+	return 0;
+}
+
+static int
+c_lease_set(void *ctx, const char *value, struct cloud_op_info *info,
+    struct fd_error *err)
+{
+	struct fake_world *w = ctx;
+	int rc = step(w, "cloud lease set", err);
+
+	w->lease_set_step = w->steps;
+	if (rc == 0)
+		rc = arm_down(w, err);
+	memset(info, 0, sizeof(*info));
+	snprintf(info->request_id, sizeof(info->request_id), "rid-lease-%u",
+	    w->steps);
+	if (rc < 0) {
+		fd_error_request_id(err, info->request_id);
+		return rc;
+	}
+	info->http_status = 200;
+	w->lease_sets++;
+	w->lease_found = true;
+	snprintf(w->lease, sizeof(w->lease), "%s", w->lease_thief ?
+	    w->lease_thief : value);
+	return 0;
+}
+
+static int
+c_lease_clear(void *ctx, const char *value, struct cloud_op_info *info,
+    struct fd_error *err)
+{
+	struct fake_world *w = ctx;
+	int rc = step(w, "cloud lease clear", err);
+
+	w->lease_clear_step = w->steps;
+	if (rc == 0)
+		rc = arm_down(w, err);
+	memset(info, 0, sizeof(*info));
+	snprintf(info->request_id, sizeof(info->request_id), "rid-lease-%u",
+	    w->steps);
+	if (rc == 0 && w->lease_clear_fails) {
+		info->http_status = 403;
+		rc = fd_error_set(err, -EACCES, "ARM PATCH tags: 403 "
+		    "AuthorizationFailed (request id %s)", info->request_id);
+		fd_error_request_id(err, info->request_id);
+	}
+	if (rc < 0)
+		return rc;
+	info->http_status = 200;
+	w->lease_clears++;
+	/* Delete by name and value, as Tags_UpdateAtScope. */
+	if (w->lease_found && strcmp(w->lease, value) == 0) {
+		w->lease_found = false;
+		w->lease[0] = '\0';
+	}
 	return 0;
 }
 
@@ -267,6 +325,8 @@ static const struct cloud_ops fake_cloud_ops = {
 	.name = "fake",
 	.open = c_open,
 	.circuit = c_circuit,
+	.lease_set = c_lease_set,
+	.lease_clear = c_lease_clear,
 	.peering_set_begin = c_set_begin,
 	.op_poll = c_poll,
 	.op_free = c_op_free,

@@ -47,6 +47,15 @@ struct fake_world {
 	unsigned arm_down_calls;	/* calls answered "503" */
 	/* The disable PUT is refused with 403 AuthorizationFailed. */
 	bool disable_refused;
+	/* The lease tag on the circuit (issue 14, lease.h). */
+	bool lease_found;
+	char lease[CLOUD_LEASE_MAX + 1];
+	unsigned lease_sets, lease_clears;
+	unsigned lease_set_step;	/* step of the last lease write */
+	unsigned lease_clear_step;	/* and of the last removal */
+	/* Another writer's value lands right after ours (ours lost). */
+	const char *lease_thief;
+	bool lease_clear_fails;		/* 403 on the lease removal */
 	bool vpn_broken;		/* backup route missing */
 	bool target_silent;		/* watched target answers no probe
 					 * (reach is not a scripted step) */

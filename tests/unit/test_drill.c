@@ -507,7 +507,7 @@ test_fault_at_every_step(void **st)
 	struct fake_world w;
 	struct fd_error err = { 0 };
 	json_t *doc = NULL;
-	unsigned total, first, watch, k, f, runs = 0;
+	unsigned total, first, watch, lease, clear, k, f, runs = 0;
 
 	(void)st;
 	fake_world_init(&w);
@@ -516,6 +516,13 @@ test_fault_at_every_step(void **st)
 	total = w.steps;
 	first = w.first_write_step;
 	watch = w.watch_step;
+	/* Issue 14: the lease is read, written and read back right before
+	 * the first write, and removed at the end. */
+	lease = w.lease_set_step;
+	clear = w.lease_clear_step;
+	assert_true(lease > watch && lease + 2 == first);
+	assert_true(clear > first);
+	assert_false(w.lease_found);
 	assert_true(watch > 1 && watch < first);
 	assert_true(first > 1 && total > first + 10);
 
@@ -535,6 +542,13 @@ test_fault_at_every_step(void **st)
 			if (journal_pending())
 				fail_msg("fault %u at step %u: journal left "
 				    "open", f, k);
+			/* Our lease is removed on every path but a fault
+			 * of its removal itself. */
+			if (w.lease_found && !(k == clear &&
+			    faults[f] != FAULT_SIGNAL))
+				fail_msg("fault %u at step %u (%s): lease "
+				    "left on the circuit, exit %d", f, k,
+				    w.last_step, code);
 			if (k < first) {
 				/* An error reading state in preflight or
 				 * baseline: could not check (5); a signal,
@@ -543,6 +557,12 @@ test_fault_at_every_step(void **st)
 				int want = faults[f] == FAULT_SIGNAL ||
 				    k >= watch ? DRILL_ABORTED :
 				    DRILL_UNCHECKED;
+
+				/* Issue 14: the lease not read or not
+				 * written: exit 5, nothing changed. */
+				if (faults[f] != FAULT_SIGNAL &&
+				    k >= lease - 1)
+					want = DRILL_UNCHECKED;
 
 				if (code != want || w.writes != 0)
 					fail_msg("fault %u at step %u (%s): "
@@ -607,8 +627,9 @@ test_signal_during_disable(void **st)
 	w.fault = FAULT_SIGNAL;
 	assert_int_equal(run(&w, false, &doc, &err), DRILL_FAILED);
 	assert_true(w.enabled);
+	/* The lease's write comes first (issue 14). */
 	op = json_array_get(json_object_get(json_object_get(doc, "azure"),
-	    "operations"), 0);
+	    "operations"), 1);
 	assert_string_equal(json_string_value(json_object_get(op, "action")),
 	    "disable");
 	assert_string_equal(json_string_value(json_object_get(op, "status")),
@@ -863,6 +884,11 @@ test_restore_fails_then_recover(void **st)
 	assert_int_equal(journal_read(path, &js, &err), 0);
 	assert_true(js.disable_intent);
 	assert_false(js.enable_done);
+	/* Issue 14: the lease stays on the circuit (the drill is not over)
+	 * and the journal says which, for recover. */
+	assert_true(w.lease_found);
+	assert_string_equal(js.lease, w.lease);
+	assert_non_null(strstr(js.lease, "drill="));
 	w.enable_always_fails = false;
 	/* Issue 13: could not check (5), and said so in result.json. */
 	assert_int_equal(run(&w, false, &doc, &err), DRILL_UNCHECKED);
@@ -873,8 +899,8 @@ test_restore_fails_then_recover(void **st)
 
 	/* run's restore journaled its intent, then its outcome. */
 	journal_events(path, events, sizeof(events));
-	assert_non_null(strstr(events, "intent disable\ndone disable ok\n"
-	    "intent enable\ndone enable error\n"));
+	assert_non_null(strstr(events, "intent disable\nlease written\n"
+	    "done disable ok\nintent enable\ndone enable error\n"));
 	fake_providers(&w, &p, &spec);
 	snprintf(kept, sizeof(kept), "%s/kept.recovered", state);
 	assert_int_equal(drill_recover(&js, p.cloud, p.cloud_ctx, &w.rclock,
@@ -1044,8 +1070,11 @@ test_lock_busy(void **st)
 	close(pfd[1]);
 }
 
+/* The two peering writes, and beside them the lease tag's (issue 14):
+ * set before the disable, removed after verify-restored, both PATCHes
+ * of the tags API, never its PUT. */
 static void
-test_plan_lists_two_writes(void **st)
+test_plan_lists_the_writes(void **st)
 {
 	char *buf = NULL;
 	size_t len = 0, writes = 0;
@@ -1057,9 +1086,20 @@ test_plan_lists_two_writes(void **st)
 	fclose(f);
 	for (p = buf; (p = strstr(p, "WRITE")) != NULL; p++)
 		writes++;
-	assert_int_equal(writes, 2);
+	assert_int_equal(writes, 4);
 	assert_non_null(strstr(buf, "state=Disabled"));
 	assert_non_null(strstr(buf, "state=Enabled"));
+	assert_non_null(p = strstr(buf, "WRITE  PATCH "));
+	assert_non_null(strstr(p, "operation=Merge failover-drill-lease="));
+	assert_true(p < strstr(buf, "state=Disabled"));
+	assert_non_null(p = strstr(strstr(buf, "state=Enabled"),
+	    "WRITE  PATCH "));
+	assert_non_null(strstr(p, "operation=Delete failover-drill-lease="));
+	for (p = buf; (p = strstr(p, "PUT /")) != NULL; p++)
+		assert_true(strstr(p, "\n") < strstr(p, "Microsoft.Resources") ||
+		    strstr(p, "Microsoft.Resources") == NULL);
+	assert_non_null(strstr(buf, "writes: 4 (disable and enable of "
+	    "peering AzurePrivatePeering; the lease tag set and removed)"));
 	free(buf);
 
 	f = open_memstream(&buf, &len);
@@ -1075,9 +1115,196 @@ test_plan_lists_two_writes(void **st)
 	fclose(f);
 	assert_non_null(strstr(buf, "    WRITE  disable the peering\n"));
 	assert_non_null(strstr(buf, "    WRITE  enable the peering\n"));
+	assert_non_null(strstr(buf, "    WRITE  write the lease tag\n"));
+	assert_non_null(strstr(buf, "    WRITE  remove the lease tag\n"));
 	assert_null(strstr(buf, "Microsoft."));
 	assert_null(strstr(buf, "state=Disabled"));
 	free(buf);
+}
+
+/* ------------------------------------------------------- lease (14) */
+
+/* Another drill's lease on the circuit, until now + secs. */
+static void
+lease_of(struct fake_world *w, const char *by, long secs)
+{
+	struct lease l;
+	time_t now = time(NULL);
+
+	lease_init(&l, "other-drill", by, "CHG9", now - 600, now + secs);
+	assert_int_equal(lease_format(&l, w->lease, sizeof(w->lease), NULL),
+	    0);
+	w->lease_found = true;
+}
+
+/* The check of that name in doc, or NULL. */
+static json_t *
+check_named(json_t *doc, const char *name)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "checks"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "name")),
+		    name) == 0)
+			return c;
+	return NULL;
+}
+
+/* An unexpired lease of another drill: run and dry run alike exit 5
+ * before any change, naming the holder and the expiry; the lease
+ * stays. */
+static void
+test_lease_held_refuses(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	char held[CLOUD_LEASE_MAX + 1];
+	int dry;
+
+	(void)st;
+	for (dry = 0; dry < 2; dry++) {
+		fake_world_init(&w);
+		lease_of(&w, "bob@other-host", 3600);
+		snprintf(held, sizeof(held), "%s", w.lease);
+		assert_int_equal(run(&w, dry, &doc, &err), DRILL_UNCHECKED);
+		assert_int_equal(w.writes, 0);
+		assert_int_equal(w.lease_sets, 0);
+		assert_int_equal(w.lease_clears, 0);
+		assert_string_equal(w.lease, held);
+		assert_non_null(strstr(err.msg, "is leased by bob@other-host "
+		    "(drill other-drill, change CHG9) until 20"));
+		assert_false(json_is_true(json_object_get(check_named(doc,
+		    "lease failover-drill-lease free"), "ok")));
+		json_decref(doc);
+	}
+	/* Not a lease this tool can read: refused as well, saying how to
+	 * remove it. */
+	fake_world_init(&w);
+	w.lease_found = true;
+	snprintf(w.lease, sizeof(w.lease), "locked by bob");
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_UNCHECKED);
+	assert_int_equal(w.writes, 0);
+	assert_non_null(strstr(err.msg, "unreadable lease tag "
+	    "failover-drill-lease='locked by bob'"));
+	assert_non_null(strstr(err.msg, "az tag update --operation Delete"));
+	json_decref(doc);
+}
+
+/* An expired lease (its drill was killed) is reported, never honoured
+ * silently: a check says so, the result keeps it, and the run goes on,
+ * replacing it with its own lease, which it removes at the end. */
+static void
+test_lease_stale_reported(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *c, *l;
+	char stale[CLOUD_LEASE_MAX + 1];
+
+	(void)st;
+	fake_world_init(&w);
+	lease_of(&w, "bob@gone-host", -60);
+	snprintf(stale, sizeof(stale), "%s", w.lease);
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_PASSED);
+	assert_int_equal(w.lease_sets, 1);
+	assert_int_equal(w.lease_clears, 1);
+	assert_false(w.lease_found);
+	c = check_named(doc, "lease failover-drill-lease free");
+	assert_non_null(c);
+	assert_true(json_is_true(json_object_get(c, "ok")));
+	assert_non_null(strstr(json_string_value(json_object_get(c,
+	    "message")), "a stale lease on circuit SEA-Cust11-ER, by "
+	    "bob@gone-host"));
+	l = json_object_get(json_object_get(doc, "azure"), "lease");
+	assert_string_equal(json_string_value(json_object_get(l, "stale")),
+	    stale);
+	assert_true(json_is_true(json_object_get(l, "written")));
+	assert_true(json_is_true(json_object_get(l, "removed")));
+	assert_non_null(strstr(json_string_value(json_object_get(l,
+	    "value")), "drill=" ));
+	json_decref(doc);
+	/* A dry run reports it and leaves it. */
+	fake_world_init(&w);
+	lease_of(&w, "bob@gone-host", -60);
+	assert_int_equal(run(&w, true, &doc, &err), DRILL_PASSED);
+	assert_string_equal(w.lease, stale);
+	assert_int_equal(w.lease_sets, 0);
+	json_decref(doc);
+}
+
+/* Another writer's lease lands right after ours: the read-back sees
+ * theirs, so nothing changes (exit 5) and theirs stays (our removal is
+ * of our name=value only). */
+static void
+test_lease_lost_race(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+
+	(void)st;
+	fake_world_init(&w);
+	w.lease_thief = "drill=x; by=carol@h2; since=2026-11-29T06:00:00Z; "
+	    "until=2099-01-01T00:00:00Z; change=-";
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_UNCHECKED);
+	assert_int_equal(w.writes, 0);
+	assert_true(w.enabled);
+	assert_non_null(strstr(err.msg, "another writer's lease won"));
+	assert_non_null(strstr(err.msg, "carol@h2"));
+	assert_true(w.lease_found);
+	assert_string_equal(w.lease, w.lease_thief);
+	assert_int_equal(w.lease_clears, 1);
+	assert_false(journal_pending());
+	json_decref(doc);
+}
+
+/* The lease cannot be written: nothing changes, exit 5, the message
+ * names the request id; its removal failing afterwards is a warning
+ * and a failed check, never a reason to skip anything. */
+static void
+test_lease_write_and_removal_fail(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL, *c, *l;
+	unsigned at;
+
+	(void)st;
+	fake_world_init(&w);
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_PASSED);
+	at = w.lease_set_step;
+	json_decref(doc);
+
+	fake_world_init(&w);
+	w.fail_at = at;
+	w.fault = FAULT_ERROR;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_UNCHECKED);
+	assert_int_equal(w.writes, 0);
+	assert_non_null(strstr(err.msg, "aborted before any change: the "
+	    "lease could not be written"));
+	assert_non_null(strstr(err.msg, "rid-lease-"));
+	assert_false(journal_pending());
+	json_decref(doc);
+
+	fake_world_init(&w);
+	w.lease_clear_fails = true;
+	assert_int_equal(run(&w, false, &doc, &err), DRILL_FAILED);
+	assert_true(w.enabled);
+	assert_true(w.lease_found);
+	c = check_named(doc, "lease failover-drill-lease removed");
+	assert_non_null(c);
+	assert_false(json_is_true(json_object_get(c, "ok")));
+	assert_non_null(strstr(json_string_value(json_object_get(c,
+	    "message")), "expires by itself"));
+	/* verify-restored ran whole all the same. */
+	assert_string_equal(phase_status(doc, "verify-restored"), "failed");
+	l = json_object_get(json_object_get(doc, "azure"), "lease");
+	assert_false(json_is_true(json_object_get(l, "removed")));
+	assert_non_null(json_string_value(json_object_get(l,
+	    "not_removed")));
+	json_decref(doc);
 }
 
 /* The pool of provider contexts for concurrent reads: a context given
@@ -1351,12 +1578,16 @@ main(void)
 		T(test_disable_refused_aborts),
 		T(test_recover_transient_and_final),
 		T(test_lock_busy),
-		T(test_plan_lists_two_writes),
+		T(test_plan_lists_the_writes),
 		T(test_plan_warns_ipv6),
 		T(test_replies_per_phase),
 		T(test_plan_is_run),
 		T(test_times_from_the_put),
 		T(test_ctx_pool),
+		T(test_lease_held_refuses),
+		T(test_lease_stale_reported),
+		T(test_lease_lost_race),
+		T(test_lease_write_and_removal_fail),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
