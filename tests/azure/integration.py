@@ -832,6 +832,25 @@ def fd_permissions_together(run):
         str([r["status"] for r in held]))
 
 
+def dry_run_bg(run):
+    """`run --dry-run` of run's spec in the background, with the mock's
+    client secret as its only credential."""
+    env = dict(os.environ, AZURE_TENANT_ID=CREDS["tenant"],
+               AZURE_CLIENT_ID=CREDS["client_id"],
+               AZURE_CLIENT_SECRET=CREDS["client_secret"])
+    for k in ("AZURE_CLIENT_CERTIFICATE_PATH",
+              "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
+              "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT"):
+        env.pop(k, None)
+    return subprocess.Popen([FD_BIN, "--state-dir",
+                             os.path.join(run.dir, "fdstate"), "run",
+                             "--dry-run", "--out",
+                             os.path.join(run.dir, "o"), run.spec()],
+                            env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
 def fd_sigint_preflight():
     """Issue 12 item 4: Ctrl-C while preflight waits on a read action's
     Retry-After (10 s, as ARM answers) ends the drill at once, exit 3,
@@ -841,20 +860,7 @@ def fd_sigint_preflight():
         return
     run = Run("sigint-preflight", [], extra=["--retry-after", "10"])
     try:
-        env = dict(os.environ, AZURE_TENANT_ID=CREDS["tenant"],
-                   AZURE_CLIENT_ID=CREDS["client_id"],
-                   AZURE_CLIENT_SECRET=CREDS["client_secret"])
-        for k in ("AZURE_CLIENT_CERTIFICATE_PATH",
-                  "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
-                  "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT"):
-            env.pop(k, None)
-        p = subprocess.Popen([FD_BIN, "--state-dir",
-                              os.path.join(run.dir, "fdstate"), "run",
-                              "--dry-run", "--out",
-                              os.path.join(run.dir, "o"), run.spec()],
-                             env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        p = dry_run_bg(run)
         deadline = time.monotonic() + 60
         waiting = False
         while time.monotonic() < deadline and p.poll() is None:
@@ -894,20 +900,7 @@ def fd_sigint_request():
             "times": 0, "action": "delay", "seconds": 40}
     run = Run("sigint-request", [hang])
     try:
-        env = dict(os.environ, AZURE_TENANT_ID=CREDS["tenant"],
-                   AZURE_CLIENT_ID=CREDS["client_id"],
-                   AZURE_CLIENT_SECRET=CREDS["client_secret"])
-        for k in ("AZURE_CLIENT_CERTIFICATE_PATH",
-                  "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
-                  "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT"):
-            env.pop(k, None)
-        p = subprocess.Popen([FD_BIN, "--state-dir",
-                              os.path.join(run.dir, "fdstate"), "run",
-                              "--dry-run", "--out",
-                              os.path.join(run.dir, "o"), run.spec()],
-                             env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        p = dry_run_bg(run)
         # The token is logged when answered; the circuit GET follows it
         # at once and then hangs in the mock.
         deadline = time.monotonic() + 30
