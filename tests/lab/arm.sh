@@ -93,13 +93,17 @@ arm_up() {
 	echo '{"rules": []}' >"$d/faults.json"
 	# The mock runs in srv; its hook and routes command run there too
 	# and reach the other namespaces' bird sockets through the file
-	# system (and ip netns exec), never the network.
+	# system (and ip netns exec), never the network.  The routes are
+	# read in the mock's own process (--routes-py): an interpreter
+	# started per read cost ~0.1 s of CPU each, and a preflight's five
+	# concurrent reads took half a second of the lab's two cores from
+	# the drill it measures (bench/drill.sh).
 	nsx srv setsid python3 "$SRC_ROOT/tests/mock/arm_mock.py" \
 	    --state-dir "$d" --state "$d/state.json" \
 	    --faults "$d/faults.json" --bind 127.0.0.1 --port "$ARM_PORT" \
 	    --port-file "$d/port" --log "$d/requests.jsonl" \
 	    --on-change "env LAB_PREFIX=$P LAB_STATE=$S $LAB_DIR/lab.sh peering" \
-	    --routes-cmd "python3 $LAB_DIR/azure_routes.py $(sock gw)" \
+	    --routes-py "$LAB_DIR/azure_routes.py $(sock gw)" \
 	    </dev/null >"$d/mock.out" 2>"$d/mock.log" &
 	echo $! >"$d/mock.pid"
 	end=$(deadline "$UP_TIMEOUT")

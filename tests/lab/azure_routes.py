@@ -171,22 +171,30 @@ def route_table_summary(sock, device):
     return v
 
 
+def query(sock, what, *args):
+    """The value list for one request (the arguments of the command line
+    after BIRD_SOCKET); ValueError for one it does not know.  The ARM
+    mock calls this in its own process (--routes-py)."""
+    if what == "learned" and not args:
+        return learned(sock)
+    if what == "advertised" and len(args) == 1:
+        return advertised(sock, args[0])
+    if what == "bgp-peers" and not args:
+        return bgp_peers(sock)
+    if what == "route-table" and len(args) == 2:
+        return route_table(sock, args[1])
+    if what == "route-table-summary" and len(args) == 2:
+        return route_table_summary(sock, args[1])
+    raise ValueError("unknown request: %s" % " ".join((what,) + args))
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
-    sock, what = argv[1], argv[2]
-    if what == "learned":
-        v = learned(sock)
-    elif what == "advertised" and len(argv) == 4:
-        v = advertised(sock, argv[3])
-    elif what == "bgp-peers":
-        v = bgp_peers(sock)
-    elif what == "route-table" and len(argv) == 5:
-        v = route_table(sock, argv[4])
-    elif what == "route-table-summary" and len(argv) == 5:
-        v = route_table_summary(sock, argv[4])
-    else:
+    try:
+        v = query(argv[1], argv[2], *argv[3:])
+    except ValueError:
         print(__doc__, file=sys.stderr)
         return 2
     json.dump({"value": v}, sys.stdout, indent=1)

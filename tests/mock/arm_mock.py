@@ -9,7 +9,8 @@ Usage (stable; the lab and the lead start it this way):
 
   python3 tests/mock/arm_mock.py --state-dir DIR --state STATE.json
       [--faults FAULTS.json] [--port N | --port-file F] [--bind ADDR]
-      [--san NAME]... [--on-change CMD] [--routes-cmd CMD] [--log LOG.jsonl]
+      [--san NAME]... [--on-change CMD] [--routes-cmd CMD | --routes-py PY]
+      [--log LOG.jsonl]
       [--lro-seconds S] [--retry-after S] [--token-lifetime S] [--realistic]
       [--arc-key-dir DIR]
 
@@ -74,6 +75,11 @@ Usage (stable; the lab and the lead start it this way):
                      printing {"value": [...]} (or a list) on stdout.
                      Without it (and without "routes_cmd" in the state)
                      the static lists of the state file are served.
+  --routes-py PY     the same from a Python file loaded into the mock:
+                     "FILE.py ARG..." (shlex-split), answered by the
+                     file's query(ARG..., <request>...) returning the
+                     list; no interpreter started per read
+                     (tests/lab/azure_routes.py).
   --log FILE         one JSON line per request: ts, method, path, query,
                      selected headers (If-Match, x-ms-client-request-id,
                      x-ms-correlation-request-id, Content-Type), auth
@@ -153,6 +159,7 @@ POST getCircuitLinkFailoverAllTestsDetails.
 import argparse
 import base64
 import copy
+import importlib.util
 import json
 import os
 import random
@@ -358,6 +365,14 @@ class Mock:
         self.enabled_at = {}      # peering (lower) -> when it was enabled
         self.routes_cmd = (shlex.split(args.routes_cmd) if args.routes_cmd
                            else st.get("routes_cmd"))
+        self.routes_py = None
+        if getattr(args, "routes_py", None):
+            argv = shlex.split(args.routes_py)
+            spec = importlib.util.spec_from_file_location(
+                "routes_py", argv[0])
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+            self.routes_py = (mod.query, argv[1:])
         self.lro_seconds = (args.lro_seconds if args.lro_seconds is not None
                             else float(st.get("lro_seconds", 2)))
         # How peering PUTs are answered by default (see peering()).
@@ -489,7 +504,14 @@ class Mock:
         threading.Thread(target=go, daemon=True).start()
 
     def routes(self, *what):
-        """Live routes from --routes-cmd, or None to use the static ones."""
+        """Live routes from --routes-py or --routes-cmd, or None to use
+        the static ones."""
+        if self.routes_py is not None:
+            fn, fixed = self.routes_py
+            try:
+                return fn(*(list(fixed) + list(what)))
+            except (OSError, ValueError, subprocess.SubprocessError) as e:
+                raise RuntimeError("routes-py: %s" % e)
         if not self.routes_cmd:
             return None
         r = subprocess.run(list(self.routes_cmd) + list(what), timeout=60,
@@ -1758,6 +1780,7 @@ def main():
     ap.add_argument("--san", action="append", default=[])
     ap.add_argument("--on-change")
     ap.add_argument("--routes-cmd")
+    ap.add_argument("--routes-py")
     ap.add_argument("--log")
     ap.add_argument("--lro-seconds", type=float)
     ap.add_argument("--retry-after", type=int, default=None,
