@@ -595,12 +595,19 @@ import json, sys
 e = json.load(open(sys.argv[1]))["error"]
 assert e.startswith("preflight: circuit ") and " is leased by " in e, e
 ' "$OUT.2/result.json" || fail "the headline is not the lease"
+	# The first drill goes on writing meanwhile (its enable may fall in
+	# the refused run's preflight on a loaded machine): the refused
+	# run's own requests are those with its correlation id.
 	python3 -c '
 import json, sys
+corr = json.load(open(sys.argv[3]))["azure"]["correlation_id"]
 new = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")][int(sys.argv[2]):]
-w = [(r["method"], r["path"]) for r in new if r["method"] in ("PUT", "PATCH")]
+mine = [r for r in new
+        if r.get("headers", {}).get("x-ms-correlation-request-id") == corr]
+assert mine, "no request of the refused run in the log"
+w = [(r["method"], r["path"]) for r in mine if r["method"] in ("PUT", "PATCH")]
 assert not w, w
-' "$LAB_STATE/arm/requests.jsonl" "$n" || fail "the refused run wrote"
+' "$LAB_STATE/arm/requests.jsonl" "$n" "$OUT.2/result.json" || fail "the refused run wrote"
 	ok "a run from another state directory during the drill: exit 5 naming the holder, no write"
 	rc=0; wait "$BG" || rc=$?; BG=""
 	[ "$rc" = 0 ] || fail "the drill exited $rc, want 0"
