@@ -137,6 +137,14 @@ test_one_channel_allowed(void **state)
 			ssh_result_done(&r[i]);
 		}
 	}
+	/* One command after another, as before batches: the next channel
+	 * opens right after the last one closed, before sshd may have freed
+	 * its session (the lab's ce2 failed preflight so, 2 runs in 3). */
+	for (round = 0; round < 20; round++) {
+		assert_int_equal(ssh_exec(c, "echo one", &r[0], &err), 0);
+		assert_string_equal(r[0].out, "one\n");
+		ssh_result_done(&r[0]);
+	}
 	assert_int_equal(ssh_reconnects(c), 0);
 	ssh_close(c);
 	sshtest_stop(&K);
