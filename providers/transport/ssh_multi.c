@@ -190,7 +190,7 @@ ssh_exec_many_once(struct ssh_lib *c, const char *const *cmds, size_t n,
 	size_t *queue, qh = 0, qt = 0, i, left = n;
 	unsigned cap, limit, k, active = 0;
 	struct slot *stuck = NULL;
-	int rc = 0, broken = 0;
+	int rc = 0, broken = 0, idle_passes = 0;
 
 	for (i = 0; i < n; i++) {
 		rcs[i] = 0;
@@ -339,8 +339,20 @@ ssh_exec_many_once(struct ssh_lib *c, const char *const *cmds, size_t n,
 		}
 		if (broken || left == 0)
 			break;
-		if (progress)
+		/*
+		 * A channel's read may take packets of another channel off
+		 * the socket into libssh2's queue, after that channel's
+		 * step in this pass: one more pass before waiting, and a
+		 * short wait while several channels are open, so a queued
+		 * packet (the last one, a CHANNEL_CLOSE) never waits for
+		 * the socket.
+		 */
+		if (progress || ++idle_passes < 2) {
+			if (progress)
+				idle_passes = 0;
 			continue;
+		}
+		idle_passes = 0;
 		now = ssh_now_ms();
 		for (k = 0; k < cap; k++)
 			if (sl[k].st != S_IDLE && sl[k].st != S_FREE &&
@@ -350,6 +362,8 @@ ssh_exec_many_once(struct ssh_lib *c, const char *const *cmds, size_t n,
 		    (long)(first - now);
 		if (wait > 1000)
 			wait = 1000;	/* keepalives are due when quiet */
+		if (active > 1 && wait > 20)
+			wait = 20;
 		dir = libssh2_session_block_directions(c->session);
 		pfd.fd = c->fd;
 		pfd.events = 0;
