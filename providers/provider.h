@@ -292,6 +292,24 @@ struct device_replies {
 	atomic_bool full;
 };
 
+/* One query of a batch (device_ops.prefetch); pointers as the query
+ * call will take them (NULL: none). */
+enum device_query_kind {
+	DEVQ_INFO,
+	DEVQ_ROUTES,		/* table, prefix */
+	DEVQ_ADVERTISED,	/* addr (neighbour), table */
+	DEVQ_RECEIVED,		/* addr (neighbour), table */
+	DEVQ_BGP_SUMMARY,	/* instance */
+};
+
+struct device_query {
+	enum device_query_kind kind;
+	const char *table;
+	const struct fd_prefix *prefix;
+	const struct fd_addr *addr;
+	const char *instance;
+};
+
 struct device_ops {
 	const char *kind;
 	int (*library)(char *buf, size_t len);	/* optional, as cloud_ops */
@@ -327,6 +345,13 @@ struct device_ops {
 	void (*record)(void *ctx, const char *dir,
 	    struct device_replies *budget);
 	void (*close)(void *ctx);
+	/* Optional.  The independent queries about to be asked of this
+	 * device, from the thread that then asks them, one call each as
+	 * usual: the provider may send them at once and keep each reply for
+	 * its call.  Never fails: a query without a kept reply runs as it
+	 * would have; replies not asked for are dropped at the next
+	 * prefetch or close. */
+	void (*prefetch)(void *ctx, const struct device_query *q, size_t n);
 };
 
 /* ------------------------------------------------------------------ probe */

@@ -98,10 +98,85 @@ collect_one(struct collect_job *j)
 	return fd_error_set(e, -EINVAL, "unknown query kind %d", j->kind);
 }
 
+/*
+ * Before job `from` runs: hand the provider (device_ops.prefetch) every
+ * query of this device from there on that is ready to run: not a
+ * traceroute (its own long timeout, and partial output), not yet handed
+ * over, and not waiting on a job still to run (its login).  It may send
+ * them at once (transport/ssh.h exec_many).  Marks them in sent and
+ * their start in t0.
+ */
+static void
+collect_prefetch(struct collect_worker *w, size_t from, bool *sent,
+    uint64_t *t0)
+{
+	struct device_query *q;
+	size_t k, n = 0;
+	uint64_t now;
+
+	if (w->jobs[from].ops->prefetch == NULL || sent[from])
+		return;
+	q = calloc(w->n, sizeof(*q));
+	if (q == NULL)
+		return;
+	for (k = from; k < w->n; k++) {
+		struct collect_job *j = &w->jobs[k];
+
+		if (j->ctx != w->ctx || sent[k] || j->kind ==
+		    COLLECT_TRACEROUTE)
+			continue;
+		if (j->after != NULL && (j->after >= &w->jobs[from] ||
+		    j->after->rc < 0))
+			continue;
+		switch (j->kind) {
+		case COLLECT_INFO:
+			q[n].kind = DEVQ_INFO;
+			break;
+		case COLLECT_ROUTES:
+			q[n].kind = DEVQ_ROUTES;
+			break;
+		case COLLECT_ADVERTISED:
+			q[n].kind = DEVQ_ADVERTISED;
+			break;
+		case COLLECT_RECEIVED:
+			q[n].kind = DEVQ_RECEIVED;
+			break;
+		case COLLECT_BGP_SUMMARY:
+			q[n].kind = DEVQ_BGP_SUMMARY;
+			break;
+		case COLLECT_TRACEROUTE:
+			continue;
+		}
+		q[n].table = j->table;
+		q[n].prefix = j->has_prefix ? &j->prefix : NULL;
+		q[n].addr = &j->addr;
+		q[n].instance = j->instance;
+		n++;
+	}
+	now = collect_now_ms();
+	if (n >= 2) {
+		for (k = from; k < w->n; k++) {
+			struct collect_job *j = &w->jobs[k];
+
+			if (j->ctx != w->ctx || sent[k] || j->kind ==
+			    COLLECT_TRACEROUTE || (j->after != NULL &&
+			    (j->after >= &w->jobs[from] ||
+			    j->after->rc < 0)))
+				continue;
+			sent[k] = true;
+			t0[k] = now;
+		}
+		w->jobs[from].ops->prefetch(w->ctx, q, n);
+	}
+	free(q);
+}
+
 static void *
 collect_worker_main(void *arg)
 {
 	struct collect_worker *w = arg;
+	bool *sent = calloc(w->n ? w->n : 1, sizeof(*sent));
+	uint64_t *start = calloc(w->n ? w->n : 1, sizeof(*start));
 	size_t i;
 
 	for (i = 0; i < w->n; i++) {
@@ -119,7 +194,10 @@ collect_worker_main(void *arg)
 			    "device unreachable", j->device);
 			continue;
 		}
-		t0 = collect_now_ms();
+		if (sent != NULL && start != NULL)
+			collect_prefetch(w, i, sent, start);
+		/* A prefetched query's time runs from when it was sent. */
+		t0 = sent != NULL && sent[i] ? start[i] : collect_now_ms();
 		fd_error_clear(&j->err);
 		j->rc = collect_one(j);
 		j->elapsed_ms = collect_now_ms() - t0;
@@ -135,6 +213,8 @@ collect_worker_main(void *arg)
 			fd_error_prefix(&j->err, "%s: %s", j->device,
 			    collect_kind_str(j->kind));
 	}
+	free(sent);
+	free(start);
 	return NULL;
 }
 

@@ -17,12 +17,26 @@
 #include "transport/ssh.h"
 
 #define JUNOS_CMD_MAX 512
+/* Channels of one session a prefetch uses at once: under OpenSSH's
+ * default MaxSessions 10 (sshd_config(5)); a device allowing fewer is
+ * found out by the transport (ssh.h exec_many). */
+#define JUNOS_CHANNELS 4
+
+/* A reply run ahead by junos_prefetch(), kept for its command. */
+struct junos_pre {
+	char *cmd;			/* the full command line */
+	int rc;
+	struct ssh_result res;
+	struct fd_error err;
+};
 
 struct junos_ctx {
 	struct device_cfg cfg;
 	const struct ssh_ops *ssh_ops;	/* the transport (ssh.h) */
 	struct ssh_conn *ssh;		/* NULL until the first command */
 	struct junos_replies rec;	/* device_ops.record */
+	struct junos_pre *pre;		/* junos_prefetch() */
+	size_t npre;
 };
 
 bool
@@ -214,12 +228,27 @@ junos_connect(struct junos_ctx *c, struct fd_error *err)
 }
 
 static void
+junos_pre_drop(struct junos_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->npre; i++) {
+		free(c->pre[i].cmd);
+		ssh_result_done(&c->pre[i].res);
+	}
+	free(c->pre);
+	c->pre = NULL;
+	c->npre = 0;
+}
+
+static void
 junos_close(void *ctx)
 {
 	struct junos_ctx *c = ctx;
 
 	if (c == NULL)
 		return;
+	junos_pre_drop(c);
 	ssh_close(c->ssh);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
@@ -255,6 +284,31 @@ junos_keep(struct junos_ctx *c, const char *cmd, const char *ext,
 	    res->out_len);
 }
 
+/* The reply junos_prefetch() kept for cmd (taken: once), or false. */
+static bool
+junos_pre_take(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
+    struct fd_error *err, int *rc)
+{
+	size_t i;
+
+	for (i = 0; i < c->npre; i++) {
+		struct junos_pre *p = &c->pre[i];
+
+		if (p->cmd == NULL || strcmp(p->cmd, cmd) != 0)
+			continue;
+		*rc = p->rc;
+		if (p->rc == 0)
+			*res = p->res;
+		else
+			*err = p->err;
+		memset(&p->res, 0, sizeof(p->res));
+		free(p->cmd);
+		p->cmd = NULL;
+		return true;
+	}
+	return false;
+}
+
 /* Run one command; connects on first use and after a dropped session. */
 static int
 junos_exec(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
@@ -262,6 +316,14 @@ junos_exec(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
 {
 	int rc;
 
+	if (junos_pre_take(c, cmd, res, err, &rc)) {
+		/* A drop was already retried once, by ssh_exec_many. */
+		if (rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -ENOTCONN) {
+			ssh_close(c->ssh);
+			c->ssh = NULL;
+		}
+		return rc;
+	}
 	if ((rc = junos_connect(c, err)) < 0)
 		return rc;
 	rc = ssh_exec(c->ssh, cmd, res, err);
@@ -516,19 +578,43 @@ junos_route_query(struct junos_ctx *c, const char *cmd,
 }
 
 static int
-junos_routes(void *ctx, const char *table, const struct fd_prefix *pfx,
-    struct route_set *out, struct fd_error *err)
+routes_cmd(struct junos_ctx *c, const char *table, const struct fd_prefix *pfx,
+    char *cmd, size_t len, struct fd_error *err)
 {
-	struct junos_ctx *c = ctx;
-	char cmd[JUNOS_CMD_MAX], t[ROUTE_TABLE_MAX];
-	int rc;
+	char t[ROUTE_TABLE_MAX];
 
 	if (table == NULL || table[0] == '\0') {
 		junos_default_table(c, pfx != NULL &&
 		    pfx->addr.family == AF_INET6, t, sizeof(t));
 		table = t;
 	}
-	rc = junos_cmd_routes(table, pfx, cmd, sizeof(cmd), err);
+	return junos_cmd_routes(table, pfx, cmd, len, err);
+}
+
+static int
+bgp_routes_cmd(struct junos_ctx *c, bool adv, const struct fd_addr *nbr,
+    const char *table, char *cmd, size_t len, struct fd_error *err)
+{
+	char t[ROUTE_TABLE_MAX];
+
+	if ((table == NULL || table[0] == '\0') &&
+	    c->cfg.routing_instance[0] != '\0') {
+		junos_default_table(c, nbr != NULL &&
+		    nbr->family == AF_INET6, t, sizeof(t));
+		table = t;
+	}
+	return junos_cmd_bgp_routes(adv, nbr, table, cmd, len, err);
+}
+
+static int
+junos_routes(void *ctx, const char *table, const struct fd_prefix *pfx,
+    struct route_set *out, struct fd_error *err)
+{
+	struct junos_ctx *c = ctx;
+	char cmd[JUNOS_CMD_MAX];
+	int rc;
+
+	rc = routes_cmd(c, table, pfx, cmd, sizeof(cmd), err);
 	if (rc < 0)
 		return junos_fail(c, "show route", rc, err);
 	return junos_route_query(c, cmd, &parse_routes, out, err);
@@ -538,16 +624,10 @@ static int
 junos_bgp_routes(struct junos_ctx *c, bool adv, const struct fd_addr *nbr,
     const char *table, struct route_set *out, struct fd_error *err)
 {
-	char cmd[JUNOS_CMD_MAX], t[ROUTE_TABLE_MAX];
+	char cmd[JUNOS_CMD_MAX];
 	int rc;
 
-	if ((table == NULL || table[0] == '\0') &&
-	    c->cfg.routing_instance[0] != '\0') {
-		junos_default_table(c, nbr != NULL &&
-		    nbr->family == AF_INET6, t, sizeof(t));
-		table = t;
-	}
-	rc = junos_cmd_bgp_routes(adv, nbr, table, cmd, sizeof(cmd), err);
+	rc = bgp_routes_cmd(c, adv, nbr, table, cmd, sizeof(cmd), err);
 	if (rc < 0)
 		return junos_fail(c, "show route", rc, err);
 	return junos_route_query(c, cmd, &parse_bgp_routes, out, err);
@@ -766,6 +846,86 @@ junos_traceroute(void *ctx, const struct fd_addr *to, const char *instance,
 	return rc < 0 ? junos_fail(c, cmd, rc, err) : 0;
 }
 
+/*
+ * device_ops.prefetch: the first try of each query ("CMD | display json |
+ * no-more", junos_ask()) on up to JUNOS_CHANNELS channels of the session
+ * at once (ssh_exec_many), each reply kept for its query's junos_exec().
+ * The XML and text fallbacks, parsing, saving and errors stay with the
+ * query.  A query whose command cannot be built is left to report it.
+ */
+static void
+junos_prefetch(void *ctx, const struct device_query *q, size_t n)
+{
+	struct junos_ctx *c = ctx;
+	char cmd[JUNOS_CMD_MAX], full[JUNOS_CMD_MAX + 64];
+	struct fd_error e = { 0 };
+	const char **cmds = NULL;
+	struct ssh_result *res = NULL;
+	struct fd_error *errs = NULL;
+	int *rcs = NULL, rc;
+	size_t i, m = 0;
+
+	junos_pre_drop(c);
+	if (n < 2 || junos_connect(c, &e) < 0)
+		return;
+	c->pre = calloc(n, sizeof(*c->pre));
+	cmds = calloc(n, sizeof(*cmds));
+	res = calloc(n, sizeof(*res));
+	errs = calloc(n, sizeof(*errs));
+	rcs = calloc(n, sizeof(*rcs));
+	if (c->pre == NULL || cmds == NULL || res == NULL || errs == NULL ||
+	    rcs == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		switch (q[i].kind) {
+		case DEVQ_INFO:
+			rc = snprintf(cmd, sizeof(cmd), "show version") < 0;
+			break;
+		case DEVQ_ROUTES:
+			rc = routes_cmd(c, q[i].table, q[i].prefix, cmd,
+			    sizeof(cmd), &e);
+			break;
+		case DEVQ_ADVERTISED:
+		case DEVQ_RECEIVED:
+			rc = bgp_routes_cmd(c, q[i].kind == DEVQ_ADVERTISED,
+			    q[i].addr, q[i].table, cmd, sizeof(cmd), &e);
+			break;
+		case DEVQ_BGP_SUMMARY:
+			rc = junos_cmd_bgp_summary(q[i].instance, cmd,
+			    sizeof(cmd), &e);
+			break;
+		default:
+			rc = -EINVAL;
+		}
+		if (rc < 0)
+			continue;
+		snprintf(full, sizeof(full), "%s | display json | no-more",
+		    cmd);
+		if ((c->pre[m].cmd = strdup(full)) == NULL)
+			break;
+		cmds[m] = c->pre[m].cmd;
+		m++;
+	}
+	c->npre = m;
+	if (m < 2) {
+		junos_pre_drop(c);
+		goto out;
+	}
+	ssh_exec_many(c->ssh, cmds, m, JUNOS_CHANNELS, res, rcs, errs);
+	for (i = 0; i < m; i++) {
+		c->pre[i].rc = rcs[i];
+		c->pre[i].res = res[i];
+		c->pre[i].err = errs[i];
+	}
+out:
+	if (c->pre != NULL && c->npre == 0)
+		junos_pre_drop(c);
+	free(cmds);
+	free(res);
+	free(errs);
+	free(rcs);
+}
+
 const struct device_ops junos_device_ops = {
 	.kind = "junos",
 	.library = junos_xml_library,
@@ -779,4 +939,5 @@ const struct device_ops junos_device_ops = {
 	.idle = junos_idle,
 	.record = junos_record,
 	.close = junos_close,
+	.prefetch = junos_prefetch,
 };

@@ -99,6 +99,93 @@ ssh_exec_mode(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 	return rc;
 }
 
+static bool
+dropped(int rc)
+{
+	return rc == -ECONNRESET || rc == -ENOTCONN;
+}
+
+/* As ssh_exec_mode: one reconnect for the whole batch, and the commands
+ * the drop cut off run again on the new connection. */
+void
+ssh_exec_many(struct ssh_conn *c, const char *const *cmds, size_t n,
+    unsigned max_ch, struct ssh_result *outs, int *rcs, struct fd_error *errs)
+{
+	char who[320], first[FD_ERROR_MSG];
+	const char **again;
+	size_t *at, i, m = 0;
+	struct ssh_result *o2;
+	struct fd_error *e2;
+	int *r2, rc;
+
+	if (c == NULL || c->ops->exec_many == NULL || n < 2) {
+		for (i = 0; i < n; i++)
+			rcs[i] = ssh_exec(c, cmds[i], &outs[i], &errs[i]);
+		return;
+	}
+	if (c->ctx != NULL)
+		c->ops->exec_many(c->ctx, cmds, n, max_ch,
+		    c->command_timeout_ms, outs, rcs, errs);
+	else
+		for (i = 0; i < n; i++)
+			rcs[i] = fd_error_set(&errs[i], -ENOTCONN, "the "
+			    "previous command dropped the connection");
+	for (i = 0; i < n; i++)
+		if (dropped(rcs[i]))
+			m++;
+	if (m == 0)
+		return;
+	again = calloc(m, sizeof(*again));
+	at = calloc(m, sizeof(*at));
+	o2 = calloc(m, sizeof(*o2));
+	r2 = calloc(m, sizeof(*r2));
+	e2 = calloc(m, sizeof(*e2));
+	if (again == NULL || at == NULL || o2 == NULL || r2 == NULL ||
+	    e2 == NULL)
+		goto out;
+	m = 0;
+	for (i = 0; i < n; i++)
+		if (dropped(rcs[i])) {
+			if (m == 0)
+				snprintf(first, sizeof(first), "%s",
+				    errs[i].msg);
+			at[m] = i;
+			again[m++] = cmds[i];
+		}
+	snprintf(who, sizeof(who), "device %s (%s port %u)", c->cfg.name,
+	    c->cfg.host, c->cfg.port ? c->cfg.port : 22);
+	if (c->ctx != NULL)
+		c->ops->close(c->ctx);
+	c->ctx = NULL;
+	c->reconnects++;
+	rc = c->ops->open(&c->cfg, &c->ctx, &e2[0]);
+	if (rc < 0) {
+		c->ctx = NULL;
+		for (i = 0; i < m; i++) {
+			errs[at[i]] = e2[0];
+			rcs[at[i]] = fd_error_prefix(&errs[at[i]], "%s: "
+			    "reconnecting after \"%.60s\"", who, first);
+		}
+		goto out;
+	}
+	c->ops->exec_many(c->ctx, again, m, max_ch, c->command_timeout_ms,
+	    o2, r2, e2);
+	for (i = 0; i < m; i++) {
+		outs[at[i]] = o2[i];
+		rcs[at[i]] = r2[i];
+		errs[at[i]] = e2[i];
+		if (dropped(r2[i]))
+			fd_error_prefix(&errs[at[i]], "%s: connection dropped "
+			    "again after one reconnect", who);
+	}
+out:
+	free(again);
+	free(at);
+	free(o2);
+	free(r2);
+	free(e2);
+}
+
 int
 ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
     struct fd_error *err)

@@ -47,6 +47,15 @@ struct ssh_ops {
 	    bool partial, struct ssh_result *out, struct fd_error *err);
 	void (*idle)(void *ctx);
 	void (*close)(void *ctx);
+	/* Optional: run n commands on at most max_ch channels of the one
+	 * session at once, each bounded by timeout_ms from its start;
+	 * rcs[i] and errs[i] as exec returns them, outs[i] filled when
+	 * rcs[i] is 0.  A server that refuses a further channel makes it
+	 * wait for a free one (never an error).  Returns <0 only when
+	 * nothing could be tried (then every rcs[i] says why). */
+	int (*exec_many)(void *ctx, const char *const *cmds, size_t n,
+	    unsigned max_ch, unsigned timeout_ms, struct ssh_result *outs,
+	    int *rcs, struct fd_error *errs);
 };
 
 /* The libssh2 adapter (what ssh_open() uses). */
@@ -94,6 +103,17 @@ int ssh_exec(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
  */
 int ssh_exec_partial(struct ssh_conn *c, const char *cmd,
     struct ssh_result *out, struct fd_error *err);
+
+/*
+ * ssh_exec for n independent read-only commands: at most max_ch run at
+ * once on channels of the one session (one at a time when the transport
+ * has no exec_many or the server allows one channel).  Commands a dropped
+ * connection interrupted or never started are run again once on one new
+ * connection.  rcs[i], errs[i] and outs[i] as ssh_exec() gives them.
+ */
+void ssh_exec_many(struct ssh_conn *c, const char *const *cmds, size_t n,
+    unsigned max_ch, struct ssh_result *outs, int *rcs,
+    struct fd_error *errs);
 
 void ssh_result_done(struct ssh_result *r);
 /* Set the time one command may take (a device traceroute's comes from

@@ -147,6 +147,7 @@ ssh_exec_once(struct ssh_lib *c, const char *cmd, unsigned timeout_ms,
 	char *sig = NULL;
 	size_t siglen = 0;
 	int rc, ret;
+	unsigned refused = 0;
 	bool broken = false;
 
 	if (c->session == NULL)
@@ -157,6 +158,16 @@ ssh_exec_once(struct ssh_lib *c, const char *cmd, unsigned timeout_ms,
 
 	while ((ch = libssh2_channel_open_session(c->session)) == NULL) {
 		rc = libssh2_session_last_errno(c->session);
+		if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE && ++refused <= 25 &&
+		    ssh_left(deadline) > 20) {
+			/* One channel per connection allowed (sshd
+			 * MaxSessions 1, a STIG-hardened SRX): the previous
+			 * command's session may not be freed yet on the
+			 * server (seen against OpenSSH; ssh_multi.c).  Try
+			 * again shortly, bounded. */
+			poll(NULL, 0, 20);
+			continue;
+		}
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			rc = ssh_wait(c, deadline);
 		if (rc < 0) {

@@ -29,6 +29,9 @@ struct ssh_lib {
 	unsigned port;
 	unsigned keepalive_s;
 	struct ssh_jump *jump;		/* NULL: direct TCP */
+	/* Channels the server allows at once, learnt from a refusal
+	 * (ssh_multi.c); 0: not known. */
+	unsigned max_channels;
 	/* What ssh_lib_open() was given (file names and variable names
 	 * only: no secret is kept). */
 	struct device_cfg cfg;
@@ -78,5 +81,10 @@ uint64_t ssh_now_ms(void);
 int ssh_exec_once(struct ssh_lib *c, const char *cmd, unsigned timeout_ms,
     bool partial, struct ssh_result *out, struct fd_error *err);
 void ssh_lib_idle(struct ssh_lib *c);
+
+/* ssh_multi.c: ssh_ops.exec_many of the libssh2 adapter. */
+int ssh_exec_many_once(struct ssh_lib *c, const char *const *cmds, size_t n,
+    unsigned max_ch, unsigned timeout_ms, struct ssh_result *outs, int *rcs,
+    struct fd_error *errs);
 
 #endif

@@ -504,6 +504,15 @@ lib_exec(void *ctx, const char *cmd, unsigned timeout_ms, bool partial,
 	return ssh_exec_once(ctx, cmd, timeout_ms, partial, out, err);
 }
 
+static int
+lib_exec_many(void *ctx, const char *const *cmds, size_t n, unsigned max_ch,
+    unsigned timeout_ms, struct ssh_result *outs, int *rcs,
+    struct fd_error *errs)
+{
+	return ssh_exec_many_once(ctx, cmds, n, max_ch, timeout_ms, outs, rcs,
+	    errs);
+}
+
 static void
 lib_idle(void *ctx)
 {
@@ -521,4 +530,5 @@ const struct ssh_ops ssh_libssh2_ops = {
 	.exec = lib_exec,
 	.idle = lib_idle,
 	.close = lib_close,
+	.exec_many = lib_exec_many,
 };

@@ -4,6 +4,7 @@ tests (root needed, as in CI).  Python 3 standard library only.
 
   sshd_harness.py start DIR [--force-command CMD] [--fixtures-map TEMPLATE]
                   [--kbdint | --otp] [--client-alive SECONDS]
+                  [--max-sessions N]
   sshd_harness.py stop DIR
 
 start creates DIR and in it:
@@ -36,6 +37,9 @@ prompt), as a FreeBSD-derived Junos with RADIUS/TACACS+ logins offers.
 --otp: the same with two prompting PAM modules (a second factor).
 --client-alive N: ClientAliveInterval N with ClientAliveCountMax 1: a
 client that sends nothing for about 2N seconds is disconnected.
+--max-sessions N: MaxSessions N (default 50): with 1, a second channel on
+one connection is refused ("administratively prohibited"), as on a
+STIG-hardened SRX (max-sessions-per-connection 1, DISA STIG V-66549).
 --fixtures-map copies TEMPLATE to DIR/fixtures.map with @REF@ replaced by
 $FD_REFERENCE and @SRC@ by the source root (for junos_cli.py --fixtures).
 stop kills that sshd by PID (and its session children) and waits.
@@ -210,7 +214,7 @@ def start(args):
         "PermitTTY no",
         "PrintMotd no",
         "MaxStartups 200:30:400",
-        "MaxSessions 50",
+        "MaxSessions %d" % args.max_sessions,
         "LogLevel ERROR",
     ]
     if args.client_alive:
@@ -291,6 +295,7 @@ def main():
     ap.add_argument("--kbdint", action="store_true")
     ap.add_argument("--otp", action="store_true")
     ap.add_argument("--client-alive", type=int, default=0)
+    ap.add_argument("--max-sessions", type=int, default=50)
     args = ap.parse_args()
     return start(args) if args.action == "start" else stop(args)
 

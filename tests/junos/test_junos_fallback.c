@@ -99,6 +99,8 @@ static struct {
 	const struct step *v;
 	size_t n, i;
 	unsigned opens, closes;
+	unsigned batches;	/* exec_many calls */
+	size_t batched;		/* commands they were given */
 } fake;
 
 struct fake_sess {
@@ -208,13 +210,40 @@ static const struct ssh_ops fake_ops = {
 	.close = fake_close,
 };
 
+/* exec_many as the libssh2 adapter answers it: each command in order;
+ * after a drop the rest were cut off (-ENOTCONN, no script step). */
+static int
+fake_exec_many(void *ctx, const char *const *cmds, size_t n, unsigned max_ch,
+    unsigned timeout_ms, struct ssh_result *outs, int *rcs,
+    struct fd_error *errs)
+{
+	size_t i;
+
+	assert_true(max_ch > 1);
+	fake.batches++;
+	fake.batched += n;
+	for (i = 0; i < n; i++)
+		rcs[i] = fake_exec(ctx, cmds[i], timeout_ms, false, &outs[i],
+		    &errs[i]);
+	return 0;
+}
+
+static const struct ssh_ops fake_ops_many = {
+	.open = fake_open,
+	.exec = fake_exec,
+	.idle = fake_idle,
+	.close = fake_close,
+	.exec_many = fake_exec_many,
+};
+
 struct t {
 	void *dev;
 	struct fd_error err;
 };
 
 static void
-start(struct t *t, const struct step *v, size_t n)
+start_ops(struct t *t, const struct step *v, size_t n,
+    const struct ssh_ops *ops)
 {
 	struct device_cfg cfg;
 
@@ -226,8 +255,13 @@ start(struct t *t, const struct step *v, size_t n)
 	snprintf(cfg.name, sizeof(cfg.name), "fw");
 	snprintf(cfg.host, sizeof(cfg.host), "fw.example");
 	cfg.command_timeout_ms = 5000;
-	assert_int_equal(junos_open_with(&cfg, &fake_ops, &t->dev, &t->err),
-	    0);
+	assert_int_equal(junos_open_with(&cfg, ops, &t->dev, &t->err), 0);
+}
+
+static void
+start(struct t *t, const struct step *v, size_t n)
+{
+	start_ops(t, v, n, &fake_ops);
 }
 
 static void
@@ -241,6 +275,7 @@ finish(struct t *t)
 }
 
 #define START(t, v) start(t, v, sizeof(v) / sizeof((v)[0]))
+#define START_OPS(t, v, o) start_ops(t, v, sizeof(v) / sizeof((v)[0]), o)
 
 static int
 info(struct t *t, struct device_info *di)
@@ -865,6 +900,151 @@ test_replies_unwritable(void **state)
 	rec_done(&r);
 }
 
+/* ------------------------------------------------- prefetch (issue 9) */
+
+#define CMD_RT "show route table inet.0"
+#define CMD_RX "show route receive-protocol bgp 192.0.2.1"
+#define JSON " | display json | no-more"
+#define TEXT " | no-more"
+
+static struct fd_addr nbr;
+static struct device_query pq[3];
+
+/* show version, the inet.0 table, routes received from 192.0.2.1: the
+ * three handed to prefetch, then asked one by one. */
+static void
+prefetch3(struct t *t)
+{
+	assert_int_equal(addr_parse("192.0.2.1", &nbr, &t->err), 0);
+	memset(pq, 0, sizeof(pq));
+	pq[0].kind = DEVQ_INFO;
+	pq[1].kind = DEVQ_ROUTES;
+	pq[1].table = "inet.0";
+	pq[2].kind = DEVQ_RECEIVED;
+	pq[2].addr = &nbr;
+	pq[2].table = "";
+	junos_device_ops.prefetch(t->dev, pq, 3);
+}
+
+static int
+ask3(struct t *t, int which, struct route_set *rs)
+{
+	struct device_info di;
+
+	route_set_init(rs);
+	if (which == 0)
+		return info(t, &di);
+	if (which == 1)
+		return junos_device_ops.routes(t->dev, "inet.0", NULL, rs,
+		    &t->err);
+	return junos_device_ops.received(t->dev, &nbr, "", rs, &t->err);
+}
+
+/* The three first tries go out as one batch; each query takes its own
+ * reply, and a refused JSON still falls back to text, one command. */
+static void
+test_prefetch_one_batch(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_JSON, reply_json },
+		{ REPLY, CMD_RT JSON, reply_refused },
+		{ REPLY, CMD_RX JSON, reply_refused },
+		{ REPLY, CMD_RT TEXT, "" },
+		{ REPLY, CMD_RX TEXT, "" },
+	};
+	struct device_info di;
+	struct route_set rs;
+	struct t t;
+
+	(void)state;
+	START_OPS(&t, s, &fake_ops_many);
+	prefetch3(&t);
+	assert_int_equal(fake.batches, 1);
+	assert_int_equal(fake.batched, 3);
+	assert_int_equal(fake.i, 4);
+	memset(&di, 0, sizeof(di));
+	assert_int_equal(info(&t, &di), 0);
+	assert_string_equal(di.version, "21.4R3-S5.4");
+	assert_int_equal(ask3(&t, 1, &rs), 0);
+	assert_int_equal(rs.n, 0);
+	route_set_done(&rs);
+	assert_int_equal(ask3(&t, 2, &rs), 0);
+	route_set_done(&rs);
+	finish(&t);
+}
+
+/* The connection drops mid-batch: one reconnect, the cut-off commands
+ * run again as one batch on the new session. */
+static void
+test_prefetch_drop_retried(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_JSON, reply_json },
+		{ DROP, CMD_RT JSON, NULL },
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_RT JSON, reply_refused },
+		{ REPLY, CMD_RX JSON, reply_refused },
+		{ REPLY, CMD_RT TEXT, "" },
+		{ REPLY, CMD_RX TEXT, "" },
+	};
+	struct route_set rs;
+	int i;
+
+	struct t t;
+
+	(void)state;
+	START_OPS(&t, s, &fake_ops_many);
+	prefetch3(&t);
+	assert_int_equal(fake.batches, 2);
+	assert_int_equal(fake.batched, 5);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(ask3(&t, i, &rs), 0);
+		route_set_done(&rs);
+	}
+	assert_int_equal(fake.opens, 2);
+	finish(&t);
+}
+
+/* Dropped again after the one reconnect: each cut-off query fails with
+ * an error naming the device and its command; the reply that arrived is
+ * still used, and the next query starts a new session. */
+static void
+test_prefetch_drop_twice(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_JSON, reply_json },
+		{ DROP, CMD_RT JSON, NULL },
+		{ OPEN, NULL, NULL },
+		{ DROP, CMD_RT JSON, NULL },
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_JSON, reply_json },
+	};
+	struct route_set rs;
+	struct t t;
+
+	(void)state;
+	START_OPS(&t, s, &fake_ops_many);
+	prefetch3(&t);
+	assert_int_equal(ask3(&t, 0, &rs), 0);
+	route_set_done(&rs);
+	assert_int_equal(ask3(&t, 1, &rs), -ECONNRESET);
+	route_set_done(&rs);
+	assert_non_null(strstr(t.err.msg, "fw: " CMD_RT ": device fw "
+	    "(fw.example port 22): connection dropped again after one "
+	    "reconnect"));
+	assert_true(ask3(&t, 2, &rs) < 0);
+	route_set_done(&rs);
+	assert_non_null(strstr(t.err.msg, "fw: " CMD_RX ": device fw "
+	    "(fw.example port 22): connection dropped again"));
+	/* Nothing kept: show version runs on a new session. */
+	assert_int_equal(ask3(&t, 0, &rs), 0);
+	route_set_done(&rs);
+	finish(&t);
+}
+
 int
 main(void)
 {
@@ -886,6 +1066,9 @@ main(void)
 		cmocka_unit_test(test_replies_trace_phases),
 		cmocka_unit_test(test_replies_budget),
 		cmocka_unit_test(test_replies_unwritable),
+		cmocka_unit_test(test_prefetch_one_batch),
+		cmocka_unit_test(test_prefetch_drop_retried),
+		cmocka_unit_test(test_prefetch_drop_twice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

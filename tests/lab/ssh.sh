@@ -72,12 +72,18 @@ EOF
 # The authentication lines of NODE's sshd_config.
 ssh_auth_conf() {
 	if [ "$1" = ce2 ]; then
+		# One channel per connection, as a STIG-hardened SRX allows
+		# (DISA STIG V-66549 / SV-223180, JUSX-DM-000001: "set system
+		# services ssh max-sessions-per-connection 1"): the tool's
+		# parallel channels must fall back to one at a time here, in
+		# every lab drill.  OpenSSH's default is 10 (sshd_config(5)).
 		cat <<EOF
 PermitRootLogin yes
 PubkeyAuthentication no
 PasswordAuthentication no
 KbdInteractiveAuthentication yes
 UsePAM yes
+MaxSessions 1
 EOF
 	else
 		cat <<EOF
