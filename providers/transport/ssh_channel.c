@@ -59,17 +59,18 @@ ssh_left(uint64_t deadline)
 	return now >= deadline ? -1 : (long)(deadline - now);
 }
 
-/* Wait until the socket is ready in the direction libssh2 is blocked on,
- * or the deadline passes (then LIBSSH2_ERROR_TIMEOUT). */
-static int
-ssh_wait(struct ssh_lib *c, uint64_t deadline)
+/*
+ * Poll the session's socket in the direction libssh2 is blocked on, at
+ * most wait_ms, then send a keepalive if one is due: 0, or -1 when poll
+ * failed.  Shared by one exec (ssh_wait) and a batch's loop
+ * (ssh_multi.c).
+ */
+int
+ssh_poll_session(struct ssh_lib *c, long wait_ms)
 {
 	struct pollfd pfd;
 	int dir = libssh2_session_block_directions(c->session);
-	long left = ssh_left(deadline);
 
-	if (left < 0)
-		return LIBSSH2_ERROR_TIMEOUT;
 	pfd.fd = c->fd;
 	pfd.events = 0;
 	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
@@ -78,15 +79,29 @@ ssh_wait(struct ssh_lib *c, uint64_t deadline)
 		pfd.events |= POLLOUT;
 	if (pfd.events == 0)
 		pfd.events = POLLIN;
-	/* Wake at least every second: keepalives are due even when the
-	 * device is quiet. */
-	if (poll(&pfd, 1, left > 1000 ? 1000 : (int)left) < 0 && errno != EINTR)
-		return LIBSSH2_ERROR_SOCKET_RECV;
+	if (poll(&pfd, 1, (int)wait_ms) < 0 && errno != EINTR)
+		return -1;
 	if (c->keepalive_s > 0) {
 		int next;
 
 		libssh2_keepalive_send(c->session, &next);
 	}
+	return 0;
+}
+
+/* Wait until the socket is ready in the direction libssh2 is blocked on,
+ * or the deadline passes (then LIBSSH2_ERROR_TIMEOUT). */
+static int
+ssh_wait(struct ssh_lib *c, uint64_t deadline)
+{
+	long left = ssh_left(deadline);
+
+	if (left < 0)
+		return LIBSSH2_ERROR_TIMEOUT;
+	/* Wake at least every second: keepalives are due even when the
+	 * device is quiet. */
+	if (ssh_poll_session(c, left > 1000 ? 1000 : left) < 0)
+		return LIBSSH2_ERROR_SOCKET_RECV;
 	return 0;
 }
 

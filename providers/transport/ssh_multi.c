@@ -226,8 +226,6 @@ ssh_exec_many_once(struct ssh_lib *c, const char *const *cmds, size_t n,
 	while (left > 0 && !broken) {
 		bool progress = false, opening = false;
 		uint64_t now = ssh_now_ms(), first = UINT64_MAX;
-		struct pollfd pfd;
-		int dir;
 		long wait;
 
 		for (k = 0; k < cap; k++)
@@ -364,23 +362,9 @@ ssh_exec_many_once(struct ssh_lib *c, const char *const *cmds, size_t n,
 			wait = 1000;	/* keepalives are due when quiet */
 		if (active > 1 && wait > 20)
 			wait = 20;
-		dir = libssh2_session_block_directions(c->session);
-		pfd.fd = c->fd;
-		pfd.events = 0;
-		if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
-			pfd.events |= POLLIN;
-		if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
-			pfd.events |= POLLOUT;
-		if (pfd.events == 0)
-			pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)wait) < 0 && errno != EINTR) {
+		if (ssh_poll_session(c, wait) < 0) {
 			broken = 1;
 			break;
-		}
-		if (c->keepalive_s > 0) {
-			int next;
-
-			libssh2_keepalive_send(c->session, &next);
 		}
 	}
 	if (broken) {

@@ -78,6 +78,7 @@ void ssh_jump_free(struct ssh_jump *j);
 
 /* ssh_channel.c */
 uint64_t ssh_now_ms(void);
+int ssh_poll_session(struct ssh_lib *c, long wait_ms);
 int ssh_exec_once(struct ssh_lib *c, const char *cmd, unsigned timeout_ms,
     bool partial, struct ssh_result *out, struct fd_error *err);
 void ssh_lib_idle(struct ssh_lib *c);
