@@ -851,6 +851,19 @@ def dry_run_bg(run):
                             stderr=subprocess.DEVNULL)
 
 
+def sigint_wait(p):
+    """SIGINT to p; its exit status and the seconds it took to exit (a
+    process still running after 30 s is killed)."""
+    t0 = time.monotonic()
+    p.send_signal(2)
+    try:
+        rc = p.wait(30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = p.wait()
+    return rc, time.monotonic() - t0
+
+
 def fd_sigint_preflight():
     """Issue 12 item 4: Ctrl-C while preflight waits on a read action's
     Retry-After (10 s, as ARM answers) ends the drill at once, exit 3,
@@ -870,14 +883,7 @@ def fd_sigint_preflight():
                 break
             time.sleep(0.05)
         time.sleep(0.5)		# well inside the 10 s Retry-After
-        t0 = time.monotonic()
-        p.send_signal(2)	# SIGINT
-        try:
-            rc = p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rc = p.wait()
-        dt = time.monotonic() - t0
+        rc, dt = sigint_wait(p)
         tap(waiting and rc == 3 and dt < 5,
             "sigint-preflight: Ctrl-C during a read action's 10 s "
             "Retry-After ends the dry run at once, exit 3",
@@ -911,14 +917,7 @@ def fd_sigint_request():
                 break
             time.sleep(0.05)
         time.sleep(1.5)
-        t0 = time.monotonic()
-        p.send_signal(2)	# SIGINT
-        try:
-            rc = p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rc = p.wait()
-        dt = time.monotonic() - t0
+        rc, dt = sigint_wait(p)
         tap(tokened and rc == 3 and dt < 5,
             "sigint-request: Ctrl-C while an ARM GET hangs ends the dry "
             "run within seconds, exit 3",
