@@ -241,6 +241,7 @@ struct checks_read {
 	struct azure_batch az;		/* az.v[n_implicit + i] = &v[i] */
 	bool az_read;			/* read already (baseline's, in
 					 * preflight) */
+	bool dev_read;			/* its device queries too */
 	bool preflight;
 	/* Preflight: baseline's checks, whose Azure ones are read in this
 	 * batch too, at az.v[n_implicit + n + i]. */
@@ -323,13 +324,15 @@ checks_read_new(struct drill *d, const struct spec_check *v, unsigned n,
 {
 	struct checks_read *r;
 	unsigned i, nd = preflight ? (unsigned)d->s->n_devices : 0;
+	/* Preflight: room for baseline's device queries too. */
+	unsigned extra = preflight ? SPEC_MAX_CHECKS : 0;
 
 	if (n > SPEC_MAX_CHECKS)
 		n = SPEC_MAX_CHECKS;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return NULL;
-	r->jobs = calloc(nd + n + 1, sizeof(*r->jobs));
+	r->jobs = calloc(nd + n + extra + 1, sizeof(*r->jobs));
 	if (r->jobs == NULL) {
 		free(r);
 		return NULL;
@@ -365,14 +368,30 @@ checks_read_new(struct drill *d, const struct spec_check *v, unsigned n,
 	return r;
 }
 
-/* Baseline's Azure checks (next, made without its device queries) read
- * in preflight's batch: appended to it; taken back by
- * checks_next_results() once read. */
+/* Baseline's checks (next, made without its device queries) read in
+ * preflight's batch: its Azure checks appended to the Azure batch, its
+ * device queries to the jobs, each after its device's login on that
+ * device's thread (a device that did not log in fails preflight, and
+ * baseline never runs); taken back by checks_next_results() once read. */
 static void
 checks_read_append(struct checks_read *r, struct checks_read *next)
 {
+	struct drill *d = r->d;
 	unsigned i;
 
+	next->dev_read = true;
+	for (i = 0; i < next->n; i++) {
+		const struct spec_check *c = &next->v[i];
+		int di = is_device_check(c) ? dev_index(d->s, c->device) : -1;
+
+		next->ji[i] = -1;
+		if (di < 0 || d->p->dev[di] == NULL ||
+		    di >= (int)r->n_logins)
+			continue;
+		device_job(d, c, di, &r->jobs[r->nj]);
+		r->jobs[r->nj].after = &r->jobs[di];
+		next->ji[i] = (int)r->nj++;
+	}
 	r->next = next;
 	for (i = 0; i < next->n && r->az.n < AZ_MAX; i++) {
 		r->az.v[r->az.n] = &next->v[i];
@@ -398,6 +417,21 @@ checks_next_results(struct checks_read *r)
 		next->az.secs[i] = r->az.secs[k + i];
 	}
 	next->az_read = true;
+	if (!next->dev_read)
+		return next;
+	/* Its device queries ran among preflight's jobs: move them over
+	 * (their results are theirs now; the login they followed stays). */
+	for (i = 0; i < next->n; i++) {
+		struct collect_job *j;
+
+		if (next->ji[i] < 0)
+			continue;
+		j = &next->jobs[next->nj];
+		*j = r->jobs[next->ji[i]];
+		j->after = NULL;
+		memset(&r->jobs[next->ji[i]], 0, sizeof(*j));
+		next->ji[i] = (int)next->nj++;
+	}
 	return next;
 }
 
@@ -413,7 +447,7 @@ checks_read_run(struct checks_read *r)
 
 	threaded = !r->az_read && pthread_create(&th, NULL, azure_batch_run,
 	    &r->az) == 0;
-	if (r->nj > 0)
+	if (r->nj > 0 && !r->dev_read)
 		collect_run(r->jobs, r->nj, &err);	/* verdicts are per job */
 	if (threaded)
 		pthread_join(th, NULL);
@@ -502,7 +536,7 @@ checks_read_resume(struct drill *d, struct checks_read *r)
 		checks_read_free(r);
 		r = NULL;
 	}
-	if (r != NULL)
+	if (r != NULL && !r->dev_read)
 		checks_read_devices(r);
 	return r;
 }
@@ -693,10 +727,10 @@ preflight_checks(struct drill *d)
 		return;
 	}
 	/* Baseline's reads that need nothing preflight finds: its Azure
-	 * checks, in this batch, and its probe provider's traces, on a
-	 * thread of their own.  Only read: baseline records them once
-	 * preflight passed (drill_run aborts before it otherwise).  Its
-	 * device queries wait for baseline, for the devices that are up. */
+	 * checks, in this batch; its device queries, each after its
+	 * device's login; its probe provider's traces, on a thread of
+	 * their own.  Only read: baseline records them once preflight
+	 * passed (drill_run aborts before it otherwise). */
 	if ((next = checks_read_new(d, b->checks, b->n_checks, false,
 	    false)) != NULL)
 		checks_read_append(r, next);

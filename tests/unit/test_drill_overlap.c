@@ -11,7 +11,8 @@
  * routes once and its route table once; the first probe trace is the
  * baseline's, the second converge's (the fake's path has moved when the
  * disable returns), the third verify's, whose route check is fw's third
- * route query (baseline's is the second).
+ * route query (baseline's is the second, read during preflight after
+ * preflight's own).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -68,8 +69,8 @@ static struct {
 static unsigned n_circuit, n_advertised, n_routes, n_reach, n_trace,
     n_links, n_link2;
 /* Which parties the current test wants. */
-static enum { RV_PREFLIGHT, RV_BASELINE, RV_VERIFY, RV_RESTORED,
-	RV_LINKS } rv_case;
+static enum { RV_PREFLIGHT, RV_BASELINE, RV_BASELINE_DEV, RV_VERIFY,
+	RV_RESTORED, RV_LINKS } rv_case;
 /* Phases begun so far (the device's record() is called at each):
  * verify-restored is the seventh. */
 static unsigned n_phases;
@@ -146,6 +147,9 @@ party(unsigned *count, enum who who, const struct fake_world *w)
 		    who == P_REACH);
 	case RV_BASELINE:
 		return (who == P_TRACE && n == 1) ||
+		    (who == P_CIRCUIT && n == 1);
+	case RV_BASELINE_DEV:
+		return (who == P_ROUTES && n == 2) ||
 		    (who == P_CIRCUIT && n == 1);
 	case RV_VERIFY:
 		return (who == P_TRACE && n == 3) ||
@@ -432,6 +436,18 @@ test_baseline_read_during_preflight(void **st)
 	json_decref(doc);
 }
 
+/* Baseline's device queries are read ahead too, each after its device's
+ * login: fw's second route query (baseline's) is in flight while
+ * preflight reads the circuit.  Read in baseline, after preflight, the
+ * circuit read waits alone and preflight cannot check. */
+static void
+test_baseline_device_read_during_preflight(void **st)
+{
+	(void)st;
+	fake_seed_spec(&spec);
+	run_case(RV_BASELINE_DEV, 2, "");
+}
+
 /* verify: the probe's trace runs while fw's route table is read;
  * serial (trace, then checks), the trace waits alone and the path
  * fails. */
@@ -488,6 +504,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_preflight_reads_at_once),
 		cmocka_unit_test(test_baseline_read_during_preflight),
+		cmocka_unit_test(test_baseline_device_read_during_preflight),
 		cmocka_unit_test(test_verify_traces_beside_checks),
 		cmocka_unit_test(test_restored_waits_at_once),
 		cmocka_unit_test(test_links_circuit_beside_summaries),
