@@ -190,6 +190,8 @@ junos_exec(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
 	}
 	if ((rc = junos_connect(c, err)) < 0)
 		return rc;
+	/* -vv: every round trip, to see what a device costs. */
+	log_debug("%s: exec %s", c->cfg.name, cmd);
 	rc = ssh_exec(c->ssh, cmd, res, err);
 	if (rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -ENOTCONN) {
 		ssh_close(c->ssh);
@@ -887,6 +889,9 @@ junos_prefetch(void *ctx, const struct device_query *q, size_t n)
 		junos_pre_drop(c);
 		goto out;
 	}
+	for (i = 0; i < m; i++)
+		log_debug("%s: exec %s (batch of %zu)", c->cfg.name, cmds[i],
+		    m);
 	ssh_exec_many(c->ssh, cmds, m, JUNOS_CHANNELS, res, rcs, errs);
 	for (i = 0; i < m; i++) {
 		c->pre[i].rc = rcs[i];
