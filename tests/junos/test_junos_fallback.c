@@ -1178,8 +1178,6 @@ test_learns_xml(void **state)
 	char ls[512];
 
 	(void)state;
-	if (!have_libxml2())
-		skip();		/* libxml2 is loaded at run time */
 	START(&t, s);
 	rec_start(&t, &r, 1 << 20);
 	assert_int_equal(info(&t, &di), 0);
@@ -1220,8 +1218,6 @@ test_learnt_xml_then_text(void **state)
 	struct t t;
 
 	(void)state;
-	if (!have_libxml2())
-		skip();
 	START(&t, s);
 	assert_int_equal(info(&t, &di), 0);
 	assert_int_equal(route(&t, &rs), 0);
@@ -1251,8 +1247,6 @@ test_learnt_xml_prefetch(void **state)
 	struct t t;
 
 	(void)state;
-	if (!have_libxml2())
-		skip();
 	START_OPS(&t, s, &fake_ops_many);
 	assert_int_equal(info(&t, &di), 0);
 	assert_int_equal(addr_parse("192.0.2.1", &nbr, &t.err), 0);
@@ -1378,8 +1372,6 @@ test_learns_text_no_libxml2(void **state)
 	struct t t;
 
 	(void)state;
-	if (have_libxml2())
-		skip();		/* see test_junos_fallback_noxml */
 	START(&t, s);
 	assert_int_equal(info(&t, &di), 0);
 	assert_string_equal(di.version, "20.4R3.8");
@@ -1421,6 +1413,30 @@ main(void)
 		cmocka_unit_test(test_text_fails_nothing_learnt),
 		cmocka_unit_test(test_learns_text_no_libxml2),
 	};
+	/* Each host runs the tests of the libxml2 it has (meson counts a
+	 * cmocka skip as a failure): with it, the XML replies parse; without
+	 * it (test_junos_fallback_noxml), they cannot. */
+	static const CMUnitTestFunction need_xml[] = {
+		test_json_broken_xml, test_learns_xml,
+		test_learnt_xml_then_text, test_learnt_xml_prefetch,
+	}, need_no_xml[] = {
+		test_learns_text_no_libxml2,
+	};
+	struct CMUnitTest run[sizeof(tests) / sizeof(tests[0])];
+	bool xml = have_libxml2(), keep;
+	size_t i, j, n = 0;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		keep = true;
+		for (j = 0; j < sizeof(need_xml) / sizeof(need_xml[0]); j++)
+			if (tests[i].test_func == need_xml[j])
+				keep = xml;
+		for (j = 0; j < sizeof(need_no_xml) / sizeof(need_no_xml[0]);
+		    j++)
+			if (tests[i].test_func == need_no_xml[j])
+				keep = !xml;
+		if (keep)
+			run[n++] = tests[i];
+	}
+	return _cmocka_run_group_tests("tests", run, n, NULL, NULL);
 }
