@@ -1269,6 +1269,52 @@ test_learnt_xml_prefetch(void **state)
 	finish(&t);
 }
 
+/* The format learnt inside a batch: the first query's JSON does not
+ * parse and its XML does; the second query's JSON reply, already there,
+ * still counts (no round trip); the next batch goes out in XML. */
+static void
+test_prefetch_learns_xml(void **state)
+{
+	static const char rt_json_broken[] =
+	    "{ \"route-information\" : [ {} ] }\n{ \"x\" : 1 }\n";
+	static const char rx_json_none[] =
+	    "{ \"route-information\" : [ {} ] }\n";
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_RT JSON, rt_json_broken },
+		{ REPLY, CMD_RX JSON, rx_json_none },
+		{ REPLY, CMD_RT XML, reply_route_xml },
+		{ REPLY, CMD_RT XML, reply_route_xml },
+		{ REPLY, CMD_RX XML, reply_none_xml },
+	};
+	struct route_set rs;
+	struct t t;
+	int round;
+
+	(void)state;
+	START_OPS(&t, s, &fake_ops_many);
+	assert_int_equal(addr_parse("192.0.2.1", &nbr, &t.err), 0);
+	memset(pq, 0, sizeof(pq));
+	pq[0].kind = DEVQ_ROUTES;
+	pq[0].table = "inet.0";
+	pq[1].kind = DEVQ_RECEIVED;
+	pq[1].addr = &nbr;
+	pq[1].table = "";
+	for (round = 0; round < 2; round++) {
+		junos_device_ops.prefetch(t.dev, pq, 2);
+		assert_int_equal(ask3(&t, 1, &rs), 0);
+		assert_int_equal(rs.n, 1);
+		route_set_done(&rs);
+		assert_int_equal(ask3(&t, 2, &rs), 0);
+		assert_int_equal(rs.n, 0);
+		route_set_done(&rs);
+		assert_int_equal(fake.i, round == 0 ? 4 : 6);
+	}
+	assert_int_equal(fake.batches, 2);
+	assert_int_equal(fake.batched, 4);
+	finish(&t);
+}
+
 /* A release before 14.2 (py-junos-eznc: native JSON from 14.2 on): the
  * CLI rejects "| display json" with a syntax error and the text parses.
  * From then on every query, and a prefetch batch, is text directly. */
@@ -1409,6 +1455,7 @@ main(void)
 		cmocka_unit_test(test_learns_xml),
 		cmocka_unit_test(test_learnt_xml_then_text),
 		cmocka_unit_test(test_learnt_xml_prefetch),
+		cmocka_unit_test(test_prefetch_learns_xml),
 		cmocka_unit_test(test_learns_text_pre_14_2),
 		cmocka_unit_test(test_text_fails_nothing_learnt),
 		cmocka_unit_test(test_learns_text_no_libxml2),
@@ -1419,6 +1466,7 @@ main(void)
 	static const CMUnitTestFunction need_xml[] = {
 		test_json_broken_xml, test_learns_xml,
 		test_learnt_xml_then_text, test_learnt_xml_prefetch,
+		test_prefetch_learns_xml,
 	}, need_no_xml[] = {
 		test_learns_text_no_libxml2,
 	};
