@@ -1,10 +1,12 @@
 /*
  * junos_device_ops: each query runs "CMD | display json | no-more" and
- * falls back to "CMD | no-more" (text) when the CLI rejects JSON ("syntax
- * error", "unknown command").  The fallback is decided per command, not
- * per session: some releases render JSON for one command and not another.
+ * falls back to "CMD | display xml | no-more" when that JSON does not
+ * parse, and to "CMD | no-more" (text) when the CLI rejects JSON ("syntax
+ * error", "unknown command") or neither parsed.  The fallback is decided
+ * per command; what a device has shown of its display formats is
+ * remembered per device (junos_learn()), so a device whose JSON never
+ * parses is not asked in JSON again.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,16 @@
  * found out by the transport (ssh.h exec_many). */
 #define JUNOS_CHANNELS 4
 
+/*
+ * The display formats, in the order junos_ask() tries them.  A device
+ * starts at JUNOS_JSON and moves on (never back) as junos_learn() says.
+ */
+enum junos_fmt {
+	JUNOS_JSON,		/* "| display json", Junos 14.2 on */
+	JUNOS_XML,		/* "| display xml" */
+	JUNOS_TEXT,		/* the CLI's text */
+};
+
 /* A reply run ahead by junos_prefetch(), kept for its command. */
 struct junos_pre {
 	char *cmd;			/* the full command line */
@@ -37,158 +49,10 @@ struct junos_ctx {
 	struct junos_replies rec;	/* device_ops.record */
 	struct junos_pre *pre;		/* junos_prefetch() */
 	size_t npre;
+	/* The format its queries start with (junos_learn()).  The device
+	 * and its release outlive a dropped session, so this does too. */
+	enum junos_fmt fmt;
 };
-
-bool
-junos_valid_name(const char *s)
-{
-	size_t n = 0;
-
-	if (s == NULL)
-		return false;
-	for (; s[n] != '\0'; n++)
-		if (!isalnum((unsigned char)s[n]) && s[n] != '_' &&
-		    s[n] != '.' && s[n] != '-')
-			return false;
-	return n > 0 && n < 64 && s[0] != '-';
-}
-
-static int
-cmd_name(const char *what, const char *s, struct fd_error *err)
-{
-	if (!junos_valid_name(s))
-		return fd_error_set(err, -EINVAL, "invalid %s name '%.64s' "
-		    "(allowed: A-Z a-z 0-9 _ . -)", what, s ? s : "");
-	return 0;
-}
-
-static int
-cmd_fit(int n, size_t len, struct fd_error *err)
-{
-	if (n < 0 || (size_t)n >= len)
-		return fd_error_set(err, -ENAMETOOLONG, "command too long");
-	return 0;
-}
-
-int
-junos_cmd_routes(const char *table, const struct fd_prefix *pfx, char *buf,
-    size_t len, struct fd_error *err)
-{
-	char p[FD_PREFIX_STRLEN];
-	int rc;
-
-	if ((rc = cmd_name("table", table, err)) < 0)
-		return rc;
-	if (pfx != NULL)
-		return cmd_fit(snprintf(buf, len, "show route table %s %s "
-		    "exact", table, prefix_str(pfx, p, sizeof(p))), len, err);
-	return cmd_fit(snprintf(buf, len, "show route table %s", table), len,
-	    err);
-}
-
-int
-junos_cmd_bgp_routes(bool advertised, const struct fd_addr *nbr,
-    const char *table, char *buf, size_t len, struct fd_error *err)
-{
-	char a[FD_ADDR_STRLEN];
-	int rc, n;
-
-	if (nbr == NULL || !addr_is_set(nbr))
-		return fd_error_set(err, -EINVAL, "no neighbour address");
-	n = snprintf(buf, len, "show route %s-protocol bgp %s",
-	    advertised ? "advertising" : "receive", addr_str(nbr, a,
-	    sizeof(a)));
-	if ((rc = cmd_fit(n, len, err)) < 0)
-		return rc;
-	if (table == NULL || table[0] == '\0')
-		return 0;
-	if ((rc = cmd_name("table", table, err)) < 0)
-		return rc;
-	return cmd_fit(n + snprintf(buf + n, len - (size_t)n, " table %s",
-	    table), len, err);
-}
-
-int
-junos_cmd_bgp_summary(const char *instance, char *buf, size_t len,
-    struct fd_error *err)
-{
-	int rc;
-
-	if (instance == NULL || instance[0] == '\0')
-		return cmd_fit(snprintf(buf, len, "show bgp summary"), len,
-		    err);
-	if ((rc = cmd_name("instance", instance, err)) < 0)
-		return rc;
-	/* "instance X" matches every instance whose name begins with X
-	 * (Cust11 lists Cust111); "exact-instance" (Junos 11.4 on, "show
-	 * bgp group" / "show bgp neighbor" reference) does not. */
-	return cmd_fit(snprintf(buf, len, "show bgp summary exact-instance "
-	    "%s", instance), len, err);
-}
-
-int
-junos_cmd_bgp_neighbor(const struct fd_addr *nbr, char *buf, size_t len,
-    struct fd_error *err)
-{
-	char a[FD_ADDR_STRLEN];
-
-	if (nbr == NULL || !addr_is_set(nbr))
-		return fd_error_set(err, -EINVAL, "no neighbour address");
-	return cmd_fit(snprintf(buf, len, "show bgp neighbor %s",
-	    addr_str(nbr, a, sizeof(a))), len, err);
-}
-
-int
-junos_cmd_traceroute(const struct fd_addr *to, const char *instance,
-    unsigned wait_s, unsigned ttl, char *buf, size_t len,
-    struct fd_error *err)
-{
-	char a[FD_ADDR_STRLEN];
-	int rc, n;
-
-	if (to == NULL || !addr_is_set(to))
-		return fd_error_set(err, -EINVAL, "no traceroute target");
-	n = snprintf(buf, len, "traceroute %s no-resolve",
-	    addr_str(to, a, sizeof(a)));
-	if ((rc = cmd_fit(n, len, err)) < 0)
-		return rc;
-	if (instance != NULL && instance[0] != '\0') {
-		if ((rc = cmd_name("instance", instance, err)) < 0)
-			return rc;
-		n += snprintf(buf + n, len - (size_t)n,
-		    " routing-instance %s", instance);
-		if ((rc = cmd_fit(n, len, err)) < 0)
-			return rc;
-	}
-	/* Junos "traceroute": wait (seconds per probe, default 5) and ttl
-	 * (the last hop tried, default 30). */
-	if (wait_s > 0) {
-		n += snprintf(buf + n, len - (size_t)n, " wait %u", wait_s);
-		if ((rc = cmd_fit(n, len, err)) < 0)
-			return rc;
-	}
-	if (ttl > 0)
-		return cmd_fit(n + snprintf(buf + n, len - (size_t)n,
-		    " ttl %u", ttl), len, err);
-	return 0;
-}
-
-/*
- * The longest a Junos traceroute can take: every hop silent, 3 probes
- * each waiting wait_s (defaults 5 s and 30 hops: 450 s), plus a margin for
- * the session.  The command timeout is at least that, so trailing silent
- * hops ("* * *") end the trace rather than a timeout that loses the hops
- * already answered.
- */
-unsigned
-junos_traceroute_timeout_ms(unsigned wait_s, unsigned ttl)
-{
-	unsigned long long ms;
-
-	ms = (unsigned long long)(ttl ? ttl : 30) * 3 * (wait_s ? wait_s : 5) *
-	    1000 + 10000;
-	return ms > 3600000 ? 3600000 : (unsigned)ms;
-}
 
 /* ------------------------------------------------------------ session */
 
@@ -326,6 +190,8 @@ junos_exec(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
 	}
 	if ((rc = junos_connect(c, err)) < 0)
 		return rc;
+	/* -vv: every round trip, to see what a device costs. */
+	log_debug("%s: exec %s", c->cfg.name, cmd);
 	rc = ssh_exec(c->ssh, cmd, res, err);
 	if (rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -ENOTCONN) {
 		ssh_close(c->ssh);
@@ -369,82 +235,192 @@ struct junos_parsers {
 	junos_parse_fn json, xml, text;
 };
 
+/* The command line asking cmd in format f; the file extension of its
+ * saved reply (junos_replies.h). */
+static void
+junos_full(const char *cmd, enum junos_fmt f, char *buf, size_t len)
+{
+	static const char *const pipe[] = {
+		[JUNOS_JSON] = " | display json",
+		[JUNOS_XML] = " | display xml",
+		[JUNOS_TEXT] = "",
+	};
+
+	snprintf(buf, len, "%s%s | no-more", cmd, pipe[f]);
+}
+
+static const char *const junos_fmt_ext[] = {
+	[JUNOS_JSON] = "json", [JUNOS_XML] = "xml", [JUNOS_TEXT] = "txt",
+};
+
+/* What one try of a command in one format gave. */
+struct junos_try {
+	bool accepted;		/* false: the CLI refused it */
+	int rc;			/* accepted: the parser's */
+	int exit_status;	/* refused: how, */
+	char first[160];	/* and the first words of why */
+};
+
 /*
- * Run cmd and parse the reply into out:
+ * Ask cmd in format f and, when the CLI accepts it, save and parse the
+ * reply with parse (the parser of that format only).  Returns <0 for a
+ * transport error (nothing tried), else 0 with t filled.
+ */
+static int
+junos_try(struct junos_ctx *c, const char *cmd, enum junos_fmt f,
+    junos_parse_fn parse, void *out, struct junos_try *t,
+    struct fd_error *err)
+{
+	char full[JUNOS_CMD_MAX + 64];
+	struct ssh_result res;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	junos_full(cmd, f, full, sizeof(full));
+	if ((rc = junos_exec(c, full, &res, err)) < 0)
+		return rc;
+	if (res.exit_status != 0 || junos_rejected(&res)) {
+		t->exit_status = res.exit_status;
+		junos_first_words(res.out[0] ? res.out : res.errout, t->first,
+		    sizeof(t->first));
+		ssh_result_done(&res);
+		return 0;
+	}
+	t->accepted = true;
+	junos_keep(c, cmd, junos_fmt_ext[f], &res);
+	t->rc = parse(res.out, res.out_len, out, err);
+	ssh_result_done(&res);
+	return 0;
+}
+
+/*
+ * The format cmd starts with: the device's (c->fmt), or an earlier one
+ * whose reply junos_prefetch() already holds (sent before the device's
+ * format moved on; reading it costs no round trip).
+ */
+static enum junos_fmt
+junos_start(struct junos_ctx *c, const char *cmd)
+{
+	char full[JUNOS_CMD_MAX + 64];
+	enum junos_fmt f;
+	size_t i;
+
+	for (f = JUNOS_JSON; f < c->fmt; f++) {
+		junos_full(cmd, f, full, sizeof(full));
+		for (i = 0; i < c->npre; i++)
+			if (c->pre[i].cmd != NULL &&
+			    strcmp(c->pre[i].cmd, full) == 0)
+				return f;
+	}
+	return c->fmt;
+}
+
+/*
+ * The device's queries start with format f from now on; true when that is
+ * news (the caller logs it once, naming the device and why).  Only ever
+ * forward, JSON to XML or text; the fallbacks after f stay as they are.
+ */
+static bool
+junos_learn(struct junos_ctx *c, enum junos_fmt f)
+{
+	if (f <= c->fmt)
+		return false;
+	c->fmt = f;
+	return true;
+}
+
+/*
+ * Run cmd and parse the reply into out, starting with the device's format
+ * (junos_start()):
  *   1. "CMD | display json | no-more";
  *   2. when the JSON was accepted but does not parse (a prompt before the
  *      object, raw control characters, two objects, duplicate keys of
  *      15.1X49 SRX JSON), "CMD | display xml | no-more";
  *   3. "CMD | no-more" as text: when the CLI rejects JSON (before 14.2)
  *      or neither JSON nor XML parsed.
- * Parsers leave out untouched on failure, so a retry starts clean.
+ * A device whose JSON does not parse while its XML does is asked in XML
+ * first from then on (then text, as in 3); one that rejects "| display
+ * json" with a syntax error, or whose XML cannot be read (libxml2
+ * missing), while the text parses, in text.  PyEZ decides JSON once per
+ * device too, from its release (py-junos-eznc lib/jnpr/junos/device.py:
+ * native JSON from 14.2 on).  Nothing is learnt from a transport error,
+ * or when the text failed as well: then the command is at fault, not the
+ * format.  Parsers leave out untouched on failure, so a retry starts
+ * clean.
  */
 static int
 junos_ask(struct junos_ctx *c, const char *cmd, const struct junos_parsers *ps,
     void *out, struct fd_error *err)
 {
-	char full[JUNOS_CMD_MAX + 64], first[160];
-	struct ssh_result res;
-	struct fd_error jerr = { 0 };
+	enum junos_fmt start = junos_start(c, cmd);
+	struct fd_error ferr = { 0 };	/* the first format's parse error */
+	struct fd_error xerr = { 0 };	/* why XML could not be read */
+	const char *rest = "XML and text";
+	bool learning = c->fmt == JUNOS_JSON, json_bad = false;
+	bool json_refused = false;
+	char first[160] = "";
+	struct junos_try t;
 	int rc;
 
-	if (ps->json != NULL) {
-		snprintf(full, sizeof(full), "%s | display json | no-more",
-		    cmd);
-		if ((rc = junos_exec(c, full, &res, err)) < 0)
+	if (start == JUNOS_JSON && ps->json != NULL) {
+		if ((rc = junos_try(c, cmd, JUNOS_JSON, ps->json, out, &t,
+		    err)) < 0)
 			return rc;
-		if (res.exit_status == 0 && !junos_rejected(&res)) {
-			junos_keep(c, cmd, "json", &res);
-			rc = ps->json(res.out, res.out_len, out, err);
-			ssh_result_done(&res);
-			if (rc != -EBADMSG)
-				return rc;
-			jerr = *err;
-			if (ps->xml != NULL) {
-				snprintf(full, sizeof(full), "%s | display "
-				    "xml | no-more", cmd);
-				if ((rc = junos_exec(c, full, &res, err)) < 0)
-					return rc;
-				rc = -EBADMSG;
-				if (res.exit_status == 0 &&
-				    !junos_rejected(&res)) {
-					junos_keep(c, cmd, "xml", &res);
-					rc = ps->xml(res.out, res.out_len,
-					    out, err);
-				}
-				ssh_result_done(&res);
-				/* Any XML failure (libxml2 missing too)
-				 * leaves text to try. */
-				if (rc == 0 || rc == -ENOMEM)
-					return rc;
-			}
+		if (t.accepted && t.rc != -EBADMSG)
+			return t.rc;
+		if (t.accepted) {
+			json_bad = true;
+			ferr = *err;
 		} else {
-			ssh_result_done(&res);
+			/* Before 14.2 "json" is no display option: the
+			 * caret under it and "syntax error". */
+			json_refused = strstr(t.first, "syntax error") != NULL;
+			snprintf(first, sizeof(first), "%s", t.first);
 		}
-		snprintf(full, sizeof(full), "%s | no-more", cmd);
-	} else {
-		snprintf(full, sizeof(full), "%s", cmd);
 	}
-	if ((rc = junos_exec(c, full, &res, err)) < 0)
-		return rc;
-	if (res.exit_status != 0 || junos_rejected(&res)) {
-		junos_first_words(res.out[0] ? res.out : res.errout, first,
-		    sizeof(first));
-		ssh_result_done(&res);
-		/* The JSON error says more than a text refusal after it. */
-		if (jerr.code != 0) {
-			*err = jerr;
-			return fd_error_set(err, jerr.code, "%s (XML and text "
-			    "not accepted either)", jerr.msg);
+	if (ps->xml != NULL && (start == JUNOS_XML || json_bad)) {
+		if ((rc = junos_try(c, cmd, JUNOS_XML, ps->xml, out, &t,
+		    err)) < 0)
+			return rc;
+		if (t.accepted && t.rc == 0 && json_bad && learning &&
+		    junos_learn(c, JUNOS_XML))
+			log_info("%s: its JSON does not parse (%s: %s); asking "
+			    "in XML from now on", c->cfg.name, cmd, ferr.msg);
+		if (t.accepted && (t.rc == 0 || t.rc == -ENOMEM))
+			return t.rc;
+		/* Any XML failure (libxml2 missing too) leaves text to
+		 * try. */
+		if (t.accepted && t.rc == -ENOENT)
+			xerr = *err;
+		if (start == JUNOS_XML && t.accepted) {
+			ferr = *err;
+			rest = "text";
 		}
-		rc = fd_error_set(err, -EPROTO, "device rejected the command "
-		    "(exit %d): %s", res.exit_status, first);
-		return rc;
 	}
-	junos_keep(c, cmd, "txt", &res);
-	rc = ps->text(res.out, res.out_len, out, err);
-	ssh_result_done(&res);
-	return rc;
+	if ((rc = junos_try(c, cmd, JUNOS_TEXT, ps->text, out, &t, err)) < 0)
+		return rc;
+	if (!t.accepted) {
+		/* The JSON (or XML) error says more than a text refusal
+		 * after it. */
+		if (ferr.code != 0) {
+			*err = ferr;
+			return fd_error_set(err, ferr.code, "%s (%s not "
+			    "accepted either)", ferr.msg, rest);
+		}
+		return fd_error_set(err, -EPROTO, "device rejected the command "
+		    "(exit %d): %s", t.exit_status, t.first);
+	}
+	if (t.rc == 0 && learning && json_refused &&
+	    junos_learn(c, JUNOS_TEXT))
+		log_info("%s: it rejects \"| display json\" (%s: %s), as "
+		    "releases before 14.2 do; asking in text from now on",
+		    c->cfg.name, cmd, first);
+	else if (t.rc == 0 && learning && json_bad && xerr.code != 0 &&
+	    junos_learn(c, JUNOS_TEXT))
+		log_info("%s: its JSON does not parse (%s: %s) and %s; asking "
+		    "in text from now on", c->cfg.name, cmd, ferr.msg,
+		    xerr.msg);
+	return t.rc;
 }
 
 static int
@@ -847,11 +823,14 @@ junos_traceroute(void *ctx, const struct fd_addr *to, const char *instance,
 }
 
 /*
- * device_ops.prefetch: the first try of each query ("CMD | display json |
- * no-more", junos_ask()) on up to JUNOS_CHANNELS channels of the session
- * at once (ssh_exec_many), each reply kept for its query's junos_exec().
- * The XML and text fallbacks, parsing, saving and errors stay with the
- * query.  A query whose command cannot be built is left to report it.
+ * device_ops.prefetch: the first try of each query, in the device's format
+ * (junos_ask(): "CMD | display json | no-more" until the device showed
+ * that another serves it better), on up to JUNOS_CHANNELS channels of the
+ * session at once (ssh_exec_many), each reply kept for its query's
+ * junos_exec() under its full command line, so only the query's try in
+ * that format takes it, for that format's parser.  The fallbacks,
+ * parsing, saving and errors stay with the query.  A query whose command
+ * cannot be built is left to report it.
  */
 static void
 junos_prefetch(void *ctx, const struct device_query *q, size_t n)
@@ -899,8 +878,7 @@ junos_prefetch(void *ctx, const struct device_query *q, size_t n)
 		}
 		if (rc < 0)
 			continue;
-		snprintf(full, sizeof(full), "%s | display json | no-more",
-		    cmd);
+		junos_full(cmd, c->fmt, full, sizeof(full));
 		if ((c->pre[m].cmd = strdup(full)) == NULL)
 			break;
 		cmds[m] = c->pre[m].cmd;
@@ -911,6 +889,9 @@ junos_prefetch(void *ctx, const struct device_query *q, size_t n)
 		junos_pre_drop(c);
 		goto out;
 	}
+	for (i = 0; i < m; i++)
+		log_debug("%s: exec %s (batch of %zu)", c->cfg.name, cmds[i],
+		    m);
 	ssh_exec_many(c->ssh, cmds, m, JUNOS_CHANNELS, res, rcs, errs);
 	for (i = 0; i < m; i++) {
 		c->pre[i].rc = rcs[i];
