@@ -37,6 +37,8 @@ enum junos_fmt {
 /* A reply run ahead by junos_prefetch(), kept for its command. */
 struct junos_pre {
 	char *cmd;			/* the full command line */
+	unsigned more;			/* queries after the first that take
+					 * this same reply (one exec) */
 	int rc;
 	struct ssh_result res;
 	struct fd_error err;
@@ -148,7 +150,22 @@ junos_keep(struct junos_ctx *c, const char *cmd, const char *ext,
 	    res->out_len);
 }
 
-/* The reply junos_prefetch() kept for cmd (taken: once), or false. */
+/* len bytes of b and a NUL (NULL b: an empty string); NULL: no memory. */
+static char *
+dup_bytes(const char *b, size_t len)
+{
+	char *o = malloc(len + 1);
+
+	if (o == NULL)
+		return NULL;
+	if (len > 0)
+		memcpy(o, b, len);
+	o[len] = '\0';
+	return o;
+}
+
+/* The reply junos_prefetch() kept for cmd, taken once by each query that
+ * asked it; false: none kept. */
 static bool
 junos_pre_take(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
     struct fd_error *err, int *rc)
@@ -161,10 +178,27 @@ junos_pre_take(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
 		if (p->cmd == NULL || strcmp(p->cmd, cmd) != 0)
 			continue;
 		*rc = p->rc;
-		if (p->rc == 0)
-			*res = p->res;
-		else
+		if (p->rc != 0) {
 			*err = p->err;
+		} else if (p->more > 0) {
+			/* Another query asks the same: a copy, so each
+			 * parses and frees its own. */
+			*res = p->res;
+			res->out = dup_bytes(p->res.out, p->res.out_len);
+			res->errout = dup_bytes(p->res.errout,
+			    p->res.err_len);
+			if (res->out == NULL || res->errout == NULL) {
+				ssh_result_done(res);
+				*rc = fd_error_set(err, -ENOMEM,
+				    "out of memory");
+			}
+		} else {
+			*res = p->res;
+		}
+		if (p->more > 0) {
+			p->more--;
+			return true;
+		}
 		memset(&p->res, 0, sizeof(p->res));
 		free(p->cmd);
 		p->cmd = NULL;
@@ -842,7 +876,7 @@ junos_prefetch(void *ctx, const struct device_query *q, size_t n)
 	struct ssh_result *res = NULL;
 	struct fd_error *errs = NULL;
 	int *rcs = NULL, rc;
-	size_t i, m = 0;
+	size_t i, k, m = 0;
 
 	junos_pre_drop(c);
 	if (n < 2 || junos_connect(c, &e) < 0)
@@ -879,13 +913,22 @@ junos_prefetch(void *ctx, const struct device_query *q, size_t n)
 		if (rc < 0)
 			continue;
 		junos_full(cmd, c->fmt, full, sizeof(full));
+		/* Two queries that ask the same (preflight's route check and
+		 * baseline's snapshot of it) share one exec and its reply. */
+		for (k = 0; k < m; k++)
+			if (strcmp(c->pre[k].cmd, full) == 0)
+				break;
+		if (k < m) {
+			c->pre[k].more++;
+			continue;
+		}
 		if ((c->pre[m].cmd = strdup(full)) == NULL)
 			break;
 		cmds[m] = c->pre[m].cmd;
 		m++;
 	}
 	c->npre = m;
-	if (m < 2) {
+	if (m == 0 || (m == 1 && c->pre[0].more == 0)) {
 		junos_pre_drop(c);
 		goto out;
 	}

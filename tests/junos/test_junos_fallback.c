@@ -1017,6 +1017,55 @@ test_prefetch_one_batch(void **state)
 	finish(&t);
 }
 
+/* Two queries that ask the same (preflight's route check and baseline's
+ * snapshot of it): one exec in the batch, each query parses its own copy
+ * of the reply; a later query asks the device again. */
+static void
+test_prefetch_same_query_once(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL },
+		{ REPLY, CMD_RT JSON, reply_route_json },
+		{ REPLY, CMD_RX JSON, "{ \"route-information\" : [ {} ] }\n" },
+		{ REPLY, CMD_RT JSON, reply_route_json },
+	};
+	struct route_set a, b, c;
+	struct t t;
+	size_t n;
+
+	(void)state;
+	START_OPS(&t, s, &fake_ops_many);
+	assert_int_equal(addr_parse("192.0.2.1", &nbr, &t.err), 0);
+	memset(pq, 0, sizeof(pq));
+	pq[0].kind = DEVQ_ROUTES;
+	pq[0].table = "inet.0";
+	pq[1].kind = DEVQ_RECEIVED;
+	pq[1].addr = &nbr;
+	pq[1].table = "";
+	pq[2] = pq[0];
+	junos_device_ops.prefetch(t.dev, pq, 3);
+	assert_int_equal(fake.batches, 1);
+	assert_int_equal(fake.batched, 2);
+	assert_int_equal(fake.i, 3);
+	assert_int_equal(ask3(&t, 1, &a), 0);
+	assert_int_equal(ask3(&t, 2, &b), 0);
+	assert_int_equal(ask3(&t, 1, &c), 0);
+	assert_int_equal(fake.i, 3);
+	assert_true(a.n > 0);
+	assert_int_equal(c.n, a.n);
+	assert_string_equal(c.v[0].as_path, a.v[0].as_path);
+	n = a.n;
+	route_set_done(&a);
+	route_set_done(&b);
+	route_set_done(&c);
+	/* Taken by both: the next ask goes to the device. */
+	assert_int_equal(ask3(&t, 1, &a), 0);
+	assert_int_equal(fake.i, 4);
+	assert_int_equal(a.n, n);
+	route_set_done(&a);
+	finish(&t);
+}
+
 /* The connection drops mid-batch: one reconnect, the cut-off commands
  * run again as one batch on the new session. */
 static void
@@ -1450,6 +1499,7 @@ main(void)
 		cmocka_unit_test(test_replies_budget),
 		cmocka_unit_test(test_replies_unwritable),
 		cmocka_unit_test(test_prefetch_one_batch),
+		cmocka_unit_test(test_prefetch_same_query_once),
 		cmocka_unit_test(test_prefetch_drop_retried),
 		cmocka_unit_test(test_prefetch_drop_twice),
 		cmocka_unit_test(test_learns_xml),
