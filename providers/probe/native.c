@@ -80,6 +80,14 @@ native_watch_end(void *ctx, struct probe_watch *w, struct watch_samples *out,
 	return prober_stop((struct prober *)w, out, err);
 }
 
+static int
+native_watch_peek(void *ctx, struct probe_watch *w, size_t from,
+    struct watch_samples *out, struct fd_error *err)
+{
+	(void)ctx;
+	return prober_peek((struct prober *)w, from, out, err);
+}
+
 /* Preflight: does the target answer this method at all?  Up to count
  * probes at 10 a second, each given the prober's reply window; over at the
  * first answer (*answered is then 1: the drill asks "any?", and waiting out
@@ -159,6 +167,7 @@ const struct probe_ops native_probe_ops = {
 	.trace_once = native_trace_once,
 	.watch_begin = native_watch_begin,
 	.watch_end = native_watch_end,
+	.watch_peek = native_watch_peek,
 	.reach = native_reach,
 	.close = native_close,
 };
