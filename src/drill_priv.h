@@ -161,6 +161,29 @@ int watch_start(struct drill *d, struct drill_watch_run *run,
 void watch_stop(struct drill *d, struct drill_watch_run *run,
     const char *key, bool returning);
 unsigned retrace_wait_ms(const struct drill *d);
+/*
+ * The wait between the re-traces of converge and verify-restored: the beat
+ * of retrace_wait_ms(), cut short once the watched probe's samples show
+ * the path arrived where it is moving in a run that began after the last
+ * trace did (drill_watch_arrived()).  At most one wait in two is cut
+ * short, so an early re-trace never follows another: the routers' ICMP
+ * buckets get the beat's refill.  Without a running watch or a provider's
+ * watch_peek, the beat alone.
+ */
+struct retrace_wait {
+	struct drill_watch_run *run;	/* NULL: no watch */
+	bool returning;			/* failback: waiting for the primary */
+	uint64_t traced_ms;		/* the last trace began (the wait's
+					 * clock) */
+	bool woke_early;		/* the last wait was cut short */
+	struct watch_samples seen;	/* the watch's samples so far */
+};
+void retrace_wait_init(struct retrace_wait *rw, struct drill_watch_run *run,
+    bool returning);
+/* 0, or -ECANCELED as clock_sleep(). */
+int retrace_wait(struct drill *d, struct retrace_wait *rw,
+    const struct fd_clock *clk);
+void retrace_wait_done(struct retrace_wait *rw);
 
 /* ---------------------------------------------------- drill_lease.c */
 
