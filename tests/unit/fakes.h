@@ -26,7 +26,14 @@ struct fake_world {
 	uint64_t get_ms;		/* the GET before each PUT takes this
 					 * long (virtual ms) */
 	uint64_t changed_at;		/* vclock ms of the last change */
+	uint64_t disabled_at, enabled_at;	/* of the last of each */
 	uint64_t trace_lag_ms;		/* traces show a change this late */
+	uint64_t watch_lag_ms;		/* and the watch's samples this late */
+	/* vclock ms of each probe trace call (the first FAKE_TRACES). */
+#define FAKE_TRACES 64
+	uint64_t trace_at[FAKE_TRACES];
+	unsigned n_traces;
+	unsigned peeks;			/* watch_peek calls */
 	bool was_enabled;		/* before changed_at */
 	unsigned steps;			/* provider calls so far */
 	unsigned first_write_step;	/* step of the first peering write */

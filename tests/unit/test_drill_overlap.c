@@ -482,6 +482,140 @@ test_links_circuit_beside_summaries(void **st)
 	parallel = false;
 }
 
+/* ------------------------------------------------ early re-traces */
+
+/* The seed drill on the plain fakes; peek false: a probe provider without
+ * watch_peek. */
+static int
+run_wake(struct fake_world *w, bool peek, json_t **doc, struct fd_error *err)
+{
+	struct drill_providers p;
+	struct drill_opts o;
+
+	fake_providers(w, &p, &spec);
+	probe = *p.probe;
+	if (!peek)
+		probe.watch_peek = NULL;
+	p.probe = &probe;
+	memset(&o, 0, sizeof(o));
+	o.state_dir = state;
+	o.clock = &w->clock;
+	o.restore_clock = &w->rclock;
+	o.retrace_ms = 1000;
+	o.restore_failed_retries = 2;
+	return drill_run(&spec, &p, &o, doc, err);
+}
+
+/* The index of the first trace at or after t (FAKE_TRACES: none). */
+static unsigned
+trace_from(const struct fake_world *w, uint64_t t)
+{
+	unsigned i;
+
+	for (i = 0; i < w->n_traces; i++)
+		if (w->trace_at[i] >= t)
+			return i;
+	return FAKE_TRACES;
+}
+
+/*
+ * Issue 9, drill overhead: the path moves (for the traces and the watch
+ * alike) LAG ms after the peering write, just after the first re-trace of
+ * converge (disable) or verify-restored (enable) missed it.  The second
+ * trace comes within WAKE_MS of the move: the fake watch's sample lost at
+ * the move, the three answered ones that make an arrival (10 ms apart at
+ * 100/s) and one look (20 ms); on the beat alone it comes a whole beat
+ * (1000 ms) after the first.  Returns the second trace's time after the
+ * move; *first_to_second the time between the two.
+ */
+#define LAG 150
+#define WAKE_MS (10 + 3 * 10 + 20)
+
+static uint64_t
+second_trace_after(bool restored, bool peek, bool watch,
+    uint64_t *first_to_second)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	uint64_t moved;
+	unsigned i;
+	int code;
+
+	fake_seed_spec(&spec);
+	spec.converge.rate_hz = 100;
+	spec.probes[0].watch = watch;
+	fake_world_init(&w);
+	w.trace_lag_ms = w.watch_lag_ms = LAG;
+	code = run_wake(&w, peek, &doc, &err);
+	if (watch && code != 0)
+		fail_msg("exit %d: %s", code, err.msg);
+	assert_true(w.enabled);
+	moved = (restored ? w.enabled_at : w.disabled_at) + LAG;
+	/* The phase's first trace, before the move, then the second. */
+	i = trace_from(&w, moved - LAG);
+	assert_true(i + 1 < w.n_traces);
+	if (w.trace_at[i] >= moved)
+		fail_msg("the first trace came %llu ms after the write, not "
+		    "before the move (LAG too short)", (unsigned long long)
+		    (w.trace_at[i] - (moved - LAG)));
+	*first_to_second = w.trace_at[i + 1] - w.trace_at[i];
+	print_message("%s, peek %d, watch %d: traces at +%llu and +%llu ms "
+	    "of the write, the move at +%d, %u peeks\n", restored ?
+	    "verify-restored" : "converge", peek, watch,
+	    (unsigned long long)(w.trace_at[i] - (moved - LAG)),
+	    (unsigned long long)(w.trace_at[i + 1] - (moved - LAG)), LAG,
+	    w.peeks);
+	json_decref(doc);
+	return w.trace_at[i + 1] >= moved ? w.trace_at[i + 1] - moved :
+	    0;
+}
+
+static void
+test_restored_retrace_when_watch_sees_primary(void **st)
+{
+	uint64_t beat, after;
+
+	(void)st;
+	after = second_trace_after(true, true, true, &beat);
+	if (after > WAKE_MS)
+		fail_msg("verify-restored's second trace came %llu ms after "
+		    "the failback (%llu ms after its first)",
+		    (unsigned long long)after, (unsigned long long)beat);
+	assert_true(beat < 1000);
+}
+
+static void
+test_converge_retrace_when_watch_sees_backup(void **st)
+{
+	uint64_t beat, after;
+
+	(void)st;
+	after = second_trace_after(false, true, true, &beat);
+	if (after > WAKE_MS)
+		fail_msg("converge's second trace came %llu ms after the "
+		    "failover (%llu ms after its first)",
+		    (unsigned long long)after, (unsigned long long)beat);
+	assert_true(beat < 1000);
+}
+
+/* Without watch_peek, or without a watched probe: the beat, as before. */
+static void
+test_retrace_on_the_beat_without_peek(void **st)
+{
+	uint64_t beat;
+
+	(void)st;
+	second_trace_after(true, false, true, &beat);
+	assert_int_equal(beat, 1000);
+	second_trace_after(false, false, true, &beat);
+	assert_int_equal(beat, 1000);
+	second_trace_after(true, true, false, &beat);
+	assert_int_equal(beat, 1000);
+	second_trace_after(false, true, false, &beat);
+	assert_int_equal(beat, 1000);
+}
+
 int
 main(void)
 {
@@ -491,6 +625,9 @@ main(void)
 		cmocka_unit_test(test_verify_traces_beside_checks),
 		cmocka_unit_test(test_restored_waits_at_once),
 		cmocka_unit_test(test_links_circuit_beside_summaries),
+		cmocka_unit_test(test_restored_retrace_when_watch_sees_primary),
+		cmocka_unit_test(test_converge_retrace_when_watch_sees_backup),
+		cmocka_unit_test(test_retrace_on_the_beat_without_peek),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
