@@ -575,6 +575,10 @@ p_samples(struct fake_world *w, const struct probe_watch *pw, size_t from,
 		struct watch_sample s;
 		bool en = t < at ? w->was_enabled : w->enabled;
 
+		if (t >= w->changed_at + w->watch_flap_from &&
+		    t < w->changed_at + w->watch_flap_to)
+			en = w->was_enabled;
+
 		if (i < from)
 			continue;
 		memset(&s, 0, sizeof(s));

@@ -29,6 +29,9 @@ struct fake_world {
 	uint64_t disabled_at, enabled_at;	/* of the last of each */
 	uint64_t trace_lag_ms;		/* traces show a change this late */
 	uint64_t watch_lag_ms;		/* and the watch's samples this late */
+	/* The watch's samples show the old path again in [from, to) ms
+	 * after the change (a flap; to 0: none). */
+	uint64_t watch_flap_from, watch_flap_to;
 	/* vclock ms of each probe trace call (the first FAKE_TRACES). */
 #define FAKE_TRACES 64
 	uint64_t trace_at[FAKE_TRACES];

@@ -616,6 +616,42 @@ test_retrace_on_the_beat_without_peek(void **st)
 	assert_int_equal(beat, 1000);
 }
 
+/*
+ * At most one early re-trace a beat: the watch sees the backup at +150 ms
+ * and the traces only from +3000 on; the watch flaps back to the primary
+ * at +300 for 100 ms.  The second trace comes early (+200); the move back
+ * at +400 began after it, but the third still waits the whole beat, so the
+ * routers' ICMP buckets are never asked twice early.
+ */
+static void
+test_one_early_retrace_a_beat(void **st)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	unsigned i;
+
+	(void)st;
+	fake_seed_spec(&spec);
+	spec.converge.rate_hz = 100;
+	fake_world_init(&w);
+	w.watch_lag_ms = LAG;
+	w.trace_lag_ms = 3000;
+	w.watch_flap_from = 300;
+	w.watch_flap_to = 400;
+	run_wake(&w, true, &doc, &err);
+	i = trace_from(&w, w.disabled_at);
+	assert_true(i + 3 < w.n_traces);
+	print_message("converge traces at +%llu, +%llu, +%llu, +%llu ms\n",
+	    (unsigned long long)(w.trace_at[i] - w.disabled_at),
+	    (unsigned long long)(w.trace_at[i + 1] - w.disabled_at),
+	    (unsigned long long)(w.trace_at[i + 2] - w.disabled_at),
+	    (unsigned long long)(w.trace_at[i + 3] - w.disabled_at));
+	assert_true(w.trace_at[i + 1] - w.disabled_at <= LAG + WAKE_MS);
+	assert_int_equal(w.trace_at[i + 2] - w.trace_at[i + 1], 1000);
+	json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -628,6 +664,7 @@ main(void)
 		cmocka_unit_test(test_restored_retrace_when_watch_sees_primary),
 		cmocka_unit_test(test_converge_retrace_when_watch_sees_backup),
 		cmocka_unit_test(test_retrace_on_the_beat_without_peek),
+		cmocka_unit_test(test_one_early_retrace_a_beat),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
