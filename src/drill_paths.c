@@ -574,6 +574,19 @@ retrace_wait_ms(const struct drill *d)
  * failback). */
 #define RETRACE_LOOK_MS 20
 
+/*
+ * Why an early re-trace does not starve the routers' ICMP buckets (Linux:
+ * a burst of 6, then one a second; the lab's MSEEs police time-exceeded
+ * at 2/s): it comes only when the path moved after the last trace began,
+ * so the routers of the new path were not asked by that trace (only the
+ * hops both paths share, the on-prem edge and the target, were), and at
+ * most once a beat (woke_early), so back to back traces never follow one
+ * another.  A hop the early trace still finds silent is what the tracer
+ * already handles: asked again after a refill when our own traces may
+ * have drained it (tracer.h, struct tracer_hist), and a path never passes
+ * on a hop it did not see (hops_match()).
+ */
+
 void
 retrace_wait_init(struct retrace_wait *rw, struct drill_watch_run *run,
     bool returning)
