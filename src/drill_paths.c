@@ -583,8 +583,7 @@ retrace_wait_ms(const struct drill *d)
  * most once a beat (woke_early), so back to back traces never follow one
  * another.  A hop the early trace still finds silent is what the tracer
  * already handles: asked again after a refill when our own traces may
- * have drained it (tracer.h, struct tracer_hist), and a path never passes
- * on a hop it did not see (hops_match()).
+ * have drained it (tracer.h, struct tracer_hist).
  */
 
 void
