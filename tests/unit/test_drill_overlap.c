@@ -652,6 +652,72 @@ test_one_early_retrace_a_beat(void **st)
 	json_decref(doc);
 }
 
+/* A signal at the third look of converge's wait. */
+static unsigned sig_peeks;
+
+static int
+sig_peek(void *ctx, struct probe_watch *pw, size_t from,
+    struct watch_samples *out, struct fd_error *err)
+{
+	if (++sig_peeks == 3)
+		world->cancel = 1;
+	return orig_probe->watch_peek(ctx, pw, from, out, err);
+}
+
+/*
+ * A signal while converge looks at the watch ends the wait at that look,
+ * with no trace after it, as it ended the beat's sleep; the peering is
+ * restored, and verify-restored, on the restore clock that no signal
+ * cuts, still re-traces as soon as the watch sees the primary.
+ */
+static void
+test_signal_during_look(void **st)
+{
+	struct drill_providers p;
+	struct drill_opts o;
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	uint64_t sig_at;
+	unsigned i;
+
+	(void)st;
+	fake_seed_spec(&spec);
+	spec.converge.rate_hz = 100;
+	fake_world_init(&w);
+	w.trace_lag_ms = w.watch_lag_ms = LAG;
+	fake_providers(&w, &p, &spec);
+	world = &w;
+	orig_probe = p.probe;
+	probe = *p.probe;
+	probe.watch_peek = sig_peek;
+	p.probe = &probe;
+	sig_peeks = 0;
+	memset(&o, 0, sizeof(o));
+	o.state_dir = state;
+	o.clock = &w.clock;
+	o.restore_clock = &w.rclock;
+	o.retrace_ms = 1000;
+	o.restore_failed_retries = 2;
+	assert_int_equal(drill_run(&spec, &p, &o, &doc, &err), DRILL_FAILED);
+	assert_true(w.enabled);
+	assert_non_null(strstr(err.msg, "converge"));
+	/* Converge's first trace, three looks, then none until the
+	 * enable. */
+	i = trace_from(&w, w.disabled_at);
+	sig_at = w.trace_at[i] + 3 * 20;
+	assert_true(i + 1 < w.n_traces);
+	assert_true(w.trace_at[i + 1] >= w.enabled_at);
+	assert_true(w.enabled_at >= sig_at);
+	/* verify-restored: its second trace within WAKE_MS of the move. */
+	i = trace_from(&w, w.enabled_at);
+	assert_true(i + 1 < w.n_traces);
+	assert_true(w.trace_at[i] < w.enabled_at + LAG);
+	assert_true(w.trace_at[i + 1] >= w.enabled_at + LAG);
+	assert_true(w.trace_at[i + 1] - (w.enabled_at + LAG) <= WAKE_MS);
+	json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -665,6 +731,7 @@ main(void)
 		cmocka_unit_test(test_converge_retrace_when_watch_sees_backup),
 		cmocka_unit_test(test_retrace_on_the_beat_without_peek),
 		cmocka_unit_test(test_one_early_retrace_a_beat),
+		cmocka_unit_test(test_signal_during_look),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
