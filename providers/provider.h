@@ -466,6 +466,12 @@ struct probe_ops {
 	 * again.  Never blocks on the network. */
 	int (*watch_peek)(void *ctx, struct probe_watch *w, size_t from,
 	    struct watch_samples *out, struct fd_error *err);
+	/* Optional (NULL: unknown, and the engine never re-traces early).
+	 * Milliseconds from now until every router that answered this
+	 * context's traces (the destination too) has an ICMP token again,
+	 * as the provider models their rate limits: a trace made sooner
+	 * finds some of them silent.  0: now. */
+	unsigned (*trace_ready_ms)(void *ctx);
 	/* One-shot reachability for preflight: up to count end-to-end
 	 * probes of req->method; *answered of them got an answer (the
 	 * native provider stops at the first: *answered 0 or 1). */
