@@ -32,23 +32,42 @@ watch_ref(const struct drill_watch *w, struct converge_ref *ref)
 	ref->target = w->target.family != 0 ? &w->target : NULL;
 }
 
-bool
-drill_watch_arrived(const struct drill_watch *w,
-    const struct watch_samples *s, uint64_t t0, bool returning,
-    uint64_t since_ms)
+/* The newest run of the samples since t0; -1: none. */
+static int
+watch_newest(const struct drill_watch *w, const struct watch_samples *s,
+    uint64_t t0, bool returning, struct converge_run *r)
 {
 	struct converge_ref ref;
-	struct converge_run r;
 	size_t first = 0;
 
 	watch_ref(w, &ref);
 	while (first < s->n && s->v[first].t_ms < t0)
 		first++;
-	if (converge_newest_run(s, first, &ref, returning ? CONVERGE_RETURN :
-	    CONVERGE_LEAVE, &r) < 0)
-		return false;
-	return r.cls == (returning ? CONVERGE_PRIMARY : CONVERGE_OTHER) &&
+	return converge_newest_run(s, first, &ref, returning ?
+	    CONVERGE_RETURN : CONVERGE_LEAVE, r) < 0 ? -1 : 0;
+}
+
+bool
+drill_watch_arrived(const struct drill_watch *w,
+    const struct watch_samples *s, uint64_t t0, bool returning,
+    uint64_t since_ms)
+{
+	struct converge_run r;
+
+	return watch_newest(w, s, t0, returning, &r) == 0 &&
+	    r.cls == (returning ? CONVERGE_PRIMARY : CONVERGE_OTHER) &&
 	    r.n >= DRILL_WATCH_ARRIVED_RUN && r.start_ms >= since_ms;
+}
+
+bool
+drill_watch_still(const struct drill_watch *w,
+    const struct watch_samples *s, uint64_t t0, bool returning)
+{
+	struct converge_run r;
+
+	return watch_newest(w, s, t0, returning, &r) == 0 &&
+	    r.cls == (returning ? CONVERGE_OTHER : CONVERGE_PRIMARY) &&
+	    r.n >= DRILL_WATCH_ARRIVED_RUN;
 }
 
 json_t *

@@ -56,5 +56,9 @@ json_t *drill_watch_json(const struct drill_watch *w,
 bool drill_watch_arrived(const struct drill_watch *w,
     const struct watch_samples *s, uint64_t t0, bool returning,
     uint64_t since_ms);
+/* Do they show it still where it was: the newest run of the old class,
+ * of at least DRILL_WATCH_ARRIVED_RUN answered samples? */
+bool drill_watch_still(const struct drill_watch *w,
+    const struct watch_samples *s, uint64_t t0, bool returning);
 
 #endif

@@ -148,6 +148,13 @@ paths_read(struct paths_read *pr, bool native)
 		if (r->rc == 0)
 			r->rc = hops_match(&sp->path, &d->s->sets, r->l,
 			    &r->err);
+		if (!record && r->rc < 0 && r->l != NULL) {
+			char hops[512];
+
+			hop_list_str(r->l, hops, sizeof(hops));
+			log_debug("path %s: not yet: %s [%s]", sp->probe,
+			    r->err.msg, hops);
+		}
 		/* A judged path must not fail because a router limited its
 		 * ICMP (every trace of the drill and the prober's TTL probe
 		 * drain the same buckets): trace again after a refill.  It
@@ -398,6 +405,8 @@ wait_restored(struct drill *d, const struct spec_expect *e,
 	/* The failback watch cuts a wait short once it sees the primary
 	 * path (retrace_wait()). */
 	retrace_wait_init(&rw, &d->watch.failback, true);
+	if (retrace_wait_first(d, &rw, clk) < 0 && !after_signal)
+		cancelled(d);
 	while (after_signal || !cancelled(d)) {
 		rw.traced_ms = clock_now(clk);
 		if (check_paths(d, e, "restored", false) == 0 ||
@@ -622,36 +631,95 @@ retrace_peek(struct drill *d, struct retrace_wait *rw, struct fd_error *err)
 	    &rw->seen, err);
 }
 
-int
-retrace_wait(struct drill *d, struct retrace_wait *rw,
-    const struct fd_clock *clk)
+/* May the waits look at the watch at all? */
+static bool
+retrace_can_look(const struct drill *d, const struct retrace_wait *rw)
 {
-	uint64_t now = clock_now(clk), end = now + retrace_wait_ms(d);
-	bool look = rw->run != NULL && rw->run->w != NULL &&
-	    d->watch.probe >= 0 && d->p->probe->watch_peek != NULL &&
-	    !rw->woke_early;
+	const struct probe_ops *ops = d->p->probe;
 
-	rw->woke_early = false;
-	while (look && now < end) {
+	return rw->run != NULL && rw->run->w != NULL && d->watch.probe >= 0 &&
+	    ops->watch_peek != NULL && ops->trace_ready_ms != NULL;
+}
+
+/*
+ * Sleep until end on clk, looking at the watch every RETRACE_LOOK_MS: once
+ * it shows the path arrived (in a run begun at or after since_ms), end
+ * there instead, or once the routers can answer a trace again
+ * (trace_ready_ms), if that is before end.  *early: it ended early.
+ */
+static int
+look_until(struct drill *d, struct retrace_wait *rw,
+    const struct fd_clock *clk, uint64_t end, uint64_t since_ms, bool *early)
+{
+	uint64_t now = clock_now(clk), wake;
+
+	*early = false;
+	while (now < end) {
 		struct fd_error err = { 0 };
 
 		if (clock_sleep(clk, end - now < RETRACE_LOOK_MS ? end - now :
 		    RETRACE_LOOK_MS) < 0)
 			return -ECANCELED;
-		if (retrace_peek(d, rw, &err) < 0) {
-			log_debug("watch peek: %s; re-tracing on the beat",
-			    err.msg);
-			look = false;
-		} else if (drill_watch_arrived(&d->watch, &rw->seen,
-		    rw->run->t0, rw->returning, rw->traced_ms)) {
-			log_debug("the watched probe sees the %s path: "
-			    "tracing again", rw->returning ? "primary" :
-			    "backup");
-			rw->woke_early = true;
-			return 0;
-		}
 		now = clock_now(clk);
+		if (retrace_peek(d, rw, &err) < 0) {
+			log_debug("watch peek: %s; tracing on the beat",
+			    err.msg);
+			break;
+		}
+		if (!drill_watch_arrived(&d->watch, &rw->seen, rw->run->t0,
+		    rw->returning, since_ms))
+			continue;
+		/* Not before the routers can answer again. */
+		wake = now + d->p->probe->trace_ready_ms(d->p->probe_ctx);
+		if (wake >= end) {
+			log_debug("the watched probe sees the %s path; the "
+			    "routers' ICMP limits allow a trace only on the "
+			    "beat", rw->returning ? "primary" : "backup");
+			break;
+		}
+		log_debug("the watched probe sees the %s path: tracing in "
+		    "%llu ms", rw->returning ? "primary" : "backup",
+		    (unsigned long long)(wake - now));
+		*early = true;
+		end = wake;
+		break;
 	}
 	return now < end ? clock_sleep(clk, end - now) : 0;
+}
+
+int
+retrace_wait(struct drill *d, struct retrace_wait *rw,
+    const struct fd_clock *clk)
+{
+	uint64_t end = clock_now(clk) + retrace_wait_ms(d);
+	bool early = false;
+	int rc;
+
+	if (!retrace_can_look(d, rw) || rw->woke_early) {
+		rw->woke_early = false;
+		return clock_sleep(clk, end - clock_now(clk));
+	}
+	rc = look_until(d, rw, clk, end, rw->traced_ms, &early);
+	rw->woke_early = early;
+	return rc;
+}
+
+int
+retrace_wait_first(struct drill *d, struct retrace_wait *rw,
+    const struct fd_clock *clk)
+{
+	struct fd_error err = { 0 };
+	bool early;
+
+	if (!retrace_can_look(d, rw))
+		return 0;
+	if (retrace_peek(d, rw, &err) < 0 || !drill_watch_still(&d->watch,
+	    &rw->seen, rw->run->t0, rw->returning))
+		return 0;
+	log_debug("the watched probe still sees the %s path: waiting for it "
+	    "to move, at most %u ms", rw->returning ? "backup" : "primary",
+	    retrace_wait_ms(d));
+	return look_until(d, rw, clk, clock_now(clk) + retrace_wait_ms(d), 0,
+	    &early);
 }
 

@@ -215,6 +215,8 @@ converge(struct drill *d)
 	/* Re-trace on the beat, or as soon as the failover watch sees the
 	 * backup path (retrace_wait()). */
 	retrace_wait_init(&rw, &d->watch.failover, false);
+	if (retrace_wait_first(d, &rw, d->o->clock) < 0)
+		cancelled(d);
 	for (;;) {
 		tries++;
 		rw.traced_ms = clock_now(d->o->clock);

@@ -183,6 +183,11 @@ void retrace_wait_init(struct retrace_wait *rw, struct drill_watch_run *run,
 /* 0, or -ECANCELED as clock_sleep(). */
 int retrace_wait(struct drill *d, struct retrace_wait *rw,
     const struct fd_clock *clk);
+/* Before the first trace: while the watch shows the path still where it
+ * was, wait (at most the beat) for it to move, as retrace_wait() would
+ * after a trace; at once otherwise. */
+int retrace_wait_first(struct drill *d, struct retrace_wait *rw,
+    const struct fd_clock *clk);
 void retrace_wait_done(struct retrace_wait *rw);
 
 /* ---------------------------------------------------- drill_lease.c */
