@@ -621,6 +621,20 @@ p_watch_peek(void *ctx, struct probe_watch *pw, size_t from,
 	return 0;
 }
 
+/* Not a scripted step either. */
+static unsigned
+p_trace_ready_ms(void *ctx)
+{
+	struct fake_world *w = ctx;
+	uint64_t at;
+
+	pthread_mutex_lock(&step_lock);
+	at = w->n_traces > 0 ? w->trace_at[w->n_traces - 1] +
+	    w->trace_refill_ms : 0;
+	pthread_mutex_unlock(&step_lock);
+	return at > w->vc.now ? (unsigned)(at - w->vc.now) : 0;
+}
+
 static int
 p_reach(void *ctx, const struct watch_req *req, unsigned count,
     unsigned *answered, struct fd_error *err)
@@ -646,6 +660,7 @@ static const struct probe_ops fake_probe_ops = {
 	.watch_begin = p_watch_begin,
 	.watch_end = p_watch_end,
 	.watch_peek = p_watch_peek,
+	.trace_ready_ms = p_trace_ready_ms,
 	.reach = p_reach,
 	.close = c_close,
 };

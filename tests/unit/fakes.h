@@ -37,6 +37,9 @@ struct fake_world {
 	uint64_t trace_at[FAKE_TRACES];
 	unsigned n_traces;
 	unsigned peeks;			/* watch_peek calls */
+	/* The routers answer a trace again this long after the last one
+	 * (probe trace_ready_ms); 0: at once. */
+	uint64_t trace_refill_ms;
 	bool was_enabled;		/* before changed_at */
 	unsigned steps;			/* provider calls so far */
 	unsigned first_write_step;	/* step of the first peering write */

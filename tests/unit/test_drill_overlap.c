@@ -519,140 +519,191 @@ trace_from(const struct fake_world *w, uint64_t t)
 }
 
 /*
- * Issue 9, drill overhead: the path moves (for the traces and the watch
- * alike) LAG ms after the peering write, just after the first re-trace of
- * converge (disable) or verify-restored (enable) missed it.  The second
- * trace comes within WAKE_MS of the move: the fake watch's sample lost at
- * the move, the three answered ones that make an arrival (10 ms apart at
- * 100/s) and one look (20 ms); on the beat alone it comes a whole beat
- * (1000 ms) after the first.  Returns the second trace's time after the
- * move; *first_to_second the time between the two.
+ * Issue 9, drill overhead.  The path moves (for the watch) `lag` ms after
+ * the peering write, and the traces show it `tlag` ms after it; the beat is
+ * 1000 ms.  A trace the watch prompts comes within WAKE_MS of the move:
+ * the fake watch's sample lost at the move, the three answered ones that
+ * make an arrival (10 ms apart at 100/s) and one look (20 ms).
  */
 #define LAG 150
 #define WAKE_MS (10 + 3 * 10 + 20)
 
-static uint64_t
-second_trace_after(bool restored, bool peek, bool watch,
-    uint64_t *first_to_second)
+struct wake_case {
+	bool restored;		/* verify-restored (enable), else converge */
+	bool peek, watch;
+	uint64_t lag, tlag, refill;
+	uint64_t flap_from, flap_to;
+};
+
+/* Run it; out[k]: the phase's k-th trace, ms after the write; returns how
+ * many (at most n). */
+static unsigned
+phase_traces(const struct wake_case *c, uint64_t *out, unsigned n)
 {
 	struct fake_world w;
 	struct fd_error err = { 0 };
 	json_t *doc = NULL;
-	uint64_t moved;
-	unsigned i;
+	uint64_t write_at, until;
+	unsigned i, k = 0;
 	int code;
 
 	fake_seed_spec(&spec);
 	spec.converge.rate_hz = 100;
-	spec.probes[0].watch = watch;
+	spec.probes[0].watch = c->watch;
 	fake_world_init(&w);
-	w.trace_lag_ms = w.watch_lag_ms = LAG;
-	code = run_wake(&w, peek, &doc, &err);
-	if (watch && code != 0)
+	w.watch_lag_ms = c->lag;
+	w.trace_lag_ms = c->tlag;
+	w.trace_refill_ms = c->refill;
+	w.watch_flap_from = c->flap_from;
+	w.watch_flap_to = c->flap_to;
+	code = run_wake(&w, c->peek, &doc, &err);
+	if (c->watch && code != 0)
 		fail_msg("exit %d: %s", code, err.msg);
 	assert_true(w.enabled);
-	moved = (restored ? w.enabled_at : w.disabled_at) + LAG;
-	/* The phase's first trace, before the move, then the second. */
-	i = trace_from(&w, moved - LAG);
-	assert_true(i + 1 < w.n_traces);
-	if (w.trace_at[i] >= moved)
-		fail_msg("the first trace came %llu ms after the write, not "
-		    "before the move (LAG too short)", (unsigned long long)
-		    (w.trace_at[i] - (moved - LAG)));
-	*first_to_second = w.trace_at[i + 1] - w.trace_at[i];
-	print_message("%s, peek %d, watch %d: traces at +%llu and +%llu ms "
-	    "of the write, the move at +%d, %u peeks\n", restored ?
-	    "verify-restored" : "converge", peek, watch,
-	    (unsigned long long)(w.trace_at[i] - (moved - LAG)),
-	    (unsigned long long)(w.trace_at[i + 1] - (moved - LAG)), LAG,
-	    w.peeks);
+	write_at = c->restored ? w.enabled_at : w.disabled_at;
+	until = c->restored ? UINT64_MAX : w.enabled_at;
+	for (i = trace_from(&w, write_at); i < w.n_traces && k < n &&
+	    w.trace_at[i] < until; i++)
+		out[k++] = w.trace_at[i] - write_at;
+	print_message("%s, peek %d, watch %d, lag %llu/%llu: traces at "
+	    "+%llu, +%llu, +%llu ms\n", c->restored ? "verify-restored" :
+	    "converge", c->peek, c->watch, (unsigned long long)c->lag,
+	    (unsigned long long)c->tlag, (unsigned long long)(k > 0 ?
+	    out[0] : 0), (unsigned long long)(k > 1 ? out[1] : 0),
+	    (unsigned long long)(k > 2 ? out[2] : 0));
 	json_decref(doc);
-	return w.trace_at[i + 1] >= moved ? w.trace_at[i + 1] - moved :
-	    0;
+	return k;
+}
+
+/* The path moves 150 ms after the write: the phase's first trace waits
+ * for the watch to see it (within WAKE_MS of the move) and passes; a
+ * trace at once (the old way) only shows the old path, drains the
+ * routers' ICMP buckets, and the next comes a beat later. */
+static void
+check_first_waits(bool restored)
+{
+	struct wake_case c = { restored, true, true, LAG, LAG, 0, 0, 0 };
+	uint64_t t[4];
+	unsigned n = phase_traces(&c, t, 4);
+
+	assert_true(n >= 1);
+	if (t[0] < LAG || t[0] > LAG + WAKE_MS)
+		fail_msg("%s's first trace at +%llu ms, the move at +%d",
+		    restored ? "verify-restored" : "converge",
+		    (unsigned long long)t[0], LAG);
+	/* It passed: the next trace is the judging one (verify's or
+	 * verify-restored's), after the settle. */
+	assert_int_equal(n, 2);
+	assert_true(t[1] >= t[0] + 1000 * spec.timeouts.settle_s);
+}
+
+static void
+test_restored_first_trace_waits_for_watch(void **st)
+{
+	(void)st;
+	check_first_waits(true);
+}
+
+static void
+test_converge_first_trace_waits_for_watch(void **st)
+{
+	(void)st;
+	check_first_waits(false);
+}
+
+/* The move comes after the beat's trace (+1150): the next trace comes
+ * as soon as the watch sees it, not a beat after the last. */
+static void
+check_early_retrace(bool restored)
+{
+	struct wake_case c = { restored, true, true, 1000 + LAG, 1000 + LAG,
+		0, 0, 0 };
+	uint64_t t[4];
+	unsigned n = phase_traces(&c, t, 4);
+
+	assert_true(n >= 2);
+	assert_int_equal(t[0], 1000);	/* the beat: no move seen before */
+	if (t[1] < 1000 + LAG || t[1] > 1000 + LAG + WAKE_MS)
+		fail_msg("%s's second trace at +%llu ms, the move at +%d",
+		    restored ? "verify-restored" : "converge",
+		    (unsigned long long)t[1], 1000 + LAG);
 }
 
 static void
 test_restored_retrace_when_watch_sees_primary(void **st)
 {
-	uint64_t beat, after;
-
 	(void)st;
-	after = second_trace_after(true, true, true, &beat);
-	if (after > WAKE_MS)
-		fail_msg("verify-restored's second trace came %llu ms after "
-		    "the failback (%llu ms after its first)",
-		    (unsigned long long)after, (unsigned long long)beat);
-	assert_true(beat < 1000);
+	check_early_retrace(true);
 }
 
 static void
 test_converge_retrace_when_watch_sees_backup(void **st)
 {
-	uint64_t beat, after;
-
 	(void)st;
-	after = second_trace_after(false, true, true, &beat);
-	if (after > WAKE_MS)
-		fail_msg("converge's second trace came %llu ms after the "
-		    "failover (%llu ms after its first)",
-		    (unsigned long long)after, (unsigned long long)beat);
-	assert_true(beat < 1000);
+	check_early_retrace(false);
 }
 
-/* Without watch_peek, or without a watched probe: the beat, as before. */
+/* Without watch_peek, or without a watched probe: a trace at once, then
+ * on the beat, as before. */
 static void
 test_retrace_on_the_beat_without_peek(void **st)
 {
-	uint64_t beat;
+	struct wake_case c = { true, false, true, LAG, LAG, 0, 0, 0 };
+	uint64_t t[4];
+	unsigned k;
 
 	(void)st;
-	second_trace_after(true, false, true, &beat);
-	assert_int_equal(beat, 1000);
-	second_trace_after(false, false, true, &beat);
-	assert_int_equal(beat, 1000);
-	second_trace_after(true, true, false, &beat);
-	assert_int_equal(beat, 1000);
-	second_trace_after(false, true, false, &beat);
-	assert_int_equal(beat, 1000);
+	for (k = 0; k < 4; k++) {
+		c.restored = k & 1;
+		c.peek = k < 2 ? false : true;
+		c.watch = k < 2;
+		assert_true(phase_traces(&c, t, 4) >= 2);
+		assert_int_equal(t[0], 0);
+		assert_int_equal(t[1], 1000);
+	}
+}
+
+/* The routers' buckets (trace_ready_ms): a trace the watch prompts waits
+ * for them, and is left to the beat when they refill only later. */
+static void
+test_early_retrace_waits_for_routers(void **st)
+{
+	struct wake_case c = { false, true, true, 1000 + LAG, 1000 + LAG, 500,
+		0, 0 };
+	uint64_t t[4];
+
+	(void)st;
+	/* Seen at +1200, ready 500 ms after the trace at +1000. */
+	assert_true(phase_traces(&c, t, 4) >= 2);
+	assert_int_equal(t[0], 1000);
+	assert_int_equal(t[1], 1500);
+	c.refill = 1200;
+	assert_true(phase_traces(&c, t, 4) >= 2);
+	assert_int_equal(t[1], 2000);
 }
 
 /*
- * At most one early re-trace a beat: the watch sees the backup at +150 ms
- * and the traces only from +3000 on; the watch flaps back to the primary
- * at +300 for 100 ms.  The second trace comes early (+200); the move back
- * at +400 began after it, but the third still waits the whole beat, so the
- * routers' ICMP buckets are never asked twice early.
+ * At most one early re-trace a beat: the watch sees the backup at +1150,
+ * the traces only from +5000 on; the watch flaps back to the primary at
+ * +1300 for 100 ms.  The trace after the beat's comes early (+1200); the
+ * move at +1400 began after it, but the next still waits the whole beat,
+ * so the routers' ICMP buckets are never asked twice early.
  */
 static void
 test_one_early_retrace_a_beat(void **st)
 {
-	struct fake_world w;
-	struct fd_error err = { 0 };
-	json_t *doc = NULL;
-	unsigned i;
+	struct wake_case c = { false, true, true, 1000 + LAG, 5000, 0, 1300,
+		1400 };
+	uint64_t t[4];
 
 	(void)st;
-	fake_seed_spec(&spec);
-	spec.converge.rate_hz = 100;
-	fake_world_init(&w);
-	w.watch_lag_ms = LAG;
-	w.trace_lag_ms = 3000;
-	w.watch_flap_from = 300;
-	w.watch_flap_to = 400;
-	run_wake(&w, true, &doc, &err);
-	i = trace_from(&w, w.disabled_at);
-	assert_true(i + 3 < w.n_traces);
-	print_message("converge traces at +%llu, +%llu, +%llu, +%llu ms\n",
-	    (unsigned long long)(w.trace_at[i] - w.disabled_at),
-	    (unsigned long long)(w.trace_at[i + 1] - w.disabled_at),
-	    (unsigned long long)(w.trace_at[i + 2] - w.disabled_at),
-	    (unsigned long long)(w.trace_at[i + 3] - w.disabled_at));
-	assert_true(w.trace_at[i + 1] - w.disabled_at <= LAG + WAKE_MS);
-	assert_int_equal(w.trace_at[i + 2] - w.trace_at[i + 1], 1000);
-	json_decref(doc);
+	assert_int_equal(phase_traces(&c, t, 4), 4);
+	assert_int_equal(t[0], 1000);
+	assert_true(t[1] <= 1000 + LAG + WAKE_MS);
+	assert_int_equal(t[2] - t[1], 1000);
 }
 
-/* A signal at the third look of converge's wait. */
+/* A signal at the third look of converge's first wait. */
 static unsigned sig_peeks;
 
 static int
@@ -668,7 +719,7 @@ sig_peek(void *ctx, struct probe_watch *pw, size_t from,
  * A signal while converge looks at the watch ends the wait at that look,
  * with no trace after it, as it ended the beat's sleep; the peering is
  * restored, and verify-restored, on the restore clock that no signal
- * cuts, still re-traces as soon as the watch sees the primary.
+ * cuts, still traces as soon as the watch sees the primary.
  */
 static void
 test_signal_during_look(void **st)
@@ -678,7 +729,6 @@ test_signal_during_look(void **st)
 	struct fake_world w;
 	struct fd_error err = { 0 };
 	json_t *doc = NULL;
-	uint64_t sig_at;
 	unsigned i;
 
 	(void)st;
@@ -702,19 +752,13 @@ test_signal_during_look(void **st)
 	assert_int_equal(drill_run(&spec, &p, &o, &doc, &err), DRILL_FAILED);
 	assert_true(w.enabled);
 	assert_non_null(strstr(err.msg, "converge"));
-	/* Converge's first trace, three looks, then none until the
-	 * enable. */
+	/* No trace from the disable to the enable. */
 	i = trace_from(&w, w.disabled_at);
-	sig_at = w.trace_at[i] + 3 * 20;
-	assert_true(i + 1 < w.n_traces);
-	assert_true(w.trace_at[i + 1] >= w.enabled_at);
-	assert_true(w.enabled_at >= sig_at);
-	/* verify-restored: its second trace within WAKE_MS of the move. */
-	i = trace_from(&w, w.enabled_at);
-	assert_true(i + 1 < w.n_traces);
-	assert_true(w.trace_at[i] < w.enabled_at + LAG);
-	assert_true(w.trace_at[i + 1] >= w.enabled_at + LAG);
-	assert_true(w.trace_at[i + 1] - (w.enabled_at + LAG) <= WAKE_MS);
+	assert_true(i < w.n_traces);
+	assert_true(w.trace_at[i] >= w.enabled_at);
+	/* verify-restored: its first trace within WAKE_MS of the move. */
+	assert_true(w.trace_at[i] >= w.enabled_at + LAG);
+	assert_true(w.trace_at[i] - (w.enabled_at + LAG) <= WAKE_MS);
 	json_decref(doc);
 }
 
@@ -727,9 +771,12 @@ main(void)
 		cmocka_unit_test(test_verify_traces_beside_checks),
 		cmocka_unit_test(test_restored_waits_at_once),
 		cmocka_unit_test(test_links_circuit_beside_summaries),
+		cmocka_unit_test(test_restored_first_trace_waits_for_watch),
+		cmocka_unit_test(test_converge_first_trace_waits_for_watch),
 		cmocka_unit_test(test_restored_retrace_when_watch_sees_primary),
 		cmocka_unit_test(test_converge_retrace_when_watch_sees_backup),
 		cmocka_unit_test(test_retrace_on_the_beat_without_peek),
+		cmocka_unit_test(test_early_retrace_waits_for_routers),
 		cmocka_unit_test(test_one_early_retrace_a_beat),
 		cmocka_unit_test(test_signal_during_look),
 	};
