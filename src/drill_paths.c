@@ -584,15 +584,18 @@ retrace_wait_ms(const struct drill *d)
 #define RETRACE_LOOK_MS 20
 
 /*
- * Why an early re-trace does not starve the routers' ICMP buckets (Linux:
- * a burst of 6, then one a second; the lab's MSEEs police time-exceeded
- * at 2/s): it comes only when the path moved after the last trace began,
- * so the routers of the new path were not asked by that trace (only the
- * hops both paths share, the on-prem edge and the target, were), and at
- * most once a beat (woke_early), so back to back traces never follow one
- * another.  A hop the early trace still finds silent is what the tracer
- * already handles: asked again after a refill when our own traces may
- * have drained it (tracer.h, struct tracer_hist).
+ * Why the watch-prompted traces do not starve the routers' ICMP buckets
+ * (Linux: a burst of 6, then one a second; the lab's MSEEs police
+ * time-exceeded at 2/s).  Every trace asks the hops all paths share (the
+ * on-prem edge) and, with each probe beyond it, the destination, so a
+ * trace right after another finds them silent (bench/drill.sh: 40 ms after
+ * the first, the early one saw neither and took 3 s).  Hence: no first
+ * trace while the watch still sees the old path (it would only show that
+ * path, and empty the buckets for the one that follows), an early trace
+ * not before the routers can answer again (probe_ops trace_ready_ms), and
+ * at most one early trace a beat (woke_early).  A hop a trace still finds
+ * silent is what the tracer handles: asked again after a refill when our
+ * own traces may have drained it (tracer.h, struct tracer_hist).
  */
 
 void
