@@ -582,6 +582,12 @@ retrace_wait_ms(const struct drill *d)
  * verify-restored's second trace came up to a whole second after the
  * failback). */
 #define RETRACE_LOOK_MS 20
+/* An early re-trace comes no sooner than this after the last trace began:
+ * one refill of a Linux router's ICMP bucket (net.ipv4.icmp_ratelimit,
+ * 1000 ms; net/ipv4/icmp.c icmpv4_xrlim_allow), so the destination, whose
+ * bucket every probe past it drew on, has a token to answer with.  The
+ * provider's model (trace_ready_ms) sees only the answers a trace read. */
+#define RETRACE_REFILL_MS 1000
 
 /*
  * Why the watch-prompted traces do not starve the routers' ICMP buckets
@@ -592,8 +598,9 @@ retrace_wait_ms(const struct drill *d)
  * the first, the early one saw neither and took 3 s).  Hence: no first
  * trace while the watch still sees the old path (it would only show that
  * path, and empty the buckets for the one that follows), an early trace
- * not before the routers can answer again (probe_ops trace_ready_ms), and
- * at most one early trace a beat (woke_early).  A hop a trace still finds
+ * not before the routers can answer again (probe_ops trace_ready_ms) nor
+ * sooner than a refill after the last (RETRACE_REFILL_MS), and at most
+ * one early trace a beat (woke_early).  A hop a trace still finds
  * silent is what the tracer handles: asked again after a refill when our
  * own traces may have drained it (tracer.h, struct tracer_hist).
  */
@@ -648,11 +655,13 @@ retrace_can_look(const struct drill *d, const struct retrace_wait *rw)
  * Sleep until end on clk, looking at the watch every RETRACE_LOOK_MS: once
  * it shows the path arrived (in a run begun at or after since_ms), end
  * there instead, or once the routers can answer a trace again
- * (trace_ready_ms), if that is before end.  *early: it ended early.
+ * (trace_ready_ms) and not before floor, if that is before end.  *early:
+ * it ended early.
  */
 static int
 look_until(struct drill *d, struct retrace_wait *rw,
-    const struct fd_clock *clk, uint64_t end, uint64_t since_ms, bool *early)
+    const struct fd_clock *clk, uint64_t end, uint64_t since_ms,
+    uint64_t floor, bool *early)
 {
 	uint64_t now = clock_now(clk), wake;
 
@@ -674,6 +683,8 @@ look_until(struct drill *d, struct retrace_wait *rw,
 			continue;
 		/* Not before the routers can answer again. */
 		wake = now + d->p->probe->trace_ready_ms(d->p->probe_ctx);
+		if (wake < floor)
+			wake = floor;
 		if (wake >= end) {
 			log_debug("the watched probe sees the %s path; the "
 			    "routers' ICMP limits allow a trace only on the "
@@ -702,7 +713,8 @@ retrace_wait(struct drill *d, struct retrace_wait *rw,
 		rw->woke_early = false;
 		return clock_sleep(clk, end - clock_now(clk));
 	}
-	rc = look_until(d, rw, clk, end, rw->traced_ms, &early);
+	rc = look_until(d, rw, clk, end, rw->traced_ms, rw->traced_ms +
+	    RETRACE_REFILL_MS, &early);
 	rw->woke_early = early;
 	return rc;
 }
@@ -723,6 +735,6 @@ retrace_wait_first(struct drill *d, struct retrace_wait *rw,
 	    "to move, at most %u ms", rw->returning ? "backup" : "primary",
 	    retrace_wait_ms(d));
 	return look_until(d, rw, clk, clock_now(clk) + retrace_wait_ms(d), 0,
-	    &early);
+	    0, &early);
 }
 

@@ -166,10 +166,11 @@ unsigned retrace_wait_ms(const struct drill *d);
  * of retrace_wait_ms(), cut short once the watched probe's samples show
  * the path arrived where it is moving in a run that began after the last
  * trace did (drill_watch_arrived()), though not before the routers can
- * answer a trace again (probe_ops trace_ready_ms).  At most one wait in
- * two is cut short, so an early re-trace never follows another: the
- * routers' ICMP buckets get the beat's refill.  Without a running watch,
- * a provider's watch_peek or trace_ready_ms, the beat alone.
+ * answer a trace again (probe_ops trace_ready_ms) nor within a second of
+ * the last trace's start.  At most one wait in two is cut short, so an
+ * early re-trace never follows another: the routers' ICMP buckets get the
+ * beat's refill.  Without a running watch, a provider's watch_peek or
+ * trace_ready_ms, the beat alone.
  */
 struct retrace_wait {
 	struct drill_watch_run *run;	/* NULL: no watch */
