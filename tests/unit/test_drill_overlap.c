@@ -485,9 +485,10 @@ test_links_circuit_beside_summaries(void **st)
 /* ------------------------------------------------ early re-traces */
 
 /* The seed drill on the plain fakes; peek false: a probe provider without
- * watch_peek. */
+ * watch_peek; beat: the re-trace beat (o.retrace_ms). */
 static int
-run_wake(struct fake_world *w, bool peek, json_t **doc, struct fd_error *err)
+run_wake(struct fake_world *w, bool peek, unsigned beat, json_t **doc,
+    struct fd_error *err)
 {
 	struct drill_providers p;
 	struct drill_opts o;
@@ -501,7 +502,7 @@ run_wake(struct fake_world *w, bool peek, json_t **doc, struct fd_error *err)
 	o.state_dir = state;
 	o.clock = &w->clock;
 	o.restore_clock = &w->rclock;
-	o.retrace_ms = 1000;
+	o.retrace_ms = beat;
 	o.restore_failed_retries = 2;
 	return drill_run(&spec, &p, &o, doc, err);
 }
@@ -533,6 +534,7 @@ struct wake_case {
 	bool peek, watch;
 	uint64_t lag, tlag, refill;
 	uint64_t flap_from, flap_to;
+	unsigned beat;		/* 0: 1000 ms */
 };
 
 /* Run it; out[k]: the phase's k-th trace, ms after the write; returns how
@@ -556,7 +558,7 @@ phase_traces(const struct wake_case *c, uint64_t *out, unsigned n)
 	w.trace_refill_ms = c->refill;
 	w.watch_flap_from = c->flap_from;
 	w.watch_flap_to = c->flap_to;
-	code = run_wake(&w, c->peek, &doc, &err);
+	code = run_wake(&w, c->peek, c->beat ? c->beat : 1000, &doc, &err);
 	if (c->watch && code != 0)
 		fail_msg("exit %d: %s", code, err.msg);
 	assert_true(w.enabled);
@@ -611,22 +613,25 @@ test_converge_first_trace_waits_for_watch(void **st)
 	check_first_waits(false);
 }
 
-/* The move comes after the beat's trace (+1150): the next trace comes
- * as soon as the watch sees it, not a beat after the last. */
+/* A beat of 3 s (three probes); the move comes 1.5 s after the beat's
+ * trace (+4500): the next trace comes as soon as the watch sees it, not a
+ * beat after the last. */
+#define BEAT 3000
+
 static void
 check_early_retrace(bool restored)
 {
-	struct wake_case c = { restored, true, true, 1000 + LAG, 1000 + LAG,
-		0, 0, 0 };
+	struct wake_case c = { restored, true, true, BEAT + 1500, BEAT + 1500,
+		0, 0, 0, BEAT };
 	uint64_t t[4];
 	unsigned n = phase_traces(&c, t, 4);
 
 	assert_true(n >= 2);
-	assert_int_equal(t[0], 1000);	/* the beat: no move seen before */
-	if (t[1] < 1000 + LAG || t[1] > 1000 + LAG + WAKE_MS)
+	assert_int_equal(t[0], BEAT);	/* the beat: no move seen before */
+	if (t[1] < BEAT + 1500 || t[1] > BEAT + 1500 + WAKE_MS)
 		fail_msg("%s's second trace at +%llu ms, the move at +%d",
 		    restored ? "verify-restored" : "converge",
-		    (unsigned long long)t[1], 1000 + LAG);
+		    (unsigned long long)t[1], BEAT + 1500);
 }
 
 static void
@@ -663,44 +668,51 @@ test_retrace_on_the_beat_without_peek(void **st)
 	}
 }
 
-/* The routers' buckets (trace_ready_ms): a trace the watch prompts waits
- * for them, and is left to the beat when they refill only later. */
+/* The routers' ICMP buckets bound an early re-trace: never sooner than a
+ * refill (1 s) after the last trace began, nor before the provider says
+ * they answer again (trace_ready_ms); left to the beat when that is
+ * later. */
 static void
 test_early_retrace_waits_for_routers(void **st)
 {
-	struct wake_case c = { false, true, true, 1000 + LAG, 1000 + LAG, 500,
-		0, 0 };
+	struct wake_case c = { false, true, true, BEAT + LAG, BEAT + LAG, 0,
+		0, 0, BEAT };
 	uint64_t t[4];
 
 	(void)st;
-	/* Seen at +1200, ready 500 ms after the trace at +1000. */
+	/* Seen at +3200: the refill after the trace at +3000. */
 	assert_true(phase_traces(&c, t, 4) >= 2);
-	assert_int_equal(t[0], 1000);
-	assert_int_equal(t[1], 1500);
-	c.refill = 1200;
+	assert_int_equal(t[0], BEAT);
+	assert_int_equal(t[1], BEAT + 1000);
+	/* Seen at +4550, ready 2000 ms after the trace at +3000. */
+	c.lag = c.tlag = BEAT + 1500;
+	c.refill = 2000;
 	assert_true(phase_traces(&c, t, 4) >= 2);
-	assert_int_equal(t[1], 2000);
+	assert_int_equal(t[1], BEAT + 2000);
+	c.refill = 3500;
+	assert_true(phase_traces(&c, t, 4) >= 2);
+	assert_int_equal(t[1], 2 * BEAT);
 }
 
 /*
- * At most one early re-trace a beat: the watch sees the backup at +1150,
- * the traces only from +5000 on; the watch flaps back to the primary at
- * +1300 for 100 ms.  The trace after the beat's comes early (+1200); the
- * move at +1400 began after it, but the next still waits the whole beat,
+ * At most one early re-trace a beat: the watch sees the backup at +4500,
+ * the traces only from +20000 on; the watch flaps back to the primary at
+ * +4700 for 100 ms.  The trace after the beat's comes early (~+4550); the
+ * move at +4800 began after it, but the next still waits the whole beat,
  * so the routers' ICMP buckets are never asked twice early.
  */
 static void
 test_one_early_retrace_a_beat(void **st)
 {
-	struct wake_case c = { false, true, true, 1000 + LAG, 5000, 0, 1300,
-		1400 };
+	struct wake_case c = { false, true, true, BEAT + 1500, 20000, 0,
+		BEAT + 1700, BEAT + 1800, BEAT };
 	uint64_t t[4];
 
 	(void)st;
 	assert_int_equal(phase_traces(&c, t, 4), 4);
-	assert_int_equal(t[0], 1000);
-	assert_true(t[1] <= 1000 + LAG + WAKE_MS);
-	assert_int_equal(t[2] - t[1], 1000);
+	assert_int_equal(t[0], BEAT);
+	assert_true(t[1] <= BEAT + 1500 + WAKE_MS);
+	assert_int_equal(t[2] - t[1], BEAT);
 }
 
 /* A signal at the third look of converge's first wait. */
