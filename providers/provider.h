@@ -426,6 +426,11 @@ struct watch_samples {
 	struct watch_sample *v;
 };
 
+/* A sample's end-to-end and TTL-limited answers may come up to this long
+ * after it is taken (later ones count as lost): a peeked sample younger
+ * than that may still change (probe_ops watch_peek). */
+#define WATCH_REPLY_MS 1000
+
 void watch_samples_done(struct watch_samples *s);
 int watch_samples_add(struct watch_samples *s, const struct watch_sample *w);
 
@@ -453,6 +458,20 @@ struct probe_ops {
 	/* Stop, join, and hand over every sample; frees w. */
 	int (*watch_end)(void *ctx, struct probe_watch *w,
 	    struct watch_samples *out, struct fd_error *err);
+	/* Optional (NULL: the engine sees the samples at watch_end only).
+	 * Append to out copies of the samples w has taken so far, from
+	 * index from on (the indexes of watch_end's samples), without
+	 * stopping it; from the drill's thread while w runs.  A sample
+	 * younger than WATCH_REPLY_MS may still get its answers: peek it
+	 * again.  Never blocks on the network. */
+	int (*watch_peek)(void *ctx, struct probe_watch *w, size_t from,
+	    struct watch_samples *out, struct fd_error *err);
+	/* Optional (NULL: unknown, and the engine never re-traces early).
+	 * Milliseconds from now until every router that answered this
+	 * context's traces (the destination too) has an ICMP token again,
+	 * as the provider models their rate limits: a trace made sooner
+	 * finds some of them silent.  0: now. */
+	unsigned (*trace_ready_ms)(void *ctx);
 	/* One-shot reachability for preflight: up to count end-to-end
 	 * probes of req->method; *answered of them got an answer (the
 	 * native provider stops at the first: *answered 0 or 1). */

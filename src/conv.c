@@ -24,18 +24,63 @@ secs_or_null(bool set, uint64_t ms, uint64_t t0)
 	return json_real((double)(ms >= t0 ? ms - t0 : 0) / 1000.0);
 }
 
+static void
+watch_ref(const struct drill_watch *w, struct converge_ref *ref)
+{
+	ref->primary = &w->primary;
+	ref->backup = w->backup.n > 0 ? &w->backup : NULL;
+	ref->target = w->target.family != 0 ? &w->target : NULL;
+}
+
+/* The newest run of the samples since t0; -1: none. */
+static int
+watch_newest(const struct drill_watch *w, const struct watch_samples *s,
+    uint64_t t0, bool returning, struct converge_run *r)
+{
+	struct converge_ref ref;
+	size_t first = 0;
+
+	watch_ref(w, &ref);
+	while (first < s->n && s->v[first].t_ms < t0)
+		first++;
+	return converge_newest_run(s, first, &ref, returning ?
+	    CONVERGE_RETURN : CONVERGE_LEAVE, r) < 0 ? -1 : 0;
+}
+
+bool
+drill_watch_arrived(const struct drill_watch *w,
+    const struct watch_samples *s, uint64_t t0, bool returning,
+    uint64_t since_ms)
+{
+	struct converge_run r;
+
+	return watch_newest(w, s, t0, returning, &r) == 0 &&
+	    r.cls == (returning ? CONVERGE_PRIMARY : CONVERGE_OTHER) &&
+	    r.n >= DRILL_WATCH_ARRIVED_RUN && r.start_ms >= since_ms;
+}
+
+bool
+drill_watch_still(const struct drill_watch *w,
+    const struct watch_samples *s, uint64_t t0, bool returning)
+{
+	struct converge_run r;
+
+	return watch_newest(w, s, t0, returning, &r) == 0 &&
+	    r.cls == (returning ? CONVERGE_OTHER : CONVERGE_PRIMARY) &&
+	    r.n >= DRILL_WATCH_ARRIVED_RUN;
+}
+
 json_t *
 drill_watch_json(const struct drill_watch *w, const struct watch_samples *s,
     uint64_t t0, unsigned stable_ms, bool returning,
     struct drill_watch_result *out)
 {
-	struct converge_ref ref = { &w->primary,
-	    w->backup.n > 0 ? &w->backup : NULL,
-	    w->target.family != 0 ? &w->target : NULL };
+	struct converge_ref ref;
 	struct converge_result r;
 	json_t *conv, *tl, *sig;
 	unsigned i;
 
+	watch_ref(w, &ref);
 	memset(out, 0, sizeof(*out));
 	out->left_ms = out->stable_ms = -1;
 	if (converge_analyse_ref(s, t0, &ref, returning ?

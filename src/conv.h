@@ -45,4 +45,20 @@ json_t *drill_watch_json(const struct drill_watch *w,
     const struct watch_samples *s, uint64_t t0, unsigned stable_ms,
     bool returning, struct drill_watch_result *out);
 
+/* Answered samples in a row that make an arrival (one odd answer at the
+ * switch is noise; three is what sustains a reply-TTL level). */
+#define DRILL_WATCH_ARRIVED_RUN 3
+
+/* Do the samples taken since t0 show the path where it is moving (the
+ * backup; returning: the primary) in a run that began at or after
+ * since_ms, on the samples' clock: the newest run (converge_newest_run())
+ * of that class, of at least DRILL_WATCH_ARRIVED_RUN answered samples. */
+bool drill_watch_arrived(const struct drill_watch *w,
+    const struct watch_samples *s, uint64_t t0, bool returning,
+    uint64_t since_ms);
+/* Do they show it still where it was: the newest run of the old class,
+ * of at least DRILL_WATCH_ARRIVED_RUN answered samples? */
+bool drill_watch_still(const struct drill_watch *w,
+    const struct watch_samples *s, uint64_t t0, bool returning);
+
 #endif

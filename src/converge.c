@@ -285,6 +285,48 @@ converge_classify_stream(const struct watch_samples *s, size_t first,
 	return 0;
 }
 
+int
+converge_newest_run(const struct watch_samples *s, size_t first,
+    const struct converge_ref *ref, enum converge_dir dir,
+    struct converge_run *out)
+{
+	struct converge_point *pts;
+	struct converge_run r;
+	size_t i;
+	int rc;
+
+	if (s == NULL || ref == NULL || out == NULL || first > s->n)
+		return -EINVAL;
+	if (first == s->n)
+		return -ENODATA;
+	pts = calloc(s->n - first, sizeof(*pts));
+	if (pts == NULL)
+		return -ENOMEM;
+	rc = converge_classify_stream(s, first, ref, dir, pts, NULL, NULL);
+	memset(&r, 0, sizeof(r));
+	r.cls = CONVERGE_LOST;
+	for (i = s->n; rc == 0 && i-- > first;) {
+		enum converge_class c = pts[i - first].cls;
+
+		if (c == CONVERGE_LOST)
+			continue;
+		if (r.n > 0 && c != r.cls)
+			break;
+		if (r.n++ == 0) {
+			r.cls = c;
+			r.end_ms = s->v[i].t_ms;
+		}
+		r.start_ms = s->v[i].t_ms;
+	}
+	free(pts);
+	if (rc < 0)
+		return rc;
+	if (r.n == 0)
+		return -ENODATA;
+	*out = r;
+	return 0;
+}
+
 const char *
 converge_signal_str(enum converge_signal g)
 {

@@ -131,6 +131,19 @@ int converge_classify_stream(const struct watch_samples *s, size_t first,
     const struct converge_ref *ref, enum converge_dir dir,
     struct converge_point *out, int *from_ttl, int *to_ttl);
 
+/*
+ * The newest run of the stream v[first..n), classified as
+ * converge_classify_stream() does (the engine's early re-trace, issue 9):
+ * out->cls is the class of the newest answered sample, start_ms and end_ms
+ * the first and last answered samples of the run of that class it ends,
+ * n how many answered samples the run has.  Lost samples (the newest may
+ * still wait for their answers) neither end nor extend a run.  -ENODATA:
+ * no answered sample; -EINVAL: bad arguments; -ENOMEM.
+ */
+int converge_newest_run(const struct watch_samples *s, size_t first,
+    const struct converge_ref *ref, enum converge_dir dir,
+    struct converge_run *out);
+
 /* converge_analyse_dir() with every signal. */
 int converge_analyse_ref(const struct watch_samples *s, uint64_t t0_ms,
     const struct converge_ref *ref, enum converge_dir dir, unsigned stable_ms,

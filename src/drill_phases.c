@@ -208,11 +208,18 @@ converge(struct drill *d)
 	uint64_t t0 = clock_now(d->o->clock), last_beat = t0,
 	    deadline = t0 + (uint64_t)d->s->timeouts.converge_s * 1000;
 	unsigned tries = 0;
+	struct retrace_wait rw;
 	int rc;
 
 	phase_begin(d, "converge");
+	/* Re-trace on the beat, or as soon as the failover watch sees the
+	 * backup path (retrace_wait()). */
+	retrace_wait_init(&rw, &d->watch.failover, false);
+	if (retrace_wait_first(d, &rw, d->o->clock) < 0)
+		cancelled(d);
 	for (;;) {
 		tries++;
+		rw.traced_ms = clock_now(d->o->clock);
 		rc = check_paths(d, &d->s->failover, "failover", false);
 		if (rc == 0 || cancelled(d))
 			break;
@@ -234,9 +241,10 @@ converge(struct drill *d)
 			phase_error(d, &err);
 			break;
 		}
-		if (clock_sleep(d->o->clock, retrace_wait_ms(d)) < 0)
+		if (retrace_wait(d, &rw, d->o->clock) < 0)
 			cancelled(d);
 	}
+	retrace_wait_done(&rw);
 	if (rc == 0 && !d->interrupted) {
 		log_info("paths match the failover expectation; settling "
 		    "%u s", d->s->timeouts.settle_s);

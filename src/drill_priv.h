@@ -161,6 +161,36 @@ int watch_start(struct drill *d, struct drill_watch_run *run,
 void watch_stop(struct drill *d, struct drill_watch_run *run,
     const char *key, bool returning);
 unsigned retrace_wait_ms(const struct drill *d);
+/*
+ * The wait between the re-traces of converge and verify-restored: the beat
+ * of retrace_wait_ms(), cut short once the watched probe's samples show
+ * the path arrived where it is moving in a run that began after the last
+ * trace did (drill_watch_arrived()), though not before the routers can
+ * answer a trace again (probe_ops trace_ready_ms) nor within a second of
+ * the last trace's start.  At most one wait in two is cut short, so an
+ * early re-trace never follows another: the routers' ICMP buckets get the
+ * beat's refill.  Without a running watch, a provider's watch_peek or
+ * trace_ready_ms, the beat alone.
+ */
+struct retrace_wait {
+	struct drill_watch_run *run;	/* NULL: no watch */
+	bool returning;			/* failback: waiting for the primary */
+	uint64_t traced_ms;		/* the last trace began (the wait's
+					 * clock) */
+	bool woke_early;		/* the last wait was cut short */
+	struct watch_samples seen;	/* the watch's samples so far */
+};
+void retrace_wait_init(struct retrace_wait *rw, struct drill_watch_run *run,
+    bool returning);
+/* 0, or -ECANCELED as clock_sleep(). */
+int retrace_wait(struct drill *d, struct retrace_wait *rw,
+    const struct fd_clock *clk);
+/* Before the first trace: while the watch shows the path still where it
+ * was, wait (at most the beat) for it to move, as retrace_wait() would
+ * after a trace; at once otherwise. */
+int retrace_wait_first(struct drill *d, struct retrace_wait *rw,
+    const struct fd_clock *clk);
+void retrace_wait_done(struct retrace_wait *rw);
 
 /* ---------------------------------------------------- drill_lease.c */
 

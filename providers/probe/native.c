@@ -80,6 +80,45 @@ native_watch_end(void *ctx, struct probe_watch *w, struct watch_samples *out,
 	return prober_stop((struct prober *)w, out, err);
 }
 
+static int
+native_watch_peek(void *ctx, struct probe_watch *w, size_t from,
+    struct watch_samples *out, struct fd_error *err)
+{
+	(void)ctx;
+	return prober_peek((struct prober *)w, from, out, err);
+}
+
+/* From the history of the drill's traces: an early re-trace (the engine's,
+ * when the watch sees the path move) right after a trace finds the routers
+ * it shares with the last one silent, the destination first, whose bucket
+ * every probe beyond it draws on (bench/drill.sh: a trace 40 ms after
+ * another got no answer from the on-prem edge nor the target and took
+ * 3 s).  The model sees only the answers read during a trace, so it errs
+ * on the early side: the engine also keeps to one early trace a beat. */
+static unsigned
+native_trace_ready_ms(void *ctx)
+{
+	struct native_ctx *c = ctx;
+	struct timespec ts;
+	uint64_t now;
+	double need = 0;
+	unsigned i;
+
+	/* A history that lost routers cannot tell: a whole refill. */
+	if (c->hist.full)
+		return TRACER_PEER_MS;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	for (i = 0; i < c->hist.n; i++) {
+		double tok = tracer_hist_tokens(&c->hist.r[i],
+		    c->cfg.hop_burst, now);
+
+		if (tok < 1.0 && (1.0 - tok) * TRACER_PEER_MS > need)
+			need = (1.0 - tok) * TRACER_PEER_MS;
+	}
+	return (unsigned)need + (need > 0);
+}
+
 /* Preflight: does the target answer this method at all?  Up to count
  * probes at 10 a second, each given the prober's reply window; over at the
  * first answer (*answered is then 1: the drill asks "any?", and waiting out
@@ -159,6 +198,8 @@ const struct probe_ops native_probe_ops = {
 	.trace_once = native_trace_once,
 	.watch_begin = native_watch_begin,
 	.watch_end = native_watch_end,
+	.watch_peek = native_watch_peek,
+	.trace_ready_ms = native_trace_ready_ms,
 	.reach = native_reach,
 	.close = native_close,
 };

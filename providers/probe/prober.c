@@ -22,7 +22,7 @@
 #define PROBER_MAGIC 0x66647077u	/* "fdpw" */
 /* A reply later than this is counted as lost: at 20 probes a second a
  * path that answers after a second is not a working path. */
-#define PROBER_REPLY_MS 1000
+#define PROBER_REPLY_MS WATCH_REPLY_MS
 /* tcp: at most this many connects in flight (rate_hz x PROBER_REPLY_MS
  * would be 1000 at the highest rate; older ones count as lost). */
 #define PROBER_CONN_MAX 256
@@ -53,6 +53,9 @@ struct prober {
 	atomic_uint answered;	/* end-to-end answers so far */
 	int rc;			/* thread's result */
 	char msg[FD_ERROR_MSG];
+	/* Held by the thread while it adds to or answers s, and by
+	 * prober_peek() while it copies s; never across a poll. */
+	pthread_mutex_t mu;
 	struct watch_samples s;
 	uint64_t *sent_ns;	/* per sample and kind: [2 * seq + kind] */
 	size_t sent_cap;
@@ -506,6 +509,21 @@ drain_all(struct prober *p)
 		drain(p, p->fd_ttl);
 }
 
+/* Read what came back (polled: a socket is readable) and the outcomes of
+ * the connects in flight, under p->mu (prober_peek() copies meanwhile). */
+static void
+collect(struct prober *p, bool polled)
+{
+	if (!polled && p->n_conn == 0)
+		return;
+	pthread_mutex_lock(&p->mu);
+	if (polled)
+		drain_all(p);
+	if (p->n_conn > 0)
+		check_conns(p, now_ns());
+	pthread_mutex_unlock(&p->mu);
+}
+
 /* Is an end-to-end probe sent within PROBER_REPLY_MS still unanswered? */
 static bool
 e2e_pending(const struct prober *p, uint64_t now)
@@ -521,6 +539,57 @@ e2e_pending(const struct prober *p, uint64_t now)
 			return true;
 	}
 	return false;
+}
+
+/* Take sample seq: its end-to-end probe and, in its slot, the
+ * TTL-limited one.  With p->mu held.  0 or -ENOMEM. */
+static int
+take_sample(struct prober *p, uint64_t now, uint32_t seq)
+{
+	struct watch_sample w;
+
+	memset(&w, 0, sizeof(w));
+	w.t_ms = now / 1000000u;
+	w.rtt_ms = -1;
+	if (p->s.n * 2 + 2 > p->sent_cap) {
+		size_t cap = p->sent_cap ? p->sent_cap * 2 : 1024;
+		uint64_t *v = realloc(p->sent_ns, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		p->sent_ns = v;
+		p->sent_cap = cap;
+	}
+	if (watch_samples_add(&p->s, &w) < 0)
+		return -ENOMEM;
+	p->sent_ns[2 * seq] = p->sent_ns[2 * seq + 1] = 0;
+	p->s.v[seq].reply_ttl = -1;
+	if (p->req.method == PROBE_METHOD_ICMP)
+		send_echo(p, p->fd_e2e, seq, 0);
+	else if (p->req.method == PROBE_METHOD_TCP)
+		send_tcp(p, seq, 0);
+	else
+		send_one(p, p->fd_e2e, seq, 0);
+	if (p->req.ttl > 0 && seq >= p->ttl_next) {
+		unsigned every = p->ttl_every;
+
+		if (p->ttl_adaptive && p->ttl_last >= 0) {
+			const struct watch_sample *l = &p->s.v[p->ttl_last];
+
+			every = ttl_pace_update(&p->pace, l->ttl_reply,
+			    l->e2e_reply);
+		}
+		p->ttl_last = seq;
+		p->ttl_next = seq + every;
+		p->s.v[seq].ttl_sent = true;
+		if (p->req.method == PROBE_METHOD_TCP)
+			send_tcp(p, seq, 1);
+		else if (p->req.method == PROBE_METHOD_ICMP)
+			send_echo(p, p->fd_ttl, seq, 1);
+		else
+			send_one(p, p->fd_ttl, seq, 1);
+	}
+	return 0;
 }
 
 static void *
@@ -546,55 +615,14 @@ thread_main(void *arg)
 		if (now >= end)
 			break;
 		if (now >= next) {
-			struct watch_sample w;
+			int rc;
 
-			memset(&w, 0, sizeof(w));
-			w.t_ms = now / 1000000u;
-			w.rtt_ms = -1;
-			if (p->s.n * 2 + 2 > p->sent_cap) {
-				size_t cap = p->sent_cap ? p->sent_cap * 2 :
-				    1024;
-				uint64_t *v = realloc(p->sent_ns,
-				    cap * sizeof(*v));
-
-				if (v == NULL) {
-					p->rc = -ENOMEM;
-					break;
-				}
-				p->sent_ns = v;
-				p->sent_cap = cap;
-			}
-			if (watch_samples_add(&p->s, &w) < 0) {
-				p->rc = -ENOMEM;
+			pthread_mutex_lock(&p->mu);
+			rc = take_sample(p, now, seq);
+			pthread_mutex_unlock(&p->mu);
+			if (rc < 0) {
+				p->rc = rc;
 				break;
-			}
-			p->sent_ns[2 * seq] = p->sent_ns[2 * seq + 1] = 0;
-			p->s.v[seq].reply_ttl = -1;
-			if (p->req.method == PROBE_METHOD_ICMP)
-				send_echo(p, p->fd_e2e, seq, 0);
-			else if (p->req.method == PROBE_METHOD_TCP)
-				send_tcp(p, seq, 0);
-			else
-				send_one(p, p->fd_e2e, seq, 0);
-			if (p->req.ttl > 0 && seq >= p->ttl_next) {
-				unsigned every = p->ttl_every;
-
-				if (p->ttl_adaptive && p->ttl_last >= 0) {
-					const struct watch_sample *l =
-					    &p->s.v[p->ttl_last];
-
-					every = ttl_pace_update(&p->pace,
-					    l->ttl_reply, l->e2e_reply);
-				}
-				p->ttl_last = seq;
-				p->ttl_next = seq + every;
-				p->s.v[seq].ttl_sent = true;
-				if (p->req.method == PROBE_METHOD_TCP)
-					send_tcp(p, seq, 1);
-				else if (p->req.method == PROBE_METHOD_ICMP)
-					send_echo(p, p->fd_ttl, seq, 1);
-				else
-					send_one(p, p->fd_ttl, seq, 1);
 			}
 			seq++;
 			/* Keep the schedule, but never burst to catch up. */
@@ -608,10 +636,7 @@ thread_main(void *arg)
 			wait = 50;	/* re-check the stop flag */
 		if (p->n_conn > 0 && wait > 1)
 			wait = 1;	/* connects are polled one by one */
-		if (poll(pfd, nfd, wait) > 0)
-			drain_all(p);
-		if (p->n_conn > 0)
-			check_conns(p, now_ns());
+		collect(p, poll(pfd, nfd, wait) > 0);
 	}
 	/* Give the last probes their chance to be answered: up to 200 ms,
 	 * over once every end-to-end probe is (the grace used to be a fixed
@@ -620,10 +645,7 @@ thread_main(void *arg)
 		uint64_t grace = now_ns() + 200000000ull;
 
 		while (now_ns() < grace && e2e_pending(p, now_ns())) {
-			if (poll(pfd, nfd, p->n_conn > 0 ? 1 : 20) > 0)
-				drain_all(p);
-			if (p->n_conn > 0)
-				check_conns(p, now_ns());
+			collect(p, poll(pfd, nfd, p->n_conn > 0 ? 1 : 20) > 0);
 		}
 		while (p->n_conn > 0)
 			conn_close(p, 0);
@@ -688,6 +710,7 @@ prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
 	p->fd_e2e = p->fd_ttl = -1;
 	atomic_init(&p->stop, 0);
 	atomic_init(&p->answered, 0);
+	pthread_mutex_init(&p->mu, NULL);
 	p->nonce = (uint32_t)(now_ns() ^ ((uint64_t)getpid() << 12));
 	port = p->cfg.port ? p->cfg.port : 33434;
 	if (req->method == PROBE_METHOD_UDP && req->port != 0)
@@ -765,6 +788,25 @@ prober_stop(struct prober *p, struct watch_samples *out,
 		watch_samples_done(&p->s);
 	}
 	free(p->sent_ns);
+	pthread_mutex_destroy(&p->mu);
 	free(p);
 	return rc;
+}
+
+int
+prober_peek(struct prober *p, size_t from, struct watch_samples *out,
+    struct fd_error *err)
+{
+	size_t i;
+	int rc = 0;
+
+	if (p == NULL || out == NULL)
+		return fd_error_set(err, -EINVAL, "watch peek: no watch");
+	pthread_mutex_lock(&p->mu);
+	for (i = from; i < p->s.n && rc == 0; i++)
+		rc = watch_samples_add(out, &p->s.v[i]);
+	pthread_mutex_unlock(&p->mu);
+	if (rc < 0)
+		return fd_error_set(err, rc, "out of memory");
+	return 0;
 }

@@ -20,6 +20,10 @@ int prober_start(const struct watch_req *req, const struct probe_cfg *cfg,
  * (which must be empty); frees p. */
 int prober_stop(struct prober *p, struct watch_samples *out,
     struct fd_error *err);
+/* Append copies of the samples taken so far, from index from on, to out
+ * (any thread but the prober's; its lock is held for the copy only). */
+int prober_peek(struct prober *p, size_t from, struct watch_samples *out,
+    struct fd_error *err);
 /* End-to-end answers so far (any thread). */
 unsigned prober_answered(struct prober *p);
 

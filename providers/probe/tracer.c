@@ -52,7 +52,6 @@
  * answer.
  */
 #define TRACER_PEER_BURST 6
-#define TRACER_PEER_MS 1000
 
 struct tr_payload {
 	uint32_t magic;
@@ -302,8 +301,8 @@ is_unreach(int family, int type)
 }
 
 /* The model of router r's bucket, refilled up to now. */
-static double
-hist_tokens(const struct tracer_router *r, double burst, uint64_t now)
+double
+tracer_hist_tokens(const struct tracer_router *r, double burst, uint64_t now)
 {
 	double tok = r->tokens;
 
@@ -338,7 +337,7 @@ hist_answer(struct tracer *t, const struct fd_addr *a, unsigned ttl,
 		r->t_ns = now;
 		t->hist_min[r - h->r] = r->tokens;
 	}
-	r->tokens = hist_tokens(r, t->cfg->hop_burst, now) - 1.0;
+	r->tokens = tracer_hist_tokens(r, t->cfg->hop_burst, now) - 1.0;
 	if (r->tokens < 0)
 		r->tokens = 0;
 	r->t_ns = now;
@@ -915,7 +914,7 @@ tracer_run_hist(const struct probe_cfg *cfg_in, const struct fd_addr *to,
 	t.serial = -1;
 	t.hist = hist;
 	for (i = 0; hist != NULL && i < hist->n; i++)
-		t.hist_min[i] = hist_tokens(&hist->r[i], cfg.hop_burst,
+		t.hist_min[i] = tracer_hist_tokens(&hist->r[i], cfg.hop_burst,
 		    t_start);
 	t.to = *to;
 	t.n_flows = cfg.flows;

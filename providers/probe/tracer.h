@@ -50,6 +50,12 @@ struct tracer_hist {
 	unsigned watch_ttl;
 };
 
+/* A router's modelled bucket refills a token every TRACER_PEER_MS (see
+ * tracer.c); its tokens at now (CLOCK_MONOTONIC ns), at most burst. */
+#define TRACER_PEER_MS 1000
+double tracer_hist_tokens(const struct tracer_router *r, double burst,
+    uint64_t now);
+
 /*
  * Trace to `to`.  out gets the probes of every flow merged (ECMP branches
  * as several answers of one hop).  When per_flow is not NULL it must hold

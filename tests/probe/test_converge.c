@@ -4,6 +4,7 @@
  * ExpressRoute, by the VPN path (10.17.11.132) after the failover, with a
  * loss window in between.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -484,6 +485,94 @@ test_switch_dated_between_samples(void **state)
 	watch_samples_done(&s);
 }
 
+/* A lost (or still unanswered) sample appended at t. */
+static void
+add_lost(struct watch_samples *s, uint64_t t)
+{
+	struct watch_sample w;
+
+	memset(&w, 0, sizeof(w));
+	w.t_ms = t;
+	w.rtt_ms = -1;
+	w.reply_ttl = -1;
+	assert_int_equal(watch_samples_add(s, &w), 0);
+}
+
+/*
+ * The newest run of a stream as the engine peeks it while the watch runs
+ * (issue 9: the early re-trace): the same classifier, so a new reply-TTL
+ * level shows the other class only once it is sustained (three answers),
+ * and the newest samples still waiting for their answers change nothing.
+ */
+static void
+test_newest_run(void **state)
+{
+	struct rec fo = { true, 61, 60, 1.0, 1.0, 0, 0 };
+	struct rec fb = { false, 60, 61, 1.0, 1.0, 0, 0 };
+	struct converge_ref ref = { &msee, NULL, NULL };
+	struct watch_samples s = { 0 };
+	struct converge_run r;
+
+	(void)state;
+	/* Failover, up to the switch: on the primary since the start. */
+	record(&s, &fo, SWITCH_MS, false);
+	assert_int_equal(converge_newest_run(&s, 0, &ref, CONVERGE_LEAVE,
+	    &r), 0);
+	assert_int_equal(r.cls, CONVERGE_PRIMARY);
+	assert_int_equal(r.start_ms, 0);
+	assert_int_equal(r.end_ms, 3000);
+	assert_int_equal(r.n, 301);
+	/* From sample 100 on: the run starts there. */
+	assert_int_equal(converge_newest_run(&s, 100, &ref, CONVERGE_LEAVE,
+	    &r), 0);
+	assert_int_equal(r.start_ms, 1000);
+	assert_int_equal(r.n, 201);
+	watch_samples_done(&s);
+
+	/* Two answers at the new level: not a path yet. */
+	record(&s, &fo, SWITCH_MS + 2 * PERIOD, false);
+	assert_int_equal(converge_newest_run(&s, 0, &ref, CONVERGE_LEAVE,
+	    &r), 0);
+	assert_int_equal(r.cls, CONVERGE_PRIMARY);
+	assert_int_equal(r.end_ms, 3020);
+	watch_samples_done(&s);
+
+	/* Three: the backup, from the first of them; unanswered samples
+	 * after them neither end nor extend the run. */
+	record(&s, &fo, SWITCH_MS + 3 * PERIOD, false);
+	add_lost(&s, 3040);
+	add_lost(&s, 3050);
+	assert_int_equal(converge_newest_run(&s, 0, &ref, CONVERGE_LEAVE,
+	    &r), 0);
+	assert_int_equal(r.cls, CONVERGE_OTHER);
+	assert_int_equal(r.start_ms, 3010);
+	assert_int_equal(r.end_ms, 3030);
+	assert_int_equal(r.n, 3);
+	watch_samples_done(&s);
+
+	/* Failback on the reply TTL alone (no TTL probe): back on the
+	 * primary from the first sample at the sustained new level. */
+	record(&s, &fb, SWITCH_MS + 5 * PERIOD, true);
+	assert_int_equal(converge_newest_run(&s, 0, &ref, CONVERGE_RETURN,
+	    &r), 0);
+	assert_int_equal(r.cls, CONVERGE_PRIMARY);
+	assert_int_equal(r.start_ms, 3010);
+	assert_int_equal(r.n, 5);
+	watch_samples_done(&s);
+
+	/* Nothing answered, nothing at all, bad arguments. */
+	add_lost(&s, 10);
+	assert_int_equal(converge_newest_run(&s, 0, &ref, CONVERGE_LEAVE,
+	    &r), -ENODATA);
+	assert_int_equal(converge_newest_run(&s, 1, &ref, CONVERGE_LEAVE,
+	    &r), -ENODATA);
+	assert_int_equal(converge_newest_run(&s, 2, &ref, CONVERGE_LEAVE,
+	    &r), -EINVAL);
+	assert_int_equal(converge_newest_run(&s, 0, NULL, CONVERGE_LEAVE,
+	    &r), -EINVAL);
+	watch_samples_done(&s);
+}
+
 int
 main(void)
 {
@@ -502,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_no_ttl_probes),
 		cmocka_unit_test(test_rtt_level_shift),
 		cmocka_unit_test(test_switch_dated_between_samples),
+		cmocka_unit_test(test_newest_run),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -295,6 +295,55 @@ test_prober_loopback(void **state)
 }
 
 
+/* watch_peek while the watch runs (loopback UDP, answered by port
+ * unreachable): the samples so far, from an index on, as watch_end will
+ * hand them over; the watch goes on probing after each peek. */
+static void
+test_prober_peek(void **state)
+{
+	const struct probe_ops *ops = provider_probe("native");
+	struct watch_req req;
+	struct probe_watch *w = NULL;
+	struct watch_samples a = { 0 }, b = { 0 }, s = { 0 };
+	struct fd_error err = { 0 };
+	struct probe_cfg cfg;
+	struct timespec ts = { 0, 300 * 1000000L };
+	void *ctx = NULL;
+	size_t i, answered = 0;
+
+	(void)state;
+	assert_non_null(ops->watch_peek);
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(ops->open(&cfg, &ctx, &err), 0);
+	memset(&req, 0, sizeof(req));
+	addr_parse("127.0.0.1", &req.target, NULL);
+	req.method = PROBE_METHOD_UDP;
+	req.rate_hz = 50;
+	req.max_ms = 10000;
+	assert_int_equal(ops->watch_begin(ctx, &req, &w, &err), 0);
+	nanosleep(&ts, NULL);
+	assert_int_equal(ops->watch_peek(ctx, w, 0, &a, &err), 0);
+	assert_true(a.n >= 2);
+	for (i = 0; i < a.n; i++)
+		answered += a.v[i].e2e_reply;
+	assert_true(answered >= 1);
+	nanosleep(&ts, NULL);
+	/* From a.n on: only what came since, appended to what b holds. */
+	assert_int_equal(ops->watch_peek(ctx, w, a.n, &b, &err), 0);
+	assert_true(b.n >= 2);
+	assert_true(b.v[0].t_ms > a.v[a.n - 1].t_ms);
+	assert_int_equal(ops->watch_end(ctx, w, &s, &err), 0);
+	assert_true(s.n >= a.n + b.n);
+	for (i = 0; i < a.n; i++)
+		assert_int_equal(s.v[i].t_ms, a.v[i].t_ms);
+	for (i = 0; i < b.n; i++)
+		assert_int_equal(s.v[a.n + i].t_ms, b.v[i].t_ms);
+	watch_samples_done(&a);
+	watch_samples_done(&b);
+	watch_samples_done(&s);
+	ops->close(ctx);
+}
+
 /* Echo over an unprivileged ping socket: every probe answered with the
  * reply's TTL (64 on loopback), the TTL-limited echo paced to one every
  * 2 s by default.  Where the host's net.ipv4.ping_group_range excludes us, the
@@ -444,6 +493,7 @@ main(void)
 		cmocka_unit_test(test_cfg_errors),
 		cmocka_unit_test(test_ops_table),
 		cmocka_unit_test(test_prober_loopback),
+		cmocka_unit_test(test_prober_peek),
 		cmocka_unit_test(test_prober_icmp_loopback),
 		cmocka_unit_test(test_prober_tcp_loopback),
 		cmocka_unit_test(test_ttl_pace),

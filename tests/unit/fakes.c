@@ -241,6 +241,7 @@ c_poll(void *ctx, struct cloud_op *op, struct cloud_poll *out,
 		w->was_enabled = w->enabled;
 		w->enabled = op->enable;
 		w->changed_at = w->vc.now;
+		*(op->enable ? &w->enabled_at : &w->disabled_at) = w->vc.now;
 	}
 	out->done = true;
 	snprintf(out->status, sizeof(out->status), "Succeeded");
@@ -520,6 +521,10 @@ p_trace(void *ctx, const struct fd_addr *to, struct hop_list *out,
 	bool en = w->enabled;
 
 	(void)to;
+	pthread_mutex_lock(&step_lock);
+	if (w->n_traces < FAKE_TRACES)
+		w->trace_at[w->n_traces++] = w->vc.now;
+	pthread_mutex_unlock(&step_lock);
 	if (rc < 0)
 		return rc;
 	if (w->vc.now < w->changed_at + w->trace_lag_ms)
@@ -555,36 +560,79 @@ p_watch_begin(void *ctx, const struct watch_req *req, struct probe_watch **out,
 	return 0;
 }
 
-/* Samples every 1/rate s from start to now; the TTL probe answers from
- * the MSEE while the peering is (was) enabled, one probe lost around the
- * change. */
-static int
-p_watch_end(void *ctx, struct probe_watch *pw, struct watch_samples *out,
-    struct fd_error *err)
+/* Samples every 1/rate s from start to now, from index from on; the TTL
+ * probe answers from the MSEE while the peering is (was) enabled, one
+ * probe lost around the change (watch_lag_ms after it). */
+static void
+p_samples(struct fake_world *w, const struct probe_watch *pw, size_t from,
+    struct watch_samples *out)
 {
-	struct fake_world *w = ctx;
-	uint64_t t, dt = 1000 / (pw->req.rate_hz ? pw->req.rate_hz : 20);
-	int rc = step(w, "probe watch end", err);
+	uint64_t t, dt = 1000 / (pw->req.rate_hz ? pw->req.rate_hz : 20),
+	    at = w->changed_at + w->watch_lag_ms;
+	size_t i = 0;
 
-	if (rc < 0) {
-		free(pw);
-		return rc;
-	}
-	for (t = pw->start; t < w->vc.now; t += dt) {
+	for (t = pw->start; t < w->vc.now; t += dt, i++) {
 		struct watch_sample s;
-		bool en = t < w->changed_at ? w->was_enabled : w->enabled;
+		bool en = t < at ? w->was_enabled : w->enabled;
 
+		if (t >= w->changed_at + w->watch_flap_from &&
+		    t < w->changed_at + w->watch_flap_to)
+			en = w->was_enabled;
+
+		if (i < from)
+			continue;
 		memset(&s, 0, sizeof(s));
 		s.t_ms = t;
-		s.e2e_reply = !(t >= w->changed_at && t < w->changed_at + dt);
+		s.e2e_reply = !(t >= at && t < at + dt);
 		s.rtt_ms = 1.0;
 		s.ttl_reply = s.e2e_reply;
 		addr_parse(en ? "192.168.11.18" : "10.17.11.132", &s.ttl_from,
 		    NULL);
 		watch_samples_add(out, &s);
 	}
+}
+
+static int
+p_watch_end(void *ctx, struct probe_watch *pw, struct watch_samples *out,
+    struct fd_error *err)
+{
+	struct fake_world *w = ctx;
+	int rc = step(w, "probe watch end", err);
+
+	if (rc < 0) {
+		free(pw);
+		return rc;
+	}
+	p_samples(w, pw, 0, out);
 	free(pw);
 	return 0;
+}
+
+/* Not a scripted step: the engine looks every 20 ms while it waits. */
+static int
+p_watch_peek(void *ctx, struct probe_watch *pw, size_t from,
+    struct watch_samples *out, struct fd_error *err)
+{
+	struct fake_world *w = ctx;
+
+	(void)err;
+	w->peeks++;
+	p_samples(w, pw, from, out);
+	return 0;
+}
+
+/* Not a scripted step either. */
+static unsigned
+p_trace_ready_ms(void *ctx)
+{
+	struct fake_world *w = ctx;
+	uint64_t at;
+
+	pthread_mutex_lock(&step_lock);
+	at = w->n_traces > 0 ? w->trace_at[w->n_traces - 1] +
+	    w->trace_refill_ms : 0;
+	pthread_mutex_unlock(&step_lock);
+	return at > w->vc.now ? (unsigned)(at - w->vc.now) : 0;
 }
 
 static int
@@ -611,6 +659,8 @@ static const struct probe_ops fake_probe_ops = {
 	.trace = p_trace,
 	.watch_begin = p_watch_begin,
 	.watch_end = p_watch_end,
+	.watch_peek = p_watch_peek,
+	.trace_ready_ms = p_trace_ready_ms,
 	.reach = p_reach,
 	.close = c_close,
 };

@@ -26,7 +26,20 @@ struct fake_world {
 	uint64_t get_ms;		/* the GET before each PUT takes this
 					 * long (virtual ms) */
 	uint64_t changed_at;		/* vclock ms of the last change */
+	uint64_t disabled_at, enabled_at;	/* of the last of each */
 	uint64_t trace_lag_ms;		/* traces show a change this late */
+	uint64_t watch_lag_ms;		/* and the watch's samples this late */
+	/* The watch's samples show the old path again in [from, to) ms
+	 * after the change (a flap; to 0: none). */
+	uint64_t watch_flap_from, watch_flap_to;
+	/* vclock ms of each probe trace call (the first FAKE_TRACES). */
+#define FAKE_TRACES 64
+	uint64_t trace_at[FAKE_TRACES];
+	unsigned n_traces;
+	unsigned peeks;			/* watch_peek calls */
+	/* The routers answer a trace again this long after the last one
+	 * (probe trace_ready_ms); 0: at once. */
+	uint64_t trace_refill_ms;
 	bool was_enabled;		/* before changed_at */
 	unsigned steps;			/* provider calls so far */
 	unsigned first_write_step;	/* step of the first peering write */

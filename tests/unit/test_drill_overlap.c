@@ -498,6 +498,298 @@ test_links_circuit_beside_summaries(void **st)
 	parallel = false;
 }
 
+/* ------------------------------------------------ early re-traces */
+
+/* The seed drill on the plain fakes; peek false: a probe provider without
+ * watch_peek; beat: the re-trace beat (o.retrace_ms). */
+static int
+run_wake(struct fake_world *w, bool peek, unsigned beat, json_t **doc,
+    struct fd_error *err)
+{
+	struct drill_providers p;
+	struct drill_opts o;
+
+	fake_providers(w, &p, &spec);
+	probe = *p.probe;
+	if (!peek)
+		probe.watch_peek = NULL;
+	p.probe = &probe;
+	memset(&o, 0, sizeof(o));
+	o.state_dir = state;
+	o.clock = &w->clock;
+	o.restore_clock = &w->rclock;
+	o.retrace_ms = beat;
+	o.restore_failed_retries = 2;
+	return drill_run(&spec, &p, &o, doc, err);
+}
+
+/* The index of the first trace at or after t (FAKE_TRACES: none). */
+static unsigned
+trace_from(const struct fake_world *w, uint64_t t)
+{
+	unsigned i;
+
+	for (i = 0; i < w->n_traces; i++)
+		if (w->trace_at[i] >= t)
+			return i;
+	return FAKE_TRACES;
+}
+
+/*
+ * Issue 9, drill overhead.  The path moves (for the watch) `lag` ms after
+ * the peering write, and the traces show it `tlag` ms after it; the beat is
+ * 1000 ms.  A trace the watch prompts comes within WAKE_MS of the move:
+ * the fake watch's sample lost at the move, the three answered ones that
+ * make an arrival (10 ms apart at 100/s) and one look (20 ms).
+ */
+#define LAG 150
+#define WAKE_MS (10 + 3 * 10 + 20)
+
+struct wake_case {
+	bool restored;		/* verify-restored (enable), else converge */
+	bool peek, watch;
+	uint64_t lag, tlag, refill;
+	uint64_t flap_from, flap_to;
+	unsigned beat;		/* 0: 1000 ms */
+};
+
+/* Run it; out[k]: the phase's k-th trace, ms after the write; returns how
+ * many (at most n). */
+static unsigned
+phase_traces(const struct wake_case *c, uint64_t *out, unsigned n)
+{
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	uint64_t write_at, until;
+	unsigned i, k = 0;
+	int code;
+
+	fake_seed_spec(&spec);
+	spec.converge.rate_hz = 100;
+	spec.probes[0].watch = c->watch;
+	fake_world_init(&w);
+	w.watch_lag_ms = c->lag;
+	w.trace_lag_ms = c->tlag;
+	w.trace_refill_ms = c->refill;
+	w.watch_flap_from = c->flap_from;
+	w.watch_flap_to = c->flap_to;
+	code = run_wake(&w, c->peek, c->beat ? c->beat : 1000, &doc, &err);
+	if (c->watch && code != 0)
+		fail_msg("exit %d: %s", code, err.msg);
+	assert_true(w.enabled);
+	write_at = c->restored ? w.enabled_at : w.disabled_at;
+	until = c->restored ? UINT64_MAX : w.enabled_at;
+	for (i = trace_from(&w, write_at); i < w.n_traces && k < n &&
+	    w.trace_at[i] < until; i++)
+		out[k++] = w.trace_at[i] - write_at;
+	print_message("%s, peek %d, watch %d, lag %llu/%llu: traces at "
+	    "+%llu, +%llu, +%llu ms\n", c->restored ? "verify-restored" :
+	    "converge", c->peek, c->watch, (unsigned long long)c->lag,
+	    (unsigned long long)c->tlag, (unsigned long long)(k > 0 ?
+	    out[0] : 0), (unsigned long long)(k > 1 ? out[1] : 0),
+	    (unsigned long long)(k > 2 ? out[2] : 0));
+	json_decref(doc);
+	return k;
+}
+
+/* The path moves 150 ms after the write: the phase's first trace waits
+ * for the watch to see it (within WAKE_MS of the move) and passes; a
+ * trace at once (the old way) only shows the old path, drains the
+ * routers' ICMP buckets, and the next comes a beat later. */
+static void
+check_first_waits(bool restored)
+{
+	struct wake_case c = { restored, true, true, LAG, LAG, 0, 0, 0 };
+	uint64_t t[4];
+	unsigned n = phase_traces(&c, t, 4);
+
+	assert_true(n >= 1);
+	if (t[0] < LAG || t[0] > LAG + WAKE_MS)
+		fail_msg("%s's first trace at +%llu ms, the move at +%d",
+		    restored ? "verify-restored" : "converge",
+		    (unsigned long long)t[0], LAG);
+	/* It passed: the next trace is the judging one (verify's or
+	 * verify-restored's), after the settle. */
+	assert_int_equal(n, 2);
+	assert_true(t[1] >= t[0] + 1000 * spec.timeouts.settle_s);
+}
+
+static void
+test_restored_first_trace_waits_for_watch(void **st)
+{
+	(void)st;
+	check_first_waits(true);
+}
+
+static void
+test_converge_first_trace_waits_for_watch(void **st)
+{
+	(void)st;
+	check_first_waits(false);
+}
+
+/* A beat of 3 s (three probes); the move comes 1.5 s after the beat's
+ * trace (+4500): the next trace comes as soon as the watch sees it, not a
+ * beat after the last. */
+#define BEAT 3000
+
+static void
+check_early_retrace(bool restored)
+{
+	struct wake_case c = { restored, true, true, BEAT + 1500, BEAT + 1500,
+		0, 0, 0, BEAT };
+	uint64_t t[4];
+	unsigned n = phase_traces(&c, t, 4);
+
+	assert_true(n >= 2);
+	assert_int_equal(t[0], BEAT);	/* the beat: no move seen before */
+	if (t[1] < BEAT + 1500 || t[1] > BEAT + 1500 + WAKE_MS)
+		fail_msg("%s's second trace at +%llu ms, the move at +%d",
+		    restored ? "verify-restored" : "converge",
+		    (unsigned long long)t[1], BEAT + 1500);
+}
+
+static void
+test_restored_retrace_when_watch_sees_primary(void **st)
+{
+	(void)st;
+	check_early_retrace(true);
+}
+
+static void
+test_converge_retrace_when_watch_sees_backup(void **st)
+{
+	(void)st;
+	check_early_retrace(false);
+}
+
+/* Without watch_peek, or without a watched probe: a trace at once, then
+ * on the beat, as before. */
+static void
+test_retrace_on_the_beat_without_peek(void **st)
+{
+	struct wake_case c = { true, false, true, LAG, LAG, 0, 0, 0 };
+	uint64_t t[4];
+	unsigned k;
+
+	(void)st;
+	for (k = 0; k < 4; k++) {
+		c.restored = k & 1;
+		c.peek = k < 2 ? false : true;
+		c.watch = k < 2;
+		assert_true(phase_traces(&c, t, 4) >= 2);
+		assert_int_equal(t[0], 0);
+		assert_int_equal(t[1], 1000);
+	}
+}
+
+/* The routers' ICMP buckets bound an early re-trace: never sooner than a
+ * refill (1 s) after the last trace began, nor before the provider says
+ * they answer again (trace_ready_ms); left to the beat when that is
+ * later. */
+static void
+test_early_retrace_waits_for_routers(void **st)
+{
+	struct wake_case c = { false, true, true, BEAT + LAG, BEAT + LAG, 0,
+		0, 0, BEAT };
+	uint64_t t[4];
+
+	(void)st;
+	/* Seen at +3200: the refill after the trace at +3000. */
+	assert_true(phase_traces(&c, t, 4) >= 2);
+	assert_int_equal(t[0], BEAT);
+	assert_int_equal(t[1], BEAT + 1000);
+	/* Seen at +4550, ready 2000 ms after the trace at +3000. */
+	c.lag = c.tlag = BEAT + 1500;
+	c.refill = 2000;
+	assert_true(phase_traces(&c, t, 4) >= 2);
+	assert_int_equal(t[1], BEAT + 2000);
+	c.refill = 3500;
+	assert_true(phase_traces(&c, t, 4) >= 2);
+	assert_int_equal(t[1], 2 * BEAT);
+}
+
+/*
+ * At most one early re-trace a beat: the watch sees the backup at +4500,
+ * the traces only from +20000 on; the watch flaps back to the primary at
+ * +4700 for 100 ms.  The trace after the beat's comes early (~+4550); the
+ * move at +4800 began after it, but the next still waits the whole beat,
+ * so the routers' ICMP buckets are never asked twice early.
+ */
+static void
+test_one_early_retrace_a_beat(void **st)
+{
+	struct wake_case c = { false, true, true, BEAT + 1500, 20000, 0,
+		BEAT + 1700, BEAT + 1800, BEAT };
+	uint64_t t[4];
+
+	(void)st;
+	assert_int_equal(phase_traces(&c, t, 4), 4);
+	assert_int_equal(t[0], BEAT);
+	assert_true(t[1] <= BEAT + 1500 + WAKE_MS);
+	assert_int_equal(t[2] - t[1], BEAT);
+}
+
+/* A signal at the third look of converge's first wait. */
+static unsigned sig_peeks;
+
+static int
+sig_peek(void *ctx, struct probe_watch *pw, size_t from,
+    struct watch_samples *out, struct fd_error *err)
+{
+	if (++sig_peeks == 3)
+		world->cancel = 1;
+	return orig_probe->watch_peek(ctx, pw, from, out, err);
+}
+
+/*
+ * A signal while converge looks at the watch ends the wait at that look,
+ * with no trace after it, as it ended the beat's sleep; the peering is
+ * restored, and verify-restored, on the restore clock that no signal
+ * cuts, still traces as soon as the watch sees the primary.
+ */
+static void
+test_signal_during_look(void **st)
+{
+	struct drill_providers p;
+	struct drill_opts o;
+	struct fake_world w;
+	struct fd_error err = { 0 };
+	json_t *doc = NULL;
+	unsigned i;
+
+	(void)st;
+	fake_seed_spec(&spec);
+	spec.converge.rate_hz = 100;
+	fake_world_init(&w);
+	w.trace_lag_ms = w.watch_lag_ms = LAG;
+	fake_providers(&w, &p, &spec);
+	world = &w;
+	orig_probe = p.probe;
+	probe = *p.probe;
+	probe.watch_peek = sig_peek;
+	p.probe = &probe;
+	sig_peeks = 0;
+	memset(&o, 0, sizeof(o));
+	o.state_dir = state;
+	o.clock = &w.clock;
+	o.restore_clock = &w.rclock;
+	o.retrace_ms = 1000;
+	o.restore_failed_retries = 2;
+	assert_int_equal(drill_run(&spec, &p, &o, &doc, &err), DRILL_FAILED);
+	assert_true(w.enabled);
+	assert_non_null(strstr(err.msg, "converge"));
+	/* No trace from the disable to the enable. */
+	i = trace_from(&w, w.disabled_at);
+	assert_true(i < w.n_traces);
+	assert_true(w.trace_at[i] >= w.enabled_at);
+	/* verify-restored: its first trace within WAKE_MS of the move. */
+	assert_true(w.trace_at[i] >= w.enabled_at + LAG);
+	assert_true(w.trace_at[i] - (w.enabled_at + LAG) <= WAKE_MS);
+	json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -508,6 +800,14 @@ main(void)
 		cmocka_unit_test(test_verify_traces_beside_checks),
 		cmocka_unit_test(test_restored_waits_at_once),
 		cmocka_unit_test(test_links_circuit_beside_summaries),
+		cmocka_unit_test(test_restored_first_trace_waits_for_watch),
+		cmocka_unit_test(test_converge_first_trace_waits_for_watch),
+		cmocka_unit_test(test_restored_retrace_when_watch_sees_primary),
+		cmocka_unit_test(test_converge_retrace_when_watch_sees_backup),
+		cmocka_unit_test(test_retrace_on_the_beat_without_peek),
+		cmocka_unit_test(test_early_retrace_waits_for_routers),
+		cmocka_unit_test(test_one_early_retrace_a_beat),
+		cmocka_unit_test(test_signal_during_look),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
