@@ -199,6 +199,9 @@ collect_worker_main(void *arg)
 		/* A prefetched query's time runs from when it was sent. */
 		t0 = sent != NULL && sent[i] ? start[i] : collect_now_ms();
 		fd_error_clear(&j->err);
+		if (j->record_dir != NULL && j->ops->record != NULL)
+			j->ops->record(j->ctx, j->record_dir,
+			    j->record_budget);
 		j->rc = collect_one(j);
 		j->elapsed_ms = collect_now_ms() - t0;
 		if (j->rc >= 0) {

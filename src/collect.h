@@ -38,6 +38,11 @@ struct collect_job {
 	/* Run only when this earlier job on the same ctx succeeded (a query
 	 * after its device's login); otherwise skipped, rc -EHOSTUNREACH. */
 	const struct collect_job *after;
+	/* Not NULL: a query read ahead for a later phase, whose replies are
+	 * saved there (device_ops.record(ctx, record_dir, record_budget)
+	 * before it runs).  Such jobs come after the ctx's others. */
+	const char *record_dir;
+	struct device_replies *record_budget;
 	/* out (owned by the job; release with collect_job_done()) */
 	int rc;				/* 0 or negative errno */
 	struct fd_error err;		/* "device: query: reason" */

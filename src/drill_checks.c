@@ -4,6 +4,7 @@
  * threads), read off the drill's thread and recorded on it afterwards,
  * in spec order; what the reads mean is drill_verdict.c's.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -241,7 +242,9 @@ struct checks_read {
 	struct azure_batch az;		/* az.v[n_implicit + i] = &v[i] */
 	bool az_read;			/* read already (baseline's, in
 					 * preflight) */
-	bool dev_read;			/* its device queries too */
+	bool dev_read;			/* its device queries too, their
+					 * replies saved in rec_dir */
+	char rec_dir[PATH_MAX];
 	bool preflight;
 	/* Preflight: baseline's checks, whose Azure ones are read in this
 	 * batch too, at az.v[n_implicit + n + i]. */
@@ -377,9 +380,13 @@ static void
 checks_read_append(struct checks_read *r, struct checks_read *next)
 {
 	struct drill *d = r->d;
+	const char *dir;
 	unsigned i;
 
 	next->dev_read = true;
+	/* Their replies go where baseline's own would (replies.h). */
+	dir = replies_dir(d->o->out_dir, "baseline", next->rec_dir,
+	    sizeof(next->rec_dir));
 	for (i = 0; i < next->n; i++) {
 		const struct spec_check *c = &next->v[i];
 		int di = is_device_check(c) ? dev_index(d->s, c->device) : -1;
@@ -390,6 +397,8 @@ checks_read_append(struct checks_read *r, struct checks_read *next)
 			continue;
 		device_job(d, c, di, &r->jobs[r->nj]);
 		r->jobs[r->nj].after = &r->jobs[di];
+		r->jobs[r->nj].record_dir = dir;
+		r->jobs[r->nj].record_budget = &d->replies;
 		next->ji[i] = (int)r->nj++;
 	}
 	r->next = next;

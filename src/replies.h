@@ -30,6 +30,14 @@ void replies_phase(const struct device_ops *const *ops, void *const *ctx,
     struct device_replies *b);
 
 /*
+ * <out_dir>/replies/<phase> into buf (len bytes): the directory
+ * replies_phase() points the devices at.  NULL, with a warning, when it
+ * does not fit; NULL when out_dir or phase is NULL.
+ */
+const char *replies_dir(const char *out_dir, const char *phase, char *buf,
+    size_t len);
+
+/*
  * What was saved, for result.json's evidence.replies: {"<phase>":
  * ["<file>", ...]}, each phase's files sorted by name (temporary files
  * left by a failed save not listed).  NULL when nothing was saved.

@@ -33,6 +33,10 @@ step(struct fake_world *w, const char *name, struct fd_error *err)
 	int rc;
 
 	pthread_mutex_lock(&step_lock);
+	if (strncmp(name, "device ", 7) == 0) {
+		w->dev_thread = pthread_self();
+		w->dev_thread_set = true;
+	}
 	rc = step_locked(w, name, err);
 	pthread_mutex_unlock(&step_lock);
 	return rc;
@@ -486,8 +490,15 @@ d_record(void *ctx, const char *dir, struct device_replies *budget)
 
 	snprintf(w->record_log + n, sizeof(w->record_log) - n, "%s%s ",
 	    dir != NULL ? dir : "-", budget != NULL ? "" : "(no budget)");
-	if (!pthread_equal(pthread_self(), w->thread))
+	/* The drill's thread between phases, or the thread querying the
+	 * device, between its queries (a query read ahead for a later
+	 * phase); never a third. */
+	pthread_mutex_lock(&step_lock);
+	if (!pthread_equal(pthread_self(), w->thread) &&
+	    !(w->dev_thread_set && pthread_equal(pthread_self(),
+	    w->dev_thread)))
 		w->record_off_thread = true;
+	pthread_mutex_unlock(&step_lock);
 }
 
 static const struct device_ops fake_device_ops = {

@@ -83,9 +83,12 @@ struct fake_world {
 	bool idle_off_thread;
 	pthread_t thread;
 	/* device record() calls: each directory given ("-" for NULL), ' '
-	 * after each, and whether any came from another thread. */
+	 * after each, and whether any came from a thread other than the
+	 * test's and the one that last queried the device (dev_thread). */
 	char record_log[1024];
 	bool record_off_thread;
+	pthread_t dev_thread;
+	bool dev_thread_set;
 };
 
 void fake_world_init(struct fake_world *w);
