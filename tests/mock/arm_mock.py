@@ -162,6 +162,7 @@ import copy
 import importlib.util
 import json
 import os
+import queue
 import random
 import re
 import shlex
@@ -366,6 +367,7 @@ class Mock:
         self.routes_cmd = (shlex.split(args.routes_cmd) if args.routes_cmd
                            else st.get("routes_cmd"))
         self.routes_py = None
+        self.hook_q = None      # run_hook()
         if getattr(args, "routes_py", None):
             argv = shlex.split(args.routes_py)
             spec = importlib.util.spec_from_file_location(
@@ -490,18 +492,28 @@ class Mock:
                 data = data[os.write(self.logfd, data):]
 
     def run_hook(self, peering, state):
+        """Queue the --on-change hook for a state change; call it under
+        self.lock, where the change is made.  One thread runs the hooks
+        in the order the changes were made, as the data plane follows the
+        operations one after another: a thread per hook let a failed
+        enable's revert (Disabled) and the next enable (Enabled), 50 ms
+        apart, reach the lab in either order (lab scenario d)."""
         if not self.args.on_change:
             return
-        argv = shlex.split(self.args.on_change) + [peering, state]
+        if self.hook_q is None:
+            self.hook_q = queue.Queue()
+            threading.Thread(target=self.hook_worker, daemon=True).start()
+        self.hook_q.put(shlex.split(self.args.on_change) + [peering, state])
 
-        def go():
+    def hook_worker(self):
+        while True:
+            argv = self.hook_q.get()
             try:
                 r = subprocess.run(argv, timeout=120, stdin=subprocess.DEVNULL)
                 sys.stderr.write("arm_mock: on-change %s %s: exit %d\n"
-                                 % (peering, state, r.returncode))
+                                 % (argv[-2], argv[-1], r.returncode))
             except (OSError, subprocess.TimeoutExpired) as e:
                 sys.stderr.write("arm_mock: on-change failed: %s\n" % e)
-        threading.Thread(target=go, daemon=True).start()
 
     def routes(self, *what):
         """Live routes from --routes-py or --routes-cmd, or None to use
@@ -536,7 +548,6 @@ class Mock:
     # ---- operations
     def tick(self):
         t = now()
-        changed = []
         with self.lock:
             for op in self.ops.values():
                 if op["status"] in TERMINAL or t < op["end"]:
@@ -558,7 +569,7 @@ class Mock:
                         p["properties"]["provisioningState"] = "Failed"
                         p["etag"] = new_etag()
                         if old != op["old_state"]:
-                            changed.append((p["name"], op["old_state"]))
+                            self.run_hook(p["name"], op["old_state"])
                 else:
                     op["status"] = "Succeeded"
                     if p is not None:
@@ -566,8 +577,6 @@ class Mock:
                         p["etag"] = new_etag()
                 op["endTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                               time.gmtime())
-        for name, state in changed:
-            self.run_hook(name, state)
 
     # ---- faults
     def arrived(self, method, path):
@@ -1490,7 +1499,6 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"null")
         except ValueError:
             body = None
-        changed = []
         with m.lock:
             im = self.headers.get("If-Match")
             if im is not None and im != "*" and im != peer["etag"]:
@@ -1569,7 +1577,7 @@ class Handler(BaseHTTPRequestHandler):
                             "startTime": time.strftime(
                                 "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
             if new["state"] != old:
-                changed.append((peer["name"], new["state"]))
+                m.run_hook(peer["name"], new["state"])
                 if new["state"] == "Enabled":
                     m.enabled_at[peer["name"].lower()] = now()
             # How the PUT is answered (ARM allows each; AZURE-REST.md
@@ -1607,8 +1615,6 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(int(variant[:3]), resp)
         else:
             self.reply(200, resp, dict(ra, **{"Azure-AsyncOperation": aop}))
-        for name, state in changed:
-            m.run_hook(name, state)
 
     def op_status(self, op_id):
         m = self.mock
