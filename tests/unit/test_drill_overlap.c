@@ -583,7 +583,7 @@ phase_traces(const struct wake_case *c, uint64_t *out, unsigned n)
 	for (i = trace_from(&w, write_at); i < w.n_traces && k < n &&
 	    w.trace_at[i] < until; i++)
 		out[k++] = w.trace_at[i] - write_at;
-	print_message("%s, peek %d, watch %d, lag %llu/%llu: traces at "
+	print_message("# %s, peek %d, watch %d, lag %llu/%llu: traces at "
 	    "+%llu, +%llu, +%llu ms\n", c->restored ? "verify-restored" :
 	    "converge", c->peek, c->watch, (unsigned long long)c->lag,
 	    (unsigned long long)c->tlag, (unsigned long long)(k > 0 ?
