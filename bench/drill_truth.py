@@ -239,6 +239,25 @@ def one_run(a):
              if links is not None else ""))
     print(f"  (first formula, double-counts a late stable window and the "
           f"settle) overhead {wall - old_waited:.3f} s")
+    # Preflight's critical path among the devices: each device's login
+    # (connect, authenticate, show version) and then its queries, whose
+    # times run from when they were sent (result.json duration_s).
+    login, query = {}, {}
+    for c in res.get("checks", []):
+        if c.get("phase") != "preflight" or c.get("duration_s") is None:
+            continue
+        dev, _, what = str(c.get("name", "")).partition(": ")
+        if not what or dev not in spec.get("devices", {}):
+            continue
+        if what == "reachable over SSH":
+            login[dev] = c["duration_s"]
+        else:
+            query[dev] = max(query.get(dev, 0), c["duration_s"])
+    if login:
+        crit = max(login, key=lambda k: login[k] + query.get(k, 0))
+        print("  preflight devices (login + queries): " + ", ".join(
+            f"{k} {login[k]:.2f} + {query.get(k, 0):.2f} s" for k in
+            sorted(login)) + f"; critical: {crit}")
 
     n_req, n_tok, n_meta = mock_requests(a.mock_log, t0, t1)
     print(f"  ARM mock: {n_req} requests, {n_tok} token POST(s), {n_meta} "
