@@ -106,6 +106,18 @@ collect_one(struct collect_job *j)
  * them at once (transport/ssh.h exec_many).  Marks them in sent and
  * their start in t0.
  */
+/* May job k go into the batch sent before job `from`? */
+static bool
+prefetchable(const struct collect_worker *w, size_t from, size_t k,
+    const bool *sent)
+{
+	const struct collect_job *j = &w->jobs[k];
+
+	return j->ctx == w->ctx && !sent[k] && j->kind != COLLECT_TRACEROUTE &&
+	    (j->after == NULL || (j->after < &w->jobs[from] &&
+	    j->after->rc >= 0));
+}
+
 static void
 collect_prefetch(struct collect_worker *w, size_t from, bool *sent,
     uint64_t *t0)
@@ -122,11 +134,7 @@ collect_prefetch(struct collect_worker *w, size_t from, bool *sent,
 	for (k = from; k < w->n; k++) {
 		struct collect_job *j = &w->jobs[k];
 
-		if (j->ctx != w->ctx || sent[k] || j->kind ==
-		    COLLECT_TRACEROUTE)
-			continue;
-		if (j->after != NULL && (j->after >= &w->jobs[from] ||
-		    j->after->rc < 0))
+		if (!prefetchable(w, from, k, sent))
 			continue;
 		switch (j->kind) {
 		case COLLECT_INFO:
@@ -156,12 +164,7 @@ collect_prefetch(struct collect_worker *w, size_t from, bool *sent,
 	now = collect_now_ms();
 	if (n >= 2) {
 		for (k = from; k < w->n; k++) {
-			struct collect_job *j = &w->jobs[k];
-
-			if (j->ctx != w->ctx || sent[k] || j->kind ==
-			    COLLECT_TRACEROUTE || (j->after != NULL &&
-			    (j->after >= &w->jobs[from] ||
-			    j->after->rc < 0)))
+			if (!prefetchable(w, from, k, sent))
 				continue;
 			sent[k] = true;
 			t0[k] = now;
