@@ -327,8 +327,9 @@ checks_read_new(struct drill *d, const struct spec_check *v, unsigned n,
 {
 	struct checks_read *r;
 	unsigned i, nd = preflight ? (unsigned)d->s->n_devices : 0;
-	/* Preflight: room for baseline's device queries too. */
-	unsigned extra = preflight ? SPEC_MAX_CHECKS : 0;
+	/* Preflight: room for baseline's device queries too
+	 * (checks_read_append()). */
+	unsigned extra = preflight ? d->s->baseline.n_checks : 0;
 
 	if (n > SPEC_MAX_CHECKS)
 		n = SPEC_MAX_CHECKS;
