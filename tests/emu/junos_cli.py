@@ -79,6 +79,22 @@ before answering, as a real routing engine takes time to render a table
 (bench/collect.sh uses it so the benchmark measures waiting, not the
 emulator's own start-up).  Anything else answers like Junos:
 a caret line and "unknown command." / "syntax error.", exit status 1.
+
+NETCONF (RFC 6241 over SSH, RFC 6242 1.0 framing "]]>]]>"): when the
+command is "xml-mode netconf need-trailer" -- what Junos runs for its
+"netconf" SSH subsystem, and what ncclient execs when the subsystem is
+refused -- one process serves the whole session on stdin/stdout: it sends
+its <hello> at once, requires the client's <hello> (base:1.0) before any
+<rpc>, answers <rpc message-id="N"><command format="xml|json|text">CMD
+</command></rpc> for every command of mode A (the map's "CMD | display
+FMT" line, plain CMD for text) or mode B (the same renderer as above: the
+same data and renderer quirks; no status lines, they are CLI prompt
+decoration), <close-session/> with <ok/> and exits; EOF ends it too.  A
+command the CLI rejects is an <rpc-error> (see Netconf below); --no-json
+makes format="json" one; --delay applies to each <command>.
+  --netconf-only    refuse anything but the netconf subsystem (stderr,
+                    exit 1): Junos's NETCONF port (830) rejects other
+                    sessions; its SSH port (22) serves both.
 """
 
 import os
@@ -759,15 +775,18 @@ def json_to_xml(text):
     return "\n".join(out) + "\n"
 
 
-def json_quirks(text):
-    """The JSON of a release that prints it badly (see --json-quirks)."""
+def json_quirks(text, ctl="\x01"):
+    """The JSON of a release that prints it badly (see --json-quirks).
+    CTL is the raw control character put inside a string: over NETCONF it
+    is a tab, as Junos sent over NETCONF in py-junos-eznc #1029 / PR #1048
+    (XML 1.0 cannot carry \\x01 at all, not even as a reference)."""
     status = STATUS_RE.findall(text)
     doc = json.loads(STATUS_RE.sub("", text))
     key = next(iter(doc))
     raw = json.dumps(doc, indent=4)
     # A raw (unescaped) control character inside a string value.
-    raw = raw.replace('"data" : "', '"data" : "\x01', 1)
-    raw = raw.replace('"data": "', '"data": "\x01', 1)
+    raw = raw.replace('"data" : "', '"data" : "' + ctl, 1)
+    raw = raw.replace('"data": "', '"data": "' + ctl, 1)
     # The top element again, empty: a parser keeping the last key loses
     # the answer.
     raw = raw.rstrip()[:-1].rstrip() + ',\n    "%s" : [{}]\n}' % key
@@ -775,7 +794,7 @@ def json_quirks(text):
         ("\n" + status[-1].strip() + "\n" if status else "")
 
 
-def traceroute(words):
+def traceroute(words, sink=None):
     # traceroute ADDR no-resolve [routing-instance RI] [wait S] [ttl N]
     if len(words) < 2 or words[1] != "no-resolve":
         raise CliError(11, "syntax error.")
@@ -804,17 +823,23 @@ def traceroute(words):
                           "-m", opt["ttl"], addr], stdout=subprocess.PIPE,
                          text=True)
     for line in p.stdout:
-        sys.stdout.write(re.sub(r"\d+ byte packets", "52 byte packets",
-                                line))
-        sys.stdout.flush()
+        (sink or sys.stdout).write(re.sub(r"\d+ byte packets",
+                                          "52 byte packets", line))
+        (sink or sys.stdout).flush()
     p.wait()
+    if sink is not None:
+        return ""
     # Junos traceroute (FreeBSD's) says "52 byte packets".
     return text
 
 
-def bird_mode(args, cmd):
+def bird_render(args, base, fmt, ctl="\x01", sink=None):
+    """The answer to BASE in FMT as the renderer makes it, status lines
+    included; shared by the exec path and NETCONF.  CTL is the control
+    character --json-quirks puts in a string; SINK, when given, collects a
+    traceroute's lines instead of stdout (NETCONF sends them in one reply).
+    """
     _bird_imports()
-    base, fmt = split_pipes(cmd)
     if fmt == "json" and args.no_json:
         raise CliError(len(base) + 11, "syntax error, expecting <command>.")
     xml = fmt == "xml"
@@ -839,7 +864,7 @@ def bird_mode(args, cmd):
     elif w[:3] == ["show", "bgp", "neighbor"]:
         out = bgp_neighbor(bird, w[3:], fmt)
     elif w[:1] == ["traceroute"] and fmt == "text":
-        out = traceroute(w[1:])
+        out = traceroute(w[1:], sink)
     else:
         raise CliError(len(w[0]) + 1 if len(w) > 1 else 0,
                        "unknown command.")
@@ -847,7 +872,13 @@ def bird_mode(args, cmd):
     if xml:
         out = json_to_xml(out)
     elif fmt == "json" and args.json_quirks:
-        out = json_quirks(out)
+        out = json_quirks(out, ctl)
+    return out
+
+
+def bird_mode(args, cmd):
+    base, fmt = split_pipes(cmd)
+    out = bird_render(args, base, fmt)
     if args.srx_cluster:
         # The cluster status line ends every reply (node0 is primary).
         out = STATUS_RE.sub("", out).rstrip("\n")
@@ -855,6 +886,328 @@ def bird_mode(args, cmd):
     sys.stdout.write(out)
     sys.stdout.flush()
     return 0
+
+
+# -------------------------------------------------------------- netconf
+#
+# NETCONF over SSH (RFC 6241, RFC 6242 with 1.0 end-of-message framing), as
+# a Junos router's netconf subsystem serves it.  One process serves the
+# whole session: no per-command start-up.  Sources:
+#  - the subsystem runs "xml-mode netconf need-trailer" (ncclient
+#    devices/junos.py handle_connection_exceptions() execs exactly that
+#    when the subsystem is refused; Juniper net-netconf lib/net/netconf/
+#    jnpr.rb NETCONF_SHELL "exec xml-mode netconf need-trailer");
+#  - the server's hello: comment lines, then <hello> with the capabilities
+#    a Junos 18.2 vMX lists and the session id (the mgd process id), then
+#    "]]>]]>" (session captured in ncclient-based Junos tutorials, e.g.
+#    ksator/junos-automation-with-ncclient README);
+#  - <command format="text|xml|json">: text answers <output>, json the
+#    JSON as the rpc-reply's text (py-junos-eznc lib/jnpr/junos/device.py
+#    execute(): json.loads(rpc_rsp_e.text, strict=False), since 14.2), xml
+#    the result element (py-junos-eznc Device.cli());
+#  - a command the CLI does not know: <rpc-error> protocol /
+#    operation-failed / error / "syntax error, expecting <command>" with
+#    <error-info><bad-element>WORD</bad-element> (py-junos-eznc
+#    tests/unit/facts/test_ethernet_mac_table.py), "syntax error" for a bad
+#    argument or unknown RPC (tests/unit/test_decorators.py).
+# Stricter than Junos where Junos is lenient (allowed: never kinder): an
+# <rpc> before the client's <hello> and an <rpc> without message-id are
+# refused (RFC 6241 sections 8.1 and 4.1), a hello without base:1.0 or a
+# message that does not parse ends the session after an <rpc-error>.
+
+NC_BASE = "urn:ietf:params:xml:ns:netconf:base:1.0"
+NC_EOM = b"]]>]]>"
+NC_COMMAND = "xml-mode netconf need-trailer"
+NC_MAX_MESSAGE = 1 << 20
+NC_CAPS = (
+    "urn:ietf:params:netconf:base:1.0",
+    "urn:ietf:params:netconf:capability:candidate:1.0",
+    "urn:ietf:params:netconf:capability:confirmed-commit:1.0",
+    "urn:ietf:params:netconf:capability:validate:1.0",
+    "urn:ietf:params:netconf:capability:url:1.0?scheme=http,ftp,file",
+    "urn:ietf:params:xml:ns:netconf:base:1.0",
+    "urn:ietf:params:xml:ns:netconf:capability:candidate:1.0",
+    "urn:ietf:params:xml:ns:netconf:capability:confirmed-commit:1.0",
+    "urn:ietf:params:xml:ns:netconf:capability:validate:1.0",
+    "urn:ietf:params:xml:ns:netconf:capability:url:1.0?protocol=http,ftp,"
+    "file",
+    "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring",
+    "http://xml.juniper.net/netconf/junos/1.0",
+    "http://xml.juniper.net/dmi/system/1.0",
+)
+NC_JUNOS_NS = "http://xml.juniper.net/junos/21.4R3/junos"
+
+
+class NcError(Exception):
+    """An <rpc-error>: (type, tag, message, bad element or None)."""
+
+    def __init__(self, etype, tag, msg, bad=None):
+        super().__init__(msg)
+        self.etype, self.tag, self.msg, self.bad = etype, tag, msg, bad
+
+
+def nc_esc(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(
+        ">", "&gt;")
+
+
+def nc_attr(text):
+    return nc_esc(text).replace('"', "&quot;")
+
+
+class Netconf:
+    def __init__(self, args, rfd=0, wfd=1):
+        self.args = args
+        self.rfd, self.wfd = rfd, wfd
+        self.buf = b""
+        self.hello_seen = False
+
+    def send(self, text):
+        data = text.encode("utf-8")
+        while data:
+            n = os.write(self.wfd, data)
+            data = data[n:]
+
+    def read_message(self):
+        """The next message (bytes) before "]]>]]>", or None at EOF."""
+        while NC_EOM not in self.buf:
+            if len(self.buf) > NC_MAX_MESSAGE:
+                raise NcError("rpc", "operation-failed",
+                              "message too long or not framed with ]]>]]>")
+            chunk = os.read(self.rfd, 65536)
+            if not chunk:
+                # EOF, possibly mid-message: the session is over.
+                return None
+            self.buf += chunk
+        msg, self.buf = self.buf.split(NC_EOM, 1)
+        return msg
+
+    def reply(self, mid, body):
+        attr = ' message-id="%s"' % nc_attr(mid) if mid is not None else ""
+        self.send('<rpc-reply xmlns="%s" xmlns:junos="%s"%s>\n%s'
+                  '</rpc-reply>\n]]>]]>\n' % (NC_BASE, NC_JUNOS_NS, attr,
+                                             body))
+
+    def error(self, mid, e, severity="error"):
+        info = ("<error-info>\n<bad-element>%s</bad-element>\n"
+                "</error-info>\n" % nc_esc(e.bad)) if e.bad else ""
+        self.reply(mid, "<rpc-error>\n<error-type>%s</error-type>\n"
+                   "<error-tag>%s</error-tag>\n<error-severity>%s"
+                   "</error-severity>\n<error-message>%s</error-message>\n"
+                   "%s</rpc-error>\n" % (e.etype, e.tag, severity,
+                                         nc_esc(e.msg), info))
+
+    def hello(self):
+        caps = "".join("    <capability>%s</capability>\n" % nc_esc(c)
+                       for c in NC_CAPS)
+        self.send("<!-- No zombies were killed during the creation of this "
+                  "user interface -->\n<!-- user root, class super-user -->"
+                  "\n<hello xmlns=\"%s\">\n  <capabilities>\n%s"
+                  "  </capabilities>\n  <session-id>%d</session-id>\n"
+                  "</hello>\n]]>]]>\n" % (NC_BASE, caps, os.getpid()))
+
+    def serve(self):
+        from xml.etree import ElementTree as ET
+        self.hello()
+        while True:
+            try:
+                msg = self.read_message()
+            except NcError as e:
+                self.error(None, e)
+                return 1
+            if msg is None:
+                return 0
+            text = msg.decode("utf-8", "replace").strip()
+            if not text:
+                # Whitespace between messages (ncclient sends a newline
+                # after each "]]>]]>").
+                continue
+            try:
+                root = ET.fromstring(text)
+            except ET.ParseError as e:
+                # Not well-formed: say so and end the session, the framing
+                # cannot be trusted any more (RFC 6241 4.3 malformed-message
+                # is base:1.1 only; a 1.0 session gets operation-failed).
+                self.error(None, NcError("rpc", "operation-failed",
+                                         "xml parse error: %s" % e))
+                return 1
+            tag = root.tag.split("}", 1)[-1]
+            ns = root.tag[1:].split("}", 1)[0] if root.tag[0] == "{" else ""
+            if ns not in ("", NC_BASE):
+                self.error(None, NcError("protocol", "unknown-namespace",
+                                         "unknown namespace %s" % ns, tag))
+                return 1
+            if tag == "hello":
+                if self.hello_seen:
+                    self.error(None, NcError("protocol", "operation-failed",
+                                             "<hello> after the session "
+                                             "started", "hello"))
+                    return 1
+                caps = [(c.text or "").strip() for c in root.iter()
+                        if c.tag.split("}", 1)[-1] == "capability"]
+                if "urn:ietf:params:netconf:base:1.0" not in caps:
+                    # RFC 6241 8.1: no common base version, no session.
+                    self.error(None, NcError(
+                        "protocol", "operation-failed", "client <hello> "
+                        "lacks urn:ietf:params:netconf:base:1.0"))
+                    return 1
+                self.hello_seen = True
+                continue
+            mid = root.get("message-id")
+            if tag != "rpc":
+                self.error(mid, NcError("protocol", "operation-failed",
+                                        "syntax error", tag))
+                return 1
+            if not self.hello_seen:
+                self.error(mid, NcError("protocol", "operation-failed",
+                                        "<rpc> before the client's <hello>"
+                                        " (RFC 6241 section 8.1)", "rpc"))
+                return 1
+            if mid is None:
+                self.error(None, NcError("rpc", "missing-attribute",
+                                         "missing message-id attribute",
+                                         "rpc"))
+                continue
+            ops = list(root)
+            if len(ops) != 1:
+                self.error(mid, NcError("protocol", "operation-failed",
+                                        "syntax error, expecting one "
+                                        "operation", "rpc"))
+                continue
+            op = ops[0]
+            name = op.tag.split("}", 1)[-1]
+            if name == "close-session":
+                self.reply(mid, "<ok/>\n")
+                return 0
+            if name != "command":
+                self.error(mid, NcError("protocol", "operation-failed",
+                                        "syntax error", name))
+                continue
+            try:
+                self.reply(mid, self.command(op))
+            except NcError as e:
+                self.error(mid, e)
+
+    def command(self, op):
+        fmt = op.get("format", "xml").lower()
+        # Junos takes "ascii" as a synonym of "text" (Junos XML API
+        # <command> reference).
+        fmt = {"ascii": "text"}.get(fmt, fmt)
+        if fmt not in ("xml", "json", "text"):
+            raise NcError("protocol", "operation-failed",
+                          "syntax error, expecting <command>", fmt)
+        cmd = " ".join((op.text or "").split())
+        if not cmd:
+            raise NcError("protocol", "operation-failed",
+                          "syntax error, expecting <command>", "command")
+        if fmt == "json" and self.args.no_json:
+            # A release before 14.2 has no JSON: the attribute's value is
+            # a syntax error, as "| display json" is over the CLI.
+            raise NcError("protocol", "operation-failed",
+                          "syntax error, expecting <command>", "json")
+        if self.args.delay > 0:
+            time.sleep(min(self.args.delay, 60.0))
+        try:
+            base, pfmt = split_pipes(cmd)
+            if pfmt != "text":
+                # The output format is the attribute's business here.
+                raise CliError(cmd.index("|") + 2, "syntax error.")
+            if self.args.fixtures:
+                out = nc_fixture(self.args, base, fmt)
+            else:
+                sink = None
+                if base.split()[:1] == ["traceroute"]:
+                    import io
+                    sink = io.StringIO()
+                out = bird_render(self.args, base, fmt, "\t", sink)
+                if sink is not None:
+                    out = sink.getvalue()
+        except CliError as e:
+            raise nc_cli_error(cmd, e)
+        except Exception as e:  # noqa: BLE001 - as the CLI path says it
+            if subprocess is not None and isinstance(
+                    e, subprocess.TimeoutExpired):
+                raise NcError("protocol", "operation-failed",
+                              "command timed out")
+            raise
+        return nc_payload(out, fmt)
+
+
+def nc_cli_error(cmd, e):
+    """The CLI's caret error as the <rpc-error> Junos sends instead."""
+    # The word under the caret is the bad element.
+    words, pos, bad = [], 0, None
+    for w in cmd.split():
+        pos = cmd.index(w, pos)
+        words.append((pos, w))
+        pos += len(w)
+    for start, w in words:
+        if start + len(w) > e.col:
+            bad = w
+            break
+    if bad is None and words:
+        bad = words[-1][1]
+    msg = "syntax error, expecting <command>" if \
+        e.msg.startswith("unknown command") or \
+        e.msg.startswith("syntax error, expecting") else \
+        e.msg.rstrip(".")
+    return NcError("protocol", "operation-failed", msg, bad)
+
+
+def nc_payload(out, fmt):
+    """The CLI rendering of an answer as the rpc-reply's content."""
+    # The "{master:0}" / "{primary:node0}" status lines are the CLI's
+    # prompt decoration, not part of the answer: NETCONF has none.
+    out = status_re().sub("", out)
+    if fmt == "text":
+        return "<output>\n%s</output>\n" % nc_esc(out)
+    if fmt == "json":
+        return nc_esc(out.strip()) + "\n"
+    # "| display xml" wraps the element in <rpc-reply>: NETCONF's own
+    # rpc-reply carries the element itself.
+    m = re.search(r"<rpc-reply\b[^>]*>(.*)</rpc-reply>", out, re.S)
+    body = (m.group(1) if m else out).strip("\n")
+    return body + "\n" if body else ""
+
+
+def nc_fixture(args, base, fmt):
+    """Mode A over NETCONF: the map's "CMD | display FMT" (or plain CMD
+    for text) answers; @sleep/@slow delay the reply, @exit N TEXT answers
+    TEXT; @hang is a stream cut short and answers its file at once."""
+    mapdir = os.path.dirname(os.path.abspath(args.fixtures))
+    table = {}
+    with open(args.fixtures, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#") or "=>" not in line:
+                continue
+            k, v = line.split("=>", 1)
+            table[norm(k)] = v.strip()
+    key = base + ("" if fmt == "text" else " | display " + fmt)
+    target = table.get(key)
+    if target is None:
+        raise CliError(0, "unknown command.")
+    if target.startswith("@slow"):
+        _, secs, target = target.split(None, 2)
+        time.sleep(float(secs))
+    if target.startswith("@hang"):
+        _, secs, target = target.split(None, 2)
+    if target.startswith("@sleep"):
+        time.sleep(float(target.split()[1]))
+        return ""
+    if target.startswith("@exit"):
+        _, code, *text = target.split(None, 2)
+        return text[0] + "\n" if text else ""
+    path = target if os.path.isabs(target) else os.path.join(mapdir, target)
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8", "replace")
+
+
+def netconf_mode(args):
+    global re
+    import re as _r
+    re = _r
+    return Netconf(args).serve()
 
 
 class Args:
@@ -871,6 +1224,7 @@ class Args:
     json_quirks = False
     shadow_instance = ""
     delay = 0.0
+    netconf_only = False
 
 
 VALUED = {"--fixtures": "fixtures", "--bird": "bird", "--ifmap": "ifmap",
@@ -891,6 +1245,8 @@ def parse_args(argv):
             args.srx_cluster = True
         elif a == "--json-quirks":
             args.json_quirks = True
+        elif a == "--netconf-only":
+            args.netconf_only = True
         elif a in ("-h", "--help"):
             print(__doc__)
             sys.exit(0)
@@ -913,11 +1269,24 @@ def main():
     global SRX_CLUSTER
     args = parse_args(sys.argv[1:])
     SRX_CLUSTER = args.srx_cluster
-    if args.delay > 0:
-        time.sleep(min(args.delay, 60.0))
     cmd = args.command
     if cmd is None:
         cmd = os.environ.get("SSH_ORIGINAL_COMMAND", "")
+    if " ".join(cmd.split()) == NC_COMMAND:
+        # The netconf subsystem (sshd puts the subsystem's command in
+        # SSH_ORIGINAL_COMMAND under ForceCommand) or ncclient's exec of
+        # the same command: one process for the session, --delay per RPC.
+        return netconf_mode(args)
+    if args.netconf_only:
+        # Junos: "The configured port accepts only NETCONF-over-SSH
+        # sessions. Regular SSH session requests for this port are
+        # rejected." (Junos "Configuring NETCONF-Over-SSH Connections on a
+        # Specified TCP Port").
+        print("error: this port serves only the netconf subsystem "
+              "(ssh -s HOST netconf)", file=sys.stderr)
+        return 1
+    if args.delay > 0:
+        time.sleep(min(args.delay, 60.0))
     if not cmd.strip():
         # An interactive shell is not offered.
         print("error: this emulator only runs commands (ssh HOST CMD)")
