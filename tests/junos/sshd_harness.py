@@ -4,7 +4,7 @@ tests (root needed, as in CI).  Python 3 standard library only.
 
   sshd_harness.py start DIR [--force-command CMD] [--fixtures-map TEMPLATE]
                   [--kbdint | --otp] [--client-alive SECONDS]
-                  [--max-sessions N]
+                  [--max-sessions N] [--netconf]
   sshd_harness.py stop DIR
 
 start creates DIR and in it:
@@ -40,6 +40,21 @@ client that sends nothing for about 2N seconds is disconnected.
 --max-sessions N: MaxSessions N (default 50): with 1, a second channel on
 one connection is refused ("administratively prohibited"), as on a
 STIG-hardened SRX (max-sessions-per-connection 1, DISA STIG V-66549).
+--netconf: NETCONF over SSH as a Junos router serves it ("set system
+services netconf ssh"): sshd listens on a second port, written to
+DIR/netconf_port (830 on a router, PyEZ's default), and offers the "netconf"
+subsystem on both ports ("Subsystem netconf xml-mode netconf need-trailer":
+under ForceCommand sshd runs the forced command with SSH_ORIGINAL_COMMAND
+"xml-mode netconf need-trailer", which tests/emu/junos_cli.py serves as a
+NETCONF session).  On the NETCONF port the forced command gets
+" --netconf-only" appended, so it must be junos_cli.py: like Junos's
+NETCONF port it refuses anything but the subsystem.  known_hosts (and
+_hashed, _changed) get a "[127.0.0.1]:NETCONF_PORT" line too.  E.g.
+  sshd_harness.py start DIR --netconf --fixtures-map MAP \
+      --force-command "python3 -I -S SRC/tests/emu/junos_cli.py --fixtures
+      DIR/fixtures.map"
+then "ssh -s -p $(cat DIR/netconf_port) root@127.0.0.1 netconf" (or the
+port in DIR/port, which serves the subsystem as well).
 --fixtures-map copies TEMPLATE to DIR/fixtures.map with @REF@ replaced by
 $FD_REFERENCE and @SRC@ by the source root (for junos_cli.py --fixtures).
 stop kills that sshd by PID (and its session children) and waits.
@@ -135,10 +150,18 @@ def start(args):
         for k in ("id_ed25519", "id_pass", "id_rsa"):
             f.write(open(d + "/" + k + ".pub").read())
     port = free_port()
+    ports = [port]
+    if args.netconf:
+        for _ in range(50):
+            ncport = free_port()
+            if ncport != port:
+                break
+        ports.append(ncport)
 
     def hostline(pub):
         kt, key = open(pub).read().split()[:2]
-        return "[127.0.0.1]:%d %s %s\n" % (port, kt, key)
+        return "".join("[127.0.0.1]:%d %s %s\n" % (p, kt, key)
+                       for p in ports)
     with open(d + "/known_hosts", "w") as f:
         f.write(hostline(d + "/host_ed25519.pub"))
     with open(d + "/known_hosts_hashed", "w") as f:
@@ -196,7 +219,7 @@ def start(args):
         with open(d + "/pam_sshd", "w") as f:
             f.write(PAM_OTP if args.otp else PAM_KBDINT)
     conf = ["ListenAddress %s" % a for a in ADDRS] + [
-        "Port %d" % port,
+        "Port %d" % p for p in ports] + [
         # All three key types, ECDSA before ed25519 (what libssh2 1.10
         # proposes first wins unless the client says otherwise).
         "HostKey %s/host_ecdsa" % d,
@@ -220,8 +243,17 @@ def start(args):
     if args.client_alive:
         conf += ["ClientAliveInterval %d" % args.client_alive,
                  "ClientAliveCountMax 1"]
+    if args.netconf:
+        # Junos's netconf command; sshd only logs (debug) that no such
+        # program exists, then runs ForceCommand (OpenSSH session.c
+        # session_subsystem_req(), do_exec()).
+        conf.append("Subsystem netconf xml-mode netconf need-trailer")
     if args.force_command:
         conf.append("ForceCommand " + args.force_command)
+    if args.netconf and args.force_command:
+        # A Match block runs to the end of the file: keep it last.
+        conf += ["Match LocalPort %d" % ports[1],
+                 "\tForceCommand %s --netconf-only" % args.force_command]
     with open(d + "/sshd_config", "w") as f:
         f.write("\n".join(conf) + "\n")
     run("/usr/sbin/sshd", "-t", "-f", d + "/sshd_config")
@@ -240,14 +272,17 @@ def start(args):
         f.write("%d\n" % p.pid)
     with open(d + "/port", "w") as f:
         f.write("%d\n" % port)
+    if args.netconf:
+        with open(d + "/netconf_port", "w") as f:
+            f.write("%d\n" % ports[1])
     # Bounded wait until it accepts connections.
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if p.poll() is not None:
             sys.exit("sshd exited: " + open(d + "/sshd.log").read())
         try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            pass
+            for pt in ports:
+                socket.create_connection(("127.0.0.1", pt), 0.2).close()
             return 0
         except OSError:
             time.sleep(0.05)
@@ -296,6 +331,7 @@ def main():
     ap.add_argument("--otp", action="store_true")
     ap.add_argument("--client-alive", type=int, default=0)
     ap.add_argument("--max-sessions", type=int, default=50)
+    ap.add_argument("--netconf", action="store_true")
     args = ap.parse_args()
     return start(args) if args.action == "start" else stop(args)
 
