@@ -268,6 +268,10 @@ struct device_cfg {
 	 * 5 s, ttl 30, 3 probes). */
 	unsigned trace_wait_s;
 	unsigned trace_max_ttl;
+	/* How queries travel (spec "transport"): "cli" ("" too), a CLI
+	 * command per exec channel, or "netconf", RPCs on one NETCONF
+	 * session (RFC 6241 over SSH, RFC 6242). */
+	char transport[16];
 };
 
 struct device_info {

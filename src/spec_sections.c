@@ -221,6 +221,7 @@ static const struct jw_field device_fields[] = {
 	FBOOL("agent", struct device_cfg, agent),
 	FBOOL("accept_new_host_key", struct device_cfg, accept_new_host_key),
 	FSTR("jump_host", struct device_cfg, jump_host, false),
+	FSTR("transport", struct device_cfg, transport, false),
 	FCUSTOM("timeouts", F_OBJ, false),
 };
 
@@ -244,6 +245,7 @@ device_defaults(struct device_cfg *d)
 	d->connect_timeout_ms = 10000;
 	d->command_timeout_ms = 60000;
 	d->keepalive_s = 15;
+	snprintf(d->transport, sizeof(d->transport), "cli");
 }
 
 static void
@@ -283,6 +285,10 @@ parse_device(struct jw_ctx *c, const char *name, json_t *o)
 	if (d->passphrase_file[0] != '\0' && d->identity_file[0] == '\0')
 		jw_key_diag(c, o, "passphrase_file", "passphrase_file needs "
 		    "identity_file");
+	if (jw_get_str(o, "transport") && strcmp(d->transport, "cli") != 0 &&
+	    strcmp(d->transport, "netconf") != 0)
+		jw_key_diag(c, o, "transport", "'%s' is not a transport (cli "
+		    "or netconf)", d->transport);
 	if (jw_get_str(o, "jump_host") && strchr(d->jump_host, ' ') != NULL)
 		jw_key_diag(c, o, "jump_host", "must be [user@]host[:port]");
 	expand_home(c, "known_hosts", d->known_hosts, sizeof(d->known_hosts));

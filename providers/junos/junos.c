@@ -13,26 +13,23 @@
 #include <string.h>
 
 #include "junos.h"
+#include "junos_nc.h"
 #include "log.h"
 #include "junos_parse.h"
 #include "junos_replies.h"
 #include "transport/ssh.h"
 
 #define JUNOS_CMD_MAX 512
+/* A command line with its pipes, or its NETCONF <command> element. */
+#define JUNOS_FULL_MAX (JUNOS_CMD_MAX + 64)
 /* Channels of one session a prefetch uses at once: under OpenSSH's
  * default MaxSessions 10 (sshd_config(5)); a device allowing fewer is
  * found out by the transport (ssh.h exec_many). */
 #define JUNOS_CHANNELS 4
 
-/*
- * The display formats, in the order junos_ask() tries them.  A device
- * starts at JUNOS_JSON and moves on (never back) as junos_learn() says.
- */
-enum junos_fmt {
-	JUNOS_JSON,		/* "| display json", Junos 14.2 on */
-	JUNOS_XML,		/* "| display xml" */
-	JUNOS_TEXT,		/* the CLI's text */
-};
+/* The display formats (enum junos_fmt, junos_nc.h) in the order
+ * junos_ask() tries them.  A device starts at JUNOS_JSON and moves on
+ * (never back) as junos_learn() says. */
 
 /* A reply run ahead by junos_prefetch(), kept for its command. */
 struct junos_pre {
@@ -54,6 +51,7 @@ struct junos_ctx {
 	/* The format its queries start with (junos_learn()).  The device
 	 * and its release outlive a dropped session, so this does too. */
 	enum junos_fmt fmt;
+	bool netconf;			/* spec "transport": "netconf" */
 };
 
 /* ------------------------------------------------------------ session */
@@ -64,6 +62,10 @@ junos_open_with(const struct device_cfg *cfg, const struct ssh_ops *ssh,
 {
 	struct junos_ctx *c;
 
+	if (cfg->transport[0] != '\0' && strcmp(cfg->transport, "cli") != 0 &&
+	    strcmp(cfg->transport, "netconf") != 0)
+		return fd_error_set(err, -EINVAL, "%s: transport '%.16s' is "
+		    "neither cli nor netconf", cfg->name, cfg->transport);
 	if (cfg->routing_instance[0] != '\0' &&
 	    !junos_valid_name(cfg->routing_instance))
 		return fd_error_set(err, -EINVAL, "%s: invalid "
@@ -74,6 +76,7 @@ junos_open_with(const struct device_cfg *cfg, const struct ssh_ops *ssh,
 		return fd_error_set(err, -ENOMEM, "out of memory");
 	c->cfg = *cfg;
 	c->ssh_ops = ssh;
+	c->netconf = strcmp(cfg->transport, "netconf") == 0;
 	*out = c;
 	return 0;
 }
@@ -207,10 +210,11 @@ junos_pre_take(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
 	return false;
 }
 
-/* Run one command; connects on first use and after a dropped session. */
+/* Run one command (over NETCONF: the RPC cmd, asking format f);
+ * connects on first use and after a dropped session. */
 static int
-junos_exec(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
-    struct fd_error *err)
+junos_exec(struct junos_ctx *c, const char *cmd, enum junos_fmt f,
+    struct ssh_result *res, struct fd_error *err)
 {
 	int rc;
 
@@ -225,8 +229,12 @@ junos_exec(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
 	if ((rc = junos_connect(c, err)) < 0)
 		return rc;
 	/* -vv: every round trip, to see what a device costs. */
-	log_debug("%s: exec %s", c->cfg.name, cmd);
-	rc = ssh_exec(c->ssh, cmd, res, err);
+	if (c->netconf) {
+		rc = junos_nc_exec(c->ssh, c->cfg.name, cmd, f, res, err);
+	} else {
+		log_debug("%s: exec %s", c->cfg.name, cmd);
+		rc = ssh_exec(c->ssh, cmd, res, err);
+	}
 	if (rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -ENOTCONN) {
 		ssh_close(c->ssh);
 		c->ssh = NULL;
@@ -235,8 +243,11 @@ junos_exec(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
 }
 
 static bool
-junos_rejected(const struct ssh_result *r)
+junos_rejected(const struct junos_ctx *c, const struct ssh_result *r)
 {
+	/* Over NETCONF only an <rpc-error> refuses (junos_nc.h). */
+	if (c->netconf)
+		return r->exit_status != 0;
 	return junos_reply_rejected(r->out) ||
 	    junos_reply_rejected(r->errout);
 }
@@ -269,10 +280,12 @@ struct junos_parsers {
 	junos_parse_fn json, xml, text;
 };
 
-/* The command line asking cmd in format f; the file extension of its
- * saved reply (junos_replies.h). */
+/* The command line asking cmd in format f, or over NETCONF its
+ * <command format="f"> (plain cmd: no pipes in an RPC); the file
+ * extension of its saved reply (junos_replies.h). */
 static void
-junos_full(const char *cmd, enum junos_fmt f, char *buf, size_t len)
+junos_full(const struct junos_ctx *c, const char *cmd, enum junos_fmt f,
+    char *buf, size_t len)
 {
 	static const char *const pipe[] = {
 		[JUNOS_JSON] = " | display json",
@@ -280,7 +293,8 @@ junos_full(const char *cmd, enum junos_fmt f, char *buf, size_t len)
 		[JUNOS_TEXT] = "",
 	};
 
-	snprintf(buf, len, "%s%s | no-more", cmd, pipe[f]);
+	if (!c->netconf || junos_nc_op(cmd, f, buf, len) < 0)
+		snprintf(buf, len, "%s%s | no-more", cmd, pipe[f]);
 }
 
 static const char *const junos_fmt_ext[] = {
@@ -292,7 +306,7 @@ struct junos_try {
 	bool accepted;		/* false: the CLI refused it */
 	int rc;			/* accepted: the parser's */
 	int exit_status;	/* refused: how, */
-	char first[160];	/* and the first words of why */
+	char first[224];	/* and the first words of why */
 };
 
 /*
@@ -305,15 +319,15 @@ junos_try(struct junos_ctx *c, const char *cmd, enum junos_fmt f,
     junos_parse_fn parse, void *out, struct junos_try *t,
     struct fd_error *err)
 {
-	char full[JUNOS_CMD_MAX + 64];
+	char full[JUNOS_FULL_MAX];
 	struct ssh_result res;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	junos_full(cmd, f, full, sizeof(full));
-	if ((rc = junos_exec(c, full, &res, err)) < 0)
+	junos_full(c, cmd, f, full, sizeof(full));
+	if ((rc = junos_exec(c, full, f, &res, err)) < 0)
 		return rc;
-	if (res.exit_status != 0 || junos_rejected(&res)) {
+	if (res.exit_status != 0 || junos_rejected(c, &res)) {
 		t->exit_status = res.exit_status;
 		junos_first_words(res.out[0] ? res.out : res.errout, t->first,
 		    sizeof(t->first));
@@ -335,12 +349,12 @@ junos_try(struct junos_ctx *c, const char *cmd, enum junos_fmt f,
 static enum junos_fmt
 junos_start(struct junos_ctx *c, const char *cmd)
 {
-	char full[JUNOS_CMD_MAX + 64];
+	char full[JUNOS_FULL_MAX];
 	enum junos_fmt f;
 	size_t i;
 
 	for (f = JUNOS_JSON; f < c->fmt; f++) {
-		junos_full(cmd, f, full, sizeof(full));
+		junos_full(c, cmd, f, full, sizeof(full));
 		for (i = 0; i < c->npre; i++)
 			if (c->pre[i].cmd != NULL &&
 			    strcmp(c->pre[i].cmd, full) == 0)
@@ -407,8 +421,11 @@ junos_ask(struct junos_ctx *c, const char *cmd, const struct junos_parsers *ps,
 			ferr = *err;
 		} else {
 			/* Before 14.2 "json" is no display option: the
-			 * caret under it and "syntax error". */
-			json_refused = strstr(t.first, "syntax error") != NULL;
+			 * caret under it and "syntax error"; over NETCONF
+			 * an rpc-error (text accepted then proves it was
+			 * the format). */
+			json_refused = c->netconf ||
+			    strstr(t.first, "syntax error") != NULL;
 			snprintf(first, sizeof(first), "%s", t.first);
 		}
 	}
@@ -441,6 +458,8 @@ junos_ask(struct junos_ctx *c, const char *cmd, const struct junos_parsers *ps,
 			return fd_error_set(err, ferr.code, "%s (%s not "
 			    "accepted either)", ferr.msg, rest);
 		}
+		if (c->netconf)
+			return fd_error_set(err, -EPROTO, "%s", t.first);
 		return fd_error_set(err, -EPROTO, "device rejected the command "
 		    "(exit %d): %s", t.exit_status, t.first);
 	}
@@ -460,7 +479,8 @@ junos_ask(struct junos_ctx *c, const char *cmd, const struct junos_parsers *ps,
 static int
 junos_fail(struct junos_ctx *c, const char *cmd, int rc, struct fd_error *err)
 {
-	fd_error_prefix(err, "%s: %s", c->cfg.name, cmd);
+	fd_error_prefix(err, "%s: %s%s", c->cfg.name, c->netconf &&
+	    strncmp(cmd, "traceroute", 10) != 0 ? "netconf " : "", cmd);
 	return rc;
 }
 
@@ -657,40 +677,6 @@ junos_received(void *ctx, const struct fd_addr *nbr, const char *table,
 	return junos_bgp_routes(ctx, false, nbr, table, out, err);
 }
 
-/*
- * Keep only the peers of instance (exactly): "instance Cust11" lists
- * Cust111's peers too, and one may reuse a Cust11 peer's address.  A peer
- * whose instance the reply did not say (a text row of a peer that is not
- * Established has no RIB line) is kept unless a peer with the same address
- * is known to be in the instance.
- */
-void
-junos_bgp_keep_instance(struct bgp_summary *s, const char *instance)
-{
-	size_t i, j, n = 0;
-	bool known;
-
-	for (i = 0; i < s->n; i++) {
-		const struct bgp_peer *p = &s->v[i];
-
-		if (p->instance[0] != '\0' &&
-		    strcmp(p->instance, instance) != 0)
-			continue;
-		if (p->instance[0] == '\0') {
-			known = false;
-			for (j = 0; j < s->n; j++)
-				if (j != i && addr_equal(&s->v[j].addr,
-				    &p->addr) && strcmp(s->v[j].instance,
-				    instance) == 0)
-					known = true;
-			if (known)
-				continue;
-		}
-		s->v[n++] = *p;
-	}
-	s->n = n;
-}
-
 static int
 junos_bgp_summary(void *ctx, const char *instance, struct bgp_summary *out,
     struct fd_error *err)
@@ -815,7 +801,8 @@ junos_trace_exec(struct junos_ctx *c, const char *cmd, struct trace_out *t,
 		ssh_result_done(&res);
 		return rc;
 	}
-	if (res.exit_status != 0 || junos_rejected(&res)) {
+	if (res.exit_status != 0 || junos_reply_rejected(res.out) ||
+	    junos_reply_rejected(res.errout)) {
 		junos_first_words(res.out[0] ? res.out : res.errout, first,
 		    sizeof(first));
 		ssh_result_done(&res);
@@ -870,7 +857,7 @@ static void
 junos_prefetch(void *ctx, const struct device_query *q, size_t n)
 {
 	struct junos_ctx *c = ctx;
-	char cmd[JUNOS_CMD_MAX], full[JUNOS_CMD_MAX + 64];
+	char cmd[JUNOS_CMD_MAX], full[JUNOS_FULL_MAX];
 	struct fd_error e = { 0 };
 	const char **cmds = NULL;
 	struct ssh_result *res = NULL;
@@ -879,7 +866,9 @@ junos_prefetch(void *ctx, const struct device_query *q, size_t n)
 	size_t i, k, m = 0;
 
 	junos_pre_drop(c);
-	if (n < 2 || junos_connect(c, &e) < 0)
+	/* Over NETCONF the queries' RPCs run one after another on the one
+	 * session: read ahead, they would cost the same. */
+	if (n < 2 || c->netconf || junos_connect(c, &e) < 0)
 		return;
 	c->pre = calloc(n, sizeof(*c->pre));
 	cmds = calloc(n, sizeof(*cmds));
@@ -912,7 +901,7 @@ junos_prefetch(void *ctx, const struct device_query *q, size_t n)
 		}
 		if (rc < 0)
 			continue;
-		junos_full(cmd, c->fmt, full, sizeof(full));
+		junos_full(c, cmd, c->fmt, full, sizeof(full));
 		/* Two queries that ask the same (preflight's route check and
 		 * baseline's snapshot of it) share one exec and its reply. */
 		for (k = 0; k < m; k++)

@@ -1,10 +1,12 @@
-/* Small helpers of the Junos parsers: lines, tokens, ages, AS paths. */
+/* Small helpers of the Junos parsers: lines, tokens, ages, AS paths;
+ * the instance filter of a BGP summary. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "junos.h"
 #include "junos_parse.h"
 #include "junos_priv.h"
 
@@ -285,4 +287,38 @@ junos_status_trim(const char **buf, size_t *len)
 	}
 	*buf = p;
 	*len = (size_t)(end - p);
+}
+
+/*
+ * Keep only the peers of instance (exactly): "instance Cust11" lists
+ * Cust111's peers too, and one may reuse a Cust11 peer's address.  A peer
+ * whose instance the reply did not say (a text row of a peer that is not
+ * Established has no RIB line) is kept unless a peer with the same address
+ * is known to be in the instance.
+ */
+void
+junos_bgp_keep_instance(struct bgp_summary *s, const char *instance)
+{
+	size_t i, j, n = 0;
+	bool known;
+
+	for (i = 0; i < s->n; i++) {
+		const struct bgp_peer *p = &s->v[i];
+
+		if (p->instance[0] != '\0' &&
+		    strcmp(p->instance, instance) != 0)
+			continue;
+		if (p->instance[0] == '\0') {
+			known = false;
+			for (j = 0; j < s->n; j++)
+				if (j != i && addr_equal(&s->v[j].addr,
+				    &p->addr) && strcmp(s->v[j].instance,
+				    instance) == 0)
+					known = true;
+			if (known)
+				continue;
+		}
+		s->v[n++] = *p;
+	}
+	s->n = n;
 }

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+#include "netconf.h"
 #include "ssh.h"
 
 struct ssh_conn {
@@ -19,6 +21,10 @@ struct ssh_conn {
 	struct device_cfg cfg;
 	unsigned command_timeout_ms;
 	unsigned reconnects;
+	/* NETCONF (ssh_netconf()): hellos exchanged on the transport's
+	 * channel, and the last message-id sent on it. */
+	bool nc_open;
+	unsigned long nc_id;
 };
 
 int
@@ -72,6 +78,16 @@ ssh_exec_mode(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 	rc = c->ctx != NULL ? c->ops->exec(c->ctx, cmd, c->command_timeout_ms,
 	    partial, out, err) : fd_error_set(err, -ENOTCONN, "the previous "
 	    "command dropped the connection");
+	if (rc == -EBUSY && c->nc_open) {
+		/* One channel per connection (a STIG-hardened SRX): the
+		 * NETCONF session gives way to cmd and reopens on the next
+		 * RPC. */
+		log_debug("%s: the device refused a second channel; ending "
+		    "the NETCONF session for \"%s\"", c->cfg.name, cmd);
+		ssh_netconf_end(c);
+		rc = c->ops->exec(c->ctx, cmd, c->command_timeout_ms,
+		    partial, out, err);
+	}
 	if (rc != -ECONNRESET && rc != -ENOTCONN)
 		return rc;
 	snprintf(first, sizeof(first), "%s", err->msg);
@@ -84,6 +100,7 @@ ssh_exec_mode(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 	if (c->ctx != NULL)
 		c->ops->close(c->ctx);
 	c->ctx = NULL;
+	c->nc_open = false;
 	c->reconnects++;
 	rc = c->ops->open(&c->cfg, &c->ctx, err);
 	if (rc < 0) {
@@ -157,6 +174,7 @@ ssh_exec_many(struct ssh_conn *c, const char *const *cmds, size_t n,
 	if (c->ctx != NULL)
 		c->ops->close(c->ctx);
 	c->ctx = NULL;
+	c->nc_open = false;
 	c->reconnects++;
 	rc = c->ops->open(&c->cfg, &c->ctx, &e2[0]);
 	if (rc < 0) {
@@ -229,6 +247,7 @@ ssh_close(struct ssh_conn *c)
 {
 	if (c == NULL)
 		return;
+	ssh_netconf_end(c);
 	if (c->ctx != NULL)
 		c->ops->close(c->ctx);
 	free(c);
@@ -241,4 +260,169 @@ ssh_set_command_timeout(struct ssh_conn *c, unsigned ms)
 
 	c->command_timeout_ms = ms;
 	return old;
+}
+
+/* ------------------------------------------------------------ NETCONF */
+
+static bool
+nc_ops(const struct ssh_conn *c)
+{
+	return c->ops->nc_start != NULL && c->ops->nc_send != NULL &&
+	    c->ops->nc_recv != NULL && c->ops->nc_stop != NULL;
+}
+
+static void
+nc_abandon(struct ssh_conn *c)
+{
+	if (c->ctx != NULL)
+		c->ops->nc_stop(c->ctx);
+	c->nc_open = false;
+}
+
+/*
+ * Open NETCONF's channel and exchange hellos.  RFC 6241 8.1: both peers
+ * send their <hello> as soon as the session opens; ours goes first, so a
+ * server that waits for it (against the RFC) still answers.  It offers
+ * base:1.0 only, which keeps end-of-message framing (RFC 6242 4.1).
+ */
+static int
+nc_begin(struct ssh_conn *c, struct fd_error *err)
+{
+	struct nc_hello h;
+	char *msg = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = c->ops->nc_start(c->ctx, c->command_timeout_ms, err);
+	if (rc < 0)
+		return rc;
+	c->nc_id = 0;
+	rc = c->ops->nc_send(c->ctx, nc_hello_client(), c->command_timeout_ms,
+	    err);
+	if (rc == 0)
+		rc = c->ops->nc_recv(c->ctx, c->command_timeout_ms, &msg, &len,
+		    err);
+	if (rc == 0 && (rc = nc_hello_parse(msg, len, &h, err)) < 0 &&
+	    rc == -EBADMSG)
+		fd_error_prefix(err, "the server's <hello>");
+	free(msg);
+	if (rc < 0) {
+		nc_abandon(c);
+		return rc;
+	}
+	c->nc_open = true;
+	log_debug("%s: netconf session %lu open", c->cfg.name, h.session_id);
+	return 0;
+}
+
+/* One <rpc> and its reply on the open session.  A reply that does not
+ * pair with the rpc leaves the session out of step: it is abandoned. */
+static int
+nc_once(struct ssh_conn *c, const char *op, char **msg, size_t *len,
+    struct nc_reply *rep, struct fd_error *err)
+{
+	unsigned long id = ++c->nc_id;
+	char *rpc = nc_rpc_wrap(id, op), *m = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (rpc == NULL)
+		return fd_error_set(err, -ENOMEM, "out of memory");
+	rc = c->ops->nc_send(c->ctx, rpc, c->command_timeout_ms, err);
+	free(rpc);
+	if (rc == 0)
+		rc = c->ops->nc_recv(c->ctx, c->command_timeout_ms, &m, &n,
+		    err);
+	if (rc < 0) {
+		nc_abandon(c);
+		return rc;
+	}
+	if ((rc = nc_reply_parse(m, n, id, rep, err)) < 0) {
+		free(m);
+		nc_abandon(c);
+		return rc;
+	}
+	*msg = m;
+	*len = n;
+	return 0;
+}
+
+static bool
+nc_dropped(int rc)
+{
+	return rc == -ECONNRESET || rc == -ENOTCONN || rc == -EPIPE;
+}
+
+int
+ssh_netconf(struct ssh_conn *c, const char *op, char **msg, size_t *len,
+    struct nc_reply *rep, struct fd_error *err)
+{
+	char first[FD_ERROR_MSG], who[320];
+	int rc;
+
+	if (c == NULL)
+		return fd_error_set(err, -ENOTCONN, "not connected");
+	if (!nc_ops(c))
+		return fd_error_set(err, -ENOTSUP, "this SSH transport has no "
+		    "NETCONF");
+	rc = c->ctx != NULL ? 0 : fd_error_set(err, -ENOTCONN, "the previous "
+	    "command dropped the connection");
+	if (rc == 0 && !c->nc_open)
+		rc = nc_begin(c, err);
+	if (rc == 0)
+		rc = nc_once(c, op, msg, len, rep, err);
+	if (!nc_dropped(rc))
+		return rc;
+	/* As ssh_exec_mode(): read-only, so once more on a new
+	 * connection. */
+	snprintf(first, sizeof(first), "%s", err->msg);
+	snprintf(who, sizeof(who), "device %s (%s port %u)", c->cfg.name,
+	    c->cfg.host, c->cfg.port ? c->cfg.port : 22);
+	if (c->ctx != NULL)
+		c->ops->close(c->ctx);
+	c->ctx = NULL;
+	c->nc_open = false;
+	c->reconnects++;
+	rc = c->ops->open(&c->cfg, &c->ctx, err);
+	if (rc < 0) {
+		c->ctx = NULL;
+		return fd_error_prefix(err, "%s: reconnecting after \"%.60s\"",
+		    who, first);
+	}
+	rc = nc_begin(c, err);
+	if (rc == 0)
+		rc = nc_once(c, op, msg, len, rep, err);
+	if (nc_dropped(rc))
+		return fd_error_prefix(err, "%s: NETCONF session lost again "
+		    "after one reconnect", who);
+	return rc;
+}
+
+void
+ssh_netconf_end(struct ssh_conn *c)
+{
+	unsigned t;
+	char *rpc, *m = NULL;
+	size_t n = 0;
+	struct nc_reply r;
+	struct fd_error e = { 0 };
+
+	if (c == NULL || !c->nc_open || c->ctx == NULL) {
+		if (c != NULL)
+			c->nc_open = false;
+		return;
+	}
+	/* The server answers <ok/> and closes the channel; a device that
+	 * does not answer at once is left (the channel is closed
+	 * anyway). */
+	t = c->command_timeout_ms < 5000 ? c->command_timeout_ms : 5000;
+	rpc = nc_rpc_close(++c->nc_id);
+	if (rpc != NULL && c->ops->nc_send(c->ctx, rpc, t, &e) == 0 &&
+	    c->ops->nc_recv(c->ctx, t, &m, &n, &e) == 0 &&
+	    (nc_reply_parse(m, n, c->nc_id, &r, &e) < 0 || !r.ok))
+		log_debug("%s: <close-session/> not answered <ok/>: %s",
+		    c->cfg.name, e.msg[0] ? e.msg : r.message);
+	free(rpc);
+	free(m);
+	nc_abandon(c);
 }

@@ -6,10 +6,11 @@
  * channels (ssh_session.c, ssh_auth.c, ssh_jump.c, ssh_channel.c).
  * libssh2 error codes become our errors in exactly one place
  * (ssh_session.c: ssh_error()).  Above the ops table, struct ssh_conn
- * (ssh.c) runs each read-only command and reconnects once when the
- * session dropped; the Junos provider talks only to it, so its unit tests
- * inject a scripted fake and the integration tests the real adapter
- * against sshd.
+ * (ssh.c) runs each read-only command, or NETCONF RPC (ssh_netconf(),
+ * over ssh_netconf.c's channel), and reconnects once when the session
+ * dropped; the Junos provider talks only to it, so its unit tests inject
+ * a scripted fake and the integration tests the real adapter against
+ * sshd.
  */
 #ifndef FD_SSH_H
 #define FD_SSH_H
@@ -56,6 +57,25 @@ struct ssh_ops {
 	int (*exec_many)(void *ctx, const char *const *cmds, size_t n,
 	    unsigned max_ch, unsigned timeout_ms, struct ssh_result *outs,
 	    int *rcs, struct fd_error *errs);
+	/*
+	 * Optional, all four or none: NETCONF's channel (RFC 6242 3), one
+	 * at a time, kept open across messages.  nc_start opens a channel
+	 * with the "netconf" subsystem (-EPROTONOSUPPORT when the server
+	 * refuses the subsystem; 0 at once when one is open); nc_send
+	 * writes msg and the end-of-message marker; nc_recv reads one whole
+	 * message (*msg malloc'd, NUL-terminated, without the marker;
+	 * -EPIPE when the server ended the channel); nc_stop closes the
+	 * channel, the session stays.  Each bounded by timeout_ms; errors
+	 * as exec's (-ECONNRESET, -ENOTCONN, -ETIMEDOUT dropping the
+	 * session).  While it is open, exec may return -EBUSY: the server
+	 * refused another channel (one channel per connection).
+	 */
+	int (*nc_start)(void *ctx, unsigned timeout_ms, struct fd_error *err);
+	int (*nc_send)(void *ctx, const char *msg, unsigned timeout_ms,
+	    struct fd_error *err);
+	int (*nc_recv)(void *ctx, unsigned timeout_ms, char **msg,
+	    size_t *len, struct fd_error *err);
+	void (*nc_stop)(void *ctx);
 };
 
 /* The libssh2 adapter (what ssh_open() uses). */
@@ -114,6 +134,26 @@ int ssh_exec_partial(struct ssh_conn *c, const char *cmd,
 void ssh_exec_many(struct ssh_conn *c, const char *const *cmds, size_t n,
     unsigned max_ch, struct ssh_result *outs, int *rcs,
     struct fd_error *errs);
+
+/*
+ * One NETCONF RPC on the device's session (RFC 6241 over RFC 6242):
+ * op is the operation element (netconf.h nc_command_op()); it is sent in
+ * an <rpc> with the next message-id.  The first call opens the channel
+ * and exchanges hellos (the server's must offer base:1.0; the client
+ * offers base:1.0 only, so the session keeps end-of-message framing); the
+ * session stays open for the next call.  On success *msg is the whole
+ * <rpc-reply> (the caller frees it) and *rep what it said, message-id
+ * checked; its <rpc-error>s are for the caller to judge.  Every read is
+ * bounded by the command timeout.  A dropped connection or a session the
+ * server ended is reopened once and the RPC sent again (read-only, as
+ * ssh_exec); -ENOTSUP when the transport has no NETCONF.
+ */
+struct nc_reply;
+int ssh_netconf(struct ssh_conn *c, const char *op, char **msg, size_t *len,
+    struct nc_reply *rep, struct fd_error *err);
+/* End the NETCONF session politely (<close-session/>, RFC 6241 7.8) and
+ * close its channel; the SSH session stays.  No-op when none is open. */
+void ssh_netconf_end(struct ssh_conn *c);
 
 void ssh_result_done(struct ssh_result *r);
 /* Set the time one command may take (a device traceroute's comes from

@@ -173,6 +173,15 @@ ssh_exec_once(struct ssh_lib *c, const char *cmd, unsigned timeout_ms,
 
 	while ((ch = libssh2_channel_open_session(c->session)) == NULL) {
 		rc = libssh2_session_last_errno(c->session);
+		if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE && c->nc != NULL) {
+			/* Refused beside NETCONF's open channel: a device
+			 * allowing one channel per connection.  Said at
+			 * once, so ssh.c ends that session and runs cmd
+			 * alone (ssh_ops.exec). */
+			ret = fd_error_set(err, -EBUSY, "the device refused "
+			    "a channel beside the NETCONF session's");
+			goto out;
+		}
 		if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE && ++refused <= 25 &&
 		    ssh_left(deadline) > 20) {
 			/* One channel per connection allowed (sshd

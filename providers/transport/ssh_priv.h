@@ -2,7 +2,7 @@
  * Internals of the libssh2 adapter of transport/ssh.h, shared by its
  * files: ssh_session.c (connect, host key, the ops table), ssh_auth.c
  * (user authentication), ssh_jump.c (jump host tunnel) and ssh_channel.c
- * (exec channels, keepalive).  Not for use outside providers/transport.
+ * (exec channels, keepalive), ssh_netconf.c (NETCONF's channel).  Not for use outside providers/transport.
  */
 #ifndef FD_SSH_PRIV_H
 #define FD_SSH_PRIV_H
@@ -14,6 +14,7 @@
 
 #include <libssh2.h>
 
+#include "netconf.h"
 #include "ssh.h"
 
 /* A runaway command must not eat the host's memory. */
@@ -32,6 +33,10 @@ struct ssh_lib {
 	/* Channels the server allows at once, learnt from a refusal
 	 * (ssh_multi.c); 0: not known. */
 	unsigned max_channels;
+	/* NETCONF's channel (ssh_netconf.c), NULL when none is open, and
+	 * the bytes read on it that are not yet a whole message. */
+	LIBSSH2_CHANNEL *nc;
+	struct nc_framer ncf;
 	/* What ssh_lib_open() was given (file names and variable names
 	 * only: no secret is kept). */
 	struct device_cfg cfg;
@@ -82,6 +87,14 @@ int ssh_poll_session(struct ssh_lib *c, long wait_ms);
 int ssh_exec_once(struct ssh_lib *c, const char *cmd, unsigned timeout_ms,
     bool partial, struct ssh_result *out, struct fd_error *err);
 void ssh_lib_idle(struct ssh_lib *c);
+
+/* ssh_netconf.c: ssh_ops.nc_* of the libssh2 adapter. */
+int ssh_nc_start(struct ssh_lib *c, unsigned timeout_ms, struct fd_error *err);
+int ssh_nc_send(struct ssh_lib *c, const char *msg, unsigned timeout_ms,
+    struct fd_error *err);
+int ssh_nc_recv(struct ssh_lib *c, unsigned timeout_ms, char **msg,
+    size_t *len, struct fd_error *err);
+void ssh_nc_stop(struct ssh_lib *c);
 
 /* ssh_multi.c: ssh_ops.exec_many of the libssh2 adapter. */
 int ssh_exec_many_once(struct ssh_lib *c, const char *const *cmds, size_t n,

@@ -379,6 +379,9 @@ ssh_drop(struct ssh_lib *c)
 		libssh2_session_free(c->session);
 		c->session = NULL;
 	}
+	/* libssh2_session_free() freed NETCONF's channel too. */
+	c->nc = NULL;
+	nc_framer_done(&c->ncf);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -471,6 +474,7 @@ ssh_lib_free(struct ssh_lib *c)
 {
 	if (c == NULL)
 		return;
+	nc_framer_done(&c->ncf);
 	if (c->session != NULL) {
 		libssh2_session_set_timeout(c->session, 1000);
 		libssh2_session_disconnect(c->session, "bye");
@@ -519,6 +523,32 @@ lib_idle(void *ctx)
 	ssh_lib_idle(ctx);
 }
 
+static int
+lib_nc_start(void *ctx, unsigned timeout_ms, struct fd_error *err)
+{
+	return ssh_nc_start(ctx, timeout_ms, err);
+}
+
+static int
+lib_nc_send(void *ctx, const char *msg, unsigned timeout_ms,
+    struct fd_error *err)
+{
+	return ssh_nc_send(ctx, msg, timeout_ms, err);
+}
+
+static int
+lib_nc_recv(void *ctx, unsigned timeout_ms, char **msg, size_t *len,
+    struct fd_error *err)
+{
+	return ssh_nc_recv(ctx, timeout_ms, msg, len, err);
+}
+
+static void
+lib_nc_stop(void *ctx)
+{
+	ssh_nc_stop(ctx);
+}
+
 static void
 lib_close(void *ctx)
 {
@@ -531,4 +561,8 @@ const struct ssh_ops ssh_libssh2_ops = {
 	.idle = lib_idle,
 	.close = lib_close,
 	.exec_many = lib_exec_many,
+	.nc_start = lib_nc_start,
+	.nc_send = lib_nc_send,
+	.nc_recv = lib_nc_recv,
+	.nc_stop = lib_nc_stop,
 };
