@@ -22,7 +22,9 @@ Mode A, --fixtures MAPFILE: serve saved outputs.  MAPFILE lines are
   "@slow SECONDS FILE" (FILE after SECONDS, as a traceroute over silent
   hops prints its last lines late), "@hang SECONDS FILE" (FILE, then
   SECONDS of silence: a trace still waiting on a hop)
-  or "@exit N TEXT" (print TEXT, exit N).
+  or "@exit N TEXT" (print TEXT, exit N), or "@warning FILE TEXT" (FILE
+  after a "warning: TEXT" line; over NETCONF a warning <rpc-error> beside
+  FILE's data).
 
 Mode B, --bird SOCKET: render bird2's live state through
   "birdc -s SOCKET": show route all, show protocols all,
@@ -193,6 +195,10 @@ def fixtures_mode(args, cmd):
         if text:
             print(text[0])
         return int(code)
+    if target.startswith("@warning"):
+        # The CLI prints a warning as a "warning: " line before the output.
+        _, target, text = target.split(None, 2)
+        sys.stdout.write("warning: %s\n" % text)
     path = target if os.path.isabs(target) else os.path.join(mapdir, target)
     with open(path, "rb") as f:
         sys.stdout.buffer.write(f.read())
@@ -1112,8 +1118,9 @@ class Netconf:
             if pfmt != "text":
                 # The output format is the attribute's business here.
                 raise CliError(cmd.index("|") + 2, "syntax error.")
+            warning = None
             if self.args.fixtures:
-                out = nc_fixture(self.args, base, fmt)
+                out, warning = nc_fixture(self.args, base, fmt)
             else:
                 sink = None
                 if base.split()[:1] == ["traceroute"]:
@@ -1130,6 +1137,15 @@ class Netconf:
                 raise NcError("protocol", "operation-failed",
                               "command timed out")
             raise
+        if warning:
+            # A warning beside the data: the reply is still a success
+            # (RFC 6241 4.3 error-severity; Junos sends warnings so, e.g.
+            # py-junos-eznc tests/unit/test_decorators.py).
+            return ("<rpc-error>\n<error-type>protocol</error-type>\n"
+                    "<error-tag>operation-failed</error-tag>\n"
+                    "<error-severity>warning</error-severity>\n"
+                    "<error-message>%s</error-message>\n</rpc-error>\n"
+                    % nc_esc(warning)) + nc_payload(out, fmt)
         return nc_payload(out, fmt)
 
 
@@ -1173,7 +1189,9 @@ def nc_payload(out, fmt):
 def nc_fixture(args, base, fmt):
     """Mode A over NETCONF: the map's "CMD | display FMT" (or plain CMD
     for text) answers; @sleep/@slow delay the reply, @exit N TEXT answers
-    TEXT; @hang is a stream cut short and answers its file at once."""
+    TEXT; @hang is a stream cut short and answers its file at once;
+    @warning FILE TEXT answers FILE with a warning rpc-error TEXT.
+    Returns (answer, warning or None)."""
     mapdir = os.path.dirname(os.path.abspath(args.fixtures))
     table = {}
     with open(args.fixtures, encoding="utf-8") as f:
@@ -1192,15 +1210,18 @@ def nc_fixture(args, base, fmt):
         time.sleep(float(secs))
     if target.startswith("@hang"):
         _, secs, target = target.split(None, 2)
+    warning = None
+    if target.startswith("@warning"):
+        _, target, warning = target.split(None, 2)
     if target.startswith("@sleep"):
         time.sleep(float(target.split()[1]))
-        return ""
+        return "", None
     if target.startswith("@exit"):
         _, code, *text = target.split(None, 2)
-        return text[0] + "\n" if text else ""
+        return (text[0] + "\n" if text else ""), None
     path = target if os.path.isabs(target) else os.path.join(mapdir, target)
     with open(path, "rb") as f:
-        return f.read().decode("utf-8", "replace")
+        return f.read().decode("utf-8", "replace"), warning
 
 
 def netconf_mode(args):

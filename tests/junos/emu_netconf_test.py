@@ -345,7 +345,9 @@ def checks(tmp):
         f.write("Hostname: mapped\nModel: vsrx\n\n{master:0}\n")
     with open(os.path.join(tmp, "map"), "w") as f:
         f.write("show version => show-version.txt\n"
-                "show route | display json => @exit 0 this is not json\n")
+                "show route | display json => @exit 0 this is not json\n"
+                "show bgp summary => @warning show-version.txt "
+                "statement & <x> not found\n")
     s = Session("--fixtures", os.path.join(tmp, "map"))
     s.read()
     s.send(CLIENT_HELLO)
@@ -353,7 +355,14 @@ def checks(tmp):
     out = parse(msg).findtext(q("output")) or ""
     msg2 = s.rpc("2", '<command format="json">show route</command>')
     msg3 = s.rpc("3", '<command format="json">show version</command>')
+    msg4 = s.rpc("4", '<command format="text">show bgp summary</command>')
+    r4 = parse(msg4)
+    e4 = rpc_error(r4)
     s.close()
+    ok(e4 is not None and e4.get("error-severity") == "warning" and
+       e4.get("error-message") == "statement & <x> not found" and
+       "Hostname: mapped" in (r4.findtext(q("output")) or ""),
+       "--fixtures @warning: a warning rpc-error beside the data", msg4)
     ok("Hostname: mapped" in out and "{master:0}" not in out and
        (parse(msg2).text or "").strip() == "this is not json" and
        rpc_error(parse(msg3)) is not None,
