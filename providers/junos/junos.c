@@ -422,10 +422,9 @@ junos_ask(struct junos_ctx *c, const char *cmd, const struct junos_parsers *ps,
 		} else {
 			/* Before 14.2 "json" is no display option: the
 			 * caret under it and "syntax error"; over NETCONF
-			 * an rpc-error (text accepted then proves it was
-			 * the format). */
-			json_refused = c->netconf ||
-			    strstr(t.first, "syntax error") != NULL;
+			 * an rpc-error naming json (its bad-element). */
+			json_refused = strstr(t.first, c->netconf ? "json" :
+			    "syntax error") != NULL;
 			snprintf(first, sizeof(first), "%s", t.first);
 		}
 	}

@@ -52,7 +52,9 @@ junos_nc_exec(struct ssh_conn *ssh, const char *dev, const char *op,
 		return rc;
 	memset(out, 0, sizeof(*out));
 	if (rep.errors > 0) {
-		rc = asprintf(&out->out, "rpc-error: %s", rep.message);
+		rc = asprintf(&out->out, "rpc-error: %s%s%s%s", rep.message,
+		    rep.bad_element[0] ? " (bad element: " : "",
+		    rep.bad_element, rep.bad_element[0] ? ")" : "");
 		out->exit_status = 1;
 		if (rc < 0)
 			out->out = NULL;
@@ -61,7 +63,7 @@ junos_nc_exec(struct ssh_conn *ssh, const char *dev, const char *op,
 	} else {
 		/* RFC 6241 4.3: a warning does not fail the operation. */
 		if (rep.warnings > 0)
-			log_warn("%s: netconf %s: warning: %s", dev, cmd,
+			log_warn("%s: netconf %s: the device warns: %s", dev, cmd,
 			    rep.warning);
 		rc = nc_reply_payload(msg, len, (enum nc_format)f, &out->out,
 		    &out->out_len, err);

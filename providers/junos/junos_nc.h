@@ -31,7 +31,8 @@ int junos_nc_op(const char *cmd, enum junos_fmt f, char *buf, size_t len);
  * Send op (junos_nc_op()) for device dev and read the reply as an exec's:
  * out->out is the payload of format f (netconf.h nc_reply_payload()),
  * exit_status 0; a reply with an <rpc-error> of severity error is a
- * refused command, exit_status 1 and out->out "rpc-error: MESSAGE".
+ * refused command, exit_status 1 and out->out "rpc-error: MESSAGE"
+ * (with " (bad element: WORD)" when the error names one).
  * Warnings are logged and do not fail it.  <0: the session failed (its
  * error, as ssh_netconf()), or a reply that could not be read.
  */

@@ -704,7 +704,7 @@ static int
 reply_error(struct scan *s, const struct tokn *start, struct nc_reply *r,
     struct fd_error *err)
 {
-	char sev[32] = "", tag[48] = "", msg[200] = "";
+	char sev[32] = "", tag[48] = "", msg[200] = "", bad[64] = "";
 	struct sbuf b = { 0 };
 	struct tokn t;
 	int rc = 0;
@@ -718,7 +718,12 @@ reply_error(struct scan *s, const struct tokn *start, struct nc_reply *r,
 		}
 		if (t.kind == T_END && t.depth == start->depth)
 			break;
-		if (t.kind != T_START || t.depth != start->depth + 1)
+		if (t.kind != T_START)
+			continue;
+		/* error-info/bad-element (RFC 6241 4.3): the word Junos
+		 * refused. */
+		if (t.depth == start->depth + 2 ? !is(&t, "bad-element") :
+		    t.depth != start->depth + 1 || is(&t, "error-info"))
 			continue;
 		b.n = 0;
 		if (b.p != NULL)
@@ -731,6 +736,8 @@ reply_error(struct scan *s, const struct tokn *start, struct nc_reply *r,
 			squeeze(b.p, tag, sizeof(tag));
 		else if (is(&t, "error-message"))
 			squeeze(b.p, msg, sizeof(msg));
+		else if (is(&t, "bad-element"))
+			squeeze(b.p, bad, sizeof(bad));
 	}
 	if (msg[0] == '\0')
 		snprintf(msg, sizeof(msg), "%s", tag[0] ? tag :
@@ -747,6 +754,7 @@ reply_error(struct scan *s, const struct tokn *start, struct nc_reply *r,
 	} else if (r->errors++ == 0) {
 		snprintf(r->tag, sizeof(r->tag), "%s", tag);
 		snprintf(r->message, sizeof(r->message), "%s", msg);
+		snprintf(r->bad_element, sizeof(r->bad_element), "%s", bad);
 	}
 out:
 	free(b.p);

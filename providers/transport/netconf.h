@@ -90,6 +90,7 @@ struct nc_reply {
 	 * whitespace collapsed. */
 	char tag[48];
 	char message[200];
+	char bad_element[64];		/* the first error's, or "" */
 	char warning[200];		/* the first warning's message */
 };
 

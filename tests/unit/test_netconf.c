@@ -265,7 +265,8 @@ test_reply_rpc_error(void **st)
 	    "<error-tag>operation-failed</error-tag>\n"
 	    "<error-severity>error</error-severity>\n"
 	    "<error-message>\nsyntax error, expecting &lt;command&gt;: foo\n"
-	    "</error-message>\n</rpc-error>\n</rpc-reply>";
+	    "</error-message>\n<error-info>\n<bad-element>foo</bad-element>\n"
+	    "</error-info>\n</rpc-error>\n</rpc-reply>";
 	struct nc_reply r;
 	struct fd_error e = { 0 };
 
@@ -276,6 +277,7 @@ test_reply_rpc_error(void **st)
 	assert_string_equal(r.tag, "operation-failed");
 	assert_string_equal(r.message,
 	    "syntax error, expecting <command>: foo");
+	assert_string_equal(r.bad_element, "foo");
 }
 
 /* A warning beside data fails nothing; the data is read. */

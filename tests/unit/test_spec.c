@@ -270,7 +270,8 @@ test_every_optional_key(void **state)
 	    " \"known_hosts\": \"/etc/kh\", \"identity_file\": \"~/id\","
 	    " \"passphrase_file\": \"/run/pp\", \"password_env\": \"R1_PW\","
 	    " \"agent\": false, \"accept_new_host_key\": true,"
-	    " \"jump_host\": \"ops@bastion:2222\", \"timeouts\": "
+	    " \"jump_host\": \"ops@bastion:2222\", \"transport\": \"netconf\","
+	    " \"timeouts\": "
 	    "{\"connect_ms\": 2000, \"command_ms\": 9000, \"keepalive_s\": 0}}},"
 	    "\"hops\": {\"v6\": [\"2001:db8::/64\"]},"
 	    "\"probes\": [{\"name\": \"a\", \"to\": \"2001:db8::1\", \"from\":"
@@ -320,6 +321,7 @@ test_every_optional_key(void **state)
 	assert_false(r1->agent);
 	assert_true(r1->accept_new_host_key);
 	assert_string_equal(r1->jump_host, "ops@bastion:2222");
+	assert_string_equal(r1->transport, "netconf");
 	assert_int_equal(r1->connect_timeout_ms, 2000);
 	assert_int_equal(r1->command_timeout_ms, 9000);
 	assert_int_equal(r1->keepalive_s, 0);
@@ -422,6 +424,36 @@ test_watch_vacuous(void **state)
 	    "\"10.0.0.1\", \"watch\": false}], \"expect\": {\"baseline\": "
 	    "{\"x\": {\"path\": [\"...\"]}}, \"failover\": {\"x\": "
 	    "{\"path\": [\"...\"]}}}}"));
+}
+
+/* A device's "transport": cli by default, netconf, anything else an
+ * error naming its line. */
+static void
+test_device_transport(void **state)
+{
+	static const char tail[] = "\"probes\": [{\"name\": \"x\", \"to\": "
+	    "\"10.0.0.1\", \"watch\": false}], \"expect\": {\"baseline\": "
+	    "{\"x\": {\"path\": [\"...\"]}}, \"failover\": {\"x\": "
+	    "{\"path\": [\"...\"]}}}}";
+	char text[1024];
+	struct spec *s;
+
+	(void)state;
+	snprintf(text, sizeof(text), AZ "\"devices\": {\"r1\": {\"kind\": "
+	    "\"junos\", \"host\": "
+	    "\"10.0.0.7\"}},\n%s", tail);
+	s = load_ok(text);
+	assert_string_equal(spec_device(s, "r1")->transport, "cli");
+	spec_free(s);
+	snprintf(text, sizeof(text), AZ "\"devices\": {\"r1\": {\"kind\": "
+	    "\"junos\", \"host\": "
+	    "\"10.0.0.7\",\n \"transport\": \"NETCONF\"}},\n%s", tail);
+	load_bad(text, 1, 3, "'NETCONF' is not a transport (cli or "
+	    "netconf)");
+	snprintf(text, sizeof(text), AZ "\"devices\": {\"r1\": {\"kind\": "
+	    "\"junos\", \"host\": "
+	    "\"10.0.0.7\",\n\n \"transport\": 830}},\n%s", tail);
+	load_bad(text, 1, 4, "transport");
 }
 
 /* Key files handed over by systemd (LoadCredential=) are named from
@@ -657,6 +689,7 @@ main(void)
 		cmocka_unit_test(test_watch_vacuous),
 		cmocka_unit_test(test_watch_classes),
 		cmocka_unit_test(test_credentials_directory),
+		cmocka_unit_test(test_device_transport),
 		cmocka_unit_test(test_probe_method),
 		cmocka_unit_test(test_watch_default),
 		cmocka_unit_test(test_many_errors),
