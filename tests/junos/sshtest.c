@@ -72,10 +72,6 @@ closed_port(void)
 	return port;
 }
 
-static int sshtest_start_argv(struct sshtest *t, const char *name,
-    const char *force_command, const char *fixtures_map,
-    const char *const extra[]);
-
 int
 sshtest_start(struct sshtest *t, const char *name, const char *force_command,
     const char *fixtures_map)
@@ -90,7 +86,7 @@ sshtest_start_ex(struct sshtest *t, const char *name,
 	return sshtest_start_argv(t, name, NULL, NULL, extra);
 }
 
-static int
+int
 sshtest_start_argv(struct sshtest *t, const char *name,
     const char *force_command, const char *fixtures_map,
     const char *const extra[])
@@ -145,6 +141,10 @@ sshtest_start_argv(struct sshtest *t, const char *name,
 		s[strcspn(s, "\n")] = '\0';
 		snprintf(t->host_fp_ecdsa, sizeof(t->host_fp_ecdsa), "%s", s);
 	}
+	free(s);
+	s = sshtest_slurp_path(t, "netconf_port");
+	if (s != NULL)
+		t->netconf_port = (unsigned)atoi(s);
 	free(s);
 	t->closed_port = closed_port();
 	return t->port > 0 && t->host_fp[0] ? 0 : -1;

@@ -8,6 +8,7 @@ struct sshtest {
 	char dir[256];
 	unsigned port;
 	unsigned closed_port;		/* nothing listens there */
+	unsigned netconf_port;		/* --netconf: the NETCONF-only port */
 	char host_fp[128];		/* "SHA256:..." of the ed25519 key */
 	char host_fp_ecdsa[128];	/* ... of the ECDSA host key */
 	bool started;
@@ -21,6 +22,10 @@ int sshtest_start(struct sshtest *t, const char *name,
 /* The same with more harness options (NULL-terminated), e.g.
  * { "--kbdint", NULL }. */
 int sshtest_start_ex(struct sshtest *t, const char *name,
+    const char *const extra[]);
+/* Both: a forced command, a fixtures map and harness options. */
+int sshtest_start_argv(struct sshtest *t, const char *name,
+    const char *force_command, const char *fixtures_map,
     const char *const extra[]);
 void sshtest_stop(struct sshtest *t);
 /* A device_cfg for root with the good key and known_hosts. */

@@ -92,6 +92,30 @@ test_info_text_fallback(void **state)
 	ops()->close(ctx);
 }
 
+/* "transport": "netconf" to an sshd with no netconf subsystem (a Junos
+ * box without "set system services netconf ssh"): refused, saying what
+ * the device must allow; the connection itself was fine. */
+static void
+test_netconf_subsystem_refused(void **state)
+{
+	struct device_cfg cfg;
+	struct device_info info;
+	struct fd_error err = { 0 };
+	void *ctx = NULL;
+
+	(void)state;
+	sshtest_cfg(&T, &cfg);
+	snprintf(cfg.name, sizeof(cfg.name), "fw");
+	snprintf(cfg.transport, sizeof(cfg.transport), "netconf");
+	assert_int_equal(ops()->open(&cfg, &ctx, &err), 0);
+	assert_int_equal(ops()->info(ctx, &info, &err), -EPROTONOSUPPORT);
+	if (strstr(err.msg, "fw: netconf show version: the device does not "
+	    "offer the netconf subsystem on port ") == NULL ||
+	    strstr(err.msg, "set system services netconf ssh") == NULL)
+		fail_msg("%s", err.msg);
+	ops()->close(ctx);
+}
+
 static void
 test_routes_json_instance_table(void **state)
 {
@@ -655,6 +679,7 @@ main(void)
 		cmocka_unit_test(test_bgp_exact_instance),
 		cmocka_unit_test(test_json_quirks_fallback),
 		cmocka_unit_test(test_info_text_fallback),
+		cmocka_unit_test(test_netconf_subsystem_refused),
 		cmocka_unit_test(test_routes_json_instance_table),
 		cmocka_unit_test(test_routes_text_two_paths),
 		cmocka_unit_test(test_bgp),
