@@ -347,7 +347,10 @@ def checks(tmp):
         f.write("show version => show-version.txt\n"
                 "show route | display json => @exit 0 this is not json\n"
                 "show bgp summary => @warning show-version.txt "
-                "statement & <x> not found\n")
+                "statement & <x> not found\n"
+                "show bgp neighbor | display json => ctl.json\n")
+    with open(os.path.join(tmp, "ctl.json"), "w") as f:
+        f.write('{"bgp-information": [{"data": "\x01x"}]}\n')
     s = Session("--fixtures", os.path.join(tmp, "map"))
     s.read()
     s.send(CLIENT_HELLO)
@@ -355,6 +358,18 @@ def checks(tmp):
     out = parse(msg).findtext(q("output")) or ""
     msg2 = s.rpc("2", '<command format="json">show route</command>')
     msg3 = s.rpc("3", '<command format="json">show version</command>')
+    msg5 = s.rpc("5", '<command format="json">show bgp neighbor</command>')
+    r5 = parse(msg5)
+    try:
+        json.loads(r5.text or "")
+        strict_fails = False
+    except ValueError:
+        strict_fails = True
+    ok(r5.tag == q("rpc-reply") and strict_fails and
+       json.loads(r5.text or "{}", strict=False) ==
+       {"bgp-information": [{"data": "\tx"}]},
+       "--fixtures: a control character XML cannot carry goes out as a "
+       "raw tab (well-formed XML, JSON still not strict)", msg5)
     msg4 = s.rpc("4", '<command format="text">show bgp summary</command>')
     r4 = parse(msg4)
     e4 = rpc_error(r4)
