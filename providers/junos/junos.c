@@ -846,7 +846,8 @@ junos_traceroute(void *ctx, const struct fd_addr *to, const char *instance,
  * device_ops.prefetch: the first try of each query, in the device's format
  * (junos_ask(): "CMD | display json | no-more" until the device showed
  * that another serves it better), on up to JUNOS_CHANNELS channels of the
- * session at once (ssh_exec_many), each reply kept for its query's
+ * session at once (ssh_exec_many), or over NETCONF as RPCs pipelined on
+ * its one session (junos_nc_many()), each reply kept for its query's
  * junos_exec() under its full command line, so only the query's try in
  * that format takes it, for that format's parser.  The fallbacks,
  * parsing, saving and errors stay with the query.  A query whose command
@@ -865,9 +866,7 @@ junos_prefetch(void *ctx, const struct device_query *q, size_t n)
 	size_t i, k, m = 0;
 
 	junos_pre_drop(c);
-	/* Over NETCONF the queries' RPCs run one after another on the one
-	 * session: read ahead, they would cost the same. */
-	if (n < 2 || c->netconf || junos_connect(c, &e) < 0)
+	if (n < 2 || junos_connect(c, &e) < 0)
 		return;
 	c->pre = calloc(n, sizeof(*c->pre));
 	cmds = calloc(n, sizeof(*cmds));
@@ -920,10 +919,15 @@ junos_prefetch(void *ctx, const struct device_query *q, size_t n)
 		junos_pre_drop(c);
 		goto out;
 	}
-	for (i = 0; i < m; i++)
+	for (i = 0; i < m && !c->netconf; i++)
 		log_debug("%s: exec %s (batch of %zu)", c->cfg.name, cmds[i],
 		    m);
-	ssh_exec_many(c->ssh, cmds, m, JUNOS_CHANNELS, res, rcs, errs);
+	if (c->netconf)
+		junos_nc_many(c->ssh, c->cfg.name, cmds, m, c->fmt, res, rcs,
+		    errs);
+	else
+		ssh_exec_many(c->ssh, cmds, m, JUNOS_CHANNELS, res, rcs,
+		    errs);
 	for (i = 0; i < m; i++) {
 		c->pre[i].rc = rcs[i];
 		c->pre[i].res = res[i];

@@ -39,4 +39,11 @@ int junos_nc_op(const char *cmd, enum junos_fmt f, char *buf, size_t len);
 int junos_nc_exec(struct ssh_conn *ssh, const char *dev, const char *op,
     enum junos_fmt f, struct ssh_result *out, struct fd_error *err);
 
+/* junos_nc_exec() for n operations in format f, pipelined on the one
+ * session (transport/ssh.h ssh_netconf_many()): outs[i], rcs[i] and
+ * errs[i] as junos_nc_exec() gives them. */
+void junos_nc_many(struct ssh_conn *ssh, const char *dev,
+    const char *const *ops, size_t n, enum junos_fmt f,
+    struct ssh_result *outs, int *rcs, struct fd_error *errs);
+
 #endif

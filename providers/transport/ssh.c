@@ -426,3 +426,128 @@ ssh_netconf_end(struct ssh_conn *c)
 	free(m);
 	nc_abandon(c);
 }
+
+/*
+ * n operations on the open session, pipelined: every <rpc> sent before
+ * the first reply is read.  RFC 6241 4.5: the server processes them one
+ * after another and replies in the order received, so n queries cost the
+ * device's work and one round trip, not n round trips.  ops[at[k]] for k
+ * < m; a failure at reply k fails replies k..m-1 with its error (rc the
+ * same for all, so a drop sends them again).
+ */
+static void
+nc_batch(struct ssh_conn *c, const char *const *ops, const size_t *at,
+    size_t m, char **msgs, size_t *lens, struct nc_reply *reps, int *rcs,
+    struct fd_error *errs)
+{
+	unsigned long first;
+	struct fd_error e = { 0 };
+	size_t k = 0, j;
+	char *rpc;
+	int rc = 0;
+
+	if (c->ctx == NULL)
+		rc = fd_error_set(&e, -ENOTCONN, "the previous command dropped "
+		    "the connection");
+	else if (!c->nc_open)
+		rc = nc_begin(c, &e);
+	first = c->nc_id + 1;
+	for (j = 0; rc == 0 && j < m; j++) {
+		if ((rpc = nc_rpc_wrap(++c->nc_id, ops[at[j]])) == NULL) {
+			rc = fd_error_set(&e, -ENOMEM, "out of memory");
+			break;
+		}
+		rc = c->ops->nc_send(c->ctx, rpc, c->command_timeout_ms, &e);
+		free(rpc);
+	}
+	if (rc < 0)
+		nc_abandon(c);
+	for (; rc == 0 && k < m; k++) {
+		char *msg = NULL;
+		size_t n = 0;
+
+		rc = c->ops->nc_recv(c->ctx, c->command_timeout_ms, &msg, &n,
+		    &e);
+		if (rc == 0 && (rc = nc_reply_parse(msg, n, first + k,
+		    &reps[at[k]], &e)) < 0)
+			free(msg);
+		if (rc < 0) {
+			nc_abandon(c);
+			break;
+		}
+		msgs[at[k]] = msg;
+		lens[at[k]] = n;
+		rcs[at[k]] = 0;
+	}
+	for (j = k; rc < 0 && j < m; j++) {
+		rcs[at[j]] = rc;
+		if (j == k)
+			errs[at[j]] = e;
+		else
+			fd_error_set(&errs[at[j]], rc, "not answered: %s",
+			    e.msg);
+	}
+}
+
+void
+ssh_netconf_many(struct ssh_conn *c, const char *const *ops, size_t n,
+    char **msgs, size_t *lens, struct nc_reply *reps, int *rcs,
+    struct fd_error *errs)
+{
+	char first[FD_ERROR_MSG], who[320];
+	size_t *at, i, m = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		msgs[i] = NULL;
+		lens[i] = 0;
+		rcs[i] = 0;
+		fd_error_clear(&errs[i]);
+	}
+	if ((at = calloc(n ? n : 1, sizeof(*at))) == NULL || c == NULL ||
+	    !nc_ops(c)) {
+		for (i = 0; i < n; i++)
+			rcs[i] = fd_error_set(&errs[i], at == NULL ? -ENOMEM :
+			    -ENOTSUP, at == NULL ? "out of memory" : "this SSH "
+			    "transport has no NETCONF");
+		free(at);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		at[i] = i;
+	nc_batch(c, ops, at, n, msgs, lens, reps, rcs, errs);
+	for (i = 0; i < n; i++)
+		if (nc_dropped(rcs[i])) {
+			if (m == 0)
+				snprintf(first, sizeof(first), "%s",
+				    errs[i].msg);
+			at[m++] = i;
+		}
+	if (m == 0)
+		goto out;
+	/* As ssh_netconf(): once more, on a new connection. */
+	snprintf(who, sizeof(who), "device %s (%s port %u)", c->cfg.name,
+	    c->cfg.host, c->cfg.port ? c->cfg.port : 22);
+	if (c->ctx != NULL)
+		c->ops->close(c->ctx);
+	c->ctx = NULL;
+	c->nc_open = false;
+	c->reconnects++;
+	rc = c->ops->open(&c->cfg, &c->ctx, &errs[at[0]]);
+	if (rc < 0) {
+		c->ctx = NULL;
+		for (i = 0; i < m; i++) {
+			errs[at[i]] = errs[at[0]];
+			rcs[at[i]] = fd_error_prefix(&errs[at[i]], "%s: "
+			    "reconnecting after \"%.60s\"", who, first);
+		}
+		goto out;
+	}
+	nc_batch(c, ops, at, m, msgs, lens, reps, rcs, errs);
+	for (i = 0; i < m; i++)
+		if (nc_dropped(rcs[at[i]]))
+			fd_error_prefix(&errs[at[i]], "%s: NETCONF session lost "
+			    "again after one reconnect", who);
+out:
+	free(at);
+}

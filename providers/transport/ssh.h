@@ -151,6 +151,16 @@ void ssh_exec_many(struct ssh_conn *c, const char *const *cmds, size_t n,
 struct nc_reply;
 int ssh_netconf(struct ssh_conn *c, const char *op, char **msg, size_t *len,
     struct nc_reply *rep, struct fd_error *err);
+/*
+ * ssh_netconf() for n independent operations, pipelined (RFC 6241 4.5):
+ * all sent before the first reply is read, so they cost one round trip.
+ * msgs[i] (the caller frees each), lens[i], reps[i], rcs[i], errs[i] as
+ * ssh_netconf() gives them; a dropped session is reopened once and the
+ * operations not answered are sent again.
+ */
+void ssh_netconf_many(struct ssh_conn *c, const char *const *ops, size_t n,
+    char **msgs, size_t *lens, struct nc_reply *reps, int *rcs,
+    struct fd_error *errs);
 /* End the NETCONF session politely (<close-session/>, RFC 6241 7.8) and
  * close its channel; the SSH session stays.  No-op when none is open. */
 void ssh_netconf_end(struct ssh_conn *c);

@@ -104,6 +104,39 @@ test_queries_one_session(void **state)
 	junos_device_ops.close(ctx);
 }
 
+/* A prefetch batch pipelined on the session: the emulator reads the
+ * RPCs as they queue up and answers each in order (RFC 6241 4.5). */
+static void
+test_prefetch_pipelined(void **state)
+{
+	static const struct device_query q[] = {
+		{ DEVQ_INFO, NULL, NULL, NULL, NULL },
+		{ DEVQ_ROUTES, "", NULL, NULL, NULL },
+		{ DEVQ_ROUTES, "DATA.inet.0", NULL, NULL, NULL },
+	};
+	struct device_info info;
+	struct route_set rs, data;
+	struct fd_error err = { 0 };
+	void *ctx = open_nc(&T, T.netconf_port, "VR1");
+
+	(void)state;
+	junos_device_ops.prefetch(ctx, q, 3);
+	assert_int_equal(junos_device_ops.info(ctx, &info, &err), 0);
+	assert_string_equal(info.version, "21.4R3-S5.4");
+	route_set_init(&rs);
+	route_set_init(&data);
+	assert_int_equal(junos_device_ops.routes(ctx, "", NULL, &rs, &err),
+	    0);
+	assert_int_equal(rs.n, 4);
+	if (junos_device_ops.routes(ctx, "DATA.inet.0", NULL, &data, &err) !=
+	    0)
+		fail_msg("%s", err.msg);
+	assert_true(data.n > 0);
+	route_set_done(&rs);
+	route_set_done(&data);
+	junos_device_ops.close(ctx);
+}
+
 /* JSON with a raw control character: XML, read without libxml2's help
  * for the session itself. */
 static void
@@ -210,6 +243,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queries_one_session),
+		cmocka_unit_test(test_prefetch_pipelined),
 		cmocka_unit_test(test_quirky_json_xml),
 		cmocka_unit_test(test_rpc_error_named),
 		cmocka_unit_test(test_ssh_port_and_traceroute),

@@ -20,7 +20,10 @@
  *   - a device traceroute stays on an exec channel; a device that refuses
  *     that channel beside NETCONF's gets its NETCONF session ended first
  *     and reopened for the next query;
- *   - device_ops.record saves the payload (the JSON itself).
+ *   - device_ops.record saves the payload (the JSON itself);
+ *   - a prefetch batch is pipelined (every RPC sent before the first
+ *     reply is read) and a drop under it sends the unanswered RPCs again
+ *     once.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -112,13 +115,39 @@ static struct {
 	size_t n, i;
 	unsigned opens, closes, starts, stops;
 } fake;
+static size_t fake_max_queued;
+
+/* What the server will answer, in the order sent (RFC 6241 4.5). */
+#define FAKE_QUEUE 16
 
 struct fake_sess {
 	bool dead;
 	bool nc;		/* the NETCONF channel is open */
-	char *reply;		/* what nc_recv returns next */
-	int recv_rc;
+	char *reply[FAKE_QUEUE];
+	int recv_rc[FAKE_QUEUE];
+	size_t qh, qt;
+	size_t max_queued;	/* most replies outstanding at once */
 };
+
+static void
+fake_push(struct fake_sess *f, char *reply, int rc)
+{
+	assert_true(f->qt - f->qh < FAKE_QUEUE);
+	f->reply[f->qt % FAKE_QUEUE] = reply;
+	f->recv_rc[f->qt % FAKE_QUEUE] = rc;
+	f->qt++;
+	if (f->qt - f->qh > f->max_queued)
+		f->max_queued = f->qt - f->qh;
+	if (f->max_queued > fake_max_queued)
+		fake_max_queued = f->max_queued;
+}
+
+static void
+fake_flush(struct fake_sess *f)
+{
+	for (; f->qh < f->qt; f->qh++)
+		free(f->reply[f->qh % FAKE_QUEUE]);
+}
 
 static const struct step *
 next_step(const char *what)
@@ -204,7 +233,7 @@ fake_nc_send(void *ctx, const char *msg, unsigned timeout_ms,
 {
 	struct fake_sess *f = ctx;
 	const struct step *s;
-	char want[600], head[200];
+	char want[600], head[200], *r = NULL;
 	unsigned long id = 0;
 	const char *m;
 
@@ -213,14 +242,11 @@ fake_nc_send(void *ctx, const char *msg, unsigned timeout_ms,
 	assert_true(f->nc);
 	assert_false(f->dead);
 	assert_null(strstr(msg, NC_EOM));
-	free(f->reply);
-	f->reply = NULL;
-	f->recv_rc = 0;
 	if (strstr(msg, "<hello") != NULL) {
 		s = next_step("the client's hello");
 		expect(s, HELLO, HELLO, "the client's hello");
 		assert_string_equal(msg, nc_hello_client());
-		f->reply = strdup(s->out);
+		fake_push(f, strdup(s->out), 0);
 		return 0;
 	}
 	m = strstr(msg, "message-id=\"");
@@ -229,9 +255,9 @@ fake_nc_send(void *ctx, const char *msg, unsigned timeout_ms,
 	if (strstr(msg, "<close-session/>") != NULL) {
 		s = next_step("a close-session");
 		expect(s, CLOSE, CLOSE, "<close-session/>");
-		assert_int_equal(asprintf(&f->reply, "<rpc-reply xmlns=\""
-		    NC_NS "\" message-id=\"%lu\"><ok/></rpc-reply>", id) < 0,
-		    0);
+		assert_int_equal(asprintf(&r, "<rpc-reply xmlns=\"" NC_NS
+		    "\" message-id=\"%lu\"><ok/></rpc-reply>", id) < 0, 0);
+		fake_push(f, r, 0);
 		return 0;
 	}
 	s = next_step(msg);
@@ -245,21 +271,17 @@ fake_nc_send(void *ctx, const char *msg, unsigned timeout_ms,
 	if (strstr(msg, want) == NULL)
 		fail_msg("step %zu: expected %s, got %s", fake.i - 1, want, msg);
 	assert_null(strstr(msg, "| "));
-	if (s->kind == RPC_DROP) {
-		f->dead = true;
-		f->recv_rc = -ECONNRESET;
-		return 0;
-	}
-	if (s->kind == RPC_TIMEOUT) {
-		f->dead = true;
-		f->recv_rc = -ETIMEDOUT;
+	if (s->kind == RPC_DROP || s->kind == RPC_TIMEOUT) {
+		fake_push(f, NULL, s->kind == RPC_DROP ? -ECONNRESET :
+		    -ETIMEDOUT);
 		return 0;
 	}
 	snprintf(head, sizeof(head), "<rpc-reply xmlns=\"" NC_NS "\" xmlns:"
 	    "junos=\"http://xml.juniper.net/junos/21.4R3/junos\" message-id="
 	    "\"%lu\">", s->kind == RPC_OTHER_ID ? id + 1 : id);
-	assert_int_equal(asprintf(&f->reply, "%s%s</rpc-reply>", head,
-	    s->out) < 0, 0);
+	assert_int_equal(asprintf(&r, "%s%s</rpc-reply>", head, s->out) < 0,
+	    0);
+	fake_push(f, r, 0);
 	return 0;
 }
 
@@ -269,18 +291,23 @@ fake_nc_recv(void *ctx, unsigned timeout_ms, char **msg, size_t *len,
 {
 	struct fake_sess *f = ctx;
 
+	int rc;
+
 	assert_true(timeout_ms > 0 && timeout_ms <= 5000);
-	if (f->recv_rc == -ECONNRESET)
-		return fd_error_set(err, -ECONNRESET, "NETCONF read: "
-		    "connection dropped (fake)");
-	if (f->recv_rc == -ETIMEDOUT)
-		return fd_error_set(err, -ETIMEDOUT, "NETCONF reply: timed "
-		    "out");
-	if (f->reply == NULL)
+	if (f->qh == f->qt)
 		fail_msg("a read with nothing sent");
-	*msg = f->reply;
-	*len = strlen(f->reply);
-	f->reply = NULL;
+	rc = f->recv_rc[f->qh % FAKE_QUEUE];
+	if (rc < 0) {
+		/* The session is gone with what was still to come. */
+		f->dead = true;
+		fake_flush(f);
+		return fd_error_set(err, rc, rc == -ECONNRESET ? "NETCONF "
+		    "read: connection dropped (fake)" : "NETCONF reply: timed "
+		    "out");
+	}
+	*msg = f->reply[f->qh % FAKE_QUEUE];
+	*len = strlen(*msg);
+	f->qh++;
 	return 0;
 }
 
@@ -292,8 +319,7 @@ fake_nc_stop(void *ctx)
 	if (f->nc)
 		fake.stops++;
 	f->nc = false;
-	free(f->reply);
-	f->reply = NULL;
+	fake_flush(f);
 }
 
 static void
@@ -302,7 +328,7 @@ fake_close(void *ctx)
 	struct fake_sess *f = ctx;
 
 	fake.closes++;
-	free(f->reply);
+	fake_flush(f);
 	free(f);
 }
 
@@ -328,6 +354,7 @@ start_script(struct t *t, const struct step *v, size_t n)
 
 	memset(t, 0, sizeof(*t));
 	memset(&fake, 0, sizeof(fake));
+	fake_max_queued = 0;
 	fake.v = v;
 	fake.n = n;
 	memset(&cfg, 0, sizeof(cfg));
@@ -730,6 +757,87 @@ test_record_payload(void **state)
 	assert_int_equal(rmdir(root), 0);
 }
 
+static const struct device_query batch[] = {
+	{ DEVQ_INFO, NULL, NULL, NULL, NULL },
+	{ DEVQ_ROUTES, "inet.0", NULL, NULL, NULL },
+	{ DEVQ_ROUTES, "other.inet.0", NULL, NULL, NULL },
+};
+
+/* The three queries the batch announced, each taking its kept reply. */
+static void
+ask_batch(struct t *t)
+{
+	struct device_info di;
+	struct route_set rs;
+
+	assert_int_equal(info(t, &di), 0);
+	assert_string_equal(di.version, "21.4R3-S5.4");
+	route_set_init(&rs);
+	assert_int_equal(junos_device_ops.routes(t->dev, "inet.0", NULL, &rs,
+	    &t->err), 0);
+	assert_int_equal(junos_device_ops.routes(t->dev, "other.inet.0", NULL,
+	    &rs, &t->err), 0);
+	route_set_done(&rs);
+}
+
+/* A prefetch batch: its RPCs sent back to back before the first reply
+ * is read (RFC 6241 4.5), the queries then take their replies. */
+static void
+test_prefetch_pipelined(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL, NULL },
+		{ START, NULL, NULL, NULL },
+		{ HELLO, NULL, NULL, HELLO_10 },
+		{ RPC, "json", "show version", BODY_JSON },
+		{ RPC, "json", "show route table inet.0", BODY_ROUTES_EMPTY },
+		{ RPC, "json", "show route table other.inet.0",
+		    BODY_ROUTES_EMPTY },
+		{ CLOSE, NULL, NULL, NULL },
+	};
+	struct t t;
+
+	(void)state;
+	START(&t, s);
+	junos_device_ops.prefetch(t.dev, batch, 3);
+	assert_int_equal(fake.i, 6);
+	assert_int_equal(fake_max_queued, 3);
+	ask_batch(&t);
+	finish(&t);
+}
+
+/* The session drops under the batch: the RPCs not answered are sent
+ * again, once, on a new connection. */
+static void
+test_prefetch_drop_resends(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL, NULL },
+		{ START, NULL, NULL, NULL },
+		{ HELLO, NULL, NULL, HELLO_10 },
+		{ RPC, "json", "show version", BODY_JSON },
+		{ RPC_DROP, "json", "show route table inet.0", NULL },
+		{ RPC, "json", "show route table other.inet.0",
+		    BODY_ROUTES_EMPTY },
+		{ OPEN, NULL, NULL, NULL },
+		{ START, NULL, NULL, NULL },
+		{ HELLO, NULL, NULL, HELLO_10 },
+		{ RPC, "json", "show route table inet.0", BODY_ROUTES_EMPTY },
+		{ RPC, "json", "show route table other.inet.0",
+		    BODY_ROUTES_EMPTY },
+		{ CLOSE, NULL, NULL, NULL },
+	};
+	struct t t;
+
+	(void)state;
+	START(&t, s);
+	junos_device_ops.prefetch(t.dev, batch, 3);
+	assert_int_equal(fake.i, 11);
+	ask_batch(&t);
+	finish(&t);
+	assert_int_equal(fake.opens, 2);
+}
+
 /* A device whose spec says another transport is refused at open. */
 static void
 test_bad_transport(void **state)
@@ -765,6 +873,8 @@ main(void)
 		cmocka_unit_test(test_other_message_id),
 		cmocka_unit_test(test_traceroute_one_channel),
 		cmocka_unit_test(test_record_payload),
+		cmocka_unit_test(test_prefetch_pipelined),
+		cmocka_unit_test(test_prefetch_drop_resends),
 		cmocka_unit_test(test_bad_transport),
 	};
 
