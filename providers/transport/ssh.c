@@ -546,8 +546,8 @@ ssh_netconf_many(struct ssh_conn *c, const char *const *ops, size_t n,
 	nc_batch(c, ops, at, m, msgs, lens, reps, rcs, errs);
 	for (i = 0; i < m; i++)
 		if (nc_dropped(rcs[at[i]]))
-			fd_error_prefix(&errs[at[i]], "%s: NETCONF session lost "
-			    "again after one reconnect", who);
+			fd_error_prefix(&errs[at[i]], "%s: NETCONF session "
+			    "lost again after one reconnect", who);
 out:
 	free(at);
 }

@@ -269,7 +269,8 @@ fake_nc_send(void *ctx, const char *msg, unsigned timeout_ms,
 	snprintf(want, sizeof(want), "<command format=\"%s\">%s</command>",
 	    s->fmt, s->cmd);
 	if (strstr(msg, want) == NULL)
-		fail_msg("step %zu: expected %s, got %s", fake.i - 1, want, msg);
+		fail_msg("step %zu: expected %s, got %s", fake.i - 1, want,
+		    msg);
 	assert_null(strstr(msg, "| "));
 	if (s->kind == RPC_DROP || s->kind == RPC_TIMEOUT) {
 		fake_push(f, NULL, s->kind == RPC_DROP ? -ECONNRESET :
