@@ -52,6 +52,7 @@ struct junos_ctx {
 	 * and its release outlive a dropped session, so this does too. */
 	enum junos_fmt fmt;
 	bool netconf;			/* spec "transport": "netconf" */
+	bool trace_rpc;			/* its traceroutes: junos_trace_rpc */
 };
 
 /* ------------------------------------------------------------ session */
@@ -814,13 +815,38 @@ junos_trace_exec(struct junos_ctx *c, const char *cmd, struct trace_out *t,
 	return rc;
 }
 
+/* The traceroute as an RPC, for a device whose NETCONF-only port (Junos's
+ * 830 "accepts only NETCONF-over-SSH sessions", Juniper's "Configuring
+ * NETCONF-Over-SSH Connections on a Specified TCP Port") refuses an exec.
+ * No partial output; the raised timeout covers every hop silent. */
+static int
+junos_trace_rpc(struct junos_ctx *c, const char *cmd, struct trace_out *t,
+    struct fd_error *err)
+{
+	char op[JUNOS_FULL_MAX];
+	struct ssh_result res;
+	int rc;
+
+	junos_full(c, cmd, JUNOS_TEXT, op, sizeof(op));
+	if ((rc = junos_exec(c, op, JUNOS_TEXT, &res, err)) < 0)
+		return rc;
+	if (res.exit_status != 0) {
+		rc = fd_error_set(err, -EPROTO, "%s", res.out);
+	} else {
+		junos_keep(c, cmd, "txt", &res);
+		rc = p_text_trace(res.out, res.out_len, t, err);
+	}
+	ssh_result_done(&res);
+	return rc;
+}
+
 static int
 junos_traceroute(void *ctx, const struct fd_addr *to, const char *instance,
     struct hop_list *out, struct fd_error *err)
 {
 	struct junos_ctx *c = ctx;
 	struct trace_out t = { to, out };
-	char cmd[JUNOS_CMD_MAX];
+	char cmd[JUNOS_CMD_MAX], why[FD_ERROR_MSG];
 	unsigned want, old;
 	int rc;
 
@@ -836,7 +862,16 @@ junos_traceroute(void *ctx, const struct fd_addr *to, const char *instance,
 	    c->cfg.trace_max_ttl);
 	old = ssh_set_command_timeout(c->ssh, want > c->cfg.command_timeout_ms ?
 	    want : c->cfg.command_timeout_ms);
-	rc = junos_trace_exec(c, cmd, &t, err);
+	rc = c->trace_rpc ? -EPERM : junos_trace_exec(c, cmd, &t, err);
+	if (c->netconf && c->ssh != NULL && (rc == -EPERM || rc == -EPROTO)) {
+		snprintf(why, sizeof(why), "%s", c->trace_rpc ? "" : err->msg);
+		rc = junos_trace_rpc(c, cmd, &t, err);
+		if (rc == 0 && !c->trace_rpc)
+			log_info("%s: %s: not run on an exec channel (%s); "
+			    "traceroutes go over NETCONF from now on",
+			    c->cfg.name, cmd, why);
+		c->trace_rpc = c->trace_rpc || rc == 0;
+	}
 	if (c->ssh != NULL)
 		ssh_set_command_timeout(c->ssh, old);
 	return rc < 0 ? junos_fail(c, cmd, rc, err) : 0;

@@ -209,6 +209,29 @@ test_ssh_port_and_traceroute(void **state)
 	junos_device_ops.close(ctx);
 }
 
+/* The NETCONF-only port (Junos's 830) runs no CLI command: the device
+ * traceroute goes as an RPC on the NETCONF session instead. */
+static void
+test_traceroute_netconf_port(void **state)
+{
+	struct hop_list *l = hop_list_new();
+	struct fd_error err = { 0 };
+	struct fd_addr a;
+	char buf[256];
+	void *ctx = open_nc(&T, T.netconf_port, "VR1");
+
+	(void)state;
+	assert_non_null(l);
+	assert_int_equal(addr_parse("10.121.0.1", &a, NULL), 0);
+	if (junos_device_ops.traceroute(ctx, &a, "", l, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(hop_list_str(l, buf, sizeof(buf)),
+	    "*, 10.121.0.1");
+	assert_true(l->reached);
+	hop_list_free(l);
+	junos_device_ops.close(ctx);
+}
+
 /* One channel per connection: the traceroute's exec channel is refused
  * beside NETCONF's; the NETCONF session ends, the trace runs, and the
  * next query opens a new NETCONF session on the same connection. */
@@ -247,6 +270,7 @@ main(void)
 		cmocka_unit_test(test_quirky_json_xml),
 		cmocka_unit_test(test_rpc_error_named),
 		cmocka_unit_test(test_ssh_port_and_traceroute),
+		cmocka_unit_test(test_traceroute_netconf_port),
 		cmocka_unit_test(test_one_channel_device),
 	};
 

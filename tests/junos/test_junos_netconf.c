@@ -19,7 +19,8 @@
  *     subsystem are errors naming the device; a timeout is not retried;
  *   - a device traceroute stays on an exec channel; a device that refuses
  *     that channel beside NETCONF's gets its NETCONF session ended first
- *     and reopened for the next query;
+ *     and reopened for the next query; a NETCONF-only port that refuses
+ *     the exec gets the traceroute as an RPC, from then on at once;
  *   - device_ops.record saves the payload (the JSON itself);
  *   - a prefetch batch is pipelined (every RPC sent before the first
  *     reply is read) and a drop under it sends the unanswered RPCs again
@@ -101,6 +102,7 @@ enum step_kind {
 	CLOSE,		/* <close-session/>, answered <ok/> */
 	EXEC,		/* cmd on an exec channel; out printed */
 	EXEC_BUSY,	/* ... refused beside NETCONF's channel */
+	EXEC_DENIED,	/* ... the port serves NETCONF only */
 };
 
 struct step {
@@ -149,6 +151,15 @@ fake_flush(struct fake_sess *f)
 		free(f->reply[f->qh % FAKE_QUEUE]);
 }
 
+/* Every read and write is bounded by the device's command timeout, or
+ * during a traceroute by the raised one (junos_traceroute_timeout_ms). */
+static bool
+bounded(unsigned timeout_ms)
+{
+	return timeout_ms == 5000 || timeout_ms ==
+	    junos_traceroute_timeout_ms(0, 0);
+}
+
 static const struct step *
 next_step(const char *what)
 {
@@ -192,7 +203,9 @@ fake_exec(void *ctx, const char *cmd, unsigned timeout_ms, bool partial,
 
 	(void)timeout_ms;
 	assert_false(f->dead);
-	expect(s, EXEC, EXEC_BUSY, cmd);
+	if (s->kind != EXEC && s->kind != EXEC_BUSY && s->kind != EXEC_DENIED)
+		fail_msg("step %zu (kind %d): got %s", fake.i - 1, s->kind,
+		    cmd);
 	assert_string_equal(cmd, s->cmd);
 	assert_true(partial);
 	if (s->kind == EXEC_BUSY) {
@@ -201,6 +214,10 @@ fake_exec(void *ctx, const char *cmd, unsigned timeout_ms, bool partial,
 		return fd_error_set(err, -EBUSY, "the device refused a "
 		    "channel beside the NETCONF session's");
 	}
+	if (s->kind == EXEC_DENIED)
+		return fd_error_set(err, -EPERM, "command output: Unable to "
+		    "complete request for channel-process-startup (libssh2 "
+		    "-22)");
 	memset(out, 0, sizeof(*out));
 	out->out = strdup(s->out);
 	out->errout = strdup("");
@@ -214,7 +231,7 @@ fake_nc_start(void *ctx, unsigned timeout_ms, struct fd_error *err)
 	struct fake_sess *f = ctx;
 	const struct step *s = next_step("a netconf start");
 
-	assert_int_equal(timeout_ms, 5000);
+	assert_true(bounded(timeout_ms));
 	if (f->dead)
 		fail_msg("netconf start on a dead session");
 	expect(s, START, START_REFUSED, "a netconf start");
@@ -238,7 +255,7 @@ fake_nc_send(void *ctx, const char *msg, unsigned timeout_ms,
 	const char *m;
 
 	(void)err;
-	assert_true(timeout_ms > 0 && timeout_ms <= 5000);
+	assert_true(bounded(timeout_ms));
 	assert_true(f->nc);
 	assert_false(f->dead);
 	assert_null(strstr(msg, NC_EOM));
@@ -294,7 +311,7 @@ fake_nc_recv(void *ctx, unsigned timeout_ms, char **msg, size_t *len,
 
 	int rc;
 
-	assert_true(timeout_ms > 0 && timeout_ms <= 5000);
+	assert_true(bounded(timeout_ms));
 	if (f->qh == f->qt)
 		fail_msg("a read with nothing sent");
 	rc = f->recv_rc[f->qh % FAKE_QUEUE];
@@ -720,6 +737,42 @@ test_traceroute_one_channel(void **state)
 	assert_int_equal(fake.starts, 2);
 }
 
+/* A NETCONF-only port refuses the exec: the traceroute goes as an RPC
+ * (text in <output>), and every later one at once. */
+static void
+test_traceroute_netconf_only_port(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL, NULL },
+		{ EXEC_DENIED, NULL, "traceroute 10.1.2.3 no-resolve", NULL },
+		{ START, NULL, NULL, NULL },
+		{ HELLO, NULL, NULL, HELLO_10 },
+		{ RPC, "text", "traceroute 10.1.2.3 no-resolve", "<output>\n"
+		    " 1  10.0.0.1  1.123 ms  0.950 ms  0.901 ms\n"
+		    " 2  10.1.2.3  2.001 ms  1.982 ms  1.970 ms\n</output>" },
+		{ RPC, "text", "traceroute 10.1.2.3 no-resolve", "<output>\n"
+		    " 1  10.0.0.1  1.123 ms  0.950 ms  0.901 ms\n</output>" },
+		{ CLOSE, NULL, NULL, NULL },
+	};
+	struct hop_list hl;
+	struct fd_addr to;
+	struct t t;
+
+	(void)state;
+	START(&t, s);
+	assert_int_equal(addr_parse("10.1.2.3", &to, NULL), 0);
+	hop_list_init(&hl);
+	if (junos_device_ops.traceroute(t.dev, &to, "", &hl, &t.err) != 0)
+		fail_msg("%s", t.err.msg);
+	assert_int_equal(hl.n, 2);
+	assert_true(hl.reached);
+	hop_list_init(&hl);
+	assert_int_equal(junos_device_ops.traceroute(t.dev, &to, "", &hl,
+	    &t.err), 0);
+	assert_int_equal(hl.n, 1);
+	finish(&t);
+}
+
 /* device_ops.record: the payload as parsed, the JSON itself. */
 static void
 test_record_payload(void **state)
@@ -873,6 +926,7 @@ main(void)
 		cmocka_unit_test(test_subsystem_refused),
 		cmocka_unit_test(test_other_message_id),
 		cmocka_unit_test(test_traceroute_one_channel),
+		cmocka_unit_test(test_traceroute_netconf_only_port),
 		cmocka_unit_test(test_record_payload),
 		cmocka_unit_test(test_prefetch_pipelined),
 		cmocka_unit_test(test_prefetch_drop_resends),
