@@ -878,6 +878,13 @@ nc_reply_payload(const char *msg, size_t len, enum nc_format f,
 		return rc;
 	sb_add(&b, "", 0);
 	if (f == NC_XML) {
+		/* From its first '<': an XML declaration after the newline
+		 * a server sends behind the last marker is an error to an
+		 * XML parser (XML 1.0 2.8: only at the very start). */
+		while (len > 0 && isspace((unsigned char)*msg)) {
+			msg++;
+			len--;
+		}
 		sb_add(&b, msg, len);
 		goto done;
 	}

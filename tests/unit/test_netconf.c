@@ -305,6 +305,15 @@ test_reply_warning_and_data(void **st)
 	    0);
 	assert_string_equal(p, m);
 	free(p);
+	/* The newline behind the last marker goes: an XML declaration must
+	 * start the document. */
+	static const char decl[] = "\n<?xml version=\"1.0\"?>" REPLY_HEAD
+	    "<ok/></rpc-reply>";
+	assert_int_equal(nc_reply_payload(decl, strlen(decl), NC_XML, &p, &n,
+	    &e), 0);
+	assert_string_equal(p, decl + 1);
+	assert_int_equal(n, strlen(decl) - 1);
+	free(p);
 }
 
 static void
