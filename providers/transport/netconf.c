@@ -867,11 +867,11 @@ int
 nc_reply_payload(const char *msg, size_t len, enum nc_format f,
     char **out, size_t *out_len, struct fd_error *err)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b = { 0 }, said = { 0 };
 	struct scan s;
 	struct tokn t;
 	bool output = false, other = false, open;
-	char other_name[48] = "";
+	char other_name[48] = "", words[120];
 	int rc;
 
 	if ((rc = reply_open(&s, msg, len, &t, err)) < 0)
@@ -894,11 +894,14 @@ nc_reply_payload(const char *msg, size_t len, enum nc_format f,
 			goto fail;
 		if (t.kind == T_EOF)
 			break;
-		if (t.kind == T_TEXT && t.depth == 1 && f == NC_JSON) {
-			/* The JSON is the rpc-reply's own text. */
+		if (t.kind == T_TEXT && t.depth == 1) {
+			/* The JSON is the rpc-reply's own text; beside text
+			 * it is what Junos says instead of <output> (below). */
+			struct sbuf *to = f == NC_JSON ? &b : &said;
+
 			if (t.cdata)
-				sb_add(&b, t.text, t.text_len);
-			else if ((rc = sb_unescape(&b, t.text, t.text_len,
+				sb_add(to, t.text, t.text_len);
+			else if ((rc = sb_unescape(to, t.text, t.text_len,
 			    err)) < 0)
 				goto fail;
 			continue;
@@ -924,15 +927,26 @@ nc_reply_payload(const char *msg, size_t len, enum nc_format f,
 		    "<output> (it holds <%s>)", other_name);
 		goto fail;
 	}
+	/* Junos may answer with the error as the reply's bare text, e.g.
+	 * "protocol: operation-failed error: device asdf not found"
+	 * (py-junos-eznc device.py execute()): never an empty answer. */
+	squeeze(said.p, words, sizeof(words));
+	if (f == NC_TEXT && !output && words[0] != '\0') {
+		rc = fd_error_set(err, -EBADMSG, "a text reply without "
+		    "<output>: '%s'", words);
+		goto fail;
+	}
 done:
 	if (b.oom) {
 		rc = fd_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	free(said.p);
 	*out = b.p;
 	*out_len = b.n;
 	return 0;
 fail:
+	free(said.p);
 	free(b.p);
 	return rc;
 }

@@ -376,6 +376,14 @@ test_payload_text(void **st)
 	    &n, &e), -EBADMSG);
 	assert_non_null(strstr(e.msg, "without <output> (it holds "
 	    "<route-information>)"));
+	/* An error as the reply's bare text (py-junos-eznc device.py
+	 * execute()) is no empty answer. */
+	static const char bare[] = REPLY_HEAD "\nprotocol: operation-failed\n"
+	    "error: device asdf not found\n</rpc-reply>";
+	assert_int_equal(nc_reply_payload(bare, strlen(bare), NC_TEXT, &p,
+	    &n, &e), -EBADMSG);
+	assert_non_null(strstr(e.msg, "without <output>: 'protocol: "
+	    "operation-failed error: device asdf not found'"));
 }
 
 int
