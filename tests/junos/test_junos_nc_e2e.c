@@ -182,6 +182,23 @@ test_rpc_error_named(void **state)
 	junos_device_ops.close(ctx);
 }
 
+/* RFC 6241 4.3: a warning rpc-error beside the data fails nothing. */
+static void
+test_warning_beside_data(void **state)
+{
+	struct route_set rs;
+	struct fd_error err = { 0 };
+	void *ctx = open_nc(&T, T.netconf_port, "");
+
+	(void)state;
+	route_set_init(&rs);
+	if (junos_device_ops.routes(ctx, "WARN.inet.0", NULL, &rs, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(rs.n, 4);
+	route_set_done(&rs);
+	junos_device_ops.close(ctx);
+}
+
 /* The SSH port serves the subsystem too (Junos: port 22 keeps accepting
  * NETCONF sessions), and there a device traceroute runs on an exec
  * channel beside the NETCONF one. */
@@ -269,6 +286,7 @@ main(void)
 		cmocka_unit_test(test_prefetch_pipelined),
 		cmocka_unit_test(test_quirky_json_xml),
 		cmocka_unit_test(test_rpc_error_named),
+		cmocka_unit_test(test_warning_beside_data),
 		cmocka_unit_test(test_ssh_port_and_traceroute),
 		cmocka_unit_test(test_traceroute_netconf_port),
 		cmocka_unit_test(test_one_channel_device),
