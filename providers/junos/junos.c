@@ -465,9 +465,10 @@ junos_ask(struct junos_ctx *c, const char *cmd, const struct junos_parsers *ps,
 	}
 	if (t.rc == 0 && learning && json_refused &&
 	    junos_learn(c, JUNOS_TEXT))
-		log_info("%s: it rejects \"| display json\" (%s: %s), as "
-		    "releases before 14.2 do; asking in text from now on",
-		    c->cfg.name, cmd, first);
+		log_info("%s: it rejects %s (%s: %s), as releases before "
+		    "14.2 do; asking in text from now on", c->cfg.name,
+		    c->netconf ? "format=\"json\"" : "\"| display json\"",
+		    cmd, first);
 	else if (t.rc == 0 && learning && json_bad && xerr.code != 0 &&
 	    junos_learn(c, JUNOS_TEXT))
 		log_info("%s: its JSON does not parse (%s: %s) and %s; asking "

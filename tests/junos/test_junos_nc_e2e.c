@@ -6,7 +6,8 @@
  * (tests/emu/junos_cli.py, fixtures mode).  Two servers: one as a router
  * with "set system services netconf ssh" (the subsystem on the SSH port
  * and on a NETCONF-only port, PyEZ's 830), one allowing a single channel
- * per connection (MaxSessions 1, a STIG-hardened SRX).
+ * per connection (MaxSessions 1, a STIG-hardened SRX) and without JSON
+ * (a release before 14.2).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -42,8 +43,9 @@ setup(void **state)
 	if (sshtest_start_argv(&T, "nce2e", fc, "tests/junos/fixtures.map.in",
 	    (const char *const[]){ "--netconf", NULL }) < 0)
 		return -1;
+	/* A release before 14.2 besides: no JSON at all. */
 	snprintf(fc, sizeof(fc), "/usr/bin/python3 %s/tests/emu/junos_cli.py "
-	    "--fixtures /tmp/fdt-junos-ncone-%d/fixtures.map", src,
+	    "--no-json --fixtures /tmp/fdt-junos-ncone-%d/fixtures.map", src,
 	    (int)getpid());
 	return sshtest_start_argv(&One, "ncone", fc,
 	    "tests/junos/fixtures.map.in", (const char *const[]){
@@ -249,6 +251,27 @@ test_traceroute_netconf_port(void **state)
 	junos_device_ops.close(ctx);
 }
 
+/* A release without JSON refuses format="json" with an rpc-error naming
+ * it: the text answers, and the device is asked in text from then on. */
+static void
+test_no_json_text(void **state)
+{
+	struct route_set rs;
+	struct fd_error err = { 0 };
+	void *ctx = open_nc(&One, One.port, "VR1");
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		route_set_init(&rs);
+		if (junos_device_ops.routes(ctx, "", NULL, &rs, &err) != 0)
+			fail_msg("%s", err.msg);
+		assert_true(rs.n > 0);
+		route_set_done(&rs);
+	}
+	junos_device_ops.close(ctx);
+}
+
 /* One channel per connection: the traceroute's exec channel is refused
  * beside NETCONF's; the NETCONF session ends, the trace runs, and the
  * next query opens a new NETCONF session on the same connection. */
@@ -290,6 +313,7 @@ main(void)
 		cmocka_unit_test(test_ssh_port_and_traceroute),
 		cmocka_unit_test(test_traceroute_netconf_port),
 		cmocka_unit_test(test_one_channel_device),
+		cmocka_unit_test(test_no_json_text),
 	};
 
 	if (getenv("FD_TEST_DEBUG") != NULL)
