@@ -824,7 +824,8 @@ def traceroute(words, sink=None):
             opt[words[i]] = words[i + 1]
         i += 2
     # The routing instance is the namespace sshd runs in.  The output
-    # goes out as it comes, hop by hop, as Junos prints it.
+    # goes out as it comes, hop by hop, as Junos prints it; Junos
+    # traceroute (FreeBSD's) says "52 byte packets".
     p = subprocess.Popen(["traceroute", "-n", "-q", "3", "-w", opt["wait"],
                           "-m", opt["ttl"], addr], stdout=subprocess.PIPE,
                          text=True)
@@ -833,10 +834,9 @@ def traceroute(words, sink=None):
                                           "52 byte packets", line))
         (sink or sys.stdout).flush()
     p.wait()
-    if sink is not None:
-        return ""
-    # Junos traceroute (FreeBSD's) says "52 byte packets".
-    return text
+    # Every line went out above (to SINK or stdout): nothing is left
+    # to print.
+    return ""
 
 
 def bird_render(args, base, fmt, ctl="\x01", sink=None):
