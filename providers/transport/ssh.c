@@ -57,6 +57,41 @@ ssh_open(const struct device_cfg *cfg, struct ssh_conn **out,
 	return ssh_open_with(&ssh_libssh2_ops, cfg, out, err);
 }
 
+/* How errors name the connection: "device fw (10.1.11.1 port 830)". */
+static void
+ssh_who(const struct ssh_conn *c, char *who, size_t len)
+{
+	unsigned port = c->cfg.port ? c->cfg.port : 22;
+
+	if (c->cfg.name[0] != '\0')
+		snprintf(who, len, "device %s (%s port %u)", c->cfg.name,
+		    c->cfg.host, port);
+	else
+		snprintf(who, len, "%s port %u", c->cfg.host, port);
+}
+
+/* Drop the connection (and its NETCONF session) and open a new one, host
+ * key checked again; an error names who and the first drop's message. */
+static int
+ssh_reopen(struct ssh_conn *c, const char *who, const char *first,
+    struct fd_error *err)
+{
+	int rc;
+
+	if (c->ctx != NULL)
+		c->ops->close(c->ctx);
+	c->ctx = NULL;
+	c->nc_open = false;
+	c->reconnects++;
+	rc = c->ops->open(&c->cfg, &c->ctx, err);
+	if (rc < 0) {
+		c->ctx = NULL;
+		return fd_error_prefix(err, "%s: reconnecting after \"%.60s\"",
+		    who, first);
+	}
+	return 0;
+}
+
 /*
  * Every command this transport runs is read-only ("show ...",
  * "traceroute ..."), so a command whose connection dropped (device
@@ -70,7 +105,6 @@ ssh_exec_mode(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
     bool partial, struct fd_error *err)
 {
 	char first[FD_ERROR_MSG], who[320];
-	unsigned port;
 	int rc;
 
 	if (c == NULL)
@@ -91,23 +125,9 @@ ssh_exec_mode(struct ssh_conn *c, const char *cmd, struct ssh_result *out,
 	if (rc != -ECONNRESET && rc != -ENOTCONN)
 		return rc;
 	snprintf(first, sizeof(first), "%s", err->msg);
-	port = c->cfg.port ? c->cfg.port : 22;
-	if (c->cfg.name[0] != '\0')
-		snprintf(who, sizeof(who), "device %s (%s port %u)",
-		    c->cfg.name, c->cfg.host, port);
-	else
-		snprintf(who, sizeof(who), "%s port %u", c->cfg.host, port);
-	if (c->ctx != NULL)
-		c->ops->close(c->ctx);
-	c->ctx = NULL;
-	c->nc_open = false;
-	c->reconnects++;
-	rc = c->ops->open(&c->cfg, &c->ctx, err);
-	if (rc < 0) {
-		c->ctx = NULL;
-		return fd_error_prefix(err, "%s: reconnecting after \"%.60s\"",
-		    who, first);
-	}
+	ssh_who(c, who, sizeof(who));
+	if ((rc = ssh_reopen(c, who, first, err)) < 0)
+		return rc;
 	rc = c->ops->exec(c->ctx, cmd, c->command_timeout_ms, partial, out,
 	    err);
 	if (rc == -ECONNRESET || rc == -ENOTCONN)
@@ -169,20 +189,11 @@ ssh_exec_many(struct ssh_conn *c, const char *const *cmds, size_t n,
 			at[m] = i;
 			again[m++] = cmds[i];
 		}
-	snprintf(who, sizeof(who), "device %s (%s port %u)", c->cfg.name,
-	    c->cfg.host, c->cfg.port ? c->cfg.port : 22);
-	if (c->ctx != NULL)
-		c->ops->close(c->ctx);
-	c->ctx = NULL;
-	c->nc_open = false;
-	c->reconnects++;
-	rc = c->ops->open(&c->cfg, &c->ctx, &e2[0]);
-	if (rc < 0) {
-		c->ctx = NULL;
+	ssh_who(c, who, sizeof(who));
+	if ((rc = ssh_reopen(c, who, first, &e2[0])) < 0) {
 		for (i = 0; i < m; i++) {
 			errs[at[i]] = e2[0];
-			rcs[at[i]] = fd_error_prefix(&errs[at[i]], "%s: "
-			    "reconnecting after \"%.60s\"", who, first);
+			rcs[at[i]] = rc;
 		}
 		goto out;
 	}
@@ -376,19 +387,9 @@ ssh_netconf(struct ssh_conn *c, const char *op, char **msg, size_t *len,
 	/* As ssh_exec_mode(): read-only, so once more on a new
 	 * connection. */
 	snprintf(first, sizeof(first), "%s", err->msg);
-	snprintf(who, sizeof(who), "device %s (%s port %u)", c->cfg.name,
-	    c->cfg.host, c->cfg.port ? c->cfg.port : 22);
-	if (c->ctx != NULL)
-		c->ops->close(c->ctx);
-	c->ctx = NULL;
-	c->nc_open = false;
-	c->reconnects++;
-	rc = c->ops->open(&c->cfg, &c->ctx, err);
-	if (rc < 0) {
-		c->ctx = NULL;
-		return fd_error_prefix(err, "%s: reconnecting after \"%.60s\"",
-		    who, first);
-	}
+	ssh_who(c, who, sizeof(who));
+	if ((rc = ssh_reopen(c, who, first, err)) < 0)
+		return rc;
 	rc = nc_begin(c, err);
 	if (rc == 0)
 		rc = nc_once(c, op, msg, len, rep, err);
@@ -526,20 +527,11 @@ ssh_netconf_many(struct ssh_conn *c, const char *const *ops, size_t n,
 	if (m == 0)
 		goto out;
 	/* As ssh_netconf(): once more, on a new connection. */
-	snprintf(who, sizeof(who), "device %s (%s port %u)", c->cfg.name,
-	    c->cfg.host, c->cfg.port ? c->cfg.port : 22);
-	if (c->ctx != NULL)
-		c->ops->close(c->ctx);
-	c->ctx = NULL;
-	c->nc_open = false;
-	c->reconnects++;
-	rc = c->ops->open(&c->cfg, &c->ctx, &errs[at[0]]);
-	if (rc < 0) {
-		c->ctx = NULL;
+	ssh_who(c, who, sizeof(who));
+	if ((rc = ssh_reopen(c, who, first, &errs[at[0]])) < 0) {
 		for (i = 0; i < m; i++) {
 			errs[at[i]] = errs[at[0]];
-			rcs[at[i]] = fd_error_prefix(&errs[at[i]], "%s: "
-			    "reconnecting after \"%.60s\"", who, first);
+			rcs[at[i]] = rc;
 		}
 		goto out;
 	}

@@ -119,6 +119,7 @@ dlopen(const char *file, int mode)
 
 enum step_kind {
 	OPEN,		/* the transport connects */
+	OPEN_REFUSED,	/* ... the device refuses the connection */
 	START,		/* the netconf subsystem starts on a channel */
 	START_REFUSED,	/* ... the server refuses the subsystem */
 	HELLO,		/* the client's hello; out: the server's */
@@ -211,9 +212,11 @@ fake_open(const struct device_cfg *cfg, void **ctx, struct fd_error *err)
 	const struct step *s = next_step("an open");
 	struct fake_sess *f;
 
-	(void)err;
 	assert_string_equal(cfg->name, "fw");
-	expect(s, OPEN, OPEN, "an open");
+	expect(s, OPEN, OPEN_REFUSED, "an open");
+	if (s->kind == OPEN_REFUSED)
+		return fd_error_set(err, -ECONNREFUSED, "connect: Connection "
+		    "refused");
 	f = calloc(1, sizeof(*f));
 	assert_non_null(f);
 	fake.opens++;
@@ -952,6 +955,55 @@ test_prefetch_drop_resends(void **state)
 	assert_int_equal(fake.opens, 2);
 }
 
+/* The session drops under the batch and the device refuses the new
+ * connection: each unanswered query says so once, naming the device and
+ * the first drop (the reconnect's error is not prefixed again for every
+ * query it is copied to). */
+static void
+test_prefetch_reconnect_refused(void **state)
+{
+	static const struct step s[] = {
+		{ OPEN, NULL, NULL, NULL },
+		{ START, NULL, NULL, NULL },
+		{ HELLO, NULL, NULL, HELLO_10 },
+		{ RPC, "json", "show version", BODY_JSON },
+		{ RPC_DROP, "json", "show route table inet.0", NULL },
+		{ RPC, "json", "show route table other.inet.0",
+		    BODY_ROUTES_EMPTY },
+		{ OPEN_REFUSED, NULL, NULL, NULL },
+	};
+	static const char *const tables[] = { "inet.0", "other.inet.0" };
+	struct device_info di;
+	struct route_set rs;
+	struct t t;
+	const char *m, *again;
+	size_t i;
+
+	(void)state;
+	START(&t, s);
+	junos_device_ops.prefetch(t.dev, batch, 3);
+	assert_int_equal(fake.i, 7);
+	assert_int_equal(info(&t, &di), 0);
+	for (i = 0; i < 2; i++) {
+		route_set_init(&rs);
+		assert_true(junos_device_ops.routes(t.dev, tables[i], NULL,
+		    &rs, &t.err) < 0);
+		route_set_done(&rs);
+		m = strstr(t.err.msg, "device fw (fw.example port 22): "
+		    "reconnecting after \"");
+		if (m == NULL)
+			fail_msg("%s: %s", tables[i], t.err.msg);
+		again = strstr(strstr(m, "reconnecting after") + 1,
+		    "reconnecting after");
+		if (again != NULL)
+			fail_msg("%s: prefixed twice: %s", tables[i],
+			    t.err.msg);
+		assert_non_null(strstr(t.err.msg, "Connection refused"));
+	}
+	finish(&t);
+	assert_int_equal(fake.opens, 1);
+}
+
 /* A device whose spec says another transport is refused at open. */
 static void
 test_bad_transport(void **state)
@@ -994,6 +1046,7 @@ main(void)
 		cmocka_unit_test(test_record_payload),
 		cmocka_unit_test(test_prefetch_pipelined),
 		cmocka_unit_test(test_prefetch_drop_resends),
+		cmocka_unit_test(test_prefetch_reconnect_refused),
 		cmocka_unit_test(test_bad_transport),
 	};
 
