@@ -523,13 +523,14 @@ squeeze(const char *in, char *out, size_t len)
 }
 
 /*
- * The text directly inside the element that just started (t, not empty)
- * until its end tag, unescaped, into *b; child elements are skipped with
- * their content.  Leaves s after the element.
+ * The text inside the element that just started (start) until its end
+ * tag, unescaped, into *b: only its own text, child elements skipped with
+ * their content, or with deep the text at any depth.  Leaves s after the
+ * element.
  */
 static int
-leaf_text(struct scan *s, const struct tokn *start, struct sbuf *b,
-    struct fd_error *err)
+elem_text(struct scan *s, const struct tokn *start, bool deep,
+    struct sbuf *b, struct fd_error *err)
 {
 	struct tokn t;
 	int rc;
@@ -543,7 +544,7 @@ leaf_text(struct scan *s, const struct tokn *start, struct sbuf *b,
 			return fd_error_set(err, -EBADMSG, "XML ends early");
 		if (t.kind == T_END && t.depth == start->depth)
 			return 0;
-		if (t.kind != T_TEXT || t.depth != start->depth)
+		if (t.kind != T_TEXT || (!deep && t.depth != start->depth))
 			continue;
 		if (t.cdata)
 			sb_add(b, t.text, t.text_len);
@@ -594,7 +595,7 @@ nc_hello_parse(const char *msg, size_t len, struct nc_hello *out,
 		b.n = 0;
 		if (b.p != NULL)
 			b.p[0] = '\0';
-		if ((rc = leaf_text(&s, &t, &b, err)) < 0)
+		if ((rc = elem_text(&s, &t, false, &b, err)) < 0)
 			goto out;
 		squeeze(b.p, v, sizeof(v));
 		if (is(&t, "session-id")) {
@@ -728,7 +729,7 @@ reply_error(struct scan *s, const struct tokn *start, struct nc_reply *r,
 		b.n = 0;
 		if (b.p != NULL)
 			b.p[0] = '\0';
-		if ((rc = leaf_text(s, &t, &b, err)) < 0)
+		if ((rc = elem_text(s, &t, false, &b, err)) < 0)
 			goto out;
 		if (is(&t, "error-severity"))
 			squeeze(b.p, sev, sizeof(sev));
@@ -837,32 +838,6 @@ skip_element(struct scan *s, const struct tokn *start, struct fd_error *err)
 	}
 }
 
-/* All text inside the element t started, at any depth, unescaped. */
-static int
-all_text(struct scan *s, const struct tokn *start, struct sbuf *b,
-    struct fd_error *err)
-{
-	struct tokn t;
-	int rc;
-
-	if (start->empty)
-		return 0;
-	for (;;) {
-		if ((rc = scan_next(s, &t, err)) < 0)
-			return rc;
-		if (t.kind == T_EOF)
-			return fd_error_set(err, -EBADMSG, "XML ends early");
-		if (t.kind == T_END && t.depth == start->depth)
-			return 0;
-		if (t.kind != T_TEXT)
-			continue;
-		if (t.cdata)
-			sb_add(b, t.text, t.text_len);
-		else if ((rc = sb_unescape(b, t.text, t.text_len, err)) < 0)
-			return rc;
-	}
-}
-
 int
 nc_reply_payload(const char *msg, size_t len, enum nc_format f,
     char **out, size_t *out_len, struct fd_error *err)
@@ -910,7 +885,7 @@ nc_reply_payload(const char *msg, size_t len, enum nc_format f,
 			continue;
 		if (f == NC_TEXT && is(&t, "output") && !output) {
 			output = true;
-			if ((rc = all_text(&s, &t, &b, err)) < 0)
+			if ((rc = elem_text(&s, &t, true, &b, err)) < 0)
 				goto fail;
 			continue;
 		}
