@@ -51,7 +51,7 @@ ssh_buf_add(struct ssh_buf *b, const char *data, size_t n)
 }
 
 /* Milliseconds left before the deadline, or -1 when it has passed. */
-static long
+long
 ssh_left(uint64_t deadline)
 {
 	uint64_t now = ssh_now_ms();
@@ -91,7 +91,7 @@ ssh_poll_session(struct ssh_lib *c, long wait_ms)
 
 /* Wait until the socket is ready in the direction libssh2 is blocked on,
  * or the deadline passes (then LIBSSH2_ERROR_TIMEOUT). */
-static int
+int
 ssh_wait(struct ssh_lib *c, uint64_t deadline)
 {
 	long left = ssh_left(deadline);

@@ -16,27 +16,6 @@
 
 #include "ssh_priv.h"
 
-/* Milliseconds left before the deadline, or -1 when it has passed. */
-static long
-left_ms(uint64_t deadline)
-{
-	uint64_t now = ssh_now_ms();
-
-	return now >= deadline ? -1 : (long)(deadline - now);
-}
-
-static int
-wait_io(struct ssh_lib *c, uint64_t deadline)
-{
-	long left = left_ms(deadline);
-
-	if (left < 0)
-		return LIBSSH2_ERROR_TIMEOUT;
-	if (ssh_poll_session(c, left > 1000 ? 1000 : left) < 0)
-		return LIBSSH2_ERROR_SOCKET_RECV;
-	return 0;
-}
-
 /* A libssh2 failure on the channel: the error, and the session dropped
  * when it is in an unknown state (timeout, dropped connection). */
 static int
@@ -68,14 +47,14 @@ ssh_nc_start(struct ssh_lib *c, unsigned timeout_ms, struct fd_error *err)
 	while ((c->nc = libssh2_channel_open_session(c->session)) == NULL) {
 		rc = libssh2_session_last_errno(c->session);
 		if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE && ++refused <= 25 &&
-		    left_ms(deadline) > 20) {
+		    ssh_left(deadline) > 20) {
 			/* As ssh_exec_once: on a device allowing one channel
 			 * the last exec's may not be freed yet. */
 			poll(NULL, 0, 20);
 			continue;
 		}
 		if (rc == LIBSSH2_ERROR_EAGAIN)
-			rc = wait_io(c, deadline);
+			rc = ssh_wait(c, deadline);
 		if (rc < 0) {
 			rc = nc_fail(c, rc, "open the NETCONF channel", err);
 			goto out;
@@ -87,11 +66,11 @@ ssh_nc_start(struct ssh_lib *c, unsigned timeout_ms, struct fd_error *err)
 	 * service is off on that port. */
 	while ((rc = libssh2_channel_process_startup(c->nc, "subsystem", 9,
 	    "netconf", 7)) == LIBSSH2_ERROR_EAGAIN)
-		if ((rc = wait_io(c, deadline)) < 0)
+		if ((rc = ssh_wait(c, deadline)) < 0)
 			break;
 	if (rc == LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED) {
 		while (libssh2_channel_free(c->nc) == LIBSSH2_ERROR_EAGAIN &&
-		    wait_io(c, deadline + 1000) == 0)
+		    ssh_wait(c, deadline + 1000) == 0)
 			;
 		c->nc = NULL;
 		rc = fd_error_set(err, -EPROTONOSUPPORT, "the device does not "
@@ -136,7 +115,7 @@ ssh_nc_send(struct ssh_lib *c, const char *msg, unsigned timeout_ms,
 				continue;
 			}
 			if (w == LIBSSH2_ERROR_EAGAIN)
-				w = wait_io(c, deadline);
+				w = ssh_wait(c, deadline);
 			if (w < 0) {
 				rc = nc_fail(c, (int)w, "NETCONF write", err);
 				break;
@@ -228,11 +207,11 @@ ssh_nc_recv(struct ssh_lib *c, unsigned timeout_ms, char **msg, size_t *len,
 			rc = nc_fail(c, (int)n, "NETCONF read", err);
 			break;
 		}
-		if (!progress && (rc = wait_io(c, deadline)) < 0) {
+		if (!progress && (rc = ssh_wait(c, deadline)) < 0) {
 			rc = nc_fail(c, rc, "NETCONF reply", err);
 			break;
 		}
-		if (left_ms(deadline) < 0) {
+		if (ssh_left(deadline) < 0) {
 			rc = nc_fail(c, LIBSSH2_ERROR_TIMEOUT, "NETCONF reply",
 			    err);
 			break;
@@ -254,10 +233,10 @@ ssh_nc_stop(struct ssh_lib *c)
 	if (c->session != NULL) {
 		libssh2_session_set_blocking(c->session, 0);
 		while (libssh2_channel_close(c->nc) == LIBSSH2_ERROR_EAGAIN &&
-		    wait_io(c, deadline) == 0)
+		    ssh_wait(c, deadline) == 0)
 			;
 		while (libssh2_channel_free(c->nc) == LIBSSH2_ERROR_EAGAIN &&
-		    wait_io(c, deadline) == 0)
+		    ssh_wait(c, deadline) == 0)
 			;
 		libssh2_session_set_blocking(c->session, 1);
 	}

@@ -83,7 +83,12 @@ void ssh_jump_free(struct ssh_jump *j);
 
 /* ssh_channel.c */
 uint64_t ssh_now_ms(void);
+long ssh_left(uint64_t deadline);
 int ssh_poll_session(struct ssh_lib *c, long wait_ms);
+/* Wait until the socket is ready in the direction libssh2 is blocked
+ * on, waking at least every second, or until the deadline passes (then
+ * LIBSSH2_ERROR_TIMEOUT). */
+int ssh_wait(struct ssh_lib *c, uint64_t deadline);
 int ssh_exec_once(struct ssh_lib *c, const char *cmd, unsigned timeout_ms,
     bool partial, struct ssh_result *out, struct fd_error *err);
 void ssh_lib_idle(struct ssh_lib *c);
