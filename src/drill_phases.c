@@ -453,8 +453,9 @@ preflight_plan(const struct drill_plan_ctx *pc, json_t *ph)
 	plan_cloud(pc, ph, "read", CLOUD_STEP_GATEWAY_PERMISSIONS,
 	    "the principal's actions on the VPN gateway");
 	for (i = 0; i < s->n_devices; i++)
-		plan_step(ph, "read", "%s: ssh %s@%s:%u show version",
-		    s->devices[i].name, s->devices[i].user,
+		plan_step(ph, "read", "%s: %s %s@%s:%u show version",
+		    s->devices[i].name, strcmp(s->devices[i].transport,
+		    "netconf") == 0 ? "netconf" : "ssh", s->devices[i].user,
 		    s->devices[i].host, s->devices[i].port);
 	plan_checks(ph, s->preflight, s->n_preflight);
 }

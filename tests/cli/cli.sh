@@ -191,6 +191,17 @@ if [ "$w" = 4 ] && grep -q 'state=Disabled' "$tmp/out" &&
 else
 	echo "not ok $n - plan lists $w writes"; bad=$((bad + 1))
 fi
+# Each device's login read says how it is reached: the lab drill has fw
+# and ce2 over NETCONF, ce1 over the CLI.
+want=0 ok "plan of the lab drill" "$FD" plan "$SRC/drills/lab.json"
+n=$((n + 1))
+if grep -q 'read   fw: netconf root@10.1.11.1:830 show version' "$tmp/out" &&
+    grep -q 'read   ce1: ssh root@192.168.11.0:22 show version' "$tmp/out" &&
+    grep -q 'read   ce2: netconf root@192.168.11.2:22 show version' "$tmp/out"; then
+	echo "ok $n - plan names each device's transport"
+else
+	echo "not ok $n - plan names each device's transport"; bad=$((bad + 1))
+fi
 want=0 ok "plan SPEC --dry-run (options after SPEC)" "$FD" plan "$SRC/drills/s2s-vpn-backup.json" --dry-run
 n=$((n + 1))
 if grep -q WRITE "$tmp/out"; then
