@@ -6,6 +6,8 @@
 #
 # BENCH_KEEP=DIR keeps each run's output, stderr and the bird and ARM mock
 # logs in DIR (the lab's state is removed at the end).
+# BENCH_TRANSPORT=cli runs every device over the CLI (drills/lab.json has
+# fw and ce2 over NETCONF), to compare the transports' overhead.
 #
 # 1. Drill overhead: wall time of `failover-drill run` minus what the drill
 #    has to wait for anyway, per peering toggle: the later of the ARM
@@ -53,6 +55,22 @@ trap 'keep; "$LAB_DIR/lab.sh" down >/dev/null 2>&1 || true' EXIT
 "$LAB_DIR/lab.sh" up
 SPEC=$LAB_STATE/lab.json
 fd_spec_for_state "$ROOT/drills/lab.json" "$SPEC"
+case ${BENCH_TRANSPORT:-} in
+"") ;;
+cli)
+	python3 - "$SPEC" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    spec = json.load(f)
+for dev in spec["devices"].values():
+    if dev.pop("transport", "cli") == "netconf" and dev.get("port") == 830:
+        del dev["port"]
+with open(sys.argv[1], "w") as f:
+    json.dump(spec, f, indent=2)
+EOF
+	echo "bench: every device over the CLI (BENCH_TRANSPORT=cli)" ;;
+*) echo "bench: BENCH_TRANSPORT is cli or unset" >&2; exit 2 ;;
+esac
 i=1
 while [ "$i" -le "$RUNS" ]; do
 	OUT=$LAB_STATE/bench-$i
