@@ -525,8 +525,8 @@ squeeze(const char *in, char *out, size_t len)
 /*
  * The text inside the element that just started (start) until its end
  * tag, unescaped, into *b: only its own text, child elements skipped with
- * their content, or with deep the text at any depth.  Leaves s after the
- * element.
+ * their content, or with deep the text at any depth; b NULL skips the
+ * element.  Leaves s after the element.
  */
 static int
 elem_text(struct scan *s, const struct tokn *start, bool deep,
@@ -544,7 +544,8 @@ elem_text(struct scan *s, const struct tokn *start, bool deep,
 			return fd_error_set(err, -EBADMSG, "XML ends early");
 		if (t.kind == T_END && t.depth == start->depth)
 			return 0;
-		if (t.kind != T_TEXT || (!deep && t.depth != start->depth))
+		if (b == NULL || t.kind != T_TEXT ||
+		    (!deep && t.depth != start->depth))
 			continue;
 		if (t.cdata)
 			sb_add(b, t.text, t.text_len);
@@ -819,25 +820,6 @@ nc_reply_parse(const char *msg, size_t len, unsigned long want,
 	return 0;
 }
 
-/* Skip the element t started, with its content. */
-static int
-skip_element(struct scan *s, const struct tokn *start, struct fd_error *err)
-{
-	struct tokn t;
-	int rc;
-
-	if (start->empty)
-		return 0;
-	for (;;) {
-		if ((rc = scan_next(s, &t, err)) < 0)
-			return rc;
-		if (t.kind == T_EOF)
-			return fd_error_set(err, -EBADMSG, "XML ends early");
-		if (t.kind == T_END && t.depth == start->depth)
-			return 0;
-	}
-}
-
 int
 nc_reply_payload(const char *msg, size_t len, enum nc_format f,
     char **out, size_t *out_len, struct fd_error *err)
@@ -894,7 +876,7 @@ nc_reply_payload(const char *msg, size_t len, enum nc_format f,
 			snprintf(other_name, sizeof(other_name), "%.*s",
 			    (int)t.name_len, t.name);
 		}
-		if ((rc = skip_element(&s, &t, err)) < 0)
+		if ((rc = elem_text(&s, &t, false, NULL, err)) < 0)
 			goto fail;
 	}
 	if (f == NC_TEXT && !output && other) {
