@@ -43,32 +43,7 @@
 #include "junos/junos.h"
 #include "transport/ssh.h"
 
-#ifdef FD_TEST_NO_LIBXML2
-#include <dlfcn.h>
-
-/*
- * test_junos_fallback_noxml: this file again, on a host as one without
- * libxml2.  junos_json.c dlopen()s libxml2.so.2 on the first XML reply;
- * this dlopen (the executable's, found before libc's) refuses it and
- * passes anything else on.
- */
-void *
-dlopen(const char *file, int mode)
-{
-	static void *(*real)(const char *, int);
-	void *p;
-
-	if (file != NULL && strstr(file, "libxml2") != NULL)
-		return NULL;
-	if (real == NULL) {
-		p = dlsym(RTLD_NEXT, "dlopen");
-		assert_non_null(p);
-		/* POSIX: a dlsym() result converts to a function pointer. */
-		memcpy(&real, &p, sizeof(p));
-	}
-	return real(file, mode);
-}
-#endif
+/* FD_TEST_NO_LIBXML2: built with noxml.c, a host without libxml2. */
 
 #define CMD_JSON "show version | display json | no-more"
 #define CMD_XML "show version | display xml | no-more"

@@ -45,32 +45,7 @@
 #include "transport/netconf.h"
 #include "transport/ssh.h"
 
-#ifdef FD_TEST_NO_LIBXML2
-#include <dlfcn.h>
-
-/*
- * test_junos_netconf_noxml: this file again, on a host as one without
- * libxml2 (as test_junos_fallback_noxml): this dlopen, found before
- * libc's, refuses libxml2 and passes anything else on.  NETCONF itself
- * needs no libxml2 (transport/netconf.c reads its own XML).
- */
-void *
-dlopen(const char *file, int mode)
-{
-	static void *(*real)(const char *, int);
-	void *p;
-
-	if (file != NULL && strstr(file, "libxml2") != NULL)
-		return NULL;
-	if (real == NULL) {
-		p = dlsym(RTLD_NEXT, "dlopen");
-		assert_non_null(p);
-		/* POSIX: a dlsym() result converts to a function pointer. */
-		memcpy(&real, &p, sizeof(p));
-	}
-	return real(file, mode);
-}
-#endif
+/* FD_TEST_NO_LIBXML2: built with noxml.c, a host without libxml2. */
 
 #define HELLO_10 \
 	"<!-- No zombies were killed during the creation of this user " \
