@@ -87,6 +87,25 @@ sshtest_start_ex(struct sshtest *t, const char *name,
 }
 
 int
+sshtest_start_emu(struct sshtest *t, const char *name, const char *emu_opts,
+    const char *const extra[])
+{
+	const char *src = getenv("FD_SOURCE_ROOT");
+	char fc[1024];
+
+	if (src == NULL) {
+		fprintf(stderr, "sshtest: needs FD_SOURCE_ROOT\n");
+		return -1;
+	}
+	/* The map sshtest_start_argv writes into the server's directory. */
+	snprintf(fc, sizeof(fc), "/usr/bin/python3 %s/tests/emu/junos_cli.py "
+	    "%s%s--fixtures /tmp/fdt-junos-%s-%d/fixtures.map", src, emu_opts,
+	    emu_opts[0] ? " " : "", name, (int)getpid());
+	return sshtest_start_argv(t, name, fc, "tests/junos/fixtures.map.in",
+	    extra);
+}
+
+int
 sshtest_start_argv(struct sshtest *t, const char *name,
     const char *force_command, const char *fixtures_map,
     const char *const extra[])

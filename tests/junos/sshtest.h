@@ -27,6 +27,11 @@ int sshtest_start_ex(struct sshtest *t, const char *name,
 int sshtest_start_argv(struct sshtest *t, const char *name,
     const char *force_command, const char *fixtures_map,
     const char *const extra[]);
+/* sshtest_start_argv with the Junos emulator as the forced command,
+ * serving tests/junos/fixtures.map.in (emu_opts: more of its options, e.g.
+ * "--no-json", or ""). */
+int sshtest_start_emu(struct sshtest *t, const char *name,
+    const char *emu_opts, const char *const extra[]);
 void sshtest_stop(struct sshtest *t);
 /* A device_cfg for root with the good key and known_hosts. */
 void sshtest_cfg(const struct sshtest *t, struct device_cfg *cfg);

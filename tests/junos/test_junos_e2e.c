@@ -28,16 +28,8 @@ static struct sshtest T;
 static int
 setup(void **state)
 {
-	char fc[1024];
-	const char *src = getenv("FD_SOURCE_ROOT");
-
 	(void)state;
-	if (src == NULL)
-		return -1;
-	snprintf(fc, sizeof(fc), "/usr/bin/python3 %s/tests/emu/junos_cli.py "
-	    "--fixtures /tmp/fdt-junos-e2e-%d/fixtures.map", src,
-	    (int)getpid());
-	return sshtest_start(&T, "e2e", fc, "tests/junos/fixtures.map.in");
+	return sshtest_start_emu(&T, "e2e", "", NULL);
 }
 
 static int

@@ -31,25 +31,13 @@ static struct sshtest T, One;
 static int
 setup(void **state)
 {
-	char fc[1024];
-	const char *src = getenv("FD_SOURCE_ROOT");
-
 	(void)state;
-	if (src == NULL)
-		return -1;
-	snprintf(fc, sizeof(fc), "/usr/bin/python3 %s/tests/emu/junos_cli.py "
-	    "--fixtures /tmp/fdt-junos-nce2e-%d/fixtures.map", src,
-	    (int)getpid());
-	if (sshtest_start_argv(&T, "nce2e", fc, "tests/junos/fixtures.map.in",
-	    (const char *const[]){ "--netconf", NULL }) < 0)
+	if (sshtest_start_emu(&T, "nce2e", "", (const char *const[]){
+	    "--netconf", NULL }) < 0)
 		return -1;
 	/* A release before 14.2 besides: no JSON at all. */
-	snprintf(fc, sizeof(fc), "/usr/bin/python3 %s/tests/emu/junos_cli.py "
-	    "--no-json --fixtures /tmp/fdt-junos-ncone-%d/fixtures.map", src,
-	    (int)getpid());
-	return sshtest_start_argv(&One, "ncone", fc,
-	    "tests/junos/fixtures.map.in", (const char *const[]){
-	    "--netconf", "--max-sessions", "1", NULL });
+	return sshtest_start_emu(&One, "ncone", "--no-json",
+	    (const char *const[]){ "--netconf", "--max-sessions", "1", NULL });
 }
 
 static int
