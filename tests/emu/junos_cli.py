@@ -162,16 +162,21 @@ def reject(cmd, err):
 
 # ------------------------------------------------------------- fixtures
 
-def fixtures_mode(args, cmd):
-    mapdir = os.path.dirname(os.path.abspath(args.fixtures))
+def load_map(path):
+    """The fixtures map: its directory and {normalised command: target}."""
     table = {}
-    with open(args.fixtures, encoding="utf-8") as f:
+    with open(path, encoding="utf-8") as f:
         for line in f:
             line = line.strip()
             if not line or line.startswith("#") or "=>" not in line:
                 continue
             k, v = line.split("=>", 1)
             table[norm(k)] = v.strip()
+    return os.path.dirname(os.path.abspath(path)), table
+
+
+def fixtures_mode(args, cmd):
+    mapdir, table = load_map(args.fixtures)
     base, fmt = split_pipes(cmd)
     if fmt == "json" and args.no_json:
         raise CliError(len(base) + 11, "syntax error, expecting <command>.")
@@ -1197,15 +1202,7 @@ def nc_fixture(args, base, fmt):
     TEXT; @hang is a stream cut short and answers its file at once;
     @warning FILE TEXT answers FILE with a warning rpc-error TEXT.
     Returns (answer, warning or None)."""
-    mapdir = os.path.dirname(os.path.abspath(args.fixtures))
-    table = {}
-    with open(args.fixtures, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#") or "=>" not in line:
-                continue
-            k, v = line.split("=>", 1)
-            table[norm(k)] = v.strip()
+    mapdir, table = load_map(args.fixtures)
     key = base + ("" if fmt == "text" else " | display " + fmt)
     target = table.get(key)
     if target is None:
