@@ -78,6 +78,9 @@ while [ "$i" -le "$RUNS" ]; do
 	d0=$(lab_drops)
 	t0=$(date +%s.%N)
 	rc=0
+	# fd (tests/lab/tool.sh) runs the tool inside the lab's srv
+	# namespace (ip netns exec): its probes, SSH and ARM requests reach
+	# only the lab's own namespaces.
 	fd run --yes --out "$OUT" "$SPEC" >/dev/null 2>"$OUT.stderr" || rc=$?
 	t1=$(date +%s.%N)
 	d1=$(lab_drops)

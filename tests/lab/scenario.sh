@@ -5,7 +5,9 @@
 #   tests/lab/scenario.sh a|b|c|d|e|f|g|h
 #
 # Each run brings up its own lab instance (prefix fdt<pid>-, state
-# /run/fdt<pid>) and tears it down on exit.  Exit 0 = pass, 77 = skip
+# /run/fdt<pid>) and tears it down on exit.  Every "fd ..." below runs the
+# tool inside that lab's srv namespace (tests/lab/tool.sh: ip netns exec),
+# so its traffic reaches only the lab's namespaces.  Exit 0 = pass, 77 = skip
 # (not root), anything else = fail.  Contract (failover-drill(1)): exit 0
 # passed, 1 expectations failed but restored, 2 usage/spec error, 3 aborted
 # before any change, 4 restore failed, 5 could not check.
