@@ -10,6 +10,9 @@
 #include "log.h"
 #include "transport/netconf.h"
 
+/* The format attribute's values, in enum junos_fmt order. */
+static const char *const fname[] = { "json", "xml", "text" };
+
 int
 junos_nc_op(const char *cmd, enum junos_fmt f, char *buf, size_t len)
 {
@@ -41,7 +44,6 @@ nc_result(const char *dev, const char *cmd, enum junos_fmt f,
     const char *msg, size_t len, const struct nc_reply *rep,
     struct ssh_result *out, struct fd_error *err)
 {
-	static const char *const fname[] = { "json", "xml", "text" };
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -77,7 +79,6 @@ int
 junos_nc_exec(struct ssh_conn *ssh, const char *dev, const char *op,
     enum junos_fmt f, struct ssh_result *out, struct fd_error *err)
 {
-	static const char *const fname[] = { "json", "xml", "text" };
 	struct nc_reply rep;
 	char cmd[512], *msg = NULL;
 	size_t len = 0;
@@ -98,7 +99,6 @@ junos_nc_many(struct ssh_conn *ssh, const char *dev, const char *const *ops,
     size_t n, enum junos_fmt f, struct ssh_result *outs, int *rcs,
     struct fd_error *errs)
 {
-	static const char *const fname[] = { "json", "xml", "text" };
 	struct nc_reply *reps = calloc(n, sizeof(*reps));
 	char **msgs = calloc(n, sizeof(*msgs)), cmd[512];
 	size_t *lens = calloc(n, sizeof(*lens)), i;
