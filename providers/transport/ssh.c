@@ -326,77 +326,10 @@ nc_begin(struct ssh_conn *c, struct fd_error *err)
 	return 0;
 }
 
-/* One <rpc> and its reply on the open session.  A reply that does not
- * pair with the rpc leaves the session out of step: it is abandoned. */
-static int
-nc_once(struct ssh_conn *c, const char *op, char **msg, size_t *len,
-    struct nc_reply *rep, struct fd_error *err)
-{
-	unsigned long id = ++c->nc_id;
-	char *rpc = nc_rpc_wrap(id, op), *m = NULL;
-	size_t n = 0;
-	int rc;
-
-	if (rpc == NULL)
-		return fd_error_set(err, -ENOMEM, "out of memory");
-	rc = c->ops->nc_send(c->ctx, rpc, c->command_timeout_ms, err);
-	free(rpc);
-	if (rc == 0)
-		rc = c->ops->nc_recv(c->ctx, c->command_timeout_ms, &m, &n,
-		    err);
-	if (rc < 0) {
-		nc_abandon(c);
-		return rc;
-	}
-	if ((rc = nc_reply_parse(m, n, id, rep, err)) < 0) {
-		free(m);
-		nc_abandon(c);
-		return rc;
-	}
-	*msg = m;
-	*len = n;
-	return 0;
-}
-
 static bool
 nc_dropped(int rc)
 {
 	return rc == -ECONNRESET || rc == -ENOTCONN || rc == -EPIPE;
-}
-
-int
-ssh_netconf(struct ssh_conn *c, const char *op, char **msg, size_t *len,
-    struct nc_reply *rep, struct fd_error *err)
-{
-	char first[FD_ERROR_MSG], who[320];
-	int rc;
-
-	if (c == NULL)
-		return fd_error_set(err, -ENOTCONN, "not connected");
-	if (!nc_ops(c))
-		return fd_error_set(err, -ENOTSUP, "this SSH transport has no "
-		    "NETCONF");
-	rc = c->ctx != NULL ? 0 : fd_error_set(err, -ENOTCONN, "the previous "
-	    "command dropped the connection");
-	if (rc == 0 && !c->nc_open)
-		rc = nc_begin(c, err);
-	if (rc == 0)
-		rc = nc_once(c, op, msg, len, rep, err);
-	if (!nc_dropped(rc))
-		return rc;
-	/* As ssh_exec_mode(): read-only, so once more on a new
-	 * connection. */
-	snprintf(first, sizeof(first), "%s", err->msg);
-	ssh_who(c, who, sizeof(who));
-	if ((rc = ssh_reopen(c, who, first, err)) < 0)
-		return rc;
-	rc = nc_begin(c, err);
-	if (rc == 0)
-		rc = nc_once(c, op, msg, len, rep, err);
-	if (nc_dropped(rc))
-		return fd_error_prefix(err, "%s: NETCONF session lost again "
-		    "after one reconnect", who);
-	return rc;
 }
 
 void
@@ -508,8 +441,10 @@ ssh_netconf_many(struct ssh_conn *c, const char *const *ops, size_t n,
 	if ((at = calloc(n ? n : 1, sizeof(*at))) == NULL || c == NULL ||
 	    !nc_ops(c)) {
 		for (i = 0; i < n; i++)
-			rcs[i] = fd_error_set(&errs[i], at == NULL ? -ENOMEM :
-			    -ENOTSUP, at == NULL ? "out of memory" : "this SSH "
+			rcs[i] = at == NULL ? fd_error_set(&errs[i], -ENOMEM,
+			    "out of memory") : c == NULL ? fd_error_set(
+			    &errs[i], -ENOTCONN, "not connected") :
+			    fd_error_set(&errs[i], -ENOTSUP, "this SSH "
 			    "transport has no NETCONF");
 		free(at);
 		return;
@@ -526,7 +461,8 @@ ssh_netconf_many(struct ssh_conn *c, const char *const *ops, size_t n,
 		}
 	if (m == 0)
 		goto out;
-	/* As ssh_netconf(): once more, on a new connection. */
+	/* As ssh_exec_mode(): read-only, so once more, on a new
+	 * connection. */
 	ssh_who(c, who, sizeof(who));
 	if ((rc = ssh_reopen(c, who, first, &errs[at[0]])) < 0) {
 		for (i = 0; i < m; i++) {
@@ -542,4 +478,15 @@ ssh_netconf_many(struct ssh_conn *c, const char *const *ops, size_t n,
 			    "lost again after one reconnect", who);
 out:
 	free(at);
+}
+
+/* One RPC: a batch of one. */
+int
+ssh_netconf(struct ssh_conn *c, const char *op, char **msg, size_t *len,
+    struct nc_reply *rep, struct fd_error *err)
+{
+	int rc;
+
+	ssh_netconf_many(c, &op, 1, msg, len, rep, &rc, err);
+	return rc;
 }
