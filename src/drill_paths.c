@@ -405,8 +405,8 @@ wait_restored(struct drill *d, const struct spec_expect *e,
 	/* The failback watch cuts a wait short once it sees the primary
 	 * path (retrace_wait()). */
 	retrace_wait_init(&rw, &d->watch.failback, true);
-	if (retrace_wait_first(d, &rw, clk) < 0 && !after_signal)
-		cancelled(d);
+	/* Cut short by a signal: the loop's cancelled() says so. */
+	(void)retrace_wait_first(d, &rw, clk);
 	while (after_signal || !cancelled(d)) {
 		rw.traced_ms = clock_now(clk);
 		if (check_paths(d, e, "restored", false) == 0 ||
