@@ -168,47 +168,52 @@ dup_bytes(const char *b, size_t len)
 	return o;
 }
 
+/* The reply run ahead for the full command line cmd, or NULL. */
+static struct junos_pre *
+junos_pre_find(struct junos_ctx *c, const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < c->npre; i++)
+		if (c->pre[i].cmd != NULL && strcmp(c->pre[i].cmd, cmd) == 0)
+			return &c->pre[i];
+	return NULL;
+}
+
 /* The reply junos_prefetch() kept for cmd, taken once by each query that
  * asked it; false: none kept. */
 static bool
 junos_pre_take(struct junos_ctx *c, const char *cmd, struct ssh_result *res,
     struct fd_error *err, int *rc)
 {
-	size_t i;
+	struct junos_pre *p = junos_pre_find(c, cmd);
 
-	for (i = 0; i < c->npre; i++) {
-		struct junos_pre *p = &c->pre[i];
-
-		if (p->cmd == NULL || strcmp(p->cmd, cmd) != 0)
-			continue;
-		*rc = p->rc;
-		if (p->rc != 0) {
-			*err = p->err;
-		} else if (p->more > 0) {
-			/* Another query asks the same: a copy, so each
-			 * parses and frees its own. */
-			*res = p->res;
-			res->out = dup_bytes(p->res.out, p->res.out_len);
-			res->errout = dup_bytes(p->res.errout,
-			    p->res.err_len);
-			if (res->out == NULL || res->errout == NULL) {
-				ssh_result_done(res);
-				*rc = fd_error_set(err, -ENOMEM,
-				    "out of memory");
-			}
-		} else {
-			*res = p->res;
+	if (p == NULL)
+		return false;
+	*rc = p->rc;
+	if (p->rc != 0) {
+		*err = p->err;
+	} else if (p->more > 0) {
+		/* Another query asks the same: a copy, so each parses and
+		 * frees its own. */
+		*res = p->res;
+		res->out = dup_bytes(p->res.out, p->res.out_len);
+		res->errout = dup_bytes(p->res.errout, p->res.err_len);
+		if (res->out == NULL || res->errout == NULL) {
+			ssh_result_done(res);
+			*rc = fd_error_set(err, -ENOMEM, "out of memory");
 		}
-		if (p->more > 0) {
-			p->more--;
-			return true;
-		}
-		memset(&p->res, 0, sizeof(p->res));
-		free(p->cmd);
-		p->cmd = NULL;
+	} else {
+		*res = p->res;
+	}
+	if (p->more > 0) {
+		p->more--;
 		return true;
 	}
-	return false;
+	memset(&p->res, 0, sizeof(p->res));
+	free(p->cmd);
+	p->cmd = NULL;
+	return true;
 }
 
 /* Run one command (over NETCONF: the RPC cmd, asking format f);
@@ -352,14 +357,11 @@ junos_start(struct junos_ctx *c, const char *cmd)
 {
 	char full[JUNOS_FULL_MAX];
 	enum junos_fmt f;
-	size_t i;
 
 	for (f = JUNOS_JSON; f < c->fmt; f++) {
 		junos_full(c, cmd, f, full, sizeof(full));
-		for (i = 0; i < c->npre; i++)
-			if (c->pre[i].cmd != NULL &&
-			    strcmp(c->pre[i].cmd, full) == 0)
-				return f;
+		if (junos_pre_find(c, full) != NULL)
+			return f;
 	}
 	return c->fmt;
 }
